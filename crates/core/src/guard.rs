@@ -1,0 +1,221 @@
+//! `SqlGuard`: static validation of generated SQL before it runs.
+//!
+//! Accepts exactly one read-only query (SELECT / WITH … SELECT / VALUES), with functions from an
+//! allowlist, and refuses everything else with a reason a non-technical user can read. This is
+//! the first wall only: the executor (read-only connection, authorizer, time limit, row cap)
+//! stops writes even when this check is bypassed.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+
+/// Why a statement was refused. The message is meant to be shown as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct GuardError(pub String);
+
+/// SQLite functions generated code may call: ordinary scalar, aggregate, date, math, JSON and
+/// window functions. Anything else (`load_extension`, `sqlite_*`, `randomblob`, `zeroblob`,
+/// `fts3_tokenizer`, …) is refused here and again by the executor's authorizer. Size bombs
+/// (`printf('%.*c', 1e9, 'x')`) are stopped by the executor's length limit, not by this list.
+pub const ALLOWED_FUNCTIONS: &[&str] = &[
+    // scalar
+    "abs", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex", "ifnull", "iif", "if",
+    "instr", "length", "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif",
+    "octet_length", "printf", "quote", "replace", "round", "rtrim", "sign", "soundex", "substr",
+    "substring", "trim", "typeof", "unhex", "unicode", "unlikely", "upper", "cast",
+    // aggregate
+    "avg", "count", "group_concat", "string_agg", "sum", "total",
+    // date and time
+    "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff",
+    // math
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh",
+    "degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians",
+    "sin", "sinh", "sqrt", "tan", "tanh", "trunc",
+    // json
+    "json", "json_array", "json_array_length", "json_extract", "json_group_array",
+    "json_group_object", "json_object", "json_quote", "json_type", "json_valid",
+    // window
+    "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+    "first_value", "last_value", "nth_value",
+];
+
+/// True when `name` (any case) is on the allowlist.
+pub fn is_allowed_function(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ALLOWED_FUNCTIONS.contains(&lower.as_str())
+}
+
+/// Checks that `sql` is exactly one read-only query. Returns the trimmed statement on success.
+pub fn check(sql: &str) -> Result<String, GuardError> {
+    let trimmed = sql.trim().trim_end_matches(';').trim();
+    if trimmed.is_empty() {
+        return Err(GuardError("There is no SQL to run.".into()));
+    }
+    let statements = Parser::parse_sql(&SQLiteDialect {}, trimmed)
+        .map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
+    let [statement] = statements.as_slice() else {
+        return Err(GuardError(format!(
+            "Only one statement can run at a time; this has {}.",
+            statements.len()
+        )));
+    };
+    let Statement::Query(_) = statement else {
+        return Err(GuardError(format!("Only read-only queries can run; {} statements are not allowed.", verb(statement))));
+    };
+    if let ControlFlow::Break(reason) = statement.visit(&mut ReadOnly) {
+        return Err(GuardError(reason));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A short name for a statement kind ("DELETE", "PRAGMA"), for messages.
+fn verb(statement: &Statement) -> String {
+    let text = statement.to_string();
+    text.split_whitespace().next().unwrap_or("this").to_ascii_uppercase()
+}
+
+struct ReadOnly;
+
+impl Visitor for ReadOnly {
+    type Break = String;
+
+    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<String> {
+        match statement {
+            Statement::Query(_) => ControlFlow::Continue(()),
+            other => ControlFlow::Break(format!("Writes and commands are not allowed inside a query ({} found).", verb(other))),
+        }
+    }
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<String> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                if writes(&cte.query.body) {
+                    return ControlFlow::Break("Data-modifying WITH clauses are not allowed.".into());
+                }
+            }
+        }
+        if writes(&query.body) {
+            return ControlFlow::Break("Only read-only queries can run; this one changes data.".into());
+        }
+        if let SetExpr::Select(select) = query.body.as_ref() {
+            if select.into.is_some() {
+                return ControlFlow::Break("SELECT … INTO creates a table, which is not allowed.".into());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<String> {
+        if let TableFactor::Table { name, args: Some(_), .. } = factor {
+            // Table-valued functions (pragma_table_info, json_each, …) are not on the allowlist.
+            return ControlFlow::Break(format!("The table function {} is not allowed.", last_part(name)));
+        }
+        if let TableFactor::TableFunction { .. } | TableFactor::Function { .. } = factor {
+            return ControlFlow::Break("Table functions are not allowed.".into());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<String> {
+        let name = last_part(relation).to_ascii_lowercase();
+        if name.starts_with("pragma_") {
+            return ControlFlow::Break(format!("{name} is a PRAGMA, which is not allowed."));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
+        if let Expr::Function(function) = expr {
+            let name = last_part(&function.name);
+            if function.name.0.len() > 1 || !is_allowed_function(&name) {
+                return ControlFlow::Break(format!("The function {name}() is not allowed in generated queries."));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn writes(body: &SetExpr) -> bool {
+    match body {
+        SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => true,
+        SetExpr::SetOperation { left, right, .. } => writes(left) || writes(right),
+        SetExpr::Query(q) => writes(&q.body),
+        _ => false,
+    }
+}
+
+fn last_part(name: &ObjectName) -> String {
+    name.0.last().map(|p| p.to_string().trim_matches('"').to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn accepted(sql: &str) {
+        if let Err(e) = check(sql) {
+            panic!("expected {sql:?} to be accepted, refused: {e}");
+        }
+    }
+
+    #[track_caller]
+    fn refused(sql: &str, why: &str) {
+        match check(sql) {
+            Ok(_) => panic!("expected {sql:?} to be refused"),
+            Err(e) => assert!(e.0.contains(why), "{sql:?} refused with {:?}, expected it to mention {why:?}", e.0),
+        }
+    }
+
+    #[test]
+    fn read_only_queries_are_accepted() {
+        accepted("SELECT region, SUM(revenue) FROM sales GROUP BY region");
+        accepted("select * from sales limit 5;");
+        accepted("WITH m AS (SELECT month, SUM(revenue) r FROM sales GROUP BY month) SELECT * FROM m ORDER BY r DESC");
+        accepted("SELECT date('2026-11-26','start of month','-1 month'), strftime('%Y', order_date) FROM orders");
+        accepted("SELECT printf('%.2f', total(revenue)), round(avg(quantity), 1), coalesce(NULL, 1) FROM sales");
+        accepted("SELECT product, row_number() OVER (ORDER BY SUM(revenue) DESC) FROM sales GROUP BY product");
+        accepted("SELECT group_concat(name, ', '), count(DISTINCT segment) FROM customers");
+        accepted("SELECT 1 UNION ALL SELECT 2");
+        accepted("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10) SELECT x FROM n");
+        accepted("SELECT CAST(substr(order_date, 1, 4) AS INTEGER) FROM orders WHERE status IN ('completed')");
+    }
+
+    #[test]
+    fn writes_and_commands_are_refused() {
+        refused("DELETE FROM orders", "DELETE");
+        refused("DROP TABLE customers", "DROP");
+        refused("UPDATE orders SET status = 'x'", "UPDATE");
+        refused("INSERT INTO regions VALUES (9, 'Moon')", "INSERT");
+        refused("PRAGMA query_only = 0", "PRAGMA");
+        refused("ATTACH DATABASE '/tmp/x.db' AS x", "ATTACH");
+        refused("VACUUM", "VACUUM");
+        refused("CREATE TABLE t(x)", "CREATE");
+        refused("CREATE TEMP TABLE t AS SELECT 1", "CREATE");
+        refused("BEGIN", "BEGIN");
+    }
+
+    #[test]
+    fn more_than_one_statement_is_refused() {
+        refused("SELECT 1; DELETE FROM orders", "one statement");
+        refused("SELECT 1; SELECT 2", "one statement");
+        refused("   ", "no SQL");
+    }
+
+    #[test]
+    fn functions_off_the_allowlist_are_refused() {
+        refused("SELECT load_extension('/tmp/evil.so')", "load_extension");
+        refused("SELECT sqlite_version()", "sqlite_version");
+        refused("SELECT randomblob(1000000000)", "randomblob");
+        refused("SELECT * FROM pragma_table_info('orders')", "pragma_table_info");
+        refused("SELECT main.evil(1)", "evil");
+    }
+
+    #[test]
+    fn garbage_is_refused_in_plain_words() {
+        refused("SELEC region FROM", "could not be read");
+    }
+}

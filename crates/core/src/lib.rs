@@ -1,0 +1,13 @@
+//! plainsight-core: the whole question-answering pipeline, with no GUI dependency.
+//!
+//! A question flows one way: [`planner`] (understands it, with a confidence) → [`router`]
+//! (answer / clarify / fallback / refused) → [`guard`] (static SQL validation) →
+//! [`executor`] (read-only SQLite with an authorizer, time limit and row cap) → [`chart`]
+//! (chart choice and Plotters rendering) → [`pipeline::Answer`]. [`pipeline::Pipeline`] wires
+//! them together; the CLI and the desktop app are thin shells over it.
+
+pub mod datadir;
+pub mod executor;
+pub mod guard;
+pub mod sample;
+pub mod schema;

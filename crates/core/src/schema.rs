@@ -1,0 +1,186 @@
+//! What a database contains, read once: tables and views, columns with a usable kind, foreign
+//! keys, row counts and the values of low-cardinality text columns (so "West" or "Online" can
+//! become filters). The planner builds its linguistic model from this; later the LLM prompt too.
+
+use rusqlite::Connection;
+
+/// Text columns with at most this many distinct values have them listed.
+pub const MAX_LISTED_VALUES: usize = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Integer,
+    Real,
+    Text,
+    /// ISO `YYYY-MM-DD` (optionally with a time) stored as text, or a DATE/DATETIME column.
+    Date,
+    /// ISO `YYYY-MM` text.
+    Month,
+    Other,
+}
+
+impl ColumnKind {
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Integer | Self::Real)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub decl_type: String,
+    pub kind: ColumnKind,
+    pub primary_key: bool,
+    /// Distinct values, when the column is text with few of them.
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub column: String,
+    pub table: String,
+    pub to_column: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub is_view: bool,
+    pub columns: Vec<Column>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub row_count: i64,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub tables: Vec<Table>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Quotes an identifier for SQLite.
+pub fn quote_ident(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Reads the schema through a trusted (our own) connection.
+pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
+    let mut stmt = conn.prepare(
+        "SELECT name, type = 'view' FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )?;
+    let names: Vec<(String, bool)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let mut tables = Vec::with_capacity(names.len());
+    for (name, is_view) in names {
+        tables.push(read_table(conn, &name, is_view)?);
+    }
+    Ok(Schema { tables })
+}
+
+fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<Table> {
+    let q = quote_ident(name);
+    let mut stmt = conn.prepare("SELECT name, type, pk FROM pragma_table_info(?1)")?;
+    let raw: Vec<(String, String, i64)> = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let row_count: i64 = conn.query_row(&format!("SELECT count(*) FROM {q}"), [], |r| r.get(0))?;
+    let mut columns = Vec::with_capacity(raw.len());
+    for (col, decl_type, pk) in raw {
+        let kind = infer_kind(conn, &q, &col, &decl_type)?;
+        let values = if kind == ColumnKind::Text && pk == 0 { listed_values(conn, &q, &col)? } else { Vec::new() };
+        columns.push(Column { name: col, decl_type, kind, primary_key: pk > 0, values });
+    }
+    let mut stmt = conn.prepare("SELECT \"from\", \"table\", coalesce(\"to\", '') FROM pragma_foreign_key_list(?1)")?;
+    let foreign_keys = stmt
+        .query_map([name], |r| Ok(ForeignKey { column: r.get(0)?, table: r.get(1)?, to_column: r.get(2)? }))?
+        .collect::<Result<_, _>>()?;
+    Ok(Table { name: name.to_string(), is_view, columns, foreign_keys, row_count })
+}
+
+/// The declared type decides when it is clear; otherwise (views, untyped columns, dates kept
+/// as text) a sample of stored values does.
+fn infer_kind(conn: &Connection, table: &str, col: &str, decl: &str) -> rusqlite::Result<ColumnKind> {
+    let d = decl.to_ascii_uppercase();
+    if d.contains("DATE") || d.contains("TIME") {
+        return Ok(ColumnKind::Date);
+    }
+    let c = quote_ident(col);
+    let sample: Vec<Option<String>> = conn
+        .prepare(&format!("SELECT CASE typeof({c}) WHEN 'text' THEN {c} ELSE typeof({c}) END FROM {table} WHERE {c} IS NOT NULL LIMIT 50"))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let all = |pred: &dyn Fn(&str) -> bool| !sample.is_empty() && sample.iter().flatten().all(|v| pred(v));
+    Ok(if d.contains("INT") || all(&|v| v == "integer") {
+        ColumnKind::Integer
+    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"].iter().any(|k| d.contains(k)) || all(&|v| v == "real" || v == "integer") {
+        ColumnKind::Real
+    } else if all(&looks_like_date) {
+        ColumnKind::Date
+    } else if all(&looks_like_month) {
+        ColumnKind::Month
+    } else if d.contains("CHAR") || d.contains("TEXT") || d.contains("CLOB") || all(&|v| v != "blob") {
+        ColumnKind::Text
+    } else {
+        ColumnKind::Other
+    })
+}
+
+fn looks_like_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().chain(&b[5..7]).chain(&b[8..10]).all(u8::is_ascii_digit)
+}
+
+fn looks_like_month(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..7]).all(u8::is_ascii_digit)
+}
+
+fn listed_values(conn: &Connection, table: &str, col: &str) -> rusqlite::Result<Vec<String>> {
+    let c = quote_ident(col);
+    let values: Vec<String> = conn
+        .prepare(&format!("SELECT {c} FROM {table} WHERE {c} IS NOT NULL AND length({c}) <= 60 GROUP BY {c} LIMIT {}", MAX_LISTED_VALUES + 1))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(if values.len() > MAX_LISTED_VALUES { Vec::new() } else { values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_schema_is_read_with_kinds_values_and_keys() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::sample::generate(&mut conn, "2026-11-26".parse().unwrap(), 1500).unwrap();
+        let s = introspect(&conn).unwrap();
+        let sales = s.table("sales").unwrap();
+        assert!(sales.is_view);
+        assert_eq!(sales.column("order_date").unwrap().kind, ColumnKind::Date);
+        assert_eq!(sales.column("month").unwrap().kind, ColumnKind::Month);
+        assert_eq!(sales.column("revenue").unwrap().kind, ColumnKind::Real);
+        assert_eq!(sales.column("quantity").unwrap().kind, ColumnKind::Integer);
+        assert_eq!(sales.column("region").unwrap().values, ["Central", "East", "North", "South", "West"]);
+        assert!(sales.column("customer").unwrap().values.is_empty(), "500 customers is not low-cardinality");
+        let orders = s.table("orders").unwrap();
+        assert_eq!(orders.foreign_keys[0].table, "customers");
+        assert_eq!(orders.column("status").unwrap().values, ["cancelled", "completed", "refunded"]);
+    }
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        assert_eq!(quote_ident("order_date"), "order_date");
+        assert_eq!(quote_ident("Unit Price"), "\"Unit Price\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+}
