@@ -134,13 +134,14 @@ impl SqliteExecutor {
         .map_err(ExecError::Sql)?;
 
         let classify = |e: rusqlite::Error| -> ExecError {
+            // A denied function surfaces as a plain SQLITE_ERROR, so the hook's record decides.
+            if let Some(what) = denied.lock().ok().and_then(|d| d.clone()) {
+                return ExecError::NotAllowed(what);
+            }
             match e.sqlite_error_code() {
                 Some(ErrorCode::OperationInterrupted) if timed_out.load(Ordering::Relaxed) => ExecError::TimedOut(limits.timeout.as_millis()),
                 Some(ErrorCode::OperationInterrupted) => ExecError::Cancelled,
-                Some(ErrorCode::AuthorizationForStatementDenied) => {
-                    let what = denied.lock().ok().and_then(|d| d.clone()).unwrap_or_else(|| "a denied action".into());
-                    ExecError::NotAllowed(what)
-                }
+                Some(ErrorCode::AuthorizationForStatementDenied) => ExecError::NotAllowed("a denied action".into()),
                 Some(ErrorCode::TooBig) => ExecError::TooBig(limits.max_length),
                 Some(ErrorCode::ReadOnly) => ExecError::NotAllowed("a write to a read-only database".into()),
                 _ => ExecError::Sql(e),
