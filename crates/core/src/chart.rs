@@ -1,0 +1,306 @@
+//! Charts: choose one from the result's shape, and render it with Plotters.
+//!
+//! category + number → bar; date or month + number → line; a single number → a big-number
+//! card; anything else → table only. SVG goes to the UI and to "Export chart…"; PNG is
+//! rasterised with an embedded DejaVu Sans, so no system font or fontconfig is needed.
+
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use serde_json::Value;
+
+const FONT: &str = "plainsight-sans";
+static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+/// Above this many categories a bar chart stops being readable.
+const MAX_BARS: usize = 40;
+const ACCENT: RGBColor = RGBColor(37, 99, 235);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    Bar,
+    Line,
+    Number,
+    Pie,
+    Scatter,
+}
+
+impl ChartKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bar => "bar",
+            Self::Line => "line",
+            Self::Number => "number",
+            Self::Pie => "pie",
+            Self::Scatter => "scatter",
+        }
+    }
+}
+
+/// Which chart, over which columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    pub kind: ChartKind,
+    /// Column on the x axis (categories or dates); empty for a number card.
+    pub x: String,
+    /// Column of the plotted number.
+    pub y: String,
+    pub title: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("the chart could not be drawn: {0}")]
+    Draw(String),
+    #[error("the chart's columns are not in the result")]
+    MissingColumn,
+    #[error("the chart image could not be encoded")]
+    Encode(#[source] image::ImageError),
+}
+
+fn draw_err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError::Draw(format!("{e:?}"))
+}
+
+fn is_date(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        let b = s.as_bytes();
+        (b.len() == 7 || b.len() >= 10) && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit)
+    })
+}
+
+/// Picks a chart for a result, or none when a table says it better.
+pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<ChartSpec> {
+    if rows.is_empty() || columns.is_empty() {
+        return None;
+    }
+    let numeric = |i: usize| rows.iter().all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null())) && rows.iter().any(|r| r[i].is_number());
+    if rows.len() == 1 && columns.len() == 1 && numeric(0) {
+        return Some(ChartSpec { kind: ChartKind::Number, x: String::new(), y: columns[0].clone(), title: title.to_string() });
+    }
+    let x = (0..columns.len()).find(|&i| rows.iter().all(|r| r[i].is_string()))?;
+    let y = (0..columns.len()).find(|&i| i != x && numeric(i))?;
+    let kind = if rows.iter().all(|r| is_date(&r[x])) && rows.len() >= 2 {
+        ChartKind::Line
+    } else if rows.len() <= MAX_BARS {
+        ChartKind::Bar
+    } else {
+        return None;
+    };
+    Some(ChartSpec { kind, x: columns[x].clone(), y: columns[y].clone(), title: title.to_string() })
+}
+
+/// Formats a number the way a business user reads it: `12,345.67`, `1,204`.
+pub fn format_number(v: f64) -> String {
+    let negative = v < 0.0;
+    let rounded = (v.abs() * 100.0).round() / 100.0;
+    let whole = rounded.trunc() as u64;
+    let frac = ((rounded - rounded.trunc()) * 100.0).round() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if negative && (whole > 0 || frac > 0) { "-" } else { "" };
+    if v.fract() == 0.0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac:02}") }
+}
+
+fn points(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>]) -> Result<Vec<(String, f64)>, ChartError> {
+    let yi = columns.iter().position(|c| *c == spec.y).ok_or(ChartError::MissingColumn)?;
+    let xi = if spec.kind == ChartKind::Number { None } else { Some(columns.iter().position(|c| *c == spec.x).ok_or(ChartError::MissingColumn)?) };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let label = xi.map(|i| match &r[i] { Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default();
+            (label, r[yi].as_f64().unwrap_or(0.0))
+        })
+        .collect())
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, spec: &ChartSpec, pts: &[(String, f64)]) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(draw_err)?;
+    let (w, h) = root.dim_in_pixel();
+    match spec.kind {
+        ChartKind::Number => {
+            let value = pts.first().map_or(0.0, |p| p.1);
+            let big = (FONT, (h / 4).max(24)).into_font().color(&ACCENT);
+            let small = (FONT, (h / 14).max(12)).into_font().color(&RGBColor(71, 85, 105));
+            let centre = |t: &str, f: &TextStyle<'_>| -> i32 { (w as i32 - root.estimate_text_size(t, f).map(|s| s.0 as i32).unwrap_or(0)) / 2 };
+            let text = format_number(value);
+            let big_style = TextStyle::from(big);
+            let small_style = TextStyle::from(small);
+            root.draw_text(&text, &big_style, (centre(&text, &big_style), (h / 3) as i32)).map_err(draw_err)?;
+            root.draw_text(&spec.title, &small_style, (centre(&spec.title, &small_style), (h * 3 / 4) as i32)).map_err(draw_err)?;
+        }
+        ChartKind::Line => {
+            let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
+            let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min);
+            let mut chart = ChartBuilder::on(&root)
+                .caption(&spec.title, (FONT, 18))
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(80)
+                .build_cartesian_2d(0..pts.len().saturating_sub(1).max(1), min..max)
+                .map_err(draw_err)?;
+            let labels: Vec<String> = pts.iter().map(|p| p.0.clone()).collect();
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(pts.len().min(12))
+                .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+                .y_label_formatter(&|v| format_number(*v))
+                .x_desc(&spec.x)
+                .y_desc(&spec.y)
+                .label_style((FONT, 12))
+                .draw()
+                .map_err(draw_err)?;
+            chart.draw_series(LineSeries::new(pts.iter().enumerate().map(|(i, p)| (i, p.1)), ACCENT.stroke_width(2))).map_err(draw_err)?;
+            chart.draw_series(pts.iter().enumerate().map(|(i, p)| Circle::new((i, p.1), 3, ACCENT.filled()))).map_err(draw_err)?;
+        }
+        ChartKind::Bar | ChartKind::Pie | ChartKind::Scatter => {
+            let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
+            let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min) * 1.1;
+            let labels: Vec<String> = pts.iter().map(|p| p.0.clone()).collect();
+            let mut chart = ChartBuilder::on(&root)
+                .caption(&spec.title, (FONT, 18))
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(80)
+                .build_cartesian_2d((0..pts.len()).into_segmented(), min..max)
+                .map_err(draw_err)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(pts.len())
+                .x_label_formatter(&|seg| match seg {
+                    SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .y_label_formatter(&|v| format_number(*v))
+                .x_desc(&spec.x)
+                .y_desc(&spec.y)
+                .label_style((FONT, 12))
+                .draw()
+                .map_err(draw_err)?;
+            chart
+                .draw_series(pts.iter().enumerate().map(|(i, p)| {
+                    let mut bar = Rectangle::new([(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), p.1)], ACCENT.filled());
+                    bar.set_margin(0, 0, 6, 6);
+                    bar
+                }))
+                .map_err(draw_err)?;
+        }
+    }
+    root.present().map_err(draw_err)
+}
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        // The font is compiled in and known to be valid; a failure here is a build defect.
+        let registered = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+        assert!(registered.is_ok(), "embedded DejaVu Sans is a valid font");
+    });
+}
+
+/// Renders the chart as an SVG document.
+pub fn render_svg(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], size: (u32, u32)) -> Result<String, ChartError> {
+    register_font();
+    let pts = points(spec, columns, rows)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(root, spec, &pts)?;
+    }
+    Ok(svg)
+}
+
+/// Renders the chart as a PNG image (text rasterised with the embedded font).
+pub fn render_png(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let pts = points(spec, columns, rows)?;
+    let mut buffer = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
+        draw(root, spec, &pts)?;
+    }
+    let image = image::RgbImage::from_raw(size.0, size.1, buffer).ok_or_else(|| ChartError::Draw("buffer size".into()))?;
+    let mut png = Vec::new();
+    image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageOutputFormat::Png).map_err(ChartError::Encode)?;
+    Ok(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[track_caller]
+    fn kind(columns: &[&str], rows: Value) -> Option<ChartKind> {
+        let rows: Vec<Vec<Value>> = serde_json::from_value(rows).unwrap();
+        choose(&cols(columns), &rows, "t").map(|s| s.kind)
+    }
+
+    #[test]
+    fn chart_follows_the_shape_of_the_result() {
+        assert_eq!(kind(&["region", "revenue"], json!([["West", 10.5], ["East", 3]])), Some(ChartKind::Bar));
+        assert_eq!(kind(&["month", "revenue"], json!([["2026-01", 10.5], ["2026-02", 3]])), Some(ChartKind::Line));
+        assert_eq!(kind(&["order_date", "revenue"], json!([["2026-01-01", 1], ["2026-01-02", 2]])), Some(ChartKind::Line));
+        assert_eq!(kind(&["revenue"], json!([[1234.5]])), Some(ChartKind::Number));
+        assert_eq!(kind(&["name", "email"], json!([["a", "b"]])), None);
+        assert_eq!(kind(&["a", "b"], json!([[1, 2], [3, 4]])), None);
+        assert_eq!(kind(&["x"], json!([])), None);
+    }
+
+    #[test]
+    fn numbers_read_like_money() {
+        assert_eq!(format_number(1234567.891), "1,234,567.89");
+        assert_eq!(format_number(1204.0), "1,204");
+        assert_eq!(format_number(-5.5), "-5.50");
+        assert_eq!(format_number(0.0), "0");
+    }
+
+    fn region_chart() -> (ChartSpec, Vec<String>, Vec<Vec<Value>>) {
+        let columns = cols(&["region", "revenue"]);
+        let rows = vec![vec![json!("North"), json!(120.0)], vec![json!("West"), json!(80.5)]];
+        (choose(&columns, &rows, "Revenue by region").unwrap(), columns, rows)
+    }
+
+    #[test]
+    fn bar_chart_svg_has_bars_labels_and_title() {
+        let (spec, columns, rows) = region_chart();
+        let svg = render_svg(&spec, &columns, &rows, (640, 360)).unwrap();
+        assert!(svg.starts_with("<svg"), "an SVG document");
+        assert!(svg.contains("Revenue by region") && svg.contains("North") && svg.contains("West"));
+        let bars = svg.matches("fill=\"#2563EB\"").count();
+        assert_eq!(bars, 2, "one filled bar per region:\n{svg}");
+    }
+
+    #[test]
+    fn png_renders_text_without_system_fonts() {
+        let (spec, columns, rows) = region_chart();
+        let png = render_png(&spec, &columns, &rows, (640, 360)).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        // The caption band at the top holds dark anti-aliased title text drawn with the embedded font.
+        let dark = img.enumerate_pixels().filter(|(_, y, p)| *y < 40 && p.0.iter().all(|c| *c < 100)).count();
+        assert!(dark > 50, "title text should be drawn in the caption band, found {dark} dark pixels");
+    }
+
+    #[test]
+    fn number_card_shows_the_value() {
+        let spec = ChartSpec { kind: ChartKind::Number, x: String::new(), y: "revenue".into(), title: "Revenue this year".into() };
+        let svg = render_svg(&spec, &cols(&["revenue"]), &[vec![json!(1234567.5)]], (400, 240)).unwrap();
+        assert!(svg.contains("1,234,567.50"), "{svg}");
+    }
+}

@@ -1,0 +1,132 @@
+//! The app database (`plainsight.sqlite` in the data directory): schema migrations and the
+//! history of asked questions. WAL, append-only migrations, one transaction per change.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Append-only: never edit a shipped migration, add a new one.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    question TEXT NOT NULL,
+    route TEXT NOT NULL,
+    asked_at TEXT NOT NULL,
+    code TEXT,
+    interpretation TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX history_asked_at ON history(asked_at);
+"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("could not open the app database {path}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("the app database was made by a newer Plainsight (schema {found}, this version knows {known})")]
+    TooNew { found: i64, known: usize },
+    #[error("the app database could not be read or written")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// A recorded question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub question: String,
+    pub route: String,
+    pub asked_at: String,
+    pub code: Option<String>,
+    pub interpretation: String,
+}
+
+/// The app database.
+pub struct AppDb {
+    conn: Connection,
+}
+
+impl AppDb {
+    pub fn open(path: &Path) -> Result<Self, HistoryError> {
+        let conn = Connection::open(path).map_err(|source| HistoryError::Open { path: path.display().to_string(), source })?;
+        Self::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Self, HistoryError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, HistoryError> {
+        conn.pragma_update(None, "journal_mode", "wal")?;
+        conn.pragma_update(None, "synchronous", "normal")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(HistoryError::TooNew { found: version, known: MIGRATIONS.len() });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Self { conn })
+    }
+
+    /// Records one asked question and returns its id.
+    pub fn record(&self, question: &str, route: &str, asked_at: &str, code: Option<&str>, interpretation: &str) -> Result<i64, HistoryError> {
+        self.conn.execute(
+            "INSERT INTO history(question, route, asked_at, code, interpretation) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![question, route, asked_at, code, interpretation],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The most recent questions, newest first.
+    pub fn recent(&self, limit: usize) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let mut stmt = self.conn.prepare("SELECT id, question, route, asked_at, code, interpretation FROM history ORDER BY id DESC LIMIT ?1")?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], row_to_entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<HistoryEntry>, HistoryError> {
+        Ok(self
+            .conn
+            .query_row("SELECT id, question, route, asked_at, code, interpretation FROM history WHERE id = ?1", [id], row_to_entry)
+            .optional()?)
+    }
+}
+
+fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
+    Ok(HistoryEntry { id: r.get(0)?, question: r.get(1)?, route: r.get(2)?, asked_at: r.get(3)?, code: r.get(4)?, interpretation: r.get(5)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_survives_reopening_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        {
+            let db = AppDb::open(&path).unwrap();
+            db.record("sales by region", "answer", "2026-11-26 09:00", Some("SELECT 1"), "").unwrap();
+            db.record("how are we doing?", "clarify", "2026-11-26 09:01", None, "").unwrap();
+        }
+        let db = AppDb::open(&path).unwrap();
+        let recent = db.recent(10).unwrap();
+        assert_eq!(recent.iter().map(|e| e.question.as_str()).collect::<Vec<_>>(), ["how are we doing?", "sales by region"]);
+        assert_eq!(db.get(recent[1].id).unwrap().unwrap().code.as_deref(), Some("SELECT 1"));
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(AppDb::open(&path), Err(HistoryError::TooNew { found: 99, .. })));
+    }
+}

@@ -3,11 +3,19 @@
 //! A question flows one way: [`planner`] (understands it, with a confidence) → [`router`]
 //! (answer / clarify / fallback / refused) → [`guard`] (static SQL validation) →
 //! [`executor`] (read-only SQLite with an authorizer, time limit and row cap) → [`chart`]
-//! (chart choice and Plotters rendering) → [`pipeline::Answer`]. [`pipeline::Pipeline`] wires
-//! them together; the CLI and the desktop app are thin shells over it.
+//! (chart choice and Plotters rendering) → [`Answer`]. [`Pipeline`] wires them together; the
+//! CLI and the desktop app are thin shells over it.
 
+pub mod chart;
 pub mod datadir;
 pub mod executor;
 pub mod guard;
+pub mod history;
+pub mod pipeline;
+pub mod planner;
+pub mod router;
 pub mod sample;
 pub mod schema;
+
+pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Language, Pipeline, PipelineOptions};
+pub use router::Route;

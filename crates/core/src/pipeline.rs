@@ -1,0 +1,253 @@
+//! `Pipeline`: one question in, one [`Answer`] out.
+//!
+//! planner (understands the question, with a confidence) → router → guard → executor → chart.
+//! Later issues slot the cache, budget, breaker and LLM in between the router and the guard; the
+//! shape of [`Answer`] is the CLI's JSON contract and already carries their fields.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use crate::chart::{self, ChartSpec};
+use crate::executor::{ExecError, Limits, SqliteExecutor};
+use crate::guard::{self, GuardError};
+use crate::planner::Planner;
+use crate::router::{self, Route, Thresholds};
+use crate::schema::{self, Schema};
+
+/// Whether questions the planner is unsure of go to an LLM (once one is configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AiMode {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PipelineOptions {
+    pub limits: Limits,
+    pub thresholds: Thresholds,
+    pub ai: AiMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Sql,
+    Python,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sql => "sql",
+            Self::Python => "python",
+        }
+    }
+}
+
+/// Where a cost figure came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostSource {
+    /// Answered offline: nothing was spent.
+    None,
+    /// The provider reported the cost.
+    Provider,
+    /// Computed from token counts and the price table.
+    Estimate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostItem {
+    pub item: String,
+    pub usd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    pub total_usd: f64,
+    pub source: CostSource,
+    pub breakdown: Vec<CostItem>,
+}
+
+impl Cost {
+    pub fn none() -> Self {
+        Self { total_usd: 0.0, source: CostSource::None, breakdown: Vec::new() }
+    }
+}
+
+/// Everything the user sees for one question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub question: String,
+    pub route: Route,
+    pub confidence: f64,
+    pub interpretation: String,
+    pub language: Option<Language>,
+    pub code: Option<String>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub truncated: bool,
+    pub chart: Option<ChartSpec>,
+    pub options: Vec<String>,
+    pub message: String,
+    pub cost: Cost,
+    /// `miss`, `exact` or `semantic` once the cache exists.
+    pub cache: Option<String>,
+    pub error_kind: Option<String>,
+}
+
+impl Answer {
+    /// The CLI's JSON contract (`plainsight ask --json`).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "route": self.route.as_str(),
+            "confidence": (self.confidence * 100.0).round() / 100.0,
+            "interpretation": self.interpretation,
+            "language": self.language.map(Language::as_str),
+            "code": self.code,
+            "columns": self.columns,
+            "rows": self.rows,
+            "truncated": self.truncated,
+            "chart": self.chart.as_ref().map(|c| json!({"kind": c.kind.as_str(), "x": c.x, "y": c.y, "title": c.title})),
+            "options": self.options,
+            "message": self.message,
+            "cost": {
+                "total_usd": self.cost.total_usd,
+                "source": match self.cost.source { CostSource::None => "none", CostSource::Provider => "provider", CostSource::Estimate => "estimate" },
+                "breakdown": self.cost.breakdown.iter().map(|b| json!({"item": b.item, "usd": b.usd})).collect::<Vec<_>>(),
+            },
+            "cache": self.cache,
+            "error_kind": self.error_kind,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    #[error("Type a question first, for example \"sales by region last month\".")]
+    EmptyQuestion,
+    #[error("The question is too long ({0} characters); keep it under 1,000.")]
+    TooLong(usize),
+    #[error("Could not open the database: {0}")]
+    Open(#[source] ExecError),
+    #[error("Could not read the database's tables")]
+    Schema(#[source] rusqlite::Error),
+    #[error("The generated SQL was refused: {0}")]
+    Guard(#[from] GuardError),
+    #[error("The query could not run: {0}")]
+    Exec(#[source] ExecError),
+    #[error("Could not create the sample database")]
+    Sample(#[from] crate::sample::SampleError),
+}
+
+impl AskError {
+    /// A stable kind for the UI and scripts to match on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::EmptyQuestion => "empty_question",
+            Self::TooLong(_) => "question_too_long",
+            Self::Open(_) => "database_unavailable",
+            Self::Schema(_) => "database_unreadable",
+            Self::Guard(_) => "refused_sql",
+            Self::Exec(ExecError::TimedOut(_)) => "timeout",
+            Self::Exec(ExecError::Cancelled) => "cancelled",
+            Self::Exec(_) => "query_failed",
+            Self::Sample(_) => "sample_db_failed",
+        }
+    }
+}
+
+/// The question-answering pipeline over one SQLite database.
+pub struct Pipeline {
+    executor: SqliteExecutor,
+    schema: Schema,
+    planner: Planner,
+    options: PipelineOptions,
+}
+
+impl Pipeline {
+    /// Opens `db` read-only and reads its schema once.
+    pub fn open(db: &Path, options: PipelineOptions) -> Result<Self, AskError> {
+        let executor = SqliteExecutor::new(db);
+        let conn = executor.open_read_only().map_err(AskError::Open)?;
+        let schema = schema::introspect(&conn).map_err(AskError::Schema)?;
+        let planner = Planner::new(&schema);
+        Ok(Self { executor, schema, planner, options })
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn database(&self) -> &Path {
+        self.executor.path()
+    }
+
+    /// Answers one question as of `today`.
+    pub fn ask(&self, question: &str, today: NaiveDate, cancel: Option<Arc<AtomicBool>>) -> Result<Answer, AskError> {
+        let question = question.trim();
+        if question.is_empty() {
+            return Err(AskError::EmptyQuestion);
+        }
+        if question.chars().count() > 1_000 {
+            return Err(AskError::TooLong(question.chars().count()));
+        }
+        let plan = self.planner.plan(question, today);
+        let route = router::route(plan.confidence, plan.wants_change, self.options.thresholds);
+        tracing::debug!(route = route.as_str(), confidence = plan.confidence, "routed");
+        let mut answer = Answer {
+            question: question.to_string(),
+            route,
+            confidence: plan.confidence,
+            interpretation: plan.interpretation,
+            language: None,
+            code: None,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            truncated: false,
+            chart: None,
+            options: Vec::new(),
+            message: plan.message,
+            cost: Cost::none(),
+            cache: None,
+            error_kind: None,
+        };
+        match route {
+            Route::Answer => {
+                let Some(sql) = plan.sql else {
+                    answer.route = Route::Fallback;
+                    return Ok(answer);
+                };
+                let checked = guard::check(&sql)?;
+                let result = self.executor.run(&checked, &self.options.limits, cancel).map_err(AskError::Exec)?;
+                answer.chart = chart::choose(&result.columns, &result.rows, &plan.title);
+                answer.language = Some(Language::Sql);
+                answer.code = Some(checked);
+                answer.columns = result.columns;
+                answer.rows = result.rows;
+                answer.truncated = result.truncated;
+                if answer.rows.is_empty() {
+                    answer.message = "No rows match this question. Try a wider time range.".into();
+                } else if answer.truncated {
+                    answer.message = format!("Showing the first {} rows.", self.options.limits.max_rows);
+                }
+            }
+            Route::Clarify => answer.options = plan.options,
+            Route::Fallback | Route::Refused => {}
+        }
+        Ok(answer)
+    }
+}
+
+/// The sample database in `data_dir`, created (for `today`) when it does not exist yet.
+pub fn ensure_sample_db(data_dir: &Path, today: NaiveDate) -> Result<PathBuf, AskError> {
+    let path = crate::datadir::sample_db_path(data_dir);
+    if !path.is_file() {
+        crate::sample::write_sample_db(&path, today, crate::sample::DEFAULT_ORDERS)?;
+    }
+    Ok(path)
+}
