@@ -1,9 +1,543 @@
-//! Offline planner (work in progress in this commit).
+//! The offline planner: turns an everyday question into SQL over the schema it is given, with a
+//! confidence and a plain-words interpretation, without any network or API key.
+//!
+//! It reads the question as words ([`words`]), resolves time expressions ([`time`]), then finds
+//! measures, groupings, filters and rankings using the vocabulary in [`lexicon`] and the
+//! linguistic model of the schema in [`model`] (derived automatically, nothing hard-coded about
+//! the sample database). It then picks the one table or view that can answer all of it and
+//! writes the SQL. Whatever it did not understand lowers the confidence, which the router uses.
+
+mod lexicon;
+mod model;
+mod sql;
+mod time;
+mod words;
+
 use chrono::NaiveDate;
-use crate::schema::Schema;
-pub struct Plan { pub sql: Option<String>, pub confidence: f64, pub interpretation: String, pub wants_change: bool, pub options: Vec<String>, pub message: String, pub title: String }
-pub struct Planner;
-impl Planner {
-    pub fn new(_schema: &Schema) -> Self { Self }
-    pub fn plan(&self, _q: &str, _today: NaiveDate) -> Plan { Plan { sql: Some("SELECT region, SUM(revenue) AS revenue FROM sales GROUP BY region".into()), confidence: 0.9, interpretation: String::new(), wants_change: false, options: vec![], message: String::new(), title: "Revenue by region".into() } }
+
+pub use lexicon::Grain;
+pub use model::Model;
+pub use time::Window;
+
+use lexicon::{canonical, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS, VAGUE, WRITE_VERBS};
+use words::Words;
+
+/// The planner's reading of a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub sql: Option<String>,
+    pub confidence: f64,
+    pub interpretation: String,
+    pub wants_change: bool,
+    /// Concrete rephrasings to offer when unsure.
+    pub options: Vec<String>,
+    pub message: String,
+    /// A chart title ("Revenue by region, last month").
+    pub title: String,
 }
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// SUM of a measure word's column ("sales", "units").
+    Sum { word: String },
+    /// AVG of a measure word's column ("average discount").
+    Avg { word: String },
+    /// How many of an entity ("orders", "customers").
+    Count { entity: String, with_orders: bool, new: bool },
+    /// Money per order.
+    OrderValue,
+    /// SUM(profit) / SUM(revenue).
+    Margin,
+}
+
+/// A grouping: a time grain over the date column, or a column named by a word.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dim {
+    Grain(Grain),
+    Column { word: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Desc,
+    Asc,
+}
+
+/// Everything understood from the question, before a table is chosen.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub measure: Option<Measure>,
+    pub measure_implied: bool,
+    pub dims: Vec<Dim>,
+    pub filters: Vec<model::ValueRef>,
+    pub window: Option<Window>,
+    pub rank: Option<(Order, u32)>,
+    pub corrections: Vec<(String, String)>,
+    pub unknown: Vec<String>,
+    pub vague: bool,
+    /// Words of the question (for date-column choice).
+    pub words: Vec<String>,
+}
+
+/// The offline planner for one database schema.
+pub struct Planner {
+    model: Model,
+}
+
+impl Planner {
+    pub fn new(schema: &crate::schema::Schema) -> Self {
+        Self { model: Model::build(schema) }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Plans one question as of `today`.
+    pub fn plan(&self, question: &str, today: NaiveDate) -> Plan {
+        let mut words = Words::new(question);
+        if wants_change(&words) {
+            return Plan {
+                sql: None,
+                confidence: 1.0,
+                interpretation: "This asks to change data.".into(),
+                wants_change: true,
+                options: Vec::new(),
+                message: "Plainsight only reads your data; it never changes or deletes it. Ask a question about it instead, for example \"how many orders were refunded last month\".".into(),
+                title: String::new(),
+            };
+        }
+        let reading = self.read(&mut words, today);
+        let understood = reading.measure.is_some() || !reading.dims.is_empty() || !reading.filters.is_empty() || reading.window.is_some();
+        if !understood {
+            let examples = self.examples(&reading);
+            return if reading.unknown.is_empty() || reading.vague && reading.unknown.len() <= 1 {
+                Plan {
+                    sql: None,
+                    confidence: 0.5,
+                    interpretation: "The question does not say which figure to show.".into(),
+                    wants_change: false,
+                    message: "Which figures would you like to see? Pick one of these or rephrase.".into(),
+                    options: examples,
+                    title: String::new(),
+                }
+            } else {
+                Plan {
+                    sql: None,
+                    confidence: 0.1,
+                    interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
+                    wants_change: false,
+                    message: format!(
+                        "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
+                        self.topics(),
+                        examples.first().cloned().unwrap_or_default()
+                    ),
+                    options: Vec::new(),
+                    title: String::new(),
+                }
+            };
+        }
+        match sql::build(&self.model, &reading) {
+            Ok(built) => {
+                let mut confidence: f64 = if reading.measure_implied { 0.85 } else { 0.95 };
+                confidence -= 0.25 * reading.unknown.len() as f64;
+                confidence -= 0.03 * reading.corrections.len() as f64;
+                let mut interpretation = built.interpretation;
+                for (from, to) in &reading.corrections {
+                    interpretation.push_str(&format!("; read \"{from}\" as \"{to}\""));
+                }
+                if !reading.unknown.is_empty() {
+                    interpretation.push_str(&format!("; did not understand \"{}\"", reading.unknown.join(" ")));
+                }
+                let confidence = confidence.clamp(0.0, 1.0);
+                Plan {
+                    options: if confidence < 0.8 { self.examples(&reading) } else { Vec::new() },
+                    message: if confidence < 0.8 { "I'm not sure I understood all of that. Did you mean one of these?".into() } else { String::new() },
+                    sql: Some(built.sql),
+                    confidence,
+                    interpretation,
+                    wants_change: false,
+                    title: built.title,
+                }
+            }
+            Err(why) => Plan {
+                sql: None,
+                confidence: 0.45,
+                interpretation: why,
+                wants_change: false,
+                message: "I could not find one table that answers all of that. Did you mean one of these?".into(),
+                options: self.examples(&reading),
+                title: String::new(),
+            },
+        }
+    }
+
+    /// Reads measures, groupings, filters, time and ranking out of the words.
+    fn read(&self, words: &mut Words, today: NaiveDate) -> Reading {
+        let mut r = Reading { corrections: correct_spelling(words, &self.model), ..Reading::default() };
+        r.words = words.all().to_vec();
+        r.window = time::extract(words, today);
+
+        // Derived measures and fixed phrases first, longest first.
+        for phrase in [&["average", "order", "value"][..], &["avg", "order", "value"], &["average", "order", "size"], &["aov"], &["average", "basket"]] {
+            if words.take(phrase).is_some() {
+                r.measure = Some(Measure::OrderValue);
+            }
+        }
+        for phrase in [&["profit", "margin"][..], &["gross", "margin"], &["margin", "%"], &["margin", "percentage"], &["margin", "rate"], &["margins"]] {
+            if r.measure.is_none() && words.take(phrase).is_some() {
+                r.measure = Some(Measure::Margin);
+            }
+        }
+        for phrase in [&["best", "selling"][..], &["top", "selling"], &["best", "sellers"], &["best", "seller"], &["sold", "the", "most"], &["most", "sold"], &["most", "popular"]] {
+            if let Some(i) = words.take(phrase) {
+                r.rank = Some((Order::Desc, following_number(words, i + phrase.len()).unwrap_or(1)));
+                r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
+            }
+        }
+        for phrase in [&["worst", "selling"][..], &["least", "sold"], &["sold", "the", "least"], &["least", "popular"]] {
+            if let Some(i) = words.take(phrase) {
+                r.rank = Some((Order::Asc, following_number(words, i + phrase.len()).unwrap_or(1)));
+                r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
+            }
+        }
+        if words.take(&["units", "sold"]).is_some() || words.take(&["items", "sold"]).is_some() {
+            r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
+        }
+
+        // Ranking: "top 5", "the best", "highest", "lowest 3".
+        if r.rank.is_none() {
+            for i in words.unused().collect::<Vec<_>>() {
+                let w = words.get(i).unwrap_or_default().to_string();
+                let order = if DESCENDING.contains(&w.as_str()) { Order::Desc } else if ASCENDING.contains(&w.as_str()) { Order::Asc } else { continue };
+                words.mark(i);
+                let n = following_number(words, i + 1);
+                // "top products" without a number shows ten; "the best"/"highest" shows one.
+                let default = if matches!(w.as_str(), "top" | "bottom") { 10 } else { 1 };
+                r.rank = Some((order, n.unwrap_or(default)));
+                break;
+            }
+        }
+
+        // Filters: stored values named in the question ("West", "online", "refunded").
+        self.read_filters(words, &mut r);
+
+        // Groupings.
+        self.read_dims(words, &mut r);
+
+        // Measures named by a word.
+        self.read_measures(words, &mut r);
+
+        if r.measure.is_none() && (!r.dims.is_empty() || r.rank.is_some() || !r.filters.is_empty() || r.window.is_some()) {
+            if let Some(word) = self.default_money_word() {
+                r.measure = Some(Measure::Sum { word });
+                r.measure_implied = true;
+            }
+        }
+
+        // An entity word beside a filter on its table was part of the filter: "online customers".
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default();
+            if let Some(t) = self.model.entity_table(w) {
+                let entity = t.entity.clone();
+                if r.filters.iter().any(|f| self.model.table(&f.table).is_some_and(|ft| ft.entity == entity || ft.has(&format!("{entity}_id")) || ft.has(&entity))) {
+                    words.mark(i);
+                }
+            }
+        }
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default();
+            if VAGUE.contains(&w) {
+                r.vague = true;
+            } else if !FILLER.contains(&w) && !is_connector(w) {
+                r.unknown.push(w.to_string());
+            }
+        }
+        r
+    }
+
+    fn read_filters(&self, words: &mut Words, r: &mut Reading) {
+        let mut i = 0;
+        while i < words.len() {
+            let mut matched = 0;
+            for len in (1..=3).rev() {
+                if i + len > words.len() || (i..i + len).any(|k| words.used(k)) {
+                    continue;
+                }
+                let phrase = (i..i + len).filter_map(|k| words.get(k)).collect::<Vec<_>>().join(" ");
+                if FILLER.contains(&phrase.as_str()) && len == 1 {
+                    continue;
+                }
+                if let Some(refs) = self.model.values.get(&phrase) {
+                    r.filters.extend(refs.iter().cloned());
+                    for k in i..i + len {
+                        words.mark(k);
+                    }
+                    // Swallow the word naming the value's column or entity: "West region", "online customers".
+                    for k in [i.wrapping_sub(1), i + len] {
+                        if let Some(w) = words.get(k).filter(|_| !words.used(k)) {
+                            let sing = singular(w);
+                            let names_column = refs.iter().any(|v| v.column.eq_ignore_ascii_case(&sing) || v.column.eq_ignore_ascii_case(w));
+                            if names_column {
+                                words.mark(k);
+                            }
+                        }
+                    }
+                    matched = len;
+                    break;
+                }
+            }
+            i += matched.max(1);
+        }
+        // One value in several tables is one filter per table; table choice keeps the right one.
+    }
+
+    fn read_dims(&self, words: &mut Words, r: &mut Reading) {
+        // Grain adjectives anywhere: "monthly revenue", "daily orders".
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default();
+            let grain = match w {
+                "daily" => Some(Grain::Day),
+                "weekly" => Some(Grain::Week),
+                "monthly" => Some(Grain::Month),
+                "quarterly" => Some(Grain::Quarter),
+                "yearly" | "annual" | "annually" => Some(Grain::Year),
+                _ => None,
+            };
+            if let Some(g) = grain {
+                words.mark(i);
+                push_dim(r, Dim::Grain(g));
+            }
+        }
+        // "by X (and Y)", "per X", "for each X", "which X", "what X", "top 5 X".
+        let mut i = 0;
+        while i < words.len() {
+            let w = words.get(i).unwrap_or_default().to_string();
+            let introduces = matches!(w.as_str(), "by" | "per" | "each" | "every" | "across" | "which" | "what" | "among") && !words.used(i);
+            if introduces {
+                let mut k = i + 1;
+                while matches!(words.get(k), Some("the" | "a" | "each" | "our" | "their" | "individual")) {
+                    k += 1;
+                }
+                if let Some(dim) = self.dim_at(words, k) {
+                    words.mark(i);
+                    words.mark(k);
+                    push_dim(r, dim);
+                    // "by region and channel"
+                    if matches!(words.get(k + 1), Some("and" | "then")) {
+                        if let Some(second) = self.dim_at(words, k + 2) {
+                            words.mark(k + 1);
+                            words.mark(k + 2);
+                            push_dim(r, second);
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        // With a ranking, the entity being ranked is the grouping: "top 5 products", "best month".
+        if r.rank.is_some() && r.dims.is_empty() {
+            for k in words.unused().collect::<Vec<_>>() {
+                if let Some(dim) = self.dim_at(words, k) {
+                    words.mark(k);
+                    push_dim(r, dim);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A grouping named by the word at `k`, if any.
+    fn dim_at(&self, words: &Words, k: usize) -> Option<Dim> {
+        let w = words.get(k).filter(|_| !words.used(k))?;
+        if let Some((_, g)) = GRAINS.iter().find(|(ws, _)| ws.contains(&w)) {
+            return Some(Dim::Grain(*g));
+        }
+        (!self.model.dim_columns(w).is_empty()).then(|| Dim::Column { word: w.to_string() })
+    }
+
+    fn read_measures(&self, words: &mut Words, r: &mut Reading) {
+        if r.measure.is_some() {
+            // A second money word ("revenue" in "top 5 products by revenue") is the same measure.
+            if let Some(Measure::Sum { word }) = &r.measure {
+                let word = word.clone();
+                for i in words.unused().collect::<Vec<_>>() {
+                    let w = words.get(i).unwrap_or_default();
+                    if w == word || canonical(lexicon::MEASURE_SYNONYMS, w).is_some_and(|c| Some(c) == canonical(lexicon::MEASURE_SYNONYMS, &word)) {
+                        words.mark(i);
+                    }
+                }
+            }
+            return;
+        }
+        // "average X"
+        for i in words.unused().collect::<Vec<_>>() {
+            if matches!(words.get(i), Some("average" | "avg" | "mean")) {
+                if let Some(w) = words.get(i + 1).filter(|_| !words.used(i + 1)).map(str::to_string) {
+                    if !self.model.measure_columns(&w).is_empty() {
+                        words.mark(i);
+                        words.mark(i + 1);
+                        r.measure = Some(Measure::Avg { word: w });
+                        return;
+                    }
+                }
+            }
+        }
+        // A measure word: "sales", "revenue", "profit", "units".
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default().to_string();
+            let w = if w == "margin" { "profit".to_string() } else { w };
+            if FILLER.contains(&w.as_str()) || self.model.measure_columns(&w).is_empty() {
+                continue;
+            }
+            words.mark(i);
+            // Mark repeats and synonyms ("sales … by revenue" is one measure).
+            let canon = canonical(lexicon::MEASURE_SYNONYMS, &w).unwrap_or(&w).to_string();
+            for j in words.unused().collect::<Vec<_>>() {
+                let other = words.get(j).unwrap_or_default();
+                if other == w || canonical(lexicon::MEASURE_SYNONYMS, other) == Some(canon.as_str()) {
+                    words.mark(j);
+                }
+            }
+            r.measure = Some(Measure::Sum { word: w });
+            return;
+        }
+        // Counting an entity: "how many orders", "number of customers", "orders per month".
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default().to_string();
+            if self.model.entity_table(&w).is_some() || self.model.tables.iter().any(|t| t.has(&format!("{}_id", singular(&w)))) && canonical(ENTITY_SYNONYMS, &w).is_some() {
+                let entity = canonical(ENTITY_SYNONYMS, &w).map_or_else(|| singular(&w), str::to_string);
+                words.mark(i);
+                let mut new = false;
+                for phrase in [&["signed", "up"][..], &["sign", "ups"], &["signups"], &["signup"], &["new"], &["joined"], &["registered"], &["acquired"]] {
+                    new |= words.take(phrase).is_some();
+                }
+                let mut with_orders = false;
+                for phrase in [&["who", "ordered"][..], &["ordered"], &["who", "bought"], &["bought"], &["purchased"], &["active"], &["did", "we", "get"], &["we", "got"], &["placed"], &["received"], &["get"], &["got"]] {
+                    with_orders |= words.take(phrase).is_some();
+                }
+                r.measure = Some(Measure::Count { entity, with_orders, new });
+                return;
+            }
+        }
+    }
+
+    /// The money measure a ranking or grouping uses when no measure is named.
+    fn default_money_word(&self) -> Option<String> {
+        ["revenue", "sales", "amount", "total"].into_iter().find(|w| !self.model.measure_columns(w).is_empty()).map(str::to_string)
+    }
+
+    /// What this database can answer, in words: "revenue, profit and units".
+    fn topics(&self) -> String {
+        let fact = self.fact_table();
+        let measures: Vec<String> = fact.map(|t| t.measures.iter().take(4).map(|m| model::name_words(m).join(" ")).collect()).unwrap_or_default();
+        if measures.is_empty() { "the tables in this database".into() } else { measures.join(", ") }
+    }
+
+    /// The table or view with the most measures (views first): the natural subject of questions.
+    fn fact_table(&self) -> Option<&model::TableModel> {
+        self.model.tables.iter().filter(|t| !t.measures.is_empty() && !t.dates.is_empty()).max_by_key(|t| (t.measures.len(), t.is_view, t.dims.len()))
+    }
+
+    /// Up to three concrete questions this planner answers with confidence, shaped by what was understood.
+    fn examples(&self, r: &Reading) -> Vec<String> {
+        let Some(fact) = self.fact_table() else { return Vec::new() };
+        let measure = match &r.measure {
+            Some(Measure::Sum { word }) => word.clone(),
+            _ => self.default_money_word().unwrap_or_else(|| model::name_words(&fact.measures[0]).join(" ")),
+        };
+        let low_card: Vec<&String> = fact.dims.iter().filter(|d| self.model.values.values().flatten().any(|v| v.table == fact.name && &v.column == *d)).collect();
+        let high_card: Vec<&String> = fact.dims.iter().filter(|d| !low_card.contains(d) && !d.to_lowercase().contains("mail")).collect();
+        let mut out = Vec::new();
+        if let Some(d) = low_card.first() {
+            out.push(format!("{measure} by {} last month", model::name_words(d).join(" ")));
+        }
+        out.push(format!("monthly {measure} for the last 12 months"));
+        if let Some(d) = high_card.iter().find(|d| matches!(d.to_lowercase().as_str(), "product" | "product_name")).or(high_card.first()) {
+            out.push(format!("top 5 {}s by {measure} this year", model::name_words(d).join(" ")));
+        }
+        out.truncate(3);
+        out
+    }
+}
+
+fn push_dim(r: &mut Reading, dim: Dim) {
+    if !r.dims.contains(&dim) {
+        r.dims.push(dim);
+    }
+}
+
+/// "top 5" → 5 (marks the number).
+fn following_number(words: &mut Words, i: usize) -> Option<u32> {
+    let w = words.get(i).filter(|_| !words.used(i))?;
+    const WORDS: [&str; 11] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+    let n = w.parse::<u32>().ok().or_else(|| WORDS.iter().position(|x| *x == w).map(|p| p as u32))?;
+    words.mark(i);
+    (n > 0).then_some(n.min(1000))
+}
+
+/// Words that only join others ("of", "than") and carry no meaning once the rest is read.
+fn is_connector(w: &str) -> bool {
+    matches!(w, "and" | "or" | "vs" | "versus" | "then" | "also" | "only" | "just" | "new" | "whole" | "entire") || w.parse::<f64>().is_ok()
+}
+
+/// True when the question asks to change data rather than read it.
+fn wants_change(words: &Words) -> bool {
+    const ALWAYS: &[&str] = &["delete", "drop", "truncate", "insert", "alter", "erase", "wipe", "purge", "destroy", "overwrite"];
+    let first = words.all().iter().find(|w| !matches!(w.as_str(), "please" | "can" | "could" | "would" | "you" | "i" | "want" | "to" | "go" | "ahead" | "and" | "now" | "just"));
+    words.all().iter().any(|w| ALWAYS.contains(&w.as_str())) || first.is_some_and(|w| WRITE_VERBS.contains(&w.as_str()) || matches!(w.as_str(), "change" | "set" | "add" | "create" | "edit"))
+}
+
+/// Replaces misspelt words with the nearest known word ("revnue" → "revenue").
+fn correct_spelling(words: &mut Words, model: &Model) -> Vec<(String, String)> {
+    let mut fixes = Vec::new();
+    let known = |w: &str| {
+        FILLER.contains(&w) || VAGUE.contains(&w) || model.vocabulary.iter().any(|v| v == w) || model.vocabulary.iter().any(|v| *v == singular(w)) || time_word(w) || is_connector(w)
+    };
+    let mut replaced = Vec::new();
+    for (i, w) in words.all().iter().enumerate() {
+        if w.len() < 4 || known(w) || w.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let limit = if w.len() >= 7 { 2 } else { 1 };
+        let mut best: Option<(&String, usize)> = None;
+        let mut tie = false;
+        for v in &model.vocabulary {
+            if v.len() < 4 {
+                continue;
+            }
+            let d = strsim::damerau_levenshtein(w, v);
+            if d <= limit {
+                match best {
+                    Some((_, bd)) if d > bd => {}
+                    Some((bv, bd)) if d == bd => tie |= bv != v,
+                    _ => {
+                        best = Some((v, d));
+                        tie = false;
+                    }
+                }
+            }
+        }
+        if let (Some((v, _)), false) = (best, tie) {
+            replaced.push((i, v.clone()));
+            fixes.push((w.clone(), v.clone()));
+        }
+    }
+    for (i, v) in replaced {
+        words.replace(i, &v);
+    }
+    fixes
+}
+
+fn time_word(w: &str) -> bool {
+    matches!(
+        w,
+        "today" | "yesterday" | "week" | "month" | "quarter" | "year" | "weeks" | "months" | "quarters" | "years" | "days" | "day" | "last" | "past" | "previous" | "since"
+            | "between" | "daily" | "weekly" | "monthly" | "quarterly" | "yearly" | "annual" | "january" | "february" | "march" | "april" | "may" | "june" | "july"
+            | "august" | "september" | "october" | "november" | "december" | "first" | "second" | "third" | "fourth" | "ytd" | "mtd" | "qtd"
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,100 @@
+//! The planner's vocabulary, as data: what everyday words mean (shared/docs/sample-data.md).
+//! Schema-specific words (column names, table names, stored values) come from the schema model;
+//! this table only holds the language that is the same for every database.
+
+/// Words for the same business concept. The first entry is the canonical name; a measure
+/// concept resolves to the first numeric column whose name matches any entry.
+pub const MEASURE_SYNONYMS: &[&[&str]] = &[
+    &["revenue", "sales", "turnover", "income", "takings", "gmv", "amount", "total"],
+    &["profit", "profits", "earnings"],
+    &["quantity", "units", "unit", "qty", "volume"],
+    &["cost", "costs", "expense", "expenses", "spend", "cogs"],
+    &["price", "unit_price", "prices"],
+    &["discount", "discounts"],
+];
+
+/// Entity words: the canonical singular and its synonyms (customers/clients, products/items).
+pub const ENTITY_SYNONYMS: &[&[&str]] = &[
+    &["customer", "customers", "client", "clients", "buyer", "buyers", "shopper", "shoppers"],
+    &["product", "products", "item", "items", "sku", "skus", "article", "articles"],
+    &["order", "orders", "transaction", "transactions", "purchase", "purchases", "sale"],
+    &["region", "regions", "area", "areas", "territory", "territories"],
+    &["category", "categories", "type", "types"],
+    &["employee", "employees", "staff", "rep", "reps"],
+    &["supplier", "suppliers", "vendor", "vendors"],
+    &["country", "countries", "nation"],
+];
+
+/// Words that change data: a question that leads with them is refused.
+pub const WRITE_VERBS: &[&str] = &["delete", "drop", "truncate", "insert", "update", "alter", "erase", "wipe", "remove", "purge", "destroy", "overwrite", "rename", "modify", "replace", "reset", "clear"];
+
+/// Words that carry no meaning of their own in a data question.
+pub const FILLER: &[&str] = &[
+    "show", "me", "us", "give", "get", "got", "list", "tell", "what", "whats", "which", "who", "is", "are", "was", "were", "be", "been", "the", "a", "an", "of",
+    "for", "in", "on", "at", "to", "our", "we", "my", "i", "did", "do", "does", "how", "much", "many", "all", "please", "can", "you", "could", "would",
+    "with", "and", "had", "have", "has", "there", "that", "it", "its", "from", "during", "over", "across", "each", "every", "so", "far", "see", "display",
+    "chart", "graph", "plot", "table", "breakdown", "broken", "down", "split", "make", "made", "generated", "generate", "earned", "earn", "bring", "brought",
+    "by", "per", "overall", "value", "values", "number", "count", "total", "sum", "sold", "sell", "selling", "this", "time", "period", "data", "let",
+    "know", "view", "look", "find", "compute", "calculate", "report", "up", "into", "as", "any", "some", "them", "they", "their", "versus", "vs", "between",
+    "within", "than", "most", "least", "best", "worst", "top", "bottom", "highest", "lowest", "biggest", "largest", "smallest", "more", "less", "fewer",
+    "current", "ever", "altogether", "combined", "along", "together", "by", "hey", "ok", "okay", "just", "now", "currently", "where",
+];
+
+/// Vague words: a question made only of these and filler asks for clarification, not a fallback.
+pub const VAGUE: &[&str] = &[
+    "doing", "numbers", "number", "performance", "performing", "stats", "statistics", "figures", "metrics", "kpi", "kpis", "results", "business", "going",
+    "things", "overview", "summary", "dashboard", "info", "information", "trend", "trends", "insights", "status", "update", "health", "look", "looking",
+    "data", "report", "good", "bad", "well",
+];
+
+/// "by month", "monthly", … → a time grain.
+pub const GRAINS: &[(&[&str], Grain)] = &[
+    (&["daily", "day", "days", "date", "dates"], Grain::Day),
+    (&["weekly", "week", "weeks"], Grain::Week),
+    (&["monthly", "month", "months"], Grain::Month),
+    (&["quarterly", "quarter", "quarters"], Grain::Quarter),
+    (&["yearly", "annual", "annually", "year", "years"], Grain::Year),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Grain {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+            Self::Quarter => "quarter",
+            Self::Year => "year",
+        }
+    }
+}
+
+/// Words that ask for the largest first / smallest first.
+pub const DESCENDING: &[&str] = &["top", "best", "highest", "most", "biggest", "largest", "greatest", "leading", "max", "maximum"];
+pub const ASCENDING: &[&str] = &["bottom", "worst", "lowest", "least", "smallest", "fewest", "min", "minimum"];
+
+/// The canonical form of `word` within a synonym table, if it is in one.
+pub fn canonical<'a>(table: &'a [&'a [&'a str]], word: &str) -> Option<&'a str> {
+    table.iter().find(|group| group.contains(&word)).map(|group| group[0])
+}
+
+/// Singular of a simple English plural ("categories" → "category", "regions" → "region").
+pub fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if word.ends_with("ss") || word.ends_with("us") || word.len() <= 3 {
+        word.to_string()
+    } else if let Some(stem) = word.strip_suffix("es").filter(|s| s.ends_with("ch") || s.ends_with("sh") || s.ends_with('x')) {
+        stem.to_string()
+    } else {
+        word.strip_suffix('s').unwrap_or(word).to_string()
+    }
+}

@@ -1,0 +1,80 @@
+//! Planner cases as a table: question → route-relevant confidence and the SQL it writes.
+use super::*;
+
+fn planner() -> Planner {
+    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    crate::sample::generate(&mut conn, "2026-11-26".parse().unwrap(), 800).unwrap();
+    Planner::new(&crate::schema::introspect(&conn).unwrap())
+}
+
+fn today() -> NaiveDate {
+    "2026-11-26".parse().unwrap()
+}
+
+#[track_caller]
+fn answers(p: &Planner, question: &str, sql: &str) {
+    let plan = p.plan(question, today());
+    assert!(plan.confidence >= 0.8, "{question}: confidence {} ({})", plan.confidence, plan.interpretation);
+    assert_eq!(plan.sql.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")), Some(sql.to_string()), "{question}");
+}
+
+#[track_caller]
+fn unsure(p: &Planner, question: &str) -> Plan {
+    let plan = p.plan(question, today());
+    assert!((0.3..0.8).contains(&plan.confidence), "{question}: expected clarify, confidence {} ({})", plan.confidence, plan.interpretation);
+    assert!(!plan.options.is_empty() && plan.options.len() <= 3, "{question}: 1–3 options");
+    plan
+}
+
+#[test]
+fn everyday_questions_become_sql() {
+    let p = planner();
+    answers(&p, "show me last month's sales by region", "SELECT region, SUM(revenue) AS revenue FROM sales WHERE order_date >= '2026-10-01' AND order_date < '2026-11-01' GROUP BY region ORDER BY revenue DESC");
+    answers(&p, "top 5 products by revenue", "SELECT product, SUM(revenue) AS revenue FROM sales GROUP BY product ORDER BY revenue DESC LIMIT 5");
+    answers(&p, "how many orders were refunded last month", "SELECT COUNT(*) AS orders FROM orders WHERE status = 'refunded' AND order_date >= '2026-10-01' AND order_date < '2026-11-01'");
+    answers(&p, "number of customers by segment", "SELECT segment, COUNT(*) AS customers FROM customers GROUP BY segment ORDER BY customers DESC");
+    answers(&p, "orders per month in 2025", "SELECT month, COUNT(DISTINCT order_id) AS orders FROM sales WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01' GROUP BY month ORDER BY month");
+    answers(&p, "how many new customers signed up last month", "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= '2026-10-01' AND signup_date < '2026-11-01'");
+    answers(&p, "revenue for the West region this year", "SELECT SUM(revenue) AS revenue FROM sales WHERE region = 'West' AND order_date >= '2026-01-01' AND order_date < '2026-11-27'");
+    answers(&p, "profit margin by category", "SELECT category, SUM(profit) * 1.0 / NULLIF(SUM(revenue), 0) AS profit_margin FROM sales GROUP BY category ORDER BY profit_margin DESC");
+    answers(&p, "what is our best selling product", "SELECT product, SUM(quantity) AS quantity FROM sales GROUP BY product ORDER BY quantity DESC LIMIT 1");
+}
+
+#[test]
+fn misspellings_are_corrected_and_said() {
+    let p = planner();
+    let plan = p.plan("revnue by regoin last month", today());
+    assert!(plan.confidence >= 0.8, "{plan:?}");
+    assert!(plan.interpretation.contains("read \"revnue\" as \"revenue\""), "{}", plan.interpretation);
+}
+
+#[test]
+fn vague_questions_get_options_that_themselves_answer() {
+    let p = planner();
+    for q in ["how are we doing?", "show me the numbers"] {
+        let plan = unsure(&p, q);
+        for option in &plan.options {
+            assert!(p.plan(option, today()).confidence >= 0.8, "option {option:?} offered for {q:?} must be answerable");
+        }
+    }
+}
+
+#[test]
+fn unrelated_questions_fall_back_and_writes_are_refused() {
+    let p = planner();
+    let plan = p.plan("what's the weather in Paris tomorrow?", today());
+    assert!(plan.confidence < 0.3, "{plan:?}");
+    assert!(plan.message.contains("I can answer questions about"), "{}", plan.message);
+    for q in ["delete all refunded orders", "drop the customers table", "please update the prices", "truncate orders"] {
+        assert!(p.plan(q, today()).wants_change, "{q} must be refused");
+    }
+    assert!(!p.plan("which products were updated most", today()).wants_change);
+}
+
+#[test]
+fn interpretation_states_the_time_window() {
+    let p = planner();
+    let plan = p.plan("show me last month's sales by region", today());
+    assert!(plan.interpretation.contains("last month = 1–31 October 2026"), "{}", plan.interpretation);
+    assert_eq!(plan.title, "Revenue by region, last month");
+}
