@@ -1,1 +1,171 @@
-fn main() {}
+//! `plainsight`: the command line over the same pipeline as the desktop app.
+//!
+//! `ask` answers a question (JSON with `--json`: the contract later issues, benchmarks and the
+//! evaluation rely on), `sql` runs one statement through the guard and executor, and
+//! `sample-db` writes the sample database. Exit 0 for every route; non-zero with one plain line
+//! on stderr for bad arguments or a missing/unreadable database.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use plainsight_core::executor::{Limits, SqliteExecutor};
+use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
+
+#[derive(Parser)]
+#[command(name = "plainsight", version, about = "Ask questions about your data in plain English.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Ai {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer a question about a database.
+    Ask {
+        /// SQLite database to ask about (default: the sample database in the data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The date "today" means (YYYY-MM-DD; default: the local date).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        /// Never use an AI provider (same as --ai never).
+        #[arg(long)]
+        offline: bool,
+        /// Print exactly one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Whether questions the planner is unsure of go to an AI provider once one is configured.
+        #[arg(long, value_enum, default_value = "auto")]
+        ai: Ai,
+        /// Stop a query after this many milliseconds.
+        #[arg(long, default_value_t = 5_000)]
+        timeout_ms: u64,
+        /// The question, in plain English.
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Run one read-only SQL statement through the guard and executor; JSON out.
+    Sql {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        max_rows: usize,
+        #[arg(long, default_value_t = 5_000)]
+        timeout_ms: u64,
+        statement: String,
+    },
+    /// Write the sample database ("Harbor & Pine Supply").
+    SampleDb {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        #[arg(long, default_value_t = sample::DEFAULT_ORDERS)]
+        orders: u32,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("plainsight: {}", sentence(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes as one readable line.
+fn sentence(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+fn local_today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Ask { db, today, offline, json, ai, timeout_ms, question } => {
+            let today = today.unwrap_or_else(local_today);
+            let db = match db {
+                Some(db) => db,
+                None => {
+                    let dir = datadir::data_dir()?;
+                    plainsight_core::ensure_sample_db(&dir, today)?
+                }
+            };
+            let ai = if offline { AiMode::Never } else { match ai { Ai::Auto => AiMode::Auto, Ai::Always => AiMode::Always, Ai::Never => AiMode::Never } };
+            let options = PipelineOptions { ai, limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() }, ..PipelineOptions::default() };
+            let pipeline = Pipeline::open(&db, options)?;
+            let answer = pipeline.ask(&question.join(" "), today, None)?;
+            if json {
+                println!("{}", answer.to_json());
+            } else {
+                print_human(&answer);
+            }
+            Ok(())
+        }
+        Command::Sql { db, max_rows, timeout_ms, statement } => {
+            let checked = guard::check(&statement).context("refused")?;
+            let limits = Limits { max_rows, timeout: Duration::from_millis(timeout_ms), ..Limits::default() };
+            let result = SqliteExecutor::new(&db).run(&checked, &limits, None)?;
+            println!("{}", serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated}));
+            Ok(())
+        }
+        Command::SampleDb { out, today, orders } => {
+            if orders == 0 {
+                bail!("--orders must be at least 1");
+            }
+            sample::write_sample_db(&out, today.unwrap_or_else(local_today), orders)?;
+            Ok(())
+        }
+    }
+}
+
+fn print_human(a: &Answer) {
+    println!("{} ({:.0}% sure)", a.interpretation, a.confidence * 100.0);
+    if !a.message.is_empty() {
+        println!("{}", a.message);
+    }
+    for (i, option) in a.options.iter().enumerate() {
+        println!("  {}. {option}", i + 1);
+    }
+    if !a.columns.is_empty() {
+        let cells: Vec<Vec<String>> = a
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|v| v.as_f64().filter(|_| v.is_number()).map_or_else(|| v.as_str().map_or_else(|| v.to_string(), str::to_string), plainsight_core::chart::format_number)).collect())
+            .collect();
+        let widths: Vec<usize> = (0..a.columns.len()).map(|i| cells.iter().map(|r| r[i].chars().count()).chain([a.columns[i].len()]).max().unwrap_or(0)).collect();
+        let line = |vals: &[String]| vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join("  ");
+        println!("\n{}", line(&a.columns));
+        for row in &cells {
+            println!("{}", line(row));
+        }
+        if a.truncated {
+            println!("(more rows not shown)");
+        }
+    }
+    if let Some(code) = &a.code {
+        println!("\n{code}");
+    }
+}

@@ -46,7 +46,9 @@ pub struct QueryResult {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
-    #[error("could not open the database {path} for reading")]
+    #[error("there is no database at {0}")]
+    Missing(String),
+    #[error("{path} is not a SQLite database, or it cannot be read")]
     Open {
         path: String,
         #[source]
@@ -83,10 +85,7 @@ impl SqliteExecutor {
     pub fn open_read_only(&self) -> Result<Connection, ExecError> {
         let open_err = |source| ExecError::Open { path: self.path.display().to_string(), source };
         if !self.path.is_file() {
-            return Err(open_err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
-                Some("no such file".into()),
-            )));
+            return Err(ExecError::Missing(self.path.display().to_string()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(&self.path, flags).map_err(open_err)?;
@@ -331,7 +330,7 @@ mod tests {
     #[test]
     fn a_missing_or_non_database_file_is_a_plain_error() {
         let d = tempfile::tempdir().unwrap();
-        assert!(matches!(SqliteExecutor::new(d.path().join("nope.db")).run("SELECT 1", &Limits::default(), None), Err(ExecError::Open { .. })));
+        assert!(matches!(SqliteExecutor::new(d.path().join("nope.db")).run("SELECT 1", &Limits::default(), None), Err(ExecError::Missing(_))));
         let text = d.path().join("notes.txt");
         std::fs::write(&text, "hello, this is not a database at all, just some text to read").unwrap();
         assert!(matches!(SqliteExecutor::new(&text).run("SELECT 1", &Limits::default(), None), Err(ExecError::Open { .. })));

@@ -128,19 +128,19 @@ impl Answer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AskError {
-    #[error("Type a question first, for example \"sales by region last month\".")]
+    #[error("type a question first, for example \"sales by region last month\"")]
     EmptyQuestion,
-    #[error("The question is too long ({0} characters); keep it under 1,000.")]
+    #[error("the question is too long ({0} characters); keep it under 1,000")]
     TooLong(usize),
-    #[error("Could not open the database: {0}")]
+    #[error("{0}")]
     Open(#[source] ExecError),
-    #[error("Could not read the database's tables")]
+    #[error("could not read the database's tables")]
     Schema(#[source] rusqlite::Error),
-    #[error("The generated SQL was refused: {0}")]
+    #[error("the generated SQL was refused: {0}")]
     Guard(#[from] GuardError),
-    #[error("The query could not run: {0}")]
+    #[error("{0}")]
     Exec(#[source] ExecError),
-    #[error("Could not create the sample database")]
+    #[error("could not create the sample database")]
     Sample(#[from] crate::sample::SampleError),
 }
 
