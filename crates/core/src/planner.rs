@@ -310,6 +310,12 @@ impl Planner {
                 push_dim(r, Dim::Grain(g));
             }
         }
+        // "revenue trend", "sales over time": a monthly series.
+        for phrase in [&["trend"][..], &["trends"], &["over", "time"], &["trending"]] {
+            if words.take(phrase).is_some() && r.dims.is_empty() {
+                push_dim(r, Dim::Grain(Grain::Month));
+            }
+        }
         // "by X (and Y)", "per X", "for each X", "which X", "what X", "top 5 X".
         let mut i = 0;
         while i < words.len() {

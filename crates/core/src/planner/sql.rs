@@ -144,14 +144,14 @@ fn choose<'a>(model: &'a Model, r: &'a Reading) -> Option<Choice<'a>> {
         for dim in &r.dims {
             match dim {
                 Dim::Grain(g) => match (&date, g, &t.month) {
-                    (_, Grain::Month, Some(m)) => dims.push((quote_ident(m), m.to_lowercase(), format!("by month ({m})"))),
+                    (_, Grain::Month, Some(m)) => dims.push((quote_ident(m), m.clone(), format!("by month ({m})"))),
                     (Some(d), _, _) => dims.push((grain_expr(t, *g, d), g.label().to_string(), format!("by {} (from {d})", g.label()))),
                     (None, _, _) => missing.push(format!("a date to group by {}", g.label())),
                 },
                 Dim::Column { word } => match model.dim_columns(word).into_iter().find(|(tn, _)| *tn == t.name) {
                     Some((_, c)) => {
                         score += 1;
-                        dims.push((quote_ident(&c), c.to_lowercase(), format!("by {c}")));
+                        dims.push((quote_ident(&c), c.clone(), format!("by {c}")));
                     }
                     None => missing.push(format!("\"{word}\"")),
                 },
