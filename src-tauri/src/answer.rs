@@ -1,0 +1,36 @@
+//! What happens to an answer between the pipeline and the screen: it is recorded in history,
+//! its chart is drawn, and it is kept for "Export chart…".
+
+use plainsight_core::{chart, Answer};
+use plainsight_ipc::AnswerView;
+
+use crate::state::AppState;
+use crate::view;
+
+/// Size the chart is drawn at for the answer area; the SVG has a viewBox, so CSS scales it.
+const SCREEN_CHART: (u32, u32) = (880, 440);
+
+/// Records, draws and keeps `answer`, and returns what the webview shows. Neither a history
+/// nor a chart failure hides the answer itself: both are logged and the table still shows.
+pub fn present(state: &AppState, answer: Answer) -> AnswerView {
+    let asked_at = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+    let history_id = state
+        .history()
+        .record(
+            &answer.question,
+            answer.route.as_str(),
+            &asked_at,
+            answer.code.as_deref(),
+            &answer.interpretation,
+        )
+        .inspect_err(|error| tracing::warn!(?error, "could not record the question in history"))
+        .ok();
+    let svg = answer.chart.as_ref().and_then(|spec| {
+        chart::render_svg(spec, &answer.columns, &answer.rows, SCREEN_CHART)
+            .inspect_err(|error| tracing::warn!(?error, "could not draw the chart"))
+            .ok()
+    });
+    let shown = view::answer(&answer, history_id, svg);
+    *state.last_answer() = Some(answer);
+    shown
+}

@@ -1,0 +1,81 @@
+//! The desktop app's composition root: the only place that builds services and hands them out.
+//!
+//! At start-up it resolves the data directory, creates the sample database on first run, opens
+//! the [`Pipeline`] and the app database, and registers them as Tauri state. Commands
+//! ([`commands`]) are thin: they take that state, call core, and map errors to `IpcError`.
+
+mod answer;
+mod commands;
+mod error;
+mod export;
+mod state;
+mod view;
+
+use std::sync::Arc;
+
+use plainsight_core::history::AppDb;
+use plainsight_core::{datadir, ensure_sample_db, Pipeline, PipelineOptions};
+use tauri::Manager;
+use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+
+pub use error::AppError;
+use state::{AppState, Today};
+
+/// Starts the app and blocks until its window closes.
+pub fn run() {
+    init_logging();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            match open_state() {
+                Ok(state) => {
+                    app.manage(state);
+                }
+                Err(error) => report_startup_failure(app.handle(), &error),
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::ask,
+            commands::history,
+            commands::export_chart
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = app {
+        tracing::error!(%error, "the app window could not start");
+        std::process::exit(1);
+    }
+}
+
+/// Builds every service the commands use.
+fn open_state() -> Result<AppState, AppError> {
+    let today = Today::from_env()?;
+    let dir = datadir::data_dir()?;
+    let sample = ensure_sample_db(&dir, today.get())?;
+    let pipeline = Pipeline::open(&sample, PipelineOptions::default())?;
+    let history = AppDb::open(&datadir::app_db_path(&dir))?;
+    tracing::info!(data_dir = %dir.display(), "ready");
+    Ok(AppState::new(Arc::new(pipeline), history, today))
+}
+
+/// Without its data the app cannot answer anything: say why in a dialog, then quit.
+fn report_startup_failure(app: &tauri::AppHandle, error: &AppError) {
+    tracing::error!(error = %error, source = ?std::error::Error::source(error), "start-up failed");
+    let handle = app.clone();
+    app.dialog()
+        .message(error.user_message())
+        .title("Plainsight could not start")
+        .kind(MessageDialogKind::Error)
+        .show(move |_| handle.exit(1));
+}
+
+fn init_logging() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("PLAINSIGHT_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("warn,plainsight_app=info,plainsight_core=info")
+        });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,53 @@
+//! Core types → IPC types, by hand, at the boundary. Core types are not `Serialize` for the
+//! webview's sake; this is the only place that knows both shapes.
+
+use plainsight_core::history::HistoryEntry;
+use plainsight_core::{Answer, CostSource};
+use plainsight_ipc::{AnswerView, ChartView, CostView, HistoryItem};
+
+/// The answer as the webview shows it; `svg` is the chart already drawn by core.
+pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
+    let chart = answer.chart.as_ref().zip(svg).map(|(spec, svg)| ChartView {
+        kind: spec.kind.as_str().to_string(),
+        x: spec.x.clone(),
+        y: spec.y.clone(),
+        title: spec.title.clone(),
+        svg,
+    });
+    AnswerView {
+        history_id,
+        question: answer.question.clone(),
+        route: answer.route.as_str().to_string(),
+        confidence: answer.confidence,
+        interpretation: answer.interpretation.clone(),
+        language: answer.language.map(|l| l.as_str().to_string()),
+        code: answer.code.clone(),
+        columns: answer.columns.clone(),
+        rows: answer.rows.clone(),
+        truncated: answer.truncated,
+        chart,
+        options: answer.options.clone(),
+        message: answer.message.clone(),
+        cost: CostView {
+            total_usd: answer.cost.total_usd,
+            source: cost_source(answer.cost.source).to_string(),
+        },
+    }
+}
+
+fn cost_source(source: CostSource) -> &'static str {
+    match source {
+        CostSource::None => "none",
+        CostSource::Provider => "provider",
+        CostSource::Estimate => "estimate",
+    }
+}
+
+pub fn history_item(entry: HistoryEntry) -> HistoryItem {
+    HistoryItem {
+        id: entry.id,
+        question: entry.question,
+        route: entry.route,
+        asked_at: entry.asked_at,
+    }
+}

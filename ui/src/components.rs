@@ -1,0 +1,6 @@
+//! Reusable pieces of the screen.
+
+pub mod answer;
+pub mod chart;
+pub mod history;
+pub mod table;

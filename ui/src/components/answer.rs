@@ -1,0 +1,78 @@
+//! One answer: what was understood, the table, the chart, the SQL and what it cost — or, when
+//! the question was unclear, rephrasings to pick from.
+
+use leptos::prelude::*;
+use plainsight_ipc::{AnswerView, ExportFormat};
+
+use crate::components::chart::Chart;
+use crate::components::table::ResultTable;
+use crate::format;
+
+#[component]
+pub fn Answer(
+    answer: AnswerView,
+    #[prop(into)] on_ask: Callback<String>,
+    #[prop(into)] on_export: Callback<ExportFormat>,
+) -> impl IntoView {
+    let AnswerView {
+        question,
+        route,
+        interpretation,
+        message,
+        options,
+        columns,
+        rows,
+        truncated,
+        chart,
+        code,
+        language,
+        cost,
+        ..
+    } = answer;
+    let tone = match route.as_str() {
+        "refused" => "message warning",
+        "fallback" | "clarify" => "message info",
+        _ => "message",
+    };
+    let options = (!options.is_empty()).then(|| {
+        let buttons = options
+            .into_iter()
+            .map(|option| {
+                let asked = option.clone();
+                view! { <button class="option" on:click=move |_| on_ask.run(asked.clone())>{option}</button> }
+            })
+            .collect_view();
+        view! {
+            <div class="options">
+                <p class="options-label">"Did you mean:"</p>
+                {buttons}
+            </div>
+        }
+    });
+    let table = (!columns.is_empty()).then(|| view! { <ResultTable columns rows truncated/> });
+    let code = code.map(|code| {
+        let label = if language.as_deref() == Some("python") {
+            "Python"
+        } else {
+            "SQL"
+        };
+        view! {
+            <details id="code">
+                <summary>{format!("Show the {label} that ran")}</summary>
+                <pre><code>{code}</code></pre>
+            </details>
+        }
+    });
+    view! {
+        <article class="answer-card">
+            <h2 class="answer-question">{question}</h2>
+            {(!interpretation.is_empty()).then(|| view! { <p class="interpretation">{interpretation}</p> })}
+            {(!message.is_empty()).then(|| view! { <p class=tone>{message}</p> })}
+            {options}
+            {table}
+        </article>
+        {chart.map(|chart| view! { <Chart chart on_export/> })}
+        {code}
+        <p class="cost">{format::cost(cost.total_usd, &cost.source)}</p>
+    }
+}

@@ -1,0 +1,45 @@
+//! The result table: column headings, and numbers formatted per column and aligned right.
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::format::{self, ColumnFormat};
+
+#[component]
+pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool) -> impl IntoView {
+    let formats: Vec<ColumnFormat> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i))))
+        .collect();
+    let head = columns
+        .iter()
+        .zip(&formats)
+        .map(|(name, f)| view! { <th scope="col" class:num=f.is_numeric()>{format::heading(name)}</th> })
+        .collect_view();
+    let body = rows
+        .iter()
+        .map(|row| {
+            let cells = row
+                .iter()
+                .zip(&formats)
+                .map(|(value, f)| view! { <td class:num=f.is_numeric() class:empty=value.is_null()>{format::cell(value, *f)}</td> })
+                .collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
+    let count = rows.len();
+    view! {
+        <div class="table-wrap">
+            <table id="result-table">
+                <thead>
+                    <tr>{head}</tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        <p class="table-note">
+            {if truncated { format!("Showing the first {count} rows.") } else if count == 1 { "1 row".to_string() } else { format!("{count} rows") }}
+        </p>
+    }
+}

@@ -1,0 +1,142 @@
+//! How values read in the table: `12,345.67` for amounts, `1,204` for counts, dates as they are.
+
+use serde_json::Value;
+
+/// How one column's cells are written, decided once from all of its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnFormat {
+    Text,
+    /// Whole numbers with thousands separators.
+    Count,
+    /// Any fractional value in the column: every cell gets two decimals so they line up.
+    Amount,
+    /// Years and ids: numbers, but `2,026` would misread.
+    Plain,
+}
+
+impl ColumnFormat {
+    pub fn is_numeric(self) -> bool {
+        self != Self::Text
+    }
+}
+
+pub fn column_format<'a>(
+    name: &str,
+    mut values: impl Iterator<Item = &'a Value> + Clone,
+) -> ColumnFormat {
+    let present = values.clone().filter(|v| !v.is_null());
+    if present.clone().next().is_none() || !present.clone().all(Value::is_number) {
+        return ColumnFormat::Text;
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower == "year" || lower == "id" || lower.ends_with("_id") {
+        ColumnFormat::Plain
+    } else if values.any(|v| v.as_f64().is_some_and(|f| f.fract() != 0.0)) {
+        ColumnFormat::Amount
+    } else {
+        ColumnFormat::Count
+    }
+}
+
+pub fn cell(value: &Value, format: ColumnFormat) -> String {
+    match (value, format) {
+        (Value::Null, _) => "—".into(),
+        (Value::String(s), _) => s.clone(),
+        (Value::Number(n), ColumnFormat::Count) => number(n.as_f64().unwrap_or(0.0), 0),
+        (Value::Number(n), ColumnFormat::Amount) => number(n.as_f64().unwrap_or(0.0), 2),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// `1234567.891` with 2 decimals → `1,234,567.89`.
+pub fn number(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3 + 4);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        grouped.push('.');
+        grouped.push_str(fraction);
+    }
+    let is_zero = text.chars().all(|c| c == '0' || c == '.');
+    if value < 0.0 && !is_zero {
+        grouped.insert(0, '-');
+    }
+    grouped
+}
+
+/// `order_date` → `Order date`: column names as a person would write them.
+pub fn heading(column: &str) -> String {
+    let spaced = column.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What the answer cost, in words.
+pub fn cost(total_usd: f64, source: &str) -> String {
+    match source {
+        "none" => "Answered offline — no cost".into(),
+        "estimate" => format!("Estimated cost: ${total_usd:.4}"),
+        _ => format!("Cost: ${total_usd:.4}"),
+    }
+}
+
+// The ui crate is built for wasm32 only, so the test command does not run these; they run with
+// `cargo test -p plainsight-ui` on the host. (Moving this module into the wasm-safe
+// plainsight-ipc crate would put them in the default `cargo test`.)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_read_like_money() {
+        let cases = [
+            (1234567.891, 2, "1,234,567.89"),
+            (1204.0, 0, "1,204"),
+            (-5.5, 2, "-5.50"),
+            (0.0, 2, "0.00"),
+            (-0.001, 2, "0.00"),
+            (999.999, 2, "1,000.00"),
+        ];
+        for (value, decimals, expected) in cases {
+            assert_eq!(
+                number(value, decimals),
+                expected,
+                "{value} with {decimals} decimals"
+            );
+        }
+    }
+
+    #[test]
+    fn a_column_is_formatted_as_a_whole() {
+        let values = [json!(10), json!(2.5)];
+        assert_eq!(
+            column_format("revenue", values.iter()),
+            ColumnFormat::Amount
+        );
+        assert_eq!(
+            column_format("orders", [json!(10), json!(null)].iter()),
+            ColumnFormat::Count
+        );
+        assert_eq!(
+            column_format("year", [json!(2026)].iter()),
+            ColumnFormat::Plain
+        );
+        assert_eq!(
+            column_format("region", [json!("North")].iter()),
+            ColumnFormat::Text
+        );
+        assert_eq!(cell(&json!(10), ColumnFormat::Amount), "10.00");
+    }
+}

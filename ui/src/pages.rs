@@ -1,0 +1,3 @@
+//! One file per screen. Plainsight has one.
+
+pub mod home;
