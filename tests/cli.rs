@@ -13,25 +13,14 @@ const TODAY: &str = "2026-11-26";
 fn bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("workspace root")
-            .to_path_buf();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
         let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "plainsight-cli",
-                "--bin",
-                "plainsight",
-            ])
+            .args(["build", "--quiet", "-p", "plainsight-cli", "--bin", "plainsight"])
             .current_dir(&root)
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the plainsight CLI failed");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         target.join("debug").join("plainsight")
     })
 }
@@ -42,18 +31,8 @@ fn sample_db() -> &'static Path {
     &DB.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("sample.sqlite");
-        let out = run(&[
-            "sample-db",
-            "--out",
-            path.to_str().expect("utf-8 path"),
-            "--today",
-            TODAY,
-        ]);
-        assert!(
-            out.status.success(),
-            "sample-db failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run(&["sample-db", "--out", path.to_str().expect("utf-8 path"), "--today", TODAY]);
+        assert!(out.status.success(), "sample-db failed: {}", String::from_utf8_lossy(&out.stderr));
         (dir, path)
     })
     .1
@@ -61,49 +40,20 @@ fn sample_db() -> &'static Path {
 
 fn run(args: &[&str]) -> Output {
     let data = tempfile::tempdir().expect("temp dir");
-    Command::new(bin())
-        .args(args)
-        .env("PLAINSIGHT_DATA_DIR", data.path())
-        .output()
-        .expect("plainsight runs")
+    Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("plainsight runs")
 }
 
 fn ask(question: &str) -> Value {
     let db = sample_db().to_str().expect("utf-8 path");
-    let out = run(&[
-        "ask",
-        "--db",
-        db,
-        "--today",
-        TODAY,
-        "--offline",
-        "--json",
-        question,
-    ]);
-    assert!(
-        out.status.success(),
-        "ask {question:?} exited {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "ask {question:?} printed non-JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    let out = run(&["ask", "--db", db, "--today", TODAY, "--offline", "--json", question]);
+    assert!(out.status.success(), "ask {question:?} exited {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("ask {question:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn reference(sql: &str) -> Vec<(String, f64)> {
-    let conn = rusqlite::Connection::open_with_flags(
-        sample_db(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open sample");
+    let conn = rusqlite::Connection::open_with_flags(sample_db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open sample");
     let mut stmt = conn.prepare(sql).expect("reference SQL");
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query");
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("query");
     let mut v: Vec<(String, f64)> = rows.map(|r| r.expect("row")).collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
@@ -114,15 +64,8 @@ fn fails_with(args: &[&str], needle: &str) {
     let out = run(args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{args:?} should fail");
-    assert!(
-        stderr.contains(needle),
-        "{args:?}: stderr {stderr:?} should mention {needle:?}"
-    );
-    assert_eq!(
-        stderr.trim().lines().count(),
-        1,
-        "{args:?}: one plain line on stderr, got {stderr:?}"
-    );
+    assert!(stderr.contains(needle), "{args:?}: stderr {stderr:?} should mention {needle:?}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one plain line on stderr, got {stderr:?}");
 }
 
 #[test]
@@ -132,25 +75,8 @@ fn headline_question_answers_with_the_right_rows_and_a_bar_chart() {
     assert_eq!(a["language"], "sql");
     assert_eq!(a["chart"]["kind"], "bar");
     assert_eq!(a["chart"]["x"], "region");
-    assert!(
-        a["interpretation"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("1–31 October 2026"),
-        "{}",
-        a["interpretation"]
-    );
-    let mut got: Vec<(String, f64)> = a["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| {
-            (
-                r[0].as_str().expect("region").to_string(),
-                r[1].as_f64().expect("revenue"),
-            )
-        })
-        .collect();
+    assert!(a["interpretation"].as_str().unwrap_or_default().contains("1–31 October 2026"), "{}", a["interpretation"]);
+    let mut got: Vec<(String, f64)> = a["rows"].as_array().expect("rows").iter().map(|r| (r[0].as_str().expect("region").to_string(), r[1].as_f64().expect("revenue"))).collect();
     got.sort_by(|x, y| x.0.cmp(&y.0));
     let want = reference("SELECT region, SUM(revenue) FROM sales WHERE order_date BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY region");
     assert_eq!(got.len(), 5, "five regions");
@@ -163,32 +89,9 @@ fn headline_question_answers_with_the_right_rows_and_a_bar_chart() {
 #[test]
 fn json_has_exactly_the_contract_fields() {
     let a = ask("total revenue this year");
-    let mut keys: Vec<&str> = a
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut keys: Vec<&str> = a.as_object().expect("object").keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(
-        keys,
-        [
-            "cache",
-            "chart",
-            "code",
-            "columns",
-            "confidence",
-            "cost",
-            "error_kind",
-            "interpretation",
-            "language",
-            "message",
-            "options",
-            "route",
-            "rows",
-            "truncated"
-        ]
-    );
+    assert_eq!(keys, ["cache", "chart", "code", "columns", "confidence", "cost", "error_kind", "interpretation", "language", "message", "options", "route", "rows", "truncated"]);
     assert_eq!(a["cost"]["source"], "none");
     assert_eq!(a["cost"]["total_usd"], 0.0);
     assert!(a["cache"].is_null() && a["error_kind"].is_null());
@@ -204,21 +107,12 @@ fn routes_clarify_fallback_and_refused() {
     assert!(a["rows"].as_array().expect("rows").is_empty());
     let a = ask("what's the weather in Paris tomorrow?");
     assert_eq!(a["route"], "fallback");
-    assert!(a["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("I can answer questions about"));
+    assert!(a["message"].as_str().unwrap_or_default().contains("I can answer questions about"));
     for q in ["delete all refunded orders", "drop the customers table"] {
         let a = ask(q);
         assert_eq!(a["route"], "refused", "{q}");
         assert!(a["code"].is_null(), "{q}: nothing runs");
-        assert!(
-            a["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("never changes"),
-            "{q}"
-        );
+        assert!(a["message"].as_str().unwrap_or_default().contains("never changes"), "{q}");
     }
 }
 
@@ -232,26 +126,9 @@ fn monthly_series_gets_a_line_chart() {
 #[test]
 fn without_db_the_sample_is_created_in_the_data_dir() {
     let data = tempfile::tempdir().expect("temp dir");
-    let out = Command::new(bin())
-        .args([
-            "ask",
-            "--today",
-            TODAY,
-            "--json",
-            "top 5 products by revenue",
-        ])
-        .env("PLAINSIGHT_DATA_DIR", data.path())
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        data.path().join("sample.sqlite").is_file(),
-        "sample database created in PLAINSIGHT_DATA_DIR"
-    );
+    let out = Command::new(bin()).args(["ask", "--today", TODAY, "--json", "top 5 products by revenue"]).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(data.path().join("sample.sqlite").is_file(), "sample database created in PLAINSIGHT_DATA_DIR");
     let a: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(a["rows"].as_array().expect("rows").len(), 5);
 }
@@ -259,42 +136,15 @@ fn without_db_the_sample_is_created_in_the_data_dir() {
 #[test]
 fn sql_runs_through_guard_and_executor() {
     let db = sample_db().to_str().expect("utf-8 path");
-    let out = run(&[
-        "sql",
-        "--db",
-        db,
-        "--max-rows",
-        "3",
-        "SELECT name FROM regions ORDER BY name",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["sql", "--db", db, "--max-rows", "3", "SELECT name FROM regions ORDER BY name"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["columns"], serde_json::json!(["name"]));
-    assert_eq!(
-        v["rows"],
-        serde_json::json!([["Central"], ["East"], ["North"]])
-    );
+    assert_eq!(v["rows"], serde_json::json!([["Central"], ["East"], ["North"]]));
     assert_eq!(v["truncated"], true);
     fails_with(&["sql", "--db", db, "DELETE FROM orders"], "refused");
-    fails_with(
-        &["sql", "--db", db, "SELECT 1; DROP TABLE orders"],
-        "one statement",
-    );
-    fails_with(
-        &[
-            "sql",
-            "--db",
-            db,
-            "--timeout-ms",
-            "100",
-            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n) SELECT max(x) FROM n",
-        ],
-        "longer than 100 ms",
-    );
+    fails_with(&["sql", "--db", db, "SELECT 1; DROP TABLE orders"], "one statement");
+    fails_with(&["sql", "--db", db, "--timeout-ms", "100", "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n) SELECT max(x) FROM n"], "longer than 100 ms");
 }
 
 #[test]
@@ -304,60 +154,24 @@ fn questions_and_write_attempts_never_change_the_file() {
     std::fs::copy(sample_db(), &db).expect("copy");
     let before = std::fs::read(&db).expect("read");
     let p = db.to_str().expect("utf-8 path");
-    for q in [
-        "show me last month's sales by region",
-        "delete all refunded orders",
-        "how many orders were refunded last month",
-    ] {
-        assert!(run(&["ask", "--db", p, "--today", TODAY, "--json", q])
-            .status
-            .success());
+    for q in ["show me last month's sales by region", "delete all refunded orders", "how many orders were refunded last month"] {
+        assert!(run(&["ask", "--db", p, "--today", TODAY, "--json", q]).status.success());
     }
-    for stmt in [
-        "UPDATE orders SET status = 'x'",
-        "PRAGMA query_only = 0",
-        "ATTACH DATABASE 'x.db' AS x",
-        "CREATE TEMP TABLE t AS SELECT 1",
-    ] {
-        assert!(
-            !run(&["sql", "--db", p, stmt]).status.success(),
-            "{stmt} must fail"
-        );
+    for stmt in ["UPDATE orders SET status = 'x'", "PRAGMA query_only = 0", "ATTACH DATABASE 'x.db' AS x", "CREATE TEMP TABLE t AS SELECT 1"] {
+        assert!(!run(&["sql", "--db", p, stmt]).status.success(), "{stmt} must fail");
     }
-    assert!(
-        std::fs::read(&db).expect("read") == before,
-        "the database file changed"
-    );
+    assert!(std::fs::read(&db).expect("read") == before, "the database file changed");
 }
 
 #[test]
 fn bad_input_gets_one_plain_line_and_a_failure_code() {
     let db = sample_db().to_str().expect("utf-8 path");
-    fails_with(
-        &["ask", "--db", "/nonexistent/shop.sqlite", "--json", "sales"],
-        "no database at /nonexistent/shop.sqlite",
-    );
+    fails_with(&["ask", "--db", "/nonexistent/shop.sqlite", "--json", "sales"], "no database at /nonexistent/shop.sqlite");
     let dir = tempfile::tempdir().expect("temp dir");
     let text = dir.path().join("notes.sqlite");
-    std::fs::write(
-        &text,
-        "this is a plain text file pretending to be a database, with enough bytes",
-    )
-    .expect("write");
-    fails_with(
-        &[
-            "ask",
-            "--db",
-            text.to_str().expect("utf-8"),
-            "--json",
-            "sales",
-        ],
-        "not a SQLite database",
-    );
-    fails_with(
-        &["ask", "--db", db, "--json", "   "],
-        "type a question first",
-    );
+    std::fs::write(&text, "this is a plain text file pretending to be a database, with enough bytes").expect("write");
+    fails_with(&["ask", "--db", text.to_str().expect("utf-8"), "--json", "sales"], "not a SQLite database");
+    fails_with(&["ask", "--db", db, "--json", "   "], "type a question first");
     let out = run(&["ask", "--db", db, "--today", "26/11/2026", "sales"]);
     assert_eq!(out.status.code(), Some(2), "bad arguments exit 2");
 }
