@@ -47,7 +47,8 @@ fn ask(question: &str) -> Value {
     let db = sample_db().to_str().expect("utf-8 path");
     let out = run(&["ask", "--db", db, "--today", TODAY, "--offline", "--json", question]);
     assert!(out.status.success(), "ask {question:?} exited {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("ask {question:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("ask {question:?} printed non-JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn reference(sql: &str) -> Vec<(String, f64)> {
@@ -76,7 +77,12 @@ fn headline_question_answers_with_the_right_rows_and_a_bar_chart() {
     assert_eq!(a["chart"]["kind"], "bar");
     assert_eq!(a["chart"]["x"], "region");
     assert!(a["interpretation"].as_str().unwrap_or_default().contains("1–31 October 2026"), "{}", a["interpretation"]);
-    let mut got: Vec<(String, f64)> = a["rows"].as_array().expect("rows").iter().map(|r| (r[0].as_str().expect("region").to_string(), r[1].as_f64().expect("revenue"))).collect();
+    let mut got: Vec<(String, f64)> = a["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (r[0].as_str().expect("region").to_string(), r[1].as_f64().expect("revenue")))
+        .collect();
     got.sort_by(|x, y| x.0.cmp(&y.0));
     let want = reference("SELECT region, SUM(revenue) FROM sales WHERE order_date BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY region");
     assert_eq!(got.len(), 5, "five regions");
@@ -91,7 +97,25 @@ fn json_has_exactly_the_contract_fields() {
     let a = ask("total revenue this year");
     let mut keys: Vec<&str> = a.as_object().expect("object").keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["cache", "chart", "code", "columns", "confidence", "cost", "error_kind", "interpretation", "language", "message", "options", "route", "rows", "truncated"]);
+    assert_eq!(
+        keys,
+        [
+            "cache",
+            "chart",
+            "code",
+            "columns",
+            "confidence",
+            "cost",
+            "error_kind",
+            "interpretation",
+            "language",
+            "message",
+            "options",
+            "route",
+            "rows",
+            "truncated"
+        ]
+    );
     assert_eq!(a["cost"]["source"], "none");
     assert_eq!(a["cost"]["total_usd"], 0.0);
     assert!(a["cache"].is_null() && a["error_kind"].is_null());
@@ -126,7 +150,11 @@ fn monthly_series_gets_a_line_chart() {
 #[test]
 fn without_db_the_sample_is_created_in_the_data_dir() {
     let data = tempfile::tempdir().expect("temp dir");
-    let out = Command::new(bin()).args(["ask", "--today", TODAY, "--json", "top 5 products by revenue"]).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("runs");
+    let out = Command::new(bin())
+        .args(["ask", "--today", TODAY, "--json", "top 5 products by revenue"])
+        .env("PLAINSIGHT_DATA_DIR", data.path())
+        .output()
+        .expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(data.path().join("sample.sqlite").is_file(), "sample database created in PLAINSIGHT_DATA_DIR");
     let a: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -144,7 +172,10 @@ fn sql_runs_through_guard_and_executor() {
     assert_eq!(v["truncated"], true);
     fails_with(&["sql", "--db", db, "DELETE FROM orders"], "refused");
     fails_with(&["sql", "--db", db, "SELECT 1; DROP TABLE orders"], "one statement");
-    fails_with(&["sql", "--db", db, "--timeout-ms", "100", "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n) SELECT max(x) FROM n"], "longer than 100 ms");
+    fails_with(
+        &["sql", "--db", db, "--timeout-ms", "100", "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n) SELECT max(x) FROM n"],
+        "longer than 100 ms",
+    );
 }
 
 #[test]
@@ -157,7 +188,9 @@ fn questions_and_write_attempts_never_change_the_file() {
     for q in ["show me last month's sales by region", "delete all refunded orders", "how many orders were refunded last month"] {
         assert!(run(&["ask", "--db", p, "--today", TODAY, "--json", q]).status.success());
     }
-    for stmt in ["UPDATE orders SET status = 'x'", "PRAGMA query_only = 0", "ATTACH DATABASE 'x.db' AS x", "CREATE TEMP TABLE t AS SELECT 1"] {
+    for stmt in
+        ["UPDATE orders SET status = 'x'", "PRAGMA query_only = 0", "ATTACH DATABASE 'x.db' AS x", "CREATE TEMP TABLE t AS SELECT 1"]
+    {
         assert!(!run(&["sql", "--db", p, stmt]).status.success(), "{stmt} must fail");
     }
     assert!(std::fs::read(&db).expect("read") == before, "the database file changed");

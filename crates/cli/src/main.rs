@@ -113,8 +113,20 @@ fn run(cli: Cli) -> Result<()> {
                     plainsight_core::ensure_sample_db(&dir, today)?
                 }
             };
-            let ai = if offline { AiMode::Never } else { match ai { Ai::Auto => AiMode::Auto, Ai::Always => AiMode::Always, Ai::Never => AiMode::Never } };
-            let options = PipelineOptions { ai, limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() }, ..PipelineOptions::default() };
+            let ai = if offline {
+                AiMode::Never
+            } else {
+                match ai {
+                    Ai::Auto => AiMode::Auto,
+                    Ai::Always => AiMode::Always,
+                    Ai::Never => AiMode::Never,
+                }
+            };
+            let options = PipelineOptions {
+                ai,
+                limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() },
+                ..PipelineOptions::default()
+            };
             let pipeline = Pipeline::open(&db, options)?;
             let answer = pipeline.ask(&question.join(" "), today, None)?;
             if json {
@@ -153,9 +165,19 @@ fn print_human(a: &Answer) {
         let cells: Vec<Vec<String>> = a
             .rows
             .iter()
-            .map(|r| r.iter().map(|v| v.as_f64().filter(|_| v.is_number()).map_or_else(|| v.as_str().map_or_else(|| v.to_string(), str::to_string), plainsight_core::chart::format_number)).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|v| {
+                        v.as_f64()
+                            .filter(|_| v.is_number())
+                            .map_or_else(|| v.as_str().map_or_else(|| v.to_string(), str::to_string), plainsight_core::chart::format_number)
+                    })
+                    .collect()
+            })
             .collect();
-        let widths: Vec<usize> = (0..a.columns.len()).map(|i| cells.iter().map(|r| r[i].chars().count()).chain([a.columns[i].len()]).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = (0..a.columns.len())
+            .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([a.columns[i].len()]).max().unwrap_or(0))
+            .collect();
         let line = |vals: &[String]| vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join("  ");
         println!("\n{}", line(&a.columns));
         for row in &cells {

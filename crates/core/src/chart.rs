@@ -75,7 +75,8 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
     if rows.is_empty() || columns.is_empty() {
         return None;
     }
-    let numeric = |i: usize| rows.iter().all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null())) && rows.iter().any(|r| r[i].is_number());
+    let numeric =
+        |i: usize| rows.iter().all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null())) && rows.iter().any(|r| r[i].is_number());
     if rows.len() == 1 && columns.len() == 1 && numeric(0) {
         return Some(ChartSpec { kind: ChartKind::Number, x: String::new(), y: columns[0].clone(), title: title.to_string() });
     }
@@ -100,28 +101,45 @@ pub fn format_number(v: f64) -> String {
     let digits = whole.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
     let sign = if negative && (whole > 0 || frac > 0) { "-" } else { "" };
-    if v.fract() == 0.0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac:02}") }
+    if v.fract() == 0.0 {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac:02}")
+    }
 }
 
 fn points(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>]) -> Result<Vec<(String, f64)>, ChartError> {
     let yi = columns.iter().position(|c| *c == spec.y).ok_or(ChartError::MissingColumn)?;
-    let xi = if spec.kind == ChartKind::Number { None } else { Some(columns.iter().position(|c| *c == spec.x).ok_or(ChartError::MissingColumn)?) };
+    let xi = if spec.kind == ChartKind::Number {
+        None
+    } else {
+        Some(columns.iter().position(|c| *c == spec.x).ok_or(ChartError::MissingColumn)?)
+    };
     Ok(rows
         .iter()
         .map(|r| {
-            let label = xi.map(|i| match &r[i] { Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default();
+            let label = xi
+                .map(|i| match &r[i] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default();
             (label, r[yi].as_f64().unwrap_or(0.0))
         })
         .collect())
 }
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, spec: &ChartSpec, pts: &[(String, f64)]) -> Result<(), ChartError>
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    spec: &ChartSpec,
+    pts: &[(String, f64)],
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -130,19 +148,18 @@ where
     match spec.kind {
         ChartKind::Number => {
             let value = pts.first().map_or(0.0, |p| p.1);
-            let big = (FONT, (h / 4).max(24)).into_font().color(&ACCENT);
-            let small = (FONT, (h / 14).max(12)).into_font().color(&RGBColor(71, 85, 105));
-            let centre = |t: &str, f: &TextStyle<'_>| -> i32 { (w as i32 - root.estimate_text_size(t, f).map(|s| s.0 as i32).unwrap_or(0)) / 2 };
+            let big_style = (FONT, (h / 4).max(24)).into_font().color(&ACCENT);
+            let small_style = (FONT, (h / 14).max(12)).into_font().color(&RGBColor(71, 85, 105));
+            let centre =
+                |t: &str, f: &TextStyle<'_>| -> i32 { (w as i32 - root.estimate_text_size(t, f).map(|s| s.0 as i32).unwrap_or(0)) / 2 };
             let text = format_number(value);
-            let big_style = TextStyle::from(big);
-            let small_style = TextStyle::from(small);
             root.draw_text(&text, &big_style, (centre(&text, &big_style), (h / 3) as i32)).map_err(draw_err)?;
             root.draw_text(&spec.title, &small_style, (centre(&spec.title, &small_style), (h * 3 / 4) as i32)).map_err(draw_err)?;
         }
         ChartKind::Line => {
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
             let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min);
-            let mut chart = ChartBuilder::on(&root)
+            let mut chart = ChartBuilder::on(root)
                 .caption(&spec.title, (FONT, 18))
                 .margin(16)
                 .x_label_area_size(48)
@@ -168,7 +185,7 @@ where
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
             let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min) * 1.1;
             let labels: Vec<String> = pts.iter().map(|p| p.0.clone()).collect();
-            let mut chart = ChartBuilder::on(&root)
+            let mut chart = ChartBuilder::on(root)
                 .caption(&spec.title, (FONT, 18))
                 .margin(16)
                 .x_label_area_size(48)
@@ -216,7 +233,7 @@ pub fn render_svg(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], siz
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        draw(root, spec, &pts)?;
+        draw(&root, spec, &pts)?;
     }
     Ok(svg)
 }
@@ -228,7 +245,7 @@ pub fn render_png(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], siz
     let mut buffer = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
-        draw(root, spec, &pts)?;
+        draw(&root, spec, &pts)?;
     }
     let image = image::RgbImage::from_raw(size.0, size.1, buffer).ok_or_else(|| ChartError::Draw("buffer size".into()))?;
     let mut png = Vec::new();

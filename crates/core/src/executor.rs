@@ -116,7 +116,7 @@ impl SqliteExecutor {
         let deadline = Instant::now() + limits.timeout;
         let timed_out = Arc::new(AtomicBool::new(false));
         let timed_out_in_hook = Arc::clone(&timed_out);
-        let cancel_in_hook = cancel.clone();
+        let cancel_in_hook = cancel;
         conn.progress_handler(
             1_000,
             Some(move || {
@@ -138,7 +138,9 @@ impl SqliteExecutor {
                 return ExecError::NotAllowed(what);
             }
             match e.sqlite_error_code() {
-                Some(ErrorCode::OperationInterrupted) if timed_out.load(Ordering::Relaxed) => ExecError::TimedOut(limits.timeout.as_millis()),
+                Some(ErrorCode::OperationInterrupted) if timed_out.load(Ordering::Relaxed) => {
+                    ExecError::TimedOut(limits.timeout.as_millis())
+                }
                 Some(ErrorCode::OperationInterrupted) => ExecError::Cancelled,
                 Some(ErrorCode::AuthorizationForStatementDenied) => ExecError::NotAllowed("a denied action".into()),
                 Some(ErrorCode::TooBig) => ExecError::TooBig(limits.max_length),
@@ -297,7 +299,8 @@ mod tests {
     fn a_runaway_query_is_stopped_by_the_time_limit() {
         let (_d, ex) = fixture();
         let limits = Limits { timeout: Duration::from_millis(100), ..Limits::default() };
-        let err = ex.run("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n", &limits, None).unwrap_err();
+        let err =
+            ex.run("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n", &limits, None).unwrap_err();
         assert!(matches!(err, ExecError::TimedOut(100)), "{err:?}");
     }
 
@@ -305,7 +308,9 @@ mod tests {
     fn a_cancelled_query_stops() {
         let (_d, ex) = fixture();
         let cancel = Arc::new(AtomicBool::new(true));
-        let err = ex.run("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n", &Limits::default(), Some(cancel)).unwrap_err();
+        let err = ex
+            .run("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n", &Limits::default(), Some(cancel))
+            .unwrap_err();
         assert!(matches!(err, ExecError::Cancelled), "{err:?}");
     }
 
@@ -330,7 +335,10 @@ mod tests {
     #[test]
     fn a_missing_or_non_database_file_is_a_plain_error() {
         let d = tempfile::tempdir().unwrap();
-        assert!(matches!(SqliteExecutor::new(d.path().join("nope.db")).run("SELECT 1", &Limits::default(), None), Err(ExecError::Missing(_))));
+        assert!(matches!(
+            SqliteExecutor::new(d.path().join("nope.db")).run("SELECT 1", &Limits::default(), None),
+            Err(ExecError::Missing(_))
+        ));
         let text = d.path().join("notes.txt");
         std::fs::write(&text, "hello, this is not a database at all, just some text to read").unwrap();
         assert!(matches!(SqliteExecutor::new(&text).run("SELECT 1", &Limits::default(), None), Err(ExecError::Open { .. })));

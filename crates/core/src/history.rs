@@ -76,7 +76,14 @@ impl AppDb {
     }
 
     /// Records one asked question and returns its id.
-    pub fn record(&self, question: &str, route: &str, asked_at: &str, code: Option<&str>, interpretation: &str) -> Result<i64, HistoryError> {
+    pub fn record(
+        &self,
+        question: &str,
+        route: &str,
+        asked_at: &str,
+        code: Option<&str>,
+        interpretation: &str,
+    ) -> Result<i64, HistoryError> {
         self.conn.execute(
             "INSERT INTO history(question, route, asked_at, code, interpretation) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![question, route, asked_at, code, interpretation],
@@ -86,7 +93,8 @@ impl AppDb {
 
     /// The most recent questions, newest first.
     pub fn recent(&self, limit: usize) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let mut stmt = self.conn.prepare("SELECT id, question, route, asked_at, code, interpretation FROM history ORDER BY id DESC LIMIT ?1")?;
+        let mut stmt =
+            self.conn.prepare("SELECT id, question, route, asked_at, code, interpretation FROM history ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], row_to_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -100,7 +108,14 @@ impl AppDb {
 }
 
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
-    Ok(HistoryEntry { id: r.get(0)?, question: r.get(1)?, route: r.get(2)?, asked_at: r.get(3)?, code: r.get(4)?, interpretation: r.get(5)? })
+    Ok(HistoryEntry {
+        id: r.get(0)?,
+        question: r.get(1)?,
+        route: r.get(2)?,
+        asked_at: r.get(3)?,
+        code: r.get(4)?,
+        interpretation: r.get(5)?,
+    })
 }
 
 #[cfg(test)]

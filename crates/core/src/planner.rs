@@ -153,7 +153,11 @@ impl Planner {
                 let confidence = confidence.clamp(0.0, 1.0);
                 Plan {
                     options: if confidence < 0.8 { self.examples(&reading) } else { Vec::new() },
-                    message: if confidence < 0.8 { "I'm not sure I understood all of that. Did you mean one of these?".into() } else { String::new() },
+                    message: if confidence < 0.8 {
+                        "I'm not sure I understood all of that. Did you mean one of these?".into()
+                    } else {
+                        String::new()
+                    },
                     sql: Some(built.sql),
                     confidence,
                     interpretation,
@@ -180,17 +184,38 @@ impl Planner {
         r.window = time::extract(words, today);
 
         // Derived measures and fixed phrases first, longest first.
-        for phrase in [&["average", "order", "value"][..], &["avg", "order", "value"], &["average", "order", "size"], &["aov"], &["average", "basket"]] {
+        for phrase in [
+            &["average", "order", "value"][..],
+            &["avg", "order", "value"],
+            &["average", "order", "size"],
+            &["aov"],
+            &["average", "basket"],
+        ] {
             if words.take(phrase).is_some() {
                 r.measure = Some(Measure::OrderValue);
             }
         }
-        for phrase in [&["profit", "margin"][..], &["gross", "margin"], &["margin", "%"], &["margin", "percentage"], &["margin", "rate"], &["margins"]] {
+        for phrase in [
+            &["profit", "margin"][..],
+            &["gross", "margin"],
+            &["margin", "%"],
+            &["margin", "percentage"],
+            &["margin", "rate"],
+            &["margins"],
+        ] {
             if r.measure.is_none() && words.take(phrase).is_some() {
                 r.measure = Some(Measure::Margin);
             }
         }
-        for phrase in [&["best", "selling"][..], &["top", "selling"], &["best", "sellers"], &["best", "seller"], &["sold", "the", "most"], &["most", "sold"], &["most", "popular"]] {
+        for phrase in [
+            &["best", "selling"][..],
+            &["top", "selling"],
+            &["best", "sellers"],
+            &["best", "seller"],
+            &["sold", "the", "most"],
+            &["most", "sold"],
+            &["most", "popular"],
+        ] {
             if let Some(i) = words.take(phrase) {
                 r.rank = Some((Order::Desc, following_number(words, i + phrase.len()).unwrap_or(1)));
                 r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
@@ -210,7 +235,13 @@ impl Planner {
         if r.rank.is_none() {
             for i in words.unused().collect::<Vec<_>>() {
                 let w = words.get(i).unwrap_or_default().to_string();
-                let order = if DESCENDING.contains(&w.as_str()) { Order::Desc } else if ASCENDING.contains(&w.as_str()) { Order::Asc } else { continue };
+                let order = if DESCENDING.contains(&w.as_str()) {
+                    Order::Desc
+                } else if ASCENDING.contains(&w.as_str()) {
+                    Order::Asc
+                } else {
+                    continue;
+                };
                 words.mark(i);
                 let n = following_number(words, i + 1);
                 // "top products" without a number shows ten; "the best"/"highest" shows one.
@@ -241,7 +272,9 @@ impl Planner {
             let w = words.get(i).unwrap_or_default();
             if let Some(t) = self.model.entity_table(w) {
                 let entity = t.entity.clone();
-                if r.filters.iter().any(|f| self.model.table(&f.table).is_some_and(|ft| ft.entity == entity || ft.has(&format!("{entity}_id")) || ft.has(&entity))) {
+                if r.filters.iter().any(|f| {
+                    self.model.table(&f.table).is_some_and(|ft| ft.entity == entity || ft.has(&format!("{entity}_id")) || ft.has(&entity))
+                }) {
                     words.mark(i);
                 }
             }
@@ -278,7 +311,8 @@ impl Planner {
                     for k in [i.wrapping_sub(1), i + len] {
                         if let Some(w) = words.get(k).filter(|_| !words.used(k)) {
                             let sing = singular(w);
-                            let names_column = refs.iter().any(|v| v.column.eq_ignore_ascii_case(&sing) || v.column.eq_ignore_ascii_case(w));
+                            let names_column =
+                                refs.iter().any(|v| v.column.eq_ignore_ascii_case(&sing) || v.column.eq_ignore_ascii_case(w));
                             if names_column {
                                 words.mark(k);
                             }
@@ -320,7 +354,8 @@ impl Planner {
         let mut i = 0;
         while i < words.len() {
             let w = words.get(i).unwrap_or_default().to_string();
-            let introduces = matches!(w.as_str(), "by" | "per" | "each" | "every" | "across" | "which" | "what" | "among") && !words.used(i);
+            let introduces =
+                matches!(w.as_str(), "by" | "per" | "each" | "every" | "across" | "which" | "what" | "among") && !words.used(i);
             if introduces {
                 let mut k = i + 1;
                 while matches!(words.get(k), Some("the" | "a" | "each" | "our" | "their" | "individual")) {
@@ -370,7 +405,9 @@ impl Planner {
                 let word = word.clone();
                 for i in words.unused().collect::<Vec<_>>() {
                     let w = words.get(i).unwrap_or_default();
-                    if w == word || canonical(lexicon::MEASURE_SYNONYMS, w).is_some_and(|c| Some(c) == canonical(lexicon::MEASURE_SYNONYMS, &word)) {
+                    if w == word
+                        || canonical(lexicon::MEASURE_SYNONYMS, w).is_some_and(|c| Some(c) == canonical(lexicon::MEASURE_SYNONYMS, &word))
+                    {
                         words.mark(i);
                     }
                 }
@@ -412,15 +449,39 @@ impl Planner {
         // Counting an entity: "how many orders", "number of customers", "orders per month".
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default().to_string();
-            if self.model.entity_table(&w).is_some() || self.model.tables.iter().any(|t| t.has(&format!("{}_id", singular(&w)))) && canonical(ENTITY_SYNONYMS, &w).is_some() {
+            if self.model.entity_table(&w).is_some()
+                || self.model.tables.iter().any(|t| t.has(&format!("{}_id", singular(&w)))) && canonical(ENTITY_SYNONYMS, &w).is_some()
+            {
                 let entity = canonical(ENTITY_SYNONYMS, &w).map_or_else(|| singular(&w), str::to_string);
                 words.mark(i);
                 let mut new = false;
-                for phrase in [&["signed", "up"][..], &["sign", "ups"], &["signups"], &["signup"], &["new"], &["joined"], &["registered"], &["acquired"]] {
+                for phrase in [
+                    &["signed", "up"][..],
+                    &["sign", "ups"],
+                    &["signups"],
+                    &["signup"],
+                    &["new"],
+                    &["joined"],
+                    &["registered"],
+                    &["acquired"],
+                ] {
                     new |= words.take(phrase).is_some();
                 }
                 let mut with_orders = false;
-                for phrase in [&["who", "ordered"][..], &["ordered"], &["who", "bought"], &["bought"], &["purchased"], &["active"], &["did", "we", "get"], &["we", "got"], &["placed"], &["received"], &["get"], &["got"]] {
+                for phrase in [
+                    &["who", "ordered"][..],
+                    &["ordered"],
+                    &["who", "bought"],
+                    &["bought"],
+                    &["purchased"],
+                    &["active"],
+                    &["did", "we", "get"],
+                    &["we", "got"],
+                    &["placed"],
+                    &["received"],
+                    &["get"],
+                    &["got"],
+                ] {
                     with_orders |= words.take(phrase).is_some();
                 }
                 r.measure = Some(Measure::Count { entity, with_orders, new });
@@ -437,13 +498,22 @@ impl Planner {
     /// What this database can answer, in words: "revenue, profit and units".
     fn topics(&self) -> String {
         let fact = self.fact_table();
-        let measures: Vec<String> = fact.map(|t| t.measures.iter().take(4).map(|m| model::name_words(m).join(" ")).collect()).unwrap_or_default();
-        if measures.is_empty() { "the tables in this database".into() } else { measures.join(", ") }
+        let measures: Vec<String> =
+            fact.map(|t| t.measures.iter().take(4).map(|m| model::name_words(m).join(" ")).collect()).unwrap_or_default();
+        if measures.is_empty() {
+            "the tables in this database".into()
+        } else {
+            measures.join(", ")
+        }
     }
 
     /// The table or view with the most measures (views first): the natural subject of questions.
     fn fact_table(&self) -> Option<&model::TableModel> {
-        self.model.tables.iter().filter(|t| !t.measures.is_empty() && !t.dates.is_empty()).max_by_key(|t| (t.measures.len(), t.is_view, t.dims.len()))
+        self.model
+            .tables
+            .iter()
+            .filter(|t| !t.measures.is_empty() && !t.dates.is_empty())
+            .max_by_key(|t| (t.measures.len(), t.is_view, t.dims.len()))
     }
 
     /// Up to three concrete questions this planner answers with confidence, shaped by what was understood.
@@ -453,7 +523,8 @@ impl Planner {
             Some(Measure::Sum { word }) => word.clone(),
             _ => self.default_money_word().unwrap_or_else(|| model::name_words(&fact.measures[0]).join(" ")),
         };
-        let low_card: Vec<&String> = fact.dims.iter().filter(|d| self.model.values.values().flatten().any(|v| v.table == fact.name && &v.column == *d)).collect();
+        let low_card: Vec<&String> =
+            fact.dims.iter().filter(|d| self.model.values.values().flatten().any(|v| v.table == fact.name && &v.column == *d)).collect();
         let high_card: Vec<&String> = fact.dims.iter().filter(|d| !low_card.contains(d) && !d.to_lowercase().contains("mail")).collect();
         let mut out = Vec::new();
         if let Some(d) = low_card.first() {
@@ -491,15 +562,23 @@ fn is_connector(w: &str) -> bool {
 /// True when the question asks to change data rather than read it.
 fn wants_change(words: &Words) -> bool {
     const ALWAYS: &[&str] = &["delete", "drop", "truncate", "insert", "alter", "erase", "wipe", "purge", "destroy", "overwrite"];
-    let first = words.all().iter().find(|w| !matches!(w.as_str(), "please" | "can" | "could" | "would" | "you" | "i" | "want" | "to" | "go" | "ahead" | "and" | "now" | "just"));
-    words.all().iter().any(|w| ALWAYS.contains(&w.as_str())) || first.is_some_and(|w| WRITE_VERBS.contains(&w.as_str()) || matches!(w.as_str(), "change" | "set" | "add" | "create" | "edit"))
+    let first = words.all().iter().find(|w| {
+        !matches!(w.as_str(), "please" | "can" | "could" | "would" | "you" | "i" | "want" | "to" | "go" | "ahead" | "and" | "now" | "just")
+    });
+    words.all().iter().any(|w| ALWAYS.contains(&w.as_str()))
+        || first.is_some_and(|w| WRITE_VERBS.contains(&w.as_str()) || matches!(w.as_str(), "change" | "set" | "add" | "create" | "edit"))
 }
 
 /// Replaces misspelt words with the nearest known word ("revnue" → "revenue").
 fn correct_spelling(words: &mut Words, model: &Model) -> Vec<(String, String)> {
     let mut fixes = Vec::new();
     let known = |w: &str| {
-        FILLER.contains(&w) || VAGUE.contains(&w) || model.vocabulary.iter().any(|v| v == w) || model.vocabulary.iter().any(|v| *v == singular(w)) || time_word(w) || is_connector(w)
+        FILLER.contains(&w)
+            || VAGUE.contains(&w)
+            || model.vocabulary.iter().any(|v| v == w)
+            || model.vocabulary.iter().any(|v| *v == singular(w))
+            || time_word(w)
+            || is_connector(w)
     };
     let mut replaced = Vec::new();
     for (i, w) in words.all().iter().enumerate() {
@@ -539,9 +618,48 @@ fn correct_spelling(words: &mut Words, model: &Model) -> Vec<(String, String)> {
 fn time_word(w: &str) -> bool {
     matches!(
         w,
-        "today" | "yesterday" | "week" | "month" | "quarter" | "year" | "weeks" | "months" | "quarters" | "years" | "days" | "day" | "last" | "past" | "previous" | "since"
-            | "between" | "daily" | "weekly" | "monthly" | "quarterly" | "yearly" | "annual" | "january" | "february" | "march" | "april" | "may" | "june" | "july"
-            | "august" | "september" | "october" | "november" | "december" | "first" | "second" | "third" | "fourth" | "ytd" | "mtd" | "qtd"
+        "today"
+            | "yesterday"
+            | "week"
+            | "month"
+            | "quarter"
+            | "year"
+            | "weeks"
+            | "months"
+            | "quarters"
+            | "years"
+            | "days"
+            | "day"
+            | "last"
+            | "past"
+            | "previous"
+            | "since"
+            | "between"
+            | "daily"
+            | "weekly"
+            | "monthly"
+            | "quarterly"
+            | "yearly"
+            | "annual"
+            | "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+            | "first"
+            | "second"
+            | "third"
+            | "fourth"
+            | "ytd"
+            | "mtd"
+            | "qtd"
     )
 }
 

@@ -57,7 +57,15 @@ mod tests {
     #[test]
     fn thresholds_split_the_routes() {
         let t = Thresholds::default();
-        let cases = [(0.95, false, Route::Answer), (0.8, false, Route::Answer), (0.79, false, Route::Clarify), (0.3, false, Route::Clarify), (0.29, false, Route::Fallback), (0.0, false, Route::Fallback), (1.0, true, Route::Refused)];
+        let cases = [
+            (0.95, false, Route::Answer),
+            (0.8, false, Route::Answer),
+            (0.79, false, Route::Clarify),
+            (0.3, false, Route::Clarify),
+            (0.29, false, Route::Fallback),
+            (0.0, false, Route::Fallback),
+            (1.0, true, Route::Refused),
+        ];
         for (confidence, change, want) in cases {
             assert_eq!(route(confidence, change, t), want, "confidence {confidence}, change {change}");
         }

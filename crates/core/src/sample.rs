@@ -13,7 +13,7 @@ use rusqlite::{params, Connection};
 
 /// Default number of orders (about 20,000 over 25 months).
 pub const DEFAULT_ORDERS: u32 = 20_000;
-const SEED: u64 = 0x5EED_0F_4A_7B0B;
+const SEED: u64 = 0x5EED_0F4A_7B0B;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SampleError {
@@ -44,22 +44,138 @@ const CITIES: [[&str; 4]; 5] = [
     ["Omaha", "Des Moines", "Wichita", "Topeka"],
 ];
 const FIRST: [&str; 30] = [
-    "Ava", "Ben", "Chloe", "Dev", "Elena", "Finn", "Grace", "Hugo", "Iris", "Jonah", "Kira", "Liam",
-    "Maya", "Noah", "Olive", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavi",
-    "Yara", "Zane", "Alma", "Bruno", "Cleo", "Dario",
+    "Ava", "Ben", "Chloe", "Dev", "Elena", "Finn", "Grace", "Hugo", "Iris", "Jonah", "Kira", "Liam", "Maya", "Noah", "Olive", "Priya",
+    "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavi", "Yara", "Zane", "Alma", "Bruno", "Cleo", "Dario",
 ];
 const LAST: [&str; 30] = [
-    "Alder", "Birch", "Cedar", "Dunn", "Ellis", "Frost", "Gale", "Hale", "Ives", "Judd", "Keane",
-    "Lowe", "Marsh", "North", "Oakes", "Pike", "Quill", "Reed", "Stone", "Thorne", "Underwood",
-    "Vale", "Wells", "Yates", "Zeller", "Brook", "Cole", "Drake", "Fenn", "Grove",
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Dunn",
+    "Ellis",
+    "Frost",
+    "Gale",
+    "Hale",
+    "Ives",
+    "Judd",
+    "Keane",
+    "Lowe",
+    "Marsh",
+    "North",
+    "Oakes",
+    "Pike",
+    "Quill",
+    "Reed",
+    "Stone",
+    "Thorne",
+    "Underwood",
+    "Vale",
+    "Wells",
+    "Yates",
+    "Zeller",
+    "Brook",
+    "Cole",
+    "Drake",
+    "Fenn",
+    "Grove",
 ];
 /// Product nouns per category, with a price range in dollars.
 const PRODUCTS: [(&str, [&str; 12], f64, f64); 5] = [
-    ("Camping", ["Tent", "Sleeping Bag", "Camp Stove", "Lantern", "Cooler", "Hammock", "Camp Chair", "Sleeping Pad", "Water Filter", "Cookset", "Tarp", "Camp Table"], 25.0, 420.0),
-    ("Climbing", ["Harness", "Rope", "Carabiner Set", "Belay Device", "Helmet", "Chalk Bag", "Quickdraws", "Crash Pad", "Climbing Shoes", "Ascender", "Sling", "Nut Tool"], 12.0, 320.0),
-    ("Apparel", ["Rain Jacket", "Fleece", "Down Parka", "Base Layer", "Hiking Pants", "Wool Socks", "Beanie", "Gloves", "Softshell", "Vest", "Shorts", "Sun Hoodie"], 15.0, 300.0),
-    ("Footwear", ["Hiking Boots", "Trail Runners", "Sandals", "Approach Shoes", "Winter Boots", "Camp Slippers", "Gaiters", "Mountaineering Boots", "Water Shoes", "Insoles", "Mid Boots", "Trail Sneakers"], 20.0, 350.0),
-    ("Accessories", ["Headlamp", "Trekking Poles", "Daypack", "Water Bottle", "Compass", "Multitool", "First Aid Kit", "Dry Bag", "Map Case", "Sunglasses", "Bear Canister", "Stuff Sack"], 8.0, 180.0),
+    (
+        "Camping",
+        [
+            "Tent",
+            "Sleeping Bag",
+            "Camp Stove",
+            "Lantern",
+            "Cooler",
+            "Hammock",
+            "Camp Chair",
+            "Sleeping Pad",
+            "Water Filter",
+            "Cookset",
+            "Tarp",
+            "Camp Table",
+        ],
+        25.0,
+        420.0,
+    ),
+    (
+        "Climbing",
+        [
+            "Harness",
+            "Rope",
+            "Carabiner Set",
+            "Belay Device",
+            "Helmet",
+            "Chalk Bag",
+            "Quickdraws",
+            "Crash Pad",
+            "Climbing Shoes",
+            "Ascender",
+            "Sling",
+            "Nut Tool",
+        ],
+        12.0,
+        320.0,
+    ),
+    (
+        "Apparel",
+        [
+            "Rain Jacket",
+            "Fleece",
+            "Down Parka",
+            "Base Layer",
+            "Hiking Pants",
+            "Wool Socks",
+            "Beanie",
+            "Gloves",
+            "Softshell",
+            "Vest",
+            "Shorts",
+            "Sun Hoodie",
+        ],
+        15.0,
+        300.0,
+    ),
+    (
+        "Footwear",
+        [
+            "Hiking Boots",
+            "Trail Runners",
+            "Sandals",
+            "Approach Shoes",
+            "Winter Boots",
+            "Camp Slippers",
+            "Gaiters",
+            "Mountaineering Boots",
+            "Water Shoes",
+            "Insoles",
+            "Mid Boots",
+            "Trail Sneakers",
+        ],
+        20.0,
+        350.0,
+    ),
+    (
+        "Accessories",
+        [
+            "Headlamp",
+            "Trekking Poles",
+            "Daypack",
+            "Water Bottle",
+            "Compass",
+            "Multitool",
+            "First Aid Kit",
+            "Dry Bag",
+            "Map Case",
+            "Sunglasses",
+            "Bear Canister",
+            "Stuff Sack",
+        ],
+        8.0,
+        180.0,
+    ),
 ];
 const BRANDS: [&str; 5] = ["Harbor", "Pine", "Summit", "Ridge", "Cove"];
 
@@ -207,7 +323,12 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
         .enumerate()
         .map(|(i, d)| {
             let weekend = if d.weekday().number_from_monday() >= 6 { 1.3 } else { 1.0 };
-            let season = match d.month() { 6..=8 => 1.25, 11 | 12 => 1.3, 1 | 2 => 0.85, _ => 1.0 };
+            let season = match d.month() {
+                6..=8 => 1.25,
+                11 | 12 => 1.3,
+                1 | 2 => 0.85,
+                _ => 1.0,
+            };
             let growth = 1.0 + 0.3 * i as f64 / days.len() as f64;
             weekend * season * growth
         })
@@ -254,7 +375,8 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
 
     {
         let mut order_stmt = tx.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let mut item_stmt = tx.prepare("INSERT INTO order_items(order_id, product_id, quantity, unit_price, discount) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut item_stmt =
+            tx.prepare("INSERT INTO order_items(order_id, product_id, quantity, unit_price, discount) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for (i, (date, customer, channel, status, forced)) in plan.iter().enumerate() {
             let order_id = i + 1;
             order_stmt.execute(params![order_id as i64, *customer as i64 + 1, date.to_string(), status, CHANNELS[*channel]])?;
@@ -268,7 +390,13 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
                 let (product_id, price) = products_by_cat[cat][rng.below(12)];
                 let quantity = if wholesale { 2 + rng.below(9) } else { 1 + rng.weighted(&[0.7, 0.2, 0.1]) };
                 let discount = if rng.unit() < 0.7 { 0.0 } else { 0.05 * (1 + rng.below(6)) as f64 };
-                item_stmt.execute(params![order_id as i64, product_id as i64, quantity as i64, price, (discount * 100.0).round() / 100.0])?;
+                item_stmt.execute(params![
+                    order_id as i64,
+                    product_id as i64,
+                    quantity as i64,
+                    price,
+                    (discount * 100.0).round() / 100.0
+                ])?;
             }
         }
     }
@@ -332,9 +460,13 @@ mod tests {
     fn every_region_segment_channel_and_category_sells_every_month() {
         let conn = db("2026-11-01", 3000);
         for col in ["region", "segment", "channel", "category"] {
-            let gaps = scalar(&conn, &format!(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT month FROM sales) m, (SELECT DISTINCT {col} v FROM sales) d
-                 WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.month = m.month AND s.{col} = d.v)"));
+            let gaps = scalar(
+                &conn,
+                &format!(
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT month FROM sales) m, (SELECT DISTINCT {col} v FROM sales) d
+                 WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.month = m.month AND s.{col} = d.v)"
+                ),
+            );
             assert_eq!(gaps, 0, "every {col} must have orders in every month");
         }
         assert_eq!(scalar(&conn, "SELECT COUNT(DISTINCT month) FROM sales"), 25, "24 full months plus the current one");

@@ -149,7 +149,10 @@ fn looks_like_month(v: &str) -> bool {
 fn listed_values(conn: &Connection, table: &str, col: &str) -> rusqlite::Result<Vec<String>> {
     let c = quote_ident(col);
     let values: Vec<String> = conn
-        .prepare(&format!("SELECT {c} FROM {table} WHERE {c} IS NOT NULL AND length({c}) <= 60 GROUP BY {c} LIMIT {}", MAX_LISTED_VALUES + 1))?
+        .prepare(&format!(
+            "SELECT {c} FROM {table} WHERE {c} IS NOT NULL AND length({c}) <= 60 GROUP BY {c} LIMIT {}",
+            MAX_LISTED_VALUES + 1
+        ))?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(if values.len() > MAX_LISTED_VALUES { Vec::new() } else { values })

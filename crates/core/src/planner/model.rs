@@ -57,7 +57,9 @@ pub fn name_words(name: &str) -> Vec<String> {
             }
             continue;
         }
-        let boundary = c.is_uppercase() && i > 0 && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && chars[i - 1].is_uppercase());
+        let boundary = c.is_uppercase()
+            && i > 0
+            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && chars[i - 1].is_uppercase());
         if boundary && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -79,7 +81,8 @@ impl Model {
         let mut model = Model::default();
         let mut vocab: Vec<String> = Vec::new();
         for t in &schema.tables {
-            let entity = canonical(ENTITY_SYNONYMS, &t.name.to_lowercase()).map_or_else(|| singular(&name_words(&t.name).join("_")), str::to_string);
+            let entity =
+                canonical(ENTITY_SYNONYMS, &t.name.to_lowercase()).map_or_else(|| singular(&name_words(&t.name).join("_")), str::to_string);
             let mut tm = TableModel {
                 name: t.name.clone(),
                 is_view: t.is_view,
@@ -145,7 +148,7 @@ impl Model {
                 }
             }
         }
-        out.sort_by(|a, b| b.2.cmp(&a.2));
+        out.sort_by_key(|m| std::cmp::Reverse(m.2));
         out
     }
 
@@ -158,14 +161,19 @@ impl Model {
             for d in &t.dims {
                 let lower = d.to_lowercase();
                 let parts = name_words(d);
-                let named = lower == word || lower == sing || lower == canon || parts.first().is_some_and(|p| p == canon) && parts.last().is_some_and(|p| p == "name");
+                let named = lower == word
+                    || lower == sing
+                    || lower == canon
+                    || parts.first().is_some_and(|p| p == canon) && parts.last().is_some_and(|p| p == "name");
                 if named {
                     out.push((t.name.clone(), d.clone()));
                 }
             }
             // The entity's own table: its name column ("by product" over products.name).
             if t.entity == canon {
-                if let Some(name_col) = t.dims.iter().find(|d| d.eq_ignore_ascii_case("name") || name_words(d).last().is_some_and(|w| w == "name")) {
+                if let Some(name_col) =
+                    t.dims.iter().find(|d| d.eq_ignore_ascii_case("name") || name_words(d).last().is_some_and(|w| w == "name"))
+                {
                     out.push((t.name.clone(), name_col.clone()));
                 }
             }

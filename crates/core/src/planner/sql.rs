@@ -39,7 +39,9 @@ fn date_column(t: &TableModel, words: &[String]) -> Option<String> {
         .iter()
         .max_by_key(|d| {
             let parts = name_words(d);
-            let named = parts.iter().any(|p| p != "date" && words.iter().any(|w| w.len() >= 4 && (w.starts_with(p.as_str()) || p.starts_with(w.as_str()))));
+            let named = parts
+                .iter()
+                .any(|p| p != "date" && words.iter().any(|w| w.len() >= 4 && (w.starts_with(p.as_str()) || p.starts_with(w.as_str()))));
             let signup = parts.iter().any(|p| p.starts_with("sign") || p == "created" || p == "joined" || p == "registered")
                 && words.iter().any(|w| matches!(w.as_str(), "signed" | "signup" | "signups" | "new" | "joined" | "registered"));
             (i32::from(named) * 2 + i32::from(signup) * 3, -(t.dates.iter().position(|x| x == *d).unwrap_or(0) as i32))
@@ -87,8 +89,7 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<((String, S
             let (_, col, score) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name)?;
             let avg = matches!(m, Measure::Avg { .. });
             let alias = if avg { format!("average_{}", col.to_lowercase()) } else { col.to_lowercase() };
-            let said = if canonical(MEASURE_SYNONYMS, word) == Some(col.to_lowercase().as_str()) || *word == col.to_lowercase() { word.clone() } else { word.clone() };
-            let desc = format!("{said} = {} of {} in {}", if avg { "average" } else { "sum" }, col, t.name);
+            let desc = format!("{word} = {} of {} in {}", if avg { "average" } else { "sum" }, col, t.name);
             Some(((format!("{}({})", if avg { "AVG" } else { "SUM" }, quote_ident(&col)), alias, desc), i32::from(score)))
         }
         Measure::Count { entity, with_orders, new } => {
@@ -102,13 +103,27 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<((String, S
             // A view that carries the entity's own date is its curated form ("completed orders").
             let curated = t.is_view && own.is_some_and(|o| !o.dates.is_empty() && o.dates.iter().all(|d| t.has(d)));
             let pref = 1 + if curated { 2 } else { 0 } + if *with_orders || (r.window.is_some() && !new) { 2 } else { 0 };
-            Some(((format!("COUNT(DISTINCT {})", quote_ident(&key)), plural.clone(), format!("{plural} = number of distinct {key} in {}", t.name)), pref))
+            Some((
+                (
+                    format!("COUNT(DISTINCT {})", quote_ident(&key)),
+                    plural.clone(),
+                    format!("{plural} = number of distinct {key} in {}", t.name),
+                ),
+                pref,
+            ))
         }
         Measure::OrderValue => {
             let money = money_column(model, t)?;
             let key = entity_key(t, "order")?;
             let expr = format!("SUM({}) * 1.0 / NULLIF(COUNT(DISTINCT {}), 0)", quote_ident(&money), quote_ident(&key));
-            Some(((expr, "average_order_value".into(), format!("average order value = sum of {money} / number of distinct {key} in {}", t.name)), 3))
+            Some((
+                (
+                    expr,
+                    "average_order_value".into(),
+                    format!("average order value = sum of {money} / number of distinct {key} in {}", t.name),
+                ),
+                3,
+            ))
         }
         Measure::Margin => {
             let money = money_column(model, t)?;
@@ -183,7 +198,8 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     }
     let t = c.table;
     let (m_expr, m_alias, m_desc) = c.measure;
-    let mut select: Vec<String> = c.dims.iter().map(|(e, a, _)| if e == &quote_ident(a) { e.clone() } else { format!("{e} AS {}", quote_ident(a)) }).collect();
+    let mut select: Vec<String> =
+        c.dims.iter().map(|(e, a, _)| if e == &quote_ident(a) { e.clone() } else { format!("{e} AS {}", quote_ident(a)) }).collect();
     select.push(format!("{m_expr} AS {}", quote_ident(&m_alias)));
     let mut conditions: Vec<String> = c.filters.iter().map(|f| format!("{} = {}", quote_ident(&f.column), lit(&f.value))).collect();
     let mut parts = vec![m_desc];
@@ -210,12 +226,16 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
             sql.push_str(&format!("\nORDER BY {} {dir}\nLIMIT {n}", quote_ident(&m_alias)));
             parts.push(format!("{} {n} by {m_alias}", if order == Order::Desc { "top" } else { "bottom" }));
         }
-        None if time_series => sql.push_str(&format!("\nORDER BY {}", c.dims.iter().map(|(_, a, _)| quote_ident(a)).collect::<Vec<_>>().join(", "))),
+        None if time_series => {
+            sql.push_str(&format!("\nORDER BY {}", c.dims.iter().map(|(_, a, _)| quote_ident(a)).collect::<Vec<_>>().join(", ")))
+        }
         None if !c.dims.is_empty() => sql.push_str(&format!("\nORDER BY {} DESC", quote_ident(&m_alias))),
         None => {}
     }
     let measure_word = match r.measure.as_ref() {
-        Some(Measure::Sum { word } | Measure::Avg { word }) if canonical(MEASURE_SYNONYMS, word).is_some() => canonical(MEASURE_SYNONYMS, word).unwrap_or(word).to_string(),
+        Some(Measure::Sum { word } | Measure::Avg { word }) if canonical(MEASURE_SYNONYMS, word).is_some() => {
+            canonical(MEASURE_SYNONYMS, word).unwrap_or(word).to_string()
+        }
         _ => m_alias.replace('_', " "),
     };
     let mut title = label(&measure_word);

@@ -21,7 +21,12 @@ fn answers(p: &Planner, question: &str, sql: &str) {
 #[track_caller]
 fn unsure(p: &Planner, question: &str) -> Plan {
     let plan = p.plan(question, today());
-    assert!((0.3..0.8).contains(&plan.confidence), "{question}: expected clarify, confidence {} ({})", plan.confidence, plan.interpretation);
+    assert!(
+        (0.3..0.8).contains(&plan.confidence),
+        "{question}: expected clarify, confidence {} ({})",
+        plan.confidence,
+        plan.interpretation
+    );
     assert!(!plan.options.is_empty() && plan.options.len() <= 3, "{question}: 1–3 options");
     plan
 }
@@ -30,14 +35,38 @@ fn unsure(p: &Planner, question: &str) -> Plan {
 fn everyday_questions_become_sql() {
     let p = planner();
     answers(&p, "show me last month's sales by region", "SELECT region, SUM(revenue) AS revenue FROM sales WHERE order_date >= '2026-10-01' AND order_date < '2026-11-01' GROUP BY region ORDER BY revenue DESC");
-    answers(&p, "top 5 products by revenue", "SELECT product, SUM(revenue) AS revenue FROM sales GROUP BY product ORDER BY revenue DESC LIMIT 5");
-    answers(&p, "how many orders were refunded last month", "SELECT COUNT(*) AS orders FROM orders WHERE status = 'refunded' AND order_date >= '2026-10-01' AND order_date < '2026-11-01'");
-    answers(&p, "number of customers by segment", "SELECT segment, COUNT(*) AS customers FROM customers GROUP BY segment ORDER BY customers DESC");
+    answers(
+        &p,
+        "top 5 products by revenue",
+        "SELECT product, SUM(revenue) AS revenue FROM sales GROUP BY product ORDER BY revenue DESC LIMIT 5",
+    );
+    answers(
+        &p,
+        "how many orders were refunded last month",
+        "SELECT COUNT(*) AS orders FROM orders WHERE status = 'refunded' AND order_date >= '2026-10-01' AND order_date < '2026-11-01'",
+    );
+    answers(
+        &p,
+        "number of customers by segment",
+        "SELECT segment, COUNT(*) AS customers FROM customers GROUP BY segment ORDER BY customers DESC",
+    );
     answers(&p, "orders per month in 2025", "SELECT month, COUNT(DISTINCT order_id) AS orders FROM sales WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01' GROUP BY month ORDER BY month");
-    answers(&p, "how many new customers signed up last month", "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= '2026-10-01' AND signup_date < '2026-11-01'");
-    answers(&p, "revenue for the West region this year", "SELECT SUM(revenue) AS revenue FROM sales WHERE region = 'West' AND order_date >= '2026-01-01' AND order_date < '2026-11-27'");
+    answers(
+        &p,
+        "how many new customers signed up last month",
+        "SELECT COUNT(*) AS customers FROM customers WHERE signup_date >= '2026-10-01' AND signup_date < '2026-11-01'",
+    );
+    answers(
+        &p,
+        "revenue for the West region this year",
+        "SELECT SUM(revenue) AS revenue FROM sales WHERE region = 'West' AND order_date >= '2026-01-01' AND order_date < '2026-11-27'",
+    );
     answers(&p, "profit margin by category", "SELECT category, SUM(profit) * 1.0 / NULLIF(SUM(revenue), 0) AS profit_margin FROM sales GROUP BY category ORDER BY profit_margin DESC");
-    answers(&p, "what is our best selling product", "SELECT product, SUM(quantity) AS quantity FROM sales GROUP BY product ORDER BY quantity DESC LIMIT 1");
+    answers(
+        &p,
+        "what is our best selling product",
+        "SELECT product, SUM(quantity) AS quantity FROM sales GROUP BY product ORDER BY quantity DESC LIMIT 1",
+    );
 }
 
 #[test]

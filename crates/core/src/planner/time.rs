@@ -17,7 +17,8 @@ pub struct Window {
     pub meaning: String,
 }
 
-const MONTHS: [&str; 12] = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTHS: [&str; 12] =
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const ORDINALS: [&str; 4] = ["first", "second", "third", "fourth"];
 
 fn month_number(word: &str) -> Option<u32> {
@@ -93,11 +94,31 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 (take, window) = (2, Some((monday, tomorrow)));
             }
             ("this" | "current", "month", _) | ("month", "to", "date") | ("mtd", _, _) => {
-                (take, window) = (if w(0) == "mtd" { 1 } else if w(0) == "month" { 3 } else { 2 }, Some((this_month, tomorrow)));
+                (take, window) = (
+                    if w(0) == "mtd" {
+                        1
+                    } else if w(0) == "month" {
+                        3
+                    } else {
+                        2
+                    },
+                    Some((this_month, tomorrow)),
+                );
             }
-            ("this" | "current", "quarter", _) | ("qtd", _, _) => (take, window) = (if w(0) == "qtd" { 1 } else { 2 }, Some((quarter_start(today), tomorrow))),
+            ("this" | "current", "quarter", _) | ("qtd", _, _) => {
+                (take, window) = (if w(0) == "qtd" { 1 } else { 2 }, Some((quarter_start(today), tomorrow)))
+            }
             ("this" | "current", "year", _) | ("ytd", _, _) | ("year", "to", "date") => {
-                (take, window) = (if w(0) == "ytd" { 1 } else if w(0) == "year" { 3 } else { 2 }, Some((ymd(today.year(), 1, 1)?, tomorrow)));
+                (take, window) = (
+                    if w(0) == "ytd" {
+                        1
+                    } else if w(0) == "year" {
+                        3
+                    } else {
+                        2
+                    },
+                    Some((ymd(today.year(), 1, 1)?, tomorrow)),
+                );
             }
             ("so", "far", "this") if w(3) == "year" => (take, window) = (4, Some((ymd(today.year(), 1, 1)?, tomorrow))),
             (_, "week", _) if relative && w(0) != "the" => {
@@ -109,7 +130,9 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 let q = quarter_start(today);
                 (take, window) = (2, Some((q - Months::new(3), q)));
             }
-            (_, "year", _) if relative && w(0) != "the" => (take, window) = (2, Some((ymd(today.year() - 1, 1, 1)?, ymd(today.year(), 1, 1)?))),
+            (_, "year", _) if relative && w(0) != "the" => {
+                (take, window) = (2, Some((ymd(today.year() - 1, 1, 1)?, ymd(today.year(), 1, 1)?)))
+            }
             ("last" | "past" | "previous" | "prior", count, unit) if number(count).is_some_and(|c| c > 0) => {
                 let c = number(count)?;
                 let unit = unit.trim_end_matches('s');
@@ -131,7 +154,10 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
             }
             (q, y, _) if q.len() == 2 && q.starts_with('q') && matches!(q.as_bytes()[1], b'1'..=b'4') => {
                 let quarter = u32::from(q.as_bytes()[1] - b'0');
-                let (year, used) = match year_of(y) { Some(y) => (y, 2), None => (latest_year_for_month((quarter - 1) * 3 + 1, today), 1) };
+                let (year, used) = match year_of(y) {
+                    Some(y) => (y, 2),
+                    None => (latest_year_for_month((quarter - 1) * 3 + 1, today), 1),
+                };
                 let s = ymd(year, (quarter - 1) * 3 + 1, 1)?;
                 (take, window) = (used, Some((s, s + Months::new(3))));
             }
@@ -139,20 +165,29 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 let quarter = ORDINALS.iter().position(|o| *o == ord)? as u32 + 1;
                 let (year, used) = match (w(2), year_of(w(3))) {
                     ("of" | "in", Some(y)) => (y, 4),
-                    _ => match year_of(w(2)) { Some(y) => (y, 3), None => (latest_year_for_month((quarter - 1) * 3 + 1, today), 2) },
+                    _ => match year_of(w(2)) {
+                        Some(y) => (y, 3),
+                        None => (latest_year_for_month((quarter - 1) * 3 + 1, today), 2),
+                    },
                 };
                 let s = ymd(year, (quarter - 1) * 3 + 1, 1)?;
                 (take, window) = (used, Some((s, s + Months::new(3))));
             }
             ("since", m, y) if month_number(m).is_some() => {
                 let month = month_number(m)?;
-                let (year, used) = match year_of(y) { Some(y) => (y, 3), None => (latest_year_for_month(month, today), 2) };
+                let (year, used) = match year_of(y) {
+                    Some(y) => (y, 3),
+                    None => (latest_year_for_month(month, today), 2),
+                };
                 (take, window) = (used, Some((ymd(year, month, 1)?, tomorrow)));
             }
             ("since", y, _) if year_of(y).is_some() => (take, window) = (2, Some((ymd(year_of(y)?, 1, 1)?, tomorrow))),
             ("between" | "from", a, "and" | "to" | "through" | "until") if month_number(a).is_some() && month_number(w(3)).is_some() => {
                 let (ma, mb) = (month_number(a)?, month_number(w(3))?);
-                let (year_b, used) = match year_of(w(4)) { Some(y) => (y, 5), None => (latest_year_for_month(mb, today), 4) };
+                let (year_b, used) = match year_of(w(4)) {
+                    Some(y) => (y, 5),
+                    None => (latest_year_for_month(mb, today), 4),
+                };
                 let year_a = if ma <= mb { year_b } else { year_b - 1 };
                 (take, window) = (used, Some((ymd(year_a, ma, 1)?, ymd(year_b, mb, 1)? + Months::new(1))));
             }
@@ -160,11 +195,16 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 let year = year_of(y).or_else(|| year_of(w(2)))?;
                 (take, window) = (if y == "of" { 3 } else { 2 }, month_window(year, month_number(m)?));
             }
-            (m, _, _) if month_number(m).is_some() && m.len() >= 4 && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during"))) => {
+            (m, _, _)
+                if month_number(m).is_some() && m.len() >= 4 && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during"))) =>
+            {
                 let month = month_number(m)?;
                 (take, window) = (1, month_window(latest_year_for_month(month, today), month));
             }
-            (y, _, _) if year_of(y).is_some() && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during" | "of")) || n == 1 || i + 1 == n) => {
+            (y, _, _)
+                if year_of(y).is_some()
+                    && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during" | "of")) || n == 1 || i + 1 == n) =>
+            {
                 let year = year_of(y)?;
                 (take, window) = (1, Some((ymd(year, 1, 1)?, ymd(year + 1, 1, 1)?)));
             }
@@ -182,7 +222,10 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
         if let Some((start, end)) = window {
             // Swallow a leading "in"/"for"/"during"/"over the"/"from" that belonged to the expression.
             let mut from = i;
-            while from > 0 && matches!(words.get(from - 1), Some("in" | "for" | "during" | "over" | "the" | "from" | "within")) && !words.used(from - 1) {
+            while from > 0
+                && matches!(words.get(from - 1), Some("in" | "for" | "during" | "over" | "the" | "from" | "within"))
+                && !words.used(from - 1)
+            {
                 from -= 1;
             }
             let said = (i..i + take).filter_map(|k| words.get(k)).collect::<Vec<_>>().join(" ");
@@ -197,7 +240,11 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
 
 /// The most recent year in which `month` has started by `today` ("since June" in May means last June).
 fn latest_year_for_month(month: u32, today: NaiveDate) -> i32 {
-    if month <= today.month() { today.year() } else { today.year() - 1 }
+    if month <= today.month() {
+        today.year()
+    } else {
+        today.year() - 1
+    }
 }
 
 #[cfg(test)]

@@ -63,7 +63,8 @@ impl Words {
         if phrase.is_empty() || phrase.len() > self.words.len() {
             return None;
         }
-        (0..=self.words.len() - phrase.len()).find(|&i| phrase.iter().enumerate().all(|(k, p)| !self.used[i + k] && self.words[i + k] == *p))
+        (0..=self.words.len() - phrase.len())
+            .find(|&i| phrase.iter().enumerate().all(|(k, p)| !self.used[i + k] && self.words[i + k] == *p))
     }
 
     /// Finds and marks `phrase`; true when found.
