@@ -10,7 +10,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use serde_json::Value;
 
-const FONT: &str = "plainsight-sans";
+/// Registered under the generic name so SVG viewers use their own sans-serif and PNGs use ours.
+const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 /// Above this many categories a bar chart stops being readable.
@@ -301,6 +302,13 @@ mod tests {
         assert!(svg.contains("Revenue by region") && svg.contains("North") && svg.contains("West"));
         let bars = svg.matches("fill=\"#2563EB\"").count();
         assert_eq!(bars, 2, "one filled bar per region:\n{svg}");
+    }
+
+    #[test]
+    fn bar_chart_svg_snapshot() {
+        // Update with `UPDATE_EXPECT=1 cargo test -p plainsight-core chart`; review the diff.
+        let (spec, columns, rows) = region_chart();
+        expect_test::expect_file!["../tests/snapshots/region_bar.svg"].assert_eq(&render_svg(&spec, &columns, &rows, (640, 360)).unwrap());
     }
 
     #[test]
