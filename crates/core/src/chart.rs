@@ -83,7 +83,10 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
     }
     let x = (0..columns.len()).find(|&i| rows.iter().all(|r| r[i].is_string()))?;
     let y = (0..columns.len()).find(|&i| i != x && numeric(i))?;
-    let kind = if rows.iter().all(|r| is_date(&r[x])) && rows.len() >= 2 {
+    // One labelled figure ("which region had the highest profit") reads best as a number card.
+    let kind = if rows.len() == 1 {
+        ChartKind::Number
+    } else if rows.iter().all(|r| is_date(&r[x])) {
         ChartKind::Line
     } else if rows.len() <= MAX_BARS {
         ChartKind::Bar
@@ -149,13 +152,17 @@ where
     match spec.kind {
         ChartKind::Number => {
             let value = pts.first().map_or(0.0, |p| p.1);
+            let caption = match pts.first() {
+                Some((label, _)) if !label.is_empty() => format!("{label} · {}", spec.title),
+                _ => spec.title.clone(),
+            };
             let big_style = (FONT, (h / 4).max(24)).into_font().color(&ACCENT);
             let small_style = (FONT, (h / 14).max(12)).into_font().color(&RGBColor(71, 85, 105));
             let centre =
                 |t: &str, f: &TextStyle<'_>| -> i32 { (w as i32 - root.estimate_text_size(t, f).map(|s| s.0 as i32).unwrap_or(0)) / 2 };
             let text = format_number(value);
             root.draw_text(&text, &big_style, (centre(&text, &big_style), (h / 3) as i32)).map_err(draw_err)?;
-            root.draw_text(&spec.title, &small_style, (centre(&spec.title, &small_style), (h * 3 / 4) as i32)).map_err(draw_err)?;
+            root.draw_text(&caption, &small_style, (centre(&caption, &small_style), (h * 3 / 4) as i32)).map_err(draw_err)?;
         }
         ChartKind::Line => {
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
@@ -163,6 +170,7 @@ where
             let mut chart = ChartBuilder::on(root)
                 .caption(&spec.title, (FONT, 18))
                 .margin(16)
+                .margin_right(40)
                 .x_label_area_size(48)
                 .y_label_area_size(80)
                 .build_cartesian_2d(0..pts.len().saturating_sub(1).max(1), min..max)
@@ -171,6 +179,7 @@ where
             chart
                 .configure_mesh()
                 .disable_x_mesh()
+                .light_line_style(WHITE)
                 .x_labels(pts.len().min(12))
                 .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
                 .y_label_formatter(&|v| format_number(*v))
@@ -189,13 +198,15 @@ where
             let mut chart = ChartBuilder::on(root)
                 .caption(&spec.title, (FONT, 18))
                 .margin(16)
+                .margin_right(40)
                 .x_label_area_size(48)
                 .y_label_area_size(80)
-                .build_cartesian_2d((0..pts.len()).into_segmented(), min..max)
+                .build_cartesian_2d((0..pts.len().saturating_sub(1)).into_segmented(), min..max)
                 .map_err(draw_err)?;
             chart
                 .configure_mesh()
                 .disable_x_mesh()
+                .light_line_style(WHITE)
                 .x_labels(pts.len())
                 .x_label_formatter(&|seg| match seg {
                     SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
@@ -275,6 +286,7 @@ mod tests {
         assert_eq!(kind(&["month", "revenue"], json!([["2026-01", 10.5], ["2026-02", 3]])), Some(ChartKind::Line));
         assert_eq!(kind(&["order_date", "revenue"], json!([["2026-01-01", 1], ["2026-01-02", 2]])), Some(ChartKind::Line));
         assert_eq!(kind(&["revenue"], json!([[1234.5]])), Some(ChartKind::Number));
+        assert_eq!(kind(&["region", "profit"], json!([["West", 1234.5]])), Some(ChartKind::Number));
         assert_eq!(kind(&["name", "email"], json!([["a", "b"]])), None);
         assert_eq!(kind(&["a", "b"], json!([[1, 2], [3, 4]])), None);
         assert_eq!(kind(&["x"], json!([])), None);
