@@ -299,7 +299,11 @@ impl Planner {
                     continue;
                 }
                 let phrase = (i..i + len).filter_map(|k| words.get(k)).collect::<Vec<_>>().join(" ");
-                if FILLER.contains(&phrase.as_str()) && len == 1 {
+                // A single word that names a table, an entity or a measure is that, not a stored value
+                // (northwind's "Customers" relationship value must not swallow "top 5 customers").
+                if len == 1
+                    && (FILLER.contains(&phrase.as_str()) || self.model.entity_table(&phrase).is_some() || self.model.can_measure(&phrase))
+                {
                     continue;
                 }
                 if let Some(refs) = self.model.values.get(&phrase) {
@@ -417,10 +421,14 @@ impl Planner {
         // "average X"
         for i in words.unused().collect::<Vec<_>>() {
             if matches!(words.get(i), Some("average" | "avg" | "mean")) {
-                if let Some(w) = words.get(i + 1).filter(|_| !words.used(i + 1)).map(str::to_string) {
-                    if !self.model.measure_columns(&w).is_empty() {
-                        words.mark(i);
-                        words.mark(i + 1);
+                // "average unit price" → unit_price before "unit".
+                let next = |k: usize| words.get(k).filter(|_| !words.used(k)).map(str::to_string);
+                let pair = next(i + 1).zip(next(i + 2)).map(|(a, b)| format!("{a}_{b}"));
+                for (w, len) in [(pair, 2), (next(i + 1), 1)] {
+                    if let Some(w) = w.filter(|w| !self.model.measure_columns(w).is_empty()) {
+                        for k in i..=i + len {
+                            words.mark(k);
+                        }
                         r.measure = Some(Measure::Avg { word: w });
                         return;
                     }
@@ -431,7 +439,7 @@ impl Planner {
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default().to_string();
             let w = if w == "margin" { "profit".to_string() } else { w };
-            if FILLER.contains(&w.as_str()) || self.model.measure_columns(&w).is_empty() {
+            if FILLER.contains(&w.as_str()) || !self.model.can_measure(&w) {
                 continue;
             }
             words.mark(i);
@@ -492,7 +500,7 @@ impl Planner {
 
     /// The money measure a ranking or grouping uses when no measure is named.
     fn default_money_word(&self) -> Option<String> {
-        ["revenue", "sales", "amount", "total"].into_iter().find(|w| !self.model.measure_columns(w).is_empty()).map(str::to_string)
+        ["revenue", "sales", "amount", "total"].into_iter().find(|w| self.model.can_measure(w)).map(str::to_string)
     }
 
     /// What this database can answer, in words: "revenue, profit and units".

@@ -17,7 +17,7 @@ pub const MEASURE_SYNONYMS: &[&[&str]] = &[
 pub const ENTITY_SYNONYMS: &[&[&str]] = &[
     &["customer", "customers", "client", "clients", "buyer", "buyers", "shopper", "shoppers"],
     &["product", "products", "item", "items", "sku", "skus", "article", "articles"],
-    &["order", "orders", "transaction", "transactions", "purchase", "purchases", "sale"],
+    &["order", "orders", "invoice", "invoices", "transaction", "transactions", "purchase", "purchases", "sale"],
     &["region", "regions", "area", "areas", "territory", "territories"],
     &["category", "categories", "type", "types"],
     &["employee", "employees", "staff", "rep", "reps"],

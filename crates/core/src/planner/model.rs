@@ -20,9 +20,35 @@ pub struct TableModel {
     pub dates: Vec<String>,
     pub month: Option<String>,
     pub all_columns: Vec<String>,
+    /// Columns that name one row for people: `name`, `ProductName`, or `FirstName` + `LastName`.
+    pub name_columns: Vec<String>,
+}
+
+/// A many-to-one link: `from_table.from_column` refers to `to_table.to_column`. Joins only follow
+/// these towards the "one" side, so a join never multiplies the rows being added up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub from_table: String,
+    pub from_column: String,
+    pub to_table: String,
+    pub to_column: String,
 }
 
 impl TableModel {
+    /// The price, quantity and (optional) discount columns of a line-items table.
+    pub fn line_total_columns(&self) -> Option<(String, String, Option<String>)> {
+        let find = |pred: &dyn Fn(&[String]) -> bool| self.measures.iter().find(|m| pred(&name_words(m))).cloned();
+        let price = find(&|p| p.iter().any(|w| w == "price"))?;
+        // The last word decides: `Quantity`, `OrderQty` — not `UnitsInStock` or `UnitsOnOrder`.
+        let quantity = find(&|p| p.last().is_some_and(|w| w == "quantity" || w == "qty" || w == "units"))?;
+        let discount = find(&|p| p.iter().any(|w| w == "discount"));
+        Some((price, quantity, discount))
+    }
+
+    pub fn has_line_total(&self) -> bool {
+        self.line_total_columns().is_some()
+    }
+
     pub fn has(&self, column: &str) -> bool {
         self.all_columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
@@ -43,6 +69,8 @@ pub struct Model {
     pub values: BTreeMap<String, Vec<ValueRef>>,
     /// Every word the model knows (for spelling correction).
     pub vocabulary: Vec<String>,
+    /// Declared foreign keys, and `<entity>_id` / `<Entity>Id` columns where none are declared.
+    pub edges: Vec<Edge>,
 }
 
 /// Lowercase words of an identifier: `unit_price` and `UnitPrice` → ["unit", "price"].
@@ -71,6 +99,19 @@ pub fn name_words(name: &str) -> Vec<String> {
     out
 }
 
+/// The columns that name a row: `name`/`title`, `…Name`, or first + last name.
+fn name_columns(dims: &[String]) -> Vec<String> {
+    let find = |w: &str| dims.iter().find(|d| name_words(d).iter().any(|p| p == w)).cloned();
+    if let (Some(first), Some(last)) = (find("first"), find("last")) {
+        return vec![first, last];
+    }
+    dims.iter()
+        .find(|d| d.eq_ignore_ascii_case("name") || d.eq_ignore_ascii_case("title"))
+        .or_else(|| dims.iter().find(|d| name_words(d).last().is_some_and(|w| w == "name")))
+        .map(|d| vec![d.clone()])
+        .unwrap_or_default()
+}
+
 fn is_key(name: &str) -> bool {
     let words = name_words(name);
     words.last().is_some_and(|w| w == "id" || w == "key" || w == "code") || name.eq_ignore_ascii_case("rowid")
@@ -93,6 +134,7 @@ impl Model {
                 dates: Vec::new(),
                 month: None,
                 all_columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                name_columns: Vec::new(),
             };
             vocab.extend(name_words(&t.name));
             for c in &t.columns {
@@ -110,8 +152,29 @@ impl Model {
                     model.values.entry(key).or_default().push(ValueRef { table: t.name.clone(), column: c.name.clone(), value: v.clone() });
                 }
             }
+            tm.name_columns = name_columns(&tm.dims);
+            for fk in &t.foreign_keys {
+                let to_column = if fk.to_column.is_empty() {
+                    schema
+                        .table(&fk.table)
+                        .and_then(|b| b.columns.iter().find(|c| c.primary_key))
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default()
+                } else {
+                    fk.to_column.clone()
+                };
+                if !to_column.is_empty() && !fk.table.eq_ignore_ascii_case(&t.name) {
+                    model.edges.push(Edge {
+                        from_table: t.name.clone(),
+                        from_column: fk.column.clone(),
+                        to_table: fk.table.clone(),
+                        to_column,
+                    });
+                }
+            }
             model.tables.push(tm);
         }
+        model.infer_edges();
         for group in MEASURE_SYNONYMS.iter().chain(ENTITY_SYNONYMS) {
             vocab.extend(group.iter().map(|w| (*w).to_string()));
         }
@@ -119,6 +182,65 @@ impl Model {
         vocab.dedup();
         model.vocabulary = vocab;
         model
+    }
+
+    /// Links by naming where no foreign key is declared: `customer_id` → the customers table's key.
+    fn infer_edges(&mut self) {
+        let mut inferred = Vec::new();
+        // Views are already flattened (and often filtered, like "completed orders only"); joining
+        // out of them by a guessed key would mix their filter with base-table facts.
+        for a in self.tables.iter().filter(|t| !t.is_view) {
+            for c in &a.all_columns {
+                let parts = name_words(c);
+                if parts.len() < 2 || parts.last().is_none_or(|p| p != "id") || a.primary_key.as_deref() == Some(c.as_str()) {
+                    continue;
+                }
+                if self.edges.iter().any(|e| e.from_table == a.name && e.from_column == *c) {
+                    continue;
+                }
+                let stem = singular(&parts[..parts.len() - 1].join("_"));
+                if let Some(b) = self.tables.iter().find(|b| !b.is_view && b.name != a.name && b.entity == stem && b.primary_key.is_some())
+                {
+                    let to_column = b.primary_key.clone().unwrap_or_default();
+                    inferred.push(Edge { from_table: a.name.clone(), from_column: c.clone(), to_table: b.name.clone(), to_column });
+                }
+            }
+        }
+        self.edges.extend(inferred);
+    }
+
+    /// Tables reachable from `from` along many-to-one links (at most three hops), nearest first,
+    /// each with the links that reach it.
+    pub fn reachable(&self, from: &str) -> Vec<(&TableModel, Vec<&Edge>)> {
+        let mut out: Vec<(&TableModel, Vec<&Edge>)> = Vec::new();
+        let Some(start) = self.table(from) else { return out };
+        out.push((start, Vec::new()));
+        let mut frontier = 0;
+        while frontier < out.len() {
+            let (t, path) = (out[frontier].0, out[frontier].1.clone());
+            frontier += 1;
+            if path.len() >= 3 {
+                continue;
+            }
+            for e in self.edges.iter().filter(|e| e.from_table == t.name) {
+                if out.iter().any(|(seen, _)| seen.name == e.to_table) {
+                    continue;
+                }
+                if let Some(next) = self.table(&e.to_table) {
+                    let mut p = path.clone();
+                    p.push(e);
+                    out.push((next, p));
+                }
+            }
+        }
+        out
+    }
+
+    /// True when some table can compute what `word` measures: a matching numeric column, or
+    /// (for money words) price × quantity on line items.
+    pub fn can_measure(&self, word: &str) -> bool {
+        !self.measure_columns(word).is_empty()
+            || canonical(MEASURE_SYNONYMS, word) == Some("revenue") && self.tables.iter().any(TableModel::has_line_total)
     }
 
     pub fn table(&self, name: &str) -> Option<&TableModel> {
@@ -134,12 +256,14 @@ impl Model {
             for m in &t.measures {
                 let lower = m.to_lowercase();
                 let parts = name_words(m);
-                let score = if lower == word || Some(lower.as_str()) == canon {
+                let score = if lower == word || Some(lower.as_str()) == canon || parts.join("_") == word {
                     4
                 } else if group.iter().position(|g| *g == lower).is_some() {
                     3
                 } else if parts.iter().any(|p| p == word || Some(p.as_str()) == canon) {
                     2
+                } else if parts.len() > 1 && parts.iter().any(|p| group.contains(&p.as_str())) {
+                    1
                 } else {
                     0
                 };
@@ -152,30 +276,33 @@ impl Model {
         out
     }
 
-    /// Text or date columns a dimension word can mean: (table, column).
-    pub fn dim_columns(&self, word: &str) -> Vec<(String, String)> {
+    /// Columns a dimension word can mean: (table, columns to show), best first within a table.
+    /// "region" → `sales.region`; "country" → `Invoice.BillingCountry`; "customer" → the
+    /// customers table's name column(s).
+    pub fn dim_columns(&self, word: &str) -> Vec<(String, Vec<String>)> {
         let sing = singular(word);
-        let canon = canonical(ENTITY_SYNONYMS, word).unwrap_or(&sing);
+        let canon = canonical(ENTITY_SYNONYMS, word).unwrap_or(&sing).to_string();
         let mut out = Vec::new();
         for t in &self.tables {
+            let mut exact = None;
+            let mut suffix = None;
             for d in &t.dims {
                 let lower = d.to_lowercase();
                 let parts = name_words(d);
-                let named = lower == word
+                if lower == word
                     || lower == sing
                     || lower == canon
-                    || parts.first().is_some_and(|p| p == canon) && parts.last().is_some_and(|p| p == "name");
-                if named {
-                    out.push((t.name.clone(), d.clone()));
+                    || parts.first().is_some_and(|p| *p == canon) && parts.last().is_some_and(|p| p == "name")
+                {
+                    exact.get_or_insert_with(|| vec![d.clone()]);
+                } else if parts.len() > 1 && parts.last().is_some_and(|p| *p == sing || *p == canon) {
+                    suffix.get_or_insert_with(|| vec![d.clone()]);
                 }
             }
-            // The entity's own table: its name column ("by product" over products.name).
-            if t.entity == canon {
-                if let Some(name_col) =
-                    t.dims.iter().find(|d| d.eq_ignore_ascii_case("name") || name_words(d).last().is_some_and(|w| w == "name"))
-                {
-                    out.push((t.name.clone(), name_col.clone()));
-                }
+            // The entity's own table: its name column(s) ("by product" over products.name).
+            let own = (t.entity == canon && !t.name_columns.is_empty()).then(|| t.name_columns.clone());
+            if let Some(cols) = exact.or(own).or(suffix) {
+                out.push((t.name.clone(), cols));
             }
         }
         out

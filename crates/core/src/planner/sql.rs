@@ -1,10 +1,11 @@
-//! From a [`Reading`] to SQL: choose the one table or view that can answer every part of the
-//! question, then write a single read-only SELECT with a plain-words interpretation.
+//! From a [`Reading`] to SQL: choose the table that holds the measure and can reach every other
+//! part of the question (directly, or along many-to-one links), then write one read-only SELECT
+//! with a plain-words interpretation.
 
 use std::collections::BTreeMap;
 
 use super::lexicon::{canonical, singular, Grain, MEASURE_SYNONYMS};
-use super::model::{name_words, Model, TableModel, ValueRef};
+use super::model::{name_words, Edge, Model, TableModel, ValueRef};
 use super::{Dim, Measure, Order, Reading};
 use crate::schema::quote_ident;
 
@@ -14,14 +15,53 @@ pub struct Built {
     pub title: String,
 }
 
+/// A column of some table.
+#[derive(Debug, Clone, PartialEq)]
+struct Col {
+    table: String,
+    column: String,
+}
+
+/// What the measure computes, over the base table's columns.
+#[derive(Debug, Clone)]
+enum Calc {
+    Sum(String),
+    Avg(String),
+    CountRows,
+    CountDistinct(String),
+    /// SUM(a) / SUM(b).
+    Ratio(String, String),
+    /// SUM(money) / COUNT(DISTINCT key).
+    PerKey(String, String),
+    /// SUM(price × quantity × (1 − discount)): revenue where no revenue column exists.
+    LineTotal {
+        price: String,
+        quantity: String,
+        discount: Option<String>,
+    },
+}
+
+struct MeasurePlan {
+    calc: Calc,
+    alias: String,
+    desc: String,
+    pref: i32,
+}
+
+enum DimPlan {
+    Column(Col, Vec<String>),
+    Grain(Grain, Col),
+}
+
 struct Choice<'a> {
-    table: &'a TableModel,
+    base: &'a TableModel,
     score: i32,
     missing: Vec<String>,
-    measure: (String, String, String),
-    dims: Vec<(String, String, String)>,
+    measure: Option<MeasurePlan>,
+    dims: Vec<DimPlan>,
     filters: Vec<&'a ValueRef>,
-    date: Option<String>,
+    date: Option<Col>,
+    joins: Vec<&'a Edge>,
 }
 
 fn lit(s: &str) -> String {
@@ -49,17 +89,6 @@ fn date_column(t: &TableModel, words: &[String]) -> Option<String> {
         .cloned()
 }
 
-fn grain_expr(t: &TableModel, grain: Grain, date: &str) -> String {
-    let d = quote_ident(date);
-    match grain {
-        Grain::Day => format!("date({d})"),
-        Grain::Week => format!("date({d}, 'weekday 0', '-6 days')"),
-        Grain::Month => t.month.as_ref().map_or_else(|| format!("strftime('%Y-%m', {d})"), |m| quote_ident(m)),
-        Grain::Quarter => format!("strftime('%Y', {d}) || '-Q' || ((CAST(strftime('%m', {d}) AS INTEGER) + 2) / 3)"),
-        Grain::Year => format!("strftime('%Y', {d})"),
-    }
-}
-
 /// A column of `t` that identifies `entity` (`order_id`, `CustomerId`, or a `customer` name column).
 fn entity_key(t: &TableModel, entity: &str) -> Option<String> {
     t.all_columns
@@ -81,166 +110,271 @@ fn money_column(model: &Model, t: &TableModel) -> Option<String> {
         .map(|(_, c, _)| c)
 }
 
-/// (expression, alias, description) of the measure over `t`, and a preference score.
-fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<((String, String, String), i32)> {
+/// Price × quantity (× (1 − discount)) of a line-items table.
+fn line_total(t: &TableModel) -> Option<Calc> {
+    let (price, quantity, discount) = t.line_total_columns()?;
+    Some(Calc::LineTotal { price, quantity, discount })
+}
+
+fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan> {
     let m = r.measure.as_ref()?;
     match m {
         Measure::Sum { word } | Measure::Avg { word } => {
-            let (_, col, score) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name)?;
             let avg = matches!(m, Measure::Avg { .. });
-            let alias = if avg { format!("average_{}", col.to_lowercase()) } else { col.to_lowercase() };
-            let desc = format!("{word} = {} of {} in {}", if avg { "average" } else { "sum" }, col, t.name);
-            Some(((format!("{}({})", if avg { "AVG" } else { "SUM" }, quote_ident(&col)), alias, desc), i32::from(score)))
+            if let Some((_, col, score)) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name) {
+                let alias = if avg { format!("average_{col}") } else { col.clone() };
+                let desc = format!("{word} = {} of {} in {}", if avg { "average" } else { "sum" }, col, t.name);
+                let calc = if avg { Calc::Avg(col) } else { Calc::Sum(col) };
+                return Some(MeasurePlan { calc, alias, desc, pref: i32::from(score) });
+            }
+            // "revenue" over line items with no revenue column: price × quantity.
+            if !avg && canonical(MEASURE_SYNONYMS, word) == Some("revenue") {
+                let calc = line_total(t)?;
+                return Some(MeasurePlan {
+                    calc,
+                    alias: "revenue".into(),
+                    desc: format!("{word} = sum of price × quantity in {}", t.name),
+                    pref: 1,
+                });
+            }
+            None
         }
         Measure::Count { entity, with_orders, new } => {
             let own = model.entity_table(entity);
             let plural = own.map_or_else(|| format!("{entity}s"), |o| o.name.to_lowercase());
             if own.is_some_and(|o| o.name == t.name) {
                 let pref = if *new { 6 } else { 2 };
-                return Some((("COUNT(*)".into(), plural.clone(), format!("{plural} = number of rows in {}", t.name)), pref));
+                return Some(MeasurePlan {
+                    calc: Calc::CountRows,
+                    desc: format!("{plural} = number of rows in {}", t.name),
+                    alias: plural,
+                    pref,
+                });
             }
             let key = entity_key(t, entity)?;
             // A view that carries the entity's own date is its curated form ("completed orders").
             let curated = t.is_view && own.is_some_and(|o| !o.dates.is_empty() && o.dates.iter().all(|d| t.has(d)));
             let pref = 1 + if curated { 2 } else { 0 } + if *with_orders || (r.window.is_some() && !new) { 2 } else { 0 };
-            Some((
-                (
-                    format!("COUNT(DISTINCT {})", quote_ident(&key)),
-                    plural.clone(),
-                    format!("{plural} = number of distinct {key} in {}", t.name),
-                ),
+            Some(MeasurePlan {
+                desc: format!("{plural} = number of distinct {key} in {}", t.name),
+                calc: Calc::CountDistinct(key),
+                alias: plural,
                 pref,
-            ))
+            })
         }
         Measure::OrderValue => {
-            let money = money_column(model, t)?;
             let key = entity_key(t, "order")?;
-            let expr = format!("SUM({}) * 1.0 / NULLIF(COUNT(DISTINCT {}), 0)", quote_ident(&money), quote_ident(&key));
-            Some((
-                (
-                    expr,
-                    "average_order_value".into(),
-                    format!("average order value = sum of {money} / number of distinct {key} in {}", t.name),
-                ),
-                3,
-            ))
+            let desc = format!("average order value = revenue / number of distinct {key} in {}", t.name);
+            let money = money_column(model, t)?;
+            Some(MeasurePlan { calc: Calc::PerKey(money, key), alias: "average_order_value".into(), desc, pref: 3 })
         }
         Measure::Margin => {
             let money = money_column(model, t)?;
             let (_, profit, _) = model.measure_columns("profit").into_iter().find(|(tn, _, _)| *tn == t.name)?;
-            let expr = format!("SUM({}) * 1.0 / NULLIF(SUM({}), 0)", quote_ident(&profit), quote_ident(&money));
-            Some(((expr, "profit_margin".into(), format!("profit margin = sum of {profit} / sum of {money} in {}", t.name)), 3))
+            let desc = format!("profit margin = sum of {profit} / sum of {money} in {}", t.name);
+            Some(MeasurePlan { calc: Calc::Ratio(profit, money), alias: "profit_margin".into(), desc, pref: 3 })
         }
     }
 }
 
-fn choose<'a>(model: &'a Model, r: &'a Reading) -> Option<Choice<'a>> {
-    // Filters grouped by the words that named them: one value may live in several tables.
+/// Scores `base` as the table to answer from, locating every part of the question from it.
+fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_groups: &BTreeMap<String, Vec<&'a ValueRef>>) -> Choice<'a> {
+    let reach = model.reachable(&base.name);
+    let mut joins: Vec<&'a Edge> = Vec::new();
+    let mut missing = Vec::new();
+    let use_path = |path: &[&'a Edge], joins: &mut Vec<&'a Edge>| {
+        for e in path {
+            if !joins.contains(e) {
+                joins.push(e);
+            }
+        }
+    };
+    let measure = measure_for(model, base, r);
+    let mut score = measure.as_ref().map_or(0, |m| 10 + m.pref);
+    if measure.is_none() {
+        missing.push("the figure asked for".to_string());
+    }
+    let date =
+        reach.iter().find_map(|(t, path)| date_column(t, &r.words).map(|d| (Col { table: t.name.clone(), column: d }, path.clone())));
+    let mut need_date = r.window.is_some();
+    let mut dims = Vec::new();
+    for dim in &r.dims {
+        match dim {
+            Dim::Grain(g) => match (&date, g, &base.month) {
+                (_, Grain::Month, Some(m)) => dims.push(DimPlan::Grain(*g, Col { table: base.name.clone(), column: m.clone() })),
+                (Some((d, _)), _, _) => {
+                    need_date = true;
+                    dims.push(DimPlan::Grain(*g, d.clone()));
+                }
+                (None, _, _) => missing.push(format!("a date to group by {}", g.label())),
+            },
+            Dim::Column { word } => {
+                let candidates = model.dim_columns(word);
+                let found = reach.iter().find_map(|(t, path)| {
+                    candidates.iter().find(|(tn, _)| *tn == t.name).map(|(tn, cols)| (tn.clone(), cols.clone(), path))
+                });
+                match found {
+                    Some((table, cols, path)) => {
+                        score += 1;
+                        use_path(path, &mut joins);
+                        let first = Col { table, column: cols[0].clone() };
+                        dims.push(DimPlan::Column(first, cols));
+                    }
+                    None => missing.push(format!("\"{word}\"")),
+                }
+            }
+        }
+    }
+    let mut filters = Vec::new();
+    for (value, refs) in filter_groups {
+        let found = reach.iter().find_map(|(t, path)| refs.iter().find(|v| v.table == t.name).map(|v| (*v, path)));
+        match found {
+            Some((v, path)) => {
+                use_path(path, &mut joins);
+                filters.push(v);
+            }
+            None => missing.push(format!("\"{value}\"")),
+        }
+    }
+    let date = match date {
+        Some((col, path)) if need_date => {
+            use_path(&path, &mut joins);
+            Some(col)
+        }
+        Some(_) => None,
+        None => {
+            if need_date {
+                missing.push("a date for the time range".into());
+            }
+            None
+        }
+    };
+    score -= 100 * missing.len() as i32 + 2 * joins.len() as i32;
+    score += i32::from(base.is_view);
+    // "Category Sales for 1997" is a snapshot of one year, not the business's data.
+    if base.name.split(|c: char| !c.is_ascii_digit()).any(|n| n.len() == 4) {
+        score -= 5;
+    }
+    Choice { base, score, missing, measure, dims, filters, date, joins }
+}
+
+pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     let mut filter_groups: BTreeMap<String, Vec<&ValueRef>> = BTreeMap::new();
     for f in &r.filters {
         filter_groups.entry(f.value.to_lowercase()).or_default().push(f);
     }
-    let mut best: Option<Choice<'a>> = None;
-    for t in &model.tables {
-        let mut score = 0;
-        let mut missing = Vec::new();
-        let measure = match measure_for(model, t, r) {
-            Some((m, pref)) => {
-                score += 10 + pref;
-                m
+    let c = model
+        .tables
+        .iter()
+        .map(|t| plan_from(model, t, r, &filter_groups))
+        .reduce(|best, next| if next.score > best.score { next } else { best })
+        .ok_or_else(|| "This database has no tables to answer from.".to_string())?;
+    if !c.missing.is_empty() {
+        return Err(format!("No table has {} together with the rest of the question.", c.missing.join(" and ")));
+    }
+    let Some(measure) = c.measure else { return Err("No table has the figure asked for.".into()) };
+    let qualify = !c.joins.is_empty();
+    let col =
+        |table: &str, column: &str| if qualify { format!("{}.{}", quote_ident(table), quote_ident(column)) } else { quote_ident(column) };
+    let b = |column: &str| col(&c.base.name, column);
+    let m_expr = match &measure.calc {
+        Calc::Sum(x) => format!("SUM({})", b(x)),
+        Calc::Avg(x) => format!("AVG({})", b(x)),
+        Calc::CountRows => "COUNT(*)".to_string(),
+        Calc::CountDistinct(k) => format!("COUNT(DISTINCT {})", b(k)),
+        Calc::Ratio(n, d) => format!("SUM({}) * 1.0 / NULLIF(SUM({}), 0)", b(n), b(d)),
+        Calc::PerKey(m, k) => format!("SUM({}) * 1.0 / NULLIF(COUNT(DISTINCT {}), 0)", b(m), b(k)),
+        Calc::LineTotal { price, quantity, discount } => match discount {
+            Some(d) => format!("SUM({} * {} * (1 - {}))", b(price), b(quantity), b(d)),
+            None => format!("SUM({} * {})", b(price), b(quantity)),
+        },
+    };
+    let mut select = Vec::new();
+    let mut group = Vec::new();
+    let mut parts = vec![measure.desc.clone()];
+    let mut dim_labels = Vec::new();
+    for d in &c.dims {
+        let (expr, alias, said) = match d {
+            DimPlan::Column(first, cols) => {
+                let expr = cols.iter().map(|x| col(&first.table, x)).collect::<Vec<_>>().join(" || ' ' || ");
+                let owner = model.table(&first.table);
+                let names_row = owner.is_some_and(|t| t.name_columns == *cols && first.table != c.base.name);
+                let alias =
+                    if names_row { owner.map_or_else(|| first.table.to_lowercase(), |t| t.entity.clone()) } else { cols[0].clone() };
+                let said = if first.table == c.base.name {
+                    format!("by {}", cols.join(" + "))
+                } else {
+                    format!("by {}.{}", first.table, cols.join(" + "))
+                };
+                (expr, alias, said)
             }
-            None => {
-                missing.push("the figure asked for".to_string());
-                (String::new(), String::new(), String::new())
+            DimPlan::Grain(g, dc) => {
+                let dq = col(&dc.table, &dc.column);
+                let expr = match g {
+                    Grain::Month if c.base.month.as_deref() == Some(dc.column.as_str()) && dc.table == c.base.name => dq.clone(),
+                    Grain::Day => format!("date({dq})"),
+                    Grain::Week => format!("date({dq}, 'weekday 0', '-6 days')"),
+                    Grain::Month => format!("strftime('%Y-%m', {dq})"),
+                    Grain::Quarter => format!("strftime('%Y', {dq}) || '-Q' || ((CAST(strftime('%m', {dq}) AS INTEGER) + 2) / 3)"),
+                    Grain::Year => format!("strftime('%Y', {dq})"),
+                };
+                let alias = if expr == dq { dc.column.clone() } else { g.label().to_string() };
+                let said =
+                    if alias == dc.column { format!("by month ({})", dc.column) } else { format!("by {} (from {})", g.label(), dc.column) };
+                (expr, alias, said)
             }
         };
-        let date = date_column(t, &r.words);
-        let mut dims = Vec::new();
-        for dim in &r.dims {
-            match dim {
-                Dim::Grain(g) => match (&date, g, &t.month) {
-                    (_, Grain::Month, Some(m)) => dims.push((quote_ident(m), m.clone(), format!("by month ({m})"))),
-                    (Some(d), _, _) => dims.push((grain_expr(t, *g, d), g.label().to_string(), format!("by {} (from {d})", g.label()))),
-                    (None, _, _) => missing.push(format!("a date to group by {}", g.label())),
-                },
-                Dim::Column { word } => match model.dim_columns(word).into_iter().find(|(tn, _)| *tn == t.name) {
-                    Some((_, c)) => {
-                        score += 1;
-                        dims.push((quote_ident(&c), c.clone(), format!("by {c}")));
-                    }
-                    None => missing.push(format!("\"{word}\"")),
-                },
-            }
-        }
-        let mut filters = Vec::new();
-        for (value, refs) in &filter_groups {
-            match refs.iter().find(|v| v.table == t.name) {
-                Some(v) => filters.push(*v),
-                None => missing.push(format!("\"{value}\"")),
-            }
-        }
-        if r.window.is_some() && date.is_none() {
-            missing.push("a date for the time range".into());
-        }
-        score -= 100 * missing.len() as i32;
-        score += i32::from(t.is_view);
-        if best.as_ref().is_none_or(|b| score > b.score) {
-            best = Some(Choice { table: t, score, missing, measure, dims, filters, date });
-        }
+        let aq = quote_ident(&alias);
+        // With joins an alias like `Name` can clash with a joined table's column: group by the expression.
+        group.push(if qualify { expr.clone() } else { aq.clone() });
+        select.push(if expr == aq { expr } else { format!("{expr} AS {aq}") });
+        parts.push(said);
+        dim_labels.push(singular(&name_words(&alias).join(" ")));
     }
-    best
-}
-
-pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
-    let c = choose(model, r).ok_or_else(|| "This database has no tables to answer from.".to_string())?;
-    if !c.missing.is_empty() {
-        return Err(format!("No single table has {} together with the rest of the question.", c.missing.join(" and ")));
-    }
-    let t = c.table;
-    let (m_expr, m_alias, m_desc) = c.measure;
-    let mut select: Vec<String> =
-        c.dims.iter().map(|(e, a, _)| if e == &quote_ident(a) { e.clone() } else { format!("{e} AS {}", quote_ident(a)) }).collect();
-    select.push(format!("{m_expr} AS {}", quote_ident(&m_alias)));
-    let mut conditions: Vec<String> = c.filters.iter().map(|f| format!("{} = {}", quote_ident(&f.column), lit(&f.value))).collect();
-    let mut parts = vec![m_desc];
+    select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
+    let mut conditions: Vec<String> = c.filters.iter().map(|f| format!("{} = {}", col(&f.table, &f.column), lit(&f.value))).collect();
     if let (Some(w), Some(d)) = (&r.window, &c.date) {
-        let dq = quote_ident(d);
+        let dq = col(&d.table, &d.column);
         conditions.push(format!("{dq} >= {} AND {dq} < {}", lit(&w.start.to_string()), lit(&w.end.to_string())));
-        parts.push(format!("{} = {} (by {d})", w.said, w.meaning));
+        parts.insert(1, format!("{} = {} (by {})", w.said, w.meaning, d.column));
     }
     for f in &c.filters {
         parts.push(format!("{} = {}", f.column, f.value));
     }
-    parts.extend(c.dims.iter().map(|(_, _, d)| d.clone()));
-    let mut sql = format!("SELECT {}\nFROM {}", select.join(", "), quote_ident(&t.name));
+    let mut sql = format!("SELECT {}\nFROM {}", select.join(", "), quote_ident(&c.base.name));
+    for e in &c.joins {
+        sql.push_str(&format!(
+            "\nJOIN {} ON {} = {}",
+            quote_ident(&e.to_table),
+            col(&e.from_table, &e.from_column),
+            col(&e.to_table, &e.to_column)
+        ));
+    }
     if !conditions.is_empty() {
         sql.push_str(&format!("\nWHERE {}", conditions.join("\n  AND ")));
     }
-    if !c.dims.is_empty() {
-        sql.push_str(&format!("\nGROUP BY {}", c.dims.iter().map(|(_, a, _)| quote_ident(a)).collect::<Vec<_>>().join(", ")));
+    if !group.is_empty() {
+        sql.push_str(&format!("\nGROUP BY {}", group.join(", ")));
     }
-    let time_series = r.dims.iter().all(|d| matches!(d, Dim::Grain(_))) && !r.dims.is_empty();
+    let time_series = !r.dims.is_empty() && r.dims.iter().all(|d| matches!(d, Dim::Grain(_)));
+    let m_alias = quote_ident(&measure.alias);
     match r.rank {
         Some((order, n)) => {
             let dir = if order == Order::Desc { "DESC" } else { "ASC" };
-            sql.push_str(&format!("\nORDER BY {} {dir}\nLIMIT {n}", quote_ident(&m_alias)));
-            parts.push(format!("{} {n} by {m_alias}", if order == Order::Desc { "top" } else { "bottom" }));
+            sql.push_str(&format!("\nORDER BY {m_alias} {dir}\nLIMIT {n}"));
+            parts.push(format!("{} {n} by {}", if order == Order::Desc { "top" } else { "bottom" }, measure.alias));
         }
-        None if time_series => {
-            sql.push_str(&format!("\nORDER BY {}", c.dims.iter().map(|(_, a, _)| quote_ident(a)).collect::<Vec<_>>().join(", ")))
-        }
-        None if !c.dims.is_empty() => sql.push_str(&format!("\nORDER BY {} DESC", quote_ident(&m_alias))),
+        None if time_series => sql.push_str(&format!("\nORDER BY {}", group.join(", "))),
+        None if !group.is_empty() => sql.push_str(&format!("\nORDER BY {m_alias} DESC")),
         None => {}
     }
     let measure_word = match r.measure.as_ref() {
-        Some(Measure::Sum { word } | Measure::Avg { word }) if canonical(MEASURE_SYNONYMS, word).is_some() => {
-            canonical(MEASURE_SYNONYMS, word).unwrap_or(word).to_string()
-        }
-        _ => m_alias.replace('_', " "),
+        Some(Measure::Sum { word } | Measure::Avg { word }) => canonical(MEASURE_SYNONYMS, word).unwrap_or(word).to_string(),
+        _ => measure.alias.replace('_', " "),
     };
-    let mut title = label(&measure_word);
-    if !c.dims.is_empty() {
-        title.push_str(&format!(" by {}", c.dims.iter().map(|(_, a, _)| singular(&a.replace('_', " "))).collect::<Vec<_>>().join(" and ")));
+    let mut title = label(&measure_word.replace('_', " "));
+    if !dim_labels.is_empty() {
+        title.push_str(&format!(" by {}", dim_labels.join(" and ")));
     }
     if let Some(w) = &r.window {
         title.push_str(&format!(", {}", w.said));

@@ -107,3 +107,20 @@ fn interpretation_states_the_time_window() {
     assert!(plan.interpretation.contains("last month = 1–31 October 2026"), "{}", plan.interpretation);
     assert_eq!(plan.title, "Revenue by region, last month");
 }
+
+/// A database the planner was not written for: joins come from its foreign keys.
+fn chinook() -> Planner {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/chinook.sqlite");
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    Planner::new(&crate::schema::introspect(&conn).unwrap())
+}
+
+#[test]
+fn other_schemas_are_answered_through_their_foreign_keys() {
+    let p = chinook();
+    answers(&p, "how many tracks by genre", "SELECT Genre.Name AS genre, COUNT(*) AS track FROM Track JOIN Genre ON Track.GenreId = Genre.GenreId GROUP BY Genre.Name ORDER BY track DESC");
+    answers(&p, "top 5 customers by revenue", "SELECT Customer.FirstName || ' ' || Customer.LastName AS customer, SUM(Invoice.Total) AS Total FROM Invoice JOIN Customer ON Invoice.CustomerId = Customer.CustomerId GROUP BY Customer.FirstName || ' ' || Customer.LastName ORDER BY Total DESC LIMIT 5");
+    answers(&p, "top 5 artists by revenue", "SELECT Artist.Name AS artist, SUM(InvoiceLine.UnitPrice * InvoiceLine.Quantity) AS revenue FROM InvoiceLine JOIN Track ON InvoiceLine.TrackId = Track.TrackId JOIN Album ON Track.AlbumId = Album.AlbumId JOIN Artist ON Album.ArtistId = Artist.ArtistId GROUP BY Artist.Name ORDER BY revenue DESC LIMIT 5");
+    let unsure = p.plan("revenue by category", today());
+    assert!(unsure.confidence < 0.8, "chinook has no categories: {unsure:?}");
+}

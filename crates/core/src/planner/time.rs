@@ -106,7 +106,7 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 );
             }
             ("this" | "current", "quarter", _) | ("qtd", _, _) => {
-                (take, window) = (if w(0) == "qtd" { 1 } else { 2 }, Some((quarter_start(today), tomorrow)))
+                (take, window) = (if w(0) == "qtd" { 1 } else { 2 }, Some((quarter_start(today), tomorrow)));
             }
             ("this" | "current", "year", _) | ("ytd", _, _) | ("year", "to", "date") => {
                 (take, window) = (
@@ -131,7 +131,7 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 (take, window) = (2, Some((q - Months::new(3), q)));
             }
             (_, "year", _) if relative && w(0) != "the" => {
-                (take, window) = (2, Some((ymd(today.year() - 1, 1, 1)?, ymd(today.year(), 1, 1)?)))
+                (take, window) = (2, Some((ymd(today.year() - 1, 1, 1)?, ymd(today.year(), 1, 1)?)));
             }
             ("last" | "past" | "previous" | "prior", count, unit) if number(count).is_some_and(|c| c > 0) => {
                 let c = number(count)?;
