@@ -251,3 +251,66 @@ pub fn ensure_sample_db(data_dir: &Path, today: NaiveDate) -> Result<PathBuf, As
     }
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> (tempfile::TempDir, Pipeline) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ensure_sample_db(dir.path(), today()).unwrap();
+        assert!(path.is_file(), "the sample database is created on first use");
+        (dir, Pipeline::open(&path, PipelineOptions::default()).unwrap())
+    }
+
+    fn today() -> NaiveDate {
+        "2026-11-26".parse().unwrap()
+    }
+
+    #[test]
+    fn an_answer_carries_table_chart_code_and_zero_cost() {
+        let (_d, p) = pipeline();
+        let a = p.ask("show me last month's sales by region", today(), None).unwrap();
+        assert_eq!(a.route, Route::Answer);
+        assert_eq!(a.columns, ["region", "revenue"]);
+        assert_eq!(a.rows.len(), 5);
+        assert_eq!(a.chart.as_ref().map(|c| c.kind), Some(chart::ChartKind::Bar));
+        assert!(a.code.as_deref().is_some_and(|c| c.starts_with("SELECT")));
+        assert_eq!(a.cost, Cost::none());
+        let json = a.to_json();
+        assert_eq!(json["cost"]["source"], "none");
+    }
+
+    #[test]
+    fn unsure_unrelated_and_destructive_questions_run_nothing() {
+        let (_d, p) = pipeline();
+        for (q, route) in [
+            ("how are we doing?", Route::Clarify),
+            ("what's the weather in Paris?", Route::Fallback),
+            ("delete all orders", Route::Refused),
+        ] {
+            let a = p.ask(q, today(), None).unwrap();
+            assert_eq!(a.route, route, "{q}");
+            assert!(a.code.is_none() && a.rows.is_empty(), "{q}: nothing runs");
+            assert!(!a.message.is_empty(), "{q}: says why");
+        }
+    }
+
+    #[test]
+    fn bad_questions_and_databases_are_plain_errors() {
+        let (d, p) = pipeline();
+        assert_eq!(p.ask("   ", today(), None).unwrap_err().kind(), "empty_question");
+        assert_eq!(p.ask(&"sales ".repeat(300), today(), None).unwrap_err().kind(), "question_too_long");
+        let missing = Pipeline::open(&d.path().join("missing.sqlite"), PipelineOptions::default()).err().unwrap();
+        assert_eq!(missing.kind(), "database_unavailable");
+        assert!(missing.to_string().contains("no database at"), "{missing}");
+    }
+
+    #[test]
+    fn a_cancelled_question_stops() {
+        let (_d, p) = pipeline();
+        let cancel = Arc::new(AtomicBool::new(true));
+        let err = p.ask("revenue by customer", today(), Some(cancel)).unwrap_err();
+        assert_eq!(err.kind(), "cancelled");
+    }
+}
