@@ -217,13 +217,15 @@ impl Planner {
             &["most", "popular"],
         ] {
             if let Some(i) = words.take(phrase) {
-                r.rank = Some((Order::Desc, following_number(words, i + phrase.len()).unwrap_or(1)));
+                let n = following_number(words, i + phrase.len()).or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
+                r.rank = Some((Order::Desc, n.unwrap_or(1)));
                 r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
             }
         }
         for phrase in [&["worst", "selling"][..], &["least", "sold"], &["sold", "the", "least"], &["least", "popular"]] {
             if let Some(i) = words.take(phrase) {
-                r.rank = Some((Order::Asc, following_number(words, i + phrase.len()).unwrap_or(1)));
+                let n = following_number(words, i + phrase.len()).or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
+                r.rank = Some((Order::Asc, n.unwrap_or(1)));
                 r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
             }
         }
@@ -243,9 +245,10 @@ impl Planner {
                     continue;
                 };
                 words.mark(i);
-                let n = following_number(words, i + 1);
-                // "top products" without a number shows ten; "the best"/"highest" shows one.
-                let default = if matches!(w.as_str(), "top" | "bottom") { 10 } else { 1 };
+                let n = following_number(words, i + 1).or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
+                // "top products" without a number shows ten; "top customer", "the best", "highest" one.
+                let plural_next = words.get(i + 1).is_some_and(|next| singular(next) != next);
+                let default = if matches!(w.as_str(), "top" | "bottom") && plural_next { 10 } else { 1 };
                 r.rank = Some((order, n.unwrap_or(default)));
                 break;
             }

@@ -142,8 +142,11 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
         Measure::Count { entity, with_orders, new } => {
             let own = model.entity_table(entity);
             let plural = own.map_or_else(|| format!("{entity}s"), |o| o.name.to_lowercase());
+            // Preferences: the entity's own table counts its rows ("customers" = rows of customers);
+            // a view carrying the entity's own date is its curated form ("orders" = completed
+            // orders); asking who ordered, or within a time window, counts entities in the facts.
             if own.is_some_and(|o| o.name == t.name) {
-                let pref = if *new { 6 } else { 2 };
+                let pref = if *new { 10 } else { 5 };
                 return Some(MeasurePlan {
                     calc: Calc::CountRows,
                     desc: format!("{plural} = number of rows in {}", t.name),
@@ -154,7 +157,7 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
             let key = entity_key(t, entity)?;
             // A view that carries the entity's own date is its curated form ("completed orders").
             let curated = t.is_view && own.is_some_and(|o| !o.dates.is_empty() && o.dates.iter().all(|d| t.has(d)));
-            let pref = 1 + if curated { 2 } else { 0 } + if *with_orders || (r.window.is_some() && !new) { 2 } else { 0 };
+            let pref = 1 + if curated { 4 } else { 0 } + if *with_orders || (r.window.is_some() && !new) { 5 } else { 0 };
             Some(MeasurePlan {
                 desc: format!("{plural} = number of distinct {key} in {}", t.name),
                 calc: Calc::CountDistinct(key),

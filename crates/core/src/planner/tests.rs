@@ -124,3 +124,24 @@ fn other_schemas_are_answered_through_their_foreign_keys() {
     let unsure = p.plan("revenue by category", today());
     assert!(unsure.confidence < 0.8, "chinook has no categories: {unsure:?}");
 }
+
+#[test]
+fn counting_follows_the_documented_word_meanings() {
+    let p = planner();
+    // customers (counted) = rows of customers, joined for the region's name …
+    answers(&p, "customers by region", "SELECT regions.name AS region, COUNT(*) AS customers FROM customers JOIN regions ON customers.region_id = regions.region_id GROUP BY regions.name ORDER BY customers DESC");
+    // … unless they are customers who ordered;
+    answers(
+        &p,
+        "how many customers ordered last month",
+        "SELECT COUNT(DISTINCT customer) AS customers FROM sales WHERE order_date >= '2026-10-01' AND order_date < '2026-11-01'",
+    );
+    // orders = completed orders unless a status is named.
+    answers(&p, "how many orders", "SELECT COUNT(DISTINCT order_id) AS orders FROM sales");
+    answers(
+        &p,
+        "what are the 5 worst selling products",
+        "SELECT product, SUM(quantity) AS quantity FROM sales GROUP BY product ORDER BY quantity ASC LIMIT 5",
+    );
+    answers(&p, "top customer last month", "SELECT customer, SUM(revenue) AS revenue FROM sales WHERE order_date >= '2026-10-01' AND order_date < '2026-11-01' GROUP BY customer ORDER BY revenue DESC LIMIT 1");
+}
