@@ -3,9 +3,7 @@
 
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&["ask", "history", "export_chart"]);
-    if let Err(error) =
-        tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
-    {
+    if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         // A build script reports failure by panicking; the message names what is wrong.
         panic!("tauri-build failed: {error:#}");
     }

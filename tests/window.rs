@@ -21,10 +21,7 @@ type Outcome = Result<(), String>;
 async fn a_question_shows_its_table_chart_and_history() {
     let app = built_binary("plainsight-app");
     let data = data_dir();
-    let driver = TauriDriver::start(&[
-        ("PLAINSIGHT_DATA_DIR", data.path().as_os_str()),
-        ("PLAINSIGHT_TODAY", OsStr::new(TODAY)),
-    ]);
+    let driver = TauriDriver::start(&[("PLAINSIGHT_DATA_DIR", data.path().as_os_str()), ("PLAINSIGHT_TODAY", OsStr::new(TODAY))]);
 
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("browserName".into(), json!("wry"));
@@ -33,17 +30,15 @@ async fn a_question_shows_its_table_chart_and_history() {
         .capabilities(capabilities)
         .connect(&driver.url())
         .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "could not open the app {} through tauri-driver: {e}",
-                app.display()
-            )
-        });
+        .unwrap_or_else(|e| panic!("could not open the app {} through tauri-driver: {e}", app.display()));
 
     // Close the session (and with it the app) whatever happened, then report.
     let outcome = tokio::time::timeout(Duration::from_secs(180), scenario(&client))
         .await
         .unwrap_or_else(|_| Err("the scenario took over 180 s".into()));
+    if outcome.is_err() {
+        save_failure_artifacts(&client).await;
+    }
     let _ = client.close().await;
     drop(driver);
     if let Err(why) = outcome {
@@ -60,10 +55,7 @@ async fn scenario(client: &Client) -> Outcome {
         .map_err(|e| format!("the ask box never appeared (did the UI load?): {e}"))?;
     screenshot(client, "window-welcome.png").await?;
 
-    input
-        .send_keys(QUESTION)
-        .await
-        .map_err(|e| format!("typing the question: {e}"))?;
+    input.send_keys(QUESTION).await.map_err(|e| format!("typing the question: {e}"))?;
     client
         .find(Locator::Id("ask"))
         .await
@@ -72,84 +64,59 @@ async fn scenario(client: &Client) -> Outcome {
         .await
         .map_err(|e| format!("clicking Ask: {e}"))?;
 
-    let table = poll(
-        "a table with every region",
-        Duration::from_secs(60),
-        || async {
-            if let Some(error) = text_of(client, "error").await {
-                return Err(format!(
-                    "the app showed an error instead of an answer: {error}"
-                ));
-            }
-            Ok(text_of(client, "result-table")
-                .await
-                .filter(|t| REGIONS.iter().all(|r| t.contains(r))))
-        },
-    )
+    let table = poll("a table with every region", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of an answer: {error}"));
+        }
+        Ok(text_of(client, "result-table").await.filter(|t| REGIONS.iter().all(|r| t.contains(r))))
+    })
     .await?;
     for heading in ["Region", "Revenue"] {
-        check(
-            table.contains(heading),
-            format!("the table has a {heading:?} heading:\n{table}"),
-        )?;
+        check(table.contains(heading), format!("the table has a {heading:?} heading:\n{table}"))?;
     }
-    check(
-        table.contains(','),
-        format!("revenue is formatted with thousands separators:\n{table}"),
-    )?;
+    check(table.contains(','), format!("revenue is formatted with thousands separators:\n{table}"))?;
 
     let bars = client
         .find_all(Locator::Css(r##"#chart svg rect[fill="#2563EB" i]"##))
         .await
         .map_err(|e| format!("looking for chart bars: {e}"))?;
-    check(
-        bars.len() == REGIONS.len(),
-        format!(
-            "the chart has one bar per region, found {} bars",
-            bars.len()
-        ),
-    )?;
+    check(bars.len() == REGIONS.len(), format!("the chart has one bar per region, found {} bars", bars.len()))?;
     let chart = text_of(client, "chart").await.unwrap_or_default();
-    check(
-        REGIONS.iter().all(|r| chart.contains(r)),
-        format!("the chart labels every region: {chart:?}"),
-    )?;
+    check(REGIONS.iter().all(|r| chart.contains(r)), format!("the chart labels every region: {chart:?}"))?;
 
-    let code = client
-        .find(Locator::Css("#code pre"))
-        .await
-        .map_err(|e| format!("no SQL block: {e}"))?;
-    let sql = code
-        .prop("textContent")
-        .await
-        .map_err(|e| format!("reading the SQL: {e}"))?
-        .unwrap_or_default();
-    check(
-        sql.to_uppercase().contains("SELECT"),
-        format!("the collapsible SQL holds the query: {sql:?}"),
-    )?;
+    let code = client.find(Locator::Css("#code pre")).await.map_err(|e| format!("no SQL block: {e}"))?;
+    let sql = code.prop("textContent").await.map_err(|e| format!("reading the SQL: {e}"))?.unwrap_or_default();
+    check(sql.to_uppercase().contains("SELECT"), format!("the collapsible SQL holds the query: {sql:?}"))?;
     let answer = text_of(client, "answer").await.unwrap_or_default();
-    check(
-        answer.contains("Answered offline — no cost"),
-        format!("the cost line says the answer was free: {answer:?}"),
-    )?;
+    check(answer.contains("Answered offline — no cost"), format!("the cost line says the answer was free: {answer:?}"))?;
 
-    poll(
-        "the question in the history list",
-        Duration::from_secs(10),
-        || async {
-            Ok(text_of(client, "history")
-                .await
-                .filter(|h| h.contains(QUESTION)))
-        },
-    )
+    // textContent, not the rendered text: the sidebar ellipsises long questions.
+    poll("the question in the history list", Duration::from_secs(10), || async {
+        Ok(content_of(client, "history").await.filter(|h| h.contains(QUESTION)))
+    })
     .await?;
     screenshot(client, "window-answer.png").await
+}
+
+/// A screenshot and the page's HTML, to see what the window showed when the test failed.
+async fn save_failure_artifacts(client: &Client) {
+    let _ = screenshot(client, "window-failure.png").await;
+    if let Ok(html) = client.source().await {
+        let path = artifacts_dir().join("window-failure.html");
+        if std::fs::write(&path, html).is_ok() {
+            eprintln!("page source: {}", path.display());
+        }
+    }
 }
 
 /// The visible text of the element with `id`, if it is on the page.
 async fn text_of(client: &Client, id: &str) -> Option<String> {
     client.find(Locator::Id(id)).await.ok()?.text().await.ok()
+}
+
+/// The full `textContent` of the element with `id`, including text clipped by CSS.
+async fn content_of(client: &Client, id: &str) -> Option<String> {
+    client.find(Locator::Id(id)).await.ok()?.prop("textContent").await.ok()?
 }
 
 /// Polls `probe` every 250 ms until it yields a value, fails, or `timeout` passes.
@@ -179,10 +146,7 @@ fn check(condition: bool, why: String) -> Outcome {
 }
 
 async fn screenshot(client: &Client, name: &str) -> Outcome {
-    let png = client
-        .screenshot()
-        .await
-        .map_err(|e| format!("taking {name}: {e}"))?;
+    let png = client.screenshot().await.map_err(|e| format!("taking {name}: {e}"))?;
     let path = artifacts_dir().join(name);
     std::fs::write(&path, png).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("screenshot: {}", path.display());

@@ -4,8 +4,8 @@
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# Building the desktop app (webview, GTK, libsoup) and shrinking the wasm.
-APP_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev binaryen)
+# Building the desktop app (webview, GTK, libsoup).
+APP_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
 # Driving the real window under a virtual X server.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
 TAURI_DRIVER_VERSION=2.1.0

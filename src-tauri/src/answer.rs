@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::view;
 
 /// Size the chart is drawn at for the answer area; the SVG has a viewBox, so CSS scales it.
-const SCREEN_CHART: (u32, u32) = (880, 440);
+const SCREEN_CHART: (u32, u32) = (880, 380);
 
 /// Records, draws and keeps `answer`, and returns what the webview shows. Neither a history
 /// nor a chart failure hides the answer itself: both are logged and the table still shows.
@@ -16,13 +16,7 @@ pub fn present(state: &AppState, answer: Answer) -> AnswerView {
     let asked_at = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
     let history_id = state
         .history()
-        .record(
-            &answer.question,
-            answer.route.as_str(),
-            &asked_at,
-            answer.code.as_deref(),
-            &answer.interpretation,
-        )
+        .record(&answer.question, answer.route.as_str(), &asked_at, answer.code.as_deref(), &answer.interpretation)
         .inspect_err(|error| tracing::warn!(?error, "could not record the question in history"))
         .ok();
     let svg = answer.chart.as_ref().and_then(|spec| {

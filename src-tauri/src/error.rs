@@ -75,10 +75,7 @@ impl From<AppError> for IpcError {
     fn from(error: AppError) -> Self {
         // The webview only gets the plain message; the chain of causes goes to the log.
         tracing::warn!(kind = error.kind(), error = ?error, "command failed");
-        IpcError {
-            kind: error.kind().to_string(),
-            message: error.user_message(),
-        }
+        IpcError { kind: error.kind().to_string(), message: error.user_message() }
     }
 }
 
@@ -89,34 +86,18 @@ mod tests {
     #[track_caller]
     fn check(error: AppError, kind: &str, message: &str) {
         let ipc = IpcError::from(error);
-        assert_eq!(
-            (ipc.kind.as_str(), ipc.message.as_str()),
-            (kind, message),
-            "kind and message the UI shows"
-        );
+        assert_eq!((ipc.kind.as_str(), ipc.message.as_str()), (kind, message), "kind and message the UI shows");
     }
 
     #[test]
     fn errors_reach_the_webview_in_plain_words() {
-        check(
-            AskError::EmptyQuestion.into(),
-            "empty_question",
-            "Type a question first, for example \"sales by region last month\".",
-        );
-        check(
-            AppError::NoChart,
-            "no_chart",
-            "There is no chart to export yet. Ask a question whose answer has a chart first.",
-        );
+        check(AskError::EmptyQuestion.into(), "empty_question", "Type a question first, for example \"sales by region last month\".");
+        check(AppError::NoChart, "no_chart", "There is no chart to export yet. Ask a question whose answer has a chart first.");
         check(
             AppError::Write { path: "/nope/chart.png".into(), source: std::io::ErrorKind::NotFound.into() },
             "export_failed",
             "The chart could not be saved to /nope/chart.png. Check that the folder exists and that you can write to it.",
         );
-        check(
-            AppError::BadToday("tomorrow".into()),
-            "bad_today",
-            "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\"",
-        );
+        check(AppError::BadToday("tomorrow".into()), "bad_today", "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\"");
     }
 }

@@ -35,11 +35,7 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::ask,
-            commands::history,
-            commands::export_chart
-        ])
+        .invoke_handler(tauri::generate_handler![commands::ask, commands::history, commands::export_chart])
         .run(tauri::generate_context!());
     if let Err(error) = app {
         tracing::error!(%error, "the app window could not start");
@@ -70,12 +66,7 @@ fn report_startup_failure(app: &tauri::AppHandle, error: &AppError) {
 }
 
 fn init_logging() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("PLAINSIGHT_LOG").unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new("warn,plainsight_app=info,plainsight_core=info")
-        });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLAINSIGHT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,plainsight_app=info,plainsight_core=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

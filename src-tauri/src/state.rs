@@ -30,9 +30,7 @@ impl Today {
     }
 
     fn parse(value: &str) -> Result<Self, AppError> {
-        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-            .map(Self::Fixed)
-            .map_err(|_| AppError::BadToday(value.to_string()))
+        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map(Self::Fixed).map_err(|_| AppError::BadToday(value.to_string()))
     }
 
     pub fn get(self) -> NaiveDate {
@@ -56,12 +54,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pipeline: Arc<Pipeline>, history: AppDb, today: Today) -> Self {
-        Self {
-            pipeline,
-            history: Mutex::new(history),
-            last_answer: Mutex::new(None),
-            today,
-        }
+        Self { pipeline, history: Mutex::new(history), last_answer: Mutex::new(None), today }
     }
 
     /// The app database. A panic while it was held cannot leave SQLite half-written (each
@@ -71,9 +64,7 @@ impl AppState {
     }
 
     pub fn last_answer(&self) -> MutexGuard<'_, Option<Answer>> {
-        self.last_answer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.last_answer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -85,14 +76,7 @@ mod tests {
     fn today_is_a_plain_iso_date_or_refused() {
         let fixed = NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
         assert_eq!(Today::parse("2026-11-26").ok(), Some(Today::Fixed(fixed)));
-        assert_eq!(
-            Today::parse(" 2026-11-26\n").ok(),
-            Some(Today::Fixed(fixed)),
-            "surrounding whitespace is ignored"
-        );
-        assert!(matches!(
-            Today::parse("26/11/2026"),
-            Err(AppError::BadToday(_))
-        ));
+        assert_eq!(Today::parse(" 2026-11-26\n").ok(), Some(Today::Fixed(fixed)), "surrounding whitespace is ignored");
+        assert!(matches!(Today::parse("26/11/2026"), Err(AppError::BadToday(_))));
     }
 }

@@ -28,10 +28,7 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         chart,
         options: answer.options.clone(),
         message: answer.message.clone(),
-        cost: CostView {
-            total_usd: answer.cost.total_usd,
-            source: cost_source(answer.cost.source).to_string(),
-        },
+        cost: CostView { total_usd: answer.cost.total_usd, source: cost_source(answer.cost.source).to_string() },
     }
 }
 
@@ -44,10 +41,5 @@ fn cost_source(source: CostSource) -> &'static str {
 }
 
 pub fn history_item(entry: HistoryEntry) -> HistoryItem {
-    HistoryItem {
-        id: entry.id,
-        question: entry.question,
-        route: entry.route,
-        asked_at: entry.asked_at,
-    }
+    HistoryItem { id: entry.id, question: entry.question, route: entry.route, asked_at: entry.asked_at }
 }

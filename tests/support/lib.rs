@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(".."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".."))
 }
 
 /// Cargo's target directory, honouring `CARGO_TARGET_DIR`.
@@ -41,27 +38,19 @@ pub fn built_binary(name: &str) -> PathBuf {
 /// Where tests leave files worth looking at (screenshots), kept after the run.
 pub fn artifacts_dir() -> PathBuf {
     let dir = target_dir().join("test-artifacts");
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
 
 /// A fresh, empty data directory for one test (`PLAINSIGHT_DATA_DIR`), removed afterwards.
 pub fn data_dir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("plainsight-test-")
-        .tempdir()
-        .unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"))
+    tempfile::Builder::new().prefix("plainsight-test-").tempdir().unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"))
 }
 
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap_or_else(|e| panic!("no free loopback port: {e}"));
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no local address: {e}"))
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap_or_else(|e| panic!("no free loopback port: {e}"));
+    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("no local address: {e}"))
 }
 
 /// Waits until something accepts connections on `port`, or `timeout` passes.
@@ -94,26 +83,16 @@ impl TauriDriver {
         let native_port = free_port();
         let mut command = Command::new("tauri-driver");
         command
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (key, value) in envs {
             command.env(key, value);
         }
-        let child = command.spawn().unwrap_or_else(|e| {
-            panic!("cannot start tauri-driver (scripts/test installs it): {e}")
-        });
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start tauri-driver (scripts/test installs it): {e}"));
         let driver = Self { child, port };
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "tauri-driver did not listen on 127.0.0.1:{port} within 20 s"
-        );
+        assert!(wait_for_port(port, Duration::from_secs(20)), "tauri-driver did not listen on 127.0.0.1:{port} within 20 s");
         driver
     }
 

@@ -20,10 +20,7 @@ impl ColumnFormat {
     }
 }
 
-pub fn column_format<'a>(
-    name: &str,
-    mut values: impl Iterator<Item = &'a Value> + Clone,
-) -> ColumnFormat {
+pub fn column_format<'a>(name: &str, mut values: impl Iterator<Item = &'a Value> + Clone) -> ColumnFormat {
     let present = values.clone().filter(|v| !v.is_null());
     if present.clone().next().is_none() || !present.clone().all(Value::is_number) {
         return ColumnFormat::Text;
@@ -51,9 +48,7 @@ pub fn cell(value: &Value, format: ColumnFormat) -> String {
 /// `1234567.891` with 2 decimals → `1,234,567.89`.
 pub fn number(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = text
-        .split_once('.')
-        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let (whole, fraction) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3 + 4);
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -76,10 +71,7 @@ pub fn number(value: f64, decimals: usize) -> String {
 pub fn heading(column: &str) -> String {
     let spaced = column.replace('_', " ");
     let mut chars = spaced.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// What the answer cost, in words.
@@ -110,33 +102,17 @@ mod tests {
             (999.999, 2, "1,000.00"),
         ];
         for (value, decimals, expected) in cases {
-            assert_eq!(
-                number(value, decimals),
-                expected,
-                "{value} with {decimals} decimals"
-            );
+            assert_eq!(number(value, decimals), expected, "{value} with {decimals} decimals");
         }
     }
 
     #[test]
     fn a_column_is_formatted_as_a_whole() {
         let values = [json!(10), json!(2.5)];
-        assert_eq!(
-            column_format("revenue", values.iter()),
-            ColumnFormat::Amount
-        );
-        assert_eq!(
-            column_format("orders", [json!(10), json!(null)].iter()),
-            ColumnFormat::Count
-        );
-        assert_eq!(
-            column_format("year", [json!(2026)].iter()),
-            ColumnFormat::Plain
-        );
-        assert_eq!(
-            column_format("region", [json!("North")].iter()),
-            ColumnFormat::Text
-        );
+        assert_eq!(column_format("revenue", values.iter()), ColumnFormat::Amount);
+        assert_eq!(column_format("orders", [json!(10), json!(null)].iter()), ColumnFormat::Count);
+        assert_eq!(column_format("year", [json!(2026)].iter()), ColumnFormat::Plain);
+        assert_eq!(column_format("region", [json!("North")].iter()), ColumnFormat::Text);
         assert_eq!(cell(&json!(10), ColumnFormat::Amount), "10.00");
     }
 }

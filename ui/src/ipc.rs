@@ -41,33 +41,20 @@ pub async fn export_chart(format: ExportFormat) -> Result<Option<String>, IpcErr
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, IpcError> {
     // json_compatible: plain JS objects, not `Map`s, which is what Tauri expects for arguments.
-    let args = args
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|_| broken(cmd))?;
+    let args = args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| broken(cmd))?;
     match invoke(cmd, args).await {
         Ok(reply) => serde_wasm_bindgen::from_value(reply).map_err(|_| broken(cmd)),
-        Err(rejection) => Err(
-            serde_wasm_bindgen::from_value::<IpcError>(rejection.clone())
-                .unwrap_or_else(|_| unexpected(&rejection)),
-        ),
+        Err(rejection) => Err(serde_wasm_bindgen::from_value::<IpcError>(rejection.clone()).unwrap_or_else(|_| unexpected(&rejection))),
     }
 }
 
 /// The two sides disagree about a shape: only a mismatched build can cause this.
 fn broken(cmd: &str) -> IpcError {
-    IpcError {
-        kind: "ipc_mismatch".into(),
-        message: format!(
-            "Plainsight's window and engine do not match ({cmd}). Reinstall Plainsight."
-        ),
-    }
+    IpcError { kind: "ipc_mismatch".into(), message: format!("Plainsight's window and engine do not match ({cmd}). Reinstall Plainsight.") }
 }
 
 /// A rejection that is not an `IpcError`: Tauri itself refused, or the page runs outside the app.
 fn unexpected(rejection: &JsValue) -> IpcError {
     let detail = rejection.as_string().unwrap_or_else(|| "no details".into());
-    IpcError {
-        kind: "ipc_unavailable".into(),
-        message: format!("Plainsight's engine did not respond ({detail}). Restart Plainsight."),
-    }
+    IpcError { kind: "ipc_unavailable".into(), message: format!("Plainsight's engine did not respond ({detail}). Restart Plainsight.") }
 }

@@ -14,21 +14,8 @@ pub fn Answer(
     #[prop(into)] on_ask: Callback<String>,
     #[prop(into)] on_export: Callback<ExportFormat>,
 ) -> impl IntoView {
-    let AnswerView {
-        question,
-        route,
-        interpretation,
-        message,
-        options,
-        columns,
-        rows,
-        truncated,
-        chart,
-        code,
-        language,
-        cost,
-        ..
-    } = answer;
+    let AnswerView { question, route, interpretation, message, options, columns, rows, truncated, chart, code, language, cost, .. } =
+        answer;
     let tone = match route.as_str() {
         "refused" => "message warning",
         "fallback" | "clarify" => "message info",
@@ -49,13 +36,15 @@ pub fn Answer(
             </div>
         }
     });
-    let table = (!columns.is_empty()).then(|| view! { <ResultTable columns rows truncated/> });
+    let table = (!columns.is_empty()).then(|| {
+        view! {
+            <section class="table-card">
+                <ResultTable columns rows truncated/>
+            </section>
+        }
+    });
     let code = code.map(|code| {
-        let label = if language.as_deref() == Some("python") {
-            "Python"
-        } else {
-            "SQL"
-        };
+        let label = if language.as_deref() == Some("python") { "Python" } else { "SQL" };
         view! {
             <details id="code">
                 <summary>{format!("Show the {label} that ran")}</summary>
@@ -69,9 +58,10 @@ pub fn Answer(
             {(!interpretation.is_empty()).then(|| view! { <p class="interpretation">{interpretation}</p> })}
             {(!message.is_empty()).then(|| view! { <p class=tone>{message}</p> })}
             {options}
-            {table}
         </article>
+        // The chart first: it is the answer at a glance; the table has the exact figures.
         {chart.map(|chart| view! { <Chart chart on_export/> })}
+        {table}
         {code}
         <p class="cost">{format::cost(cost.total_usd, &cost.source)}</p>
     }

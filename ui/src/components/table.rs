@@ -7,11 +7,8 @@ use crate::format::{self, ColumnFormat};
 
 #[component]
 pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool) -> impl IntoView {
-    let formats: Vec<ColumnFormat> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i))))
-        .collect();
+    let formats: Vec<ColumnFormat> =
+        columns.iter().enumerate().map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i)))).collect();
     let head = columns
         .iter()
         .zip(&formats)
