@@ -11,6 +11,7 @@ pub mod datadir;
 pub mod executor;
 pub mod guard;
 pub mod history;
+pub mod import;
 pub mod pipeline;
 pub mod planner;
 pub mod router;

@@ -1,0 +1,285 @@
+//! Reading spreadsheet text as typed values: integers, reals (currency `$1,234.50`, percentages
+//! `12.5%`, accounting negatives `(40.00)`), dates (ISO, `YYYY/MM/DD`, and `DD/MM/YYYY` vs
+//! `MM/DD/YYYY` decided per column), date-times, and text. Empty cells are NULL.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rusqlite::types::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Integer,
+    Real,
+    Date,
+    DateTime,
+    Text,
+}
+
+impl ColumnType {
+    /// The SQLite declared type (DATE/DATETIME keep ISO text and tell readers what it is).
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Integer => "INTEGER",
+            Self::Real => "REAL",
+            Self::Date => "DATE",
+            Self::DateTime => "DATETIME",
+            Self::Text => "TEXT",
+        }
+    }
+}
+
+/// Which of two numbers in `a/b/yyyy` is the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// Parses a number as a spreadsheet shows it; `None` when it is not one.
+pub fn parse_number(raw: &str) -> Option<f64> {
+    let mut s = raw.trim();
+    let mut negative = false;
+    if let Some(inner) = s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        negative = true;
+        s = inner.trim();
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        negative = !negative;
+        s = rest.trim_start();
+    } else if let Some(rest) = s.strip_prefix('+') {
+        s = rest.trim_start();
+    }
+    let (s, percent) = match s.strip_suffix('%') {
+        Some(x) => (x.trim_end(), true),
+        None => (s, false),
+    };
+    let s = s.trim_start_matches(['$', '€', '£', '¥']).trim_end_matches(['$', '€', '£', '¥']).trim();
+    // "$-5" is negative too, but only one minus sign is allowed.
+    let s = match s.strip_prefix('-') {
+        Some(rest) if !negative => {
+            negative = true;
+            rest
+        }
+        Some(_) => return None,
+        None => s,
+    };
+    if s.is_empty() || !s.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    // Thousands separators must group digits by three: "1,234.50" yes, "1,23" no.
+    let (whole, frac) = s.split_once('.').map_or((s, None), |(w, f)| (w, Some(f)));
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    // "02139" is a code (zip, SKU), not a number.
+    if whole.len() > 1 && whole.starts_with('0') {
+        return None;
+    }
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped_ok = groups.len() == 1 || (groups[0].len() <= 3 && !groups[0].is_empty() && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped_ok || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let digits: String = groups.concat();
+    let text = match frac {
+        Some(f) => format!("{digits}.{f}"),
+        None => digits,
+    };
+    let mut v: f64 = text.parse().ok()?;
+    if percent {
+        v /= 100.0;
+    }
+    Some(if negative { -v } else { v })
+}
+
+/// Whole numbers without a leading zero ("00123" is a code, not a number) and without a
+/// fraction or percent sign.
+pub fn parse_integer(raw: &str) -> Option<i64> {
+    let s = raw.trim();
+    if s.contains(['.', '%']) {
+        return None;
+    }
+    let digits = s.trim_start_matches(['-', '+', '(', '$', '€', '£']);
+    if digits.len() > 1 && digits.starts_with('0') {
+        return None;
+    }
+    let v = parse_number(s)?;
+    (v.fract() == 0.0 && v.abs() < 9.0e15).then_some(v as i64)
+}
+
+/// A date or date-time in one of the accepted forms. `order` decides `a/b/yyyy`.
+pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDateTime> {
+    let s = raw.trim();
+    let (date_part, time_part) = match s.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (s, None),
+    };
+    let time = match time_part {
+        None => NaiveTime::MIN,
+        Some(t) => NaiveTime::parse_from_str(t, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()?,
+    };
+    let parts: Vec<&str> = date_part.split(['-', '/', '.']).collect();
+    let [a, b, c] = parts.as_slice() else { return None };
+    if !parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit())) {
+        return None;
+    }
+    let (a, b, c): (u32, u32, i32) = (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
+    let date = if parts[0].len() == 4 {
+        NaiveDate::from_ymd_opt(a as i32, b, c as u32)?
+    } else if parts[2].len() == 4 {
+        match order {
+            DateOrder::DayFirst => NaiveDate::from_ymd_opt(c, b, a)?,
+            DateOrder::MonthFirst => NaiveDate::from_ymd_opt(c, a, b)?,
+        }
+    } else {
+        return None;
+    };
+    Some(date.and_time(time))
+}
+
+/// What a column's values have looked like so far.
+#[derive(Debug, Clone)]
+pub struct ColumnStats {
+    values: u64,
+    integer: bool,
+    number: bool,
+    day_first: bool,
+    month_first: bool,
+    slashed: bool,
+    has_time: bool,
+}
+
+impl Default for ColumnStats {
+    fn default() -> Self {
+        Self { values: 0, integer: true, number: true, day_first: true, month_first: true, slashed: false, has_time: false }
+    }
+}
+
+impl ColumnStats {
+    pub fn observe(&mut self, raw: &str) {
+        let s = raw.trim();
+        if s.is_empty() {
+            return;
+        }
+        self.values += 1;
+        if self.integer && parse_integer(s).is_none() {
+            self.integer = false;
+        }
+        if self.number && parse_number(s).is_none() {
+            self.number = false;
+        }
+        if self.day_first || self.month_first {
+            let year_first = s.len() >= 10 && s.as_bytes()[4].is_ascii_punctuation();
+            self.slashed |= !year_first;
+            let dmy = parse_date(s, DateOrder::DayFirst);
+            let mdy = parse_date(s, DateOrder::MonthFirst);
+            self.day_first &= dmy.is_some();
+            self.month_first &= mdy.is_some();
+            self.has_time |= dmy.or(mdy).is_some_and(|d| d.time() != NaiveTime::MIN) || s.contains(':');
+        }
+    }
+
+    /// The column's type and date order, with a warning when the order was a guess.
+    pub fn decide(&self, column: &str) -> (ColumnType, DateOrder, Option<String>) {
+        if self.values == 0 {
+            return (ColumnType::Text, DateOrder::MonthFirst, None);
+        }
+        if self.integer {
+            return (ColumnType::Integer, DateOrder::MonthFirst, None);
+        }
+        if self.number {
+            return (ColumnType::Real, DateOrder::MonthFirst, None);
+        }
+        let ty = if self.has_time { ColumnType::DateTime } else { ColumnType::Date };
+        match (self.day_first, self.month_first) {
+            (true, true) if self.slashed => (
+                ty,
+                DateOrder::MonthFirst,
+                Some(format!(
+                    "Dates in \"{column}\" could be day/month or month/day; they were read as month/day (e.g. 03/04/2026 = 4 March 2026)."
+                )),
+            ),
+            (true, true) => (ty, DateOrder::MonthFirst, None),
+            (true, false) => (ty, DateOrder::DayFirst, Some(format!("Dates in \"{column}\" were read as day/month/year."))),
+            (false, true) => (
+                ty,
+                DateOrder::MonthFirst,
+                if self.slashed { Some(format!("Dates in \"{column}\" were read as month/day/year.")) } else { None },
+            ),
+            (false, false) => (ColumnType::Text, DateOrder::MonthFirst, None),
+        }
+    }
+}
+
+/// Converts one cell to the column's type; a value that does not fit is kept as text.
+pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Value {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Value::Null;
+    }
+    let converted = match ty {
+        ColumnType::Integer => parse_integer(s).map(Value::Integer),
+        ColumnType::Real => parse_number(s).map(Value::Real),
+        ColumnType::Date => parse_date(s, order).map(|d| Value::Text(d.date().format("%Y-%m-%d").to_string())),
+        ColumnType::DateTime => parse_date(s, order).map(|d| Value::Text(d.format("%Y-%m-%d %H:%M:%S").to_string())),
+        ColumnType::Text => None,
+    };
+    converted.unwrap_or_else(|| Value::Text(raw.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(values: &[&str]) -> (ColumnType, DateOrder, Option<String>) {
+        let mut s = ColumnStats::default();
+        for v in values {
+            s.observe(v);
+        }
+        s.decide("c")
+    }
+
+    #[test]
+    fn numbers_as_spreadsheets_write_them() {
+        for (raw, want) in [
+            ("1234", 1234.0),
+            ("$1,234.50", 1234.5),
+            ("-12.5", -12.5),
+            ("(40.00)", -40.0),
+            ("12.5%", 0.125),
+            ("€ 9", 9.0),
+            ("1,000,000", 1e6),
+            (".5", 0.5),
+        ] {
+            assert_eq!(parse_number(raw), Some(want), "{raw}");
+        }
+        for raw in ["1,23", "12a", "abc", "", "1.2.3", "$", "--5"] {
+            assert_eq!(parse_number(raw), None, "{raw}");
+        }
+        assert_eq!(parse_integer("00123"), None, "leading zeros are codes");
+        assert_eq!(parse_integer("1,204"), Some(1204));
+    }
+
+    #[test]
+    fn column_types_are_inferred_from_every_value() {
+        assert_eq!(column(&["1", "2", "", "3"]).0, ColumnType::Integer);
+        assert_eq!(column(&["1", "2.5"]).0, ColumnType::Real);
+        assert_eq!(column(&["$1,234.50", "$99"]).0, ColumnType::Real);
+        assert_eq!(column(&["2026-01-05", "2026-02-28"]).0, ColumnType::Date);
+        assert_eq!(column(&["2026-01-05 10:30", "2026-02-28 08:00:00"]).0, ColumnType::DateTime);
+        assert_eq!(column(&["West", "3"]).0, ColumnType::Text);
+        assert_eq!(column(&["", ""]).0, ColumnType::Text);
+    }
+
+    #[test]
+    fn day_month_order_is_decided_per_column_and_reported() {
+        let (ty, order, warn) = column(&["25/12/2025", "03/04/2026"]);
+        assert_eq!((ty, order), (ColumnType::Date, DateOrder::DayFirst));
+        assert!(warn.is_some_and(|w| w.contains("day/month")));
+        let (_, order, _) = column(&["12/25/2025", "03/04/2026"]);
+        assert_eq!(order, DateOrder::MonthFirst);
+        let (ty, order, warn) = column(&["03/04/2026", "05/06/2026"]);
+        assert_eq!((ty, order), (ColumnType::Date, DateOrder::MonthFirst));
+        assert!(warn.is_some_and(|w| w.contains("could be")), "ambiguous order is reported");
+        assert_eq!(convert("25/12/2025", ColumnType::Date, DateOrder::DayFirst), Value::Text("2025-12-25".into()));
+    }
+}
