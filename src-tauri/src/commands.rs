@@ -23,6 +23,7 @@ pub async fn ask(question: String, state: State<'_, AppState>) -> Result<AnswerV
 
 /// The most recent questions, newest first.
 #[tauri::command]
+#[allow(clippy::needless_pass_by_value, reason = "Tauri passes command arguments by value")]
 pub fn history(state: State<'_, AppState>) -> Result<Vec<HistoryItem>, IpcError> {
     let entries = state.history().recent(HISTORY_LIMIT).map_err(AppError::from)?;
     Ok(entries.into_iter().map(view::history_item).collect())

@@ -53,22 +53,30 @@ impl AppError {
 
     /// What the person in front of the app reads: what happened and what to do about it.
     pub fn user_message(&self) -> String {
-        match self {
-            Self::DataDir(e) => format!("{self}: {e}."),
+        let message = match self {
+            Self::DataDir(e) => format!("{self}: {e}"),
             Self::Ask(e) => e.to_string(),
-            Self::History(_) => {
-                format!("{self}. Your answer is fine; restarting Plainsight usually helps.")
-            }
-            Self::Chart(_) => format!("{self}. The table still has every number."),
-            Self::NoChart => format!("{self}. Ask a question whose answer has a chart first."),
-            Self::Write { .. } => {
-                format!("{self}. Check that the folder exists and that you can write to it.")
-            }
-            Self::NotAFile => format!("{self}. Choose a folder on this computer."),
-            Self::Interrupted(_) => format!("{self}. Please try again."),
+            Self::History(_) => format!("{self}. Your answer is fine; restarting Plainsight usually helps"),
+            Self::Chart(_) => format!("{self}. The table still has every number"),
+            Self::NoChart => format!("{self}. Ask a question whose answer has a chart first"),
+            Self::Write { .. } => format!("{self}. Check that the folder exists and that you can write to it"),
+            Self::NotAFile => format!("{self}. Choose a folder on this computer"),
+            Self::Interrupted(_) => format!("{self}. Please try again"),
             Self::BadToday(_) => self.to_string(),
-        }
+        };
+        sentence(&message)
     }
+}
+
+/// Core's messages follow the Rust convention (lower case, no full stop); on screen they are
+/// sentences.
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut out: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 impl From<AppError> for IpcError {
@@ -98,6 +106,6 @@ mod tests {
             "export_failed",
             "The chart could not be saved to /nope/chart.png. Check that the folder exists and that you can write to it.",
         );
-        check(AppError::BadToday("tomorrow".into()), "bad_today", "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\"");
+        check(AppError::BadToday("tomorrow".into()), "bad_today", "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\".");
     }
 }

@@ -9,13 +9,14 @@ use crate::format::{self, ColumnFormat};
 pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool) -> impl IntoView {
     let formats: Vec<ColumnFormat> =
         columns.iter().enumerate().map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i)))).collect();
+    let count = rows.len();
     let head = columns
-        .iter()
+        .into_iter()
         .zip(&formats)
-        .map(|(name, f)| view! { <th scope="col" class:num=f.is_numeric()>{format::heading(name)}</th> })
+        .map(|(name, f)| view! { <th scope="col" class:num=f.is_numeric()>{format::heading(&name)}</th> })
         .collect_view();
     let body = rows
-        .iter()
+        .into_iter()
         .map(|row| {
             let cells = row
                 .iter()
@@ -25,7 +26,6 @@ pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool)
             view! { <tr>{cells}</tr> }
         })
         .collect_view();
-    let count = rows.len();
     view! {
         <div class="table-wrap">
             <table id="result-table">
