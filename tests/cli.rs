@@ -208,3 +208,36 @@ fn bad_input_gets_one_plain_line_and_a_failure_code() {
     let out = run(&["ask", "--db", db, "--today", "26/11/2026", "sales"]);
     assert_eq!(out.status.code(), Some(2), "bad arguments exit 2");
 }
+
+#[test]
+fn imported_csvs_can_be_asked_about_and_bad_files_are_refused_plainly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = dir.path().join("workspace.db");
+    let w = ws.to_str().expect("utf-8");
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(
+        &orders,
+        "order_id,customer_id,order_date,amount\n1,1,2026-10-03,\"$1,200.00\"\n2,2,2026-10-04,$80\n3,1,2026-11-02,$20\n",
+    )
+    .expect("write");
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "customer_id,name\n1,Ada\n2,Grace\n").expect("write");
+    for file in [&orders, &customers] {
+        let out = run(&["import", file.to_str().expect("utf-8"), "--workspace", w, "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = run(&["import", orders.to_str().expect("utf-8"), "--workspace", w, "--json"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already exists"), "re-import without --replace");
+    let summary: Value =
+        serde_json::from_slice(&run(&["import", orders.to_str().expect("utf-8"), "--workspace", w, "--replace", "--json"]).stdout)
+            .expect("json");
+    assert_eq!(summary["rows_imported"], 3);
+    assert_eq!(summary["columns"][3], serde_json::json!({"name": "amount", "type": "REAL"}));
+    let out = run(&["ask", "--db", w, "--today", TODAY, "--json", "revenue by customer last month"]);
+    let a: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(a["route"], "answer", "{a}");
+    assert_eq!(a["rows"], serde_json::json!([["Ada", 1200.0], ["Grace", 80.0]]), "{}", a["code"]);
+    let binary = dir.path().join("photo.csv");
+    std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\0\0\0IHDR").expect("write");
+    fails_with(&["import", binary.to_str().expect("utf-8"), "--workspace", w], "binary data");
+}

@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use plainsight_core::executor::{Limits, SqliteExecutor};
+use plainsight_core::import::{import_file, ImportOptions};
 use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
 
 #[derive(Parser)]
@@ -64,6 +65,30 @@ enum Command {
         #[arg(long, default_value_t = 5_000)]
         timeout_ms: u64,
         statement: String,
+    },
+    /// Import a CSV or Excel file into the workspace database.
+    Import {
+        file: PathBuf,
+        /// Table name (default: from the file or sheet name).
+        #[arg(long)]
+        table: Option<String>,
+        /// Excel sheet (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Replace a table of the same name.
+        #[arg(long)]
+        replace: bool,
+        /// Workspace database (default: workspace.db in the data directory).
+        #[arg(long)]
+        workspace: Option<PathBuf>,
+        /// Print a JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a database's schema as JSON.
+    Schema {
+        #[arg(long)]
+        db: PathBuf,
     },
     /// Write the sample database ("Harbor & Pine Supply").
     SampleDb {
@@ -141,6 +166,52 @@ fn run(cli: Cli) -> Result<()> {
             let limits = Limits { max_rows, timeout: Duration::from_millis(timeout_ms), ..Limits::default() };
             let result = SqliteExecutor::new(&db).run(&checked, &limits, None)?;
             println!("{}", serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated}));
+            Ok(())
+        }
+        Command::Import { file, table, sheet, replace, workspace, json } => {
+            let workspace = match workspace {
+                Some(w) => w,
+                None => datadir::data_dir()?.join("workspace.db"),
+            };
+            let options = ImportOptions { table, sheet, replace };
+            let mut last = std::time::Instant::now();
+            let summary = import_file(&workspace, &file, &options, &mut |p| {
+                if last.elapsed() > Duration::from_millis(500) {
+                    eprintln!("imported {} of {} rows", p.done, p.total);
+                    last = std::time::Instant::now();
+                }
+                true
+            })?;
+            if json {
+                let columns: Vec<_> = summary.columns.iter().map(|c| serde_json::json!({"name": c.name, "type": c.ty.sql()})).collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"table": summary.table, "rows_imported": summary.rows_imported, "rows_skipped": summary.rows_skipped,
+                        "skipped": summary.skipped, "columns": columns, "warnings": summary.warnings})
+                );
+            } else {
+                println!("Imported {} rows into \"{}\" ({} skipped).", summary.rows_imported, summary.table, summary.rows_skipped);
+                for reason in summary.skipped.iter().chain(&summary.warnings) {
+                    println!("  {reason}");
+                }
+            }
+            Ok(())
+        }
+        Command::Schema { db } => {
+            let conn = SqliteExecutor::new(&db).open_read_only()?;
+            let schema = plainsight_core::schema::introspect(&conn)?;
+            let tables: Vec<_> = schema
+                .tables
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "name": t.name, "view": t.is_view, "rows": t.row_count,
+                        "columns": t.columns.iter().map(|c| serde_json::json!({"name": c.name, "type": c.decl_type, "kind": format!("{:?}", c.kind).to_lowercase(), "values": c.values})).collect::<Vec<_>>(),
+                        "foreign_keys": t.foreign_keys.iter().map(|f| serde_json::json!({"column": f.column, "table": f.table, "to": f.to_column})).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::json!({ "tables": tables }));
             Ok(())
         }
         Command::SampleDb { out, today, orders } => {

@@ -199,10 +199,17 @@ impl Model {
                     continue;
                 }
                 let stem = singular(&parts[..parts.len() - 1].join("_"));
-                if let Some(b) = self.tables.iter().find(|b| !b.is_view && b.name != a.name && b.entity == stem && b.primary_key.is_some())
-                {
-                    let to_column = b.primary_key.clone().unwrap_or_default();
-                    inferred.push(Edge { from_table: a.name.clone(), from_column: c.clone(), to_table: b.name.clone(), to_column });
+                // The target's key: its primary key, or (imported tables have none) a column of the
+                // same name, or `id`.
+                let target = self.tables.iter().filter(|b| !b.is_view && b.name != a.name && b.entity == stem).find_map(|b| {
+                    let key = b
+                        .primary_key
+                        .clone()
+                        .or_else(|| b.all_columns.iter().find(|x| x.eq_ignore_ascii_case(c) || x.eq_ignore_ascii_case("id")).cloned())?;
+                    Some((b.name.clone(), key))
+                });
+                if let Some((to_table, to_column)) = target {
+                    inferred.push(Edge { from_table: a.name.clone(), from_column: c.clone(), to_table, to_column });
                 }
             }
         }
