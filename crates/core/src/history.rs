@@ -6,7 +6,8 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Append-only: never edit a shipped migration, add a new one.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE history (
     id INTEGER PRIMARY KEY,
     question TEXT NOT NULL,
@@ -16,7 +17,19 @@ CREATE TABLE history (
     interpretation TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX history_asked_at ON history(asked_at);
-"];
+",
+    "
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('sample', 'workspace', 'sqlite', 'postgres')),
+    location TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (kind, location)
+);
+",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -97,6 +110,15 @@ impl AppDb {
             self.conn.prepare("SELECT id, question, route, asked_at, code, interpretation FROM history ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], row_to_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The connection, for the other tables of the app database (sources, later settings).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub fn get(&self, id: i64) -> Result<Option<HistoryEntry>, HistoryError> {
