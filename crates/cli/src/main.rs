@@ -12,8 +12,9 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use plainsight_core::executor::{Limits, SqliteExecutor};
+use plainsight_core::executor::Limits;
 use plainsight_core::import::{import_file, ImportOptions};
+use plainsight_core::source;
 use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
 
 #[derive(Parser)]
@@ -34,9 +35,9 @@ enum Ai {
 enum Command {
     /// Answer a question about a database.
     Ask {
-        /// SQLite database to ask about (default: the sample database in the data directory).
+        /// SQLite file or postgres:// URL to ask about (default: the sample database in the data directory).
         #[arg(long)]
-        db: Option<PathBuf>,
+        db: Option<String>,
         /// The date "today" means (YYYY-MM-DD; default: the local date).
         #[arg(long)]
         today: Option<NaiveDate>,
@@ -58,8 +59,9 @@ enum Command {
     },
     /// Run one read-only SQL statement through the guard and executor; JSON out.
     Sql {
+        /// SQLite file or postgres:// URL.
         #[arg(long)]
-        db: PathBuf,
+        db: String,
         #[arg(long, default_value_t = 10_000)]
         max_rows: usize,
         #[arg(long, default_value_t = 5_000)]
@@ -87,8 +89,9 @@ enum Command {
     },
     /// Print a database's schema as JSON.
     Schema {
+        /// SQLite file or postgres:// URL.
         #[arg(long)]
-        db: PathBuf,
+        db: String,
     },
     /// Write the sample database ("Harbor & Pine Supply").
     SampleDb {
@@ -135,7 +138,7 @@ fn run(cli: Cli) -> Result<()> {
                 Some(db) => db,
                 None => {
                     let dir = datadir::data_dir()?;
-                    plainsight_core::ensure_sample_db(&dir, today)?
+                    plainsight_core::ensure_sample_db(&dir, today)?.display().to_string()
                 }
             };
             let ai = if offline {
@@ -152,7 +155,7 @@ fn run(cli: Cli) -> Result<()> {
                 limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() },
                 ..PipelineOptions::default()
             };
-            let pipeline = Pipeline::open(&db, options)?;
+            let pipeline = Pipeline::with_source(source::open(&db)?, options)?;
             let answer = pipeline.ask(&question.join(" "), today, None)?;
             if json {
                 println!("{}", answer.to_json());
@@ -162,9 +165,10 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Sql { db, max_rows, timeout_ms, statement } => {
-            let checked = guard::check(&statement).context("refused")?;
+            let source = source::open(&db)?;
+            let checked = guard::check_for(&statement, source.dialect()).context("refused")?;
             let limits = Limits { max_rows, timeout: Duration::from_millis(timeout_ms), ..Limits::default() };
-            let result = SqliteExecutor::new(&db).run(&checked, &limits, None)?;
+            let result = source.run(&checked, &limits, None)?;
             println!("{}", serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated}));
             Ok(())
         }
@@ -198,8 +202,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Schema { db } => {
-            let conn = SqliteExecutor::new(&db).open_read_only()?;
-            let schema = plainsight_core::schema::introspect(&conn)?;
+            let schema = source::open(&db)?.schema()?;
             let tables: Vec<_> = schema
                 .tables
                 .iter()

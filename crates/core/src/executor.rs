@@ -64,6 +64,10 @@ pub enum ExecError {
     TooBig(i32),
     #[error("the database could not run the query: {0}")]
     Sql(#[source] rusqlite::Error),
+    #[error("{0}")]
+    Connect(String),
+    #[error("PostgreSQL could not run the query: {0}")]
+    Postgres(String),
 }
 
 /// Runs queries against one SQLite file through the walls described in the module docs.

@@ -8,7 +8,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
-use sqlparser::dialect::SQLiteDialect;
+use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
+
+use crate::source::Dialect;
 use sqlparser::parser::Parser;
 
 /// Why a statement was refused. The message is meant to be shown as is.
@@ -130,26 +132,72 @@ pub const ALLOWED_FUNCTIONS: &[&str] = &[
     "nth_value",
 ];
 
-/// True when `name` (any case) is on the allowlist.
+/// PostgreSQL's everyday functions beyond the shared list. Anything else — `set_config`,
+/// `pg_sleep`, `nextval`, `lo_import`, `dblink_exec`, `pg_read_file`, … — is refused.
+pub const ALLOWED_POSTGRES_FUNCTIONS: &[&str] = &[
+    "date_trunc",
+    "date_part",
+    "extract",
+    "to_char",
+    "to_date",
+    "to_timestamp",
+    "make_date",
+    "age",
+    "now",
+    "current_date",
+    "greatest",
+    "least",
+    "array_agg",
+    "bool_and",
+    "bool_or",
+    "stddev",
+    "variance",
+    "percentile_cont",
+    "position",
+    "split_part",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "initcap",
+    "btrim",
+    "regexp_replace",
+    "div",
+];
+
+/// True when `name` (any case) is on the SQLite allowlist.
 pub fn is_allowed_function(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ALLOWED_FUNCTIONS.contains(&lower.as_str())
 }
 
-/// Checks that `sql` is exactly one read-only query. Returns the trimmed statement on success.
+fn is_allowed_in(name: &str, dialect: Dialect) -> bool {
+    is_allowed_function(name) || dialect == Dialect::Postgres && ALLOWED_POSTGRES_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// Checks that `sql` is exactly one read-only SQLite query. Returns the trimmed statement.
 pub fn check(sql: &str) -> Result<String, GuardError> {
+    check_for(sql, Dialect::Sqlite)
+}
+
+/// Checks that `sql` is exactly one read-only query in `dialect`.
+pub fn check_for(sql: &str, dialect: Dialect) -> Result<String, GuardError> {
     let trimmed = sql.trim().trim_end_matches(';').trim();
     if trimmed.is_empty() {
         return Err(GuardError("There is no SQL to run.".into()));
     }
-    let statements = Parser::parse_sql(&SQLiteDialect {}, trimmed).map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
+    let parser_dialect: &dyn SqlDialect = match dialect {
+        Dialect::Sqlite => &SQLiteDialect {},
+        Dialect::Postgres => &PostgreSqlDialect {},
+    };
+    let statements = Parser::parse_sql(parser_dialect, trimmed).map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
     let [statement] = statements.as_slice() else {
         return Err(GuardError(format!("Only one statement can run at a time; this has {}.", statements.len())));
     };
     let Statement::Query(_) = statement else {
         return Err(GuardError(format!("Only read-only queries can run; {} statements are not allowed.", verb(statement))));
     };
-    if let ControlFlow::Break(reason) = statement.visit(&mut ReadOnly) {
+    if let ControlFlow::Break(reason) = statement.visit(&mut ReadOnly { dialect }) {
         return Err(GuardError(reason));
     }
     Ok(trimmed.to_string())
@@ -161,7 +209,9 @@ fn verb(statement: &Statement) -> String {
     text.split_whitespace().next().unwrap_or("this").to_ascii_uppercase()
 }
 
-struct ReadOnly;
+struct ReadOnly {
+    dialect: Dialect,
+}
 
 impl Visitor for ReadOnly {
     type Break = String;
@@ -214,7 +264,7 @@ impl Visitor for ReadOnly {
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
         if let Expr::Function(function) = expr {
             let name = last_part(&function.name);
-            if function.name.0.len() > 1 || !is_allowed_function(&name) {
+            if function.name.0.len() > 1 || !is_allowed_in(&name, self.dialect) {
                 return ControlFlow::Break(format!("The function {name}() is not allowed in generated queries."));
             }
         }
@@ -296,6 +346,25 @@ mod tests {
         refused("SELECT randomblob(1000000000)", "randomblob");
         refused("SELECT * FROM pragma_table_info('orders')", "pragma_table_info");
         refused("SELECT main.evil(1)", "evil");
+    }
+
+    #[test]
+    fn postgres_escapes_are_refused() {
+        let pg = |sql: &str| check_for(sql, Dialect::Postgres);
+        assert!(pg("SELECT to_char(order_date::date, 'YYYY-MM'), date_trunc('week', now()) FROM sales").is_ok());
+        for (sql, why) in [
+            ("SELECT set_config('statement_timeout', '0', false)", "set_config"),
+            ("SELECT pg_sleep(60)", "pg_sleep"),
+            ("SELECT nextval('orders_order_id_seq')", "nextval"),
+            ("SELECT lo_import('/etc/passwd')", "lo_import"),
+            ("COMMIT; DELETE FROM orders", "one statement"),
+            ("WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d", "not allowed"),
+            ("COPY orders TO '/tmp/x'", "COPY"),
+        ] {
+            let e = pg(sql).expect_err(sql);
+            assert!(e.0.contains(why), "{sql}: {e}");
+        }
+        assert!(check("SELECT date_trunc('month', order_date) FROM sales").is_err(), "Postgres-only functions are not allowed on SQLite");
     }
 
     #[test]

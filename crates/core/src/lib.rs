@@ -17,6 +17,7 @@ pub mod planner;
 pub mod router;
 pub mod sample;
 pub mod schema;
+pub mod source;
 pub mod sources;
 
 pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Language, Pipeline, PipelineOptions};

@@ -12,11 +12,12 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use crate::chart::{self, ChartSpec};
-use crate::executor::{ExecError, Limits, SqliteExecutor};
+use crate::executor::{ExecError, Limits};
 use crate::guard::{self, GuardError};
 use crate::planner::Planner;
 use crate::router::{self, Route, Thresholds};
-use crate::schema::{self, Schema};
+use crate::schema::Schema;
+use crate::source::{DataSource, SqliteSource};
 
 /// Whether questions the planner is unsure of go to an LLM (once one is configured).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -163,28 +164,35 @@ impl AskError {
 
 /// The question-answering pipeline over one SQLite database.
 pub struct Pipeline {
-    executor: SqliteExecutor,
+    source: Box<dyn DataSource>,
     schema: Schema,
     planner: Planner,
     options: PipelineOptions,
 }
 
 impl Pipeline {
-    /// Opens `db` read-only and reads its schema once.
+    /// Opens the SQLite file `db` read-only and reads its schema once.
     pub fn open(db: &Path, options: PipelineOptions) -> Result<Self, AskError> {
-        let executor = SqliteExecutor::new(db);
-        let conn = executor.open_read_only().map_err(AskError::Open)?;
-        let schema = schema::introspect(&conn).map_err(AskError::Schema)?;
-        let planner = Planner::new(&schema);
-        Ok(Self { executor, schema, planner, options })
+        Self::with_source(Box::new(SqliteSource::new(db)), options)
+    }
+
+    /// Answers from any data source (SQLite file, PostgreSQL).
+    pub fn with_source(source: Box<dyn DataSource>, options: PipelineOptions) -> Result<Self, AskError> {
+        let schema = source.schema().map_err(|e| match e {
+            ExecError::Sql(inner) => AskError::Schema(inner),
+            other => AskError::Open(other),
+        })?;
+        let planner = Planner::new(&schema, source.dialect());
+        Ok(Self { source, schema, planner, options })
     }
 
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
 
-    pub fn database(&self) -> &Path {
-        self.executor.path()
+    /// The source's file path or URL (without password), for messages.
+    pub fn database(&self) -> String {
+        self.source.describe()
     }
 
     /// Answers one question as of `today`.
@@ -222,8 +230,8 @@ impl Pipeline {
                     answer.route = Route::Fallback;
                     return Ok(answer);
                 };
-                let checked = guard::check(&sql)?;
-                let result = self.executor.run(&checked, &self.options.limits, cancel).map_err(AskError::Exec)?;
+                let checked = guard::check_for(&sql, self.source.dialect())?;
+                let result = self.source.run(&checked, &self.options.limits, cancel).map_err(AskError::Exec)?;
                 answer.chart = chart::choose(&result.columns, &result.rows, &plan.title);
                 answer.language = Some(Language::Sql);
                 answer.code = Some(checked);

@@ -86,8 +86,10 @@ pub struct Planner {
 }
 
 impl Planner {
-    pub fn new(schema: &crate::schema::Schema) -> Self {
-        Self { model: Model::build(schema) }
+    pub fn new(schema: &crate::schema::Schema, dialect: crate::source::Dialect) -> Self {
+        let mut model = Model::build(schema);
+        model.dialect = dialect;
+        Self { model }
     }
 
     pub fn model(&self) -> &Model {

@@ -71,6 +71,8 @@ pub struct Model {
     pub vocabulary: Vec<String>,
     /// Declared foreign keys, and `<entity>_id` / `<Entity>Id` columns where none are declared.
     pub edges: Vec<Edge>,
+    /// The SQL dialect to write.
+    pub dialect: crate::source::Dialect,
 }
 
 /// Lowercase words of an identifier: `unit_price` and `UnitPrice` → ["unit", "price"].

@@ -7,7 +7,18 @@ use std::collections::BTreeMap;
 use super::lexicon::{canonical, singular, Grain, MEASURE_SYNONYMS};
 use super::model::{name_words, Edge, Model, TableModel, ValueRef};
 use super::{Dim, Measure, Order, Reading};
-use crate::schema::quote_ident;
+use crate::source::Dialect;
+
+/// Quotes an identifier for the dialect: PostgreSQL folds unquoted names to lower case, so any
+/// upper-case letter needs quotes there.
+fn quote_for(dialect: Dialect, name: &str) -> String {
+    let plain = crate::schema::quote_ident(name);
+    if dialect == Dialect::Postgres && !plain.starts_with('"') && name.chars().any(|c| c.is_ascii_uppercase()) {
+        format!("\"{name}\"")
+    } else {
+        plain
+    }
+}
 
 pub struct Built {
     pub sql: String,
@@ -262,6 +273,8 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
 }
 
 pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
+    let pg = model.dialect == Dialect::Postgres;
+    let quote_ident = |name: &str| quote_for(model.dialect, name);
     let mut filter_groups: BTreeMap<String, Vec<&ValueRef>> = BTreeMap::new();
     for f in &r.filters {
         filter_groups.entry(f.value.to_lowercase()).or_default().push(f);
@@ -315,6 +328,11 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
                 let dq = col(&dc.table, &dc.column);
                 let expr = match g {
                     Grain::Month if c.base.month.as_deref() == Some(dc.column.as_str()) && dc.table == c.base.name => dq.clone(),
+                    Grain::Day if pg => format!("CAST({dq} AS date)"),
+                    Grain::Week if pg => format!("CAST(date_trunc('week', CAST({dq} AS date)) AS date)"),
+                    Grain::Month if pg => format!("to_char(CAST({dq} AS date), 'YYYY-MM')"),
+                    Grain::Quarter if pg => format!("to_char(CAST({dq} AS date), 'YYYY-\"Q\"Q')"),
+                    Grain::Year if pg => format!("to_char(CAST({dq} AS date), 'YYYY')"),
                     Grain::Day => format!("date({dq})"),
                     Grain::Week => format!("date({dq}, 'weekday 0', '-6 days')"),
                     Grain::Month => format!("strftime('%Y-%m', {dq})"),

@@ -4,7 +4,7 @@ use super::*;
 fn planner() -> Planner {
     let mut conn = rusqlite::Connection::open_in_memory().unwrap();
     crate::sample::generate(&mut conn, "2026-11-26".parse().unwrap(), 800).unwrap();
-    Planner::new(&crate::schema::introspect(&conn).unwrap())
+    Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite)
 }
 
 fn today() -> NaiveDate {
@@ -112,7 +112,7 @@ fn interpretation_states_the_time_window() {
 fn chinook() -> Planner {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/chinook.sqlite");
     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    Planner::new(&crate::schema::introspect(&conn).unwrap())
+    Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite)
 }
 
 #[test]

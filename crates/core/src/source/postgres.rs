@@ -1,0 +1,269 @@
+//! PostgreSQL as a read-only data source, through `tokio-postgres`.
+//!
+//! Every query runs as `BEGIN READ ONLY; SET LOCAL statement_timeout = …; <one statement via the
+//! extended protocol>; ROLLBACK`. The extended protocol (`prepare`/`query`, never `simple_query`
+//! or `batch_execute` for generated SQL) carries exactly one statement, so `COMMIT; DELETE …`
+//! cannot escape the read-only transaction. READ ONLY does not stop superuser-only escapes
+//! (`lo_import`, `COPY … TO`, `dblink_exec`): connect with a SELECT-only role (README). The client
+//! also cancels on its own timer, in case the server ignores the statement timeout.
+//!
+//! Rows come back as `row_to_json` text, so every PostgreSQL type (numeric, dates, arrays)
+//! arrives as a JSON value without per-type decoding.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::runtime::Runtime;
+use tokio_postgres::{Client, NoTls};
+
+use super::{DataSource, Dialect};
+use crate::executor::{ExecError, Limits, QueryResult};
+use crate::schema::{Column, ColumnKind, ForeignKey, Schema, Table, MAX_LISTED_VALUES};
+
+pub struct PgSource {
+    runtime: Runtime,
+    client: Client,
+    shown: String,
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:•••@{}", &url[..scheme + 3], &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn pg_err(e: &tokio_postgres::Error) -> ExecError {
+    ExecError::Postgres(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl PgSource {
+    /// Connects (5 s limit). The password comes from the URL or `PGPASSWORD`.
+    pub fn connect(url: &str) -> Result<Self, ExecError> {
+        let shown = redact(url);
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|_| ExecError::Connect(format!("{shown} is not a valid PostgreSQL address")))?;
+        if config.get_password().is_none() {
+            if let Ok(pw) = std::env::var("PGPASSWORD") {
+                config.password(pw);
+            }
+        }
+        config.connect_timeout(Duration::from_secs(5));
+        config.application_name("plainsight");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| ExecError::Connect(e.to_string()))?;
+        let (client, connection) = runtime.block_on(config.connect(NoTls)).map_err(|e| {
+            let why = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
+            ExecError::Connect(format!("could not connect to {shown}: {why}"))
+        })?;
+        runtime.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "PostgreSQL connection closed");
+            }
+        });
+        Ok(Self { runtime, client, shown })
+    }
+
+    async fn select(&self, sql: &str, limits: &Limits) -> Result<QueryResult, ExecError> {
+        let c = &self.client;
+        let inner = c.prepare(sql).await.map_err(|e| pg_err(&e))?;
+        let columns: Vec<String> = inner.columns().iter().map(|col| col.name().to_string()).collect();
+        let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}) AS q LIMIT {}", limits.max_rows + 1);
+        let rows = c.query(&wrapped, &[]).await.map_err(|e| pg_err(&e))?;
+        let mut out = Vec::with_capacity(rows.len().min(limits.max_rows));
+        for row in rows.iter().take(limits.max_rows) {
+            let text: String = row.try_get(0).map_err(|e| pg_err(&e))?;
+            let obj: serde_json::Map<String, Value> = serde_json::from_str(&text).map_err(|e| ExecError::Postgres(e.to_string()))?;
+            out.push(columns.iter().map(|n| obj.get(n).cloned().unwrap_or(Value::Null)).collect());
+        }
+        Ok(QueryResult { truncated: rows.len() > limits.max_rows, columns, rows: out })
+    }
+
+    async fn query_json(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+        let c = &self.client;
+        // Our own fixed statements only: generated SQL never goes through the simple protocol.
+        c.batch_execute(&format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {}", limits.timeout.as_millis()))
+            .await
+            .map_err(|e| pg_err(&e))?;
+        let watch = async {
+            // Client-side guard: cancel on our own timer or when the user presses Stop.
+            let deadline = tokio::time::Instant::now() + limits.timeout + Duration::from_millis(500);
+            loop {
+                if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return ExecError::Cancelled;
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return ExecError::TimedOut(limits.timeout.as_millis());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        let outcome = tokio::select! {
+            r = self.select(sql, limits) => r,
+            e = watch => {
+                let _ = c.cancel_token().cancel_query(NoTls).await;
+                Err(e)
+            }
+        };
+        let _ = c.batch_execute("ROLLBACK").await;
+        outcome.map_err(|e| match e {
+            ExecError::Postgres(m) if m.contains("statement timeout") => ExecError::TimedOut(limits.timeout.as_millis()),
+            ExecError::Postgres(m) if m.contains("read-only transaction") || m.contains("permission denied") => ExecError::NotAllowed(m),
+            other => other,
+        })
+    }
+
+    async fn read_column(&self, table: &str, name: String, decl: String, primary_key: bool) -> Result<Column, ExecError> {
+        let c = &self.client;
+        let (tq, cq) = (quote(table), quote(&name));
+        let mut kind = match decl.as_str() {
+            "smallint" | "integer" | "bigint" => ColumnKind::Integer,
+            "real" | "double precision" | "numeric" => ColumnKind::Real,
+            d if d.starts_with("date") || d.starts_with("timestamp") => ColumnKind::Date,
+            "text" | "character varying" | "character" => ColumnKind::Text,
+            _ => ColumnKind::Other,
+        };
+        if kind == ColumnKind::Text {
+            // Month strings ("2026-10") and ISO dates stored as text.
+            let sample: Vec<String> = c
+                .query(&format!("SELECT {cq}::text FROM {tq} WHERE {cq} IS NOT NULL LIMIT 50"), &[])
+                .await
+                .map_err(|e| pg_err(&e))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let all = |f: &dyn Fn(&[u8]) -> bool| !sample.is_empty() && sample.iter().all(|v| f(v.as_bytes()));
+            if all(&|v| v.len() == 7 && v[4] == b'-') {
+                kind = ColumnKind::Month;
+            } else if all(&|v| v.len() >= 10 && v[4] == b'-' && v[7] == b'-') {
+                kind = ColumnKind::Date;
+            }
+        }
+        let values = if kind == ColumnKind::Text && !primary_key {
+            let vals: Vec<String> = c
+                .query(
+                    &format!(
+                        "SELECT DISTINCT {cq}::text FROM {tq} WHERE {cq} IS NOT NULL AND length({cq}::text) <= 60 ORDER BY 1 LIMIT {}",
+                        MAX_LISTED_VALUES + 1
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(|e| pg_err(&e))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            if vals.len() > MAX_LISTED_VALUES {
+                Vec::new()
+            } else {
+                vals
+            }
+        } else {
+            Vec::new()
+        };
+        Ok(Column { name, decl_type: decl, kind, primary_key, values })
+    }
+
+    async fn read_schema(&self) -> Result<Schema, ExecError> {
+        let c = &self.client;
+        let tables = c
+            .query(
+                "SELECT table_name::text, table_type = 'VIEW' FROM information_schema.tables
+                 WHERE table_schema = current_schema() ORDER BY table_name",
+                &[],
+            )
+            .await
+            .map_err(|e| pg_err(&e))?;
+        let mut out = Vec::with_capacity(tables.len());
+        for t in tables {
+            let name: String = t.get(0);
+            let is_view: bool = t.get(1);
+            let cols = c
+                .query(
+                    "SELECT c.column_name::text, c.data_type::text,
+                            EXISTS (SELECT 1 FROM information_schema.table_constraints tc
+                                    JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name)
+                                    WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_name = c.table_name
+                                      AND tc.table_schema = c.table_schema AND k.column_name = c.column_name)
+                     FROM information_schema.columns c
+                     WHERE c.table_schema = current_schema() AND c.table_name = $1 ORDER BY c.ordinal_position",
+                    &[&name],
+                )
+                .await
+                .map_err(|e| pg_err(&e))?;
+            let row_count: i64 = c.query_one(&format!("SELECT count(*) FROM {}", quote(&name)), &[]).await.map_err(|e| pg_err(&e))?.get(0);
+            let mut columns = Vec::with_capacity(cols.len());
+            for col in cols {
+                columns.push(self.read_column(&name, col.get(0), col.get(1), col.get(2)).await?);
+            }
+            let fks = c
+                .query(
+                    "SELECT kcu.column_name::text, ccu.table_name::text, ccu.column_name::text
+                     FROM information_schema.table_constraints tc
+                     JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
+                     JOIN information_schema.constraint_column_usage ccu USING (constraint_schema, constraint_name)
+                     WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() AND tc.table_name = $1",
+                    &[&name],
+                )
+                .await
+                .map_err(|e| pg_err(&e))?;
+            let foreign_keys = fks.iter().map(|r| ForeignKey { column: r.get(0), table: r.get(1), to_column: r.get(2) }).collect();
+            out.push(Table { name, is_view, columns, foreign_keys, row_count });
+        }
+        Ok(Schema { tables: out })
+    }
+}
+
+impl DataSource for PgSource {
+    fn describe(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn schema(&self) -> Result<Schema, ExecError> {
+        self.runtime.block_on(self.read_schema())
+    }
+
+    fn data_version(&self) -> Result<String, ExecError> {
+        // Commit and row-change counters move with every write to this database.
+        self.runtime
+            .block_on(self.client.query_one(
+                "SELECT (xact_commit + tup_inserted + tup_updated + tup_deleted)::text FROM pg_stat_database WHERE datname = current_database()",
+                &[],
+            ))
+            .map(|r| r.get(0))
+            .map_err(|e| pg_err(&e))
+    }
+
+    fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+        self.runtime.block_on(self.query_json(sql, limits, cancel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(redact("postgres://shop:s3cret@127.0.0.1:5433/shop"), "postgres://shop:•••@127.0.0.1:5433/shop");
+        assert_eq!(redact("postgres://127.0.0.1/shop"), "postgres://127.0.0.1/shop");
+        let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop").err().unwrap().to_string();
+        assert!(!err.contains("s3cret") && err.contains("could not connect"), "{err}");
+    }
+}
