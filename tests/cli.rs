@@ -10,7 +10,7 @@ use serde_json::Value;
 const TODAY: &str = "2026-11-26";
 
 /// Builds the CLI once (debug) and returns its path.
-fn bin() -> &'static Path {
+pub(crate) fn bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
@@ -26,7 +26,7 @@ fn bin() -> &'static Path {
 }
 
 /// One sample database shared by the read-only tests (generation takes about a second).
-fn sample_db() -> &'static Path {
+pub(crate) fn sample_db() -> &'static Path {
     static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &DB.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -38,7 +38,7 @@ fn sample_db() -> &'static Path {
     .1
 }
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     let data = tempfile::tempdir().expect("temp dir");
     Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("plainsight runs")
 }

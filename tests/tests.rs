@@ -1,8 +1,12 @@
 //! Plainsight's one integration-test binary.
 //!
 //! - `cli`: the `plainsight` command line against generated sample databases.
+//! - `postgres`: the same questions served from a real PostgreSQL cluster that `scripts/test`
+//!   starts on 127.0.0.1, through a SELECT-only role, and the adversarial statements (ignored
+//!   by plain `cargo test`).
 //! - `window`: the real app window driven through WebDriver under Xvfb (ignored by plain
 //!   `cargo test`; `scripts/test` runs it with `--include-ignored`).
 
 mod cli;
+mod postgres;
 mod window;
