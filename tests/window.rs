@@ -4,6 +4,7 @@
 use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use plainsight_tests::{artifacts_dir, built_binary, data_dir, TauriDriver};
@@ -21,7 +22,10 @@ type Outcome = Result<(), String>;
 async fn a_question_shows_its_table_chart_and_history() {
     let app = built_binary("plainsight-app");
     let data = data_dir();
-    let driver = TauriDriver::start(&[("PLAINSIGHT_DATA_DIR", data.path().as_os_str()), ("PLAINSIGHT_TODAY", OsStr::new(TODAY))]);
+    let driver = TauriDriver::start(
+        &[("PLAINSIGHT_DATA_DIR", data.path().as_os_str()), ("PLAINSIGHT_TODAY", OsStr::new(TODAY))],
+        artifacts_dir().join("tauri-driver.log"),
+    );
 
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("browserName".into(), json!("wry"));
@@ -95,7 +99,27 @@ async fn scenario(client: &Client) -> Outcome {
         Ok(content_of(client, "history").await.filter(|h| h.contains(QUESTION)))
     })
     .await?;
-    screenshot(client, "window-answer.png").await
+    screenshot(client, "window-answer.png").await?;
+    clarify_then_pick(client).await
+}
+
+/// A vague question offers rephrasings; clicking one asks it and answers with a table.
+async fn clarify_then_pick(client: &Client) -> Outcome {
+    let input = client.find(Locator::Id("question")).await.map_err(|e| format!("no ask box: {e}"))?;
+    input.clear().await.map_err(|e| format!("clearing the ask box: {e}"))?;
+    // Enter, not a click: the ask box submits on the Enter key.
+    input.send_keys(&format!("how are we doing?{}", Key::Enter)).await.map_err(|e| format!("typing a vague question: {e}"))?;
+    let option = poll("rephrasings to pick from", Duration::from_secs(30), || async {
+        Ok(client.find_all(Locator::Css("#answer button.option")).await.ok().and_then(|options| options.into_iter().next()))
+    })
+    .await?;
+    let picked = option.text().await.map_err(|e| format!("reading the first rephrasing: {e}"))?;
+    option.click().await.map_err(|e| format!("clicking {picked:?}: {e}"))?;
+    poll("the picked rephrasing's answer", Duration::from_secs(30), || async {
+        let asked = input.prop("value").await.ok().flatten().unwrap_or_default();
+        Ok((asked == picked && text_of(client, "result-table").await.is_some()).then_some(()))
+    })
+    .await
 }
 
 /// A screenshot and the page's HTML, to see what the window showed when the test failed.

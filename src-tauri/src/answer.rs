@@ -1,14 +1,21 @@
 //! What happens to an answer between the pipeline and the screen: it is recorded in history,
 //! its chart is drawn, and it is kept for "Export chart…".
 
-use plainsight_core::{chart, Answer};
+use plainsight_core::chart::{self, ChartKind};
+use plainsight_core::Answer;
 use plainsight_ipc::AnswerView;
 
 use crate::state::AppState;
 use crate::view;
 
-/// Size the chart is drawn at for the answer area; the SVG has a viewBox, so CSS scales it.
-const SCREEN_CHART: (u32, u32) = (880, 380);
+/// Size the chart is drawn at for the answer area; the SVG has a viewBox, so CSS scales it to
+/// the column's width. A single number needs far less height than axes do.
+fn screen_size(kind: ChartKind) -> (u32, u32) {
+    match kind {
+        ChartKind::Number => (880, 200),
+        _ => (880, 380),
+    }
+}
 
 /// Records, draws and keeps `answer`, and returns what the webview shows. Neither a history
 /// nor a chart failure hides the answer itself: both are logged and the table still shows.
@@ -20,7 +27,7 @@ pub fn present(state: &AppState, answer: Answer) -> AnswerView {
         .inspect_err(|error| tracing::warn!(?error, "could not record the question in history"))
         .ok();
     let svg = answer.chart.as_ref().and_then(|spec| {
-        chart::render_svg(spec, &answer.columns, &answer.rows, SCREEN_CHART)
+        chart::render_svg(spec, &answer.columns, &answer.rows, screen_size(spec.kind))
             .inspect_err(|error| tracing::warn!(?error, "could not draw the chart"))
             .ok()
     });

@@ -66,54 +66,94 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
     false
 }
 
-/// A running `tauri-driver`, stopped with SIGTERM when dropped.
+/// Environment variable that marks every process a [`TauriDriver`] starts (WebKitWebDriver, the
+/// app, WebKit's helpers inherit it), so the guard can find and stop exactly those.
+const RUN_MARKER: &str = "PLAINSIGHT_TEST_DRIVER_RUN";
+
+/// A running `tauri-driver` whose whole process tree is stopped when dropped.
 ///
-/// SIGTERM, not SIGKILL: killed outright, tauri-driver leaves WebKitWebDriver holding the test's
-/// output pipe and `cargo test` never returns.
+/// Two hazards shape this. Killed with SIGKILL, tauri-driver leaves WebKitWebDriver behind; and
+/// the app can outlive the WebDriver session. Any survivor holding the test's stdout or stderr
+/// keeps `cargo test` (or whatever reads its output) waiting forever. So the driver's output
+/// goes to a log file, never to the test's pipes, and on drop everything carrying this run's
+/// marker gets SIGTERM, and SIGKILL only if it ignores that.
 pub struct TauriDriver {
     child: Child,
+    marker: String,
     pub port: u16,
+    pub log: PathBuf,
 }
 
 impl TauriDriver {
     /// Starts `tauri-driver` on a free loopback port with `envs` (it passes its environment on to
-    /// the app it launches) and waits until it listens.
-    pub fn start(envs: &[(&str, &OsStr)]) -> Self {
+    /// the app it launches) and waits until it listens. Its output goes to `log`.
+    pub fn start(envs: &[(&str, &OsStr)], log: PathBuf) -> Self {
         let port = free_port();
         let native_port = free_port();
+        let marker = format!("{}-{port}", std::process::id());
+        let output = std::fs::File::create(&log).unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let errors = output.try_clone().unwrap_or_else(|e| panic!("cannot share {}: {e}", log.display()));
         let mut command = Command::new("tauri-driver");
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env(RUN_MARKER, &marker)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stdout(output)
+            .stderr(errors);
         for (key, value) in envs {
             command.env(key, value);
         }
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start tauri-driver (scripts/test installs it): {e}"));
-        let driver = Self { child, port };
-        assert!(wait_for_port(port, Duration::from_secs(20)), "tauri-driver did not listen on 127.0.0.1:{port} within 20 s");
+        let driver = Self { child, marker, port, log };
+        assert!(
+            wait_for_port(port, Duration::from_secs(20)),
+            "tauri-driver did not listen on 127.0.0.1:{port} within 20 s; see {}",
+            driver.log.display()
+        );
         driver
     }
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// Processes started for this run, found by the marker in their environment.
+    fn marked_processes(&self) -> Vec<u32> {
+        let needle = format!("{RUN_MARKER}={}", self.marker);
+        let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+        entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+            })
+            .collect()
+    }
+
+    /// Sends `signal` to every marked process, then waits up to `grace` for them to exit.
+    fn signal_all_and_wait(&mut self, signal: &str, grace: Duration) -> bool {
+        for pid in self.marked_processes() {
+            let _ = Command::new("kill").args([signal, &pid.to_string()]).status();
+        }
+        let deadline = Instant::now() + grace;
+        loop {
+            // Reap our direct child so it does not linger as a zombie that still matches.
+            let _ = self.child.try_wait();
+            if self.marked_processes().is_empty() {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 impl Drop for TauriDriver {
     fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if !self.signal_all_and_wait("-TERM", Duration::from_secs(10)) {
+            self.signal_all_and_wait("-KILL", Duration::from_secs(5));
         }
-        // Still alive after 10 s: only now force it, accepting the pipe risk over a hung run.
-        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
