@@ -36,7 +36,23 @@ pub enum DateOrder {
 
 /// Parses a number as a spreadsheet shows it; `None` when it is not one.
 pub fn parse_number(raw: &str) -> Option<f64> {
-    let mut s = raw.trim();
+    let s = raw.trim();
+    // Fast path for plain numbers ("42", "-3.5"): no allocation. Millions of cells take it.
+    let b = s.as_bytes();
+    if !b.is_empty() && b.iter().all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'-') {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let whole = digits.split('.').next().unwrap_or("");
+        if whole.len() > 1 && whole.starts_with('0') {
+            return None;
+        }
+        return if digits.starts_with(|c: char| c.is_ascii_digit() || c == '.') && !digits.ends_with('.') { s.parse().ok() } else { None };
+    }
+    parse_formatted(s)
+}
+
+/// The slow path: currency symbols, thousands separators, percentages, accounting negatives.
+fn parse_formatted(raw: &str) -> Option<f64> {
+    let mut s = raw;
     let mut negative = false;
     if let Some(inner) = s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
         negative = true;
@@ -95,6 +111,11 @@ pub fn parse_number(raw: &str) -> Option<f64> {
 /// fraction or percent sign.
 pub fn parse_integer(raw: &str) -> Option<i64> {
     let s = raw.trim();
+    if let Ok(v) = s.parse::<i64>() {
+        // Plain digits: valid unless a leading zero makes it a code ("00123").
+        let digits = s.trim_start_matches(['-', '+']);
+        return (digits.len() == 1 || !digits.starts_with('0')).then_some(v);
+    }
     if s.contains(['.', '%']) {
         return None;
     }
