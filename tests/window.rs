@@ -21,6 +21,9 @@ type Outcome = Result<(), String>;
 #[ignore = "needs Xvfb + tauri-driver; run by scripts/test"]
 async fn a_question_shows_its_table_chart_and_history() {
     let app = built_binary("plainsight-app");
+    for stale in ["window-failure.png", "window-failure.html"] {
+        let _ = std::fs::remove_file(artifacts_dir().join(stale));
+    }
     let data = data_dir();
     let driver = TauriDriver::start(
         &[("PLAINSIGHT_DATA_DIR", data.path().as_os_str()), ("PLAINSIGHT_TODAY", OsStr::new(TODAY))],
