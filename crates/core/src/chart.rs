@@ -149,6 +149,9 @@ where
 {
     root.fill(&WHITE).map_err(draw_err)?;
     let (w, h) = root.dim_in_pixel();
+    // Text grows with large exports (a 1200×675 PNG) and never shrinks below readable sizes.
+    let caption_px = (h / 28).max(18);
+    let label_px = (h / 40).max(12);
     match spec.kind {
         ChartKind::Number => {
             let value = pts.first().map_or(0.0, |p| p.1);
@@ -168,7 +171,7 @@ where
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
             let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min);
             let mut chart = ChartBuilder::on(root)
-                .caption(&spec.title, (FONT, 18))
+                .caption(&spec.title, (FONT, caption_px))
                 .margin(16)
                 .margin_right(40)
                 .x_label_area_size(48)
@@ -185,7 +188,7 @@ where
                 .y_label_formatter(&|v| format_number(*v))
                 .x_desc(&spec.x)
                 .y_desc(&spec.y)
-                .label_style((FONT, 12))
+                .label_style((FONT, label_px))
                 .draw()
                 .map_err(draw_err)?;
             chart.draw_series(LineSeries::new(pts.iter().enumerate().map(|(i, p)| (i, p.1)), ACCENT.stroke_width(2))).map_err(draw_err)?;
@@ -196,7 +199,7 @@ where
             let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min) * 1.1;
             let labels: Vec<String> = pts.iter().map(|p| p.0.clone()).collect();
             let mut chart = ChartBuilder::on(root)
-                .caption(&spec.title, (FONT, 18))
+                .caption(&spec.title, (FONT, caption_px))
                 .margin(16)
                 .margin_right(40)
                 .x_label_area_size(48)
@@ -215,7 +218,7 @@ where
                 .y_label_formatter(&|v| format_number(*v))
                 .x_desc(&spec.x)
                 .y_desc(&spec.y)
-                .label_style((FONT, 12))
+                .label_style((FONT, label_px))
                 .draw()
                 .map_err(draw_err)?;
             chart
