@@ -239,7 +239,8 @@ impl SheetRows {
 impl RowSource for SheetRows {
     fn next_row(&mut self) -> Result<Option<Vec<String>>, ImportError> {
         self.next += 1;
-        Ok(self.rows.get(self.next - 1).cloned())
+        // Each pass opens the sheet afresh, so a row is handed out once: move it, don't copy it.
+        Ok(self.rows.get_mut(self.next - 1).map(std::mem::take))
     }
 
     fn line(&self) -> u64 {
