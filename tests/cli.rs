@@ -240,4 +240,9 @@ fn imported_csvs_can_be_asked_about_and_bad_files_are_refused_plainly() {
     let binary = dir.path().join("photo.csv");
     std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\0\0\0IHDR").expect("write");
     fails_with(&["import", binary.to_str().expect("utf-8"), "--workspace", w], "binary data");
+    let out = run(&["import", orders.to_str().expect("utf-8"), "--workspace", w, "--replace", "--type", "amount=money"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a column type") && out.status.code() == Some(2), "bad --type");
+    let out = run(&["import", orders.to_str().expect("utf-8"), "--workspace", w, "--replace", "--json", "--type", "order_id=text"]);
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["columns"][0], serde_json::json!({"name": "order_id", "type": "TEXT"}), "the chosen type wins");
 }

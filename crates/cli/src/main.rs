@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use plainsight_core::executor::Limits;
-use plainsight_core::import::{import_file, ImportOptions};
+use plainsight_core::import::{import_file, ColumnType, ImportOptions};
 use plainsight_core::source;
 use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
 
@@ -80,6 +80,9 @@ enum Command {
         /// Replace a table of the same name.
         #[arg(long)]
         replace: bool,
+        /// Override an inferred column type, e.g. `--type Zip=text` (integer, real, date, datetime, text).
+        #[arg(long = "type", value_name = "COLUMN=TYPE", value_parser = parse_type_choice)]
+        types: Vec<(String, ColumnType)>,
         /// Workspace database (default: workspace.db in the data directory).
         #[arg(long)]
         workspace: Option<PathBuf>,
@@ -172,12 +175,12 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated}));
             Ok(())
         }
-        Command::Import { file, table, sheet, replace, workspace, json } => {
+        Command::Import { file, table, sheet, replace, types, workspace, json } => {
             let workspace = match workspace {
                 Some(w) => w,
-                None => datadir::data_dir()?.join("workspace.db"),
+                None => datadir::workspace_db_path(&datadir::data_dir()?),
             };
-            let options = ImportOptions { table, sheet, replace };
+            let options = ImportOptions { table, sheet, replace, types };
             let mut last = std::time::Instant::now();
             let summary = import_file(&workspace, &file, &options, &mut |p| {
                 if last.elapsed() > Duration::from_millis(500) {
@@ -264,4 +267,11 @@ fn print_human(a: &Answer) {
     if let Some(code) = &a.code {
         println!("\n{code}");
     }
+}
+
+/// `--type Zip=text`.
+fn parse_type_choice(s: &str) -> Result<(String, ColumnType), String> {
+    let (name, ty) = s.rsplit_once('=').ok_or_else(|| format!("expected COLUMN=TYPE, got {s:?}"))?;
+    let ty = ColumnType::parse(ty).ok_or_else(|| format!("{ty:?} is not a column type; use integer, real, date, datetime or text"))?;
+    Ok((name.trim().to_string(), ty))
 }

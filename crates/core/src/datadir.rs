@@ -35,6 +35,11 @@ pub fn sample_db_path(dir: &std::path::Path) -> PathBuf {
     dir.join("sample.sqlite")
 }
 
+/// The workspace database, where imported CSV and spreadsheet files land.
+pub fn workspace_db_path(dir: &std::path::Path) -> PathBuf {
+    dir.join("workspace.db")
+}
+
 /// The app database (history, later settings, cache, budgets) inside the data directory.
 pub fn app_db_path(dir: &std::path::Path) -> PathBuf {
     dir.join("plainsight.sqlite")

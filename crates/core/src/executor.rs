@@ -56,6 +56,10 @@ pub enum ExecError {
     },
     #[error("the query tried something that is not allowed on a read-only connection ({0})")]
     NotAllowed(String),
+    #[error("{0} is locked by another program that is changing it; wait until it has finished (or close it) and try again")]
+    Locked(String),
+    #[error("{0} is damaged and cannot be read; open a backup copy of it instead")]
+    Corrupt(String),
     #[error("the query took longer than {0} ms and was stopped")]
     TimedOut(u128),
     #[error("the query was cancelled")]
@@ -87,12 +91,21 @@ impl SqliteExecutor {
 
     /// Opens the file read-only; fails with a plain message if it is missing or not a database.
     pub fn open_read_only(&self) -> Result<Connection, ExecError> {
-        let open_err = |source| ExecError::Open { path: self.path.display().to_string(), source };
+        let open_err = |source: rusqlite::Error| {
+            let path = self.path.display().to_string();
+            match source.sqlite_error_code() {
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ExecError::Locked(path),
+                Some(ErrorCode::DatabaseCorrupt) => ExecError::Corrupt(path),
+                _ => ExecError::Open { path, source },
+            }
+        };
         if !self.path.is_file() {
             return Err(ExecError::Missing(self.path.display().to_string()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(&self.path, flags).map_err(open_err)?;
+        // Wait briefly for another program's write to finish before calling the file locked.
+        conn.busy_timeout(Duration::from_secs(2)).map_err(open_err)?;
         // Reading the schema proves it is a SQLite database (a text file opens fine but fails here).
         conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).map_err(open_err)?;
         Ok(conn)
@@ -149,6 +162,8 @@ impl SqliteExecutor {
                 Some(ErrorCode::AuthorizationForStatementDenied) => ExecError::NotAllowed("a denied action".into()),
                 Some(ErrorCode::TooBig) => ExecError::TooBig(limits.max_length),
                 Some(ErrorCode::ReadOnly) => ExecError::NotAllowed("a write to a read-only database".into()),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ExecError::Locked(self.path.display().to_string()),
+                Some(ErrorCode::DatabaseCorrupt) => ExecError::Corrupt(self.path.display().to_string()),
                 _ => ExecError::Sql(e),
             }
         };
@@ -346,5 +361,33 @@ mod tests {
         let text = d.path().join("notes.txt");
         std::fs::write(&text, "hello, this is not a database at all, just some text to read").unwrap();
         assert!(matches!(SqliteExecutor::new(&text).run("SELECT 1", &Limits::default(), None), Err(ExecError::Open { .. })));
+    }
+
+    #[test]
+    fn a_locked_or_damaged_file_is_named_with_what_to_do() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("books.sqlite");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch("CREATE TABLE t(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('row %d', i) FROM n;")
+            .unwrap();
+        // Another program holds an exclusive lock (rollback journal): readers must wait.
+        writer.execute_batch("BEGIN EXCLUSIVE; INSERT INTO t VALUES ('pending');").unwrap();
+        let err = SqliteExecutor::new(&path).run("SELECT count(*) FROM t", &Limits::default(), None).unwrap_err();
+        assert!(matches!(err, ExecError::Locked(_)), "{err:?}");
+        assert!(err.to_string().contains("books.sqlite is locked by another program"), "{err}");
+        writer.execute_batch("ROLLBACK").unwrap();
+        drop(writer);
+
+        // Garble everything after the first page: the schema still reads, the table does not.
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 8192, "the fixture spans several pages");
+        for (i, b) in bytes.iter_mut().enumerate().skip(4096) {
+            *b = (i % 251) as u8;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let err = SqliteExecutor::new(&path).run("SELECT count(*), max(x) FROM t", &Limits::default(), None).unwrap_err();
+        assert!(matches!(err, ExecError::Corrupt(_)), "{err:?}");
+        assert!(err.to_string().contains("books.sqlite is damaged"), "{err}");
     }
 }

@@ -29,6 +29,8 @@ pub struct ImportOptions {
     pub sheet: Option<String>,
     /// Replace an existing table of the same name (otherwise that is an error).
     pub replace: bool,
+    /// Column types chosen by the person, by column name, overriding what was inferred.
+    pub types: Vec<(String, ColumnType)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -335,10 +337,18 @@ pub fn import_file(
     let mut columns = Vec::with_capacity(width);
     let mut orders = Vec::with_capacity(width);
     for (name, s) in names.iter().zip(&stats) {
-        let (ty, order, warning) = s.decide(name);
+        let (inferred, order, warning) = s.decide(name);
+        let chosen = opts.types.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| *t);
+        let ty = chosen.unwrap_or(inferred);
+        if chosen.is_some_and(|t| t != inferred) {
+            warnings.push(format!("\"{name}\" was imported as {} as you chose (it looked like {}).", ty.as_str(), inferred.as_str()));
+        }
         columns.push(ImportedColumn { name: name.clone(), ty });
         orders.push(order);
         warnings.extend(warning);
+    }
+    for (name, _) in opts.types.iter().filter(|(n, _)| !names.iter().any(|x| x.eq_ignore_ascii_case(n))) {
+        warnings.push(format!("There is no column \"{name}\", so the type chosen for it was not used."));
     }
     if !header {
         warnings.push("The first row looked like data, so columns were named column_1, column_2, …".into());

@@ -6,9 +6,11 @@ use std::path::Path;
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::executor::{ExecError, Limits, QueryResult, SqliteExecutor};
+use crate::executor::{ExecError, Limits, QueryResult};
 use crate::history::{AppDb, HistoryError};
 use crate::schema::quote_ident;
+use crate::source::postgres::PgSource;
+use crate::source::{DataSource, SqliteSource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -113,10 +115,30 @@ impl AppDb {
     }
 }
 
-/// The first `limit` rows of a table, read through the same read-only walls as any query.
-pub fn preview(db: &Path, table: &str, limit: usize) -> Result<QueryResult, ExecError> {
+/// Opens a registered source. PostgreSQL sources are stored without their password, so it is
+/// passed here (otherwise `PGPASSWORD` is used).
+pub fn open_source(source: &Source, password: Option<&str>) -> Result<Box<dyn DataSource>, ExecError> {
+    match source.kind {
+        SourceKind::Postgres => Ok(Box::new(PgSource::connect_with(&source.location, password)?)),
+        SourceKind::Sample | SourceKind::Workspace | SourceKind::Sqlite => {
+            let sqlite = SqliteSource::new(&source.location);
+            // Fail now, with the file's own message, rather than at the first question.
+            sqlite.schema()?;
+            Ok(Box::new(sqlite))
+        }
+    }
+}
+
+/// The first `limit` rows of `table`, read through the source's read-only walls.
+pub fn preview(source: &dyn DataSource, table: &str, limit: usize) -> Result<QueryResult, ExecError> {
     let limits = Limits { max_rows: limit, ..Limits::default() };
-    SqliteExecutor::new(db).run(&format!("SELECT * FROM {}", quote_ident(table)), &limits, None)
+    source.run(&format!("SELECT * FROM {}", quote_ident(table)), &limits, None)
+}
+
+/// Whether `path` starts with SQLite's file header (an `.xlsx` renamed `.db` does not).
+pub fn is_sqlite_file(path: &Path) -> bool {
+    let mut header = [0u8; 16];
+    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header)).is_ok() && &header == b"SQLite format 3\0"
 }
 
 #[cfg(test)]
@@ -144,7 +166,27 @@ mod tests {
         db.remove_source(shop.id).unwrap();
         assert_eq!(db.active_source().unwrap().map(|s| s.id), Some(sample.id), "another source becomes active");
         assert!(file.is_file(), "removing a source never deletes the file");
-        let rows = preview(&file, "t", 2).unwrap();
+        let opened = open_source(&shop, None).unwrap();
+        let rows = preview(opened.as_ref(), "t", 2).unwrap();
         assert_eq!((rows.rows.len(), rows.truncated), (2, true));
+        assert!(is_sqlite_file(&file));
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_refused_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("orders.db");
+        std::fs::write(&fake, "id,total\n1,2\n").unwrap();
+        assert!(!is_sqlite_file(&fake));
+        let source = Source {
+            id: 1,
+            name: "orders".into(),
+            kind: SourceKind::Sqlite,
+            location: fake.display().to_string(),
+            added_at: String::new(),
+            active: true,
+        };
+        let err = open_source(&source, None).err().unwrap().to_string();
+        assert!(err.contains("orders.db") && err.contains("not a SQLite database"), "{err}");
     }
 }

@@ -78,3 +78,142 @@ impl std::fmt::Display for IpcError {
 }
 
 impl std::error::Error for IpcError {}
+
+/// Every data source the person has added, and which one questions go to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourcesView {
+    pub sources: Vec<SourceView>,
+    /// Something the person should know, e.g. "Your PostgreSQL database could not be reached, so
+    /// questions go to the sample data for now."
+    pub notice: Option<String>,
+}
+
+/// One data source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceView {
+    pub id: i64,
+    pub name: String,
+    /// `sample`, `workspace`, `sqlite` or `postgres`.
+    pub kind: String,
+    /// A file path, or a PostgreSQL address without its password.
+    pub location: String,
+    /// Questions are answered from this source.
+    pub active: bool,
+    pub tables: Vec<TableInfo>,
+    /// Why its tables could not be listed (file moved, server unreachable), in plain words.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableInfo {
+    pub name: String,
+    pub rows: i64,
+    pub columns: Vec<String>,
+}
+
+/// The first rows of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TablePreview {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// More rows exist than are shown.
+    pub truncated: bool,
+}
+
+/// Adds a file: a SQLite database is opened read-only as it is; a CSV or spreadsheet is imported
+/// into the workspace. Both become the active source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddFileRequest {
+    pub path: String,
+    /// Table name for an import; default: from the file (and sheet) name.
+    pub table: Option<String>,
+    /// Spreadsheet sheet; default: the first.
+    pub sheet: Option<String>,
+    /// Replace a workspace table of the same name.
+    pub replace: bool,
+    /// Column types the person corrected after a previous import of the same file.
+    pub types: Vec<ImportedColumnView>,
+}
+
+/// What adding a file did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddFileOutcome {
+    pub sources: SourcesView,
+    /// Present when the file was imported (CSV or spreadsheet).
+    pub import: Option<ImportSummaryView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportSummaryView {
+    pub table: String,
+    pub rows_imported: u64,
+    pub rows_skipped: u64,
+    /// Why rows were skipped (the first few; `rows_skipped` is exact).
+    pub skipped: Vec<String>,
+    pub columns: Vec<ImportedColumnView>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedColumnView {
+    pub name: String,
+    /// `integer`, `real`, `date`, `datetime` or `text`.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// The column types a person can choose after an import.
+pub const COLUMN_TYPES: [&str; 5] = ["integer", "real", "date", "datetime", "text"];
+
+/// Payload of [`IMPORT_PROGRESS_EVENT`], emitted while an import runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Name of the event that carries [`ImportProgress`].
+pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
+
+/// A PostgreSQL connection as the form collects it. The password is used for this session
+/// only and never written to disk, and `Debug` never prints it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostgresForm {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for PostgresForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresForm")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "••••"))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_form_never_prints_its_password() {
+        let form = PostgresForm {
+            host: "127.0.0.1".into(),
+            port: 5432,
+            database: "shop".into(),
+            user: "reader".into(),
+            password: Some("hunter2-secret".into()),
+        };
+        let shown = format!("{form:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("reader"), "{shown}");
+    }
+}

@@ -15,6 +15,29 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// Every type, in the order a person chooses from.
+    pub const ALL: [Self; 5] = [Self::Integer, Self::Real, Self::Date, Self::DateTime, Self::Text];
+
+    /// Lower-case name, as the UI and `--type` spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Integer => "integer",
+            Self::Real => "real",
+            Self::Date => "date",
+            Self::DateTime => "datetime",
+            Self::Text => "text",
+        }
+    }
+
+    /// Parses [`Self::as_str`] (any case; `number` means real).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "number" {
+            return Some(Self::Real);
+        }
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     /// The SQLite declared type (DATE/DATETIME keep ISO text and tell readers what it is).
     pub fn sql(self) -> &'static str {
         match self {

@@ -306,3 +306,68 @@ fn a_large_stream_imports_with_bounded_memory() {
         [ColumnType::Integer, ColumnType::Date, ColumnType::Text, ColumnType::Text, ColumnType::Real]
     );
 }
+
+#[test]
+fn types_the_person_corrects_are_used_on_reimport() {
+    let f = Fixture::new();
+    let csv = f.file("refs.csv", b"Ref,Discount\n1001,10%\n1002,5%\n");
+    let first = f.import(&csv, &ImportOptions::default()).unwrap();
+    assert_eq!(first.columns.iter().map(|c| c.ty).collect::<Vec<_>>(), [ColumnType::Integer, ColumnType::Real]);
+    let opts = ImportOptions {
+        replace: true,
+        types: vec![("ref".into(), ColumnType::Text), ("Discount".into(), ColumnType::Text), ("Nope".into(), ColumnType::Date)],
+        ..ImportOptions::default()
+    };
+    let again = f.import(&csv, &opts).unwrap();
+    assert_eq!(again.columns.iter().map(|c| c.ty).collect::<Vec<_>>(), [ColumnType::Text, ColumnType::Text]);
+    assert!(again.warnings.iter().any(|w| w.contains("\"Ref\" was imported as text as you chose")), "{:?}", again.warnings);
+    assert!(again.warnings.iter().any(|w| w.contains("no column \"Nope\"")), "{:?}", again.warnings);
+    assert_eq!(f.rows("SELECT * FROM refs ORDER BY 1"), [vec![T("1001".into()), T("10%".into())], vec![T("1002".into()), T("5%".into())]]);
+    assert_eq!(ColumnType::parse(" DateTime "), Some(ColumnType::DateTime));
+    assert_eq!(ColumnType::parse("number"), Some(ColumnType::Real));
+    assert_eq!(ColumnType::parse("money"), None);
+}
+
+#[test]
+fn an_excel_workbook_imports_by_sheet_with_real_dates_and_numbers() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let f = Fixture::new();
+    let path = f.dir.path().join("Q3 Report.xlsx");
+    let mut book = Workbook::new();
+    let notes = book.add_worksheet().set_name("Notes").unwrap();
+    notes.write_string(0, 0, "Prepared by the office").unwrap();
+    let orders = book.add_worksheet().set_name("Orders").unwrap();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (c, h) in ["Date", "Customer", "Total", "Units"].iter().enumerate() {
+        orders.write_string(0, u16::try_from(c).unwrap(), *h).unwrap();
+    }
+    let data = [((2026, 7, 14), "Ana", 120.5, 3), ((2026, 8, 2), "Bo", 99.0, 1), ((2026, 9, 30), "Cy", 1_234.25, 12)];
+    for (r, ((y, m, d), who, total, units)) in data.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap();
+        orders.write_datetime_with_format(r, 0, &ExcelDateTime::from_ymd(*y, *m, *d).unwrap(), &date).unwrap();
+        orders.write_string(r, 1, *who).unwrap();
+        orders.write_number(r, 2, *total).unwrap();
+        orders.write_number(r, 3, f64::from(*units)).unwrap();
+    }
+    book.save(&path).unwrap();
+
+    let s = f.import(&path, &ImportOptions { sheet: Some("Orders".into()), ..ImportOptions::default() }).unwrap();
+    assert_eq!(s.table, "q3_report_orders");
+    assert_eq!(
+        s.columns.iter().map(|c| (c.name.as_str(), c.ty)).collect::<Vec<_>>(),
+        [("Date", ColumnType::Date), ("Customer", ColumnType::Text), ("Total", ColumnType::Real), ("Units", ColumnType::Integer)]
+    );
+    assert_eq!(
+        f.rows("SELECT * FROM q3_report_orders ORDER BY 1"),
+        [
+            vec![T("2026-07-14".into()), T("Ana".into()), R(120.5), I(3)],
+            vec![T("2026-08-02".into()), T("Bo".into()), R(99.0), I(1)],
+            vec![T("2026-09-30".into()), T("Cy".into()), R(1234.25), I(12)],
+        ]
+    );
+    // The first sheet is the default; a missing sheet names the ones there are.
+    let first = f.import(&path, &ImportOptions { table: Some("notes".into()), ..ImportOptions::default() }).unwrap();
+    assert_eq!(first.table, "notes");
+    let err = f.import(&path, &ImportOptions { sheet: Some("Totals".into()), ..ImportOptions::default() }).unwrap_err();
+    assert_eq!(err.to_string(), format!("{} has no sheet named \"Totals\" (it has: Notes, Orders)", path.display()));
+}

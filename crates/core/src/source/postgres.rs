@@ -42,6 +42,36 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A `postgres://` URL for a connection form, without any password (that is passed separately,
+/// so the URL can be stored and shown).
+pub fn url(host: &str, port: u16, database: &str, user: &str) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let host = host.trim();
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
+    format!("postgres://{}@{host}:{port}/{}", enc(user.trim()), enc(database.trim()))
+}
+
+/// The URL without its password, for storing: the password never reaches the app database.
+pub fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 fn pg_err(e: &tokio_postgres::Error) -> ExecError {
     ExecError::Postgres(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
 }
@@ -53,10 +83,17 @@ fn quote(name: &str) -> String {
 impl PgSource {
     /// Connects (5 s limit). The password comes from the URL or `PGPASSWORD`.
     pub fn connect(url: &str) -> Result<Self, ExecError> {
+        Self::connect_with(url, None)
+    }
+
+    /// Connects with `password` (when given) instead of one in the URL or `PGPASSWORD`.
+    pub fn connect_with(url: &str, password: Option<&str>) -> Result<Self, ExecError> {
         let shown = redact(url);
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|_| ExecError::Connect(format!("{shown} is not a valid PostgreSQL address")))?;
-        if config.get_password().is_none() {
+        if let Some(pw) = password.filter(|p| !p.is_empty()) {
+            config.password(pw);
+        } else if config.get_password().is_none() {
             if let Ok(pw) = std::env::var("PGPASSWORD") {
                 config.password(pw);
             }
@@ -265,5 +302,15 @@ mod tests {
         assert_eq!(redact("postgres://127.0.0.1/shop"), "postgres://127.0.0.1/shop");
         let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop").err().unwrap().to_string();
         assert!(!err.contains("s3cret") && err.contains("could not connect"), "{err}");
+    }
+
+    #[test]
+    fn form_urls_are_escaped_and_stored_without_passwords() {
+        assert_eq!(url(" db.example.com ", 5432, "my shop", "ana@work"), "postgres://ana%40work@db.example.com:5432/my%20shop");
+        assert_eq!(url("::1", 5433, "shop", "reader"), "postgres://reader@[::1]:5433/shop");
+        let parsed: tokio_postgres::Config = url("127.0.0.1", 5433, "my shop", "ana@work").parse().unwrap();
+        assert_eq!((parsed.get_user(), parsed.get_dbname()), (Some("ana@work"), Some("my shop")));
+        assert_eq!(without_password("postgres://shop:s3cret@127.0.0.1:5433/shop"), "postgres://shop@127.0.0.1:5433/shop");
+        assert_eq!(without_password("postgres://shop@127.0.0.1/shop"), "postgres://shop@127.0.0.1/shop");
     }
 }
