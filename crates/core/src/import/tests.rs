@@ -344,7 +344,7 @@ fn an_excel_workbook_imports_by_sheet_with_real_dates_and_numbers() {
     let data = [((2026, 7, 14), "Ana", 120.5, 3), ((2026, 8, 2), "Bo", 99.0, 1), ((2026, 9, 30), "Cy", 1_234.25, 12)];
     for (r, ((y, m, d), who, total, units)) in data.iter().enumerate() {
         let r = u32::try_from(r + 1).unwrap();
-        orders.write_datetime_with_format(r, 0, &ExcelDateTime::from_ymd(*y, *m, *d).unwrap(), &date).unwrap();
+        orders.write_datetime_with_format(r, 0, ExcelDateTime::from_ymd(*y, *m, *d).unwrap(), &date).unwrap();
         orders.write_string(r, 1, *who).unwrap();
         orders.write_number(r, 2, *total).unwrap();
         orders.write_number(r, 3, f64::from(*units)).unwrap();
