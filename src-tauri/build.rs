@@ -2,7 +2,20 @@
 //! capability file lists exactly which commands the webview may call.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["ask", "history", "export_chart"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "ask",
+        "history",
+        "export_chart",
+        "sources",
+        "set_active_source",
+        "remove_source",
+        "preview_table",
+        "pick_data_file",
+        "add_file",
+        "cancel_import",
+        "test_postgres",
+        "add_postgres",
+    ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         // A build script reports failure by panicking; the message names what is wrong.
         panic!("tauri-build failed: {error:#}");

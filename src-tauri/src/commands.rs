@@ -2,13 +2,17 @@
 
 use std::sync::Arc;
 
-use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError};
+use plainsight_ipc::{
+    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SourcesView, TablePreview,
+    IMPORT_PROGRESS_EVENT,
+};
 use tauri::async_runtime::spawn_blocking;
-use tauri::{State, WebviewWindow};
+use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
+use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{answer, export, view};
+use crate::{answer, export, sources, view};
 
 /// How many past questions the sidebar lists.
 const HISTORY_LIMIT: usize = 50;
@@ -16,7 +20,7 @@ const HISTORY_LIMIT: usize = 50;
 /// Answers one question. The pipeline runs on a blocking thread so the window stays responsive.
 #[tauri::command]
 pub async fn ask(question: String, state: State<'_, AppState>) -> Result<AnswerView, IpcError> {
-    let (pipeline, today) = (Arc::clone(&state.pipeline), state.today.get());
+    let (pipeline, today) = (state.pipeline(), state.today.get());
     let answered = spawn_blocking(move || pipeline.ask(&question, today, None)).await.map_err(AppError::from)?;
     Ok(answer::present(&state, answered.map_err(AppError::from)?))
 }
@@ -36,4 +40,80 @@ pub async fn export_chart(format: ExportFormat, window: WebviewWindow, state: St
     let dialog = export::save_dialog(&window, &chart, format);
     let saved = spawn_blocking(move || export::choose_and_write(dialog, &chart, format)).await.map_err(AppError::from)??;
     Ok(saved.map(|path| path.display().to_string()))
+}
+
+/// Runs `work` with the app state on a blocking thread (files, SQLite, PostgreSQL).
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    work: impl FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let done = spawn_blocking(move || work(&app.state::<AppState>())).await.map_err(AppError::from)?;
+    Ok(done?)
+}
+
+/// Every data source, with its tables and row counts.
+#[tauri::command]
+pub async fn sources(app: AppHandle) -> Result<SourcesView, IpcError> {
+    blocking(app, sources::list).await
+}
+
+/// Makes source `id` the one questions go to.
+#[tauri::command]
+pub async fn set_active_source(id: i64, app: AppHandle) -> Result<SourcesView, IpcError> {
+    blocking(app, move |state| sources::activate(state, id)).await
+}
+
+/// Forgets source `id`; the file itself is never touched.
+#[tauri::command]
+pub async fn remove_source(id: i64, app: AppHandle) -> Result<SourcesView, IpcError> {
+    blocking(app, move |state| sources::remove(state, id)).await
+}
+
+/// The first rows of a table.
+#[tauri::command]
+pub async fn preview_table(id: i64, table: String, app: AppHandle) -> Result<TablePreview, IpcError> {
+    blocking(app, move |state| sources::preview(state, id, &table)).await
+}
+
+/// The native file picker for data files; `None` if the person cancels.
+#[tauri::command]
+pub async fn pick_data_file(window: WebviewWindow) -> Result<Option<String>, IpcError> {
+    let dialog = window.dialog().file().set_parent(&window).set_title("Add data").add_filter("Data files", &sources::PICKABLE);
+    let picked = spawn_blocking(move || dialog.blocking_pick_file()).await.map_err(AppError::from)?;
+    Ok(picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string()))
+}
+
+/// Adds a SQLite file, or imports a CSV/spreadsheet with progress events; one import at a time.
+#[tauri::command]
+pub async fn add_file(request: AddFileRequest, app: AppHandle) -> Result<AddFileOutcome, IpcError> {
+    let emitter = app.clone();
+    blocking(app, move |state| {
+        let flag = sources::new_cancel_flag();
+        let _running = state.begin_import(Arc::clone(&flag)).ok_or(AppError::ImportRunning)?;
+        sources::add_file(state, &request, &flag, &mut |progress| {
+            if let Err(error) = emitter.emit(IMPORT_PROGRESS_EVENT, progress) {
+                tracing::debug!(%error, "could not send import progress");
+            }
+        })
+    })
+    .await
+}
+
+/// Stops the running import; it rolls back, so nothing is half-imported.
+#[tauri::command]
+#[allow(clippy::needless_pass_by_value, reason = "Tauri passes command arguments by value")]
+pub fn cancel_import(state: State<'_, AppState>) -> bool {
+    state.cancel_import()
+}
+
+/// Connects to PostgreSQL once and says what is there.
+#[tauri::command]
+pub async fn test_postgres(form: PostgresForm) -> Result<String, IpcError> {
+    Ok(spawn_blocking(move || sources::test_postgres(&form)).await.map_err(AppError::from)??)
+}
+
+/// Adds a PostgreSQL database and makes it active.
+#[tauri::command]
+pub async fn add_postgres(form: PostgresForm, app: AppHandle) -> Result<SourcesView, IpcError> {
+    blocking(app, move |state| sources::add_postgres(state, &form)).await
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use plainsight_core::chart::ChartError;
 use plainsight_core::datadir::DataDirError;
+use plainsight_core::executor::ExecError;
 use plainsight_core::history::HistoryError;
+use plainsight_core::import::ImportError;
 use plainsight_core::AskError;
 use plainsight_ipc::IpcError;
 
@@ -34,6 +36,20 @@ pub enum AppError {
     NotAFile,
     #[error("Plainsight stopped working on this unexpectedly")]
     Interrupted(#[from] tauri::Error),
+    #[error(transparent)]
+    Source(ExecError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("That data source is no longer in the list")]
+    NoSuchSource,
+    #[error("The sample data is built in and cannot be removed")]
+    SampleIsBuiltIn,
+    #[error("There is no file at {}", .0.display())]
+    NotAFileToOpen(PathBuf),
+    #[error("Fill in the server, database and user name")]
+    IncompleteConnection,
+    #[error("Another import is still running")]
+    ImportRunning,
 }
 
 impl AppError {
@@ -48,6 +64,13 @@ impl AppError {
             Self::NoChart => "no_chart",
             Self::Write { .. } | Self::NotAFile => "export_failed",
             Self::Interrupted(_) => "interrupted",
+            Self::Source(e) => source_kind(e),
+            Self::Import(e) => import_kind(e),
+            Self::NoSuchSource => "no_such_source",
+            Self::SampleIsBuiltIn => "sample_is_built_in",
+            Self::NotAFileToOpen(_) => "file_missing",
+            Self::IncompleteConnection => "incomplete_connection",
+            Self::ImportRunning => "import_running",
         }
     }
 
@@ -62,9 +85,41 @@ impl AppError {
             Self::Write { .. } => format!("{self}. Check that the folder exists and that you can write to it"),
             Self::NotAFile => format!("{self}. Choose a folder on this computer"),
             Self::Interrupted(_) => format!("{self}. Please try again"),
-            Self::BadToday(_) => self.to_string(),
+            Self::BadToday(_) | Self::NoSuchSource | Self::SampleIsBuiltIn | Self::IncompleteConnection => self.to_string(),
+            Self::Source(e) => e.to_string(),
+            Self::Import(e) => import_message(e),
+            Self::NotAFileToOpen(_) => format!("{self}. It may have been moved or renamed"),
+            Self::ImportRunning => format!("{self}. Wait for it to finish or cancel it"),
         };
         sentence(&message)
+    }
+}
+
+fn source_kind(e: &ExecError) -> &'static str {
+    match e {
+        ExecError::Missing(_) => "file_missing",
+        ExecError::Open { .. } | ExecError::Corrupt(_) => "not_a_database",
+        ExecError::Locked(_) => "database_locked",
+        ExecError::Connect(_) => "connection_failed",
+        _ => "source_failed",
+    }
+}
+
+fn import_kind(e: &ImportError) -> &'static str {
+    match e {
+        ImportError::Cancelled => "import_cancelled",
+        ImportError::TableExists(_) => "table_exists",
+        _ => "import_failed",
+    }
+}
+
+/// Import errors with a cause the person can act on get it appended.
+fn import_message(e: &ImportError) -> String {
+    match e {
+        ImportError::Read { source, .. } => format!("{e} ({source})"),
+        ImportError::Csv { source, .. } => format!("{e}: {source}"),
+        ImportError::Workspace(source) => format!("{e} ({source}). Nothing already imported was changed"),
+        _ => e.to_string(),
     }
 }
 

@@ -8,13 +8,12 @@ mod answer;
 mod commands;
 mod error;
 mod export;
+mod sources;
 mod state;
 mod view;
 
-use std::sync::Arc;
-
 use plainsight_core::history::AppDb;
-use plainsight_core::{datadir, ensure_sample_db, Pipeline, PipelineOptions};
+use plainsight_core::{datadir, ensure_sample_db};
 use tauri::Manager;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
@@ -35,7 +34,20 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::ask, commands::history, commands::export_chart])
+        .invoke_handler(tauri::generate_handler![
+            commands::ask,
+            commands::history,
+            commands::export_chart,
+            commands::sources,
+            commands::set_active_source,
+            commands::remove_source,
+            commands::preview_table,
+            commands::pick_data_file,
+            commands::add_file,
+            commands::cancel_import,
+            commands::test_postgres,
+            commands::add_postgres,
+        ])
         .run(tauri::generate_context!());
     if let Err(error) = app {
         tracing::error!(%error, "the app window could not start");
@@ -48,10 +60,10 @@ fn open_state() -> Result<AppState, AppError> {
     let today = Today::from_env()?;
     let dir = datadir::data_dir()?;
     let sample = ensure_sample_db(&dir, today.get())?;
-    let pipeline = Pipeline::open(&sample, PipelineOptions::default())?;
-    let history = AppDb::open(&datadir::app_db_path(&dir))?;
-    tracing::info!(data_dir = %dir.display(), "ready");
-    Ok(AppState::new(Arc::new(pipeline), history, today))
+    let mut history = AppDb::open(&datadir::app_db_path(&dir))?;
+    let (pipeline, notice) = sources::open_at_startup(&mut history, &sample)?;
+    tracing::info!(data_dir = %dir.display(), source = %pipeline.database(), "ready");
+    Ok(AppState::new(pipeline, history, today, dir, notice))
 }
 
 /// Without its data the app cannot answer anything: say why in a dialog, then quit.

@@ -1,7 +1,10 @@
 //! What the commands share: the pipeline, the app database, the last answer (for export), and
 //! which day "last month" is counted from.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::NaiveDate;
 use plainsight_core::history::AppDb;
@@ -41,30 +44,113 @@ impl Today {
     }
 }
 
+/// A password typed into the PostgreSQL form: kept in memory for this session only (until
+/// the keychain holds it), never printed.
+struct SessionPassword(String);
+
+impl std::fmt::Debug for SessionPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("••••")
+    }
+}
+
 /// Tauri state, registered once in `setup`.
 pub struct AppState {
-    /// Shared with the blocking thread each question runs on.
-    pub pipeline: Arc<Pipeline>,
+    /// The pipeline over the active source. Questions take a clone of the `Arc`, so switching
+    /// sources never disturbs a question already running.
+    pipeline: RwLock<Arc<Pipeline>>,
     /// rusqlite connections are not `Sync`; questions are recorded one at a time.
     history: Mutex<AppDb>,
     /// The answer on screen, which "Export chart…" draws again at export size.
     last_answer: Mutex<Option<Answer>>,
     pub today: Today,
+    pub data_dir: PathBuf,
+    /// Set while an import runs; `cancel_import` raises it.
+    import_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// PostgreSQL passwords typed this session, by stored (password-free) address.
+    passwords: Mutex<HashMap<String, SessionPassword>>,
+    /// Something the Data screen should tell the person (e.g. why the sample data is active).
+    notice: Mutex<Option<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl AppState {
-    pub fn new(pipeline: Arc<Pipeline>, history: AppDb, today: Today) -> Self {
-        Self { pipeline, history: Mutex::new(history), last_answer: Mutex::new(None), today }
+    pub fn new(pipeline: Pipeline, history: AppDb, today: Today, data_dir: PathBuf, notice: Option<String>) -> Self {
+        Self {
+            pipeline: RwLock::new(Arc::new(pipeline)),
+            history: Mutex::new(history),
+            last_answer: Mutex::new(None),
+            today,
+            data_dir,
+            import_cancel: Mutex::new(None),
+            passwords: Mutex::new(HashMap::new()),
+            notice: Mutex::new(notice),
+        }
+    }
+
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        Arc::clone(&self.pipeline.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn replace_pipeline(&self, pipeline: Pipeline) {
+        *self.pipeline.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(pipeline);
+    }
+
+    /// Starts an import: `None` if one is already running.
+    pub fn begin_import(&self, flag: Arc<AtomicBool>) -> Option<ImportGuard<'_>> {
+        let mut slot = lock(&self.import_cancel);
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(flag);
+        Some(ImportGuard(self))
+    }
+
+    /// Asks the running import (if any) to stop; it rolls back.
+    pub fn cancel_import(&self) -> bool {
+        lock(&self.import_cancel).as_ref().map(|flag| flag.store(true, std::sync::atomic::Ordering::Relaxed)).is_some()
+    }
+
+    pub fn password(&self, location: &str) -> Option<String> {
+        lock(&self.passwords).get(location).map(|p| p.0.clone())
+    }
+
+    pub fn remember_password(&self, location: &str, password: String) {
+        lock(&self.passwords).insert(location.to_string(), SessionPassword(password));
+    }
+
+    pub fn forget_password(&self, location: &str) {
+        lock(&self.passwords).remove(location);
+    }
+
+    pub fn notice(&self) -> Option<String> {
+        lock(&self.notice).clone()
+    }
+
+    pub fn set_notice(&self, notice: Option<String>) {
+        *lock(&self.notice) = notice;
     }
 
     /// The app database. A panic while it was held cannot leave SQLite half-written (each
     /// change is one statement or transaction), so a poisoned lock is safe to reuse.
     pub fn history(&self) -> MutexGuard<'_, AppDb> {
-        self.history.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.history)
     }
 
     pub fn last_answer(&self) -> MutexGuard<'_, Option<Answer>> {
-        self.last_answer.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.last_answer)
+    }
+}
+
+/// Clears the running-import slot when the import ends, however it ends.
+pub struct ImportGuard<'a>(&'a AppState);
+
+impl Drop for ImportGuard<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.import_cancel) = None;
     }
 }
 

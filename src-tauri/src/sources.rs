@@ -1,0 +1,229 @@
+//! The Data screen's operations: which sources exist, which one questions go to, adding files
+//! (SQLite opened as is, CSV and spreadsheets imported into the workspace) and PostgreSQL.
+//!
+//! Every function here blocks (files, SQLite, PostgreSQL); commands run them on a blocking
+//! thread. Switching the active source opens it first and only then swaps the pipeline, so a
+//! source that cannot be opened never leaves the app without one.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use plainsight_core::import::{import_file, ColumnType, ImportOptions, ImportSummary};
+use plainsight_core::schema::Schema;
+use plainsight_core::source::postgres;
+use plainsight_core::sources::{self, Source, SourceKind};
+use plainsight_core::{datadir, Pipeline, PipelineOptions};
+use plainsight_ipc::{
+    AddFileOutcome, AddFileRequest, ImportProgress, ImportSummaryView, ImportedColumnView, PostgresForm, SourceView, SourcesView,
+    TableInfo, TablePreview,
+};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How many rows "Preview" shows.
+const PREVIEW_ROWS: usize = 50;
+
+/// Spreadsheet and text formats that are imported into the workspace.
+const IMPORTED: [&str; 8] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods"];
+
+/// Extensions the file picker offers.
+pub const PICKABLE: [&str; 11] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "sqlite", "sqlite3", "db"];
+
+fn now() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// At start-up: registers the sample database, then opens the active source. If that fails
+/// (file moved, server down, password not given this session), questions go to the sample
+/// data and the returned notice says why.
+pub fn open_at_startup(db: &mut plainsight_core::history::AppDb, sample: &Path) -> Result<(Pipeline, Option<String>), AppError> {
+    let sample_source = db.add_source("Sample shop (Harbor & Pine Supply)", SourceKind::Sample, &sample.display().to_string(), &now())?;
+    let active = db.active_source()?.unwrap_or(sample_source.clone());
+    if active.id == sample_source.id {
+        return Ok((Pipeline::open(sample, PipelineOptions::default())?, None));
+    }
+    match open_pipeline(&active, None) {
+        Ok(pipeline) => Ok((pipeline, None)),
+        Err(error) => {
+            tracing::warn!(source = %active.location, error = %error, "the active source could not be opened; using the sample data");
+            db.set_active_source(sample_source.id)?;
+            let notice =
+                format!("\"{}\" could not be opened ({}), so questions go to the sample data for now.", active.name, error.user_message());
+            Ok((Pipeline::open(sample, PipelineOptions::default())?, Some(notice)))
+        }
+    }
+}
+
+fn open_pipeline(source: &Source, password: Option<&str>) -> Result<Pipeline, AppError> {
+    let opened = sources::open_source(source, password).map_err(AppError::Source)?;
+    Ok(Pipeline::with_source(opened, PipelineOptions::default())?)
+}
+
+/// Every source with its tables. The active source's schema is the pipeline's; others are
+/// opened read-only to list theirs, and a problem is reported per source, not as a failure.
+pub fn list(state: &AppState) -> Result<SourcesView, AppError> {
+    let all = state.history().sources()?;
+    let pipeline = state.pipeline();
+    let views = all
+        .into_iter()
+        .map(|source| {
+            let schema = if source.active {
+                Ok(pipeline.schema().clone())
+            } else {
+                sources::open_source(&source, state.password(&source.location).as_deref())
+                    .and_then(|opened| opened.schema())
+                    .map_err(|e| AppError::Source(e).user_message())
+            };
+            view(source, schema)
+        })
+        .collect();
+    Ok(SourcesView { sources: views, notice: state.notice() })
+}
+
+fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
+    let (tables, problem) = match schema {
+        Ok(schema) => (
+            schema
+                .tables
+                .into_iter()
+                .map(|t| TableInfo { name: t.name, rows: t.row_count, columns: t.columns.into_iter().map(|c| c.name).collect() })
+                .collect(),
+            None,
+        ),
+        Err(problem) => (Vec::new(), Some(problem)),
+    };
+    SourceView {
+        id: source.id,
+        name: source.name,
+        kind: source.kind.as_str().to_string(),
+        location: source.location,
+        active: source.active,
+        tables,
+        problem,
+    }
+}
+
+fn find(state: &AppState, id: i64) -> Result<Source, AppError> {
+    state.history().sources()?.into_iter().find(|s| s.id == id).ok_or(AppError::NoSuchSource)
+}
+
+/// Opens source `id` and makes it the one questions go to.
+pub fn activate(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
+    let source = find(state, id)?;
+    let pipeline = open_pipeline(&source, state.password(&source.location).as_deref())?;
+    state.history().set_active_source(id)?;
+    state.replace_pipeline(pipeline);
+    state.set_notice(None);
+    list(state)
+}
+
+/// Forgets source `id` (the file stays where it is). The sample data cannot be removed: it is
+/// what the app falls back to.
+pub fn remove(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
+    let source = find(state, id)?;
+    if source.kind == SourceKind::Sample {
+        return Err(AppError::SampleIsBuiltIn);
+    }
+    state.history().remove_source(id)?;
+    state.forget_password(&source.location);
+    if source.active {
+        let next = state.history().active_source()?.ok_or(AppError::NoSuchSource)?;
+        return activate(state, next.id);
+    }
+    list(state)
+}
+
+/// The first rows of `table` in source `id`, read through the source's read-only walls.
+pub fn preview(state: &AppState, id: i64, table: &str) -> Result<TablePreview, AppError> {
+    let source = find(state, id)?;
+    let opened = sources::open_source(&source, state.password(&source.location).as_deref()).map_err(AppError::Source)?;
+    let result = sources::preview(opened.as_ref(), table, PREVIEW_ROWS).map_err(AppError::Source)?;
+    Ok(TablePreview { table: table.to_string(), columns: result.columns, rows: result.rows, truncated: result.truncated })
+}
+
+/// Adds a file: SQLite databases are opened read-only where they are; CSV and spreadsheets
+/// are imported into the workspace. Either way the result becomes the active source.
+pub fn add_file(
+    state: &AppState,
+    request: &AddFileRequest,
+    cancel: &AtomicBool,
+    on_progress: &mut dyn FnMut(ImportProgress),
+) -> Result<AddFileOutcome, AppError> {
+    let path = PathBuf::from(request.path.trim());
+    if !path.is_file() {
+        return Err(AppError::NotAFileToOpen(path));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    if sources::is_sqlite_file(&path) || (!IMPORTED.contains(&ext.as_str()) && matches!(ext.as_str(), "sqlite" | "sqlite3" | "db")) {
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("database").to_string();
+        let source = Source { id: 0, name, kind: SourceKind::Sqlite, location: path.display().to_string(), added_at: now(), active: false };
+        // Open it before registering it: a damaged or locked file is refused with its reason.
+        open_pipeline(&source, None)?;
+        let added = state.history().add_source(&source.name, SourceKind::Sqlite, &source.location, &source.added_at)?;
+        return Ok(AddFileOutcome { sources: activate(state, added.id)?, import: None });
+    }
+    let workspace = datadir::workspace_db_path(&state.data_dir);
+    let options = ImportOptions {
+        table: request.table.clone().filter(|t| !t.trim().is_empty()),
+        sheet: request.sheet.clone().filter(|s| !s.trim().is_empty()),
+        replace: request.replace,
+        types: request.types.iter().filter_map(|c| ColumnType::parse(&c.ty).map(|t| (c.name.clone(), t))).collect(),
+    };
+    let summary = import_file(&workspace, &path, &options, &mut |p| {
+        on_progress(ImportProgress { done: p.done, total: p.total });
+        !cancel.load(Ordering::Relaxed)
+    })?;
+    let added = state.history().add_source("Imported files", SourceKind::Workspace, &workspace.display().to_string(), &now())?;
+    Ok(AddFileOutcome { sources: activate(state, added.id)?, import: Some(summary_view(summary)) })
+}
+
+fn summary_view(s: ImportSummary) -> ImportSummaryView {
+    ImportSummaryView {
+        table: s.table,
+        rows_imported: s.rows_imported,
+        rows_skipped: s.rows_skipped,
+        skipped: s.skipped,
+        columns: s.columns.into_iter().map(|c| ImportedColumnView { name: c.name, ty: c.ty.as_str().to_string() }).collect(),
+        warnings: s.warnings,
+    }
+}
+
+fn pg_url(form: &PostgresForm) -> Result<String, AppError> {
+    if form.host.trim().is_empty() || form.database.trim().is_empty() || form.user.trim().is_empty() {
+        return Err(AppError::IncompleteConnection);
+    }
+    Ok(postgres::url(&form.host, form.port, &form.database, &form.user))
+}
+
+/// Connects once and reports what is there, without adding anything.
+pub fn test_postgres(form: &PostgresForm) -> Result<String, AppError> {
+    let url = pg_url(form)?;
+    let opened = postgres::PgSource::connect_with(&url, form.password.as_deref()).map_err(AppError::Source)?;
+    let schema = plainsight_core::source::DataSource::schema(&opened).map_err(AppError::Source)?;
+    let rows: i64 = schema.tables.iter().map(|t| t.row_count).sum();
+    Ok(format!("Connected. {} tables, about {rows} rows.", schema.tables.len()))
+}
+
+/// Adds a PostgreSQL database and makes it active. The address is stored without the
+/// password; the password is kept in memory for this session only.
+pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView, AppError> {
+    let url = pg_url(form)?;
+    let name = format!("{} on {}", form.database.trim(), form.host.trim());
+    let source = Source { id: 0, name, kind: SourceKind::Postgres, location: url, added_at: now(), active: false };
+    let pipeline = open_pipeline(&source, form.password.as_deref())?;
+    let added = state.history().add_source(&source.name, SourceKind::Postgres, &source.location, &source.added_at)?;
+    if let Some(password) = form.password.clone().filter(|p| !p.is_empty()) {
+        state.remember_password(&source.location, password);
+    }
+    state.history().set_active_source(added.id)?;
+    state.replace_pipeline(pipeline);
+    state.set_notice(None);
+    list(state)
+}
+
+/// A cancel flag for an import, shared with the `cancel_import` command.
+pub fn new_cancel_flag() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(false))
+}
