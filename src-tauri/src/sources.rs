@@ -227,3 +227,127 @@ pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView
 pub fn new_cancel_flag() -> Arc<AtomicBool> {
     Arc::new(AtomicBool::new(false))
 }
+
+#[cfg(test)]
+mod tests {
+    use plainsight_core::history::AppDb;
+    use plainsight_core::{ensure_sample_db, sample};
+
+    use super::*;
+    use crate::state::Today;
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        state: AppState,
+    }
+
+    fn today() -> chrono::NaiveDate {
+        "2026-11-26".parse().unwrap()
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let sample = ensure_sample_db(dir.path(), today()).unwrap();
+        let mut db = AppDb::open(&datadir::app_db_path(dir.path())).unwrap();
+        let (pipeline, notice) = open_at_startup(&mut db, &sample).unwrap();
+        assert_eq!(notice, None);
+        let state = AppState::new(pipeline, db, Today::Fixed(today()), dir.path().to_path_buf(), notice);
+        Fixture { dir, state }
+    }
+
+    fn request(path: &Path) -> AddFileRequest {
+        AddFileRequest { path: path.display().to_string(), table: None, sheet: None, replace: false, types: Vec::new() }
+    }
+
+    fn add(f: &Fixture, req: &AddFileRequest) -> Result<AddFileOutcome, AppError> {
+        add_file(&f.state, req, &AtomicBool::new(false), &mut |_| {})
+    }
+
+    fn active(view: &SourcesView) -> &SourceView {
+        view.sources.iter().find(|s| s.active).expect("one source is active")
+    }
+
+    #[test]
+    fn a_csv_is_imported_made_active_and_answers_questions() {
+        let f = fixture();
+        let csv = f.dir.path().join("Shop Orders.csv");
+        std::fs::write(&csv, "region,amount\nNorth,10\nSouth,20\nNorth,5\nbroken\n").unwrap();
+        let mut progress = Vec::new();
+        let outcome = add_file(&f.state, &request(&csv), &AtomicBool::new(false), &mut |p| progress.push(p)).unwrap();
+        let summary = outcome.import.expect("a CSV is imported");
+        assert_eq!((summary.table.as_str(), summary.rows_imported, summary.rows_skipped), ("shop_orders", 3, 1));
+        assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((3, 3)), "progress ends at the total");
+        let now = active(&outcome.sources);
+        assert_eq!((now.kind.as_str(), now.tables.len()), ("workspace", 1));
+        assert_eq!((now.tables[0].name.as_str(), now.tables[0].rows), ("shop_orders", 3));
+        let answer = f.state.pipeline().ask("total amount by region", today(), None).unwrap();
+        assert_eq!(
+            answer.rows,
+            [vec![serde_json::json!("South"), serde_json::json!(20)], vec![serde_json::json!("North"), serde_json::json!(15)]]
+        );
+
+        // Re-importing without "replace" is refused and leaves the table as it was.
+        let err = add(&f, &request(&csv)).unwrap_err();
+        assert_eq!(err.kind(), "table_exists");
+        let preview = preview(&f.state, now.id, "shop_orders").unwrap();
+        assert_eq!(preview.rows.len(), 3);
+    }
+
+    #[test]
+    fn a_cancelled_import_changes_nothing() {
+        let f = fixture();
+        let csv = f.dir.path().join("big.csv");
+        let body: String = std::iter::once("n\n".to_string()).chain((0..20_000).map(|i| format!("{i}\n"))).collect();
+        std::fs::write(&csv, body).unwrap();
+        let err = add_file(&f.state, &request(&csv), &AtomicBool::new(true), &mut |_| {}).unwrap_err();
+        assert_eq!(err.kind(), "import_cancelled");
+        assert_eq!(active(&list(&f.state).unwrap()).kind, "sample", "the sample data stays active");
+    }
+
+    #[test]
+    fn sqlite_files_are_opened_as_they_are_and_removing_them_keeps_the_file() {
+        let f = fixture();
+        let shop = f.dir.path().join("shop.data");
+        sample::write_sample_db(&shop, today(), 300).unwrap();
+        let before = std::fs::read(&shop).unwrap();
+        let outcome = add(&f, &request(&shop)).unwrap();
+        assert!(outcome.import.is_none(), "a SQLite file is recognised by its header, whatever its extension");
+        let id = active(&outcome.sources).id;
+        assert_eq!(active(&outcome.sources).kind, "sqlite");
+        f.state.pipeline().ask("sales by region last month", today(), None).unwrap();
+        let view = remove(&f.state, id).unwrap();
+        assert_eq!(active(&view).kind, "sample", "the sample data takes over");
+        assert_eq!(std::fs::read(&shop).unwrap(), before, "the file is untouched and still there");
+
+        let sample_id = active(&view).id;
+        assert_eq!(remove(&f.state, sample_id).unwrap_err().kind(), "sample_is_built_in");
+        assert_eq!(add(&f, &request(&f.dir.path().join("nowhere.csv"))).unwrap_err().kind(), "file_missing");
+        let fake = f.dir.path().join("fake.db");
+        std::fs::write(&fake, "not a database").unwrap();
+        let err = add(&f, &request(&fake)).unwrap_err();
+        assert!(err.user_message().contains("fake.db is not a SQLite database"), "{}", err.user_message());
+    }
+
+    #[test]
+    fn a_source_that_went_away_falls_back_to_the_sample_with_a_notice() {
+        let f = fixture();
+        let shop = f.dir.path().join("shop.sqlite");
+        sample::write_sample_db(&shop, today(), 300).unwrap();
+        add(&f, &request(&shop)).unwrap();
+        std::fs::remove_file(&shop).unwrap();
+        let mut db = AppDb::open(&datadir::app_db_path(f.dir.path())).unwrap();
+        let (pipeline, notice) = open_at_startup(&mut db, &datadir::sample_db_path(f.dir.path())).unwrap();
+        assert!(pipeline.database().ends_with("sample.sqlite"));
+        let notice = notice.expect("the person is told why");
+        assert!(notice.contains("\"shop\" could not be opened") && notice.contains("sample data"), "{notice}");
+        assert_eq!(db.active_source().unwrap().map(|s| s.kind), Some(SourceKind::Sample));
+        let missing = db.sources().unwrap().into_iter().find(|s| s.kind == SourceKind::Sqlite).unwrap();
+        assert_eq!(missing.location, shop.display().to_string(), "the moved source is kept in the list");
+    }
+
+    #[test]
+    fn an_incomplete_postgres_form_is_refused_before_connecting() {
+        let form = PostgresForm { host: " ".into(), port: 5432, database: "shop".into(), user: "reader".into(), password: None };
+        assert_eq!(test_postgres(&form).unwrap_err().kind(), "incomplete_connection");
+    }
+}
