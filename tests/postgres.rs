@@ -260,3 +260,27 @@ fn connection_problems_are_one_plain_line_without_the_password() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("could not connect") && !stderr.contains("secret"), "{stderr}");
 }
+
+#[test]
+#[ignore = "needs the PostgreSQL cluster that scripts/test starts"]
+fn connections_are_encrypted_when_offered_and_certificates_checked_on_request() {
+    use plainsight_core::executor::Limits;
+    use plainsight_core::source::{postgres::PgSource, DataSource};
+    let url = shop_url();
+    let ca = std::env::var("PLAINSIGHT_TEST_PG_CA").expect("scripts/test gives the test cluster a certificate");
+    let uses_tls = |url: &str| -> Result<Value, String> {
+        let source = PgSource::connect(url).map_err(|e| e.to_string())?;
+        let r =
+            source.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &Limits::default(), None).map_err(|e| e.to_string())?;
+        Ok(r.rows[0][0].clone())
+    };
+    assert_eq!(uses_tls(url), Ok(Value::Bool(true)), "the default (prefer) encrypts when the server offers TLS");
+    assert_eq!(uses_tls(&format!("{url}?sslmode=disable")), Ok(Value::Bool(false)));
+    let untrusted = uses_tls(&format!("{url}?sslmode=verify-full")).expect_err("a private CA is not trusted by default");
+    assert!(untrusted.contains("certificate is not trusted") && !untrusted.contains(RO_PASSWORD), "{untrusted}");
+    assert_eq!(uses_tls(&format!("{url}?sslmode=verify-full&sslrootcert={ca}")), Ok(Value::Bool(true)));
+    // The certificate names 127.0.0.1, not "localhost": verify-full refuses, verify-ca accepts.
+    let by_name = url.replace("127.0.0.1", "localhost");
+    assert!(uses_tls(&format!("{by_name}?sslmode=verify-full&sslrootcert={ca}")).is_err(), "the host name is checked");
+    assert_eq!(uses_tls(&format!("{by_name}?sslmode=verify-ca&sslrootcert={ca}")), Ok(Value::Bool(true)));
+}

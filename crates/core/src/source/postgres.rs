@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::runtime::Runtime;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+mod tls;
 
 use super::{DataSource, Dialect};
 use crate::executor::{ExecError, Limits, QueryResult};
@@ -25,6 +28,8 @@ use crate::schema::{Column, ColumnKind, ForeignKey, Schema, Table, MAX_LISTED_VA
 pub struct PgSource {
     runtime: Runtime,
     client: Client,
+    /// Also used for cancel requests, which open a connection of their own.
+    tls: MakeRustlsConnect,
     shown: String,
 }
 
@@ -72,6 +77,32 @@ pub fn without_password(url: &str) -> String {
     }
 }
 
+/// An error and its causes, `outer: inner: innermost`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
+/// Connection failures in words a person can act on.
+fn plain_connect_error(raw: &str) -> String {
+    if raw.contains("invalid peer certificate") {
+        format!(
+            "the server's certificate is not trusted ({}); give its CA with sslrootcert=…, or use sslmode=require to encrypt without checking it",
+            raw.rsplit(": ").next().unwrap_or(raw)
+        )
+    } else if raw.contains("server does not support TLS") {
+        "the server does not offer encryption (TLS), but this connection requires it".to_string()
+    } else {
+        raw.to_string()
+    }
+}
+
 fn pg_err(e: &tokio_postgres::Error) -> ExecError {
     ExecError::Postgres(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
 }
@@ -89,8 +120,11 @@ impl PgSource {
     /// Connects with `password` (when given) instead of one in the URL or `PGPASSWORD`.
     pub fn connect_with(url: &str, password: Option<&str>) -> Result<Self, ExecError> {
         let shown = redact(url);
+        let (url, mode, root) = tls::split_options(url).map_err(|why| ExecError::Connect(format!("{shown}: {why}")))?;
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|_| ExecError::Connect(format!("{shown} is not a valid PostgreSQL address")))?;
+        config.ssl_mode(mode.ssl_mode());
+        let tls = MakeRustlsConnect::new(tls::client_config(mode, root)?);
         if let Some(pw) = password.filter(|p| !p.is_empty()) {
             config.password(pw);
         } else if config.get_password().is_none() {
@@ -101,8 +135,8 @@ impl PgSource {
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("plainsight");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| ExecError::Connect(e.to_string()))?;
-        let (client, connection) = runtime.block_on(config.connect(NoTls)).map_err(|e| {
-            let why = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
+        let (client, connection) = runtime.block_on(config.connect(tls.clone())).map_err(|e| {
+            let why = e.as_db_error().map_or_else(|| plain_connect_error(&chain(&e)), |d| d.message().to_string());
             ExecError::Connect(format!("could not connect to {shown}: {why}"))
         })?;
         runtime.spawn(async move {
@@ -110,7 +144,7 @@ impl PgSource {
                 tracing::warn!(error = %e, "PostgreSQL connection closed");
             }
         });
-        Ok(Self { runtime, client, shown })
+        Ok(Self { runtime, client, tls, shown })
     }
 
     async fn select(&self, sql: &str, limits: &Limits) -> Result<QueryResult, ExecError> {
@@ -150,7 +184,7 @@ impl PgSource {
         let outcome = tokio::select! {
             r = self.select(sql, limits) => r,
             e = watch => {
-                let _ = c.cancel_token().cancel_query(NoTls).await;
+                let _ = c.cancel_token().cancel_query(self.tls.clone()).await;
                 Err(e)
             }
         };
