@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::Connection;
 
 use infer::{convert, ColumnStats};
 pub use infer::{ColumnType, DateOrder};
@@ -116,8 +116,8 @@ pub fn table_name(raw: &str) -> String {
 
 /// Rows of text cells, read twice (infer, then insert).
 trait RowSource {
-    /// The next row, or `None` at the end.
-    fn next_row(&mut self) -> Result<Option<Vec<String>>, ImportError>;
+    /// Reads the next row into `row` (reusing its strings' memory); `false` at the end.
+    fn next_row(&mut self, row: &mut Vec<String>) -> Result<bool, ImportError>;
     /// Line or row number of the last row returned (1-based, for messages).
     fn line(&self) -> u64;
     /// True when some text was converted from Windows-1252.
@@ -160,28 +160,29 @@ impl CsvRows {
 }
 
 impl RowSource for CsvRows {
-    fn next_row(&mut self) -> Result<Option<Vec<String>>, ImportError> {
+    fn next_row(&mut self, row: &mut Vec<String>) -> Result<bool, ImportError> {
         let more = self.reader.read_byte_record(&mut self.record).map_err(|source| ImportError::Csv {
             path: self.path.clone(),
             line: self.line + 1,
             source,
         })?;
         if !more {
-            return Ok(None);
+            return Ok(false);
         }
         self.line = self.record.position().map_or(self.line + 1, csv::Position::line);
-        let mut row = Vec::with_capacity(self.record.len());
-        for field in &self.record {
+        row.resize_with(self.record.len(), String::new);
+        for (cell, field) in row.iter_mut().zip(&self.record) {
+            cell.clear();
             match std::str::from_utf8(field) {
-                Ok(s) => row.push(s.strip_prefix('\u{feff}').unwrap_or(s).to_string()),
+                Ok(s) => cell.push_str(s.strip_prefix('\u{feff}').unwrap_or(s)),
                 Err(_) => {
                     // Spreadsheets on Windows export Windows-1252 (a superset of Latin-1).
                     self.converted_encoding = true;
-                    row.push(encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0.into_owned());
+                    cell.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0);
                 }
             }
         }
-        Ok(Some(row))
+        Ok(true)
     }
 
     fn line(&self) -> u64 {
@@ -239,10 +240,16 @@ impl SheetRows {
 }
 
 impl RowSource for SheetRows {
-    fn next_row(&mut self) -> Result<Option<Vec<String>>, ImportError> {
+    fn next_row(&mut self, row: &mut Vec<String>) -> Result<bool, ImportError> {
         self.next += 1;
         // Each pass opens the sheet afresh, so a row is handed out once: move it, don't copy it.
-        Ok(self.rows.get_mut(self.next - 1).map(std::mem::take))
+        match self.rows.get_mut(self.next - 1) {
+            Some(next) => {
+                *row = std::mem::take(next);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     fn line(&self) -> u64 {
@@ -308,6 +315,8 @@ pub fn import_file(
 
     let mut conn = Connection::open(workspace)?;
     conn.pragma_update(None, "journal_mode", "wal")?;
+    // Safe with WAL (no corruption on power loss); the import is one transaction anyway.
+    conn.pragma_update(None, "synchronous", "normal")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let exists: bool =
         conn.query_row("SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE)", [&table], |r| r.get(0))?;
@@ -316,7 +325,10 @@ pub fn import_file(
     }
 
     // Pass 1: header, width and every column's type.
-    let Some(first) = rows.next_row()? else { return Err(ImportError::Empty(file.display().to_string())) };
+    let mut first = Vec::new();
+    if !rows.next_row(&mut first)? {
+        return Err(ImportError::Empty(file.display().to_string()));
+    }
     let header = looks_like_header(&first);
     let width = first.len();
     let mut stats = vec![ColumnStats::default(); width];
@@ -325,7 +337,8 @@ pub fn import_file(
         first.iter().zip(&mut stats).for_each(|(v, s)| s.observe(v));
         total += 1;
     }
-    while let Some(row) = rows.next_row()? {
+    let mut row = Vec::with_capacity(width);
+    while rows.next_row(&mut row)? {
         // Rows of the wrong width are skipped (and reported) in pass 2.
         if row.len() == width {
             row.iter().zip(&mut stats).for_each(|(v, s)| s.observe(v));
@@ -363,7 +376,7 @@ pub fn import_file(
     tx.execute_batch(&format!("CREATE TABLE {} ({})", quote_ident(&table), defs.join(", ")))?;
     let (mut rows, _) = open()?;
     if header {
-        rows.next_row()?;
+        rows.next_row(&mut row)?;
     }
     let mut imported = 0u64;
     let mut skipped = 0u64;
@@ -371,7 +384,7 @@ pub fn import_file(
     {
         let placeholders = vec!["?"; width].join(", ");
         let mut insert = tx.prepare(&format!("INSERT INTO {} VALUES ({placeholders})", quote_ident(&table)))?;
-        while let Some(row) = rows.next_row()? {
+        while rows.next_row(&mut row)? {
             if row.len() != width {
                 if row.len() == 1 && row[0].trim().is_empty() {
                     continue; // blank line
@@ -382,8 +395,10 @@ pub fn import_file(
                 }
                 continue;
             }
-            let values = row.iter().zip(&columns).zip(&orders).map(|((v, c), o)| convert(v, c.ty, *o));
-            insert.execute(params_from_iter(values))?;
+            for (i, ((v, c), o)) in row.iter().zip(&columns).zip(&orders).enumerate() {
+                insert.raw_bind_parameter(i + 1, convert(v, c.ty, *o))?;
+            }
+            insert.raw_execute()?;
             imported += 1;
             if imported.is_multiple_of(5_000) && !on_progress(Progress { done: imported, total }) {
                 return Err(ImportError::Cancelled);

@@ -113,16 +113,30 @@ fn parse_formatted(raw: &str) -> Option<f64> {
     if whole.len() > 1 && whole.starts_with('0') {
         return None;
     }
-    let groups: Vec<&str> = whole.split(',').collect();
-    let grouped_ok = groups.len() == 1 || (groups[0].len() <= 3 && !groups[0].is_empty() && groups[1..].iter().all(|g| g.len() == 3));
-    if !grouped_ok || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
-    }
-    let digits: String = groups.concat();
-    let text = match frac {
-        Some(f) => format!("{digits}.{f}"),
-        None => digits,
+    // Digits without separators, into a stack buffer: this runs for every formatted cell.
+    let mut buf = [0u8; 48];
+    let mut len = 0;
+    let mut push = |b: u8| -> Option<()> {
+        *buf.get_mut(len)? = b;
+        len += 1;
+        Some(())
     };
+    for (i, group) in whole.split(',').enumerate() {
+        let ok_len = match i {
+            0 if whole.contains(',') => (1..=3).contains(&group.len()),
+            0 => true,
+            _ => group.len() == 3,
+        };
+        if !ok_len || !group.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        group.bytes().try_for_each(&mut push)?;
+    }
+    if let Some(f) = frac {
+        push(b'.')?;
+        f.bytes().try_for_each(&mut push)?;
+    }
+    let text = std::str::from_utf8(&buf[..len]).ok()?;
     let mut v: f64 = text.parse().ok()?;
     if percent {
         v /= 100.0;
@@ -161,15 +175,15 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDateTime> {
         None => NaiveTime::MIN,
         Some(t) => NaiveTime::parse_from_str(t, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()?,
     };
-    let parts: Vec<&str> = date_part.split(['-', '/', '.']).collect();
-    let [a, b, c] = parts.as_slice() else { return None };
-    if !parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit())) {
+    let mut split = date_part.split(['-', '/', '.']);
+    let (Some(pa), Some(pb), Some(pc), None) = (split.next(), split.next(), split.next(), split.next()) else { return None };
+    if ![pa, pb, pc].iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit())) {
         return None;
     }
-    let (a, b, c): (u32, u32, i32) = (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
-    let date = if parts[0].len() == 4 {
+    let (a, b, c): (u32, u32, i32) = (pa.parse().ok()?, pb.parse().ok()?, pc.parse().ok()?);
+    let date = if pa.len() == 4 {
         NaiveDate::from_ymd_opt(a as i32, b, c as u32)?
-    } else if parts[2].len() == 4 {
+    } else if pc.len() == 4 {
         match order {
             DateOrder::DayFirst => NaiveDate::from_ymd_opt(c, b, a)?,
             DateOrder::MonthFirst => NaiveDate::from_ymd_opt(c, a, b)?,
@@ -205,17 +219,24 @@ impl ColumnStats {
             return;
         }
         self.values += 1;
-        if self.integer && parse_integer(s).is_none() {
-            self.integer = false;
-        }
-        if self.number && parse_number(s).is_none() {
+        // A whole number is a number too: one parse for integer columns.
+        let whole = self.integer && parse_integer(s).is_some();
+        self.integer = whole;
+        if self.number && !whole && parse_number(s).is_none() {
             self.number = false;
+        }
+        if whole {
+            // Integers are never dates ("2026" alone is not one), so the date checks are settled.
+            self.day_first = false;
+            self.month_first = false;
+            return;
         }
         if self.day_first || self.month_first {
             let year_first = s.len() >= 10 && s.as_bytes()[4].is_ascii_punctuation();
             self.slashed |= !year_first;
             let dmy = parse_date(s, DateOrder::DayFirst);
-            let mdy = parse_date(s, DateOrder::MonthFirst);
+            // Year-first dates read the same either way.
+            let mdy = if year_first { dmy } else { parse_date(s, DateOrder::MonthFirst) };
             self.day_first &= dmy.is_some();
             self.month_first &= mdy.is_some();
             self.has_time |= dmy.or(mdy).is_some_and(|d| d.time() != NaiveTime::MIN) || s.contains(':');
@@ -254,20 +275,64 @@ impl ColumnStats {
     }
 }
 
+/// One converted cell, borrowing the source text where it is stored as is (no copy per cell).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a str),
+    Owned(String),
+}
+
+impl rusqlite::ToSql for Cell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Self::Null => ToSqlOutput::Owned(Value::Null),
+            Self::Integer(i) => ToSqlOutput::Owned(Value::Integer(*i)),
+            Self::Real(f) => ToSqlOutput::Owned(Value::Real(*f)),
+            Self::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Self::Owned(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+#[cfg(test)]
+impl Cell<'_> {
+    /// The stored value, owned, to compare in tests.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Self::Null => Value::Null,
+            Self::Integer(i) => Value::Integer(*i),
+            Self::Real(f) => Value::Real(*f),
+            Self::Text(s) => Value::Text((*s).to_string()),
+            Self::Owned(s) => Value::Text(s.clone()),
+        }
+    }
+}
+
+/// `YYYY-MM-DD` exactly: already stored as it should be.
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
 /// Converts one cell to the column's type; a value that does not fit is kept as text.
-pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Value {
+pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Cell<'_> {
     let s = raw.trim();
     if s.is_empty() {
-        return Value::Null;
+        return Cell::Null;
     }
     let converted = match ty {
-        ColumnType::Integer => parse_integer(s).map(Value::Integer),
-        ColumnType::Real => parse_number(s).map(Value::Real),
-        ColumnType::Date => parse_date(s, order).map(|d| Value::Text(d.date().format("%Y-%m-%d").to_string())),
-        ColumnType::DateTime => parse_date(s, order).map(|d| Value::Text(d.format("%Y-%m-%d %H:%M:%S").to_string())),
+        ColumnType::Integer => parse_integer(s).map(Cell::Integer),
+        ColumnType::Real => parse_number(s).map(Cell::Real),
+        ColumnType::Date if is_iso_date(s) && parse_date(s, order).is_some() => Some(Cell::Text(s)),
+        ColumnType::Date => parse_date(s, order).map(|d| Cell::Owned(d.date().format("%Y-%m-%d").to_string())),
+        ColumnType::DateTime => parse_date(s, order).map(|d| Cell::Owned(d.format("%Y-%m-%d %H:%M:%S").to_string())),
         ColumnType::Text => None,
     };
-    converted.unwrap_or_else(|| Value::Text(raw.to_string()))
+    converted.unwrap_or(Cell::Text(raw))
 }
 
 #[cfg(test)]
@@ -324,6 +389,12 @@ mod tests {
         let (ty, order, warn) = column(&["03/04/2026", "05/06/2026"]);
         assert_eq!((ty, order), (ColumnType::Date, DateOrder::MonthFirst));
         assert!(warn.is_some_and(|w| w.contains("could be")), "ambiguous order is reported");
-        assert_eq!(convert("25/12/2025", ColumnType::Date, DateOrder::DayFirst), Value::Text("2025-12-25".into()));
+        assert_eq!(convert("25/12/2025", ColumnType::Date, DateOrder::DayFirst).to_value(), Value::Text("2025-12-25".into()));
+        assert_eq!(
+            convert(" 2025-12-25", ColumnType::Date, DateOrder::DayFirst),
+            Cell::Text("2025-12-25"),
+            "ISO dates are stored as they are"
+        );
+        assert_eq!(convert("2025-13-45", ColumnType::Date, DateOrder::DayFirst), Cell::Text("2025-13-45"), "impossible dates stay text");
     }
 }
