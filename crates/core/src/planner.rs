@@ -49,6 +49,38 @@ pub enum Measure {
     OrderValue,
     /// SUM(profit) / SUM(revenue).
     Margin,
+    /// An average per entity: SUM of a measure / number of distinct entities
+    /// ("average revenue per customer").
+    PerEntity { word: String, entity: String },
+}
+
+/// A comparison on the measure of each group ("customers with more than 20 orders").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cmp {
+    Above,
+    AtLeast,
+    Below,
+    AtMost,
+}
+
+impl Cmp {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Above => ">",
+            Self::AtLeast => ">=",
+            Self::Below => "<",
+            Self::AtMost => "<=",
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Above => "more than",
+            Self::AtLeast => "at least",
+            Self::Below => "less than",
+            Self::AtMost => "at most",
+        }
+    }
 }
 
 /// A grouping: a time grain over the date column, or a column named by a word.
@@ -73,6 +105,12 @@ pub struct Reading {
     pub filters: Vec<model::ValueRef>,
     pub window: Option<Window>,
     pub rank: Option<(Order, u32)>,
+    /// Keep only groups whose measure compares so with the number.
+    pub having: Option<(Cmp, f64)>,
+    /// Show each group's share of the total ("share of revenue by region").
+    pub share: bool,
+    /// Show the change from the previous period ("month over month", "year over year", "growth").
+    pub change: bool,
     pub corrections: Vec<(String, String)>,
     pub unknown: Vec<String>,
     pub vague: bool,
@@ -209,6 +247,48 @@ impl Planner {
                 r.measure = Some(Measure::Margin);
             }
         }
+        // Per-entity averages: "average revenue per customer".
+        self.read_per_entity(words, &mut r);
+        // Shares of the total: "share of revenue by region", "what percentage of orders were refunded".
+        for phrase in [
+            &["share", "of"][..],
+            &["share"],
+            &["percentage", "of"],
+            &["percentage"],
+            &["percent", "of"],
+            &["percent"],
+            &["%", "of"],
+            &["proportion", "of"],
+            &["proportion"],
+            &["fraction", "of"],
+        ] {
+            if words.take(phrase).is_some() {
+                r.share = true;
+            }
+        }
+        // Period-over-period change: "month over month", "yoy", "revenue growth by year".
+        for (phrase, grain) in [
+            (&["month", "over", "month"][..], Some(Grain::Month)),
+            (&["mom"], Some(Grain::Month)),
+            (&["year", "over", "year"], Some(Grain::Year)),
+            (&["yoy"], Some(Grain::Year)),
+            (&["quarter", "over", "quarter"], Some(Grain::Quarter)),
+            (&["week", "over", "week"], Some(Grain::Week)),
+            (&["growth"], None),
+            (&["grow"], None),
+            (&["grown"], None),
+            (&["change"], None),
+            (&["changed"], None),
+        ] {
+            if words.take(phrase).is_some() {
+                r.change = true;
+                if let Some(g) = grain {
+                    push_dim(&mut r, Dim::Grain(g));
+                }
+            }
+        }
+        // Comparisons on a group's figure: "more than 20 orders", "at least $1,000".
+        let compared_at = read_comparison(words, &mut r);
         for phrase in [
             &["best", "selling"][..],
             &["top", "selling"],
@@ -261,6 +341,19 @@ impl Planner {
 
         // Groupings.
         self.read_dims(words, &mut r);
+        if r.change && !r.dims.iter().any(|d| matches!(d, Dim::Grain(_))) {
+            push_dim(&mut r, Dim::Grain(Grain::Month));
+        }
+        // A comparison is about the groups of the entity named before it: "customers with more than …".
+        if let Some(at) = compared_at.filter(|_| !r.dims.iter().any(|d| matches!(d, Dim::Column { .. }))) {
+            for k in (0..at).rev() {
+                if let Some(dim @ Dim::Column { .. }) = self.dim_at(words, k) {
+                    words.mark(k);
+                    push_dim(&mut r, dim);
+                    break;
+                }
+            }
+        }
 
         // Measures named by a word.
         self.read_measures(words, &mut r);
@@ -283,6 +376,16 @@ impl Planner {
                     words.mark(i);
                 }
             }
+        }
+        // A comparison or share with nothing to compare across was not understood.
+        if r.dims.is_empty() {
+            if let Some((cmp, n)) = r.having.take() {
+                r.unknown.push(format!("{} {n}", cmp.words()));
+            }
+        }
+        if r.share && r.dims.is_empty() && r.filters.is_empty() {
+            r.share = false;
+            r.unknown.push("share".into());
         }
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default();
@@ -334,6 +437,35 @@ impl Planner {
             i += matched.max(1);
         }
         // One value in several tables is one filter per table; table choice keeps the right one.
+    }
+
+    /// "average X per Y" where Y is an entity: SUM(X) / COUNT(DISTINCT Y).
+    fn read_per_entity(&self, words: &mut Words, r: &mut Reading) {
+        for i in words.unused().collect::<Vec<_>>() {
+            if !matches!(words.get(i), Some("average" | "avg" | "mean")) {
+                continue;
+            }
+            let (Some(x), Some("per"), Some(y)) = (words.get(i + 1), words.get(i + 2), words.get(i + 3)) else { continue };
+            if [i + 1, i + 2, i + 3].iter().any(|k| words.used(*k)) || self.model.measure_columns(x).is_empty() {
+                continue;
+            }
+            let entity = canonical(ENTITY_SYNONYMS, y).map_or_else(|| singular(y), str::to_string);
+            let known = self.model.entity_table(y).is_some()
+                || self
+                    .model
+                    .tables
+                    .iter()
+                    .any(|t| t.has(&format!("{entity}_id")) || t.dims.iter().any(|d| d.eq_ignore_ascii_case(&entity)));
+            if !known {
+                continue;
+            }
+            let word = x.to_string();
+            for k in i..=i + 3 {
+                words.mark(k);
+            }
+            r.measure = Some(Measure::PerEntity { word, entity });
+            return;
+        }
     }
 
     fn read_dims(&self, words: &mut Words, r: &mut Reading) {
@@ -556,6 +688,31 @@ fn push_dim(r: &mut Reading, dim: Dim) {
     if !r.dims.contains(&dim) {
         r.dims.push(dim);
     }
+}
+
+/// "more than 20", "at least $1,000", "under 5": marks the words and returns where they start.
+fn read_comparison(words: &mut Words, r: &mut Reading) -> Option<usize> {
+    for i in words.unused().collect::<Vec<_>>() {
+        let w = |k: usize| words.get(i + k).filter(|_| !words.used(i + k)).unwrap_or("");
+        let (cmp, len) = match (w(0), w(1)) {
+            ("more" | "greater" | "higher" | "larger" | "bigger", "than") => (Cmp::Above, 2),
+            ("over" | "above" | "exceeding" | "exceeds" | "exceeded", _) => (Cmp::Above, 1),
+            ("at", "least") | ("no", "less") => (Cmp::AtLeast, 2),
+            ("less" | "fewer" | "lower" | "smaller", "than") => (Cmp::Below, 2),
+            ("under" | "below", _) => (Cmp::Below, 1),
+            ("at", "most") | ("no", "more") => (Cmp::AtMost, 2),
+            _ => continue,
+        };
+        // "no less than" / "no more than" carry a "than" too.
+        let len = if w(0) == "no" && w(2) == "than" { 3 } else { len };
+        let Ok(n) = w(len).trim_end_matches('%').parse::<f64>() else { continue };
+        for k in i..=i + len {
+            words.mark(k);
+        }
+        r.having = Some((cmp, n));
+        return Some(i);
+    }
+    None
 }
 
 /// "top 5" → 5 (marks the number).

@@ -182,6 +182,13 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
             let money = money_column(model, t)?;
             Some(MeasurePlan { calc: Calc::PerKey(money, key), alias: "average_order_value".into(), desc, pref: 3 })
         }
+        Measure::PerEntity { word, entity } => {
+            let (_, col, _) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name)?;
+            let key = entity_key(t, entity)?;
+            let alias = format!("{}_per_{entity}", canonical(MEASURE_SYNONYMS, word).unwrap_or(word));
+            let desc = format!("average {word} per {entity} = sum of {col} / number of distinct {key} in {}", t.name);
+            Some(MeasurePlan { calc: Calc::PerKey(col, key), alias, desc, pref: 3 })
+        }
         Measure::Margin => {
             let money = money_column(model, t)?;
             let (_, profit, _) = model.measure_columns("profit").into_iter().find(|(tn, _, _)| *tn == t.name)?;
@@ -309,6 +316,8 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     let mut group = Vec::new();
     let mut parts = vec![measure.desc.clone()];
     let mut dim_labels = Vec::new();
+    // The dimensions' expressions (not aliases): window clauses cannot name result columns.
+    let mut dim_exprs = Vec::new();
     for d in &c.dims {
         let (expr, alias, said) = match d {
             DimPlan::Column(first, cols) => {
@@ -346,6 +355,7 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
             }
         };
         let aq = quote_ident(&alias);
+        dim_exprs.push(expr.clone());
         // With joins an alias like `Name` can clash with a joined table's column: group by the expression.
         group.push(if qualify { expr.clone() } else { aq.clone() });
         select.push(if expr == aq { expr } else { format!("{expr} AS {aq}") });
@@ -354,6 +364,51 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     }
     select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
     let mut conditions: Vec<String> = c.filters.iter().map(|f| format!("{} = {}", col(&f.table, &f.column), lit(&f.value))).collect();
+    let grains: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Grain(..))).map(|(_, g)| g).collect();
+    let others: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Column(..))).map(|(_, g)| g).collect();
+    if r.share && !group.is_empty() {
+        // Window over the groups, so a LIMIT still shows shares of the whole total.
+        let within = if grains.is_empty() || others.is_empty() {
+            String::new()
+        } else {
+            format!("PARTITION BY {} ", grains.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        select
+            .push(format!("ROUND({m_expr} * 100.0 / NULLIF(SUM({m_expr}) OVER ({within}), 0), 1) AS {}", quote_ident("percent_of_total")));
+        parts.push(if within.is_empty() {
+            "with each one's percentage of the total".into()
+        } else {
+            "with each one's percentage of its period's total".into()
+        });
+    } else if r.share && !conditions.is_empty() {
+        // "what percentage of orders were refunded": the filtered part over the whole.
+        let cond = conditions.join(" AND ");
+        let part = match &measure.calc {
+            Calc::Sum(x) => Some((format!("SUM(CASE WHEN {cond} THEN {} END)", b(x)), format!("SUM({})", b(x)))),
+            Calc::CountRows => Some((format!("COUNT(CASE WHEN {cond} THEN 1 END)"), "COUNT(*)".to_string())),
+            Calc::CountDistinct(k) => {
+                Some((format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", b(k)), format!("COUNT(DISTINCT {})", b(k))))
+            }
+            _ => None,
+        };
+        if let Some((num, den)) = part {
+            select.pop();
+            select.push(format!("ROUND({num} * 100.0 / NULLIF({den}, 0), 1) AS {}", quote_ident("percent")));
+            let which = c.filters.iter().map(|f| f.value.clone()).collect::<Vec<_>>().join(", ");
+            parts.push(format!("as a percentage: {which} out of all"));
+            conditions.clear();
+        }
+    }
+    if r.change && !grains.is_empty() {
+        let mut over = String::new();
+        if !others.is_empty() {
+            over.push_str(&format!("PARTITION BY {} ", others.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+        over.push_str(&format!("ORDER BY {}", grains.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")));
+        let prev = format!("LAG({m_expr}) OVER ({over})");
+        select.push(format!("ROUND(({m_expr} - {prev}) * 100.0 / NULLIF({prev}, 0), 1) AS {}", quote_ident("change_pct")));
+        parts.push("with the percentage change from the previous period".into());
+    }
     if let (Some(w), Some(d)) = (&r.window, &c.date) {
         let dq = col(&d.table, &d.column);
         conditions.push(format!("{dq} >= {} AND {dq} < {}", lit(&w.start.to_string()), lit(&w.end.to_string())));
@@ -376,6 +431,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     }
     if !group.is_empty() {
         sql.push_str(&format!("\nGROUP BY {}", group.join(", ")));
+        if let Some((cmp, n)) = r.having {
+            sql.push_str(&format!("\nHAVING {m_expr} {} {n}", cmp.sql()));
+            parts.push(format!("only where {} is {} {n}", measure.alias.replace('_', " "), cmp.words()));
+        }
     }
     let time_series = !r.dims.is_empty() && r.dims.iter().all(|d| matches!(d, Dim::Grain(_)));
     let m_alias = quote_ident(&measure.alias);
@@ -386,6 +445,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
             parts.push(format!("{} {n} by {}", if order == Order::Desc { "top" } else { "bottom" }, measure.alias));
         }
         None if time_series => sql.push_str(&format!("\nORDER BY {}", group.join(", "))),
+        None if r.change && !grains.is_empty() => {
+            let order: Vec<&str> = others.iter().chain(&grains).map(|g| g.as_str()).collect();
+            sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
+        }
         None if !group.is_empty() => sql.push_str(&format!("\nORDER BY {m_alias} DESC")),
         None => {}
     }

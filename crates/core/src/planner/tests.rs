@@ -145,3 +145,101 @@ fn counting_follows_the_documented_word_meanings() {
     );
     answers(&p, "top customer last month", "SELECT customer, SUM(revenue) AS revenue FROM sales WHERE order_date >= '2026-10-01' AND order_date < '2026-11-01' GROUP BY customer ORDER BY revenue DESC LIMIT 1");
 }
+
+/// Rows of `sql` on `conn`, numbers rounded to cents, sorted (row order is not compared).
+fn rows_of(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+    let n = stmt.column_count();
+    let mut rows: Vec<Vec<String>> = stmt
+        .query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        rusqlite::types::ValueRef::Integer(v) => format!("{:.2}", v as f64),
+                        rusqlite::types::ValueRef::Real(v) => format!("{v:.2}"),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        rusqlite::types::ValueRef::Null => "NULL".into(),
+                        rusqlite::types::ValueRef::Blob(_) => "BLOB".into(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// The planner's answer has the reference's rows (its own extra columns aside).
+#[track_caller]
+fn same_rows(p: &Planner, conn: &rusqlite::Connection, question: &str, reference: &str) {
+    let plan = p.plan(question, today());
+    assert!(plan.confidence >= 0.8, "{question}: confidence {} ({})", plan.confidence, plan.interpretation);
+    let sql = plan.sql.unwrap_or_else(|| panic!("{question}: no SQL"));
+    let want = rows_of(conn, reference);
+    let have = rows_of(conn, &sql);
+    assert_eq!(have.len(), want.len(), "{question}: row count\n{sql}");
+    let mut have_left = have.clone();
+    for w in &want {
+        let k = have_left
+            .iter()
+            .position(|h| w.iter().all(|v| h.contains(v)))
+            .unwrap_or_else(|| panic!("{question}: no row with {w:?} in {have:?}\n{sql}"));
+        have_left.remove(k);
+    }
+}
+
+#[test]
+fn shares_changes_comparisons_and_per_entity_averages() {
+    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    crate::sample::generate(&mut conn, today(), 800).unwrap();
+    let p = Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite);
+    same_rows(
+        &p,
+        &conn,
+        "what share of last year's revenue came from each region",
+        "SELECT region, ROUND(SUM(revenue) * 100.0 / (SELECT SUM(revenue) FROM sales WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01'), 1) FROM sales WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01' GROUP BY region",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "percentage of orders refunded in 2025",
+        "SELECT ROUND(SUM(status = 'refunded') * 100.0 / COUNT(*), 1) FROM orders WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01'",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "monthly revenue growth this year",
+        "WITH m AS (SELECT strftime('%Y-%m', order_date) AS month, SUM(revenue) AS r FROM sales WHERE order_date >= '2026-01-01' AND order_date < '2026-11-27' GROUP BY 1)
+         SELECT month, r, ROUND((r - LAG(r) OVER (ORDER BY month)) * 100.0 / LAG(r) OVER (ORDER BY month), 1) FROM m",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "year-over-year revenue by category",
+        "WITH y AS (SELECT strftime('%Y', order_date) AS year, category, SUM(revenue) AS r FROM sales GROUP BY 1, 2)
+         SELECT year, category, r FROM y",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "clients with at least 15 orders",
+        "SELECT customer, COUNT(DISTINCT order_id) FROM sales GROUP BY customer HAVING COUNT(DISTINCT order_id) >= 15",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "which products sold over 200 units in 2025",
+        "SELECT product, SUM(quantity) FROM sales WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01' GROUP BY product HAVING SUM(quantity) > 200",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "average revenue per customer by segment",
+        "SELECT segment, SUM(revenue) / COUNT(DISTINCT customer) FROM sales GROUP BY segment",
+    );
+    // Nothing to compare across: said, not silently dropped.
+    let plan = p.plan("revenue more than 100", today());
+    assert!(plan.confidence < 0.8 && plan.interpretation.contains("more than 100"), "{plan:?}");
+}
