@@ -1,19 +1,30 @@
 //! The real app window, driven through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb:
-//! ask the question from the README and check the table, the chart and the history.
+//! ask the question from the README and check the table, the chart and the history; then import
+//! a CSV on the Data screen, preview it, and ask about it.
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use plainsight_tests::{artifacts_dir, built_binary, data_dir, TauriDriver};
+use plainsight_tests::{artifacts_dir, built_binary, data_dir, free_port, TauriDriver};
 use serde_json::json;
 
 const QUESTION: &str = "show me last month's sales by region";
 const REGIONS: [&str; 5] = ["North", "South", "East", "West", "Central"];
 /// The sample data is generated relative to this day, so screenshots are reproducible.
 const TODAY: &str = "2026-11-26";
+/// Imported on the Data screen: five good rows (North twice) and one with too many fields.
+const SALES_CSV: &str = "region,amount\nNorth,10\nSouth,20\nEast,30\nWest,40\nNorth,5\nbroken row with,too,many,fields\n";
+/// Added by "dropping" it on the window.
+const TARGETS_CSV: &str = "region,target\nNorth,12\nSouth,25\n";
+/// Rows in the CSV whose import is cancelled: enough that it runs for seconds even in a release
+/// build, so Cancel lands before it ends.
+const BIG_ROWS: u32 = 2_000_000;
+/// What asking about the imported file must show: each region's total.
+const REGION_TOTALS: [(&str, &str); 4] = [("North", "15"), ("South", "20"), ("East", "30"), ("West", "40")];
 
 type Outcome = Result<(), String>;
 
@@ -25,6 +36,12 @@ async fn a_question_shows_its_table_chart_and_history() {
         let _ = std::fs::remove_file(artifacts_dir().join(stale));
     }
     let data = data_dir();
+    // The files the Data screen adds live in their own temp dir, not in the app's data dir.
+    let files = data_dir();
+    let csv = files.path().join("sales.csv");
+    std::fs::write(&csv, SALES_CSV).unwrap_or_else(|e| panic!("cannot write {}: {e}", csv.display()));
+    std::fs::write(files.path().join("targets.csv"), TARGETS_CSV).unwrap_or_else(|e| panic!("cannot write targets.csv: {e}"));
+    write_big_csv(&files.path().join("big.csv"));
     let driver = TauriDriver::start(
         &[("PLAINSIGHT_DATA_DIR", data.path().as_os_str()), ("PLAINSIGHT_TODAY", OsStr::new(TODAY))],
         artifacts_dir().join("tauri-driver.log"),
@@ -40,9 +57,9 @@ async fn a_question_shows_its_table_chart_and_history() {
         .unwrap_or_else(|e| panic!("could not open the app {} through tauri-driver: {e}", app.display()));
 
     // Close the session (and with it the app) whatever happened, then report.
-    let outcome = tokio::time::timeout(Duration::from_secs(180), scenario(&client))
+    let outcome = tokio::time::timeout(Duration::from_secs(300), scenario(&client, files.path()))
         .await
-        .unwrap_or_else(|_| Err("the scenario took over 180 s".into()));
+        .unwrap_or_else(|_| Err("the scenario took over 300 s".into()));
     if outcome.is_err() {
         save_failure_artifacts(&client).await;
     }
@@ -53,7 +70,7 @@ async fn a_question_shows_its_table_chart_and_history() {
     }
 }
 
-async fn scenario(client: &Client) -> Outcome {
+async fn scenario(client: &Client, files: &Path) -> Outcome {
     let input = client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -103,7 +120,24 @@ async fn scenario(client: &Client) -> Outcome {
     })
     .await?;
     screenshot(client, "window-answer.png").await?;
-    clarify_then_pick(client).await
+    clarify_then_pick(client).await?;
+    import_a_csv(client, &files.join("sales.csv")).await?;
+    ask_about_the_import(client).await?;
+    a_missing_file_is_named(client, &files.join("missing.csv")).await?;
+    an_unreachable_server_is_named(client).await?;
+    a_dropped_file_is_added(client, &files.join("targets.csv")).await?;
+    a_long_import_can_be_cancelled(client, &files.join("big.csv")).await?;
+    switch_and_remove(client).await
+}
+
+fn write_big_csv(path: &Path) {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(BIG_ROWS as usize * 24);
+    text.push_str("region,amount,day\n");
+    for i in 0..BIG_ROWS {
+        let _ = writeln!(text, "R{},{}.5,2026-01-{:02}", i % 7, i % 1000, i % 28 + 1);
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
 /// A vague question offers rephrasings; clicking one asks it and answers with a table.
@@ -123,6 +157,290 @@ async fn clarify_then_pick(client: &Client) -> Outcome {
         Ok((asked == picked && text_of(client, "result-table").await.is_some()).then_some(()))
     })
     .await
+}
+
+/// On the Data screen: add the CSV by its path, see what the import did, find the new table in
+/// the sources list (active, with its row count) and preview it.
+async fn import_a_csv(client: &Client, csv: &Path) -> Outcome {
+    click(client, "nav-data").await?;
+    let path_box = poll("the Data screen's path box", Duration::from_secs(10), || async {
+        let found = client.find(Locator::Id("file-path")).await.ok();
+        Ok(match found {
+            Some(input) if input.is_displayed().await.unwrap_or(false) => Some(input),
+            _ => None,
+        })
+    })
+    .await?;
+    // The sources list shows the sample data, active, before anything is added.
+    poll("the sample data in the sources list", Duration::from_secs(20), || async {
+        Ok(text_of(client, "sources").await.filter(|t| t.contains("Sample shop") && t.contains("Questions go here")))
+    })
+    .await?;
+    path_box.send_keys(&csv.display().to_string()).await.map_err(|e| format!("typing the CSV's path: {e}"))?;
+    click(client, "add-file").await?;
+
+    let summary = poll("the import summary", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("the Data screen showed an error instead of importing: {error}"));
+        }
+        Ok(text_of(client, "import-summary").await)
+    })
+    .await?;
+    for expected in ["sales", "5 rows imported", "1 row was skipped", "line 7", "region", "amount"] {
+        check(summary.contains(expected), format!("the import summary says {expected:?}:\n{summary}"))?;
+    }
+    let types = client.find_all(Locator::Css("#import-summary select.column-type")).await.map_err(|e| format!("column types: {e}"))?;
+    check(types.len() == 2, format!("one type choice per column, found {}", types.len()))?;
+    let note = text_of(client, "data-note").await.unwrap_or_default();
+    check(note.contains("Imported 5 rows"), format!("the note says what was imported: {note:?}"))?;
+    client
+        .execute("document.getElementById('import-summary').scrollIntoView({ block: 'center' });", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to the import summary: {e}"))?;
+    screenshot(client, "window-import.png").await?;
+    reimport_as_decimals(client).await?;
+
+    let active = client.find(Locator::Css("#sources .source.active")).await.map_err(|e| format!("no active source: {e}"))?;
+    let active_text = active.text().await.map_err(|e| format!("reading the active source: {e}"))?;
+    for expected in ["Imported files", "Questions go here", "sales", "5 rows"] {
+        check(active_text.contains(expected), format!("the active source shows {expected:?}:\n{active_text}"))?;
+    }
+    let sources = text_of(client, "sources").await.unwrap_or_default();
+    check(sources.contains("Sample shop"), format!("the sample data is still listed:\n{sources}"))?;
+
+    active
+        .find(Locator::Css(r#"button.table-link[data-table="sales"]"#))
+        .await
+        .map_err(|e| format!("no \"sales\" table to preview: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("clicking the \"sales\" table: {e}"))?;
+    let preview = poll("the table preview", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("the preview failed: {error}"));
+        }
+        Ok(text_of(client, "preview-table").await.filter(|t| t.contains("West")))
+    })
+    .await?;
+    for expected in ["Region", "Amount", "North", "South", "East", "West", "40"] {
+        check(preview.contains(expected), format!("the preview shows {expected:?}:\n{preview}"))?;
+    }
+    client
+        .execute("for (const main of document.querySelectorAll('main')) { main.scrollTop = 0; }", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling the Data screen to the top: {e}"))?;
+    screenshot(client, "window-data.png").await
+}
+
+/// Correcting a column's type and re-importing replaces the table with the chosen types.
+async fn reimport_as_decimals(client: &Client) -> Outcome {
+    let amount_type = client
+        .find(Locator::Css(r#"#import-summary select.column-type[aria-label="Type of column amount"]"#))
+        .await
+        .map_err(|e| format!("no type choice for \"amount\": {e}"))?;
+    amount_type.select_by_value("real").await.map_err(|e| format!("choosing Decimal number for \"amount\": {e}"))?;
+    click(client, "reimport").await?;
+    let note = poll("the re-import", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("re-importing showed an error: {error}"));
+        }
+        Ok(text_of(client, "data-note").await.filter(|n| n.contains("Re-imported")))
+    })
+    .await?;
+    check(note.contains("5 rows") && note.contains("sales"), format!("the note says what was re-imported: {note:?}"))?;
+    let amount_type = client
+        .find(Locator::Css(r#"#import-summary select.column-type[aria-label="Type of column amount"]"#))
+        .await
+        .map_err(|e| format!("no type choice for \"amount\" after re-importing: {e}"))?;
+    let chosen = amount_type.prop("value").await.map_err(|e| format!("reading the type of \"amount\": {e}"))?;
+    check(chosen.as_deref() == Some("real"), format!("\"amount\" is now a decimal number: {chosen:?}"))
+}
+
+/// Back on the Ask screen, questions go to the imported table.
+async fn ask_about_the_import(client: &Client) -> Outcome {
+    const ASKED: &str = "total amount by region";
+    click(client, "nav-ask").await?;
+    let asking = poll("the Ask screen naming the imported files", Duration::from_secs(10), || async {
+        Ok(text_of(client, "asking").await.filter(|t| !t.is_empty()))
+    })
+    .await?;
+    check(asking.contains("Imported files"), format!("the Ask screen says where questions go: {asking:?}"))?;
+
+    let input = client.find(Locator::Id("question")).await.map_err(|e| format!("no ask box: {e}"))?;
+    input.clear().await.map_err(|e| format!("clearing the ask box: {e}"))?;
+    input.send_keys(&format!("{ASKED}{}", Key::Enter)).await.map_err(|e| format!("typing {ASKED:?}: {e}"))?;
+    let table = poll("the totals of the imported regions", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of an answer: {error}"));
+        }
+        let heading = client.find(Locator::Css("#answer .answer-question")).await.ok();
+        let asked = match heading {
+            Some(h) => h.text().await.unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(if asked == ASKED { text_of(client, "result-table").await } else { None })
+    })
+    .await?;
+    for (region, total) in REGION_TOTALS {
+        let row = table.lines().find(|line| line.contains(region)).unwrap_or_default();
+        check(row.contains(total), format!("{region} totals {total}:\n{table}"))?;
+    }
+    let sql = client
+        .find(Locator::Css("#code pre"))
+        .await
+        .map_err(|e| format!("no SQL block: {e}"))?
+        .prop("textContent")
+        .await
+        .map_err(|e| format!("reading the SQL: {e}"))?
+        .unwrap_or_default();
+    check(sql.contains("sales"), format!("the SQL reads the imported table: {sql:?}"))?;
+    screenshot(client, "window-imported-answer.png").await
+}
+
+/// A path with no file behind it is refused in plain words.
+async fn a_missing_file_is_named(client: &Client, missing: &Path) -> Outcome {
+    click(client, "nav-data").await?;
+    let path_box = client.find(Locator::Id("file-path")).await.map_err(|e| format!("no path box: {e}"))?;
+    path_box.clear().await.map_err(|e| format!("clearing the path box: {e}"))?;
+    path_box.send_keys(&missing.display().to_string()).await.map_err(|e| format!("typing a missing path: {e}"))?;
+    click(client, "add-file").await?;
+    let error =
+        poll("an error about the missing file", Duration::from_secs(20), || async { Ok(text_of(client, "data-error").await) }).await?;
+    check(error.contains("There is no file at") && error.contains("missing.csv"), format!("the error names the missing file: {error:?}"))
+}
+
+/// "Test connection" reaches the engine with the form and says plainly why it failed. (The
+/// PostgreSQL tests cover real connections; here nothing listens on the port.)
+async fn an_unreachable_server_is_named(client: &Client) -> Outcome {
+    for (id, value) in [("pg-port", free_port().to_string()), ("pg-database", "shop".into()), ("pg-user", "reader".into())] {
+        let field = client.find(Locator::Id(id)).await.map_err(|e| format!("no #{id}: {e}"))?;
+        field.clear().await.map_err(|e| format!("clearing #{id}: {e}"))?;
+        field.send_keys(&value).await.map_err(|e| format!("typing into #{id}: {e}"))?;
+    }
+    click(client, "pg-test").await?;
+    let error = poll("the failed connection test", Duration::from_secs(30), || async { Ok(text_of(client, "data-error").await) }).await?;
+    check(
+        error.to_lowercase().contains("could not connect") && error.contains("127.0.0.1"),
+        format!("the error says the server could not be reached: {error:?}"),
+    )?;
+    let test = client.find(Locator::Id("pg-test")).await.map_err(|e| format!("no #pg-test: {e}"))?;
+    check(test.is_enabled().await.unwrap_or(false), "Test connection is enabled again".into())
+}
+
+/// WebDriver cannot drag a file in from a file manager, so the test sends the events Tauri sends
+/// then (`tauri://drag-enter`, `tauri://drag-drop`) through Tauri's own event bus.
+async fn a_dropped_file_is_added(client: &Client, csv: &Path) -> Outcome {
+    click(client, "nav-ask").await?;
+    let path = csv.display().to_string();
+    emit(client, "tauri://drag-enter", json!({ "paths": [path], "position": { "x": 400, "y": 300 } })).await?;
+    poll("the drop overlay", Duration::from_secs(10), || async { Ok(client.find(Locator::Css(".drop-overlay")).await.ok().map(|_| ())) })
+        .await?;
+    emit(client, "tauri://drag-drop", json!({ "paths": [path], "position": { "x": 400, "y": 300 } })).await?;
+    let note = poll("the dropped file's import", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "data-error").await.filter(|e| !e.is_empty()) {
+            return Err(format!("the Data screen showed an error instead of importing the dropped file: {error}"));
+        }
+        Ok(text_of(client, "data-note").await.filter(|n| n.contains("targets")))
+    })
+    .await?;
+    check(note.contains("Imported 2 rows"), format!("the note says what was imported: {note:?}"))?;
+    check(client.find(Locator::Css(".drop-overlay")).await.is_err(), "the drop overlay is gone after the drop".into())?;
+    let sources = text_of(client, "sources").await.unwrap_or_default();
+    check(sources.contains("targets") && sources.contains("sales"), format!("both imported tables are listed:\n{sources}"))
+}
+
+/// A big import shows its progress and stops, changing nothing, when cancelled.
+async fn a_long_import_can_be_cancelled(client: &Client, csv: &Path) -> Outcome {
+    let path_box = client.find(Locator::Id("file-path")).await.map_err(|e| format!("no path box: {e}"))?;
+    path_box.clear().await.map_err(|e| format!("clearing the path box: {e}"))?;
+    path_box.send_keys(&csv.display().to_string()).await.map_err(|e| format!("typing the big CSV's path: {e}"))?;
+    click(client, "add-file").await?;
+    // The bar is indeterminate while the file is read, then counts rows.
+    let status = poll("the import's progress", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("the big import failed: {error}"));
+        }
+        let status = client.find(Locator::Css(".progress-text")).await.ok();
+        Ok(match status {
+            Some(status) => status.text().await.ok().filter(|t| t.starts_with("Importing:")),
+            None => None,
+        })
+    })
+    .await?;
+    check(status.ends_with("of 2,000,000 rows"), format!("the progress counts the rows: {status:?}"))?;
+    let bar = client.find(Locator::Id("import-progress")).await.map_err(|e| format!("no progress bar: {e}"))?;
+    let max = bar.attr("max").await.map_err(|e| format!("reading the bar's max: {e}"))?;
+    check(max == Some(BIG_ROWS.to_string()), format!("the bar runs to the row count: {max:?}"))?;
+    screenshot(client, "window-import-progress.png").await?;
+    click(client, "cancel-import").await?;
+    let note = poll("the cancelled import's note", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("cancelling showed an error: {error}"));
+        }
+        Ok(text_of(client, "data-note").await.filter(|n| n.contains("cancelled")))
+    })
+    .await?;
+    check(note.contains("nothing was changed"), format!("the note says nothing changed: {note:?}"))?;
+    check(client.find(Locator::Id("import-progress")).await.is_err(), "the progress bar is gone".into())?;
+    let sources = text_of(client, "sources").await.unwrap_or_default();
+    check(!sources.contains("big"), format!("the cancelled table is not listed:\n{sources}"))
+}
+
+/// "Use for questions" switches back to the sample data; "Remove" asks first, then forgets the
+/// imported files (and questions stay with the sample data).
+async fn switch_and_remove(client: &Client) -> Outcome {
+    let sample = r#"#sources .source[data-kind="sample"]"#;
+    let imported = r#"#sources .source[data-kind="workspace"]"#;
+    find_css(client, &format!("{sample} button.use-source"))
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking Use for questions: {e}"))?;
+    poll("the sample data active again", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("switching source showed an error: {error}"));
+        }
+        Ok(client.find(Locator::Css(&format!("{sample}.active"))).await.ok())
+    })
+    .await?;
+    let note = text_of(client, "data-note").await.unwrap_or_default();
+    check(note.contains("Questions now go to Sample shop"), format!("the note says where questions go: {note:?}"))?;
+
+    find_css(client, &format!("{imported} button.remove-source")).await?.click().await.map_err(|e| format!("clicking Remove: {e}"))?;
+    let confirm = find_css(client, &format!("{imported} .confirm")).await?;
+    let question = confirm.text().await.unwrap_or_default();
+    check(question.contains("The file itself is not deleted"), format!("removing says the file stays: {question:?}"))?;
+    find_css(client, &format!("{imported} button.confirm-remove")).await?.click().await.map_err(|e| format!("confirming Remove: {e}"))?;
+    poll("the imported files gone from the list", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "data-error").await {
+            return Err(format!("removing showed an error: {error}"));
+        }
+        Ok(client.find(Locator::Css(imported)).await.is_err().then_some(()))
+    })
+    .await?;
+    let note = text_of(client, "data-note").await.unwrap_or_default();
+    check(note.contains("Removed “Imported files”"), format!("the note says what was removed: {note:?}"))?;
+    check(
+        client.find(Locator::Css(&format!("{sample} button.remove-source"))).await.is_err(),
+        "the sample data has no Remove button".into(),
+    )
+}
+
+async fn find_css(client: &Client, css: &str) -> Result<fantoccini::elements::Element, String> {
+    client.find(Locator::Css(css)).await.map_err(|e| format!("no {css}: {e}"))
+}
+
+/// Sends a Tauri event from the page, as the app's own Rust side would.
+async fn emit(client: &Client, event: &str, payload: serde_json::Value) -> Outcome {
+    client
+        .execute("return window.__TAURI__.event.emit(arguments[0], arguments[1]);", vec![json!(event), payload])
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("sending {event}: {e}"))
+}
+
+async fn click(client: &Client, id: &str) -> Outcome {
+    client.find(Locator::Id(id)).await.map_err(|e| format!("no #{id}: {e}"))?.click().await.map_err(|e| format!("clicking #{id}: {e}"))
 }
 
 /// A screenshot and the page's HTML, to see what the window showed when the test failed.
@@ -173,6 +491,13 @@ fn check(condition: bool, why: String) -> Outcome {
 }
 
 async fn screenshot(client: &Client, name: &str) -> Outcome {
+    // Let WebKit paint what the DOM already holds: a busy machine can otherwise capture an
+    // older frame. Best effort: a page that never paints still gets its screenshot.
+    let painted = client.execute_async(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+        Vec::new(),
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(2), painted).await;
     let png = client.screenshot().await.map_err(|e| format!("taking {name}: {e}"))?;
     let path = artifacts_dir().join(name);
     std::fs::write(&path, png).map_err(|e| format!("writing {}: {e}", path.display()))?;

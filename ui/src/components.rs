@@ -1,6 +1,10 @@
-//! Reusable pieces of the screen.
+//! Reusable pieces of the screens.
 
+pub mod add_file;
 pub mod answer;
 pub mod chart;
 pub mod history;
+pub mod import_summary;
+pub mod postgres_form;
+pub mod source_card;
 pub mod table;

@@ -67,6 +67,17 @@ pub fn number(value: f64, decimals: usize) -> String {
     grouped
 }
 
+/// `1 row`, `1,204 rows`.
+pub fn rows(count: u64) -> String {
+    if count == 1 {
+        "1 row".into()
+    } else {
+        #[allow(clippy::cast_precision_loss, reason = "row counts stay far below 2^52")]
+        let count = count as f64;
+        format!("{} rows", number(count, 0))
+    }
+}
+
 /// `order_date` → `Order date`: column names as a person would write them.
 pub fn heading(column: &str) -> String {
     let spaced = column.replace('_', " ");
@@ -114,5 +125,12 @@ mod tests {
         assert_eq!(column_format("year", [json!(2026)].iter()), ColumnFormat::Plain);
         assert_eq!(column_format("region", [json!("North")].iter()), ColumnFormat::Text);
         assert_eq!(cell(&json!(10), ColumnFormat::Amount), "10.00");
+    }
+
+    #[test]
+    fn row_counts_read_as_words() {
+        assert_eq!(rows(0), "0 rows");
+        assert_eq!(rows(1), "1 row");
+        assert_eq!(rows(1204), "1,204 rows");
     }
 }

@@ -1,9 +1,11 @@
-//! The only place that talks to the Rust side: Tauri's global `invoke`, typed with the
-//! `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
+//! The only place that talks to the Rust side: Tauri's global `invoke` and event `listen`, typed
+//! with the `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
 
-use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError};
+use plainsight_ipc::{
+    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SourcesView, TablePreview,
+};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -11,6 +13,27 @@ extern "C" {
     /// `window.__TAURI__.core.invoke`, present because `app.withGlobalTauri` is on.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// `window.__TAURI__.event.listen`: resolves (to an unlisten function) once registered.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Tauri's window events for files dragged from the file manager (`tauri://drag-*`).
+pub const DRAG_ENTER_EVENT: &str = "tauri://drag-enter";
+pub const DRAG_LEAVE_EVENT: &str = "tauri://drag-leave";
+pub const DRAG_DROP_EVENT: &str = "tauri://drag-drop";
+
+/// The payload of [`DRAG_DROP_EVENT`] (its `position` is not needed).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DroppedFiles {
+    pub paths: Vec<String>,
+}
+
+/// What Tauri hands an event listener: `{ event, id, payload }`.
+#[derive(Deserialize)]
+struct Event<T> {
+    payload: T,
 }
 
 #[derive(Serialize)]
@@ -26,6 +49,27 @@ struct ExportArgs {
 #[derive(Serialize)]
 struct NoArgs {}
 
+#[derive(Serialize)]
+struct SourceArgs {
+    id: i64,
+}
+
+#[derive(Serialize)]
+struct PreviewArgs<'a> {
+    id: i64,
+    table: &'a str,
+}
+
+#[derive(Serialize)]
+struct AddFileArgs<'a> {
+    request: &'a AddFileRequest,
+}
+
+#[derive(Serialize)]
+struct PostgresArgs<'a> {
+    form: &'a PostgresForm,
+}
+
 pub async fn ask(question: &str) -> Result<AnswerView, IpcError> {
     call("ask", &AskArgs { question }).await
 }
@@ -37,6 +81,66 @@ pub async fn history() -> Result<Vec<HistoryItem>, IpcError> {
 /// The path the chart was saved to, or `None` if the person cancelled the dialog.
 pub async fn export_chart(format: ExportFormat) -> Result<Option<String>, IpcError> {
     call("export_chart", &ExportArgs { format }).await
+}
+
+/// Every data source, with its tables, and which one questions go to.
+pub async fn sources() -> Result<SourcesView, IpcError> {
+    call("sources", &NoArgs {}).await
+}
+
+pub async fn set_active_source(id: i64) -> Result<SourcesView, IpcError> {
+    call("set_active_source", &SourceArgs { id }).await
+}
+
+/// Forgets a source; its file or database is never touched.
+pub async fn remove_source(id: i64) -> Result<SourcesView, IpcError> {
+    call("remove_source", &SourceArgs { id }).await
+}
+
+pub async fn preview_table(id: i64, table: &str) -> Result<TablePreview, IpcError> {
+    call("preview_table", &PreviewArgs { id, table }).await
+}
+
+/// The native file picker; `None` if the person cancelled it.
+pub async fn pick_data_file() -> Result<Option<String>, IpcError> {
+    call("pick_data_file", &NoArgs {}).await
+}
+
+/// Opens a SQLite file or imports a CSV/spreadsheet; progress arrives as
+/// [`plainsight_ipc::IMPORT_PROGRESS_EVENT`] events meanwhile.
+pub async fn add_file(request: &AddFileRequest) -> Result<AddFileOutcome, IpcError> {
+    call("add_file", &AddFileArgs { request }).await
+}
+
+/// Whether an import was running to be stopped.
+pub async fn cancel_import() -> Result<bool, IpcError> {
+    call("cancel_import", &NoArgs {}).await
+}
+
+/// A sentence saying what the connection found.
+pub async fn test_postgres(form: &PostgresForm) -> Result<String, IpcError> {
+    call("test_postgres", &PostgresArgs { form }).await
+}
+
+pub async fn add_postgres(form: &PostgresForm) -> Result<SourcesView, IpcError> {
+    call("add_postgres", &PostgresArgs { form }).await
+}
+
+/// Calls `on_payload` with each `event`'s payload for as long as the window is open (the screens
+/// that listen are created once, so nothing needs to unlisten). A payload of another shape is
+/// ignored: only a mismatched build can send one.
+pub async fn listen<T: DeserializeOwned + 'static>(event: &str, mut on_payload: impl FnMut(T) + 'static) -> Result<(), IpcError> {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
+        if let Ok(Event { payload }) = serde_wasm_bindgen::from_value::<Event<T>>(raw) {
+            on_payload(payload);
+        }
+    })
+    // Owned by JavaScript from here on: Tauri keeps calling it.
+    .into_js_value();
+    match tauri_listen(event, &handler).await {
+        Ok(_unlisten) => Ok(()),
+        Err(rejection) => Err(serde_wasm_bindgen::from_value::<IpcError>(rejection.clone()).unwrap_or_else(|_| unexpected(&rejection))),
+    }
 }
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, IpcError> {

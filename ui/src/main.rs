@@ -1,18 +1,77 @@
 //! Plainsight's webview frontend: a Leptos CSR app compiled to wasm32.
 //!
-//! It only presents: every answer, chart and error comes from the Rust side through the typed
-//! [`ipc`] module, the one place that calls Tauri's `invoke`.
+//! It only presents: every answer, chart, data source and error comes from the Rust side through
+//! the typed [`ipc`] module, the one place that calls Tauri's `invoke`.
 
 mod components;
 mod format;
 mod ipc;
 mod pages;
+mod session;
 
 use leptos::prelude::*;
 
+use crate::components::history::History;
+use crate::pages::data::Data;
+use crate::pages::home::{Conversation, Home};
+use crate::session::{Screen, Session};
+
+/// The sidebar (screens and past questions) and both screens. Both stay mounted, so going to the
+/// Data screen and back keeps the answer on screen and an import's progress.
 #[component]
 fn App() -> impl IntoView {
-    view! { <pages::home::Home/> }
+    let session = Session::new();
+    provide_context(session);
+    let conversation = Conversation::new();
+    let ask_again = Callback::new(move |question: String| {
+        session.screen.set(Screen::Ask);
+        conversation.ask(&question);
+    });
+    let showing = move |screen: Screen| move || session.screen.get() == screen;
+
+    view! {
+        <div class="layout">
+            <aside class="sidebar">
+                <div class="brand">
+                    <img src="icon.png" alt="" width="28" height="28"/>
+                    <span>"Plainsight"</span>
+                </div>
+                <nav class="screens" aria-label="Screens">
+                    <ScreenLink id="nav-ask" screen=Screen::Ask label="Ask"/>
+                    <ScreenLink id="nav-data" screen=Screen::Data label="Data"/>
+                </nav>
+                <History items=conversation.history on_pick=ask_again/>
+            </aside>
+            <main class="main" hidden=move || !showing(Screen::Ask)()>
+                <Home conversation/>
+            </main>
+            <main class="main" hidden=move || !showing(Screen::Data)()>
+                <Data/>
+            </main>
+            <Show when=move || session.dragging.get()>
+                <div class="drop-overlay" aria-hidden="true">
+                    <p>"Drop the file to add it to Plainsight"</p>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn ScreenLink(id: &'static str, screen: Screen, label: &'static str) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let current = move || session.screen.get() == screen;
+    view! {
+        <button
+            id=id
+            class="screen-link"
+            class:current=current
+            aria-current=move || current().then_some("page")
+            on:click=move |_| session.screen.set(screen)
+        >
+            {label}
+        </button>
+    }
 }
 
 fn main() {

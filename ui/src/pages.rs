@@ -1,3 +1,4 @@
-//! One file per screen. Plainsight has one.
+//! One file per screen: Ask (`home`) and Data.
 
+pub mod data;
 pub mod home;

@@ -1,4 +1,5 @@
-//! The result table: column headings, and numbers formatted per column and aligned right.
+//! A table of rows (an answer's, or a data preview's): column headings, and numbers formatted per
+//! column and aligned right.
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -6,7 +7,14 @@ use serde_json::Value;
 use crate::format::{self, ColumnFormat};
 
 #[component]
-pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool) -> impl IntoView {
+pub fn ResultTable(
+    columns: Vec<String>,
+    rows: Vec<Vec<Value>>,
+    truncated: bool,
+    /// `result-table` for an answer; the Data screen's preview has its own.
+    #[prop(default = "result-table")]
+    id: &'static str,
+) -> impl IntoView {
     let formats: Vec<ColumnFormat> =
         columns.iter().enumerate().map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i)))).collect();
     let count = rows.len();
@@ -28,7 +36,7 @@ pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool)
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table id="result-table">
+            <table id=id class="result-table">
                 <thead>
                     <tr>{head}</tr>
                 </thead>
@@ -36,7 +44,7 @@ pub fn ResultTable(columns: Vec<String>, rows: Vec<Vec<Value>>, truncated: bool)
             </table>
         </div>
         <p class="table-note">
-            {if truncated { format!("Showing the first {count} rows.") } else if count == 1 { "1 row".to_string() } else { format!("{count} rows") }}
+            {if truncated { format!("Showing the first {count} rows.") } else { format::rows(count as u64) }}
         </p>
     }
 }

@@ -1,14 +1,15 @@
-//! The one screen: history on the left; the ask box, the answer and its chart on the right.
+//! The Ask screen: where questions go, the ask box, the answer and its chart. (The history of
+//! questions is in the sidebar, which the app draws for both screens.)
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError};
+use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError, SourceView};
 
 use crate::components::answer::Answer;
-use crate::components::history::History;
 use crate::ipc;
+use crate::session::{Screen, Session};
 
-/// Shown on the empty screen; each is a question the offline planner answers.
+/// Shown on the empty screen; each is a question the offline planner answers on the sample data.
 const SUGGESTIONS: [&str; 4] = [
     "show me last month's sales by region",
     "top 5 products by revenue",
@@ -16,118 +17,167 @@ const SUGGESTIONS: [&str; 4] = [
     "how many orders did we get this year?",
 ];
 
-#[component]
-pub fn Home() -> impl IntoView {
-    let question = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let answer = RwSignal::new(None::<AnswerView>);
-    let error = RwSignal::new(None::<IpcError>);
-    let note = RwSignal::new(None::<String>);
-    let history = RwSignal::new(Vec::<HistoryItem>::new());
+/// The Ask screen's state. The app creates it once, so the sidebar's history can ask too.
+#[derive(Debug, Clone, Copy)]
+pub struct Conversation {
+    question: RwSignal<String>,
+    busy: RwSignal<bool>,
+    answer: RwSignal<Option<AnswerView>>,
+    error: RwSignal<Option<IpcError>>,
+    note: RwSignal<Option<String>>,
+    pub history: RwSignal<Vec<HistoryItem>>,
+}
 
-    let refresh_history = move || {
+impl Conversation {
+    pub fn new() -> Self {
+        let conversation = Self {
+            question: RwSignal::new(String::new()),
+            busy: RwSignal::new(false),
+            answer: RwSignal::new(None),
+            error: RwSignal::new(None),
+            note: RwSignal::new(None),
+            history: RwSignal::new(Vec::new()),
+        };
+        conversation.refresh_history();
+        conversation
+    }
+
+    fn refresh_history(self) {
         spawn_local(async move {
             match ipc::history().await {
-                Ok(items) => history.set(items),
-                Err(e) => error.set(Some(e)),
+                Ok(items) => self.history.set(items),
+                Err(e) => self.error.set(Some(e)),
             }
         });
-    };
-    refresh_history();
+    }
 
-    let ask = Callback::new(move |text: String| {
+    /// Asks `text` (ignored while another question is being answered).
+    pub fn ask(self, text: &str) {
         let text = text.trim().to_string();
-        if busy.get_untracked() {
+        if self.busy.get_untracked() {
             return;
         }
-        question.set(text.clone());
-        busy.set(true);
-        error.set(None);
-        note.set(None);
+        self.question.set(text.clone());
+        self.busy.set(true);
+        self.error.set(None);
+        self.note.set(None);
         spawn_local(async move {
             match ipc::ask(&text).await {
-                Ok(a) => answer.set(Some(a)),
-                Err(e) => error.set(Some(e)),
+                Ok(a) => self.answer.set(Some(a)),
+                Err(e) => self.error.set(Some(e)),
             }
-            busy.set(false);
-            refresh_history();
+            self.busy.set(false);
+            self.refresh_history();
         });
-    });
+    }
 
-    let export = Callback::new(move |format: ExportFormat| {
-        note.set(None);
-        error.set(None);
+    fn export(self, format: ExportFormat) {
+        self.note.set(None);
+        self.error.set(None);
         spawn_local(async move {
             match ipc::export_chart(format).await {
-                Ok(Some(path)) => note.set(Some(format!("Chart saved to {path}"))),
+                Ok(Some(path)) => self.note.set(Some(format!("Chart saved to {path}"))),
                 Ok(None) => {}
-                Err(e) => error.set(Some(e)),
+                Err(e) => self.error.set(Some(e)),
             }
         });
-    });
-
-    view! {
-        <div class="layout">
-            <aside class="sidebar">
-                <div class="brand">
-                    <img src="icon.png" alt="" width="28" height="28"/>
-                    <span>"Plainsight"</span>
-                </div>
-                <History items=history on_pick=ask/>
-            </aside>
-            <main class="main">
-                <div class="ask-bar">
-                    <input
-                        id="question"
-                        type="text"
-                        placeholder="Ask about your sales, for example “top 5 products by revenue”"
-                        autocomplete="off"
-                        aria-label="Your question"
-                        prop:value=move || question.get()
-                        on:input=move |ev| question.set(event_target_value(&ev))
-                        on:keydown=move |ev| {
-                            if ev.key() == "Enter" {
-                                ask.run(question.get_untracked());
-                            }
-                        }
-                    />
-                    <button id="ask" class="primary" disabled=move || busy.get() on:click=move |_| ask.run(question.get_untracked())>
-                        "Ask"
-                    </button>
-                </div>
-                <Show when=move || busy.get()>
-                    <div id="busy" class="busy" role="status">
-                        <span class="spinner"></span>
-                        "Working on it…"
-                    </div>
-                </Show>
-                {move || error.get().map(|e| view! { <div id="error" class="error" role="alert">{e.message}</div> })}
-                {move || note.get().map(|n| view! { <div id="note" class="note" role="status">{n}</div> })}
-                <section id="answer" aria-live="polite" class:dimmed=move || busy.get()>
-                    {move || match answer.get() {
-                        Some(a) => view! { <Answer answer=a on_ask=ask on_export=export/> }.into_any(),
-                        None => view! { <Welcome on_ask=ask/> }.into_any(),
-                    }}
-                </section>
-            </main>
-        </div>
     }
 }
 
-/// The empty state: what Plainsight does, and questions to start with.
 #[component]
-fn Welcome(#[prop(into)] on_ask: Callback<String>) -> impl IntoView {
-    let chips = SUGGESTIONS
-        .iter()
-        .map(|s| view! { <button class="chip" on:click=move |_| on_ask.run((*s).to_string())>{*s}</button> })
-        .collect_view();
+pub fn Home(conversation: Conversation) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let Conversation { question, busy, answer, error, note, .. } = conversation;
+    let ask = Callback::new(move |text: String| conversation.ask(&text));
+    let export = Callback::new(move |format: ExportFormat| conversation.export(format));
+    let source = Signal::derive(move || session.active_source());
+
+    view! {
+        <div class="ask-bar">
+            <input
+                id="question"
+                type="text"
+                placeholder="Ask about your sales, for example “top 5 products by revenue”"
+                autocomplete="off"
+                aria-label="Your question"
+                prop:value=move || question.get()
+                on:input=move |ev| question.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" {
+                        ask.run(question.get_untracked());
+                    }
+                }
+            />
+            <button id="ask" class="primary" disabled=move || busy.get() on:click=move |_| ask.run(question.get_untracked())>
+                "Ask"
+            </button>
+        </div>
+        {move || {
+            source
+                .get()
+                .map(|s| {
+                    view! {
+                        <p id="asking" class="asking">
+                            "Asking: "
+                            <strong>{s.name}</strong>
+                            <button class="link" on:click=move |_| session.screen.set(Screen::Data)>
+                                "Change"
+                            </button>
+                        </p>
+                    }
+                })
+        }}
+        {move || session.notice().map(|n| view! { <p class="message warning">{n}</p> })}
+        <Show when=move || busy.get()>
+            <div id="busy" class="busy" role="status">
+                <span class="spinner"></span>
+                "Working on it…"
+            </div>
+        </Show>
+        {move || error.get().map(|e| view! { <div id="error" class="error" role="alert">{e.message}</div> })}
+        {move || note.get().map(|n| view! { <div id="note" class="note" role="status">{n}</div> })}
+        <section id="answer" aria-live="polite" class:dimmed=move || busy.get()>
+            {move || match answer.get() {
+                Some(a) => view! { <Answer answer=a on_ask=ask on_export=export/> }.into_any(),
+                None => view! { <Welcome source on_ask=ask/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The empty state: what Plainsight does, and questions to start with (for the sample data) or
+/// the tables there are to ask about (for the person's own).
+#[component]
+fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_ask: Callback<String>) -> impl IntoView {
+    let about = move || match source.get().filter(|s| s.kind != "sample") {
+        None => {
+            let chips = SUGGESTIONS
+                .iter()
+                .map(|s| view! { <button class="chip" on:click=move |_| on_ask.run((*s).to_string())>{*s}</button> })
+                .collect_view();
+            view! {
+                <p class="muted">
+                    "Plainsight answers in plain English with a table, a chart and the SQL it ran. It works offline on the sample shop database."
+                </p>
+                <div class="chips">{chips}</div>
+            }
+            .into_any()
+        }
+        Some(own) => {
+            let tables = own.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+            let goes_to = if tables.is_empty() {
+                format!("Questions go to {}.", own.name)
+            } else {
+                format!("Questions go to {}, which has: {tables}.", own.name)
+            };
+            view! { <p class="muted">"Plainsight answers in plain English with a table, a chart and the SQL it ran. " {goes_to}</p> }
+                .into_any()
+        }
+    };
     view! {
         <div class="welcome">
             <h1>"Ask your data a question"</h1>
-            <p class="muted">
-                "Plainsight answers in plain English with a table, a chart and the SQL it ran. It works offline on the sample shop database."
-            </p>
-            <div class="chips">{chips}</div>
+            {about}
         </div>
     }
 }
