@@ -246,3 +246,39 @@ fn imported_csvs_can_be_asked_about_and_bad_files_are_refused_plainly() {
     let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(summary["columns"][0], serde_json::json!({"name": "order_id", "type": "TEXT"}), "the chosen type wins");
 }
+
+/// Runs the CLI with its own data directory and extra environment.
+fn run_in(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data).envs(env.iter().copied()).output().expect("plainsight runs")
+}
+
+#[test]
+fn the_glossary_and_router_thresholds_change_how_questions_are_read() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let db = sample_db().to_str().expect("utf-8 path");
+    let ask_with = |env: &[(&str, &str)], q: &str| -> Value {
+        let out = run_in(data.path(), env, &["ask", "--db", db, "--today", TODAY, "--json", q]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let before = ask_with(&[], "bestsellers by region");
+    assert_ne!(before["route"], "answer", "\"bestsellers\" means nothing yet: {before}");
+    let out = run_in(data.path(), &[], &["glossary", "set", "bestsellers", "top", "10", "products", "by", "units", "sold"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: Value = serde_json::from_slice(&run_in(data.path(), &[], &["glossary", "list"]).stdout).expect("json");
+    assert_eq!(list, serde_json::json!([{"term": "bestsellers", "meaning": "top 10 products by units sold"}]));
+    let after = ask_with(&[], "bestsellers");
+    assert_eq!(after["route"], "answer", "{after}");
+    assert_eq!(after["rows"].as_array().map(Vec::len), Some(10));
+    assert!(
+        after["interpretation"].as_str().is_some_and(|i| i.starts_with("bestsellers = top 10 products by units sold (your glossary)")),
+        "{after}"
+    );
+
+    // Thresholds: a stricter route threshold turns a confident answer into a clarifying question.
+    assert_eq!(ask_with(&[("CONFIDENCE_ROUTE_THRESHOLD", "0.99")], "sales by region")["route"], "clarify");
+    let out = run_in(data.path(), &[("CONFIDENCE_ROUTE_THRESHOLD", "lots")], &["ask", "--db", db, "--json", "sales by region"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("CONFIDENCE_ROUTE_THRESHOLD must be a number from 0 to 1"), "{stderr}");
+    assert!(!run_in(data.path(), &[], &["glossary", "remove", "nothing-here"]).status.success());
+}

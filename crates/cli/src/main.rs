@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use plainsight_core::executor::Limits;
+use plainsight_core::history::AppDb;
 use plainsight_core::import::{import_file, ColumnType, ImportOptions};
 use plainsight_core::source;
 use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
@@ -29,6 +30,16 @@ enum Ai {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Subcommand)]
+enum GlossaryAction {
+    /// Add or replace a term ("GMV") and what it means ("revenue").
+    Set { term: String, meaning: Vec<String> },
+    /// Print every term as JSON.
+    List,
+    /// Forget a term.
+    Remove { term: String },
 }
 
 #[derive(Subcommand)]
@@ -89,6 +100,11 @@ enum Command {
         /// Print a JSON summary.
         #[arg(long)]
         json: bool,
+    },
+    /// Your own words for things: `glossary set GMV revenue`, `glossary list`, `glossary remove GMV`.
+    Glossary {
+        #[command(subcommand)]
+        action: GlossaryAction,
     },
     /// Print a database's schema as JSON.
     Schema {
@@ -156,7 +172,8 @@ fn run(cli: Cli) -> Result<()> {
             let options = PipelineOptions {
                 ai,
                 limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() },
-                ..PipelineOptions::default()
+                glossary: saved_glossary(),
+                ..PipelineOptions::from_env()?
             };
             let pipeline = Pipeline::with_source(source::open(&db)?, options)?;
             let answer = pipeline.ask(&question.join(" "), today, None)?;
@@ -200,6 +217,29 @@ fn run(cli: Cli) -> Result<()> {
                 println!("Imported {} rows into \"{}\" ({} skipped).", summary.rows_imported, summary.table, summary.rows_skipped);
                 for reason in summary.skipped.iter().chain(&summary.warnings) {
                     println!("  {reason}");
+                }
+            }
+            Ok(())
+        }
+        Command::Glossary { action } => {
+            let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
+            match action {
+                GlossaryAction::Set { term, meaning } => {
+                    let meaning = meaning.join(" ");
+                    if term.trim().is_empty() || meaning.trim().is_empty() {
+                        bail!("give a term and what it means, e.g. `plainsight glossary set GMV revenue`");
+                    }
+                    db.set_glossary_entry(&term, &meaning)?;
+                }
+                GlossaryAction::List => {
+                    let entries: Vec<_> =
+                        db.glossary()?.into_iter().map(|e| serde_json::json!({"term": e.term, "meaning": e.meaning})).collect();
+                    println!("{}", serde_json::Value::Array(entries));
+                }
+                GlossaryAction::Remove { term } => {
+                    if !db.remove_glossary_entry(&term)? {
+                        bail!("there is no glossary term {term:?}");
+                    }
                 }
             }
             Ok(())
@@ -274,4 +314,14 @@ fn parse_type_choice(s: &str) -> Result<(String, ColumnType), String> {
     let (name, ty) = s.rsplit_once('=').ok_or_else(|| format!("expected COLUMN=TYPE, got {s:?}"))?;
     let ty = ColumnType::parse(ty).ok_or_else(|| format!("{ty:?} is not a column type; use integer, real, date, datetime or text"))?;
     Ok((name.trim().to_string(), ty))
+}
+
+/// The glossary saved in the app database, if there is one (questions still work without it).
+fn saved_glossary() -> Vec<plainsight_core::glossary::Entry> {
+    let Ok(dir) = datadir::data_dir() else { return Vec::new() };
+    let path = datadir::app_db_path(&dir);
+    if !path.is_file() {
+        return Vec::new();
+    }
+    AppDb::open(&path).and_then(|db| db.glossary()).unwrap_or_default()
 }

@@ -29,6 +29,12 @@ CREATE TABLE sources (
     UNIQUE (kind, location)
 );
 ",
+    "
+CREATE TABLE glossary (
+    term TEXT PRIMARY KEY COLLATE NOCASE,
+    meaning TEXT NOT NULL
+);
+",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod datadir;
 pub mod executor;
+pub mod glossary;
 pub mod guard;
 pub mod history;
 pub mod import;

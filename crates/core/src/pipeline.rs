@@ -33,7 +33,23 @@ pub struct PipelineOptions {
     pub limits: Limits,
     pub thresholds: Thresholds,
     pub ai: AiMode,
+    /// The user's own words for things ("GMV" = "revenue"), applied before planning.
+    pub glossary: Vec<crate::glossary::Entry>,
 }
+
+impl PipelineOptions {
+    /// Defaults, with the router thresholds from `CONFIDENCE_ROUTE_THRESHOLD` and
+    /// `CONFIDENCE_FALLBACK_THRESHOLD` when set.
+    pub fn from_env() -> Result<Self, AskError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let thresholds = Thresholds::parse(var(ROUTE_ENV).as_deref(), var(FALLBACK_ENV).as_deref()).map_err(AskError::Config)?;
+        Ok(Self { thresholds, ..Self::default() })
+    }
+}
+
+/// Environment variables for the router thresholds (see `.env.example`).
+pub const ROUTE_ENV: &str = "CONFIDENCE_ROUTE_THRESHOLD";
+pub const FALLBACK_ENV: &str = "CONFIDENCE_FALLBACK_THRESHOLD";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -143,6 +159,8 @@ pub enum AskError {
     Exec(#[source] ExecError),
     #[error("could not create the sample database")]
     Sample(#[from] crate::sample::SampleError),
+    #[error("{0}")]
+    Config(String),
 }
 
 impl AskError {
@@ -158,6 +176,7 @@ impl AskError {
             Self::Exec(ExecError::Cancelled) => "cancelled",
             Self::Exec(_) => "query_failed",
             Self::Sample(_) => "sample_db_failed",
+            Self::Config(_) => "bad_setting",
         }
     }
 }
@@ -204,7 +223,11 @@ impl Pipeline {
         if question.chars().count() > 1_000 {
             return Err(AskError::TooLong(question.chars().count()));
         }
-        let plan = self.planner.plan(question, today);
+        let (rewritten, glossed) = crate::glossary::apply(question, &self.options.glossary);
+        let mut plan = self.planner.plan(&rewritten, today);
+        for (term, meaning) in glossed.iter().rev() {
+            plan.interpretation = format!("{term} = {meaning} (your glossary); {}", plan.interpretation);
+        }
         let route = router::route(plan.confidence, plan.wants_change, self.options.thresholds);
         tracing::debug!(route = route.as_str(), confidence = plan.confidence, "routed");
         let mut answer = Answer {

@@ -37,6 +37,28 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Thresholds from settings text (`None` keeps the default); both in 0..=1, fallback ≤ route.
+    pub fn parse(route: Option<&str>, fallback: Option<&str>) -> Result<Self, String> {
+        let d = Self::default();
+        let num = |name: &str, v: Option<&str>, default: f64| -> Result<f64, String> {
+            match v {
+                None => Ok(default),
+                Some(s) => match s.trim().parse::<f64>() {
+                    Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+                    _ => Err(format!("{name} must be a number from 0 to 1, not {s:?}")),
+                },
+            }
+        };
+        let answer = num("CONFIDENCE_ROUTE_THRESHOLD", route, d.answer)?;
+        let clarify = num("CONFIDENCE_FALLBACK_THRESHOLD", fallback, d.clarify)?;
+        if clarify > answer {
+            return Err(format!("CONFIDENCE_FALLBACK_THRESHOLD ({clarify}) must not be above CONFIDENCE_ROUTE_THRESHOLD ({answer})"));
+        }
+        Ok(Self { answer, clarify })
+    }
+}
+
 /// Routes a question from the planner's confidence and whether it asks to change data.
 pub fn route(confidence: f64, wants_change: bool, t: Thresholds) -> Route {
     if wants_change {
@@ -69,5 +91,16 @@ mod tests {
         for (confidence, change, want) in cases {
             assert_eq!(route(confidence, change, t), want, "confidence {confidence}, change {change}");
         }
+    }
+
+    #[test]
+    fn thresholds_come_from_settings_and_are_checked() {
+        assert_eq!(Thresholds::parse(None, None), Ok(Thresholds::default()));
+        assert_eq!(Thresholds::parse(Some("0.9"), Some(" 0.4 ")), Ok(Thresholds { answer: 0.9, clarify: 0.4 }));
+        assert!(Thresholds::parse(Some("high"), None).unwrap_err().contains("CONFIDENCE_ROUTE_THRESHOLD must be a number"));
+        assert!(Thresholds::parse(Some("1.5"), None).is_err());
+        assert!(Thresholds::parse(Some("0.5"), Some("0.6")).unwrap_err().contains("must not be above"));
+        let strict = Thresholds::parse(Some("0.99"), None).unwrap();
+        assert_eq!(route(0.95, false, strict), Route::Clarify, "a stricter threshold sends a 0.95 plan to clarify");
     }
 }
