@@ -24,8 +24,8 @@ impl Route {
     }
 }
 
-/// Router thresholds (settings later; these are the defaults).
-#[derive(Debug, Clone, Copy)]
+/// Router thresholds: defaults, or from `CONFIDENCE_ROUTE_THRESHOLD` and `CONFIDENCE_FALLBACK_THRESHOLD`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     pub answer: f64,
     pub clarify: f64,
