@@ -13,7 +13,7 @@ mod state;
 mod view;
 
 use plainsight_core::history::AppDb;
-use plainsight_core::{datadir, ensure_sample_db};
+use plainsight_core::{datadir, ensure_sample_db, PipelineOptions};
 use tauri::Manager;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
@@ -61,9 +61,10 @@ fn open_state() -> Result<AppState, AppError> {
     let dir = datadir::data_dir()?;
     let sample = ensure_sample_db(&dir, today.get())?;
     let mut history = AppDb::open(&datadir::app_db_path(&dir))?;
-    let (pipeline, notice) = sources::open_at_startup(&mut history, &sample)?;
+    let options = PipelineOptions { glossary: history.glossary()?, ..PipelineOptions::from_env()? };
+    let (pipeline, notice) = sources::open_at_startup(&mut history, &sample, &options)?;
     tracing::info!(data_dir = %dir.display(), source = %pipeline.database(), "ready");
-    Ok(AppState::new(pipeline, history, today, dir, notice))
+    Ok(AppState::new(pipeline, history, today, dir, notice, options))
 }
 
 /// Without its data the app cannot answer anything: say why in a dialog, then quit.

@@ -38,27 +38,31 @@ fn now() -> String {
 /// At start-up: registers the sample database, then opens the active source. If that fails
 /// (file moved, server down, password not given this session), questions go to the sample
 /// data and the returned notice says why.
-pub fn open_at_startup(db: &mut plainsight_core::history::AppDb, sample: &Path) -> Result<(Pipeline, Option<String>), AppError> {
+pub fn open_at_startup(
+    db: &mut plainsight_core::history::AppDb,
+    sample: &Path,
+    options: &PipelineOptions,
+) -> Result<(Pipeline, Option<String>), AppError> {
     let sample_source = db.add_source("Sample shop (Harbor & Pine Supply)", SourceKind::Sample, &sample.display().to_string(), &now())?;
     let active = db.active_source()?.unwrap_or(sample_source.clone());
     if active.id == sample_source.id {
-        return Ok((Pipeline::open(sample, PipelineOptions::default())?, None));
+        return Ok((Pipeline::open(sample, options.clone())?, None));
     }
-    match open_pipeline(&active, None) {
+    match open_pipeline(&active, None, options) {
         Ok(pipeline) => Ok((pipeline, None)),
         Err(error) => {
             tracing::warn!(source = %active.location, error = %error, "the active source could not be opened; using the sample data");
             db.set_active_source(sample_source.id)?;
             let notice =
                 format!("\"{}\" could not be opened ({}), so questions go to the sample data for now.", active.name, error.user_message());
-            Ok((Pipeline::open(sample, PipelineOptions::default())?, Some(notice)))
+            Ok((Pipeline::open(sample, options.clone())?, Some(notice)))
         }
     }
 }
 
-fn open_pipeline(source: &Source, password: Option<&str>) -> Result<Pipeline, AppError> {
+fn open_pipeline(source: &Source, password: Option<&str>, options: &PipelineOptions) -> Result<Pipeline, AppError> {
     let opened = sources::open_source(source, password).map_err(AppError::Source)?;
-    Ok(Pipeline::with_source(opened, PipelineOptions::default())?)
+    Ok(Pipeline::with_source(opened, options.clone())?)
 }
 
 /// Every source with its tables. The active source's schema is the pipeline's; others are
@@ -112,7 +116,7 @@ fn find(state: &AppState, id: i64) -> Result<Source, AppError> {
 /// Opens source `id` and makes it the one questions go to.
 pub fn activate(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
     let source = find(state, id)?;
-    let pipeline = open_pipeline(&source, state.password(&source.location).as_deref())?;
+    let pipeline = open_pipeline(&source, state.password(&source.location).as_deref(), &state.options())?;
     state.history().set_active_source(id)?;
     state.replace_pipeline(pipeline);
     state.set_notice(None);
@@ -130,7 +134,12 @@ pub fn remove(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
     state.forget_password(&source.location);
     if source.active {
         let next = state.history().active_source()?.ok_or(AppError::NoSuchSource)?;
-        return activate(state, next.id);
+        // If the next one cannot be opened either, the sample data (always there) takes over.
+        return activate(state, next.id).or_else(|error| {
+            tracing::warn!(%error, "the next source could not be opened; using the sample data");
+            let sample = state.history().sources()?.into_iter().find(|s| s.kind == SourceKind::Sample).ok_or(error)?;
+            activate(state, sample.id)
+        });
     }
     list(state)
 }
@@ -160,7 +169,7 @@ pub fn add_file(
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("database").to_string();
         let source = Source { id: 0, name, kind: SourceKind::Sqlite, location: path.display().to_string(), added_at: now(), active: false };
         // Open it before registering it: a damaged or locked file is refused with its reason.
-        open_pipeline(&source, None)?;
+        open_pipeline(&source, None, &state.options())?;
         let added = state.history().add_source(&source.name, SourceKind::Sqlite, &source.location, &source.added_at)?;
         return Ok(AddFileOutcome { sources: activate(state, added.id)?, import: None });
     }
@@ -212,7 +221,7 @@ pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView
     let url = pg_url(form)?;
     let name = format!("{} on {}", form.database.trim(), form.host.trim());
     let source = Source { id: 0, name, kind: SourceKind::Postgres, location: url, added_at: now(), active: false };
-    let pipeline = open_pipeline(&source, form.password.as_deref())?;
+    let pipeline = open_pipeline(&source, form.password.as_deref(), &state.options())?;
     let added = state.history().add_source(&source.name, SourceKind::Postgres, &source.location, &source.added_at)?;
     if let Some(password) = form.password.clone().filter(|p| !p.is_empty()) {
         state.remember_password(&source.location, password);
@@ -249,9 +258,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sample = ensure_sample_db(dir.path(), today()).unwrap();
         let mut db = AppDb::open(&datadir::app_db_path(dir.path())).unwrap();
-        let (pipeline, notice) = open_at_startup(&mut db, &sample).unwrap();
+        let (pipeline, notice) = open_at_startup(&mut db, &sample, &PipelineOptions::default()).unwrap();
         assert_eq!(notice, None);
-        let state = AppState::new(pipeline, db, Today::Fixed(today()), dir.path().to_path_buf(), notice);
+        let state = AppState::new(pipeline, db, Today::Fixed(today()), dir.path().to_path_buf(), notice, PipelineOptions::default());
         Fixture { dir, state }
     }
 
@@ -336,7 +345,7 @@ mod tests {
         add(&f, &request(&shop)).unwrap();
         std::fs::remove_file(&shop).unwrap();
         let mut db = AppDb::open(&datadir::app_db_path(f.dir.path())).unwrap();
-        let (pipeline, notice) = open_at_startup(&mut db, &datadir::sample_db_path(f.dir.path())).unwrap();
+        let (pipeline, notice) = open_at_startup(&mut db, &datadir::sample_db_path(f.dir.path()), &PipelineOptions::default()).unwrap();
         assert!(pipeline.database().ends_with("sample.sqlite"));
         let notice = notice.expect("the person is told why");
         assert!(notice.contains("\"shop\" could not be opened") && notice.contains("sample data"), "{notice}");

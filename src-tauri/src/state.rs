@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::NaiveDate;
 use plainsight_core::history::AppDb;
-use plainsight_core::{Answer, Pipeline};
+use plainsight_core::{Answer, Pipeline, PipelineOptions};
 
 use crate::error::AppError;
 
@@ -71,6 +71,8 @@ pub struct AppState {
     passwords: Mutex<HashMap<String, SessionPassword>>,
     /// Something the Data screen should tell the person (e.g. why the sample data is active).
     notice: Mutex<Option<String>>,
+    /// Thresholds and glossary every pipeline is opened with.
+    options: PipelineOptions,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -78,7 +80,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub fn new(pipeline: Pipeline, history: AppDb, today: Today, data_dir: PathBuf, notice: Option<String>) -> Self {
+    pub fn new(
+        pipeline: Pipeline,
+        history: AppDb,
+        today: Today,
+        data_dir: PathBuf,
+        notice: Option<String>,
+        options: PipelineOptions,
+    ) -> Self {
         Self {
             pipeline: RwLock::new(Arc::new(pipeline)),
             history: Mutex::new(history),
@@ -88,7 +97,12 @@ impl AppState {
             import_cancel: Mutex::new(None),
             passwords: Mutex::new(HashMap::new()),
             notice: Mutex::new(notice),
+            options,
         }
+    }
+
+    pub fn options(&self) -> PipelineOptions {
+        self.options.clone()
     }
 
     pub fn pipeline(&self) -> Arc<Pipeline> {

@@ -45,13 +45,16 @@ pub fn apply(question: &str, glossary: &[Entry]) -> (String, Vec<(String, String
     let mut entries: Vec<(Vec<String>, &Entry)> = glossary.iter().map(|e| (words(&e.term), e)).filter(|(t, _)| !t.is_empty()).collect();
     entries.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
     let mut used = Vec::new();
+    // Words put in by an entry are not read again by a shorter one.
+    let mut replaced = vec![false; tokens.len()];
     for (term, entry) in entries {
         let mut i = 0;
         while i + term.len() <= tokens.len() {
-            if tokens[i..i + term.len()] == term[..] {
+            if tokens[i..i + term.len()] == term[..] && !replaced[i..i + term.len()].contains(&true) {
                 let meaning = words(&entry.meaning);
                 let n = meaning.len();
                 tokens.splice(i..i + term.len(), meaning);
+                replaced.splice(i..i + term.len(), std::iter::repeat_n(true, n));
                 if !used.iter().any(|(t, _): &(String, String)| *t == entry.term) {
                     used.push((entry.term.clone(), entry.meaning.clone()));
                 }
