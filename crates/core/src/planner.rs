@@ -331,6 +331,14 @@ impl Planner {
                 // "top products" without a number shows ten; "top customer", "the best", "highest" one.
                 let plural_next = words.get(i + 1).is_some_and(|next| singular(next) != next);
                 let default = if matches!(w.as_str(), "top" | "bottom") && plural_next { 10 } else { 1 };
+                // "which 3 clients placed the most orders": the number stands before the entity.
+                let n = n.or_else(|| {
+                    let k = words.unused().find(|&k| {
+                        words.get(k).and_then(|x| x.parse::<u32>().ok()).is_some_and(|x| (1..=1000).contains(&x))
+                            && self.dim_at(words, k + 1).is_some()
+                    })?;
+                    following_number(words, k)
+                });
                 r.rank = Some((order, n.unwrap_or(default)));
                 break;
             }
@@ -594,6 +602,14 @@ impl Planner {
         // Counting an entity: "how many orders", "number of customers", "orders per month".
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default().to_string();
+            // "in the Rock genre": the entity word names the filter's own table, not a count.
+            if self
+                .model
+                .entity_table(&w)
+                .is_some_and(|t| r.filters.iter().any(|f| f.table == t.name && t.name_columns.contains(&f.column)))
+            {
+                continue;
+            }
             if self.model.entity_table(&w).is_some()
                 || self.model.tables.iter().any(|t| t.has(&format!("{}_id", singular(&w)))) && canonical(ENTITY_SYNONYMS, &w).is_some()
             {
@@ -614,7 +630,14 @@ impl Planner {
                 }
                 let mut with_orders = false;
                 for phrase in [
-                    &["who", "ordered"][..],
+                    &["placed", "orders"][..],
+                    &["placed", "an", "order"],
+                    &["placed", "order"],
+                    &["made", "a", "purchase"],
+                    &["made", "purchases"],
+                    &["made", "an", "order"],
+                    &["made", "orders"],
+                    &["who", "ordered"],
                     &["ordered"],
                     &["who", "bought"],
                     &["bought"],

@@ -49,6 +49,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub foreign_keys: Vec<ForeignKey>,
     pub row_count: i64,
+    /// A view whose definition filters on a literal date ("Sales by Category" = 1997 only):
+    /// a snapshot, not the business's data.
+    pub fixed_period: bool,
 }
 
 impl Table {
@@ -80,14 +83,34 @@ pub fn quote_ident(name: &str) -> String {
 /// Reads the schema through a trusted (our own) connection.
 pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     let mut stmt = conn.prepare(
-        "SELECT name, type = 'view' FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        "SELECT name, type = 'view', coalesce(sql, '') FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )?;
-    let names: Vec<(String, bool)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let names: Vec<(String, bool, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut tables = Vec::with_capacity(names.len());
-    for (name, is_view) in names {
-        tables.push(read_table(conn, &name, is_view)?);
+    for (name, is_view, sql) in &names {
+        let mut table = read_table(conn, name, *is_view)?;
+        table.fixed_period = *is_view && has_date_literal(sql);
+        tables.push(table);
+    }
+    // A view over a fixed-period view is fixed too ("Category Sales for 1997").
+    for _ in 0..3 {
+        let fixed: Vec<String> = tables.iter().filter(|t| t.fixed_period).map(|t| t.name.to_lowercase()).collect();
+        for (table, (_, is_view, sql)) in tables.iter_mut().zip(&names) {
+            let sql = sql.to_lowercase();
+            if *is_view && !table.fixed_period && fixed.iter().any(|f| sql.contains(f.as_str())) {
+                table.fixed_period = true;
+            }
+        }
     }
     Ok(Schema { tables })
+}
+
+/// True when `sql` contains a quoted ISO date (`'1997-01-01'`).
+pub fn has_date_literal(sql: &str) -> bool {
+    sql.split('\'').skip(1).step_by(2).any(|lit| {
+        let b = lit.as_bytes();
+        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    })
 }
 
 fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<Table> {
@@ -105,7 +128,7 @@ fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<
     let foreign_keys = stmt
         .query_map([name], |r| Ok(ForeignKey { column: r.get(0)?, table: r.get(1)?, to_column: r.get(2)? }))?
         .collect::<Result<_, _>>()?;
-    Ok(Table { name: name.to_string(), is_view, columns, foreign_keys, row_count })
+    Ok(Table { name: name.to_string(), is_view, columns, foreign_keys, row_count, fixed_period: false })
 }
 
 /// The declared type decides when it is clear; otherwise (views, untyped columns, dates kept

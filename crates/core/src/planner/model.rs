@@ -12,6 +12,8 @@ use super::lexicon::{canonical, singular, ENTITY_SYNONYMS, MEASURE_SYNONYMS};
 pub struct TableModel {
     pub name: String,
     pub is_view: bool,
+    /// A view of one fixed period (see [`crate::schema::Table::fixed_period`]).
+    pub fixed_period: bool,
     /// The singular entity this table holds ("orders" → "order").
     pub entity: String,
     pub primary_key: Option<String>,
@@ -129,6 +131,7 @@ impl Model {
             let mut tm = TableModel {
                 name: t.name.clone(),
                 is_view: t.is_view,
+                fixed_period: t.fixed_period,
                 entity,
                 primary_key: t.columns.iter().find(|c| c.primary_key).map(|c| c.name.clone()),
                 measures: Vec::new(),

@@ -276,6 +276,10 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     if base.name.split(|c: char| !c.is_ascii_digit()).any(|n| n.len() == 4) {
         score -= 5;
     }
+    // A view fixed to one period answers "total sales" with one year's: only as a last resort.
+    if base.fixed_period {
+        score -= 20;
+    }
     Choice { base, score, missing, measure, dims, filters, date, joins }
 }
 
