@@ -111,6 +111,8 @@ pub struct Reading {
     pub share: bool,
     /// Show the change from the previous period ("month over month", "year over year", "growth").
     pub change: bool,
+    /// The entity whose figure the measure is ("average *product* price"): prefer its table.
+    pub measure_entity: Option<String>,
     pub corrections: Vec<(String, String)>,
     pub unknown: Vec<String>,
     pub vague: bool,
@@ -183,6 +185,11 @@ impl Planner {
                 let mut confidence: f64 = if reading.measure_implied { 0.85 } else { 0.95 };
                 confidence -= 0.25 * reading.unknown.len() as f64;
                 confidence -= 0.03 * reading.corrections.len() as f64;
+                // No figure and no grouping named, and words we do not know ("the weather in
+                // Paris"): a stored value matched by chance, not a question about this data.
+                if reading.measure_implied && reading.dims.is_empty() && !reading.unknown.is_empty() {
+                    confidence = confidence.min(0.2);
+                }
                 let mut interpretation = built.interpretation;
                 for (from, to) in &reading.corrections {
                     interpretation.push_str(&format!("; read \"{from}\" as \"{to}\""));
@@ -192,8 +199,15 @@ impl Planner {
                 }
                 let confidence = confidence.clamp(0.0, 1.0);
                 Plan {
-                    options: if confidence < 0.8 { self.examples(&reading) } else { Vec::new() },
-                    message: if confidence < 0.8 {
+                    options: if (0.3..0.8).contains(&confidence) { self.examples(&reading) } else { Vec::new() },
+                    message: if confidence < 0.3 {
+                        let examples = self.examples(&reading);
+                        format!(
+                            "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
+                            self.topics(),
+                            examples.first().cloned().unwrap_or_default()
+                        )
+                    } else if confidence < 0.8 {
                         "I'm not sure I understood all of that. Did you mean one of these?".into()
                     } else {
                         String::new()
@@ -458,12 +472,12 @@ impl Planner {
                 continue;
             }
             let entity = canonical(ENTITY_SYNONYMS, y).map_or_else(|| singular(y), str::to_string);
-            let known = self.model.entity_table(y).is_some()
-                || self
-                    .model
-                    .tables
-                    .iter()
-                    .any(|t| t.has(&format!("{entity}_id")) || t.dims.iter().any(|d| d.eq_ignore_ascii_case(&entity)));
+            // Only where one table has the figure and identifies the entity; otherwise "average X
+            // per Y" reads as the average of X for each Y.
+            let measured: Vec<String> = self.model.measure_columns(x).into_iter().map(|(t, _, _)| t).collect();
+            let known = self.model.tables.iter().any(|t| {
+                measured.contains(&t.name) && (t.has(&format!("{entity}_id")) || t.dims.iter().any(|d| d.eq_ignore_ascii_case(&entity)))
+            });
             if !known {
                 continue;
             }
@@ -510,7 +524,28 @@ impl Planner {
                 while matches!(words.get(k), Some("the" | "a" | "each" | "our" | "their" | "individual")) {
                     k += 1;
                 }
-                if let Some(dim) = self.dim_at(words, k) {
+                // Two words naming one thing: "media type" (MediaType), "sales rep", "customer segment".
+                let joined = match (words.get(k), words.get(k + 1)) {
+                    (Some(a), Some(b)) if !words.used(k) && !words.used(k + 1) => {
+                        let compound = format!("{a}_{b}");
+                        // "customer segment": a column of the customer's own table, named after it.
+                        let of_entity = self.model.entity_table(a).is_some_and(|t| t.all_columns.iter().any(|c| c.eq_ignore_ascii_case(b)));
+                        if !self.model.dim_columns(&compound).is_empty() {
+                            Some(Dim::Column { word: compound })
+                        } else if (of_entity || self.dim_at(words, k).is_none()) && !time_word(b) {
+                            self.dim_at(words, k + 1)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(dim) = joined {
+                    words.mark(i);
+                    words.mark(k);
+                    words.mark(k + 1);
+                    push_dim(r, dim);
+                } else if let Some(dim) = self.dim_at(words, k) {
                     words.mark(i);
                     words.mark(k);
                     push_dim(r, dim);
@@ -566,6 +601,23 @@ impl Planner {
         // "average X"
         for i in words.unused().collect::<Vec<_>>() {
             if matches!(words.get(i), Some("average" | "avg" | "mean")) {
+                // "average invoice total", "average product price": the entity says whose figure.
+                if let (Some(e), Some(m)) = (words.get(i + 1), words.get(i + 2)) {
+                    if !words.used(i + 1)
+                        && !words.used(i + 2)
+                        && self.model.entity_table(e).is_some()
+                        && !self.model.measure_columns(m).is_empty()
+                    {
+                        let entity = self.model.entity_table(e).map(|t| t.entity.clone());
+                        let word = m.to_string();
+                        for k in i..=i + 2 {
+                            words.mark(k);
+                        }
+                        r.measure = Some(Measure::Avg { word });
+                        r.measure_entity = entity;
+                        return;
+                    }
+                }
                 // "average unit price" → unit_price before "unit".
                 let next = |k: usize| words.get(k).filter(|_| !words.used(k)).map(str::to_string);
                 let pair = next(i + 1).zip(next(i + 2)).map(|(a, b)| format!("{a}_{b}"));

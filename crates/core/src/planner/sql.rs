@@ -136,7 +136,11 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
                 let alias = if avg { format!("average_{col}") } else { col.clone() };
                 let desc = format!("{word} = {} of {} in {}", if avg { "average" } else { "sum" }, col, t.name);
                 let calc = if avg { Calc::Avg(col) } else { Calc::Sum(col) };
-                return Some(MeasurePlan { calc, alias, desc, pref: i32::from(score) });
+                let whose = i32::from(r.measure_entity.as_deref().is_some_and(|e| t.entity == e)) * 5
+                    // A view may repeat a row's figure (an order's freight on each of its lines):
+                    // averages come from base tables when one has the column.
+                    - i32::from(avg && t.is_view) * 5;
+                return Some(MeasurePlan { calc, alias, desc, pref: i32::from(score) + whose });
             }
             // "revenue" over line items with no revenue column: price × quantity.
             if !avg && canonical(MEASURE_SYNONYMS, word) == Some("revenue") {

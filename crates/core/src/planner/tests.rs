@@ -243,3 +243,33 @@ fn shares_changes_comparisons_and_per_entity_averages() {
     let plan = p.plan("revenue more than 100", today());
     assert!(plan.confidence < 0.8 && plan.interpretation.contains("more than 100"), "{plan:?}");
 }
+
+#[test]
+fn compound_names_whose_averages_and_chance_matches() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/chinook.sqlite");
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let p = chinook();
+    // The head of a two-word name decides: "support rep" is an employee, "media type" a table.
+    same_rows(
+        &p,
+        &conn,
+        "total sales by support rep",
+        "SELECT e.FirstName || ' ' || e.LastName, SUM(i.Total) FROM Invoice i JOIN Customer c ON i.CustomerId = c.CustomerId JOIN Employee e ON c.SupportRepId = e.EmployeeId GROUP BY e.EmployeeId",
+    );
+    same_rows(
+        &p,
+        &conn,
+        "mean track price per media type",
+        "SELECT m.Name, AVG(t.UnitPrice) FROM Track t JOIN MediaType m ON t.MediaTypeId = m.MediaTypeId GROUP BY m.Name",
+    );
+    // "average invoice total": the invoice's own figure, averaged.
+    same_rows(
+        &p,
+        &conn,
+        "average invoice total by billing country",
+        "SELECT BillingCountry, AVG(Total) FROM Invoice GROUP BY BillingCountry",
+    );
+    // A stored value matched by chance ("Paris" is a city here) is not a question about the data.
+    let plan = p.plan("will it rain in Paris tomorrow", today());
+    assert!(plan.confidence < 0.3 && plan.message.starts_with("I can't answer that"), "{plan:?}");
+}
