@@ -59,6 +59,30 @@ impl Thresholds {
     }
 }
 
+/// Who writes the code for a routed question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The offline planner's own plan (or its clarify/fallback reply): free, instant, private.
+    Planner,
+    /// The LLM provider.
+    Llm,
+}
+
+/// The one decision between the offline plan and the LLM. A request to change data never goes
+/// anywhere; with no usable LLM (no key, circuit open, budget spent) or `--offline`, the
+/// planner's route stands; `Always` sends everything else to the LLM; `Auto` keeps confident
+/// plans local (zero cost) and sends the questions the planner would clarify or fall back on.
+pub fn engine(route: Route, mode: crate::pipeline::AiMode, llm_ready: bool) -> Engine {
+    use crate::pipeline::AiMode;
+    match (route, mode) {
+        (Route::Refused, _) | (_, AiMode::Never) => Engine::Planner,
+        _ if !llm_ready => Engine::Planner,
+        (_, AiMode::Always) => Engine::Llm,
+        (Route::Answer, AiMode::Auto) => Engine::Planner,
+        (Route::Clarify | Route::Fallback, AiMode::Auto) => Engine::Llm,
+    }
+}
+
 /// Routes a question from the planner's confidence and whether it asks to change data.
 pub fn route(confidence: f64, wants_change: bool, t: Thresholds) -> Route {
     if wants_change {
@@ -102,5 +126,19 @@ mod tests {
         assert!(Thresholds::parse(Some("0.5"), Some("0.6")).unwrap_err().contains("must not be above"));
         let strict = Thresholds::parse(Some("0.99"), None).unwrap();
         assert_eq!(route(0.95, false, strict), Route::Clarify, "a stricter threshold sends a 0.95 plan to clarify");
+    }
+
+    #[test]
+    fn confident_plans_stay_local_and_the_rest_go_to_a_ready_llm() {
+        use crate::pipeline::AiMode::{Always, Auto, Never};
+        assert_eq!(engine(Route::Answer, Auto, true), Engine::Planner, "free and instant when the planner is sure");
+        assert_eq!(engine(Route::Clarify, Auto, true), Engine::Llm);
+        assert_eq!(engine(Route::Fallback, Auto, true), Engine::Llm);
+        assert_eq!(engine(Route::Clarify, Auto, false), Engine::Planner, "no key, open circuit or spent budget: offline");
+        assert_eq!(engine(Route::Answer, Always, true), Engine::Llm);
+        assert_eq!(engine(Route::Fallback, Never, true), Engine::Planner);
+        for mode in [Auto, Always, Never] {
+            assert_eq!(engine(Route::Refused, mode, true), Engine::Planner, "writes are never sent anywhere");
+        }
     }
 }
