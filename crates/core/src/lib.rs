@@ -13,6 +13,7 @@ pub mod glossary;
 pub mod guard;
 pub mod history;
 pub mod import;
+pub mod llm;
 pub mod pipeline;
 pub mod planner;
 pub mod router;

@@ -1,0 +1,3 @@
+//! Code generation by an LLM: providers, prompts, output repair.
+
+pub mod repair;

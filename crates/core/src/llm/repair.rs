@@ -1,0 +1,1 @@
+//! Structured-output repair (being written).
