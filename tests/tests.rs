@@ -3,6 +3,8 @@
 //! - `cli`: the `plainsight` command line against generated sample databases.
 //! - `eval`: question sets (the dev set, Chinook, Northwind) scored like `../shared/eval/run-eval`,
 //!   with a per-question report and a confidence calibration table.
+//! - `llm`: `plainsight ask` answering through an AI provider played by a loopback server that
+//!   speaks Perplexity's wire format, with its cost and error messages.
 //! - `postgres`: the same questions served from a real PostgreSQL cluster that `scripts/test`
 //!   starts on 127.0.0.1, through a SELECT-only role, and the adversarial statements (ignored
 //!   by plain `cargo test`).
@@ -11,5 +13,6 @@
 
 mod cli;
 mod eval;
+mod llm;
 mod postgres;
 mod window;

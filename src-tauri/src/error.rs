@@ -50,6 +50,8 @@ pub enum AppError {
     IncompleteConnection,
     #[error("Another import is still running")]
     ImportRunning,
+    #[error("{0}")]
+    Setting(String),
 }
 
 impl AppError {
@@ -71,6 +73,7 @@ impl AppError {
             Self::NotAFileToOpen(_) => "file_missing",
             Self::IncompleteConnection => "incomplete_connection",
             Self::ImportRunning => "import_running",
+            Self::Setting(_) => "bad_setting",
         }
     }
 
@@ -90,6 +93,7 @@ impl AppError {
             Self::Import(e) => import_message(e),
             Self::NotAFileToOpen(_) => format!("{self}. It may have been moved or renamed"),
             Self::ImportRunning => format!("{self}. Wait for it to finish or cancel it"),
+            Self::Setting(_) => self.to_string(),
         };
         sentence(&message)
     }

@@ -18,7 +18,7 @@ use tauri::Manager;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 pub use error::AppError;
-use state::{AppState, Today};
+use state::{AppState, Setup, Today};
 
 /// Starts the app and blocks until its window closes.
 pub fn run() {
@@ -62,9 +62,19 @@ fn open_state() -> Result<AppState, AppError> {
     let sample = ensure_sample_db(&dir, today.get())?;
     let mut history = AppDb::open(&datadir::app_db_path(&dir))?;
     let options = PipelineOptions { glossary: history.glossary()?, ..PipelineOptions::from_env()? };
-    let (pipeline, notice) = sources::open_at_startup(&mut history, &sample, &options)?;
-    tracing::info!(data_dir = %dir.display(), source = %pipeline.database(), "ready");
-    Ok(AppState::new(pipeline, history, today, dir, notice, options))
+    let setup = Setup { options, llm: llm_from_env()? };
+    let (pipeline, notice) = sources::open_at_startup(&mut history, &sample, &setup)?;
+    tracing::info!(data_dir = %dir.display(), source = %pipeline.database(), ai = setup.llm.is_some(), "ready");
+    Ok(AppState::new(pipeline, history, today, dir, notice, setup))
+}
+
+/// The AI provider from the environment (a developer override until Settings holds keys in
+/// the keychain): `PERPLEXITY_API_KEY`, or `PLAINSIGHT_LLM_PROVIDER`/`_MODEL`/`_BASE_URL`.
+fn llm_from_env() -> Result<Option<std::sync::Arc<dyn plainsight_core::llm::provider::LlmProvider>>, AppError> {
+    use plainsight_core::llm::provider;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let Some(config) = provider::configured(&provider::Choice::default(), &env).map_err(AppError::Setting)? else { return Ok(None) };
+    Ok(Some(provider::from_config(config).map_err(|e| AppError::Setting(e.to_string()))?))
 }
 
 /// Without its data the app cannot answer anything: say why in a dialog, then quit.

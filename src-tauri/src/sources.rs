@@ -11,16 +11,16 @@ use std::sync::Arc;
 
 use plainsight_core::import::{import_file, ColumnType, ImportOptions, ImportSummary};
 use plainsight_core::schema::Schema;
-use plainsight_core::source::postgres;
+use plainsight_core::source::{postgres, SqliteSource};
 use plainsight_core::sources::{self, Source, SourceKind};
-use plainsight_core::{datadir, Pipeline, PipelineOptions};
+use plainsight_core::{datadir, Pipeline};
 use plainsight_ipc::{
     AddFileOutcome, AddFileRequest, ImportProgress, ImportSummaryView, ImportedColumnView, PostgresForm, SourceView, SourcesView,
     TableInfo, TablePreview,
 };
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, Setup};
 
 /// How many rows "Preview" shows.
 const PREVIEW_ROWS: usize = 50;
@@ -41,28 +41,28 @@ fn now() -> String {
 pub fn open_at_startup(
     db: &mut plainsight_core::history::AppDb,
     sample: &Path,
-    options: &PipelineOptions,
+    setup: &Setup,
 ) -> Result<(Pipeline, Option<String>), AppError> {
     let sample_source = db.add_source("Sample shop (Harbor & Pine Supply)", SourceKind::Sample, &sample.display().to_string(), &now())?;
     let active = db.active_source()?.unwrap_or(sample_source.clone());
     if active.id == sample_source.id {
-        return Ok((Pipeline::open(sample, options.clone())?, None));
+        return Ok((setup.open(Box::new(SqliteSource::new(sample)))?, None));
     }
-    match open_pipeline(&active, None, options) {
+    match open_pipeline(&active, None, setup) {
         Ok(pipeline) => Ok((pipeline, None)),
         Err(error) => {
             tracing::warn!(source = %active.location, error = %error, "the active source could not be opened; using the sample data");
             db.set_active_source(sample_source.id)?;
             let notice =
                 format!("\"{}\" could not be opened ({}), so questions go to the sample data for now.", active.name, error.user_message());
-            Ok((Pipeline::open(sample, options.clone())?, Some(notice)))
+            Ok((setup.open(Box::new(SqliteSource::new(sample)))?, Some(notice)))
         }
     }
 }
 
-fn open_pipeline(source: &Source, password: Option<&str>, options: &PipelineOptions) -> Result<Pipeline, AppError> {
+fn open_pipeline(source: &Source, password: Option<&str>, setup: &Setup) -> Result<Pipeline, AppError> {
     let opened = sources::open_source(source, password).map_err(AppError::Source)?;
-    Ok(Pipeline::with_source(opened, options.clone())?)
+    Ok(setup.open(opened)?)
 }
 
 /// Every source with its tables. The active source's schema is the pipeline's; others are
@@ -116,7 +116,7 @@ fn find(state: &AppState, id: i64) -> Result<Source, AppError> {
 /// Opens source `id` and makes it the one questions go to.
 pub fn activate(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
     let source = find(state, id)?;
-    let pipeline = open_pipeline(&source, state.password(&source.location).as_deref(), &state.options())?;
+    let pipeline = open_pipeline(&source, state.password(&source.location).as_deref(), &state.setup())?;
     state.history().set_active_source(id)?;
     state.replace_pipeline(pipeline);
     state.set_notice(None);
@@ -169,7 +169,7 @@ pub fn add_file(
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("database").to_string();
         let source = Source { id: 0, name, kind: SourceKind::Sqlite, location: path.display().to_string(), added_at: now(), active: false };
         // Open it before registering it: a damaged or locked file is refused with its reason.
-        open_pipeline(&source, None, &state.options())?;
+        open_pipeline(&source, None, &state.setup())?;
         let added = state.history().add_source(&source.name, SourceKind::Sqlite, &source.location, &source.added_at)?;
         return Ok(AddFileOutcome { sources: activate(state, added.id)?, import: None });
     }
@@ -221,7 +221,7 @@ pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView
     let url = pg_url(form)?;
     let name = format!("{} on {}", form.database.trim(), form.host.trim());
     let source = Source { id: 0, name, kind: SourceKind::Postgres, location: url, added_at: now(), active: false };
-    let pipeline = open_pipeline(&source, form.password.as_deref(), &state.options())?;
+    let pipeline = open_pipeline(&source, form.password.as_deref(), &state.setup())?;
     let added = state.history().add_source(&source.name, SourceKind::Postgres, &source.location, &source.added_at)?;
     if let Some(password) = form.password.clone().filter(|p| !p.is_empty()) {
         state.remember_password(&source.location, password);
@@ -258,9 +258,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sample = ensure_sample_db(dir.path(), today()).unwrap();
         let mut db = AppDb::open(&datadir::app_db_path(dir.path())).unwrap();
-        let (pipeline, notice) = open_at_startup(&mut db, &sample, &PipelineOptions::default()).unwrap();
+        let (pipeline, notice) = open_at_startup(&mut db, &sample, &Setup::default()).unwrap();
         assert_eq!(notice, None);
-        let state = AppState::new(pipeline, db, Today::Fixed(today()), dir.path().to_path_buf(), notice, PipelineOptions::default());
+        let state = AppState::new(pipeline, db, Today::Fixed(today()), dir.path().to_path_buf(), notice, Setup::default());
         Fixture { dir, state }
     }
 
@@ -345,7 +345,7 @@ mod tests {
         add(&f, &request(&shop)).unwrap();
         std::fs::remove_file(&shop).unwrap();
         let mut db = AppDb::open(&datadir::app_db_path(f.dir.path())).unwrap();
-        let (pipeline, notice) = open_at_startup(&mut db, &datadir::sample_db_path(f.dir.path()), &PipelineOptions::default()).unwrap();
+        let (pipeline, notice) = open_at_startup(&mut db, &datadir::sample_db_path(f.dir.path()), &Setup::default()).unwrap();
         assert!(pipeline.database().ends_with("sample.sqlite"));
         let notice = notice.expect("the person is told why");
         assert!(notice.contains("\"shop\" could not be opened") && notice.contains("sample data"), "{notice}");

@@ -8,7 +8,26 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::NaiveDate;
 use plainsight_core::history::AppDb;
-use plainsight_core::{Answer, Pipeline, PipelineOptions};
+use plainsight_core::llm::provider::LlmProvider;
+use plainsight_core::source::DataSource;
+use plainsight_core::{Answer, AskError, Pipeline, PipelineOptions};
+
+/// How every pipeline is opened: options (thresholds, glossary) and the AI provider, if any.
+#[derive(Clone, Default)]
+pub struct Setup {
+    pub options: PipelineOptions,
+    pub llm: Option<Arc<dyn LlmProvider>>,
+}
+
+impl Setup {
+    pub fn open(&self, source: Box<dyn DataSource>) -> Result<Pipeline, AskError> {
+        let pipeline = Pipeline::with_source(source, self.options.clone())?;
+        Ok(match &self.llm {
+            Some(llm) => pipeline.with_llm(Arc::clone(llm)),
+            None => pipeline,
+        })
+    }
+}
 
 use crate::error::AppError;
 
@@ -71,8 +90,8 @@ pub struct AppState {
     passwords: Mutex<HashMap<String, SessionPassword>>,
     /// Something the Data screen should tell the person (e.g. why the sample data is active).
     notice: Mutex<Option<String>>,
-    /// Thresholds and glossary every pipeline is opened with.
-    options: PipelineOptions,
+    /// Thresholds, glossary and AI provider every pipeline is opened with.
+    setup: Setup,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,14 +99,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub fn new(
-        pipeline: Pipeline,
-        history: AppDb,
-        today: Today,
-        data_dir: PathBuf,
-        notice: Option<String>,
-        options: PipelineOptions,
-    ) -> Self {
+    pub fn new(pipeline: Pipeline, history: AppDb, today: Today, data_dir: PathBuf, notice: Option<String>, setup: Setup) -> Self {
         Self {
             pipeline: RwLock::new(Arc::new(pipeline)),
             history: Mutex::new(history),
@@ -97,12 +109,12 @@ impl AppState {
             import_cancel: Mutex::new(None),
             passwords: Mutex::new(HashMap::new()),
             notice: Mutex::new(notice),
-            options,
+            setup,
         }
     }
 
-    pub fn options(&self) -> PipelineOptions {
-        self.options.clone()
+    pub fn setup(&self) -> Setup {
+        self.setup.clone()
     }
 
     pub fn pipeline(&self) -> Arc<Pipeline> {

@@ -3,7 +3,7 @@
 
 use plainsight_core::history::HistoryEntry;
 use plainsight_core::{Answer, CostSource};
-use plainsight_ipc::{AnswerView, ChartView, CostView, HistoryItem};
+use plainsight_ipc::{AnswerView, ChartView, CostLine, CostView, HistoryItem};
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
 pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
@@ -28,7 +28,14 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         chart,
         options: answer.options.clone(),
         message: answer.message.clone(),
-        cost: CostView { total_usd: answer.cost.total_usd, source: cost_source(answer.cost.source).to_string() },
+        cost: CostView {
+            total_usd: answer.cost.total_usd,
+            source: cost_source(answer.cost.source).to_string(),
+            breakdown: answer.cost.breakdown.iter().map(|c| CostLine { item: c.item.clone(), usd: c.usd }).collect(),
+        },
+        generated_by: answer.generated_by.clone(),
+        privacy_receipt: answer.privacy_receipt.clone(),
+        error_kind: answer.error_kind.clone(),
     }
 }
 

@@ -85,12 +85,19 @@ pub fn heading(column: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-/// What the answer cost, in words.
-pub fn cost(total_usd: f64, source: &str) -> String {
-    match source {
-        "none" => "Answered offline — no cost".into(),
+/// What the answer cost, in words, with its parts: "Cost: $0.0025 (prompt $0.0024, completion
+/// $0.0001)". Parts that cost nothing are left out.
+pub fn cost(total_usd: f64, source: &str, parts: &[(String, f64)]) -> String {
+    let head = match source {
+        "none" => return "Answered offline — no cost".into(),
         "estimate" => format!("Estimated cost: ${total_usd:.4}"),
         _ => format!("Cost: ${total_usd:.4}"),
+    };
+    let shown: Vec<String> = parts.iter().filter(|(_, usd)| *usd > 0.0).map(|(item, usd)| format!("{item} ${usd:.4}")).collect();
+    if shown.is_empty() {
+        head
+    } else {
+        format!("{head} ({})", shown.join(", "))
     }
 }
 

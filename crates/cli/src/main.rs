@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use plainsight_core::executor::Limits;
 use plainsight_core::history::AppDb;
 use plainsight_core::import::{import_file, ColumnType, ImportOptions};
+use plainsight_core::llm::provider as llm;
 use plainsight_core::source;
 use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
 
@@ -64,6 +65,19 @@ enum Command {
         /// Stop a query after this many milliseconds.
         #[arg(long, default_value_t = 5_000)]
         timeout_ms: u64,
+        /// AI provider: perplexity (Agent API, default), perplexity-sonar or openai (any
+        /// OpenAI-compatible server). The key comes from PERPLEXITY_API_KEY / OPENAI_API_KEY.
+        #[arg(long)]
+        provider: Option<String>,
+        /// The provider's model (default: perplexity/sonar, sonar, gpt-4o-mini).
+        #[arg(long)]
+        model: Option<String>,
+        /// The provider's base URL, e.g. http://localhost:11434/v1 for Ollama.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// How often the AI may correct its own SQL after an error (0–2).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
+        self_correct: u8,
         /// The question, in plain English.
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
@@ -151,7 +165,7 @@ fn local_today() -> NaiveDate {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Ask { db, today, offline, json, ai, timeout_ms, question } => {
+        Command::Ask { db, today, offline, json, ai, timeout_ms, provider, model, base_url, self_correct, question } => {
             let today = today.unwrap_or_else(local_today);
             let db = match db {
                 Some(db) => db,
@@ -173,9 +187,19 @@ fn run(cli: Cli) -> Result<()> {
                 ai,
                 limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() },
                 glossary: saved_glossary(),
+                self_correct,
                 ..PipelineOptions::from_env()?
             };
-            let pipeline = Pipeline::with_source(source::open(&db)?, options)?;
+            let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
+            if ai != AiMode::Never {
+                let choice = llm::Choice { provider, model, base_url };
+                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+                if let Some(config) = llm::configured(&choice, &env).map_err(anyhow::Error::msg)? {
+                    pipeline = pipeline.with_llm(llm::from_config(config)?);
+                } else if ai == AiMode::Always {
+                    bail!("--ai always needs an AI provider: set PERPLEXITY_API_KEY (or OPENAI_API_KEY with --provider openai)");
+                }
+            }
             let answer = pipeline.ask(&question.join(" "), today, None)?;
             if json {
                 println!("{}", answer.to_json());

@@ -19,6 +19,7 @@ pub mod planner;
 pub mod router;
 pub mod sample;
 pub mod schema;
+pub mod secret;
 pub mod source;
 pub mod sources;
 

@@ -1,3 +1,8 @@
-//! Code generation by an LLM: providers, prompts, output repair.
+//! Code generation by an LLM: providers ([`provider`]), the prompt ([`prompt`]), output repair
+//! ([`repair`]) and prices ([`prices`]). The pipeline calls [`generate`]-style steps through the
+//! [`provider::LlmProvider`] seam; tests run the real client against loopback servers.
 
+pub mod prices;
+pub mod prompt;
+pub mod provider;
 pub mod repair;

@@ -14,10 +14,18 @@ use serde_json::{json, Value};
 use crate::chart::{self, ChartSpec};
 use crate::executor::{ExecError, Limits};
 use crate::guard::{self, GuardError};
+use crate::llm::provider::LlmProvider;
 use crate::planner::Planner;
 use crate::router::{self, Route, Thresholds};
 use crate::schema::Schema;
 use crate::source::{DataSource, SqliteSource};
+
+mod ai;
+
+fn sentence_case(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
 
 /// Whether questions the planner is unsure of go to an LLM (once one is configured).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,13 +36,30 @@ pub enum AiMode {
     Never,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PipelineOptions {
     pub limits: Limits,
     pub thresholds: Thresholds,
     pub ai: AiMode,
     /// The user's own words for things ("GMV" = "revenue"), applied before planning.
     pub glossary: Vec<crate::glossary::Entry>,
+    /// How many times the LLM may correct its own code after a refusal or an error (0–2).
+    pub self_correct: u8,
+    /// Send a few rows of each table with the schema (off: no data row leaves the machine).
+    pub send_sample_rows: bool,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            thresholds: Thresholds::default(),
+            ai: AiMode::default(),
+            glossary: Vec::new(),
+            self_correct: 1,
+            send_sample_rows: false,
+        }
+    }
 }
 
 impl PipelineOptions {
@@ -115,6 +140,10 @@ pub struct Answer {
     /// `miss`, `exact` or `semantic` once the cache exists.
     pub cache: Option<String>,
     pub error_kind: Option<String>,
+    /// `planner`, or the LLM's `provider/model`.
+    pub generated_by: String,
+    /// Exactly what was sent to the LLM (schema, question, corrections), when anything was.
+    pub privacy_receipt: Option<String>,
 }
 
 impl Answer {
@@ -139,6 +168,7 @@ impl Answer {
             },
             "cache": self.cache,
             "error_kind": self.error_kind,
+            "generated_by": self.generated_by,
         })
     }
 }
@@ -161,6 +191,8 @@ pub enum AskError {
     Sample(#[from] crate::sample::SampleError),
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Llm(#[from] crate::llm::provider::LlmError),
 }
 
 impl AskError {
@@ -177,6 +209,7 @@ impl AskError {
             Self::Exec(_) => "query_failed",
             Self::Sample(_) => "sample_db_failed",
             Self::Config(_) => "bad_setting",
+            Self::Llm(e) => e.kind(),
         }
     }
 }
@@ -187,6 +220,8 @@ pub struct Pipeline {
     schema: Schema,
     planner: Planner,
     options: PipelineOptions,
+    /// The configured LLM, if any: questions the planner is unsure of go to it.
+    llm: Option<Arc<dyn LlmProvider>>,
 }
 
 impl Pipeline {
@@ -202,7 +237,14 @@ impl Pipeline {
             other => AskError::Open(other),
         })?;
         let planner = Planner::new(&schema, source.dialect());
-        Ok(Self { source, schema, planner, options })
+        Ok(Self { source, schema, planner, options, llm: None })
+    }
+
+    /// Sends the questions the router gives the LLM to `provider`.
+    #[must_use]
+    pub fn with_llm(mut self, provider: Arc<dyn LlmProvider>) -> Self {
+        self.llm = Some(provider);
+        self
     }
 
     pub fn schema(&self) -> &Schema {
@@ -246,31 +288,80 @@ impl Pipeline {
             cost: Cost::none(),
             cache: None,
             error_kind: None,
+            generated_by: "planner".into(),
+            privacy_receipt: None,
         };
-        match route {
-            Route::Answer => {
-                let Some(sql) = plan.sql else {
-                    answer.route = Route::Fallback;
-                    return Ok(answer);
-                };
-                let checked = guard::check_for(&sql, self.source.dialect())?;
-                let result = self.source.run(&checked, &self.options.limits, cancel).map_err(AskError::Exec)?;
-                answer.chart = chart::choose(&result.columns, &result.rows, &plan.title);
-                answer.language = Some(Language::Sql);
-                answer.code = Some(checked);
-                answer.columns = result.columns;
-                answer.rows = result.rows;
-                answer.truncated = result.truncated;
-                if answer.rows.is_empty() {
-                    answer.message = "No rows match this question. Try a wider time range.".into();
-                } else if answer.truncated {
-                    answer.message = format!("Showing the first {} rows.", self.options.limits.max_rows);
+        if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
+            let mut offline = answer.clone();
+            return match self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref()) {
+                Ok(()) => Ok(answer),
+                Err(AskError::Llm(crate::llm::provider::LlmError::Cancelled)) => Err(AskError::Exec(ExecError::Cancelled)),
+                // The AI could not help: say why, and give the offline reading instead.
+                Err(AskError::Llm(e)) => {
+                    tracing::warn!(kind = e.kind(), error = %e, "the AI call failed; answering offline");
+                    self.fill_offline(&mut offline, plan.sql, &plan.title, plan.options, cancel)?;
+                    offline.message = format!("{}. {}", sentence_case(&e.to_string()), offline.message).trim().to_string();
+                    offline.error_kind = Some(e.kind().to_string());
+                    offline.privacy_receipt = answer.privacy_receipt;
+                    offline.cost = answer.cost;
+                    Ok(offline)
                 }
+                Err(other) => Err(other),
+            };
+        }
+        self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
+        Ok(answer)
+    }
+
+    /// The planner's answer: run its SQL (route `answer`), or offer its rephrasings (`clarify`).
+    fn fill_offline(
+        &self,
+        answer: &mut Answer,
+        sql: Option<String>,
+        title: &str,
+        options: Vec<String>,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<(), AskError> {
+        match answer.route {
+            Route::Answer => {
+                let Some(sql) = sql else {
+                    answer.route = Route::Fallback;
+                    return Ok(());
+                };
+                let (checked, result) = self.run_sql(&sql, cancel)?;
+                self.fill_result(answer, checked, result, title);
             }
-            Route::Clarify => answer.options = plan.options,
+            Route::Clarify => answer.options = options,
             Route::Fallback | Route::Refused => {}
         }
-        Ok(answer)
+        Ok(())
+    }
+
+    /// Guards and runs SQL (the planner's or the AI's) on the source's read-only connection.
+    fn run_sql(&self, sql: &str, cancel: Option<Arc<AtomicBool>>) -> Result<(String, crate::executor::QueryResult), AskError> {
+        let checked = guard::check_for(sql, self.source.dialect())?;
+        let result = self.source.run(&checked, &self.options.limits, cancel).map_err(AskError::Exec)?;
+        Ok((checked, result))
+    }
+
+    /// Puts a query's result, its SQL and its chart into `answer`.
+    fn fill_result(&self, answer: &mut Answer, checked: String, result: crate::executor::QueryResult, title: &str) {
+        answer.chart = chart::choose(&result.columns, &result.rows, title);
+        answer.language = Some(Language::Sql);
+        answer.code = Some(checked);
+        answer.columns = result.columns;
+        answer.rows = result.rows;
+        answer.truncated = result.truncated;
+        self.note_rows(answer);
+    }
+
+    /// "No rows match" / "Showing the first N rows".
+    fn note_rows(&self, answer: &mut Answer) {
+        if answer.rows.is_empty() {
+            answer.message = "No rows match this question. Try a wider time range.".into();
+        } else if answer.truncated {
+            answer.message = format!("Showing the first {} rows.", self.options.limits.max_rows);
+        }
     }
 }
 

@@ -7,8 +7,8 @@
 //! the sample database). It then picks the one table or view that can answer all of it and
 //! writes the SQL. Whatever it did not understand lowers the confidence, which the router uses.
 
-mod lexicon;
-mod model;
+pub(crate) mod lexicon;
+pub(crate) mod model;
 mod sql;
 mod time;
 mod words;

@@ -25,6 +25,12 @@ pub struct AnswerView {
     pub options: Vec<String>,
     pub message: String,
     pub cost: CostView,
+    /// `planner`, or the LLM as `provider/model`.
+    pub generated_by: String,
+    /// Exactly what was sent to the AI for this answer, when anything was.
+    pub privacy_receipt: Option<String>,
+    /// A stable kind when part of the answer failed (e.g. `llm_unauthorized`).
+    pub error_kind: Option<String>,
 }
 
 /// A chart, already rendered to SVG by core (Plotters).
@@ -43,6 +49,14 @@ pub struct CostView {
     pub total_usd: f64,
     /// `none` (offline), `provider` or `estimate`.
     pub source: String,
+    /// Prompt, completion, fees, self-correction.
+    pub breakdown: Vec<CostLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostLine {
+    pub item: String,
+    pub usd: f64,
 }
 
 /// One past question in the history list.

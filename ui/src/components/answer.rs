@@ -14,8 +14,34 @@ pub fn Answer(
     #[prop(into)] on_ask: Callback<String>,
     #[prop(into)] on_export: Callback<ExportFormat>,
 ) -> impl IntoView {
-    let AnswerView { question, route, interpretation, message, options, columns, rows, truncated, chart, code, language, cost, .. } =
-        answer;
+    let AnswerView {
+        question,
+        route,
+        interpretation,
+        message,
+        options,
+        columns,
+        rows,
+        truncated,
+        chart,
+        code,
+        language,
+        cost,
+        generated_by,
+        privacy_receipt,
+        ..
+    } = answer;
+    let parts: Vec<(String, f64)> = cost.breakdown.iter().map(|c| (c.item.clone(), c.usd)).collect();
+    let cost_line = format::cost(cost.total_usd, &cost.source, &parts);
+    let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
+    let receipt = privacy_receipt.map(|sent| {
+        view! {
+            <details id="privacy-receipt">
+                <summary>"What was sent to the AI"</summary>
+                <pre>{sent}</pre>
+            </details>
+        }
+    });
     let tone = match route.as_str() {
         "refused" => "message warning",
         "fallback" | "clarify" => "message info",
@@ -63,6 +89,7 @@ pub fn Answer(
         {chart.map(|chart| view! { <Chart chart on_export/> })}
         {table}
         {code}
-        <p class="cost">{format::cost(cost.total_usd, &cost.source)}</p>
+        {receipt}
+        <p class="cost" id="cost">{by}{cost_line}</p>
     }
 }

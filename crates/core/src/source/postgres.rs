@@ -19,7 +19,7 @@ use tokio::runtime::Runtime;
 use tokio_postgres::Client;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-mod tls;
+pub(crate) mod tls;
 
 use super::{DataSource, Dialect};
 use crate::executor::{ExecError, Limits, QueryResult};

@@ -93,7 +93,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -121,7 +121,7 @@ pub fn client_config(mode: TlsMode, root: Option<PathBuf>) -> Result<ClientConfi
     Ok(config)
 }
 
-fn trusted_roots(extra: Option<PathBuf>) -> Result<RootCertStore, ExecError> {
+pub(crate) fn trusted_roots(extra: Option<PathBuf>) -> Result<RootCertStore, ExecError> {
     let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);

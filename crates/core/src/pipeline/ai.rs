@@ -1,0 +1,190 @@
+//! The LLM branch of [`Pipeline::ask`]: prompt → provider → repair → guard → executor, with
+//! self-correction (the refusal or error goes back once, at most twice) and the cost of every
+//! attempt added up.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::{Answer, AskError, Cost, CostItem, CostSource, Pipeline};
+use crate::executor::{ExecError, Limits};
+use crate::llm::prices;
+use crate::llm::prompt::{self, MAX_OUTPUT_TOKENS};
+use crate::llm::provider::{ChatRequest, Completion, LlmProvider};
+use crate::llm::repair::{self, CodeLanguage, ReplyKind};
+use crate::router::Route;
+use crate::schema::quote_ident;
+
+/// Rows per table sent when the person allowed sample rows.
+const SAMPLE_ROWS: usize = 3;
+
+/// Adds up what each call cost.
+struct Spend {
+    provider: crate::llm::provider::ProviderKind,
+    model: String,
+    base_url: String,
+    first: Option<(f64, f64, f64)>,
+    corrections: f64,
+    reported: bool,
+    unpriced: bool,
+}
+
+impl Spend {
+    fn add(&mut self, c: &Completion) {
+        let (input, output, fees) = match c.usage.cost {
+            Some(r) => {
+                self.reported = true;
+                // The provider's total is authoritative; fees are what its parts do not explain.
+                (r.input, r.output, (r.total - r.input - r.output).max(0.0))
+            }
+            None => match prices::lookup(self.provider, &self.model, &self.base_url) {
+                Some(p) => p.cost(c.usage.input_tokens, c.usage.output_tokens),
+                None => {
+                    self.unpriced = true;
+                    (0.0, 0.0, 0.0)
+                }
+            },
+        };
+        if self.first.is_none() {
+            self.first = Some((input, output, fees));
+        } else {
+            self.corrections += input + output + fees;
+        }
+    }
+
+    fn cost(&self) -> Cost {
+        let Some((input, output, fees)) = self.first else { return Cost::none() };
+        let mut breakdown = vec![
+            CostItem { item: "prompt".into(), usd: input },
+            CostItem { item: "completion".into(), usd: output },
+            CostItem { item: "fees".into(), usd: fees },
+        ];
+        if self.corrections > 0.0 {
+            breakdown.push(CostItem { item: "self-correction".into(), usd: self.corrections });
+        }
+        if self.unpriced {
+            breakdown.push(CostItem { item: format!("no price known for {}", self.model), usd: 0.0 });
+        }
+        let total_usd = input + output + fees + self.corrections;
+        Cost { total_usd, source: if self.reported { CostSource::Provider } else { CostSource::Estimate }, breakdown }
+    }
+}
+
+impl Pipeline {
+    /// Asks the LLM, validates and runs its code, and fills `answer`. Provider failures come back
+    /// as [`AskError::Llm`] (the caller answers offline instead); the cost so far is kept in
+    /// `answer` either way.
+    pub(super) fn ask_llm(
+        &self,
+        llm: &dyn LlmProvider,
+        answer: &mut Answer,
+        today: NaiveDate,
+        cancel: Option<&Arc<AtomicBool>>,
+    ) -> Result<(), AskError> {
+        let samples = self.options.send_sample_rows.then(|| self.sample_rows());
+        let prompt = prompt::build(&self.schema, self.source.dialect(), today, &answer.question, samples.as_deref());
+        let config_model = llm.model().to_string();
+        let spend_init = Spend {
+            provider: llm.kind(),
+            model: config_model.clone(),
+            base_url: llm.base_url().to_string(),
+            first: None,
+            corrections: 0.0,
+            reported: false,
+            unpriced: false,
+        };
+        let mut spend = spend_init;
+        let mut turns = vec![(true, prompt.question.clone())];
+        let mut receipt = prompt.receipt();
+        answer.generated_by = format!("{}/{}", llm.kind().as_str(), config_model);
+        let attempts = 1 + usize::from(self.options.self_correct.min(2));
+        let mut last_problem = String::new();
+        for attempt in 1..=attempts {
+            let request = ChatRequest {
+                system: prompt.system.clone(),
+                turns: turns.clone(),
+                max_tokens: MAX_OUTPUT_TOKENS,
+                json_schema: Some(prompt::reply_schema()),
+            };
+            let completion = llm.complete(&request, cancel.map(AsRef::as_ref));
+            answer.privacy_receipt = Some(receipt.clone());
+            let completion = completion?;
+            spend.add(&completion);
+            answer.cost = spend.cost();
+            let problem = match repair::parse_reply(&completion.text) {
+                Err(e) => e.to_string(),
+                Ok(reply) => {
+                    let mut interpretation = reply.explanation.clone();
+                    for a in &reply.assumptions {
+                        interpretation.push_str(&format!("; {a}"));
+                    }
+                    match reply.kind {
+                        ReplyKind::Clarify { options } => {
+                            answer.route = Route::Clarify;
+                            answer.interpretation = interpretation;
+                            answer.message = "Which of these did you mean?".into();
+                            answer.options = options;
+                            return Ok(());
+                        }
+                        ReplyKind::OutOfScope { reason } => {
+                            answer.route = Route::Fallback;
+                            answer.interpretation = interpretation;
+                            answer.message = format!("This data cannot answer that. {reason}").trim().to_string();
+                            answer.options.clear();
+                            return Ok(());
+                        }
+                        ReplyKind::Code { language: CodeLanguage::Python, .. } => {
+                            "Python is not available yet: answer with one SQL SELECT instead".to_string()
+                        }
+                        ReplyKind::Code { language: CodeLanguage::Sql, code } => match self.run_sql(&code, cancel.cloned()) {
+                            Ok((checked, result)) => {
+                                answer.route = Route::Answer;
+                                answer.interpretation = interpretation;
+                                answer.options.clear();
+                                answer.message.clear();
+                                let title = answer.question.clone();
+                                self.fill_result(answer, checked, result, &title);
+                                if attempt > 1 {
+                                    answer.interpretation.push_str(&format!(" (corrected after: {last_problem})"));
+                                }
+                                return Ok(());
+                            }
+                            Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                            Err(e) => e.to_string(),
+                        },
+                    }
+                }
+            };
+            tracing::info!(attempt, problem = %problem, "the AI's answer could not be used");
+            last_problem = problem.clone();
+            turns.push((false, completion.text.clone()));
+            let correction = format!(
+                "That did not work: {problem}. Reply again with the JSON object only, with one corrected read-only SELECT that uses only the tables and columns listed."
+            );
+            receipt.push_str(&format!("\n\n--- correction {attempt} ---\n{correction}"));
+            turns.push((true, correction));
+        }
+        // Every attempt failed: say so plainly, keep what it cost.
+        answer.route = Route::Fallback;
+        answer.options.clear();
+        answer.message = format!("The AI could not write a query that works for this data ({last_problem}). Try rephrasing the question.");
+        answer.error_kind = Some("llm_code_failed".into());
+        answer.privacy_receipt = Some(receipt);
+        Ok(())
+    }
+
+    /// A few rows of each table, for the prompt, only when the person allowed it.
+    fn sample_rows(&self) -> Vec<(String, serde_json::Value)> {
+        let limits = Limits { max_rows: SAMPLE_ROWS, ..self.options.limits.clone() };
+        self.schema
+            .tables
+            .iter()
+            .filter(|t| !t.is_view)
+            .filter_map(|t| {
+                let r = self.source.run(&format!("SELECT * FROM {} LIMIT {SAMPLE_ROWS}", quote_ident(&t.name)), &limits, None).ok()?;
+                Some((t.name.clone(), serde_json::json!({"columns": r.columns, "rows": r.rows})))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,373 @@
+//! The real LLM client and the pipeline's LLM branch against loopback servers on 127.0.0.1 that
+//! speak Perplexity's and OpenAI's wire formats (plainsight-loopback). Nothing here is mocked:
+//! requests go over HTTP and the servers record what they received.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use plainsight_core::llm::provider::{configured, ChatRequest, Choice, HttpProvider, LlmError, LlmProvider, ProviderConfig, ProviderKind};
+use plainsight_core::secret::Secret;
+use plainsight_core::{AiMode, Pipeline, PipelineOptions, Route};
+use plainsight_loopback::perplexity::{self, AgentUsage, SonarUsage};
+use plainsight_loopback::{openai, rate_limited, server_error, Reply, Server};
+use serde_json::{json, Value};
+
+const KEY: &str = "pplx-test-0123456789abcdefKEY9";
+
+fn config(kind: ProviderKind, server: &Server) -> ProviderConfig {
+    let mut c = ProviderConfig::new(kind);
+    c.base_url = server.url();
+    c.api_key = Some(Secret::new(KEY));
+    c.timeout = Duration::from_secs(5);
+    c
+}
+
+fn provider(kind: ProviderKind, server: &Server) -> HttpProvider {
+    HttpProvider::new(config(kind, server)).expect("client")
+}
+
+fn request() -> ChatRequest {
+    ChatRequest {
+        system: "You write SQL.".into(),
+        turns: vec![(true, "total revenue".into())],
+        max_tokens: 300,
+        json_schema: Some(json!({"type": "object"})),
+    }
+}
+
+#[test]
+fn the_agent_api_is_called_without_search_and_its_cost_is_read() {
+    let server = Server::start();
+    server.push(perplexity::agent_ok("{\"kind\":\"answer\"}", AgentUsage::new(900, 40, 0.0009, 0.0001, 0.0)));
+    let done = provider(ProviderKind::Perplexity, &server).complete(&request(), None).expect("completion");
+    assert_eq!(done.text, "{\"kind\":\"answer\"}");
+    assert_eq!((done.usage.input_tokens, done.usage.output_tokens, done.attempts), (900, 40, 1));
+    let cost = done.usage.cost.expect("the Agent API reports cost");
+    assert!((cost.total - 0.001).abs() < 1e-12, "{cost:?}");
+    let sent = &server.requests()[0];
+    assert_eq!((sent.method.as_str(), sent.path.as_str()), ("POST", "/v1/agent"));
+    assert_eq!(sent.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    let body = sent.json();
+    assert_eq!(body["model"], "perplexity/sonar");
+    assert_eq!(body["instructions"], "You write SQL.");
+    assert_eq!(body["input"], json!([{"role": "user", "content": "total revenue"}]));
+    assert_eq!(body["max_output_tokens"], 300, "an output cap is always sent");
+    assert!(body.get("tools").is_none(), "no web_search tool: search stays off");
+    assert_eq!(body["response_format"]["type"], "json_schema");
+}
+
+#[test]
+fn sonar_disables_search_and_counts_its_request_fee() {
+    let server = Server::start();
+    server.push(perplexity::sonar_ok("<think>plan</think>{\"kind\":\"answer\"}", SonarUsage::new(14, 96, 0.00004, 0.00144, 0.006)));
+    let done = provider(ProviderKind::PerplexitySonar, &server).complete(&request(), None).expect("completion");
+    assert!(done.text.starts_with("<think>"), "the raw text is kept for repair");
+    let cost = done.usage.cost.expect("cost");
+    assert!((cost.fees - 0.006).abs() < 1e-12 && (cost.total - 0.00748).abs() < 1e-12, "{cost:?}");
+    let body = server.requests()[0].json();
+    assert_eq!(server.requests()[0].path, "/chat/completions");
+    assert_eq!(body["disable_search"], true);
+    assert_eq!(body["messages"][0], json!({"role": "system", "content": "You write SQL."}));
+    assert_eq!(body["max_tokens"], 300);
+}
+
+#[test]
+fn openai_compatible_servers_report_tokens_and_local_ones_need_no_key() {
+    let server = Server::start();
+    server.push(openai::chat_ok("SELECT 1", 120, 8));
+    let mut c = config(ProviderKind::OpenAi, &server);
+    c.api_key = None;
+    let done = HttpProvider::new(c).expect("client").complete(&request(), None).expect("completion");
+    assert_eq!((done.usage.input_tokens, done.usage.output_tokens, done.usage.cost), (120, 8, None));
+    assert_eq!(server.requests()[0].header("authorization"), None, "no key, no header");
+    // A hosted provider without a key is not configured; a local server is.
+    let env = |_: &str| None;
+    assert!(configured(&Choice::default(), &env).unwrap().is_none(), "no key: offline");
+    let local =
+        Choice { provider: Some("openai".into()), base_url: Some("http://localhost:11434/v1".into()), model: Some("llama3.1".into()) };
+    assert_eq!(configured(&local, &env).unwrap().map(|c| c.model), Some("llama3.1".into()));
+    let keyed = |name: &str| (name == "PERPLEXITY_API_KEY").then(|| KEY.to_string());
+    let c = configured(&Choice::default(), &keyed).unwrap().expect("a key configures the default provider");
+    assert_eq!((c.kind, c.base_url.as_str()), (ProviderKind::Perplexity, "https://api.perplexity.ai"));
+    assert!(!format!("{c:?}").contains(KEY), "the key never prints");
+    assert!(configured(&Choice { provider: Some("gemini".into()), ..Choice::default() }, &env).unwrap_err().contains("not a provider"));
+}
+
+#[track_caller]
+fn fails_with(server: &Server, kind: ProviderKind, reply: Reply, expected: &LlmError, message: &str) {
+    server.push(reply);
+    let mut c = config(kind, server);
+    c.max_retries = 0;
+    let err = HttpProvider::new(c).expect("client").complete(&request(), None).expect_err("an error");
+    assert_eq!(&err, expected);
+    assert_eq!(err.to_string(), message);
+    assert!(!err.to_string().contains(KEY));
+}
+
+#[test]
+fn every_error_shape_becomes_one_plain_message() {
+    let server = Server::start();
+    let px = "Perplexity";
+    fails_with(
+        &server,
+        ProviderKind::PerplexitySonar,
+        perplexity::error(400, "Invalid model 'sonar-x'. Permitted models can be found in the documentation.", "invalid_model"),
+        &LlmError::Rejected {
+            provider: px,
+            message: "Invalid model 'sonar-x'. Permitted models can be found in the documentation.".into(),
+        },
+        "Perplexity refused the request: Invalid model 'sonar-x'. Permitted models can be found in the documentation.",
+    );
+    fails_with(
+        &server,
+        ProviderKind::Perplexity,
+        perplexity::unauthorized_html(),
+        &LlmError::Unauthorized { provider: px },
+        "Perplexity rejected the API key; open Settings → API keys and check it",
+    );
+    fails_with(
+        &server,
+        ProviderKind::PerplexitySonar,
+        perplexity::validation_422("field required"),
+        &LlmError::Rejected { provider: px, message: "field required".into() },
+        "Perplexity refused the request: field required",
+    );
+    fails_with(
+        &server,
+        ProviderKind::Perplexity,
+        perplexity::agent_unknown_field("temperature"),
+        &LlmError::Rejected { provider: px, message: "invalid request body: json: unknown field \"temperature\"".into() },
+        "Perplexity refused the request: invalid request body: json: unknown field \"temperature\"",
+    );
+    fails_with(
+        &server,
+        ProviderKind::Perplexity,
+        perplexity::agent_failed("the model could not complete the task"),
+        &LlmError::Failed { provider: px, message: "the model could not complete the task".into() },
+        "Perplexity could not finish the answer: the model could not complete the task",
+    );
+    fails_with(
+        &server,
+        ProviderKind::OpenAi,
+        server_error(),
+        &LlmError::Server { provider: "The AI provider", status: 500 },
+        "The AI provider had a problem on its side (HTTP 500); try again in a minute",
+    );
+    fails_with(
+        &server,
+        ProviderKind::OpenAi,
+        rate_limited(Some(120)),
+        &LlmError::RateLimited { provider: "The AI provider", retry_after: Some(120) },
+        "The AI provider is busy (rate limit reached); try again in about 2 minutes",
+    );
+    fails_with(
+        &server,
+        ProviderKind::OpenAi,
+        Reply::text(200, "text/html", "<html>captive portal</html>"),
+        &LlmError::BadReply { provider: "The AI provider", detail: "not JSON".into() },
+        "The AI provider sent a reply Plainsight could not read (not JSON)",
+    );
+}
+
+#[test]
+fn retryable_failures_are_retried_with_backoff_honouring_retry_after() {
+    let server = Server::start();
+    server.push(rate_limited(Some(1)));
+    server.push(server_error());
+    server.push(openai::chat_ok("SELECT 1", 5, 2));
+    let started = Instant::now();
+    let done = provider(ProviderKind::OpenAi, &server).complete(&request(), None).expect("third time lucky");
+    assert_eq!(done.attempts, 3);
+    assert!(started.elapsed() >= Duration::from_millis(1_400), "waited retry-after (1 s) then a 1 s backoff: {:?}", started.elapsed());
+    assert_eq!(server.requests().len(), 3);
+    // Bounded: three 500s with two retries is an error, not a loop.
+    for _ in 0..3 {
+        server.push(server_error());
+    }
+    let err = provider(ProviderKind::OpenAi, &server).complete(&request(), None).unwrap_err();
+    assert_eq!(err, LlmError::Server { provider: "The AI provider", status: 500 });
+    assert_eq!(server.requests().len(), 6);
+}
+
+#[test]
+fn a_slow_provider_times_out_and_stop_cancels_at_once() {
+    let server = Server::start();
+    server.push(openai::chat_ok("SELECT 1", 5, 2).after(Duration::from_secs(4)));
+    let mut c = config(ProviderKind::OpenAi, &server);
+    c.timeout = Duration::from_secs(1);
+    c.max_retries = 0;
+    let err = HttpProvider::new(c).expect("client").complete(&request(), None).unwrap_err();
+    assert_eq!(err, LlmError::Timeout { provider: "The AI provider", secs: 1 });
+
+    server.push(openai::chat_ok("SELECT 1", 5, 2).after(Duration::from_secs(4)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let presser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let started = Instant::now();
+    let err = provider(ProviderKind::OpenAi, &server).complete(&request(), Some(&stop)).unwrap_err();
+    presser.join().expect("presser");
+    assert_eq!(err, LlmError::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(2), "Stop is noticed quickly: {:?}", started.elapsed());
+}
+
+#[test]
+fn an_unreachable_provider_and_a_missing_key_are_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut c = ProviderConfig::new(ProviderKind::OpenAi);
+    c.base_url = format!("http://127.0.0.1:{port}/v1");
+    c.max_retries = 0;
+    let err = HttpProvider::new(c).expect("client").complete(&request(), None).unwrap_err();
+    assert_eq!(err.kind(), "llm_unreachable", "{err}");
+    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    let err = HttpProvider::new(ProviderConfig::new(ProviderKind::Perplexity)).expect("client").complete(&request(), None).unwrap_err();
+    assert_eq!(err.to_string(), "Perplexity has no API key yet; add one in Settings → API keys (or set PERPLEXITY_API_KEY)");
+}
+
+// ---- The pipeline's LLM branch ----
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 26).expect("date")
+}
+
+struct Shop {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+}
+
+fn shop() -> Shop {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("shop.sqlite");
+    plainsight_core::sample::write_sample_db(&db, today(), 2_000).expect("sample");
+    Shop { _dir: dir, db }
+}
+
+fn pipeline(shop: &Shop, server: &Server, mode: AiMode) -> Pipeline {
+    let options = PipelineOptions { ai: mode, ..PipelineOptions::default() };
+    Pipeline::open(&shop.db, options).expect("pipeline").with_llm(Arc::new(provider(ProviderKind::Perplexity, server)))
+}
+
+const BOUGHT_TOGETHER: &str = "SELECT a.product_id AS first_product, b.product_id AS second_product, COUNT(*) AS orders_together FROM order_items a JOIN order_items b ON a.order_id = b.order_id AND a.product_id < b.product_id GROUP BY 1, 2 ORDER BY orders_together DESC LIMIT 5";
+
+fn answer_json(sql: &str) -> String {
+    json!({"kind": "answer", "language": "sql", "code": sql, "explanation": "Pairs of products in the same order, counted.", "chart_hint": "bar", "assumptions": ["all orders count"]}).to_string()
+}
+
+#[test]
+fn a_question_the_planner_cannot_answer_is_written_by_the_llm_validated_and_run() {
+    let shop = shop();
+    let server = Server::start();
+    server.push(perplexity::agent_ok(
+        &format!("<think>pairs via self-join</think>\n```json\n{}\n```", answer_json(BOUGHT_TOGETHER)),
+        AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0),
+    ));
+    let p = pipeline(&shop, &server, AiMode::Auto);
+    let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
+    assert_eq!(a.route, Route::Answer, "{a:?}");
+    assert_eq!(a.rows.len(), 5);
+    assert_eq!(a.columns, ["first_product", "second_product", "orders_together"]);
+    assert!(a.code.as_deref().is_some_and(|c| c.contains("JOIN order_items b")));
+    assert!(a.interpretation.starts_with("Pairs of products in the same order"), "{}", a.interpretation);
+    assert!((a.cost.total_usd - 0.00249).abs() < 1e-9, "the provider's usage.cost: {:?}", a.cost);
+    assert_eq!(a.cost.source, plainsight_core::CostSource::Provider);
+    assert_eq!(a.generated_by, "perplexity/perplexity/sonar");
+    assert!(a.privacy_receipt.as_deref().is_some_and(|r| r.contains("which products were bought together")));
+}
+
+#[test]
+fn a_failing_query_goes_back_once_and_both_attempts_are_paid_for() {
+    let shop = shop();
+    let server = Server::start();
+    server.push(perplexity::agent_ok(
+        &answer_json("SELECT product_name, SUM(qty) FROM order_items GROUP BY 1"),
+        AgentUsage::new(2_000, 50, 0.002, 0.00005, 0.0),
+    ));
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_300, 80, 0.0023, 0.00008, 0.0)));
+    let a = pipeline(&shop, &server, AiMode::Auto).ask("which products were bought together most often?", today(), None).expect("answer");
+    assert_eq!((a.route, a.rows.len()), (Route::Answer, 5), "{a:?}");
+    let sent = server.requests();
+    assert_eq!(sent.len(), 2);
+    let retry = sent[1].json()["input"].to_string();
+    assert!(retry.contains("no such column"), "the error went back to the model: {retry}");
+    assert!((a.cost.total_usd - (0.00205 + 0.00238)).abs() < 1e-9, "{:?}", a.cost);
+    assert!(a.cost.breakdown.iter().any(|i| i.item == "self-correction" && (i.usd - 0.00238).abs() < 1e-9), "{:?}", a.cost.breakdown);
+
+    // A write is refused by the guard, corrected once, and if it comes back again the answer says so.
+    server.push(perplexity::agent_ok(&answer_json("DELETE FROM orders"), AgentUsage::new(10, 5, 0.001, 0.0, 0.0)));
+    server.push(perplexity::agent_ok(&answer_json("DROP TABLE orders"), AgentUsage::new(10, 5, 0.001, 0.0, 0.0)));
+    let a = pipeline(&shop, &server, AiMode::Auto).ask("which products were bought together most often?", today(), None).expect("answer");
+    assert_eq!((a.route, a.error_kind.as_deref()), (Route::Fallback, Some("llm_code_failed")), "{a:?}");
+    assert!(a.message.starts_with("The AI could not write a query that works"), "{}", a.message);
+    assert!((a.cost.total_usd - 0.002).abs() < 1e-9);
+}
+
+#[test]
+fn no_data_row_or_personal_value_is_sent_by_default() {
+    let shop = shop();
+    let server = Server::start();
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(1, 1, 0.0, 0.0, 0.0)));
+    pipeline(&shop, &server, AiMode::Auto).ask("which products were bought together most often?", today(), None).expect("answer");
+    let body = server.requests()[0].body.clone();
+    let conn = rusqlite::Connection::open(&shop.db).expect("open");
+    let personal: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM customers UNION ALL SELECT email FROM customers WHERE email IS NOT NULL UNION ALL SELECT name FROM products",
+        )
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(personal.len() > 100);
+    for value in personal.iter().filter(|v| v.len() > 3) {
+        assert!(!body.contains(value.as_str()), "{value:?} left the machine");
+    }
+    // A whole data row never appears either: no order's date + amount pair.
+    let (date, revenue): (String, f64) =
+        conn.query_row("SELECT order_date, revenue FROM sales LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("row");
+    assert!(!body.contains(&format!("{date}\",{revenue}")), "no rows");
+    assert!(body.contains("West"), "category values (regions) are sent so the model can filter");
+}
+
+#[test]
+fn writes_and_confident_questions_never_reach_the_provider() {
+    let shop = shop();
+    let server = Server::start();
+    let p = pipeline(&shop, &server, AiMode::Auto);
+    assert_eq!(p.ask("delete all refunded orders", today(), None).expect("refused").route, Route::Refused);
+    let local = p.ask("show me last month's sales by region", today(), None).expect("answer");
+    assert_eq!((local.route, local.generated_by.as_str(), local.cost.total_usd), (Route::Answer, "planner", 0.0));
+    assert!(server.requests().is_empty(), "nothing was sent");
+    // With --ai always the confident one goes too, but a write still does not.
+    let always = pipeline(&shop, &server, AiMode::Always);
+    assert_eq!(always.ask("drop the customers table", today(), None).expect("refused").route, Route::Refused);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn the_llm_may_ask_back_or_decline_and_its_failures_fall_back_to_the_planner() {
+    let shop = shop();
+    let server = Server::start();
+    let clarify = json!({"kind": "clarify", "explanation": "\"Best\" could mean revenue or units.", "options": ["top 5 products by revenue", "top 5 products by units sold"]});
+    server.push(perplexity::agent_ok(&clarify.to_string(), AgentUsage::new(1, 1, 0.001, 0.0, 0.0)));
+    let a = pipeline(&shop, &server, AiMode::Auto).ask("which products were bought together most often?", today(), None).expect("answer");
+    assert_eq!((a.route, a.options.len()), (Route::Clarify, 2));
+    let declined =
+        json!({"kind": "out_of_scope", "explanation": "No weather data.", "reason": "The data holds orders, customers and products."});
+    server.push(perplexity::agent_ok(&declined.to_string(), AgentUsage::new(1, 1, 0.001, 0.0, 0.0)));
+    let a = pipeline(&shop, &server, AiMode::Auto).ask("what's the weather in Paris tomorrow?", today(), None).expect("answer");
+    assert_eq!(a.route, Route::Fallback);
+    assert!(a.message.contains("The data holds orders"), "{}", a.message);
+    // A rejected key: the message says what to do, the offline reading is still there.
+    server.push(perplexity::unauthorized_html());
+    let a = pipeline(&shop, &server, AiMode::Auto).ask("how are we doing?", today(), None).expect("offline answer");
+    assert_eq!(a.error_kind.as_deref(), Some("llm_unauthorized"));
+    assert!(a.message.starts_with("Perplexity rejected the API key; open Settings → API keys and check it."), "{}", a.message);
+    assert_eq!(a.route, Route::Clarify, "the planner's own rephrasings are offered");
+    assert!(!a.options.is_empty());
+    let _: Value = server.requests()[0].json();
+}

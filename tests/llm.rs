@@ -1,0 +1,72 @@
+//! `plainsight ask` with an AI provider: a loopback server on 127.0.0.1 plays Perplexity (Agent
+//! API) and the CLI's JSON shows the generated SQL's answer and the provider's cost.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use plainsight_loopback::perplexity::{self, AgentUsage};
+use plainsight_loopback::Server;
+use serde_json::{json, Value};
+
+use crate::cli::{bin, sample_db};
+
+const TODAY: &str = "2026-11-26";
+const KEY: &str = "pplx-loopback-test-key-0000WXYZ";
+
+fn ask(server: &Server, data: &Path, extra_env: &[(&str, &str)], question: &str) -> Output {
+    let db = sample_db().to_str().expect("utf-8 path");
+    Command::new(bin())
+        .args(["ask", "--db", db, "--today", TODAY, "--json", "--provider", "perplexity", "--base-url", &server.url(), question])
+        .env("PLAINSIGHT_DATA_DIR", data)
+        .env("PERPLEXITY_API_KEY", KEY)
+        .envs(extra_env.iter().copied())
+        .output()
+        .expect("plainsight runs")
+}
+
+#[test]
+fn the_cli_answers_through_the_provider_with_its_cost() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let sql = "SELECT c.segment, COUNT(DISTINCT o.order_id) AS orders FROM orders o JOIN customers c ON o.customer_id = c.customer_id GROUP BY c.segment";
+    let reply = json!({"kind": "answer", "language": "sql", "code": sql, "explanation": "Orders per customer segment.", "chart_hint": "bar", "assumptions": []});
+    server.push(perplexity::agent_ok(
+        &format!("<think>count orders per segment</think>{reply}"),
+        AgentUsage::new(3_000, 60, 0.003, 0.00006, 0.0),
+    ));
+    let out = ask(&server, data.path(), &[], "which products were bought together most often?");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(a["route"], "answer", "{a}");
+    assert_eq!(a["generated_by"], "perplexity/perplexity/sonar");
+    assert_eq!(a["columns"], json!(["segment", "orders"]));
+    assert_eq!(a["cost"]["source"], "provider");
+    assert!((a["cost"]["total_usd"].as_f64().unwrap_or_default() - 0.00306).abs() < 1e-9, "{}", a["cost"]);
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(KEY), "the key never appears in output");
+}
+
+#[test]
+fn a_rejected_key_is_one_plain_sentence_and_the_offline_reading_stays() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    server.push(perplexity::unauthorized_html());
+    let out = ask(&server, data.path(), &[], "how are we doing?");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(a["error_kind"], "llm_unauthorized");
+    assert!(a["message"].as_str().is_some_and(|m| m.starts_with("Perplexity rejected the API key; open Settings → API keys")), "{a}");
+    assert_eq!(a["route"], "clarify");
+    // Offline, nothing is sent at all.
+    let db = sample_db().to_str().expect("utf-8 path");
+    let out = Command::new(bin())
+        .args(["ask", "--db", db, "--today", TODAY, "--json", "--offline", "--base-url", &server.url(), "how are we doing?"])
+        .env("PLAINSIGHT_DATA_DIR", data.path())
+        .env("PERPLEXITY_API_KEY", KEY)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert_eq!(server.requests().len(), 1, "--offline sends nothing");
+}
