@@ -1,6 +1,9 @@
 //! The real app window, driven through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb:
 //! ask the question from the README and check the table, the chart and the history; then import
-//! a CSV on the Data screen, preview it, and ask about it.
+//! a CSV on the Data screen, preview it, and ask about it; then have the AI answer what the
+//! offline planner cannot. The AI provider is a loopback server on 127.0.0.1 that speaks
+//! Perplexity's Agent API (plainsight-loopback): it is scripted per question and records what the
+//! app sent, so the test also checks that questions answered locally send nothing.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -9,6 +12,8 @@ use std::time::{Duration, Instant};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
+use plainsight_loopback::perplexity::{self, AgentUsage};
+use plainsight_loopback::{Recorded, Server};
 use plainsight_tests::{artifacts_dir, built_binary, data_dir, free_port, TauriDriver};
 use serde_json::json;
 
@@ -25,6 +30,16 @@ const TARGETS_CSV: &str = "region,target\nNorth,12\nSouth,25\n";
 const BIG_ROWS: u32 = 2_000_000;
 /// What asking about the imported file must show: each region's total.
 const REGION_TOTALS: [(&str, &str); 4] = [("North", "15"), ("South", "20"), ("East", "30"), ("West", "40")];
+/// The fake Perplexity key the app gets; only the loopback server ever sees it.
+const KEY: &str = "pplx-window-test-key-0000WXYZ";
+/// A question the offline planner is unsure of: with an AI configured it goes to the AI.
+const VAGUE: &str = "how are we doing?";
+/// What the scripted AI offers for [`VAGUE`]: rephrasings the offline planner answers confidently.
+const AI_OPTIONS: [&str; 2] = ["sales by region last month", "top 5 products by revenue"];
+/// A question the offline planner cannot answer: the AI writes its SQL.
+const AI_QUESTION: &str = "which products were bought together most often?";
+/// The SQL the scripted AI writes for [`AI_QUESTION`]: pairs of products in the same order.
+const BOUGHT_TOGETHER: &str = "SELECT a.product_id AS first_product, b.product_id AS second_product, COUNT(*) AS orders_together FROM order_items a JOIN order_items b ON a.order_id = b.order_id AND a.product_id < b.product_id GROUP BY 1, 2 ORDER BY orders_together DESC LIMIT 5";
 
 type Outcome = Result<(), String>;
 
@@ -42,8 +57,17 @@ async fn a_question_shows_its_table_chart_and_history() {
     std::fs::write(&csv, SALES_CSV).unwrap_or_else(|e| panic!("cannot write {}: {e}", csv.display()));
     std::fs::write(files.path().join("targets.csv"), TARGETS_CSV).unwrap_or_else(|e| panic!("cannot write targets.csv: {e}"));
     write_big_csv(&files.path().join("big.csv"));
+    // The AI provider, started before the app so the app can be pointed at it.
+    let server = Server::start();
+    let base_url = server.url();
     let driver = TauriDriver::start(
-        &[("PLAINSIGHT_DATA_DIR", data.path().as_os_str()), ("PLAINSIGHT_TODAY", OsStr::new(TODAY))],
+        &[
+            ("PLAINSIGHT_DATA_DIR", data.path().as_os_str()),
+            ("PLAINSIGHT_TODAY", OsStr::new(TODAY)),
+            ("PERPLEXITY_API_KEY", OsStr::new(KEY)),
+            ("PLAINSIGHT_LLM_PROVIDER", OsStr::new("perplexity")),
+            ("PLAINSIGHT_LLM_BASE_URL", OsStr::new(&base_url)),
+        ],
         artifacts_dir().join("tauri-driver.log"),
     );
 
@@ -57,7 +81,7 @@ async fn a_question_shows_its_table_chart_and_history() {
         .unwrap_or_else(|e| panic!("could not open the app {} through tauri-driver: {e}", app.display()));
 
     // Close the session (and with it the app) whatever happened, then report.
-    let outcome = tokio::time::timeout(Duration::from_secs(300), scenario(&client, files.path()))
+    let outcome = tokio::time::timeout(Duration::from_secs(300), scenario(&client, files.path(), data.path(), &server))
         .await
         .unwrap_or_else(|_| Err("the scenario took over 300 s".into()));
     if outcome.is_err() {
@@ -70,7 +94,7 @@ async fn a_question_shows_its_table_chart_and_history() {
     }
 }
 
-async fn scenario(client: &Client, files: &Path) -> Outcome {
+async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -> Outcome {
     let input = client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -120,14 +144,19 @@ async fn scenario(client: &Client, files: &Path) -> Outcome {
     })
     .await?;
     screenshot(client, "window-answer.png").await?;
-    clarify_then_pick(client).await?;
+    sent_so_far(server, 0, "a question the planner answers confidently")?;
+    clarify_then_pick(client, server).await?;
     import_a_csv(client, &files.join("sales.csv")).await?;
     ask_about_the_import(client).await?;
+    sent_so_far(server, 1, "asking about the imported file")?;
     a_missing_file_is_named(client, &files.join("missing.csv")).await?;
     an_unreachable_server_is_named(client).await?;
     a_dropped_file_is_added(client, &files.join("targets.csv")).await?;
     a_long_import_can_be_cancelled(client, &files.join("big.csv")).await?;
-    switch_and_remove(client).await
+    switch_and_remove(client).await?;
+    sent_so_far(server, 1, "the Data screen's steps")?;
+    the_ai_answers_what_the_planner_cannot(client, server, data).await?;
+    a_rejected_key_is_named_and_the_rephrasings_stay(client, server).await
 }
 
 fn write_big_csv(path: &Path) {
@@ -140,23 +169,38 @@ fn write_big_csv(path: &Path) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-/// A vague question offers rephrasings; clicking one asks it and answers with a table.
-async fn clarify_then_pick(client: &Client) -> Outcome {
+/// A vague question offers rephrasings; clicking one asks it and answers with a table. The
+/// planner is unsure of it, so it goes to the AI, whose scripted reply asks back with
+/// [`AI_OPTIONS`]; the picked rephrasing is answered locally and sends nothing.
+async fn clarify_then_pick(client: &Client, server: &Server) -> Outcome {
+    let clarify = json!({
+        "kind": "clarify",
+        "explanation": "\"How we are doing\" could mean sales by region or the best sellers.",
+        "options": AI_OPTIONS,
+    });
+    server.push(perplexity::agent_ok(&clarify.to_string(), AgentUsage::new(1_200, 40, 0.0012, 0.00004, 0.0)));
     let input = client.find(Locator::Id("question")).await.map_err(|e| format!("no ask box: {e}"))?;
     input.clear().await.map_err(|e| format!("clearing the ask box: {e}"))?;
     // Enter, not a click: the ask box submits on the Enter key.
-    input.send_keys(&format!("how are we doing?{}", Key::Enter)).await.map_err(|e| format!("typing a vague question: {e}"))?;
+    input.send_keys(&format!("{VAGUE}{}", Key::Enter)).await.map_err(|e| format!("typing a vague question: {e}"))?;
     let option = poll("rephrasings to pick from", Duration::from_secs(30), || async {
         Ok(client.find_all(Locator::Css("#answer button.option")).await.ok().and_then(|options| options.into_iter().next()))
     })
     .await?;
+    let offered = option_texts(client).await?;
+    check(offered == AI_OPTIONS, format!("the AI's rephrasings are offered: {offered:?}"))?;
+    let cost = text_of(client, "cost").await.unwrap_or_default();
+    check(cost.contains("Written by the AI"), format!("the cost line says the AI asked back: {cost:?}"))?;
+    let sent = sent_so_far(server, 1, "the vague question")?;
+    check_agent_request(&sent[0], VAGUE)?;
     let picked = option.text().await.map_err(|e| format!("reading the first rephrasing: {e}"))?;
     option.click().await.map_err(|e| format!("clicking {picked:?}: {e}"))?;
     poll("the picked rephrasing's answer", Duration::from_secs(30), || async {
         let asked = input.prop("value").await.ok().flatten().unwrap_or_default();
         Ok((asked == picked && text_of(client, "result-table").await.is_some()).then_some(()))
     })
-    .await
+    .await?;
+    sent_so_far(server, 1, "the picked rephrasing, which the planner answers").map(|_| ())
 }
 
 /// On the Data screen: add the CSV by its path, see what the import did, find the new table in
@@ -424,6 +468,147 @@ async fn switch_and_remove(client: &Client) -> Outcome {
         client.find(Locator::Css(&format!("{sample} button.remove-source"))).await.is_err(),
         "the sample data has no Remove button".into(),
     )
+}
+
+/// Back on the Ask screen, a question the planner cannot answer: the AI writes a self-join, the
+/// app checks and runs it, and shows what it cost and exactly what was sent (no customer names).
+async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server, data: &Path) -> Outcome {
+    let reply = json!({
+        "kind": "answer",
+        "language": "sql",
+        "code": BOUGHT_TOGETHER,
+        "explanation": "Pairs of products bought in the same order, counted.",
+        "chart_hint": "bar",
+        "assumptions": [],
+    });
+    server.push(perplexity::agent_ok(
+        &format!("<think>pairs of products: a self-join of order_items on order_id</think>{reply}"),
+        AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0),
+    ));
+    ask(client, AI_QUESTION).await?;
+    let table = poll("the AI's answer", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of the AI's answer: {error}"));
+        }
+        Ok(if answered(client).await == AI_QUESTION { text_of(client, "result-table").await } else { None })
+    })
+    .await?;
+    let rows = client.find_all(Locator::Css("#result-table tbody tr")).await.map_err(|e| format!("reading the table's rows: {e}"))?;
+    check(rows.len() == 5, format!("the table has the query's 5 rows, found {}:\n{table}", rows.len()))?;
+    check(table.contains("Orders together"), format!("the table has the query's columns:\n{table}"))?;
+    let cost = text_of(client, "cost").await.unwrap_or_default();
+    for expected in ["Written by the AI", "Cost: $0.0025"] {
+        check(cost.contains(expected), format!("the cost line says {expected:?}: {cost:?}"))?;
+    }
+    let sent = sent_so_far(server, 2, "the question for the AI")?;
+    check_agent_request(&sent[1], AI_QUESTION)?;
+    screenshot(client, "window-ai-answer.png").await?;
+
+    let receipt = find_css(client, "#privacy-receipt").await?;
+    find_css(client, "#privacy-receipt summary").await?.click().await.map_err(|e| format!("opening What was sent to the AI: {e}"))?;
+    let opened = receipt.attr("open").await.map_err(|e| format!("reading whether the receipt is open: {e}"))?;
+    check(opened.is_some(), "clicking its summary opens the privacy receipt".into())?;
+    let sent_text = receipt.text().await.map_err(|e| format!("reading the privacy receipt: {e}"))?;
+    check(sent_text.contains(AI_QUESTION), format!("the receipt shows the question:\n{sent_text}"))?;
+    let names = customer_names(&data.join("sample.sqlite"))?;
+    check(!names.is_empty(), "the sample data has customers".into())?;
+    if let Some(name) = names.iter().find(|name| sent_text.contains(name.as_str())) {
+        return Err(format!("the receipt holds the customer name {name:?}:\n{sent_text}"));
+    }
+    Ok(())
+}
+
+/// A rejected key: the answer says so in one plain sentence and still offers the planner's own
+/// rephrasings.
+async fn a_rejected_key_is_named_and_the_rephrasings_stay(client: &Client, server: &Server) -> Outcome {
+    server.push(perplexity::unauthorized_html());
+    ask(client, VAGUE).await?;
+    let card = poll("the answer to the vague question without the AI", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of the offline answer: {error}"));
+        }
+        Ok(if answered(client).await == VAGUE { text_of(client, "answer").await } else { None })
+    })
+    .await?;
+    let said = "Perplexity rejected the API key; open Settings → API keys and check it.";
+    check(card.contains(said), format!("the answer says the key was rejected: {card:?}"))?;
+    let offered = option_texts(client).await?;
+    check(!offered.is_empty(), format!("the planner's rephrasings are offered:\n{card}"))?;
+    check(offered.iter().all(|o| !AI_OPTIONS.contains(&o.as_str())), format!("the rephrasings are the planner's own: {offered:?}"))?;
+    let sent = sent_so_far(server, 3, "the question with a rejected key")?;
+    check_agent_request(&sent[2], VAGUE)?;
+    // What was sent is shown even though the AI refused it.
+    let receipt = content_of(client, "privacy-receipt").await.unwrap_or_default();
+    check(receipt.contains(VAGUE), format!("the receipt shows what was sent for {VAGUE:?}:\n{receipt}"))?;
+    screenshot(client, "window-ai-rejected-key.png").await?;
+    let page = client.source().await.map_err(|e| format!("reading the page: {e}"))?;
+    check(!page.contains(KEY), "the key never appears in the window".into())
+}
+
+/// Types `question` into the ask box and submits it with Enter.
+async fn ask(client: &Client, question: &str) -> Outcome {
+    click(client, "nav-ask").await?;
+    let input = poll("the ask box", Duration::from_secs(10), || async {
+        let found = client.find(Locator::Id("question")).await.ok();
+        Ok(match found {
+            Some(input) if input.is_displayed().await.unwrap_or(false) => Some(input),
+            _ => None,
+        })
+    })
+    .await?;
+    input.clear().await.map_err(|e| format!("clearing the ask box: {e}"))?;
+    input.send_keys(&format!("{question}{}", Key::Enter)).await.map_err(|e| format!("typing {question:?}: {e}"))
+}
+
+/// The question the shown answer card is for ("" when there is none).
+async fn answered(client: &Client) -> String {
+    match client.find(Locator::Css("#answer .answer-question")).await {
+        Ok(heading) => heading.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The rephrasings the answer card offers.
+async fn option_texts(client: &Client) -> Result<Vec<String>, String> {
+    let mut texts = Vec::new();
+    for option in client.find_all(Locator::Css("#answer button.option")).await.map_err(|e| format!("finding rephrasings: {e}"))? {
+        texts.push(option.text().await.map_err(|e| format!("reading a rephrasing: {e}"))?);
+    }
+    Ok(texts)
+}
+
+/// What the AI server has received, when it is exactly `expected` requests by now.
+fn sent_so_far(server: &Server, expected: usize, after: &str) -> Result<Vec<Recorded>, String> {
+    let sent = server.requests();
+    let seen: Vec<String> = sent.iter().map(|r| format!("{} {} {:.200}", r.method, r.path, r.body)).collect();
+    check(
+        sent.len() == expected,
+        format!("after {after}, the AI server should have had {expected} requests, not {}: {seen:#?}", sent.len()),
+    )?;
+    Ok(sent)
+}
+
+/// One Agent API call about `question`, with the key.
+fn check_agent_request(request: &Recorded, question: &str) -> Outcome {
+    check(
+        (request.method.as_str(), request.path.as_str()) == ("POST", "/v1/agent"),
+        format!("the app called the Agent API: {} {}", request.method, request.path),
+    )?;
+    let auth = request.header("authorization");
+    check(auth == Some(format!("Bearer {KEY}").as_str()), format!("the request carries the key: {auth:?}"))?;
+    let body: serde_json::Value =
+        serde_json::from_str(&request.body).map_err(|e| format!("the request body is not JSON ({e}): {}", request.body))?;
+    let input = body["input"].to_string();
+    check(input.contains(question), format!("the request's input holds {question:?}: {input}"))
+}
+
+/// Every customer's name in the sample database the app made in its data directory.
+fn customer_names(db: &Path) -> Result<Vec<String>, String> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("opening {}: {e}", db.display()))?;
+    let mut select = conn.prepare("SELECT DISTINCT name FROM customers").map_err(|e| format!("reading customers: {e}"))?;
+    let names = select.query_map([], |row| row.get(0)).map_err(|e| format!("reading customers: {e}"))?;
+    names.collect::<Result<Vec<String>, _>>().map_err(|e| format!("reading a customer's name: {e}"))
 }
 
 async fn find_css(client: &Client, css: &str) -> Result<fantoccini::elements::Element, String> {
