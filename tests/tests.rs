@@ -3,6 +3,9 @@
 //! - `cli`: the `plainsight` command line against generated sample databases.
 //! - `eval`: question sets (the dev set, Chinook, Northwind) scored like `../shared/eval/run-eval`,
 //!   with a per-question report and a confidence calibration table.
+//! - `keychain`: the real Secret Service (gnome-keyring in the D-Bus session scripts/test starts):
+//!   entries stored, read, replaced, deleted; a planted key never written or printed (ignored by
+//!   plain `cargo test`).
 //! - `llm`: `plainsight ask` answering through an AI provider played by a loopback server that
 //!   speaks Perplexity's wire format, with its cost and error messages.
 //! - `postgres`: the same questions served from a real PostgreSQL cluster that `scripts/test`
@@ -13,6 +16,7 @@
 
 mod cli;
 mod eval;
+mod keychain;
 mod llm;
 mod postgres;
 mod window;

@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Building the desktop app (webview, GTK, libsoup).
 APP_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
 # Driving the real window under a virtual X server.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring)
 TAURI_DRIVER_VERSION=2.1.0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

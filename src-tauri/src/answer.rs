@@ -23,7 +23,7 @@ pub fn present(state: &AppState, answer: Answer) -> AnswerView {
     let asked_at = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
     let history_id = state
         .history()
-        .record(&answer.question, answer.route.as_str(), &asked_at, answer.code.as_deref(), &answer.interpretation)
+        .record_answer(&answer, &asked_at)
         .inspect_err(|error| tracing::warn!(?error, "could not record the question in history"))
         .ok();
     let svg = answer.chart.as_ref().and_then(|spec| {

@@ -73,7 +73,8 @@ fn open_state() -> Result<AppState, AppError> {
 fn llm_from_env() -> Result<Option<std::sync::Arc<dyn plainsight_core::llm::provider::LlmProvider>>, AppError> {
     use plainsight_core::llm::provider;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(config) = provider::configured(&provider::Choice::default(), &env).map_err(AppError::Setting)? else { return Ok(None) };
+    let key = |kind: provider::ProviderKind| provider::key_from(&plainsight_core::secrets::Keychain, &env, kind);
+    let Some(config) = provider::configured(&provider::Choice::default(), &env, &key).map_err(AppError::Setting)? else { return Ok(None) };
     Ok(Some(provider::from_config(config).map_err(|e| AppError::Setting(e.to_string()))?))
 }
 

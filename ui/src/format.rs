@@ -93,7 +93,11 @@ pub fn cost(total_usd: f64, source: &str, parts: &[(String, f64)]) -> String {
         "estimate" => format!("Estimated cost: ${total_usd:.4}"),
         _ => format!("Cost: ${total_usd:.4}"),
     };
-    let shown: Vec<String> = parts.iter().filter(|(_, usd)| *usd > 0.0).map(|(item, usd)| format!("{item} ${usd:.4}")).collect();
+    let shown: Vec<String> = parts
+        .iter()
+        .filter(|(_, usd)| *usd > 0.0)
+        .map(|(item, usd)| if *usd < 0.0001 { format!("{item} <$0.0001") } else { format!("{item} ${usd:.4}") })
+        .collect();
     if shown.is_empty() {
         head
     } else {

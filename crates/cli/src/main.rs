@@ -16,6 +16,7 @@ use plainsight_core::executor::Limits;
 use plainsight_core::history::AppDb;
 use plainsight_core::import::{import_file, ColumnType, ImportOptions};
 use plainsight_core::llm::provider as llm;
+use plainsight_core::secrets::{self, KeyName, SecretStore};
 use plainsight_core::source;
 use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
 
@@ -31,6 +32,23 @@ enum Ai {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Save a key, read from stdin (never an argument, so it stays out of shell history).
+    Set { name: String },
+    /// Show the last 4 characters of a key and where it comes from.
+    GetMasked { name: String },
+    /// Remove a key from the keychain.
+    Delete { name: String },
+    /// Make the cheapest real call with the key and say whether it works.
+    Test {
+        name: String,
+        /// The provider's base URL (default: its public address).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,6 +138,12 @@ enum Command {
         #[command(subcommand)]
         action: GlossaryAction,
     },
+    /// API keys in the system keychain: `keys set perplexity` (reads the key from stdin),
+    /// `keys get-masked perplexity`, `keys delete perplexity`, `keys test perplexity`.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Print a database's schema as JSON.
     Schema {
         /// SQLite file or postgres:// URL.
@@ -138,6 +162,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Diagnostics on stderr, quiet unless PLAINSIGHT_LOG asks (e.g. PLAINSIGHT_LOG=debug).
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("PLAINSIGHT_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -194,13 +222,15 @@ fn run(cli: Cli) -> Result<()> {
             if ai != AiMode::Never {
                 let choice = llm::Choice { provider, model, base_url };
                 let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-                if let Some(config) = llm::configured(&choice, &env).map_err(anyhow::Error::msg)? {
+                let key = |kind: llm::ProviderKind| llm::key_from(&secrets::Keychain, &env, kind);
+                if let Some(config) = llm::configured(&choice, &env, &key).map_err(anyhow::Error::msg)? {
                     pipeline = pipeline.with_llm(llm::from_config(config)?);
                 } else if ai == AiMode::Always {
                     bail!("--ai always needs an AI provider: set PERPLEXITY_API_KEY (or OPENAI_API_KEY with --provider openai)");
                 }
             }
             let answer = pipeline.ask(&question.join(" "), today, None)?;
+            record(&answer);
             if json {
                 println!("{}", answer.to_json());
             } else {
@@ -245,6 +275,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Keys { action } => keys(action),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
             match action {
@@ -348,4 +379,71 @@ fn saved_glossary() -> Vec<plainsight_core::glossary::Entry> {
         return Vec::new();
     }
     AppDb::open(&path).and_then(|db| db.glossary()).unwrap_or_default()
+}
+
+fn key_name(name: &str) -> Result<KeyName> {
+    KeyName::parse(name).with_context(|| {
+        format!("{name:?} is not a key name; use perplexity, openai, embeddings, daytona, langfuse-public, langfuse-secret or postgres:<connection>")
+    })
+}
+
+/// `plainsight keys …`: the keychain, never a file. Secrets come from stdin and are never printed.
+fn keys(action: KeysAction) -> Result<()> {
+    let store = secrets::Keychain;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match action {
+        KeysAction::Set { name } => {
+            let name = key_name(&name)?;
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut input).context("could not read the key from stdin")?;
+            let secret =
+                secrets::clean(&input).context("no key was given on stdin; pipe it in, e.g. `pbpaste | plainsight keys set perplexity`")?;
+            store.set(&name, &secret)?;
+            println!("Saved the {} ({}) in the system keychain.", name.label(), secret.masked());
+        }
+        KeysAction::GetMasked { name } => {
+            let name = key_name(&name)?;
+            match secrets::lookup(&store, &name, &env)? {
+                Some((secret, secrets::Origin::Keychain)) => println!("{}", secret.masked()),
+                Some((secret, secrets::Origin::Environment(var))) => println!("{} (from the environment variable {var})", secret.masked()),
+                None => println!("There is no {} yet.", name.label()),
+            }
+        }
+        KeysAction::Delete { name } => {
+            let name = key_name(&name)?;
+            if store.delete(&name)? {
+                println!("Deleted the {} from the system keychain.", name.label());
+            } else {
+                println!("There was no {} in the system keychain.", name.label());
+            }
+        }
+        KeysAction::Test { name, base_url } => {
+            let name = key_name(&name)?;
+            let kind = match name {
+                KeyName::Perplexity => llm::ProviderKind::Perplexity,
+                KeyName::OpenAi => llm::ProviderKind::OpenAi,
+                other => bail!("testing the {} arrives with the feature that uses it", other.label()),
+            };
+            let mut config = llm::ProviderConfig::new(kind);
+            if let Some(base) = base_url {
+                config.base_url = base.trim_end_matches('/').to_string();
+            }
+            config.max_retries = 0;
+            config.api_key = secrets::lookup(&store, &name, &env)?.map(|(s, _)| s);
+            let checked = llm::HttpProvider::new(config)?.check()?;
+            println!("{checked}");
+        }
+    }
+    Ok(())
+}
+
+/// Adds the answer (with its cost) to the history the app shows; a failure only warns.
+fn record(answer: &plainsight_core::Answer) {
+    let recorded = datadir::data_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|dir| AppDb::open(&datadir::app_db_path(&dir)).map_err(|e| e.to_string()))
+        .and_then(|db| db.record_answer(answer, &chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()).map_err(|e| e.to_string()));
+    if let Err(error) = recorded {
+        tracing::warn!(%error, "could not record the question in history");
+    }
 }

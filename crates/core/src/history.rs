@@ -35,6 +35,13 @@ CREATE TABLE glossary (
     meaning TEXT NOT NULL
 );
 ",
+    "
+ALTER TABLE history ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+ALTER TABLE history ADD COLUMN cost_source TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE history ADD COLUMN cost_breakdown TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE history ADD COLUMN generated_by TEXT NOT NULL DEFAULT 'planner';
+ALTER TABLE history ADD COLUMN error_kind TEXT;
+",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +115,39 @@ impl AppDb {
             params![question, route, asked_at, code, interpretation],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records an answer with what it cost and who wrote its code (the planner or the AI).
+    pub fn record_answer(&self, answer: &crate::Answer, asked_at: &str) -> Result<i64, HistoryError> {
+        let breakdown: Vec<serde_json::Value> =
+            answer.cost.breakdown.iter().map(|c| serde_json::json!({"item": c.item, "usd": c.usd})).collect();
+        let source = match answer.cost.source {
+            crate::CostSource::None => "none",
+            crate::CostSource::Provider => "provider",
+            crate::CostSource::Estimate => "estimate",
+        };
+        self.conn.execute(
+            "INSERT INTO history(question, route, asked_at, code, interpretation, cost_usd, cost_source, cost_breakdown, generated_by, error_kind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                answer.question,
+                answer.route.as_str(),
+                asked_at,
+                answer.code,
+                answer.interpretation,
+                answer.cost.total_usd,
+                source,
+                serde_json::Value::Array(breakdown).to_string(),
+                answer.generated_by,
+                answer.error_kind
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Total recorded spend, in USD (for the budget and the status line).
+    pub fn total_spent(&self) -> Result<f64, HistoryError> {
+        Ok(self.conn.query_row("SELECT coalesce(sum(cost_usd), 0) FROM history", [], |r| r.get(0))?)
     }
 
     /// The most recent questions, newest first.

@@ -20,6 +20,7 @@ pub mod router;
 pub mod sample;
 pub mod schema;
 pub mod secret;
+pub mod secrets;
 pub mod source;
 pub mod sources;
 

@@ -84,15 +84,18 @@ fn openai_compatible_servers_report_tokens_and_local_ones_need_no_key() {
     assert_eq!(server.requests()[0].header("authorization"), None, "no key, no header");
     // A hosted provider without a key is not configured; a local server is.
     let env = |_: &str| None;
-    assert!(configured(&Choice::default(), &env).unwrap().is_none(), "no key: offline");
+    let no_key = |_: ProviderKind| None;
+    assert!(configured(&Choice::default(), &env, &no_key).unwrap().is_none(), "no key: offline");
     let local =
         Choice { provider: Some("openai".into()), base_url: Some("http://localhost:11434/v1".into()), model: Some("llama3.1".into()) };
-    assert_eq!(configured(&local, &env).unwrap().map(|c| c.model), Some("llama3.1".into()));
-    let keyed = |name: &str| (name == "PERPLEXITY_API_KEY").then(|| KEY.to_string());
-    let c = configured(&Choice::default(), &keyed).unwrap().expect("a key configures the default provider");
+    assert_eq!(configured(&local, &env, &no_key).unwrap().map(|c| c.model), Some("llama3.1".into()));
+    let keyed = |kind: ProviderKind| (kind == ProviderKind::Perplexity).then(|| Secret::new(KEY));
+    let c = configured(&Choice::default(), &env, &keyed).unwrap().expect("a key configures the default provider");
     assert_eq!((c.kind, c.base_url.as_str()), (ProviderKind::Perplexity, "https://api.perplexity.ai"));
     assert!(!format!("{c:?}").contains(KEY), "the key never prints");
-    assert!(configured(&Choice { provider: Some("gemini".into()), ..Choice::default() }, &env).unwrap_err().contains("not a provider"));
+    assert!(configured(&Choice { provider: Some("gemini".into()), ..Choice::default() }, &env, &no_key)
+        .unwrap_err()
+        .contains("not a provider"));
 }
 
 #[track_caller]

@@ -71,6 +71,14 @@ impl ProviderKind {
         }
     }
 
+    /// Its keychain entry.
+    pub fn key_name(self) -> crate::secrets::KeyName {
+        match self {
+            Self::Perplexity | Self::PerplexitySonar => crate::secrets::KeyName::Perplexity,
+            Self::OpenAi => crate::secrets::KeyName::OpenAi,
+        }
+    }
+
     /// The environment variable read as a developer override of the keychain.
     pub fn key_env(self) -> &'static str {
         match self {
@@ -349,6 +357,42 @@ impl HttpProvider {
         }
     }
 
+    /// The cheapest real call that proves the key and address work: the model list on
+    /// OpenAI-compatible servers (free), a one-token completion on Perplexity.
+    pub fn check(&self) -> Result<String, LlmError> {
+        let provider = self.config.kind.display_name();
+        if self.config.api_key.is_none() && self.config.kind != ProviderKind::OpenAi {
+            return Err(LlmError::NoKey { provider, env: self.config.kind.key_env() });
+        }
+        if self.config.kind == ProviderKind::OpenAi {
+            let url = format!("{}/models", self.config.base_url.trim_end_matches('/'));
+            let outcome = self.runtime.block_on(async {
+                let mut req = self.client.get(&url);
+                if let Some(key) = &self.config.api_key {
+                    req = req.bearer_auth(key.expose());
+                }
+                let resp = req.send().await?;
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                Ok::<_, reqwest::Error>((status, headers, resp.text().await?))
+            });
+            return match outcome {
+                Ok((status, _, text)) if (200..300).contains(&status) => {
+                    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    let n = v["data"].as_array().map_or(0, Vec::len);
+                    Ok(format!("Connected: {n} models available."))
+                }
+                Ok((status, headers, text)) => Err(classify(provider, status, &headers, &text).0),
+                Err(e) if e.is_timeout() => Err(LlmError::Timeout { provider, secs: self.config.timeout.as_secs() }),
+                Err(e) if e.is_connect() => Err(LlmError::Connect { provider, url: redact_url(&self.config.base_url) }),
+                Err(e) => Err(LlmError::BadReply { provider, detail: without_url(&e) }),
+            };
+        }
+        let request = ChatRequest { system: "Reply with OK.".into(), turns: vec![(true, "OK?".into())], max_tokens: 1, json_schema: None };
+        let done = self.complete(&request, None)?;
+        Ok(format!("Connected to {provider} ({}).", done.model))
+    }
+
     fn parse(&self, text: &str, attempts: u32) -> Result<Completion, LlmError> {
         let provider = self.config.kind.display_name();
         let bad = |detail: &str| LlmError::BadReply { provider, detail: detail.to_string() };
@@ -519,9 +563,14 @@ pub struct Choice {
 }
 
 /// The provider to use, from `choice` and the environment, or `None` when none is configured:
-/// a hosted provider needs its key (`PERPLEXITY_API_KEY`, `OPENAI_API_KEY`); an OpenAI-compatible
-/// server on this computer (Ollama, LM Studio) needs none. An unknown provider name is an error.
-pub fn configured(choice: &Choice, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<ProviderConfig>, String> {
+/// a hosted provider needs its key (from `key`: the keychain, or `PERPLEXITY_API_KEY` /
+/// `OPENAI_API_KEY` as an override); an OpenAI-compatible server on this computer (Ollama, LM
+/// Studio) needs none. An unknown provider name is an error.
+pub fn configured(
+    choice: &Choice,
+    env: &dyn Fn(&str) -> Option<String>,
+    key: &dyn Fn(ProviderKind) -> Option<Secret>,
+) -> Result<Option<ProviderConfig>, String> {
     let named = choice.provider.clone().or_else(|| env(PROVIDER_ENV));
     let kind = match &named {
         Some(name) => {
@@ -543,10 +592,22 @@ pub fn configured(choice: &Choice, env: &dyn Fn(&str) -> Option<String>) -> Resu
         let secs: u64 = secs.trim().parse().map_err(|_| format!("{TIMEOUT_ENV} must be a whole number of seconds, not {secs:?}"))?;
         config.timeout = Duration::from_secs(secs.clamp(1, 900));
     }
-    config.api_key = env(kind.key_env()).filter(|k| !k.trim().is_empty()).map(|k| Secret::new(k.trim()));
+    config.api_key = key(kind);
     let local = crate::llm::prices::is_local(&config.base_url);
     let usable = config.api_key.is_some() || (kind == ProviderKind::OpenAi && (local || named.is_some()));
     Ok(usable.then_some(config))
+}
+
+/// The key for `kind` from the environment override or `store`; a keychain that cannot be read
+/// counts as no key (the app keeps working offline) and is logged.
+pub fn key_from(store: &dyn crate::secrets::SecretStore, env: &dyn Fn(&str) -> Option<String>, kind: ProviderKind) -> Option<Secret> {
+    match crate::secrets::lookup(store, &kind.key_name(), env) {
+        Ok(found) => found.map(|(secret, _)| secret),
+        Err(e) => {
+            tracing::debug!(error = %e, "the keychain could not be read; the AI is off");
+            None
+        }
+    }
 }
 
 /// Builds the configured provider.

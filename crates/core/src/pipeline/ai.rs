@@ -36,7 +36,9 @@ impl Spend {
             Some(r) => {
                 self.reported = true;
                 // The provider's total is authoritative; fees are what its parts do not explain.
-                (r.input, r.output, (r.total - r.input - r.output).max(0.0))
+                let fees = r.total - r.input - r.output;
+                // Below a billionth of a dollar it is rounding, not a fee.
+                (r.input, r.output, if fees > 1e-9 { fees } else { 0.0 })
             }
             None => match prices::lookup(self.provider, &self.model, &self.base_url) {
                 Some(p) => p.cost(c.usage.input_tokens, c.usage.output_tokens),
