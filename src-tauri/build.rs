@@ -15,6 +15,11 @@ fn main() {
         "cancel_import",
         "test_postgres",
         "add_postgres",
+        "settings",
+        "set_setting",
+        "set_key",
+        "delete_key",
+        "test_key",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         // A build script reports failure by panicking; the message names what is wrong.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SourcesView, TablePreview,
+    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView, TablePreview,
     IMPORT_PROGRESS_EVENT,
 };
 use tauri::async_runtime::spawn_blocking;
@@ -12,7 +12,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{answer, export, sources, view};
+use crate::{answer, export, settings, sources, view};
 
 /// How many past questions the sidebar lists.
 const HISTORY_LIMIT: usize = 50;
@@ -116,4 +116,33 @@ pub async fn test_postgres(form: PostgresForm) -> Result<String, IpcError> {
 #[tauri::command]
 pub async fn add_postgres(form: PostgresForm, app: AppHandle) -> Result<SourcesView, IpcError> {
     blocking(app, move |state| sources::add_postgres(state, &form)).await
+}
+
+/// The Settings screen: settings, keys (masked) and whether the AI is on.
+#[tauri::command]
+pub async fn settings(app: AppHandle) -> Result<SettingsView, IpcError> {
+    blocking(app, settings::view).await
+}
+
+/// Saves one setting; a refused value comes back as `invalid_setting` with the field's message.
+#[tauri::command]
+pub async fn set_setting(key: String, value: String, app: AppHandle) -> Result<SettingsView, IpcError> {
+    blocking(app, move |state| settings::set(state, &key, &value)).await
+}
+
+/// Saves a key in the OS keychain.
+#[tauri::command]
+pub async fn set_key(name: String, value: String, app: AppHandle) -> Result<SettingsView, IpcError> {
+    blocking(app, move |state| settings::set_key(state, &name, &value)).await
+}
+
+#[tauri::command]
+pub async fn delete_key(name: String, app: AppHandle) -> Result<SettingsView, IpcError> {
+    blocking(app, move |state| settings::delete_key(state, &name)).await
+}
+
+/// The cheapest real call with a key: "Connected …" or the provider's reason in plain words.
+#[tauri::command]
+pub async fn test_key(name: String, app: AppHandle) -> Result<String, IpcError> {
+    blocking(app, move |state| settings::test_key(state, &name)).await
 }

@@ -52,6 +52,19 @@ pub enum AppError {
     ImportRunning,
     #[error("{0}")]
     Setting(String),
+    #[error(transparent)]
+    Keychain(#[from] plainsight_core::secrets::StoreError),
+    #[error(transparent)]
+    InvalidSetting(#[from] plainsight_core::settings::FieldError),
+}
+
+impl From<plainsight_core::settings::SettingsError> for AppError {
+    fn from(e: plainsight_core::settings::SettingsError) -> Self {
+        match e {
+            plainsight_core::settings::SettingsError::Field(f) => Self::InvalidSetting(f),
+            plainsight_core::settings::SettingsError::Store(h) => Self::History(h),
+        }
+    }
 }
 
 impl AppError {
@@ -74,6 +87,9 @@ impl AppError {
             Self::IncompleteConnection => "incomplete_connection",
             Self::ImportRunning => "import_running",
             Self::Setting(_) => "bad_setting",
+            Self::Keychain(plainsight_core::secrets::StoreError::Locked) => "keychain_locked",
+            Self::Keychain(_) => "keychain_unavailable",
+            Self::InvalidSetting(_) => "invalid_setting",
         }
     }
 
@@ -93,7 +109,7 @@ impl AppError {
             Self::Import(e) => import_message(e),
             Self::NotAFileToOpen(_) => format!("{self}. It may have been moved or renamed"),
             Self::ImportRunning => format!("{self}. Wait for it to finish or cancel it"),
-            Self::Setting(_) => self.to_string(),
+            Self::Setting(_) | Self::Keychain(_) | Self::InvalidSetting(_) => self.to_string(),
         };
         sentence(&message)
     }

@@ -8,17 +8,18 @@ mod answer;
 mod commands;
 mod error;
 mod export;
+mod settings;
 mod sources;
 mod state;
 mod view;
 
 use plainsight_core::history::AppDb;
-use plainsight_core::{datadir, ensure_sample_db, PipelineOptions};
+use plainsight_core::{datadir, ensure_sample_db};
 use tauri::Manager;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 pub use error::AppError;
-use state::{AppState, Setup, Today};
+use state::{AppState, Today};
 
 /// Starts the app and blocks until its window closes.
 pub fn run() {
@@ -47,6 +48,11 @@ pub fn run() {
             commands::cancel_import,
             commands::test_postgres,
             commands::add_postgres,
+            commands::settings,
+            commands::set_setting,
+            commands::set_key,
+            commands::delete_key,
+            commands::test_key,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {
@@ -61,21 +67,10 @@ fn open_state() -> Result<AppState, AppError> {
     let dir = datadir::data_dir()?;
     let sample = ensure_sample_db(&dir, today.get())?;
     let mut history = AppDb::open(&datadir::app_db_path(&dir))?;
-    let options = PipelineOptions { glossary: history.glossary()?, ..PipelineOptions::from_env()? };
-    let setup = Setup { options, llm: llm_from_env()? };
+    let setup = settings::setup_from(&history)?;
     let (pipeline, notice) = sources::open_at_startup(&mut history, &sample, &setup)?;
     tracing::info!(data_dir = %dir.display(), source = %pipeline.database(), ai = setup.llm.is_some(), "ready");
     Ok(AppState::new(pipeline, history, today, dir, notice, setup))
-}
-
-/// The AI provider from the environment (a developer override until Settings holds keys in
-/// the keychain): `PERPLEXITY_API_KEY`, or `PLAINSIGHT_LLM_PROVIDER`/`_MODEL`/`_BASE_URL`.
-fn llm_from_env() -> Result<Option<std::sync::Arc<dyn plainsight_core::llm::provider::LlmProvider>>, AppError> {
-    use plainsight_core::llm::provider;
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let key = |kind: provider::ProviderKind| provider::key_from(&plainsight_core::secrets::Keychain, &env, kind);
-    let Some(config) = provider::configured(&provider::Choice::default(), &env, &key).map_err(AppError::Setting)? else { return Ok(None) };
-    Ok(Some(provider::from_config(config).map_err(|e| AppError::Setting(e.to_string()))?))
 }
 
 /// Without its data the app cannot answer anything: say why in a dialog, then quit.

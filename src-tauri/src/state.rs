@@ -90,8 +90,8 @@ pub struct AppState {
     passwords: Mutex<HashMap<String, SessionPassword>>,
     /// Something the Data screen should tell the person (e.g. why the sample data is active).
     notice: Mutex<Option<String>>,
-    /// Thresholds, glossary and AI provider every pipeline is opened with.
-    setup: Setup,
+    /// Thresholds, glossary and AI provider every pipeline is opened with (Settings changes it).
+    setup: RwLock<Setup>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,12 +109,16 @@ impl AppState {
             import_cancel: Mutex::new(None),
             passwords: Mutex::new(HashMap::new()),
             notice: Mutex::new(notice),
-            setup,
+            setup: RwLock::new(setup),
         }
     }
 
     pub fn setup(&self) -> Setup {
-        self.setup.clone()
+        self.setup.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn set_setup(&self, setup: Setup) {
+        *self.setup.write().unwrap_or_else(PoisonError::into_inner) = setup;
     }
 
     pub fn pipeline(&self) -> Arc<Pipeline> {

@@ -42,6 +42,12 @@ ALTER TABLE history ADD COLUMN cost_breakdown TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE history ADD COLUMN generated_by TEXT NOT NULL DEFAULT 'planner';
 ALTER TABLE history ADD COLUMN error_kind TEXT;
 ",
+    "
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+",
 ];
 
 #[derive(Debug, thiserror::Error)]

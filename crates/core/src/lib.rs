@@ -21,6 +21,7 @@ pub mod sample;
 pub mod schema;
 pub mod secret;
 pub mod secrets;
+pub mod settings;
 pub mod source;
 pub mod sources;
 

@@ -187,6 +187,47 @@ pub struct ImportProgress {
     pub total: u64,
 }
 
+/// The Settings screen: every non-secret setting and every key's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub fields: Vec<SettingField>,
+    pub keys: Vec<KeyStatus>,
+    /// "The AI is on: Perplexity (perplexity/sonar)" or why it is off.
+    pub ai_status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingField {
+    pub key: String,
+    pub label: String,
+    pub help: String,
+    /// `choice`, `number`, `switch` or `text`.
+    pub kind: String,
+    pub options: Vec<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub value: String,
+    pub default: String,
+}
+
+/// One key: never its value, only where it is and its last four characters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyStatus {
+    /// `perplexity`, `openai`, `embeddings`, `daytona`, `langfuse-public`, `langfuse-secret`.
+    pub name: String,
+    pub label: String,
+    /// `none`, `keychain` or `environment`.
+    pub state: String,
+    /// `•••• 1234`.
+    pub masked: Option<String>,
+    /// The environment variable that overrides it.
+    pub env_var: Option<String>,
+    /// Whether Test can try it yet.
+    pub testable: bool,
+    /// Why the keychain could not be read, in plain words.
+    pub problem: Option<String>,
+}
+
 /// Name of the event that carries [`ImportProgress`].
 pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 

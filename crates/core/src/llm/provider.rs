@@ -594,7 +594,9 @@ pub fn configured(
     }
     config.api_key = key(kind);
     let local = crate::llm::prices::is_local(&config.base_url);
-    let usable = config.api_key.is_some() || (kind == ProviderKind::OpenAi && (local || named.is_some()));
+    // Without a key only an OpenAI-compatible server of one's own (Ollama, LM Studio, a LAN box) works.
+    let own_server = local || config.base_url != ProviderKind::OpenAi.default_base_url();
+    let usable = config.api_key.is_some() || (kind == ProviderKind::OpenAi && own_server);
     Ok(usable.then_some(config))
 }
 
