@@ -32,7 +32,15 @@ pub fn setup_from(db: &AppDb) -> Result<Setup, AppError> {
         }
         None => None,
     };
-    Ok(Setup { options, llm })
+    // One warm worker for the app's lifetime; the Settings choice "daytona" arrives with the remote runner.
+    static RUNNER: std::sync::OnceLock<Option<Arc<dyn plainsight_core::python::CodeRunner>>> = std::sync::OnceLock::new();
+    let runner = RUNNER
+        .get_or_init(|| {
+            plainsight_core::python::find_worker()
+                .map(|w| Arc::new(plainsight_core::python::MontyWorker::new(w)) as Arc<dyn plainsight_core::python::CodeRunner>)
+        })
+        .clone();
+    Ok(Setup { options, llm, runner })
 }
 
 /// Rebuilds the setup and reopens the active source with it.

@@ -17,15 +17,20 @@ use plainsight_core::{Answer, AskError, Pipeline, PipelineOptions};
 pub struct Setup {
     pub options: PipelineOptions,
     pub llm: Option<Arc<dyn LlmProvider>>,
+    /// Where the AI's Python scripts run (the embedded Monty worker).
+    pub runner: Option<Arc<dyn plainsight_core::python::CodeRunner>>,
 }
 
 impl Setup {
     pub fn open(&self, source: Box<dyn DataSource>) -> Result<Pipeline, AskError> {
-        let pipeline = Pipeline::with_source(source, self.options.clone())?;
-        Ok(match &self.llm {
-            Some(llm) => pipeline.with_llm(Arc::clone(llm)),
-            None => pipeline,
-        })
+        let mut pipeline = Pipeline::with_source(source, self.options.clone())?;
+        if let Some(llm) = &self.llm {
+            pipeline = pipeline.with_llm(Arc::clone(llm));
+        }
+        if let Some(runner) = &self.runner {
+            pipeline = pipeline.with_runner(Arc::clone(runner));
+        }
+        Ok(pipeline)
     }
 }
 

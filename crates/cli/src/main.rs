@@ -229,6 +229,9 @@ fn run(cli: Cli) -> Result<()> {
                     bail!("--ai always needs an AI provider: set PERPLEXITY_API_KEY (or OPENAI_API_KEY with --provider openai)");
                 }
             }
+            if let Some(worker) = plainsight_core::python::find_worker() {
+                pipeline = pipeline.with_runner(std::sync::Arc::new(plainsight_core::python::MontyWorker::new(worker)));
+            }
             let answer = pipeline.ask(&question.join(" "), today, None)?;
             record(&answer);
             if json {

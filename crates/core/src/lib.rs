@@ -16,6 +16,7 @@ pub mod import;
 pub mod llm;
 pub mod pipeline;
 pub mod planner;
+pub mod python;
 pub mod router;
 pub mod sample;
 pub mod schema;

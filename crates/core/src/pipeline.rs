@@ -193,6 +193,8 @@ pub enum AskError {
     Config(String),
     #[error(transparent)]
     Llm(#[from] crate::llm::provider::LlmError),
+    #[error(transparent)]
+    Python(crate::python::PyError),
 }
 
 impl AskError {
@@ -210,6 +212,7 @@ impl AskError {
             Self::Sample(_) => "sample_db_failed",
             Self::Config(_) => "bad_setting",
             Self::Llm(e) => e.kind(),
+            Self::Python(_) => "python_failed",
         }
     }
 }
@@ -222,6 +225,8 @@ pub struct Pipeline {
     options: PipelineOptions,
     /// The configured LLM, if any: questions the planner is unsure of go to it.
     llm: Option<Arc<dyn LlmProvider>>,
+    /// Where Python analysis scripts run (embedded Monty worker, or a remote sandbox).
+    runner: Option<Arc<dyn crate::python::CodeRunner>>,
 }
 
 impl Pipeline {
@@ -237,7 +242,14 @@ impl Pipeline {
             other => AskError::Open(other),
         })?;
         let planner = Planner::new(&schema, source.dialect());
-        Ok(Self { source, schema, planner, options, llm: None })
+        Ok(Self { source, schema, planner, options, llm: None, runner: None })
+    }
+
+    /// Runs the LLM's Python answers with `runner`.
+    #[must_use]
+    pub fn with_runner(mut self, runner: Arc<dyn crate::python::CodeRunner>) -> Self {
+        self.runner = Some(runner);
+        self
     }
 
     /// Sends the questions the router gives the LLM to `provider`.

@@ -15,7 +15,7 @@ use crate::schema::{ColumnKind, Schema};
 use crate::source::Dialect;
 
 /// Part of the cache key: change it whenever the wording below changes.
-pub const PROMPT_VERSION: &str = "sql-v1";
+pub const PROMPT_VERSION: &str = "sql-py-v2";
 
 /// Output cap sent with every request (the budget's upper bound relies on it).
 pub const MAX_OUTPUT_TOKENS: u32 = 1_200;
@@ -88,6 +88,7 @@ pub fn reply_schema() -> Value {
             "kind": {"type": "string", "enum": ["answer", "clarify", "out_of_scope"]},
             "language": {"type": "string", "enum": ["sql", "python"]},
             "code": {"type": "string"},
+            "query": {"type": "string"},
             "explanation": {"type": "string"},
             "chart_hint": {"type": ["string", "null"], "enum": ["bar", "line", "pie", "scatter", "number", "table", null]},
             "assumptions": {"type": "array", "items": {"type": "string"}},
@@ -159,7 +160,8 @@ pub fn build(schema: &Schema, dialect: Dialect, today: NaiveDate, question: &str
 {\"kind\": \"answer\", \"language\": \"sql\", \"code\": \"SELECT …\", \"explanation\": \"one sentence in plain words, stating how you read the question\", \"chart_hint\": \"bar|line|pie|scatter|number|table\", \"assumptions\": [\"…\"]}
 If the question is ambiguous, reply {\"kind\": \"clarify\", \"explanation\": \"what is unclear\", \"options\": [up to 3 concrete rephrasings this data can answer]}.
 If this data cannot answer it, reply {\"kind\": \"out_of_scope\", \"explanation\": \"…\", \"reason\": \"what the data does contain\"}.
-Rules: exactly one SELECT (WITH … SELECT allowed); only the tables and columns above; give columns readable aliases; put the grouping columns first and the figure last; order results sensibly; never modify data.",
+Rules: exactly one SELECT (WITH … SELECT allowed); only the tables and columns above; give columns readable aliases; put the grouping columns first and the figure last; order results sensibly; never modify data.
+Only when SQL cannot do it well (forecasts, moving averages, statistics), answer in Python instead: {\"kind\": \"answer\", \"language\": \"python\", \"query\": \"one SELECT that fetches the rows needed\", \"code\": \"a script that reads rows (a list of dicts, one per row of the query) and sets result to a list of dicts, a dict of equal-length lists, or a number\", \"explanation\": \"…\"}. The script has no imports, files or network.",
     );
     Prompt { system: s, question: question.to_string() }
 }

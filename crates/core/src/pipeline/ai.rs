@@ -136,8 +136,38 @@ impl Pipeline {
                             answer.options.clear();
                             return Ok(());
                         }
-                        ReplyKind::Code { language: CodeLanguage::Python, .. } => {
-                            "Python is not available yet: answer with one SQL SELECT instead".to_string()
+                        ReplyKind::Code { language: CodeLanguage::Python, code } => {
+                            // The data query rides in the same JSON object as the script.
+                            let query = repair::recover_json(&repair::strip_think(&completion.text))
+                                .and_then(|v| v.get("query").and_then(|q| q.as_str()).map(str::to_string))
+                                .filter(|q| !q.trim().is_empty());
+                            match (query, self.runner.as_ref()) {
+                                (_, None) => "Python cannot run here: answer with one SQL SELECT instead".to_string(),
+                                (None, _) => {
+                                    "a Python answer needs a \"query\": one SELECT whose rows the script receives as `rows`".to_string()
+                                }
+                                (Some(query), Some(runner)) => match self.run_python(runner.as_ref(), &query, &code, cancel.cloned()) {
+                                    Ok(output) => {
+                                        answer.route = Route::Answer;
+                                        answer.interpretation = interpretation;
+                                        answer.options.clear();
+                                        answer.message = output.printed.trim().chars().take(500).collect();
+                                        let title = answer.question.clone();
+                                        answer.chart = crate::chart::choose(&output.columns, &output.rows, &title);
+                                        answer.language = Some(super::Language::Python);
+                                        answer.code = Some(format!("# Data query\n# {}\n\n{code}", query.replace('\n', "\n# ")));
+                                        answer.columns = output.columns;
+                                        answer.rows = output.rows;
+                                        answer.truncated = false;
+                                        if answer.rows.is_empty() {
+                                            answer.message = "The analysis returned no rows.".into();
+                                        }
+                                        return Ok(());
+                                    }
+                                    Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                                    Err(e) => e.to_string(),
+                                },
+                            }
                         }
                         ReplyKind::Code { language: CodeLanguage::Sql, code } => match self.run_sql(&code, cancel.cloned()) {
                             Ok((checked, result)) => {
@@ -174,6 +204,20 @@ impl Pipeline {
         answer.error_kind = Some("llm_code_failed".into());
         answer.privacy_receipt = Some(receipt);
         Ok(())
+    }
+
+    /// Runs the data query (guarded, read-only) and the script over its rows.
+    fn run_python(
+        &self,
+        runner: &dyn crate::python::CodeRunner,
+        query: &str,
+        script: &str,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<crate::python::PyOutput, AskError> {
+        let (_, data) = self.run_sql(query, cancel)?;
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+            data.rows.into_iter().map(|row| data.columns.iter().cloned().zip(row).collect()).collect();
+        runner.run(script, &rows, crate::python::PyLimits::default()).map_err(AskError::Python)
     }
 
     /// A few rows of each table, for the prompt, only when the person allowed it.

@@ -1,0 +1,231 @@
+//! `CodeRunner`: Python analysis scripts, run where they cannot touch anything.
+//!
+//! A Python answer is a **data query** (SQL, guarded and run by the executor on the read-only
+//! connection) plus a **script** that receives the query's result as `rows` (a list of dicts) and
+//! leaves its answer in `result`. [`MontyWorker`] runs scripts in pydantic's Monty interpreter in
+//! a separate worker process (`plainsight-python-worker`): Monty's memory limit needs its
+//! allocator for the whole process and a breach aborts that process, so it must never be the
+//! app's. One worker is kept warm; after a crash, a breach or a hang it is replaced, and the
+//! person reads a plain message, not a crash.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+/// Limits for one script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PyLimits {
+    pub time: Duration,
+    pub memory_bytes: u64,
+    /// `print` output and the result's size.
+    pub max_output: u64,
+    pub max_depth: u32,
+}
+
+impl Default for PyLimits {
+    fn default() -> Self {
+        Self { time: Duration::from_secs(5), memory_bytes: 256 << 20, max_output: 64 << 10, max_depth: 200 }
+    }
+}
+
+/// A script's answer as a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyOutput {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub printed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PyError {
+    #[error("the Python script took longer than {0} seconds and was stopped")]
+    Timeout(u64),
+    #[error("the Python script needed more than {0} MB of memory and was stopped")]
+    Memory(u64),
+    #[error("the Python script did not leave its answer in a variable called `result`")]
+    NoResult,
+    #[error("the Python script has a mistake: {0}")]
+    Script(String),
+    #[error("the Python script's answer cannot be shown as a table: {0}")]
+    Shape(String),
+    #[error("Plainsight's Python sandbox could not start ({0}); reinstall Plainsight")]
+    Unavailable(String),
+    #[error("Plainsight's Python sandbox stopped unexpectedly; it has been restarted, try again")]
+    Crashed,
+}
+
+/// Runs one script over rows.
+pub trait CodeRunner: Send + Sync {
+    fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError>;
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    replies: mpsc::Receiver<String>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Monty in a warm worker process.
+pub struct MontyWorker {
+    program: PathBuf,
+    worker: Mutex<Option<Worker>>,
+}
+
+impl std::fmt::Debug for MontyWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MontyWorker").field("program", &self.program).finish_non_exhaustive()
+    }
+}
+
+/// The worker's file name.
+pub const WORKER_NAME: &str = "plainsight-python-worker";
+
+/// Where the worker program is: `PLAINSIGHT_PYTHON_WORKER`, or beside this program (or one
+/// folder up, for test binaries in `target/*/deps`).
+pub fn find_worker() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("PLAINSIGHT_PYTHON_WORKER").map(PathBuf::from) {
+        return Some(path);
+    }
+    let exe = std::env::current_exe().ok()?;
+    let name = format!("{WORKER_NAME}{}", std::env::consts::EXE_SUFFIX);
+    exe.ancestors().skip(1).take(2).map(|dir| dir.join(&name)).find(|p| p.is_file())
+}
+
+impl MontyWorker {
+    pub fn new(program: PathBuf) -> Self {
+        Self { program, worker: Mutex::new(None) }
+    }
+
+    fn spawn(&self) -> Result<Worker, PyError> {
+        let mut child = Command::new(&self.program)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env_clear()
+            .spawn()
+            .map_err(|e| PyError::Unavailable(format!("{}: {e}", self.program.display())))?;
+        let stdin = child.stdin.take().ok_or_else(|| PyError::Unavailable("no stdin".into()))?;
+        let stdout: ChildStdout = child.stdout.take().ok_or_else(|| PyError::Unavailable("no stdout".into()))?;
+        // A reader thread, so a hung worker can be given up on after the time limit.
+        let (tx, replies) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Worker { child, stdin, replies })
+    }
+}
+
+impl CodeRunner for MontyWorker {
+    fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError> {
+        let request = json!({
+            "script": script,
+            "rows": rows,
+            "time_ms": u64::try_from(limits.time.as_millis()).unwrap_or(u64::MAX),
+            "memory_bytes": limits.memory_bytes,
+            "max_output": limits.max_output,
+            "max_depth": limits.max_depth,
+        });
+        let mut slot = self.worker.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(self.spawn()?);
+        }
+        let Some(worker) = slot.as_mut() else { return Err(PyError::Crashed) };
+        let sent = writeln!(worker.stdin, "{request}").and_then(|()| worker.stdin.flush());
+        // The worker enforces the time limit itself; this is the wall behind it.
+        let reply = sent.ok().and_then(|()| worker.replies.recv_timeout(limits.time + Duration::from_secs(2)).ok());
+        let Some(reply) = reply else {
+            // Crashed (a memory breach aborts it), or hung: replace it next time.
+            let breached = worker.child.try_wait().ok().flatten().and_then(|s| s.code()) == Some(MEMORY_EXIT_CODE);
+            *slot = None;
+            return Err(if breached { PyError::Memory(limits.memory_bytes >> 20) } else { PyError::Crashed });
+        };
+        drop(slot);
+        let v: Value = serde_json::from_str(&reply).map_err(|_| PyError::Crashed)?;
+        if let Some(e) = v.get("error") {
+            let message = e["message"].as_str().unwrap_or_default();
+            return Err(match e["kind"].as_str() {
+                Some("timeout") => PyError::Timeout(limits.time.as_secs().max(1)),
+                Some("memory") => PyError::Memory(limits.memory_bytes >> 20),
+                Some("no_result") => PyError::NoResult,
+                _ => PyError::Script(last_line(message)),
+            });
+        }
+        let (columns, rows) = table(&v["ok"]["result"])?;
+        Ok(PyOutput { columns, rows, printed: v["ok"]["printed"].as_str().unwrap_or_default().to_string() })
+    }
+}
+
+/// Monty's exit code when its allocator's hard ceiling is hit (`monty_types::OOM_EXIT_CODE`).
+const MEMORY_EXIT_CODE: i32 = 65;
+
+/// "NameError: name 'x' is not defined" — the traceback's last line says it best.
+fn last_line(message: &str) -> String {
+    message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(message).trim().to_string()
+}
+
+/// A result as a table: a list of dicts (rows), a dict of equal-length lists (columns), a list
+/// of values, or one value.
+pub fn table(result: &Value) -> Result<(Vec<String>, Vec<Vec<Value>>), PyError> {
+    match result {
+        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
+            let mut columns: Vec<String> = Vec::new();
+            for item in items {
+                for key in item.as_object().into_iter().flat_map(|o| o.keys()) {
+                    if !columns.contains(key) {
+                        columns.push(key.clone());
+                    }
+                }
+            }
+            let rows = items.iter().map(|item| columns.iter().map(|c| item.get(c).cloned().unwrap_or(Value::Null)).collect()).collect();
+            Ok((columns, rows))
+        }
+        Value::Object(map) if !map.is_empty() && map.values().all(Value::is_array) => {
+            let lengths: Vec<usize> = map.values().filter_map(|v| v.as_array().map(Vec::len)).collect();
+            if lengths.windows(2).any(|w| w[0] != w[1]) {
+                return Err(PyError::Shape("its columns have different lengths".into()));
+            }
+            let columns: Vec<String> = map.keys().cloned().collect();
+            let n = lengths.first().copied().unwrap_or(0);
+            let rows = (0..n).map(|i| map.values().map(|col| col[i].clone()).collect()).collect();
+            Ok((columns, rows))
+        }
+        Value::Object(map) => Ok((map.keys().cloned().collect(), vec![map.values().cloned().collect()])),
+        Value::Array(items) => Ok((vec!["value".into()], items.iter().map(|v| vec![v.clone()]).collect())),
+        Value::Null => Err(PyError::Shape("it is None".into())),
+        other => Ok((vec!["result".into()], vec![vec![other.clone()]])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_of_every_documented_shape_become_tables() {
+        let rows = table(&json!([{"region": "West", "total": 10}, {"region": "East", "total": 5, "note": "x"}])).unwrap();
+        assert_eq!(rows.0, ["region", "total", "note"]);
+        assert_eq!(rows.1[0], [json!("West"), json!(10), Value::Null]);
+        let cols = table(&json!({"month": ["2026-01", "2026-02"], "forecast": [1.5, 2.5]})).unwrap();
+        assert_eq!((cols.0.len(), cols.1.len()), (2, 2));
+        assert_eq!(table(&json!(42.5)).unwrap(), (vec!["result".to_string()], vec![vec![json!(42.5)]]));
+        assert!(matches!(table(&json!({"a": [1], "b": [1, 2]})), Err(PyError::Shape(_))));
+        assert!(matches!(table(&Value::Null), Err(PyError::Shape(_))));
+    }
+}

@@ -1,0 +1,133 @@
+//! `plainsight-python-worker`: one Monty interpreter per request, requests as JSON lines on stdin,
+//! answers as JSON lines on stdout. The host ([`plainsight_core::python`]) keeps one worker warm
+//! and starts another after a crash or a memory breach (which aborts this process by design).
+//!
+//! Request: `{"script": "...", "rows": [{...}], "time_ms": 5000, "memory_bytes": 268435456,
+//! "max_output": 65536, "max_depth": 200}`. The script receives `rows` (a list of dicts) and
+//! leaves its answer in `result`. Answer: `{"ok": {"result": <JSON>, "printed": "..."}}` or
+//! `{"error": {"kind": "timeout|memory|syntax|name|runtime|output", "message": "..."}}`.
+//!
+//! The sandbox is Monty's: no filesystem, network, environment or imports; no host functions
+//! are offered, so any call out of the sandbox is refused.
+
+use std::io::{BufRead, Write};
+use std::time::Duration;
+
+use monty::MontyRun;
+use monty_types::{CompileOptions, MontyObject, PrintWriter, ResourceLimits, ResourceTracker};
+use serde_json::{json, Map, Value};
+
+#[global_allocator]
+static ALLOCATOR: monty_alloc::LimitedAllocator = monty_alloc::LimitedAllocator;
+
+fn main() {
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<Value>(&line) {
+            Ok(request) => run(&request),
+            Err(e) => error("request", &format!("the request was not JSON ({e})")),
+        };
+        if writeln!(stdout, "{answer}").and_then(|()| stdout.flush()).is_err() {
+            break;
+        }
+    }
+}
+
+fn error(kind: &str, message: &str) -> Value {
+    let message: String = message.chars().take(2_000).collect();
+    json!({"error": {"kind": kind, "message": message}})
+}
+
+fn run(request: &Value) -> Value {
+    let Some(script) = request["script"].as_str() else { return error("request", "no script") };
+    let time = Duration::from_millis(request["time_ms"].as_u64().unwrap_or(5_000));
+    let memory = usize::try_from(request["memory_bytes"].as_u64().unwrap_or(256 << 20)).unwrap_or(usize::MAX);
+    let max_output = usize::try_from(request["max_output"].as_u64().unwrap_or(64 << 10)).unwrap_or(64 << 10);
+    let depth = usize::try_from(request["max_depth"].as_u64().unwrap_or(200)).unwrap_or(200);
+    let rows = to_monty(&request["rows"]);
+    // The allocator's hard ceiling (the process aborts beyond it); Monty's own soft limit below.
+    if let Err(why) = monty_alloc::set_limit(Some(memory), false) {
+        return error("setup", why);
+    }
+    // The answer is the value of `result` after the script: the last expression returns it.
+    let code = format!("{script}\n\nresult\n");
+    let runner = match MontyRun::new(code, "analysis.py", vec!["rows".to_owned()], CompileOptions::default()) {
+        Ok(r) => r,
+        Err(e) => return error("syntax", &e.to_string()),
+    };
+    let limits = ResourceLimits {
+        max_duration: Some(time),
+        max_memory: Some(memory),
+        max_recursion_depth: depth,
+        max_suspensions: 0,
+        ..ResourceLimits::default()
+    };
+    let mut printed = String::new();
+    let outcome = runner.run(vec![rows], ResourceTracker::new(limits), PrintWriter::CollectString(&mut printed, Some(max_output)));
+    match outcome {
+        Ok(value) => {
+            let result = to_json(&value);
+            if result.to_string().len() > max_output.saturating_mul(16) {
+                return error("output", "the script's result is too large to show");
+            }
+            json!({"ok": {"result": result, "printed": printed}})
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let kind = if message.contains("time limit exceeded") {
+                "timeout"
+            } else if message.contains("MemoryError") || message.contains("memory limit") {
+                "memory"
+            } else if message.contains("name 'result' is not defined") {
+                "no_result"
+            } else if message.contains("RecursionError") {
+                "recursion"
+            } else {
+                "runtime"
+            };
+            error(kind, &message)
+        }
+    }
+}
+
+/// JSON rows → Python values: objects become dicts, arrays lists, numbers int or float.
+fn to_monty(v: &Value) -> MontyObject {
+    match v {
+        Value::Null => MontyObject::None,
+        Value::Bool(b) => MontyObject::Bool(*b),
+        Value::Number(n) => n.as_i64().map_or_else(|| MontyObject::Float(n.as_f64().unwrap_or(f64::NAN)), MontyObject::Int),
+        Value::String(s) => MontyObject::String(s.clone()),
+        Value::Array(items) => MontyObject::List(items.iter().map(to_monty).collect()),
+        Value::Object(map) => MontyObject::dict(map.iter().map(|(k, v)| (MontyObject::String(k.clone()), to_monty(v))).collect::<Vec<_>>()),
+    }
+}
+
+/// Python values → JSON for the table: dicts with string keys become objects; anything else
+/// that JSON cannot hold becomes its Python repr.
+fn to_json(v: &MontyObject) -> Value {
+    match v {
+        MontyObject::None => Value::Null,
+        MontyObject::Bool(b) => Value::Bool(*b),
+        MontyObject::Int(i) => Value::from(*i),
+        MontyObject::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        MontyObject::String(s) => Value::String(s.clone()),
+        MontyObject::List(items) | MontyObject::Tuple(items) => Value::Array(items.iter().map(to_json).collect()),
+        MontyObject::Dict(pairs) => {
+            let mut map = Map::new();
+            for (k, v) in pairs {
+                let key = match k {
+                    MontyObject::String(s) => s.clone(),
+                    other => other.py_repr(),
+                };
+                map.insert(key, to_json(v));
+            }
+            Value::Object(map)
+        }
+        other => Value::String(other.py_repr()),
+    }
+}
