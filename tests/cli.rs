@@ -9,13 +9,13 @@ use serde_json::Value;
 
 const TODAY: &str = "2026-11-26";
 
-/// Builds the CLI once (debug) and returns its path.
+/// Builds the CLI and its Python worker (found beside it) once (debug) and returns its path.
 pub(crate) fn bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf();
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "plainsight-cli", "--bin", "plainsight"])
+            .args(["build", "--quiet", "-p", "plainsight-cli", "--bin", "plainsight", "-p", "plainsight-python-worker"])
             .current_dir(&root)
             .status()
             .expect("cargo runs");
@@ -281,4 +281,34 @@ fn the_glossary_and_router_thresholds_change_how_questions_are_read() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("CONFIDENCE_ROUTE_THRESHOLD must be a number from 0 to 1"), "{stderr}");
     assert!(!run_in(data.path(), &[], &["glossary", "remove", "nothing-here"]).status.success());
+}
+
+#[test]
+fn python_scripts_run_in_the_sandbox_with_read_only_query_sql() {
+    let db = sample_db().to_str().expect("utf-8");
+    let data = tempfile::tempdir().expect("temp dir");
+    let run_script = |script: &str| -> Value {
+        let mut child = Command::new(bin())
+            .args(["python", "--db", db, "--json"])
+            .env("PLAINSIGHT_DATA_DIR", data.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), script.as_bytes()).expect("write");
+        let out = child.wait_with_output().expect("finishes");
+        assert!(out.status.success(), "exit 0 even when the script fails");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let ok = run_script("r = query_sql('SELECT region, SUM(revenue) AS revenue FROM sales GROUP BY region')\nprint(len(r))\nresult = sorted(r, key=lambda x: x['region'])");
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(ok["columns"], serde_json::json!(["region", "revenue"]));
+    assert_eq!(ok["rows"].as_array().map(Vec::len), Some(5));
+    assert_eq!(ok["stdout"], "5\n");
+    let refused = run_script("query_sql('DELETE FROM orders')\nresult = 1");
+    assert_eq!(refused["ok"], false);
+    assert!(refused["error"].as_str().is_some_and(|e| e.contains("DELETE statements are not allowed")), "{refused}");
+    let escaped = run_script("import os\nresult = os.listdir('/')");
+    assert_eq!(escaped["ok"], false);
+    assert!(escaped["error"].as_str().is_some_and(|e| e.starts_with("the Python script has a mistake")), "{escaped}");
 }

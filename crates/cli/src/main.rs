@@ -51,6 +51,12 @@ enum KeysAction {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum Runner {
+    Monty,
+    Daytona,
+}
+
 #[derive(Subcommand)]
 enum GlossaryAction {
     /// Add or replace a term ("GMV") and what it means ("revenue").
@@ -143,6 +149,19 @@ enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Run a Python analysis script (read from stdin) in the sandbox, with `query_sql("SELECT …")`
+    /// bound to the database; JSON out.
+    Python {
+        /// SQLite file or postgres:// URL for query_sql (default: the sample database).
+        #[arg(long)]
+        db: Option<String>,
+        /// Where to run it.
+        #[arg(long, value_enum, default_value = "monty")]
+        runner: Runner,
+        /// Print JSON (the default output is JSON as well; kept for symmetry with ask).
+        #[arg(long)]
+        json: bool,
     },
     /// Print a database's schema as JSON.
     Schema {
@@ -279,6 +298,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys(action),
+        Command::Python { db, runner, json: _ } => python(db, runner),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
             match action {
@@ -449,4 +469,40 @@ fn record(answer: &plainsight_core::Answer) {
     if let Err(error) = recorded {
         tracing::warn!(%error, "could not record the question in history");
     }
+}
+
+/// `plainsight python`: a script from stdin, run in the sandbox; refusals and failures are
+/// `ok: false` with a plain `error` (exit 0).
+fn python(db: Option<String>, runner: Runner) -> Result<()> {
+    use plainsight_core::python::{CodeRunner, MontyWorker, PyLimits};
+    let mut script = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut script).context("could not read the script from stdin")?;
+    let db = match db {
+        Some(db) => db,
+        None => plainsight_core::ensure_sample_db(&datadir::data_dir()?, local_today())?.display().to_string(),
+    };
+    let source = source::open(&db)?;
+    let started = std::time::Instant::now();
+    let sql = |q: &str| -> std::result::Result<Vec<serde_json::Map<String, serde_json::Value>>, String> {
+        let checked = guard::check_for(q, source.dialect()).map_err(|e| format!("the SQL was refused: {e}"))?;
+        let r = source.run(&checked, &Limits::default(), None).map_err(|e| e.to_string())?;
+        Ok(r.rows.into_iter().map(|row| r.columns.iter().cloned().zip(row).collect()).collect())
+    };
+    let outcome = match runner {
+        Runner::Monty => {
+            let worker = plainsight_core::python::find_worker()
+                .context("the Python sandbox (plainsight-python-worker) is not installed beside plainsight")?;
+            MontyWorker::new(worker).run_with_sql(&script, &[], PyLimits::default(), &sql).map_err(|e| e.to_string())
+        }
+        Runner::Daytona => Err("the Daytona runner needs a Daytona API key and arrives with remote sandboxes".to_string()),
+    };
+    let duration_ms = started.elapsed().as_millis();
+    let out = match outcome {
+        Ok(o) => {
+            serde_json::json!({"ok": true, "columns": o.columns, "rows": o.rows, "stdout": o.printed, "error": null, "duration_ms": duration_ms})
+        }
+        Err(e) => serde_json::json!({"ok": false, "columns": [], "rows": [], "stdout": "", "error": e, "duration_ms": duration_ms}),
+    };
+    println!("{out}");
+    Ok(())
 }

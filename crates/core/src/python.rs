@@ -59,9 +59,19 @@ pub enum PyError {
     Crashed,
 }
 
+/// Serves a script's `query_sql("SELECT …")`: rows as dicts, or why it was refused.
+pub type QuerySql<'a> = &'a dyn Fn(&str) -> Result<Vec<Map<String, Value>>, String>;
+
 /// Runs one script over rows.
 pub trait CodeRunner: Send + Sync {
     fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError>;
+
+    /// Like [`CodeRunner::run`], with `query_sql` bound to `sql` where the runner can call back
+    /// to the host (a remote sandbox cannot: it only gets `rows`).
+    fn run_with_sql(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: QuerySql<'_>) -> Result<PyOutput, PyError> {
+        let _ = sql;
+        self.run(script, rows, limits)
+    }
 }
 
 struct Worker {
@@ -134,7 +144,18 @@ impl MontyWorker {
 
 impl CodeRunner for MontyWorker {
     fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError> {
+        self.call(script, rows, limits, None)
+    }
+
+    fn run_with_sql(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: QuerySql<'_>) -> Result<PyOutput, PyError> {
+        self.call(script, rows, limits, Some(sql))
+    }
+}
+
+impl MontyWorker {
+    fn call(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: Option<QuerySql<'_>>) -> Result<PyOutput, PyError> {
         let request = json!({
+            "query_sql": sql.is_some(),
             "script": script,
             "rows": rows,
             "time_ms": u64::try_from(limits.time.as_millis()).unwrap_or(u64::MAX),
@@ -149,7 +170,29 @@ impl CodeRunner for MontyWorker {
         let Some(worker) = slot.as_mut() else { return Err(PyError::Crashed) };
         let sent = writeln!(worker.stdin, "{request}").and_then(|()| worker.stdin.flush());
         // The worker enforces the time limit itself; this is the wall behind it.
-        let reply = sent.ok().and_then(|()| worker.replies.recv_timeout(limits.time + Duration::from_secs(2)).ok());
+        let deadline = std::time::Instant::now() + limits.time + Duration::from_secs(2);
+        let mut reply = None;
+        if sent.is_ok() {
+            while let Ok(line) = worker.replies.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                // A `query_sql` call from the script: answer it and keep waiting.
+                let call: Option<String> = serde_json::from_str::<Value>(&line)
+                    .ok()
+                    .filter(|v| v["call"] == "query_sql")
+                    .map(|v| v["sql"].as_str().unwrap_or_default().to_string());
+                let Some(query) = call else {
+                    reply = Some(line);
+                    break;
+                };
+                let answer = match sql.map(|f| f(&query)) {
+                    Some(Ok(rows)) => json!({"rows": rows}),
+                    Some(Err(why)) => json!({"error": why}),
+                    None => json!({"error": "query_sql is not available here"}),
+                };
+                if writeln!(worker.stdin, "{answer}").and_then(|()| worker.stdin.flush()).is_err() {
+                    break;
+                }
+            }
+        }
         let Some(reply) = reply else {
             // Crashed (a memory breach aborts it), or hung: replace it next time.
             let breached = worker.child.try_wait().ok().flatten().and_then(|s| s.code()) == Some(MEMORY_EXIT_CODE);

@@ -119,3 +119,27 @@ fn an_llm_python_answer_runs_its_query_then_its_script_in_the_worker() {
     let retry = server.requests()[1].json()["input"].to_string();
     assert!(retry.contains("KeyError") || retry.contains("revnue"), "the script's error went back: {retry}");
 }
+
+#[test]
+fn query_sql_is_served_through_the_guard_and_only_reads() {
+    use std::cell::RefCell;
+    let w = worker();
+    let asked = RefCell::new(Vec::new());
+    let sql = |q: &str| -> Result<Vec<Map<String, Value>>, String> {
+        asked.borrow_mut().push(q.to_string());
+        if q.trim_start().to_uppercase().starts_with("SELECT") {
+            Ok(vec![json!({"n": 7}).as_object().cloned().expect("object")])
+        } else {
+            Err("the SQL was refused: only a read-only SELECT may run".into())
+        }
+    };
+    let out = w
+        .run_with_sql("r = query_sql('SELECT count(*) AS n FROM orders')\nresult = r[0]['n'] * 6", &[], PyLimits::default(), &sql)
+        .expect("runs");
+    assert_eq!(out.rows, [vec![json!(42)]]);
+    let err = w.run_with_sql("query_sql('DELETE FROM orders')\nresult = 1", &[], PyLimits::default(), &sql).expect_err("refused");
+    assert!(err.to_string().contains("only a read-only SELECT may run"), "{err}");
+    assert_eq!(asked.borrow().len(), 2);
+    // Without a host, query_sql does not exist at all.
+    assert!(matches!(w.run("result = query_sql('SELECT 1')", &[], PyLimits::default()), Err(PyError::Script(_))));
+}

@@ -3,9 +3,15 @@
 //! and starts another after a crash or a memory breach (which aborts this process by design).
 //!
 //! Request: `{"script": "...", "rows": [{...}], "time_ms": 5000, "memory_bytes": 268435456,
-//! "max_output": 65536, "max_depth": 200}`. The script receives `rows` (a list of dicts) and
-//! leaves its answer in `result`. Answer: `{"ok": {"result": <JSON>, "printed": "..."}}` or
-//! `{"error": {"kind": "timeout|memory|syntax|name|runtime|output", "message": "..."}}`.
+//! "max_output": 65536, "max_depth": 200, "query_sql": true}`. The script receives `rows` (a list
+//! of dicts) and leaves its answer in `result`. Answer: `{"ok": {"result": <JSON>, "printed":
+//! "..."}}` or `{"error": {"kind": "timeout|memory|syntax|no_result|recursion|runtime|output",
+//! "message": "..."}}`.
+//!
+//! With `"query_sql": true` the script may call `query_sql("SELECT …")`: the worker writes
+//! `{"call": "query_sql", "sql": "..."}` and reads the host's `{"rows": [...]}` or
+//! `{"error": "..."}` (the host runs it through its SQL guard and read-only connection). At most
+//! [`MAX_QUERIES`] calls per script.
 //!
 //! The sandbox is Monty's: no filesystem, network, environment or imports; no host functions
 //! are offered, so any call out of the sandbox is refused.
@@ -13,23 +19,26 @@
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
-use monty::MontyRun;
-use monty_types::{CompileOptions, MontyObject, PrintWriter, ResourceLimits, ResourceTracker};
+use monty::{MontyRun, RunProgress};
+use monty_types::{CompileOptions, ExcType, ExtFunctionResult, MontyException, MontyObject, PrintWriter, ResourceLimits, ResourceTracker};
 use serde_json::{json, Map, Value};
 
 #[global_allocator]
 static ALLOCATOR: monty_alloc::LimitedAllocator = monty_alloc::LimitedAllocator;
 
+/// Host callbacks allowed per script.
+const MAX_QUERIES: usize = 20;
+
 fn main() {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
+    let mut lines = stdin.lock().lines();
+    while let Some(Ok(line)) = lines.next() {
         if line.trim().is_empty() {
             continue;
         }
         let answer = match serde_json::from_str::<Value>(&line) {
-            Ok(request) => run(&request),
+            Ok(request) => run(&request, &mut |sql| ask_host(sql, &mut lines, &mut std::io::stdout())),
             Err(e) => error("request", &format!("the request was not JSON ({e})")),
         };
         if writeln!(stdout, "{answer}").and_then(|()| stdout.flush()).is_err() {
@@ -43,7 +52,18 @@ fn error(kind: &str, message: &str) -> Value {
     json!({"error": {"kind": kind, "message": message}})
 }
 
-fn run(request: &Value) -> Value {
+/// Sends a `query_sql` call to the host and reads its answer.
+fn ask_host(sql: &str, lines: &mut impl Iterator<Item = std::io::Result<String>>, out: &mut impl Write) -> Result<Value, String> {
+    writeln!(out, "{}", json!({"call": "query_sql", "sql": sql})).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+    let line = lines.next().and_then(Result::ok).ok_or("the host did not answer")?;
+    let v: Value = serde_json::from_str(&line).map_err(|_| "the host's answer was not JSON".to_string())?;
+    match v.get("error").and_then(Value::as_str) {
+        Some(e) => Err(e.to_string()),
+        None => Ok(v.get("rows").cloned().unwrap_or(Value::Array(Vec::new()))),
+    }
+}
+
+fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> Value {
     let Some(script) = request["script"].as_str() else { return error("request", "no script") };
     let time = Duration::from_millis(request["time_ms"].as_u64().unwrap_or(5_000));
     let memory = usize::try_from(request["memory_bytes"].as_u64().unwrap_or(256 << 20)).unwrap_or(usize::MAX);
@@ -56,7 +76,12 @@ fn run(request: &Value) -> Value {
     }
     // The answer is the value of `result` after the script: the last expression returns it.
     let code = format!("{script}\n\nresult\n");
-    let runner = match MontyRun::new(code, "analysis.py", vec!["rows".to_owned()], CompileOptions::default()) {
+    let with_sql = request["query_sql"].as_bool().unwrap_or(false);
+    let mut inputs = vec!["rows".to_owned()];
+    if with_sql {
+        inputs.push("query_sql".to_owned());
+    }
+    let runner = match MontyRun::new(code, "analysis.py", inputs, CompileOptions::default()) {
         Ok(r) => r,
         Err(e) => return error("syntax", &e.to_string()),
     };
@@ -64,11 +89,16 @@ fn run(request: &Value) -> Value {
         max_duration: Some(time),
         max_memory: Some(memory),
         max_recursion_depth: depth,
-        max_suspensions: 0,
+        max_suspensions: MAX_QUERIES,
         ..ResourceLimits::default()
     };
     let mut printed = String::new();
-    let outcome = runner.run(vec![rows], ResourceTracker::new(limits), PrintWriter::CollectString(&mut printed, Some(max_output)));
+    let outcome = if with_sql {
+        let values = vec![rows, MontyObject::Function { name: "query_sql".to_owned(), docstring: None }];
+        drive(runner, values, ResourceTracker::new(limits), &mut printed, max_output, host)
+    } else {
+        runner.run(vec![rows], ResourceTracker::new(limits), PrintWriter::CollectString(&mut printed, Some(max_output)))
+    };
     match outcome {
         Ok(value) => {
             let result = to_json(&value);
@@ -92,6 +122,48 @@ fn run(request: &Value) -> Value {
             };
             error(kind, &message)
         }
+    }
+}
+
+/// Runs with host callbacks: `query_sql` is answered by the host; every other way out of the
+/// sandbox (other functions, OS calls, unknown names, futures) is refused.
+fn drive(
+    runner: MontyRun,
+    inputs: Vec<MontyObject>,
+    tracker: ResourceTracker,
+    printed: &mut String,
+    max_output: usize,
+    host: &mut dyn FnMut(&str) -> Result<Value, String>,
+) -> Result<MontyObject, MontyException> {
+    let refuse = |what: &str| MontyException::new(ExcType::PermissionError, Some(format!("{what} is not available in the sandbox")));
+    let mut progress = runner.start(inputs, tracker, PrintWriter::CollectString(printed, Some(max_output)))?;
+    let mut calls = 0;
+    loop {
+        progress = match progress {
+            RunProgress::Complete(value) => return Ok(value),
+            RunProgress::FunctionCall(call) if call.function_name == "query_sql" && calls < MAX_QUERIES => {
+                calls += 1;
+                let answer = match call.args.first() {
+                    Some(MontyObject::String(sql)) => match host(sql) {
+                        Ok(rows) => ExtFunctionResult::Return(to_monty(&rows)),
+                        Err(why) => ExtFunctionResult::Error(MontyException::new(ExcType::PermissionError, Some(why))),
+                    },
+                    _ => ExtFunctionResult::Error(MontyException::new(ExcType::TypeError, Some("query_sql takes one SQL string".into()))),
+                };
+                call.resume(answer, PrintWriter::CollectString(printed, Some(max_output)))?
+            }
+            RunProgress::FunctionCall(call) => {
+                let name = call.function_name.clone();
+                call.abort(refuse(&format!("{name}()")), PrintWriter::CollectString(printed, Some(max_output)))?
+            }
+            RunProgress::OsCall(call) => {
+                call.abort(refuse("the operating system"), PrintWriter::CollectString(printed, Some(max_output)))?
+            }
+            RunProgress::NameLookup(lookup) => lookup.abort(refuse("that name"), PrintWriter::CollectString(printed, Some(max_output)))?,
+            RunProgress::ResolveFutures(futures) => {
+                futures.abort(refuse("async work"), PrintWriter::CollectString(printed, Some(max_output)))?
+            }
+        };
     }
 }
 

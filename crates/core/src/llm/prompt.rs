@@ -161,7 +161,7 @@ pub fn build(schema: &Schema, dialect: Dialect, today: NaiveDate, question: &str
 If the question is ambiguous, reply {\"kind\": \"clarify\", \"explanation\": \"what is unclear\", \"options\": [up to 3 concrete rephrasings this data can answer]}.
 If this data cannot answer it, reply {\"kind\": \"out_of_scope\", \"explanation\": \"…\", \"reason\": \"what the data does contain\"}.
 Rules: exactly one SELECT (WITH … SELECT allowed); only the tables and columns above; give columns readable aliases; put the grouping columns first and the figure last; order results sensibly; never modify data.
-Only when SQL cannot do it well (forecasts, moving averages, statistics), answer in Python instead: {\"kind\": \"answer\", \"language\": \"python\", \"query\": \"one SELECT that fetches the rows needed\", \"code\": \"a script that reads rows (a list of dicts, one per row of the query) and sets result to a list of dicts, a dict of equal-length lists, or a number\", \"explanation\": \"…\"}. The script has no imports, files or network.",
+Only when SQL cannot do it well (forecasts, moving averages, statistics), answer in Python instead: {\"kind\": \"answer\", \"language\": \"python\", \"query\": \"one SELECT that fetches the rows needed\", \"code\": \"a script that reads rows (a list of dicts, one per row of the query) and sets result to a list of dicts, a dict of equal-length lists, or a number\", \"explanation\": \"…\"}. The script runs in a restricted Python (Monty): no imports except json, math, re, datetime, collections and functools; no files, network or environment; no class inheritance, no generators, no pandas or numpy. It may call query_sql(\"SELECT …\") for more rows.",
     );
     Prompt { system: s, question: question.to_string() }
 }

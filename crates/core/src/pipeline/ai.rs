@@ -73,6 +73,11 @@ impl Spend {
     }
 }
 
+/// Rows as dicts, column name → value, for Python.
+fn as_dicts(r: crate::executor::QueryResult) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    r.rows.into_iter().map(|row| r.columns.iter().cloned().zip(row).collect()).collect()
+}
+
 impl Pipeline {
     /// Asks the LLM, validates and runs its code, and fills `answer`. Provider failures come back
     /// as [`AskError::Llm`] (the caller answers offline instead); the cost so far is kept in
@@ -214,10 +219,11 @@ impl Pipeline {
         script: &str,
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<crate::python::PyOutput, AskError> {
-        let (_, data) = self.run_sql(query, cancel)?;
-        let rows: Vec<serde_json::Map<String, serde_json::Value>> =
-            data.rows.into_iter().map(|row| data.columns.iter().cloned().zip(row).collect()).collect();
-        runner.run(script, &rows, crate::python::PyLimits::default()).map_err(AskError::Python)
+        let (_, data) = self.run_sql(query, cancel.clone())?;
+        let rows = as_dicts(data);
+        // The script may fetch more with query_sql(): through the same guard and read-only walls.
+        let sql = |q: &str| self.run_sql(q, cancel.clone()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
+        runner.run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql).map_err(AskError::Python)
     }
 
     /// A few rows of each table, for the prompt, only when the person allowed it.
