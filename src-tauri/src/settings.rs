@@ -32,14 +32,28 @@ pub fn setup_from(db: &AppDb) -> Result<Setup, AppError> {
         }
         None => None,
     };
-    // One warm worker for the app's lifetime; the Settings choice "daytona" arrives with the remote runner.
-    static RUNNER: std::sync::OnceLock<Option<Arc<dyn plainsight_core::python::CodeRunner>>> = std::sync::OnceLock::new();
-    let runner = RUNNER
+    // One warm Monty worker for the app's lifetime; Daytona when chosen in Settings and keyed.
+    static MONTY: std::sync::OnceLock<Option<Arc<dyn plainsight_core::python::CodeRunner>>> = std::sync::OnceLock::new();
+    let monty = MONTY
         .get_or_init(|| {
             plainsight_core::python::find_worker()
                 .map(|w| Arc::new(plainsight_core::python::MontyWorker::new(w)) as Arc<dyn plainsight_core::python::CodeRunner>)
         })
         .clone();
+    let runner = if settings.get("python_sandbox") == "daytona" {
+        match plainsight_core::python::daytona::configured(&Keychain, &env) {
+            Ok(Some(d)) => Some(Arc::new(d) as Arc<dyn plainsight_core::python::CodeRunner>),
+            Ok(None) => {
+                return Err(AppError::Setting(
+                    "Python is set to run in Daytona, but there is no Daytona API key yet; add it under API keys or choose embedded."
+                        .into(),
+                ))
+            }
+            Err(e) => return Err(AppError::Setting(e.to_string())),
+        }
+    } else {
+        monty
+    };
     Ok(Setup { options, llm, runner })
 }
 

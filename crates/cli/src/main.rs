@@ -494,7 +494,17 @@ fn python(db: Option<String>, runner: Runner) -> Result<()> {
                 .context("the Python sandbox (plainsight-python-worker) is not installed beside plainsight")?;
             MontyWorker::new(worker).run_with_sql(&script, &[], PyLimits::default(), &sql).map_err(|e| e.to_string())
         }
-        Runner::Daytona => Err("the Daytona runner needs a Daytona API key and arrives with remote sandboxes".to_string()),
+        Runner::Daytona => {
+            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+            match plainsight_core::python::daytona::configured(&secrets::Keychain, &env) {
+                // The sandbox has no network: query_sql cannot call back, so rows come inline.
+                Ok(Some(runner)) => runner.run(&script, &[], PyLimits::default()).map_err(|e| e.to_string()),
+                Ok(None) => {
+                    Err("there is no Daytona API key yet; add one with `plainsight keys set daytona` (or set DAYTONA_API_KEY)".to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
     };
     let duration_ms = started.elapsed().as_millis();
     let out = match outcome {

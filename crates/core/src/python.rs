@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+pub mod daytona;
+
 /// Limits for one script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PyLimits {
@@ -57,6 +59,9 @@ pub enum PyError {
     Unavailable(String),
     #[error("Plainsight's Python sandbox stopped unexpectedly; it has been restarted, try again")]
     Crashed,
+    /// A remote sandbox (Daytona) failed; the message says why and what to do.
+    #[error("{0}")]
+    Remote(String),
 }
 
 /// Serves a script's `query_sql("SELECT …")`: rows as dicts, or why it was refused.

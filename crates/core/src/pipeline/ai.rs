@@ -151,7 +151,7 @@ impl Pipeline {
                                 (None, _) => {
                                     "a Python answer needs a \"query\": one SELECT whose rows the script receives as `rows`".to_string()
                                 }
-                                (Some(query), Some(runner)) => match self.run_python(runner.as_ref(), &query, &code, cancel.cloned()) {
+                                (Some(query), Some(runner)) => match self.run_python(runner.as_ref(), &query, &code, cancel) {
                                     Ok(output) => {
                                         answer.route = Route::Answer;
                                         answer.interpretation = interpretation;
@@ -217,12 +217,12 @@ impl Pipeline {
         runner: &dyn crate::python::CodeRunner,
         query: &str,
         script: &str,
-        cancel: Option<Arc<AtomicBool>>,
+        cancel: Option<&Arc<AtomicBool>>,
     ) -> Result<crate::python::PyOutput, AskError> {
-        let (_, data) = self.run_sql(query, cancel.clone())?;
+        let (_, data) = self.run_sql(query, cancel.cloned())?;
         let rows = as_dicts(data);
         // The script may fetch more with query_sql(): through the same guard and read-only walls.
-        let sql = |q: &str| self.run_sql(q, cancel.clone()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
+        let sql = |q: &str| self.run_sql(q, cancel.cloned()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
         runner.run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql).map_err(AskError::Python)
     }
 
