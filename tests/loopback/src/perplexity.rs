@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::{fresh_id, unix_now, Reply};
+use crate::{fresh_id, unix_now, uuid_like, Reply};
 
 /// The `model` the Sonar builders put in their replies.
 pub const SONAR_MODEL: &str = "sonar";
@@ -234,10 +234,4 @@ pub fn unauthorized_html() -> Reply {
 /// `{"detail":[{"loc":["body","model"],"msg":msg,"type":"value_error"}]}`.
 pub fn validation_422(msg: &str) -> Reply {
     Reply::json(422, json!({"detail": [{"loc": ["body", "model"], "msg": msg, "type": "value_error"}]}))
-}
-
-/// An id shaped like the UUIDs Sonar returns.
-fn uuid_like() -> String {
-    let (a, b) = (fresh_id(), fresh_id());
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, b & 0xffff_ffff_ffff)
 }

@@ -24,7 +24,8 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 /// A scripted HTTP reply: what the server sends back for one request.
 ///
 /// The server always adds `content-length` and `connection: close` itself (any such headers in
-/// [`Reply::headers`] are left out), so every connection carries exactly one request.
+/// [`Reply::headers`] are left out), so every connection carries exactly one request. A
+/// [`Reply::hang_up`] sends nothing at all: the connection is closed, as when a server crashes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reply {
     /// The HTTP status code, e.g. 200, 429.
@@ -37,6 +38,9 @@ pub struct Reply {
     /// are served meanwhile, and dropping the [`Server`] cuts the wait short (the client then sees
     /// the connection close without a response).
     pub delay: Duration,
+    /// When true, the server closes the connection after [`Reply::delay`] without sending
+    /// anything, as a server that crashed mid-request would; status, headers and body are unused.
+    pub hang_up: bool,
 }
 
 impl Reply {
@@ -48,7 +52,20 @@ impl Reply {
 
     /// A reply with `body` and the given `content-type` (e.g. `text/html`, `text/event-stream`).
     pub fn text(status: u16, content_type: &str, body: &str) -> Reply {
-        Reply { status, headers: vec![("content-type".to_owned(), content_type.to_owned())], body: body.to_owned(), delay: Duration::ZERO }
+        Reply {
+            status,
+            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            body: body.to_owned(),
+            delay: Duration::ZERO,
+            hang_up: false,
+        }
+    }
+
+    /// No reply: the server reads the request, then closes the connection without sending a byte
+    /// (after [`Reply::after`]'s delay, if one is set). Clients see the connection end before any
+    /// response, as when the server crashes mid-request.
+    pub fn hang_up() -> Reply {
+        Reply { status: 0, headers: Vec::new(), body: String::new(), delay: Duration::ZERO, hang_up: true }
     }
 
     /// The same reply with one more header (appended; an existing header of that name stays).
@@ -112,8 +129,8 @@ impl Recorded {
             .unwrap_or_else(|e| panic!("loopback: the body of {} {} is not JSON ({e}): {:?}", self.method, self.path, self.body))
     }
 
-    /// The path without its query string.
-    fn path_only(&self) -> &str {
+    /// The path without its query string, e.g. `/v1/models` for `/v1/models?limit=5`.
+    pub fn path_only(&self) -> &str {
         self.path.split_once('?').map_or(self.path.as_str(), |(p, _)| p)
     }
 }
@@ -131,8 +148,12 @@ impl Route {
     }
 }
 
+/// A function that may answer a request before the queue and the routes are consulted.
+type Handler = Arc<dyn Fn(&Recorded) -> Option<Reply> + Send + Sync>;
+
 #[derive(Default)]
 struct State {
+    handler: Option<Handler>,
     queue: VecDeque<Reply>,
     routes: Vec<Route>,
     requests: Vec<Recorded>,
@@ -151,15 +172,22 @@ impl Shared {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// Records `request` and picks its reply: the next scripted one, else a matching route, else
-    /// the unscripted 500.
+    /// Records `request` and picks its reply: the handler's, else the next scripted one, else a
+    /// matching route, else the unscripted 500.
     fn take_reply(&self, request: Recorded) -> Reply {
+        // The handler runs without the lock held, so it may take its own locks (and a slow
+        // handler does not hold up other connections).
+        let handler = lock(&self.state).handler.clone();
+        let handled = handler.and_then(|handler| handler(&request));
         let mut state = lock(&self.state);
-        let reply = match state.queue.pop_front() {
+        let reply = match handled {
             Some(reply) => reply,
-            None => match state.routes.iter().find(|r| r.matches(&request)) {
-                Some(route) => route.reply.clone(),
-                None => Reply::unscripted(&request.method, &request.path),
+            None => match state.queue.pop_front() {
+                Some(reply) => reply,
+                None => match state.routes.iter().find(|r| r.matches(&request)) {
+                    Some(route) => route.reply.clone(),
+                    None => Reply::unscripted(&request.method, &request.path),
+                },
             },
         };
         state.requests.push(request);
@@ -169,15 +197,17 @@ impl Shared {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A scriptable HTTP/1.1 server on `127.0.0.1` (a free port), serving on background threads.
 ///
-/// Each request gets the next reply [`pushed`](Server::push) (first in, first out); when none is
-/// left, a [`route`](Server::route) for its method and path; otherwise a 500 whose JSON message
-/// says which request had no scripted reply. Every request is recorded ([`Server::requests`]).
+/// Each request gets the reply of the [`handler`](Server::handle), if one is set and answers it;
+/// else the next reply [`pushed`](Server::push) (first in, first out); when none is left, a
+/// [`route`](Server::route) for its method and path; otherwise a 500 whose JSON message says
+/// which request had no scripted reply. Every request is recorded ([`Server::requests`]), after
+/// the handler has seen it.
 ///
 /// Each connection carries one request (replies say `connection: close`) and is served on its own
 /// thread, so a delayed reply does not hold up other clients. Dropping the server stops it; the
@@ -232,6 +262,14 @@ impl Server {
         let mut state = lock(&self.shared.state);
         state.routes.retain(|r| !(r.method == method && r.path == path));
         state.routes.push(Route { method, path: path.to_owned(), reply });
+    }
+
+    /// Sets a handler that is asked first about every request: `Some(reply)` answers it, `None`
+    /// leaves it to the queue and the routes. It runs on the connection's thread, so it must be
+    /// `Send + Sync`; it can keep state of its own (behind a `Mutex`) to imitate a stateful
+    /// service. A later call replaces the earlier handler.
+    pub fn handle(&self, handler: impl Fn(&Recorded) -> Option<Reply> + Send + Sync + 'static) {
+        lock(&self.shared.state).handler = Some(Arc::new(handler));
     }
 
     /// Every request received so far, in the order they were read.
@@ -336,6 +374,10 @@ fn serve(stream: &TcpStream, shared: &Shared) {
             break;
         }
         thread::sleep(POLL.min(ready - now));
+    }
+    if reply.hang_up {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
     }
     if write_reply(stream, &reply, head_only).is_ok() {
         let _ = stream.shutdown(std::net::Shutdown::Write);

@@ -277,3 +277,41 @@ fn head_request_gets_headers_only() {
     assert!(raw.ends_with("\r\n\r\n"), "{raw}");
     assert!(raw.contains("content-length: 7\r\n"), "{raw}");
 }
+
+#[test]
+fn handler_answers_first_and_leaves_the_rest_to_the_queue() {
+    let server = Server::start();
+    server.handle(|request| (request.path_only() == "/handled").then(|| Reply::json(200, json!({"by": "handler"}))));
+    server.push(Reply::json(200, json!({"by": "queue"})));
+
+    // The handler goes before the queue, which it leaves alone…
+    assert_eq!(call(&server.url(), "GET", "/handled?x=1", "").json()["by"], "handler");
+    // …and what it declines goes to the queue, then the routes and the unscripted 500.
+    assert_eq!(call(&server.url(), "GET", "/other", "").json()["by"], "queue");
+    assert_eq!(call(&server.url(), "GET", "/other", "").status, 500);
+    assert_eq!(server.requests().len(), 3, "handled requests are recorded too");
+
+    // A later handler replaces the earlier one.
+    server.handle(|_| Some(Reply::text(202, "text/plain", "second")));
+    assert_eq!(call(&server.url(), "GET", "/handled", "").status, 202);
+}
+
+#[test]
+fn hang_up_closes_the_connection_without_a_reply() {
+    let server = Server::start();
+    server.push(Reply::hang_up());
+    server.push(Reply::hang_up().after(Duration::from_millis(200)));
+    server.push(Reply::json(200, json!({"ok": true})));
+
+    for _ in 0..2 {
+        let mut stream = connect(&server.url(), WAIT);
+        stream.write_all(b"POST /run HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}").unwrap_or_else(|e| panic!("{e}"));
+        let mut rest = Vec::new();
+        let started = Instant::now();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+        assert!(started.elapsed() < Duration::from_secs(2), "close took {:?}", started.elapsed());
+    }
+    assert_eq!(call(&server.url(), "POST", "/run", "{}").json()["ok"], true, "the server goes on");
+    assert_eq!(server.requests().len(), 3);
+}
