@@ -4,6 +4,7 @@
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "ask",
+        "stop_ask",
         "history",
         "export_chart",
         "sources",

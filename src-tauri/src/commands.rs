@@ -21,8 +21,18 @@ const HISTORY_LIMIT: usize = 50;
 #[tauri::command]
 pub async fn ask(question: String, state: State<'_, AppState>) -> Result<AnswerView, IpcError> {
     let (pipeline, today) = (state.pipeline(), state.today.get());
-    let answered = spawn_blocking(move || pipeline.ask(&question, today, None)).await.map_err(AppError::from)?;
+    // Stop raises this flag: the AI call, the query and the Python script all watch it.
+    let stop = state.begin_ask();
+    let answered = spawn_blocking(move || pipeline.ask(&question, today, Some(stop))).await.map_err(AppError::from)?;
     Ok(answer::present(&state, answered.map_err(AppError::from)?))
+}
+
+/// Stops the question being answered (if any); it ends with "cancelled" and nothing is charged
+/// beyond what the provider already billed.
+#[tauri::command]
+#[allow(clippy::needless_pass_by_value, reason = "Tauri passes command arguments by value")]
+pub fn stop_ask(state: State<'_, AppState>) -> bool {
+    state.stop_ask()
 }
 
 /// The most recent questions, newest first.

@@ -37,6 +37,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::ask,
+            commands::stop_ask,
             commands::history,
             commands::export_chart,
             commands::sources,

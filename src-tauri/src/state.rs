@@ -95,6 +95,8 @@ pub struct AppState {
     passwords: Mutex<HashMap<String, SessionPassword>>,
     /// Something the Data screen should tell the person (e.g. why the sample data is active).
     notice: Mutex<Option<String>>,
+    /// The running question's Stop flag.
+    asking: Mutex<Option<Arc<AtomicBool>>>,
     /// Thresholds, glossary and AI provider every pipeline is opened with (Settings changes it).
     setup: RwLock<Setup>,
 }
@@ -115,7 +117,20 @@ impl AppState {
             passwords: Mutex::new(HashMap::new()),
             notice: Mutex::new(notice),
             setup: RwLock::new(setup),
+            asking: Mutex::new(None),
         }
+    }
+
+    /// A fresh Stop flag for a new question (the previous question's flag is dropped).
+    pub fn begin_ask(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        *lock(&self.asking) = Some(Arc::clone(&flag));
+        flag
+    }
+
+    /// Raises the running question's Stop flag.
+    pub fn stop_ask(&self) -> bool {
+        lock(&self.asking).as_ref().map(|f| f.store(true, std::sync::atomic::Ordering::Relaxed)).is_some()
     }
 
     pub fn setup(&self) -> Setup {
