@@ -1,12 +1,19 @@
 //! The real app window, driven through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb:
-//! ask the question from the README and check the table, the chart and the history; then import
-//! a CSV on the Data screen, preview it, and ask about it; then have the AI answer what the
-//! offline planner cannot. The AI provider is a loopback server on 127.0.0.1 that speaks
+//! ask the question from the README and check the table, the chart and the history; then add the
+//! AI key on the Settings screen (into the system keychain: the app gets no key from its
+//! environment), test it and see a refused setting named; then import a CSV on the Data screen,
+//! preview it, and ask about it; then have the AI answer what the offline planner cannot; last,
+//! delete the key again. The AI provider is a loopback server on 127.0.0.1 that speaks
 //! Perplexity's Agent API (plainsight-loopback): it is scripted per question and records what the
 //! app sent, so the test also checks that questions answered locally send nothing.
+//!
+//! The key goes into a real Secret Service: gnome-keyring on a D-Bus session bus of the test's
+//! own, which only the app is pointed at (see [`PrivateKeychain`]).
 
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
@@ -30,8 +37,11 @@ const TARGETS_CSV: &str = "region,target\nNorth,12\nSouth,25\n";
 const BIG_ROWS: u32 = 2_000_000;
 /// What asking about the imported file must show: each region's total.
 const REGION_TOTALS: [(&str, &str); 4] = [("North", "15"), ("South", "20"), ("East", "30"), ("West", "40")];
-/// The fake Perplexity key the app gets; only the loopback server ever sees it.
-const KEY: &str = "pplx-window-test-key-0000WXYZ";
+/// The fake Perplexity key typed into Settings; only the keychain and the loopback server ever
+/// see it.
+const KEY: &str = "pplx-WINDOW-test-0000ABCD";
+/// How the Settings screen shows [`KEY`] once saved.
+const KEY_SAVED: &str = "Saved in your system keychain •••• ABCD";
 /// A question the offline planner is unsure of: with an AI configured it goes to the AI.
 const VAGUE: &str = "how are we doing?";
 /// What the scripted AI offers for [`VAGUE`]: rephrasings the offline planner answers confidently.
@@ -57,14 +67,19 @@ async fn a_question_shows_its_table_chart_and_history() {
     std::fs::write(&csv, SALES_CSV).unwrap_or_else(|e| panic!("cannot write {}: {e}", csv.display()));
     std::fs::write(files.path().join("targets.csv"), TARGETS_CSV).unwrap_or_else(|e| panic!("cannot write targets.csv: {e}"));
     write_big_csv(&files.path().join("big.csv"));
-    // The AI provider, started before the app so the app can be pointed at it.
+    // The AI provider and the keychain, started before the app so the app can be pointed at them.
     let server = Server::start();
     let base_url = server.url();
+    let keychain = PrivateKeychain::start();
     let driver = TauriDriver::start(
         &[
+            ("DBUS_SESSION_BUS_ADDRESS", OsStr::new(&keychain.address)),
             ("PLAINSIGHT_DATA_DIR", data.path().as_os_str()),
             ("PLAINSIGHT_TODAY", OsStr::new(TODAY)),
-            ("PERPLEXITY_API_KEY", OsStr::new(KEY)),
+            // No key from the environment (empty counts as unset, and overrides one the test run
+            // may have): the key is added on the Settings screen, into the keychain.
+            ("PERPLEXITY_API_KEY", OsStr::new("")),
+            ("OPENAI_API_KEY", OsStr::new("")),
             ("PLAINSIGHT_LLM_PROVIDER", OsStr::new("perplexity")),
             ("PLAINSIGHT_LLM_BASE_URL", OsStr::new(&base_url)),
         ],
@@ -89,9 +104,115 @@ async fn a_question_shows_its_table_chart_and_history() {
     }
     let _ = client.close().await;
     drop(driver);
+    drop(keychain);
     if let Err(why) = outcome {
         panic!("{why}");
     }
+}
+
+/// The app's own Secret Service: a D-Bus session bus of the test's own (no service activation)
+/// with gnome-keyring unlocked with a throwaway password, its keyrings in a temp dir. The key the
+/// test saves there never meets the keychain tests' entry of the same name (they may run at the
+/// same time, in scripts/test's session) nor anyone's own keychain. Both daemons are stopped when
+/// it is dropped.
+struct PrivateKeychain {
+    /// `DBUS_SESSION_BUS_ADDRESS` for the app.
+    address: String,
+    bus: Child,
+    keyring: Option<Child>,
+    dir: tempfile::TempDir,
+}
+
+impl PrivateKeychain {
+    fn start() -> Self {
+        // A temp dir is only its owner's (0700), as gnome-keyring wants its control directory.
+        let dir = data_dir();
+        let socket = dir.path().join("bus");
+        let address = format!("unix:path={}", socket.display());
+        let config = dir.path().join("bus.conf");
+        std::fs::write(&config, bus_config(&address)).unwrap_or_else(|e| panic!("cannot write {}: {e}", config.display()));
+        let bus = Command::new("dbus-daemon")
+            .args(["--nofork", "--nopidfile", &format!("--config-file={}", config.display())])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start dbus-daemon (scripts/test installs it): {e}"));
+        let mut keychain = Self { address, bus, keyring: None, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not listen on {} within 10 s", socket.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let root = keychain.dir.path();
+        let log = std::fs::File::create(artifacts_dir().join("gnome-keyring.log")).unwrap_or_else(|e| panic!("cannot create a log: {e}"));
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets", &format!("--control-directory={}", root.display())])
+            .env("DBUS_SESSION_BUS_ADDRESS", &keychain.address)
+            .env("XDG_DATA_HOME", root.join("data"))
+            .env("XDG_RUNTIME_DIR", root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start gnome-keyring-daemon (scripts/test installs it): {e}"));
+        // The login keyring's password, on stdin (an empty one would create no keyring).
+        let password = keyring.stdin.take().map(|mut stdin| stdin.write_all(b"plainsight-test"));
+        keychain.keyring = Some(keyring);
+        assert!(matches!(password, Some(Ok(()))), "cannot give gnome-keyring its password: {password:?}");
+        while !keychain.serves_secrets() {
+            assert!(Instant::now() < deadline, "gnome-keyring did not serve org.freedesktop.secrets within 10 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        keychain
+    }
+
+    /// Whether the Secret Service is on the bus yet.
+    fn serves_secrets(&self) -> bool {
+        Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("boolean true"))
+    }
+}
+
+impl Drop for PrivateKeychain {
+    fn drop(&mut self) {
+        for child in self.keyring.iter_mut().chain(std::iter::once(&mut self.bus)) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A session bus that listens on `address` only and starts no services (so nothing but the
+/// test's gnome-keyring can answer as the Secret Service).
+fn bus_config(address: &str) -> String {
+    format!(
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+    )
 }
 
 async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -> Outcome {
@@ -101,6 +222,7 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
         .for_element(Locator::Id("question"))
         .await
         .map_err(|e| format!("the ask box never appeared (did the UI load?): {e}"))?;
+    the_welcome_offers_examples_and_next_steps(client).await?;
     screenshot(client, "window-welcome.png").await?;
 
     input.send_keys(QUESTION).await.map_err(|e| format!("typing the question: {e}"))?;
@@ -145,18 +267,23 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     .await?;
     screenshot(client, "window-answer.png").await?;
     sent_so_far(server, 0, "a question the planner answers confidently")?;
+    add_the_key_in_settings(client, server).await?;
+    a_refused_setting_is_named(client).await?;
+    click(client, "nav-ask").await?;
     clarify_then_pick(client, server).await?;
     import_a_csv(client, &files.join("sales.csv")).await?;
     ask_about_the_import(client).await?;
-    sent_so_far(server, 1, "asking about the imported file")?;
+    sent_so_far(server, 2, "asking about the imported file")?;
     a_missing_file_is_named(client, &files.join("missing.csv")).await?;
     an_unreachable_server_is_named(client).await?;
     a_dropped_file_is_added(client, &files.join("targets.csv")).await?;
     a_long_import_can_be_cancelled(client, &files.join("big.csv")).await?;
     switch_and_remove(client).await?;
-    sent_so_far(server, 1, "the Data screen's steps")?;
+    sent_so_far(server, 2, "the Data screen's steps")?;
     the_ai_answers_what_the_planner_cannot(client, server, data).await?;
-    a_rejected_key_is_named_and_the_rephrasings_stay(client, server).await
+    a_rejected_key_is_named_and_the_rephrasings_stay(client, server).await?;
+    delete_the_key_in_settings(client).await?;
+    a_preset_fills_in_the_provider(client).await
 }
 
 fn write_big_csv(path: &Path) {
@@ -167,6 +294,193 @@ fn write_big_csv(path: &Path) {
         let _ = writeln!(text, "R{},{}.5,2026-01-{:02}", i % 7, i % 1000, i % 28 + 1);
     }
     std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
+/// Before any question: the welcome says it works offline on the sample data, offers example
+/// questions, and leads to Settings (the AI key) and Data.
+async fn the_welcome_offers_examples_and_next_steps(client: &Client) -> Outcome {
+    let welcome = text_of(client, "welcome").await.unwrap_or_default();
+    check(welcome.contains("works offline"), format!("the welcome says it works offline: {welcome:?}"))?;
+    let examples = client.find_all(Locator::Css("#examples button.chip")).await.map_err(|e| format!("finding example questions: {e}"))?;
+    check(examples.len() == 3, format!("three example questions, found {}", examples.len()))?;
+    let ai_link = poll("the welcome's link to Settings", Duration::from_secs(10), || async {
+        Ok(text_of(client, "welcome-settings").await.filter(|t| t.contains("Add your AI key")))
+    })
+    .await?;
+    check(!ai_link.is_empty(), "the welcome links to adding an AI key".into())?;
+    let data_link = text_of(client, "welcome-data").await.unwrap_or_default();
+    check(data_link.contains("Add your data"), format!("the welcome links to adding data: {data_link:?}"))?;
+    // Each link opens its screen; the sidebar leads back.
+    for (link, shows) in [("welcome-data", "file-path"), ("welcome-settings", "key-perplexity")] {
+        click(client, link).await?;
+        poll(&format!("#{shows} after clicking #{link}"), Duration::from_secs(10), || async { Ok(shown(client, shows).await) }).await?;
+        click(client, "nav-ask").await?;
+    }
+    poll("the Ask screen again", Duration::from_secs(10), || async { Ok(shown(client, "question").await) }).await.map(|_| ())
+}
+
+/// The Settings screen, opened from the welcome: the AI is off and no key is set; a key typed
+/// into the Perplexity row is saved in the keychain (shown masked, the box emptied), which turns
+/// the AI on; Test makes one call to the loopback server with it and says "Connected".
+async fn add_the_key_in_settings(client: &Client, server: &Server) -> Outcome {
+    click(client, "nav-settings").await?;
+    let key_box =
+        poll("the Settings screen's Perplexity key box", Duration::from_secs(10), || async { Ok(shown(client, "key-perplexity").await) })
+            .await?;
+    let state = poll("the Perplexity key's state", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("the Settings screen showed an error: {error}"));
+        }
+        Ok(text_of(client, "key-state-perplexity").await.filter(|t| !t.is_empty()))
+    })
+    .await?;
+    check(state == "Not set", format!("no Perplexity key before one is added: {state:?}"))?;
+    let status = text_of(client, "ai-status").await.unwrap_or_default();
+    check(status.contains("The AI is off"), format!("the AI is off without a key: {status:?}"))?;
+    let kind = key_box.attr("type").await.map_err(|e| format!("reading the key box's type: {e}"))?;
+    check(kind.as_deref() == Some("password"), format!("the key box hides what is typed: {kind:?}"))?;
+
+    key_box.send_keys(KEY).await.map_err(|e| format!("typing the key: {e}"))?;
+    click(client, "save-key-perplexity").await?;
+    poll("the key saved in the keychain", Duration::from_secs(30), || async {
+        if let Some(result) = text_of(client, "key-result-perplexity").await.filter(|r| !r.starts_with("Saved")) {
+            return Err(format!("saving the key failed: {result}"));
+        }
+        Ok(text_of(client, "key-state-perplexity").await.filter(|t| t == KEY_SAVED))
+    })
+    .await?;
+    let left = key_box.prop("value").await.map_err(|e| format!("reading the key box: {e}"))?.unwrap_or_default();
+    check(left.is_empty(), "the key box is emptied once the key is saved".into())?;
+    let status = poll("the AI turned on", Duration::from_secs(10), || async {
+        Ok(text_of(client, "ai-status").await.filter(|s| s.contains("The AI is on")))
+    })
+    .await?;
+    check(status.contains("Perplexity"), format!("the status names the provider: {status:?}"))?;
+    sent_so_far(server, 0, "saving the key")?;
+
+    server.push(perplexity::agent_ok("OK", AgentUsage::new(5, 1, 0.000_005, 0.000_001, 0.0)));
+    click(client, "test-key-perplexity").await?;
+    let tested = poll("the key test's result", Duration::from_secs(30), || async {
+        Ok(text_of(client, "key-result-perplexity").await.filter(|r| !r.starts_with("Saved")))
+    })
+    .await?;
+    check(tested.starts_with("Connected"), format!("Test says the key works: {tested:?}"))?;
+    let sent = sent_so_far(server, 1, "testing the key")?;
+    check(
+        (sent[0].method.as_str(), sent[0].path.as_str()) == ("POST", "/v1/agent"),
+        format!("Test called the Agent API: {} {}", sent[0].method, sent[0].path),
+    )?;
+    let auth = sent[0].header("authorization");
+    check(auth == Some(format!("Bearer {KEY}").as_str()), format!("Test sent the saved key: {auth:?}"))?;
+    screenshot(client, "window-settings.png").await?;
+    let page = client.source().await.map_err(|e| format!("reading the page: {e}"))?;
+    check(!page.contains(KEY), "the saved key never appears in the window".into())
+}
+
+/// A value the engine refuses is named next to its field and stays there to be corrected; a good
+/// one says "Saved".
+async fn a_refused_setting_is_named(client: &Client) -> Outcome {
+    client
+        .execute("document.getElementById('settings-ai').scrollIntoView({ block: 'start' });", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to the AI provider: {e}"))?;
+    for preset in ["preset-perplexity", "preset-openai", "preset-ollama", "preset-lmstudio"] {
+        find_css(client, &format!("#{preset}")).await?;
+    }
+    screenshot(client, "window-settings-ai.png").await?;
+    let field = find_css(client, "#setting-budget_daily_usd").await?;
+    client
+        .execute("document.getElementById('setting-budget_daily_usd').scrollIntoView({ block: 'center' });", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to the budget: {e}"))?;
+    field.clear().await.map_err(|e| format!("clearing the budget: {e}"))?;
+    field.send_keys(&format!("lots{}", Key::Tab)).await.map_err(|e| format!("typing a budget of \"lots\": {e}"))?;
+    let refused = poll("the refused budget's message", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("the refusal went to the screen's error instead of the field: {error}"));
+        }
+        Ok(text_of(client, "error-budget_daily_usd").await)
+    })
+    .await?;
+    check(refused == "Enter a number from 0 to 10000.", format!("the budget field says what it takes: {refused:?}"))?;
+    check(text_of(client, "saved-budget_daily_usd").await.is_none(), "a refused value is not marked Saved".into())?;
+    screenshot(client, "window-settings-refused.png").await?;
+
+    field.clear().await.map_err(|e| format!("clearing the budget: {e}"))?;
+    field.send_keys(&format!("7.5{}", Key::Tab)).await.map_err(|e| format!("typing a budget of 7.5: {e}"))?;
+    poll("the corrected budget saved", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("saving the budget showed an error: {error}"));
+        }
+        Ok(text_of(client, "saved-budget_daily_usd").await)
+    })
+    .await?;
+    check(client.find(Locator::Id("error-budget_daily_usd")).await.is_err(), "the message goes once the value is good".into())?;
+    let value = field.prop("value").await.map_err(|e| format!("reading the budget: {e}"))?.unwrap_or_default();
+    check(value == "7.5", format!("the budget holds the saved value: {value:?}"))
+}
+
+/// Last, the key is deleted through Settings (after an inline confirmation): "Not set", and the
+/// AI is off again.
+async fn delete_the_key_in_settings(client: &Client) -> Outcome {
+    // Through the rejected-key answer's link, which opens the Settings screen.
+    click(client, "open-settings").await?;
+    poll("the Settings screen from the answer's link", Duration::from_secs(10), || async { Ok(shown(client, "key-perplexity").await) })
+        .await?;
+    let state = poll("the saved key on the Settings screen", Duration::from_secs(10), || async {
+        Ok(text_of(client, "key-state-perplexity").await.filter(|t| !t.is_empty()))
+    })
+    .await?;
+    check(state == KEY_SAVED, format!("the key is still saved: {state:?}"))?;
+    client
+        .execute("window.scrollTo(0, 0); document.querySelector('main:not([hidden])').scrollTo(0, 0);", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to the top: {e}"))?;
+    click(client, "delete-key-perplexity").await?;
+    let confirm = find_css(client, r#".key-row[data-key="perplexity"] .confirm"#).await?;
+    let asked = confirm.text().await.unwrap_or_default();
+    check(asked.contains("Delete the Perplexity API key"), format!("Delete asks first: {asked:?}"))?;
+    click(client, "confirm-delete-key-perplexity").await?;
+    poll("the key deleted", Duration::from_secs(30), || async {
+        if let Some(result) = text_of(client, "key-result-perplexity").await.filter(|r| !r.starts_with("Deleted")) {
+            return Err(format!("deleting the key failed: {result}"));
+        }
+        Ok(text_of(client, "key-state-perplexity").await.filter(|t| t == "Not set"))
+    })
+    .await?;
+    let status = poll("the AI turned off", Duration::from_secs(10), || async {
+        Ok(text_of(client, "ai-status").await.filter(|s| s.contains("The AI is off")))
+    })
+    .await?;
+    check(!status.is_empty(), "the AI is off once the key is deleted".into())?;
+    check(client.find(Locator::Id("delete-key-perplexity")).await.is_err(), "nothing is left to delete".into())
+}
+
+/// The Ollama preset sets the provider, the server address and the model in one click, and with
+/// a server on this computer the AI needs no key.
+async fn a_preset_fills_in_the_provider(client: &Client) -> Outcome {
+    click(client, "preset-ollama").await?;
+    let note = poll("the preset's note", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("choosing Ollama showed an error: {error}"));
+        }
+        Ok(text_of(client, "settings-note").await)
+    })
+    .await?;
+    check(note.starts_with("Ollama chosen."), format!("the note says Ollama was chosen: {note:?}"))?;
+    for (id, expected) in
+        [("setting-ai_provider", "openai"), ("setting-ai_base_url", "http://localhost:11434/v1"), ("setting-ai_model", "llama3.1")]
+    {
+        let value = find_css(client, &format!("#{id}")).await?.prop("value").await.map_err(|e| format!("reading #{id}: {e}"))?;
+        check(value.as_deref() == Some(expected), format!("#{id} holds {expected:?}: {value:?}"))?;
+    }
+    let pressed = find_css(client, "#preset-ollama").await?.attr("aria-pressed").await.map_err(|e| format!("reading the preset: {e}"))?;
+    check(pressed.as_deref() == Some("true"), format!("the Ollama preset shows as chosen: {pressed:?}"))?;
+    let status = text_of(client, "ai-status").await.unwrap_or_default();
+    check(
+        status.contains("The AI is on") && status.contains("llama3.1"),
+        format!("the AI is on with Ollama's model, without a key: {status:?}"),
+    )
 }
 
 /// A vague question offers rephrasings; clicking one asks it and answers with a table. The
@@ -191,8 +505,8 @@ async fn clarify_then_pick(client: &Client, server: &Server) -> Outcome {
     check(offered == AI_OPTIONS, format!("the AI's rephrasings are offered: {offered:?}"))?;
     let cost = text_of(client, "cost").await.unwrap_or_default();
     check(cost.contains("Written by the AI"), format!("the cost line says the AI asked back: {cost:?}"))?;
-    let sent = sent_so_far(server, 1, "the vague question")?;
-    check_agent_request(&sent[0], VAGUE)?;
+    let sent = sent_so_far(server, 2, "the vague question")?;
+    check_agent_request(&sent[1], VAGUE)?;
     let picked = option.text().await.map_err(|e| format!("reading the first rephrasing: {e}"))?;
     option.click().await.map_err(|e| format!("clicking {picked:?}: {e}"))?;
     poll("the picked rephrasing's answer", Duration::from_secs(30), || async {
@@ -200,7 +514,7 @@ async fn clarify_then_pick(client: &Client, server: &Server) -> Outcome {
         Ok((asked == picked && text_of(client, "result-table").await.is_some()).then_some(()))
     })
     .await?;
-    sent_so_far(server, 1, "the picked rephrasing, which the planner answers").map(|_| ())
+    sent_so_far(server, 2, "the picked rephrasing, which the planner answers").map(|_| ())
 }
 
 /// On the Data screen: add the CSV by its path, see what the import did, find the new table in
@@ -500,8 +814,8 @@ async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server
     for expected in ["Written by the AI", "Cost: $0.0025"] {
         check(cost.contains(expected), format!("the cost line says {expected:?}: {cost:?}"))?;
     }
-    let sent = sent_so_far(server, 2, "the question for the AI")?;
-    check_agent_request(&sent[1], AI_QUESTION)?;
+    let sent = sent_so_far(server, 3, "the question for the AI")?;
+    check_agent_request(&sent[2], AI_QUESTION)?;
     screenshot(client, "window-ai-answer.png").await?;
 
     let receipt = find_css(client, "#privacy-receipt").await?;
@@ -532,11 +846,12 @@ async fn a_rejected_key_is_named_and_the_rephrasings_stay(client: &Client, serve
     .await?;
     let said = "Perplexity rejected the API key; open Settings → API keys and check it.";
     check(card.contains(said), format!("the answer says the key was rejected: {card:?}"))?;
+    check(client.find(Locator::Id("open-settings")).await.is_ok(), "the answer leads to Settings to fix the key".into())?;
     let offered = option_texts(client).await?;
     check(!offered.is_empty(), format!("the planner's rephrasings are offered:\n{card}"))?;
     check(offered.iter().all(|o| !AI_OPTIONS.contains(&o.as_str())), format!("the rephrasings are the planner's own: {offered:?}"))?;
-    let sent = sent_so_far(server, 3, "the question with a rejected key")?;
-    check_agent_request(&sent[2], VAGUE)?;
+    let sent = sent_so_far(server, 4, "the question with a rejected key")?;
+    check_agent_request(&sent[3], VAGUE)?;
     // What was sent is shown even though the AI refused it.
     let receipt = content_of(client, "privacy-receipt").await.unwrap_or_default();
     check(receipt.contains(VAGUE), format!("the receipt shows what was sent for {VAGUE:?}:\n{receipt}"))?;
@@ -637,6 +952,12 @@ async fn save_failure_artifacts(client: &Client) {
             eprintln!("page source: {}", path.display());
         }
     }
+}
+
+/// The element with `id`, if it is on the page and shown (not on a hidden screen).
+async fn shown(client: &Client, id: &str) -> Option<fantoccini::elements::Element> {
+    let element = client.find(Locator::Id(id)).await.ok()?;
+    element.is_displayed().await.unwrap_or(false).then_some(element)
 }
 
 /// The visible text of the element with `id`, if it is on the page.

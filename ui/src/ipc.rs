@@ -2,7 +2,7 @@
 //! with the `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SourcesView, TablePreview,
+    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView, TablePreview,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,24 @@ struct PostgresArgs<'a> {
     form: &'a PostgresForm,
 }
 
+#[derive(Serialize)]
+struct SettingArgs<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct KeyArgs<'a> {
+    name: &'a str,
+}
+
+/// Carries a secret: never logged, never kept after the call.
+#[derive(Serialize)]
+struct SetKeyArgs<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
 pub async fn ask(question: &str) -> Result<AnswerView, IpcError> {
     call("ask", &AskArgs { question }).await
 }
@@ -124,6 +142,32 @@ pub async fn test_postgres(form: &PostgresForm) -> Result<String, IpcError> {
 
 pub async fn add_postgres(form: &PostgresForm) -> Result<SourcesView, IpcError> {
     call("add_postgres", &PostgresArgs { form }).await
+}
+
+/// Every setting, every key's state (masked) and whether the AI is on.
+pub async fn settings() -> Result<SettingsView, IpcError> {
+    call("settings", &NoArgs {}).await
+}
+
+/// Saves one setting; a refused value comes back as `invalid_setting` with the message to show
+/// next to its field.
+pub async fn set_setting(key: &str, value: &str) -> Result<SettingsView, IpcError> {
+    call("set_setting", &SettingArgs { key, value }).await
+}
+
+/// Saves a key in the system keychain.
+pub async fn set_key(name: &str, value: &str) -> Result<SettingsView, IpcError> {
+    call("set_key", &SetKeyArgs { name, value }).await
+}
+
+/// Removes a key from the system keychain (an environment variable still applies).
+pub async fn delete_key(name: &str) -> Result<SettingsView, IpcError> {
+    call("delete_key", &KeyArgs { name }).await
+}
+
+/// The cheapest real call with the key: a sentence starting "Connected", or why it failed.
+pub async fn test_key(name: &str) -> Result<String, IpcError> {
+    call("test_key", &KeyArgs { name }).await
 }
 
 /// Calls `on_payload` with each `event`'s payload for as long as the window is open (the screens

@@ -14,10 +14,11 @@ use leptos::prelude::*;
 use crate::components::history::History;
 use crate::pages::data::Data;
 use crate::pages::home::{Conversation, Home};
+use crate::pages::settings::Settings;
 use crate::session::{Screen, Session};
 
-/// The sidebar (screens and past questions) and both screens. Both stay mounted, so going to the
-/// Data screen and back keeps the answer on screen and an import's progress.
+/// The sidebar (screens and past questions) and the three screens. All stay mounted, so going to
+/// another screen and back keeps the answer on screen, an import's progress and a typed setting.
 #[component]
 fn App() -> impl IntoView {
     let session = Session::new();
@@ -39,6 +40,7 @@ fn App() -> impl IntoView {
                 <nav class="screens" aria-label="Screens">
                     <ScreenLink id="nav-ask" screen=Screen::Ask label="Ask"/>
                     <ScreenLink id="nav-data" screen=Screen::Data label="Data"/>
+                    <ScreenLink id="nav-settings" screen=Screen::Settings label="Settings"/>
                 </nav>
                 <History items=conversation.history on_pick=ask_again/>
             </aside>
@@ -47,6 +49,9 @@ fn App() -> impl IntoView {
             </main>
             <main class="main" hidden=move || !showing(Screen::Data)()>
                 <Data/>
+            </main>
+            <main class="main" hidden=move || !showing(Screen::Settings)()>
+                <Settings/>
             </main>
             <Show when=move || session.dragging.get()>
                 <div class="drop-overlay" aria-hidden="true">

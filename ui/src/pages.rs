@@ -1,4 +1,5 @@
-//! One file per screen: Ask (`home`) and Data.
+//! One file per screen: Ask (`home`), Data and Settings.
 
 pub mod data;
 pub mod home;
+pub mod settings;

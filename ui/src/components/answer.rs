@@ -7,6 +7,10 @@ use plainsight_ipc::{AnswerView, ExportFormat};
 use crate::components::chart::Chart;
 use crate::components::table::ResultTable;
 use crate::format;
+use crate::session::{Screen, Session};
+
+/// Failures the person fixes on the Settings screen's API keys.
+const KEY_PROBLEMS: [&str; 2] = ["llm_unauthorized", "llm_no_key"];
 
 #[component]
 pub fn Answer(
@@ -29,8 +33,17 @@ pub fn Answer(
         cost,
         generated_by,
         privacy_receipt,
+        error_kind,
         ..
     } = answer;
+    let session = expect_context::<Session>();
+    let fix_key = error_kind.is_some_and(|k| KEY_PROBLEMS.contains(&k.as_str())).then(|| {
+        view! {
+            <button id="open-settings" class="link" on:click=move |_| session.screen.set(Screen::Settings)>
+                "Open Settings"
+            </button>
+        }
+    });
     let parts: Vec<(String, f64)> = cost.breakdown.iter().map(|c| (c.item.clone(), c.usd)).collect();
     let cost_line = format::cost(cost.total_usd, &cost.source, &parts);
     let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
@@ -82,7 +95,7 @@ pub fn Answer(
         <article class="answer-card">
             <h2 class="answer-question">{question}</h2>
             {(!interpretation.is_empty()).then(|| view! { <p class="interpretation">{interpretation}</p> })}
-            {(!message.is_empty()).then(|| view! { <p class=tone>{message}</p> })}
+            {(!message.is_empty()).then(|| view! { <p class=tone>{message} {fix_key}</p> })}
             {options}
         </article>
         // The chart first: it is the answer at a glance; the table has the exact figures.

@@ -10,12 +10,8 @@ use crate::ipc;
 use crate::session::{Screen, Session};
 
 /// Shown on the empty screen; each is a question the offline planner answers on the sample data.
-const SUGGESTIONS: [&str; 4] = [
-    "show me last month's sales by region",
-    "top 5 products by revenue",
-    "monthly revenue for the last 12 months",
-    "how many orders did we get this year?",
-];
+const SUGGESTIONS: [&str; 3] =
+    ["show me last month's sales by region", "top 5 products by revenue", "monthly revenue for the last 12 months"];
 
 /// The Ask screen's state. The app creates it once, so the sidebar's history can ask too.
 #[derive(Debug, Clone, Copy)]
@@ -145,11 +141,14 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
     }
 }
 
-/// The empty state: what Plainsight does, and questions to start with (for the sample data) or
-/// the tables there are to ask about (for the person's own).
+/// The empty state: what Plainsight does, questions to start with (for the sample data) or the
+/// tables there are to ask about (for the person's own), and the two things to set up next: an AI
+/// key (Settings) and one's own data (Data).
 #[component]
 fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_ask: Callback<String>) -> impl IntoView {
-    let about = move || match source.get().filter(|s| s.kind != "sample") {
+    let session = expect_context::<Session>();
+    let own = move || source.get().filter(|s| s.kind != "sample");
+    let about = move || match own() {
         None => {
             let chips = SUGGESTIONS
                 .iter()
@@ -157,9 +156,9 @@ fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_as
                 .collect_view();
             view! {
                 <p class="muted">
-                    "Plainsight answers in plain English with a table, a chart and the SQL it ran. It works offline on the sample shop database."
+                    "Plainsight answers in plain English with a table, a chart and the SQL it ran. It works offline, on this computer, with the bundled sample data (a small shop's orders), so you can try it right away:"
                 </p>
-                <div class="chips">{chips}</div>
+                <div id="examples" class="chips" role="group" aria-label="Example questions">{chips}</div>
             }
             .into_any()
         }
@@ -174,10 +173,30 @@ fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_as
                 .into_any()
         }
     };
+    // Until the settings arrive the AI counts as off: the link then leads to where a key is added.
+    let ai_on = move || session.ai_on().unwrap_or(false);
     view! {
-        <div class="welcome">
+        <div id="welcome" class="welcome">
             <h1>"Ask your data a question"</h1>
             {about}
+            <div class="welcome-links">
+                <button id="welcome-settings" class="welcome-link" on:click=move |_| session.screen.set(Screen::Settings)>
+                    <strong>{move || if ai_on() { "AI settings" } else { "Add your AI key" }}</strong>
+                    <span>
+                        {move || {
+                            if ai_on() {
+                                "The AI is on for questions the offline planner is unsure of. Change the provider, key or budget."
+                            } else {
+                                "Optional: an AI answers the questions the offline planner cannot. Settings → Privacy says what it is sent."
+                            }
+                        }}
+                    </span>
+                </button>
+                <button id="welcome-data" class="welcome-link" on:click=move |_| session.screen.set(Screen::Data)>
+                    <strong>{move || if own().is_some() { "Your data" } else { "Add your data" }}</strong>
+                    <span>"A spreadsheet, a CSV file, a SQLite file or a PostgreSQL database. Plainsight only reads it."</span>
+                </button>
+            </div>
         </div>
     }
 }
