@@ -164,10 +164,11 @@ pub fn test_key(state: &AppState, name: &str) -> Result<String, AppError> {
     let mut config = provider::ProviderConfig::new(kind);
     // The chosen server address applies when it is for this provider.
     if settings.provider_kind() == kind || (kind == ProviderKind::Perplexity && settings.provider_kind() == ProviderKind::PerplexitySonar) {
-        if let Some(base) = settings.ai_choice().base_url {
+        // The same address questions use: the setting, else the developer override.
+        if let Some(base) = settings.ai_choice().base_url.or_else(|| env(provider::BASE_URL_ENV)) {
             config.base_url = base;
         }
-        if let Some(model) = settings.ai_choice().model {
+        if let Some(model) = settings.ai_choice().model.or_else(|| env(provider::MODEL_ENV)) {
             config.model = model;
         }
     }

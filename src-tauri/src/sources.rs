@@ -216,19 +216,17 @@ pub fn test_postgres(form: &PostgresForm) -> Result<String, AppError> {
 }
 
 /// Adds a PostgreSQL database and makes it active. The address is stored without the
-/// password; the password is kept in memory for this session only.
+/// password; the password goes to the OS keychain (or, without one, memory for this session).
 pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView, AppError> {
     let url = pg_url(form)?;
     let name = format!("{} on {}", form.database.trim(), form.host.trim());
     let source = Source { id: 0, name, kind: SourceKind::Postgres, location: url, added_at: now(), active: false };
     let pipeline = open_pipeline(&source, form.password.as_deref(), &state.setup())?;
     let added = state.history().add_source(&source.name, SourceKind::Postgres, &source.location, &source.added_at)?;
-    if let Some(password) = form.password.clone().filter(|p| !p.is_empty()) {
-        state.remember_password(&source.location, password);
-    }
+    let notice = form.password.clone().filter(|p| !p.is_empty()).and_then(|password| state.remember_password(&source.location, password));
     state.history().set_active_source(added.id)?;
     state.replace_pipeline(pipeline);
-    state.set_notice(None);
+    state.set_notice(notice);
     list(state)
 }
 

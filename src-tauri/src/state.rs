@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use chrono::NaiveDate;
 use plainsight_core::history::AppDb;
 use plainsight_core::llm::provider::LlmProvider;
+use plainsight_core::secrets::SecretStore;
 use plainsight_core::source::DataSource;
 use plainsight_core::{Answer, AskError, Pipeline, PipelineOptions};
 
@@ -164,16 +165,38 @@ impl AppState {
         lock(&self.import_cancel).as_ref().map(|flag| flag.store(true, std::sync::atomic::Ordering::Relaxed)).is_some()
     }
 
+    /// A PostgreSQL connection's password: typed this session, else from the OS keychain (or
+    /// `PGPASSWORD`).
     pub fn password(&self, location: &str) -> Option<String> {
-        lock(&self.passwords).get(location).map(|p| p.0.clone())
+        if let Some(typed) = lock(&self.passwords).get(location).map(|p| p.0.clone()) {
+            return Some(typed);
+        }
+        let env = |n: &str| std::env::var(n).ok();
+        let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
+        match plainsight_core::secrets::lookup(&plainsight_core::secrets::Keychain, &name, &env) {
+            Ok(found) => found.map(|(s, _)| s.expose().to_string()),
+            Err(error) => {
+                tracing::info!(%error, "no keychain for the PostgreSQL password");
+                None
+            }
+        }
     }
 
-    pub fn remember_password(&self, location: &str, password: String) {
+    /// Keeps a typed PostgreSQL password in the OS keychain; if the keychain cannot be used, in
+    /// memory until Plainsight closes (and says so).
+    pub fn remember_password(&self, location: &str, password: String) -> Option<String> {
+        let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
+        let saved = plainsight_core::secrets::Keychain.set(&name, &plainsight_core::secret::Secret::new(password.clone()));
         lock(&self.passwords).insert(location.to_string(), SessionPassword(password));
+        saved.err().map(|e| format!("{e}. The password is kept only until Plainsight closes."))
     }
 
     pub fn forget_password(&self, location: &str) {
         lock(&self.passwords).remove(location);
+        let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
+        if let Err(error) = plainsight_core::secrets::Keychain.delete(&name) {
+            tracing::info!(%error, "the PostgreSQL password could not be removed from the keychain");
+        }
     }
 
     pub fn notice(&self) -> Option<String> {

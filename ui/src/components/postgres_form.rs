@@ -69,7 +69,7 @@ pub fn PostgresConnect(
                 <Field id="pg-password" label="Password" value=fields.password input_type="password"/>
             </div>
             <p class="muted small">
-                "The password is kept only until you close Plainsight; saving it in your system keychain comes with Settings."
+                "The password is saved in your system keychain, never in a file."
             </p>
             <div class="pg-actions">
                 <button id="pg-test" class="secondary" disabled=busy on:click=move |_| on_test.run(())>
