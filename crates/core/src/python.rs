@@ -45,7 +45,7 @@ pub struct PyOutput {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PyError {
-    #[error("the Python script took longer than {0} seconds and was stopped")]
+    #[error("the Python script took longer than {0} s and was stopped")]
     Timeout(u64),
     #[error("the Python script needed more than {0} MB of memory and was stopped")]
     Memory(u64),
@@ -173,7 +173,8 @@ impl MontyWorker {
             *slot = Some(self.spawn()?);
         }
         let Some(worker) = slot.as_mut() else { return Err(PyError::Crashed) };
-        let sent = writeln!(worker.stdin, "{request}").and_then(|()| worker.stdin.flush());
+        // One write: the pipe is unbuffered, and rows can be megabytes.
+        let sent = worker.stdin.write_all(format!("{request}\n").as_bytes()).and_then(|()| worker.stdin.flush());
         // The worker enforces the time limit itself; this is the wall behind it.
         let deadline = std::time::Instant::now() + limits.time + Duration::from_secs(2);
         let mut reply = None;
@@ -193,7 +194,7 @@ impl MontyWorker {
                     Some(Err(why)) => json!({"error": why}),
                     None => json!({"error": "query_sql is not available here"}),
                 };
-                if writeln!(worker.stdin, "{answer}").and_then(|()| worker.stdin.flush()).is_err() {
+                if worker.stdin.write_all(format!("{answer}\n").as_bytes()).and_then(|()| worker.stdin.flush()).is_err() {
                     break;
                 }
             }
@@ -211,6 +212,7 @@ impl MontyWorker {
             return Err(match e["kind"].as_str() {
                 Some("timeout") => PyError::Timeout(limits.time.as_secs().max(1)),
                 Some("memory") => PyError::Memory(limits.memory_bytes >> 20),
+                Some("output") => PyError::Shape(message.to_string()),
                 Some("no_result") => PyError::NoResult,
                 _ => PyError::Script(last_line(message)),
             });

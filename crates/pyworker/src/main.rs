@@ -48,7 +48,9 @@ fn main() {
 }
 
 fn error(kind: &str, message: &str) -> Value {
-    let message: String = message.chars().take(2_000).collect();
+    // The end of a traceback says what went wrong: keep the last 2,000 characters.
+    let chars: Vec<char> = message.chars().collect();
+    let message: String = chars[chars.len().saturating_sub(2_000)..].iter().collect();
     json!({"error": {"kind": kind, "message": message}})
 }
 
@@ -101,24 +103,26 @@ fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> 
     };
     match outcome {
         Ok(value) => {
-            let result = to_json(&value);
-            if result.to_string().len() > max_output.saturating_mul(16) {
-                return error("output", "the script's result is too large to show");
+            // Measured before converting: a huge result must not become a huge JSON string.
+            if value.deep_host_size() > max_output.saturating_mul(16) {
+                return error("output", "its result is too large to show (more than a few thousand rows)");
             }
-            json!({"ok": {"result": result, "printed": printed}})
+            json!({"ok": {"result": to_json(&value), "printed": printed}})
         }
         Err(e) => {
             let message = e.to_string();
-            let kind = if message.contains("time limit exceeded") {
-                "timeout"
-            } else if message.contains("MemoryError") || message.contains("memory limit") {
-                "memory"
-            } else if message.contains("name 'result' is not defined") {
-                "no_result"
-            } else if message.contains("RecursionError") {
-                "recursion"
-            } else {
-                "runtime"
+            // By the exception's type, never by its text (a script can raise any message).
+            let kind = match e.exc_type() {
+                ExcType::TimeoutError if message.contains("time limit exceeded") => "timeout",
+                // The output collector stops just short of its cap.
+                ExcType::MemoryError if printed.len() + 1_024 >= max_output => {
+                    return error("output", &format!("it printed more than {} KB", max_output >> 10));
+                }
+                ExcType::MemoryError => "memory",
+                ExcType::NameError if e.message().is_some_and(|m| m.contains("'result'")) => "no_result",
+                ExcType::RecursionError => "recursion",
+                ExcType::SyntaxError => "syntax",
+                _ => "runtime",
             };
             error(kind, &message)
         }
