@@ -38,7 +38,7 @@ fn the_cli_answers_through_the_provider_with_its_cost() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let a: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(a["route"], "answer", "{a}");
-    assert_eq!(a["generated_by"], "perplexity/perplexity/sonar");
+    assert_eq!(a["cost"]["provider"], "perplexity/perplexity/sonar");
     assert_eq!(a["columns"], json!(["segment", "orders"]));
     assert_eq!(a["cost"]["source"], "provider");
     assert!((a["cost"]["total_usd"].as_f64().unwrap_or_default() - 0.00306).abs() < 1e-9, "{}", a["cost"]);

@@ -92,6 +92,11 @@ pub async fn ask(question: &str) -> Result<AnswerView, IpcError> {
     call("ask", &AskArgs { question }).await
 }
 
+/// Stops the question being answered; `false` if none was.
+pub async fn stop_ask() -> Result<bool, IpcError> {
+    call("stop_ask", &NoArgs {}).await
+}
+
 pub async fn history() -> Result<Vec<HistoryItem>, IpcError> {
     call("history", &NoArgs {}).await
 }

@@ -474,7 +474,6 @@ fn record(answer: &plainsight_core::Answer) {
 /// `plainsight python`: a script from stdin, run in the sandbox; refusals and failures are
 /// `ok: false` with a plain `error` (exit 0).
 fn python(db: Option<String>, runner: Runner) -> Result<()> {
-    use plainsight_core::python::{CodeRunner, MontyWorker, PyLimits};
     let mut script = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut script).context("could not read the script from stdin")?;
     let db = match db {
@@ -488,23 +487,10 @@ fn python(db: Option<String>, runner: Runner) -> Result<()> {
         let r = source.run(&checked, &Limits::default(), None).map_err(|e| e.to_string())?;
         Ok(r.rows.into_iter().map(|row| r.columns.iter().cloned().zip(row).collect()).collect())
     };
-    let outcome = match runner {
-        Runner::Monty => {
-            let worker = plainsight_core::python::find_worker()
-                .context("the Python sandbox (plainsight-python-worker) is not installed beside plainsight")?;
-            MontyWorker::new(worker).run_with_sql(&script, &[], PyLimits::default(), &sql).map_err(|e| e.to_string())
-        }
-        Runner::Daytona => {
-            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-            match plainsight_core::python::daytona::configured(&secrets::Keychain, &env) {
-                // The sandbox has no network: query_sql cannot call back, so rows come inline.
-                Ok(Some(runner)) => runner.run(&script, &[], PyLimits::default()).map_err(|e| e.to_string()),
-                Ok(None) => {
-                    Err("there is no Daytona API key yet; add one with `plainsight keys set daytona` (or set DAYTONA_API_KEY)".to_string())
-                }
-                Err(e) => Err(e.to_string()),
-            }
-        }
+    // Checked before it runs (imports, escape hatches); the sandbox holds regardless.
+    let outcome = match plainsight_core::python::validate(&script) {
+        Err(e) => Err(e.to_string()),
+        Ok(()) => run_script(runner, &script, &sql),
     };
     let duration_ms = started.elapsed().as_millis();
     let out = match outcome {
@@ -515,4 +501,31 @@ fn python(db: Option<String>, runner: Runner) -> Result<()> {
     };
     println!("{out}");
     Ok(())
+}
+
+/// Runs a checked script in the chosen runner.
+fn run_script(
+    runner: Runner,
+    script: &str,
+    sql: plainsight_core::python::QuerySql<'_>,
+) -> std::result::Result<plainsight_core::python::PyOutput, String> {
+    use plainsight_core::python::{CodeRunner, MontyWorker, PyLimits};
+    match runner {
+        Runner::Monty => {
+            let worker = plainsight_core::python::find_worker()
+                .ok_or("the Python sandbox (plainsight-python-worker) is not installed beside plainsight")?;
+            MontyWorker::new(worker).run_with_sql(script, &[], PyLimits::default(), sql).map_err(|e| e.to_string())
+        }
+        Runner::Daytona => {
+            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+            match plainsight_core::python::daytona::configured(&secrets::Keychain, &env) {
+                // The sandbox has no network: query_sql cannot call back, so rows come inline.
+                Ok(Some(runner)) => runner.run(script, &[], PyLimits::default()).map_err(|e| e.to_string()),
+                Ok(None) => {
+                    Err("there is no Daytona API key yet; add one with `plainsight keys set daytona` (or set DAYTONA_API_KEY)".to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    }
 }

@@ -165,10 +165,11 @@ impl Answer {
                 "total_usd": self.cost.total_usd,
                 "source": match self.cost.source { CostSource::None => "none", CostSource::Provider => "provider", CostSource::Estimate => "estimate" },
                 "breakdown": self.cost.breakdown.iter().map(|b| json!({"item": b.item, "usd": b.usd})).collect::<Vec<_>>(),
+                // Who was paid: the LLM as provider/model, or none for the offline planner.
+                "provider": (self.generated_by != "planner").then_some(&self.generated_by),
             },
             "cache": self.cache,
             "error_kind": self.error_kind,
-            "generated_by": self.generated_by,
         })
     }
 }

@@ -158,6 +158,8 @@ impl CodeRunner for MontyWorker {
 }
 
 impl MontyWorker {
+    /// The raw sandbox: callers run [`validate`] first; the sandbox holds even when they do not
+    /// (the escape suite proves it without the check).
     fn call(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: Option<QuerySql<'_>>) -> Result<PyOutput, PyError> {
         let request = json!({
             "query_sql": sql.is_some(),
@@ -222,6 +224,50 @@ impl MontyWorker {
     }
 }
 
+/// Modules a script may import (what Monty offers that analysis needs).
+pub const ALLOWED_IMPORTS: &[&str] = &["json", "math", "re", "datetime", "collections", "functools", "statistics", "itertools", "typing"];
+
+/// Names no analysis script needs; their presence says the script is trying to get out.
+const FORBIDDEN: &[&str] =
+    &["eval", "exec", "compile", "open", "__import__", "globals", "locals", "vars", "getattr", "setattr", "delattr", "breakpoint", "input"];
+
+/// Checks a script before it runs: it must parse as plain analysis code, import only
+/// [`ALLOWED_IMPORTS`], use no double-underscore names and none of the escape hatches. The
+/// sandbox stops all of these anyway; this gives the AI (and the person) a clear reason first.
+pub fn validate(script: &str) -> Result<(), PyError> {
+    let refuse = |why: String| Err(PyError::Script(format!("not allowed here: {why}")));
+    for line in script.lines() {
+        let code = line.split('#').next().unwrap_or_default().trim();
+        let module = code.strip_prefix("import ").or_else(|| code.strip_prefix("from ").map(|r| r.split(" import").next().unwrap_or(r)));
+        if let Some(modules) = module {
+            for m in modules.split(',').map(|m| m.split_whitespace().next().unwrap_or_default().split('.').next().unwrap_or_default()) {
+                if !ALLOWED_IMPORTS.contains(&m) {
+                    return refuse(format!("importing {m} (only {} are available)", ALLOWED_IMPORTS.join(", ")));
+                }
+            }
+        }
+    }
+    // Comments say nothing about what runs.
+    let code: String = script.lines().map(|l| l.split('#').next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+    let script = code.as_str();
+    let words: Vec<&str> = script.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    if let Some(w) = words.iter().find(|w| w.starts_with("__") && w.ends_with("__")) {
+        return refuse(format!("the name {w}"));
+    }
+    // A forbidden name used as a call or value (`open(`), not inside a longer word.
+    for name in FORBIDDEN {
+        let called = script.match_indices(name).any(|(at, _)| {
+            let before = script[..at].chars().next_back();
+            let after = script[at + name.len()..].trim_start().chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '\'' || c == '"') && after == Some('(')
+        });
+        if called {
+            return refuse(format!("{name}()"));
+        }
+    }
+    Ok(())
+}
+
 /// Monty's exit code when its allocator's hard ceiling is hit (`monty_types::OOM_EXIT_CODE`).
 const MEMORY_EXIT_CODE: i32 = 65;
 
@@ -266,6 +312,23 @@ pub fn table(result: &Value) -> Result<(Vec<String>, Vec<Vec<Value>>), PyError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scripts_are_checked_before_they_run() {
+        assert_eq!(validate("import math, json\nfrom collections import Counter\nresult = math.sqrt(4)"), Ok(()));
+        assert_eq!(validate("# open(x) in a comment is fine\nresult = [r for r in rows if r['opened']]"), Ok(()));
+        for (script, why) in [
+            ("import os", "importing os"),
+            ("from subprocess import run", "importing subprocess"),
+            ("result = ().__class__", "the name __class__"),
+            ("result = open('/etc/passwd')", "open()"),
+            ("result = eval('1+1')", "eval()"),
+            ("f = getattr(rows, 'x')", "getattr()"),
+        ] {
+            let err = validate(script).unwrap_err().to_string();
+            assert!(err.contains(why), "{script}: {err}");
+        }
+    }
 
     #[test]
     fn results_of_every_documented_shape_become_tables() {

@@ -66,3 +66,31 @@ fn every_failure_is_a_plain_message_and_leaves_no_sandbox() {
     let err = runner(&busy, "not-the-key").run("result = 1", &rows(), PyLimits::default()).expect_err("401");
     assert_eq!(err.to_string(), "Daytona rejected the API key; open Settings → API keys and check it");
 }
+
+#[test]
+fn an_llm_python_answer_can_run_in_daytona() {
+    use plainsight_core::llm::provider::{HttpProvider, ProviderConfig, ProviderKind};
+    use plainsight_loopback::perplexity::{self, AgentUsage};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("shop.sqlite");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+    plainsight_core::sample::write_sample_db(&db, today, 1_000).expect("sample");
+    let llm = plainsight_loopback::Server::start();
+    let reply = json!({"kind": "answer", "language": "python", "query": "SELECT region, SUM(revenue) AS revenue FROM sales GROUP BY region", "code": "result = sorted(rows, key=lambda r: -r['revenue'])[:2]", "explanation": "Top two regions."});
+    llm.push(perplexity::agent_ok(&reply.to_string(), AgentUsage::new(100, 10, 0.001, 0.0, 0.0)));
+    let daytona = DaytonaServer::start();
+    daytona.script_result(0, "__PLAINSIGHT_RESULT__[{\"region\": \"East\", \"revenue\": 2.0}, {\"region\": \"West\", \"revenue\": 1.0}]\n");
+    let mut config = ProviderConfig::new(ProviderKind::Perplexity);
+    config.base_url = llm.url();
+    config.api_key = Some(Secret::new("pplx-test-key-000000000000"));
+    let pipeline = plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
+        .expect("pipeline")
+        .with_llm(std::sync::Arc::new(HttpProvider::new(config).expect("client")))
+        .with_runner(std::sync::Arc::new(runner(&daytona, API_KEY)));
+    let a = pipeline.ask("which two regions sell the most, in python please?", today, None).expect("answer");
+    assert_eq!((a.route, a.language), (plainsight_core::Route::Answer, Some(plainsight_core::Language::Python)), "{a:?}");
+    assert_eq!(a.rows.len(), 2);
+    let code = daytona.code_runs()[0]["code"].as_str().expect("code").to_string();
+    assert!(code.contains("\\\"region\\\"") && code.contains("sorted(rows"), "the query's rows went inline with the script");
+    assert!(daytona.live().is_empty(), "deleted afterwards");
+}

@@ -128,6 +128,17 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
             <div id="busy" class="busy" role="status">
                 <span class="spinner"></span>
                 "Working on it…"
+                <button
+                    id="stop"
+                    class="link"
+                    on:click=move |_| {
+                        leptos::task::spawn_local(async move {
+                            let _ = ipc::stop_ask().await;
+                        });
+                    }
+                >
+                    "Stop"
+                </button>
             </div>
         </Show>
         {move || error.get().map(|e| view! { <div id="error" class="error" role="alert">{e.message}</div> })}

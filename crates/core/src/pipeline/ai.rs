@@ -219,6 +219,7 @@ impl Pipeline {
         script: &str,
         cancel: Option<&Arc<AtomicBool>>,
     ) -> Result<crate::python::PyOutput, AskError> {
+        crate::python::validate(script).map_err(AskError::Python)?;
         let (_, data) = self.run_sql(query, cancel.cloned())?;
         let rows = as_dicts(data);
         // The script may fetch more with query_sql(): through the same guard and read-only walls.
