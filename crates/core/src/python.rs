@@ -77,6 +77,11 @@ pub trait CodeRunner: Send + Sync {
         let _ = sql;
         self.run(script, rows, limits)
     }
+
+    /// What the last run cost in USD (remote sandboxes bill by the second; Monty costs nothing).
+    fn last_cost_usd(&self) -> f64 {
+        0.0
+    }
 }
 
 struct Worker {

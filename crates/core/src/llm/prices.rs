@@ -37,6 +37,12 @@ pub fn as_of() -> &'static str {
     table()["as_of"].as_str().unwrap_or("unknown")
 }
 
+/// What a Daytona sandbox costs per second with `cpus` vCPUs and `gib` GiB of memory.
+pub fn daytona_per_second(cpus: f64, gib: f64) -> f64 {
+    let d = &table()["daytona"];
+    cpus * d["vcpu_per_second"].as_f64().unwrap_or(0.0) + gib * d["gib_per_second"].as_f64().unwrap_or(0.0)
+}
+
 /// A server on this computer (Ollama, LM Studio): free, and needs no key.
 pub fn is_local(base_url: &str) -> bool {
     let host = base_url.split("://").nth(1).unwrap_or(base_url).split(['/', ':']).next().unwrap_or("");

@@ -153,6 +153,11 @@ impl Pipeline {
                                 }
                                 (Some(query), Some(runner)) => match self.run_python(runner.as_ref(), &query, &code, cancel) {
                                     Ok(output) => {
+                                        let sandbox = runner.last_cost_usd();
+                                        if sandbox > 0.0 {
+                                            answer.cost.breakdown.push(super::CostItem { item: "sandbox".into(), usd: sandbox });
+                                            answer.cost.total_usd += sandbox;
+                                        }
                                         answer.route = Route::Answer;
                                         answer.interpretation = interpretation;
                                         answer.options.clear();

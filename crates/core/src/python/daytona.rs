@@ -17,6 +17,8 @@ const MARKER: &str = "__PLAINSIGHT_RESULT__";
 const START_LIMIT: Duration = Duration::from_secs(60);
 
 pub struct DaytonaRunner {
+    /// What the last run cost: the sandbox's lifetime × (1 vCPU + 1 GiB) at the price table's rates.
+    last_cost: std::sync::Mutex<f64>,
     api: String,
     key: Secret,
     client: reqwest::Client,
@@ -58,7 +60,14 @@ impl DaytonaRunner {
             .build()
             .map_err(|e| unavailable(e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| unavailable(e.to_string()))?;
-        Ok(Self { api: api.trim_end_matches('/').to_string(), key, client, runtime, start_limit: START_LIMIT })
+        Ok(Self {
+            last_cost: std::sync::Mutex::new(0.0),
+            api: api.trim_end_matches('/').to_string(),
+            key,
+            client,
+            runtime,
+            start_limit: START_LIMIT,
+        })
     }
 
     /// A shorter start limit (tests).
@@ -196,7 +205,8 @@ fn split_result(output: &str) -> (String, Option<Value>) {
 impl CodeRunner for DaytonaRunner {
     fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError> {
         let code = wrap(script, rows);
-        self.runtime.block_on(async {
+        let born = Instant::now();
+        let outcome = self.runtime.block_on(async {
             let (id, toolbox) = self.create().await?;
             let toolbox = if toolbox.is_empty() { format!("{}/toolbox", self.api) } else { toolbox };
             let outcome = match self.wait_started(&id).await {
@@ -206,7 +216,15 @@ impl CodeRunner for DaytonaRunner {
             // Always: a sandbox is never left behind, whatever happened.
             self.delete(&id).await;
             outcome
-        })
+        });
+        // Billed per second of the sandbox's life (1 vCPU, 1 GiB, as created).
+        let cost = born.elapsed().as_secs_f64() * crate::llm::prices::daytona_per_second(1.0, 1.0);
+        *self.last_cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = cost;
+        outcome
+    }
+
+    fn last_cost_usd(&self) -> f64 {
+        *self.last_cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
