@@ -48,6 +48,25 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 ",
+    "
+CREATE TABLE budget_scopes (
+    scope TEXT PRIMARY KEY,
+    limit_usd REAL NOT NULL CHECK (limit_usd >= 0),
+    period TEXT NOT NULL CHECK (period IN ('day', 'month', 'total')),
+    soft REAL NOT NULL DEFAULT 0.8 CHECK (soft > 0 AND soft <= 1)
+);
+CREATE TABLE budget_ledger (
+    id INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL,
+    period_key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('reserved', 'settled')),
+    usd REAL NOT NULL,
+    reservation TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX budget_ledger_scope ON budget_ledger(scope, period_key);
+CREATE INDEX budget_ledger_reservation ON budget_ledger(reservation);
+",
 ];
 
 #[derive(Debug, thiserror::Error)]

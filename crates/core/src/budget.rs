@@ -1,0 +1,350 @@
+//! The budget controller: scopes (global, per provider, per data source) with a limit in USD per
+//! day, per month or in total, a soft cap (warn) and a hard cap (block). Spending is **reserved**
+//! before a call (an upper bound of its cost) and **settled** to the actual cost after, or
+//! released on failure. Every change is one `BEGIN IMMEDIATE` transaction on the app database,
+//! so settled + reserved never passes a hard cap, even with many questions in flight across the
+//! app and CLI processes. A provider that reports more than was reserved is charged the excess.
+//! Time comes from the caller (an injected clock), so periods roll over testably.
+
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use crate::history::{AppDb, HistoryError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    Month,
+    Total,
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Month => "month",
+            Self::Total => "total",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "day" | "daily" => Some(Self::Day),
+            "month" | "monthly" => Some(Self::Month),
+            "total" => Some(Self::Total),
+            _ => None,
+        }
+    }
+
+    /// The current period's key, and when it resets (`None`: never).
+    fn window(self, now: NaiveDateTime) -> (String, Option<NaiveDateTime>) {
+        let day = now.date();
+        match self {
+            Self::Day => (day.to_string(), day.succ_opt().map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())),
+            Self::Month => {
+                let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
+                (
+                    format!("{:04}-{:02}", day.year(), day.month()),
+                    first.checked_add_months(Months::new(1)).and_then(|d| d.and_hms_opt(0, 0, 0)),
+                )
+            }
+            Self::Total => ("total".into(), None),
+        }
+    }
+}
+
+/// One scope's limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    /// `global`, `provider:<name>` or `source:<name>`.
+    pub name: String,
+    pub limit_usd: f64,
+    pub period: Period,
+    /// Share of the limit from which to warn (0.8 = 80 %).
+    pub soft: f64,
+}
+
+/// Where a scope stands now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeState {
+    pub scope: Scope,
+    pub spent_usd: f64,
+    pub reserved_usd: f64,
+    /// `ok`, `warning` (past the soft cap) or `blocked` (at the hard cap).
+    pub state: &'static str,
+    pub resets_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BudgetError {
+    #[error("the {scope} budget of ${limit:.2} per {period} is spent (${spent:.4} used{}); {}", if *.reserved > 0.0 { format!(", ${:.4} in flight", .reserved) } else { String::new() }, resets(*.resets_at))]
+    Exceeded { scope: String, limit: f64, period: &'static str, spent: f64, reserved: f64, resets_at: Option<NaiveDateTime> },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] HistoryError),
+}
+
+fn resets(at: Option<NaiveDateTime>) -> String {
+    match at {
+        Some(t) => format!("it resets at {}", t.format("%Y-%m-%d %H:%M")),
+        None => "raise the limit in Settings to continue".into(),
+    }
+}
+
+impl From<rusqlite::Error> for BudgetError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(HistoryError::from(e))
+    }
+}
+
+/// A reservation to settle or release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation(pub String);
+
+fn check_scope(name: &str) -> Result<(), BudgetError> {
+    let ok = name == "global"
+        || name.strip_prefix("provider:").is_some_and(|n| !n.trim().is_empty())
+        || name.strip_prefix("source:").is_some_and(|n| !n.trim().is_empty());
+    if ok {
+        Ok(())
+    } else {
+        Err(BudgetError::Invalid(format!("{name:?} is not a budget scope; use global, provider:<name> or source:<name>")))
+    }
+}
+
+fn used(tx: &rusqlite::Connection, scope: &str, key: &str) -> Result<(f64, f64), rusqlite::Error> {
+    tx.query_row(
+        "SELECT coalesce(sum(CASE WHEN kind = 'settled' THEN usd END), 0), coalesce(sum(CASE WHEN kind = 'reserved' THEN usd END), 0)
+         FROM budget_ledger WHERE scope = ?1 AND period_key = ?2",
+        params![scope, key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+fn load(conn: &rusqlite::Connection, name: &str) -> Result<Option<Scope>, rusqlite::Error> {
+    conn.query_row("SELECT scope, limit_usd, period, soft FROM budget_scopes WHERE scope = ?1", [name], |r| {
+        Ok(Scope {
+            name: r.get(0)?,
+            limit_usd: r.get(1)?,
+            period: Period::parse(&r.get::<_, String>(2)?).unwrap_or(Period::Total),
+            soft: r.get(3)?,
+        })
+    })
+    .optional()
+}
+
+impl AppDb {
+    /// Defines or updates a scope.
+    pub fn set_budget(&self, scope: &Scope) -> Result<(), BudgetError> {
+        check_scope(&scope.name)?;
+        if !(scope.limit_usd.is_finite() && scope.limit_usd >= 0.0) {
+            return Err(BudgetError::Invalid("the limit must be a positive amount in USD".into()));
+        }
+        if !(scope.soft > 0.0 && scope.soft <= 1.0) {
+            return Err(BudgetError::Invalid("the warning level must be between 0 and 1 (e.g. 0.8 for 80 %)".into()));
+        }
+        self.conn().execute(
+            "INSERT INTO budget_scopes(scope, limit_usd, period, soft) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(scope) DO UPDATE SET limit_usd = excluded.limit_usd, period = excluded.period, soft = excluded.soft",
+            params![scope.name, scope.limit_usd, scope.period.as_str(), scope.soft],
+        )?;
+        Ok(())
+    }
+
+    /// Reserves `usd` in every one of `scopes` that is defined, atomically: all or none.
+    pub fn reserve(&mut self, scopes: &[&str], usd: f64, now: NaiveDateTime) -> Result<Reservation, BudgetError> {
+        if !(usd.is_finite() && usd >= 0.0) {
+            return Err(BudgetError::Invalid("a reservation must be a positive amount".into()));
+        }
+        let id = format!("r{}-{}", std::process::id(), now.and_utc().timestamp_nanos_opt().unwrap_or_default() ^ fastish_random());
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for name in scopes {
+            let Some(scope) = load(&tx, name)? else { continue };
+            let (key, resets_at) = scope.period.window(now);
+            let (spent, reserved) = used(&tx, name, &key)?;
+            // A tiny tolerance keeps float sums from refusing an exact fit.
+            if spent + reserved + usd > scope.limit_usd + 1e-12 {
+                return Err(BudgetError::Exceeded {
+                    scope: scope.name,
+                    limit: scope.limit_usd,
+                    period: scope.period.as_str(),
+                    spent,
+                    reserved,
+                    resets_at,
+                });
+            }
+            tx.execute(
+                "INSERT INTO budget_ledger(scope, period_key, kind, usd, reservation, at) VALUES (?1, ?2, 'reserved', ?3, ?4, ?5)",
+                params![name, key, usd, id, now.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Reservation(id))
+    }
+
+    /// Replaces a reservation with the actual cost (charged in full, even above the reservation).
+    pub fn settle(&mut self, reservation: &Reservation, actual_usd: f64, now: NaiveDateTime) -> Result<(), BudgetError> {
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE budget_ledger SET kind = 'settled', usd = ?2, at = ?3 WHERE reservation = ?1 AND kind = 'reserved'",
+            params![reservation.0, actual_usd.max(0.0), now.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Gives a reservation back (the call failed before anything was billed).
+    pub fn release(&mut self, reservation: &Reservation) -> Result<(), BudgetError> {
+        self.conn().execute("DELETE FROM budget_ledger WHERE reservation = ?1 AND kind = 'reserved'", [&reservation.0])?;
+        Ok(())
+    }
+
+    /// Every scope and where it stands now.
+    pub fn budgets(&self, now: NaiveDateTime) -> Result<Vec<ScopeState>, BudgetError> {
+        let names: Vec<String> = self
+            .conn()
+            .prepare("SELECT scope FROM budget_scopes ORDER BY scope")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for name in names {
+            let Some(scope) = load(self.conn(), &name)? else { continue };
+            let (key, resets_at) = scope.period.window(now);
+            let (spent, reserved) = used(self.conn(), &name, &key)?;
+            let state = if spent + reserved >= scope.limit_usd - 1e-12 {
+                "blocked"
+            } else if spent + reserved >= scope.limit_usd * scope.soft {
+                "warning"
+            } else {
+                "ok"
+            };
+            out.push(ScopeState { scope, spent_usd: spent, reserved_usd: reserved, state, resets_at });
+        }
+        Ok(out)
+    }
+}
+
+/// A few bits of entropy for reservation ids (no crate needed: the address of a stack value and
+/// the thread id vary between concurrent callers).
+fn fastish_random() -> i64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    let local = 0u8;
+    (std::ptr::addr_of!(local) as usize).hash(&mut h);
+    std::time::SystemTime::now().hash(&mut h);
+    h.finish() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn scope(name: &str, limit: f64, period: Period) -> Scope {
+        Scope { name: name.into(), limit_usd: limit, period, soft: 0.8 }
+    }
+
+    #[test]
+    fn reservations_hold_the_line_and_settle_to_the_actual_cost() {
+        let mut db = AppDb::open_in_memory().unwrap();
+        db.set_budget(&scope("global", 1.0, Period::Day)).unwrap();
+        let now = at("2026-11-26 10:00");
+        let a = db.reserve(&["global"], 0.6, now).unwrap();
+        let err = db.reserve(&["global"], 0.5, now).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "the global budget of $1.00 per day is spent ($0.0000 used, $0.6000 in flight); it resets at 2026-11-27 00:00"
+            ),
+            "{err}"
+        );
+        db.settle(&a, 0.2, now).unwrap();
+        let b = db.reserve(&["global"], 0.5, now).unwrap();
+        db.release(&b).unwrap();
+        let s = &db.budgets(now).unwrap()[0];
+        assert_eq!((s.spent_usd, s.reserved_usd, s.state), (0.2, 0.0, "ok"));
+        // A provider charging more than reserved: the excess is charged.
+        let c = db.reserve(&["global"], 0.1, now).unwrap();
+        db.settle(&c, 0.85, now).unwrap();
+        assert_eq!(db.budgets(now).unwrap()[0].state, "blocked");
+        // Tomorrow the day's budget is fresh.
+        assert!(db.reserve(&["global"], 0.9, at("2026-11-27 00:00")).is_ok());
+        assert_eq!(db.budgets(at("2026-11-27 00:01")).unwrap()[0].state, "warning");
+        assert!(db.set_budget(&scope("team", 1.0, Period::Day)).is_err());
+    }
+
+    #[test]
+    fn any_sequence_of_operations_keeps_reserved_plus_settled_under_the_cap() {
+        // Property test with our own PRNG: reserve, settle (at most what was reserved), release.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..30 {
+            let mut db = AppDb::open_in_memory().unwrap();
+            let limit = 0.5 + (next() % 100) as f64 / 100.0;
+            db.set_budget(&scope("global", limit, Period::Month)).unwrap();
+            db.set_budget(&scope("provider:perplexity", limit * 0.7, Period::Total)).unwrap();
+            let now = at("2026-11-26 10:00");
+            let mut open: Vec<(Reservation, f64)> = Vec::new();
+            for _ in 0..200 {
+                match next() % 3 {
+                    0 => {
+                        let amount = (next() % 30) as f64 / 100.0;
+                        if let Ok(r) = db.reserve(&["global", "provider:perplexity"], amount, now) {
+                            open.push((r, amount));
+                        }
+                    }
+                    1 if !open.is_empty() => {
+                        let (r, amount) = open.swap_remove((next() as usize) % open.len());
+                        db.settle(&r, amount * (next() % 101) as f64 / 100.0, now).unwrap();
+                    }
+                    _ if !open.is_empty() => {
+                        let (r, _) = open.swap_remove((next() as usize) % open.len());
+                        db.release(&r).unwrap();
+                    }
+                    _ => {}
+                }
+                for s in db.budgets(now).unwrap() {
+                    assert!(s.spent_usd + s.reserved_usd <= s.scope.limit_usd + 1e-9, "round {round}: {s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_hundred_concurrent_reservations_never_pass_the_hard_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plainsight.sqlite");
+        AppDb::open(&path).unwrap().set_budget(&scope("global", 1.0, Period::Day)).unwrap();
+        let now = at("2026-11-26 10:00");
+        let handles: Vec<_> = (0..200)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut db = AppDb::open(&path).unwrap();
+                    let amount = 0.005 + (i % 7) as f64 * 0.002;
+                    match db.reserve(&["global"], amount, now) {
+                        Ok(r) => {
+                            db.settle(&r, amount * 0.8, now).unwrap();
+                            true
+                        }
+                        Err(BudgetError::Exceeded { .. }) => false,
+                        Err(other) => panic!("{other}"),
+                    }
+                })
+            })
+            .collect();
+        let granted = handles.into_iter().map(|h| h.join().unwrap()).filter(|ok| *ok).count();
+        let s = &AppDb::open(&path).unwrap().budgets(now).unwrap()[0];
+        assert!(s.spent_usd <= 1.0 + 1e-9, "{s:?}");
+        assert!(granted > 50 && granted < 200, "some got through, the rest were told the budget is spent: {granted}");
+    }
+}
