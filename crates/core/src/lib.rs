@@ -6,6 +6,7 @@
 //! (chart choice and Plotters rendering) → [`Answer`]. [`Pipeline`] wires them together; the
 //! CLI and the desktop app are thin shells over it.
 
+pub mod breaker;
 pub mod budget;
 pub mod chart;
 pub mod datadir;
