@@ -70,3 +70,23 @@ fn a_rejected_key_is_one_plain_sentence_and_the_offline_reading_stays() {
     assert!(out.status.success());
     assert_eq!(server.requests().len(), 1, "--offline sends nothing");
 }
+
+#[test]
+fn a_spent_budget_blocks_the_ai_for_the_cli_too() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let plainsight = |args: &[&str]| Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("runs");
+    let out = plainsight(&["budget", "set", "global", "--limit", "0.0001", "--period", "day"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ask(&server, data.path(), &[], "which products were bought together most often?");
+    assert!(out.status.success(), "exit 0 when blocked: {}", String::from_utf8_lossy(&out.stderr));
+    let a: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((a["route"].as_str(), a["error_kind"].as_str()), (Some("blocked"), Some("budget_exceeded")), "{a}");
+    assert!(server.requests().is_empty(), "nothing sent");
+    let shown: Value = serde_json::from_slice(&plainsight(&["budget", "show", "--json"]).stdout).expect("json");
+    assert_eq!(shown["scopes"][0]["scope"], "global");
+    assert_eq!(shown["scopes"][0]["period"], "day");
+    assert!(shown["scopes"][0]["resets_at"].as_str().is_some_and(|t| t.ends_with("T00:00:00")), "{shown}");
+    let out = plainsight(&["budget", "set", "team", "--limit", "1"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a budget scope"));
+}

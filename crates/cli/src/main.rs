@@ -51,6 +51,25 @@ enum KeysAction {
     },
 }
 
+#[derive(Subcommand)]
+enum BudgetAction {
+    /// Define or change a scope: global, provider:<name> or source:<name>.
+    Set {
+        scope: String,
+        #[arg(long)]
+        limit: f64,
+        #[arg(long, default_value = "day")]
+        period: String,
+        #[arg(long, default_value_t = 0.8)]
+        soft: f64,
+    },
+    /// Every scope with what is spent and reserved now.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Runner {
     Monty,
@@ -163,6 +182,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Spending limits: `budget set global --limit 5 --period day [--soft 0.8]`, `budget show [--json]`.
+    Budget {
+        #[command(subcommand)]
+        action: BudgetAction,
+    },
     /// Print a database's schema as JSON.
     Schema {
         /// SQLite file or postgres:// URL.
@@ -237,6 +261,15 @@ fn run(cli: Cli) -> Result<()> {
                 self_correct,
                 ..PipelineOptions::from_env()?
             };
+            let mut options = options;
+            // Budgets live in the app database, shared with the app and other CLI processes.
+            if let Ok(dir) = datadir::data_dir() {
+                let path = datadir::app_db_path(&dir);
+                let app = AppDb::open(&path)?;
+                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+                app.ensure_global_budget(&app.settings(&env)?).map_err(anyhow::Error::msg)?;
+                options.app_db = Some(path);
+            }
             let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
             if ai != AiMode::Never {
                 let choice = llm::Choice { provider, model, base_url };
@@ -298,6 +331,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys(action),
+        Command::Budget { action } => budget(action),
         Command::Python { db, runner, json: _ } => python(db, runner),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
@@ -528,4 +562,44 @@ fn run_script(
             }
         }
     }
+}
+
+/// `plainsight budget …`: the same limits the app enforces, in the shared app database.
+fn budget(action: BudgetAction) -> Result<()> {
+    use plainsight_core::budget::{Period, Scope};
+    let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
+    let now = chrono::Local::now().naive_local();
+    match action {
+        BudgetAction::Set { scope, limit, period, soft } => {
+            let period = Period::parse(&period).with_context(|| format!("{period:?} is not a period; use day, month or total"))?;
+            db.set_budget(&Scope { name: scope.clone(), limit_usd: limit, period, soft }).map_err(anyhow::Error::msg)?;
+            println!("The {scope} budget is ${limit:.2} per {}.", period.as_str());
+        }
+        BudgetAction::Show { json } => {
+            let states = db.budgets(now).map_err(anyhow::Error::msg)?;
+            if json {
+                let scopes: Vec<_> = states
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({"scope": s.scope.name, "period": s.scope.period.as_str(), "limit_usd": s.scope.limit_usd,
+                            "spent_usd": s.spent_usd, "reserved_usd": s.reserved_usd, "state": s.state,
+                            "resets_at": s.resets_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())})
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({"scopes": scopes}));
+            } else {
+                for s in &states {
+                    println!(
+                        "{}: ${:.4} of ${:.2} per {} ({})",
+                        s.scope.name,
+                        s.spent_usd + s.reserved_usd,
+                        s.scope.limit_usd,
+                        s.scope.period.as_str(),
+                        s.state
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -134,7 +134,25 @@ fn load(conn: &rusqlite::Connection, name: &str) -> Result<Option<Scope>, rusqli
     .optional()
 }
 
+/// The global daily budget the settings ask for (`budget_daily_usd`, `budget_soft_cap_pct`).
+pub fn global_from(settings: &crate::settings::Settings) -> Scope {
+    Scope {
+        name: "global".into(),
+        limit_usd: settings.get("budget_daily_usd").parse().unwrap_or(5.0),
+        period: Period::Day,
+        soft: (settings.get("budget_soft_cap_pct").parse::<f64>().unwrap_or(80.0) / 100.0).clamp(0.01, 1.0),
+    }
+}
+
 impl AppDb {
+    /// Defines the global budget from the settings when none is defined yet.
+    pub fn ensure_global_budget(&self, settings: &crate::settings::Settings) -> Result<(), BudgetError> {
+        if load(self.conn(), "global")?.is_none() {
+            self.set_budget(&global_from(settings))?;
+        }
+        Ok(())
+    }
+
     /// Defines or updates a scope.
     pub fn set_budget(&self, scope: &Scope) -> Result<(), BudgetError> {
         check_scope(&scope.name)?;

@@ -47,6 +47,8 @@ pub struct PipelineOptions {
     pub self_correct: u8,
     /// Send a few rows of each table with the schema (off: no data row leaves the machine).
     pub send_sample_rows: bool,
+    /// The app database whose budgets every AI call reserves against (none: no budget).
+    pub app_db: Option<PathBuf>,
 }
 
 impl Default for PipelineOptions {
@@ -58,6 +60,7 @@ impl Default for PipelineOptions {
             glossary: Vec::new(),
             self_correct: 1,
             send_sample_rows: false,
+            app_db: None,
         }
     }
 }
@@ -345,7 +348,7 @@ impl Pipeline {
                 self.fill_result(answer, checked, result, title);
             }
             Route::Clarify => answer.options = options,
-            Route::Fallback | Route::Refused => {}
+            Route::Fallback | Route::Refused | Route::Blocked => {}
         }
         Ok(())
     }

@@ -11,6 +11,8 @@ pub enum Route {
     Clarify,
     Fallback,
     Refused,
+    /// A spending control stopped it (budget spent, approval needed, provider paused).
+    Blocked,
 }
 
 impl Route {
@@ -20,6 +22,7 @@ impl Route {
             Self::Clarify => "clarify",
             Self::Fallback => "fallback",
             Self::Refused => "refused",
+            Self::Blocked => "blocked",
         }
     }
 }
@@ -75,7 +78,7 @@ pub enum Engine {
 pub fn engine(route: Route, mode: crate::pipeline::AiMode, llm_ready: bool) -> Engine {
     use crate::pipeline::AiMode;
     match (route, mode) {
-        (Route::Refused, _) | (_, AiMode::Never) => Engine::Planner,
+        (Route::Refused | Route::Blocked, _) | (_, AiMode::Never) => Engine::Planner,
         _ if !llm_ready => Engine::Planner,
         (_, AiMode::Always) => Engine::Llm,
         (Route::Answer, AiMode::Auto) => Engine::Planner,

@@ -374,3 +374,30 @@ fn the_llm_may_ask_back_or_decline_and_its_failures_fall_back_to_the_planner() {
     assert!(!a.options.is_empty());
     let _: Value = server.requests()[0].json();
 }
+
+#[test]
+fn the_budget_is_reserved_before_each_call_and_settled_to_the_actual_cost() {
+    use plainsight_core::budget::{Period, Scope};
+    use plainsight_core::history::AppDb;
+    let shop = shop();
+    let server = Server::start();
+    let app_db = shop.db.with_file_name("plainsight.sqlite");
+    let db = AppDb::open(&app_db).expect("app db");
+    db.set_budget(&Scope { name: "global".into(), limit_usd: 0.001, period: Period::Day, soft: 0.8 }).expect("scope");
+    let options = PipelineOptions { app_db: Some(app_db.clone()), ..PipelineOptions::default() };
+    let p = Pipeline::open(&shop.db, options.clone()).expect("pipeline").with_llm(Arc::new(provider(ProviderKind::Perplexity, &server)));
+    let a = p.ask("which products were bought together most often?", today(), None).expect("blocked answer");
+    assert_eq!((a.route, a.error_kind.as_deref()), (Route::Blocked, Some("budget_exceeded")), "{a:?}");
+    assert!(a.message.starts_with("The global budget of $0.00 per day is spent") && a.message.contains("resets at"), "{}", a.message);
+    assert!(server.requests().is_empty(), "nothing was sent over budget");
+    assert_eq!(a.to_json()["route"], "blocked");
+
+    // With room for one call: reserved at the upper bound, settled to the provider's figure.
+    db.set_budget(&Scope { name: "global".into(), limit_usd: 1.0, period: Period::Day, soft: 0.8 }).expect("scope");
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
+    let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
+    assert_eq!(a.route, Route::Answer);
+    let now = chrono::Local::now().naive_local();
+    let state = db.budgets(now).expect("budgets").into_iter().find(|s| s.scope.name == "global").expect("global");
+    assert!((state.spent_usd - 0.00249).abs() < 1e-9 && state.reserved_usd == 0.0, "{state:?}");
+}

@@ -30,7 +30,30 @@ struct Spend {
     unpriced: bool,
 }
 
+/// Conservative prices when the table does not know the model (higher than any listed).
+const UNKNOWN_PRICE: prices::Price = prices::Price { input_per_million: 15.0, output_per_million: 60.0, request_fee: 0.01 };
+
+/// An upper bound of what `request` can cost, for the budget's reservation: every byte counted as
+/// a token, the full output cap, the request fee, and every allowed retry.
+fn estimate_max(request: &ChatRequest, llm: &dyn LlmProvider, retries: u32) -> f64 {
+    let bytes = request.system.len() + request.turns.iter().map(|(_, t)| t.len()).sum::<usize>();
+    let price = prices::lookup(llm.kind(), llm.model(), llm.base_url()).unwrap_or(UNKNOWN_PRICE);
+    let (input, output, fee) = price.cost(bytes as u64, u64::from(request.max_tokens));
+    (input + output + fee) * f64::from(1 + retries)
+}
+
 impl Spend {
+    /// What one completion cost (the provider's figure, else the table's).
+    fn of(&self, c: &Completion) -> f64 {
+        match c.usage.cost {
+            Some(r) => r.total,
+            None => prices::lookup(self.provider, &self.model, &self.base_url).map_or(0.0, |p| {
+                let (i, o, f) = p.cost(c.usage.input_tokens, c.usage.output_tokens);
+                i + o + f
+            }),
+        }
+    }
+
     fn add(&mut self, c: &Completion) {
         let (input, output, fees) = match c.usage.cost {
             Some(r) => {
@@ -114,8 +137,42 @@ impl Pipeline {
                 max_tokens: MAX_OUTPUT_TOKENS,
                 json_schema: Some(prompt::reply_schema()),
             };
+            // The budget first: reserve the most this call can cost, or stop here.
+            let now = chrono::Local::now().naive_local();
+            let scopes = ["global".to_string(), format!("provider:{}", llm.kind().as_str()), format!("source:{}", self.source.describe())];
+            let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let mut budget = match &self.options.app_db {
+                Some(path) => Some(crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?),
+                None => None,
+            };
+            let reservation = match budget.as_mut() {
+                None => None,
+                Some(db) => match db.reserve(&scope_refs, estimate_max(&request, llm, 2), now) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        // Nothing is sent: say why and when it resets; what was spent so far stays.
+                        answer.route = Route::Blocked;
+                        answer.options.clear();
+                        answer.message = format!("{}. Plainsight did not ask the AI.", super::sentence_case(&e.to_string()));
+                        answer.error_kind = Some(
+                            if matches!(e, crate::budget::BudgetError::Exceeded { .. }) { "budget_exceeded" } else { "budget_unavailable" }
+                                .into(),
+                        );
+                        return Ok(());
+                    }
+                },
+            };
             let completion = llm.complete(&request, cancel.map(AsRef::as_ref));
             answer.privacy_receipt = Some(receipt.clone());
+            if let (Some(db), Some(r)) = (budget.as_mut(), reservation.as_ref()) {
+                let settled = match &completion {
+                    Ok(c) => db.settle(r, spend.of(c), chrono::Local::now().naive_local()),
+                    Err(_) => db.release(r),
+                };
+                if let Err(e) = settled {
+                    tracing::warn!(error = %e, "the budget could not be updated");
+                }
+            }
             let completion = completion?;
             spend.add(&completion);
             answer.cost = spend.cost();
