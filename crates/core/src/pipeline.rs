@@ -231,6 +231,8 @@ pub struct Pipeline {
     llm: Option<Arc<dyn LlmProvider>>,
     /// Where Python analysis scripts run (embedded Monty worker, or a remote sandbox).
     runner: Option<Arc<dyn crate::python::CodeRunner>>,
+    /// Pauses the AI after repeated outages so questions go offline at once.
+    breaker: std::sync::Mutex<crate::breaker::Breaker>,
 }
 
 impl Pipeline {
@@ -246,7 +248,7 @@ impl Pipeline {
             other => AskError::Open(other),
         })?;
         let planner = Planner::new(&schema, source.dialect());
-        Ok(Self { source, schema, planner, options, llm: None, runner: None })
+        Ok(Self { source, schema, planner, options, llm: None, runner: None, breaker: std::sync::Mutex::default() })
     }
 
     /// Runs the LLM's Python answers with `runner`.
@@ -308,8 +310,33 @@ impl Pipeline {
             privacy_receipt: None,
         };
         if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
+            let now = chrono::Local::now().naive_local();
+            let paused = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).allow(now).err();
+            if let Some(until) = paused {
+                // The provider failed repeatedly: answer offline at once and say until when.
+                self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
+                answer.message = format!(
+                    "{} is paused until {} after repeated failures, so this was answered offline. {}",
+                    llm.kind().display_name(),
+                    until.format("%H:%M"),
+                    answer.message
+                )
+                .trim()
+                .to_string();
+                answer.error_kind = Some("provider_paused".into());
+                return Ok(answer);
+            }
             let mut offline = answer.clone();
-            return match self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref()) {
+            let outcome = self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref());
+            {
+                let mut breaker = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                match &outcome {
+                    Err(AskError::Llm(e)) if e.is_outage() => breaker.outage(now),
+                    Err(AskError::Llm(_)) => {}
+                    _ => breaker.success(),
+                }
+            }
+            return match outcome {
                 Ok(()) => Ok(answer),
                 Err(AskError::Llm(crate::llm::provider::LlmError::Cancelled)) => Err(AskError::Exec(ExecError::Cancelled)),
                 // The AI could not help: say why, and give the offline reading instead.

@@ -401,3 +401,32 @@ fn the_budget_is_reserved_before_each_call_and_settled_to_the_actual_cost() {
     let state = db.budgets(now).expect("budgets").into_iter().find(|s| s.scope.name == "global").expect("global");
     assert!((state.spent_usd - 0.00249).abs() < 1e-9 && state.reserved_usd == 0.0, "{state:?}");
 }
+
+#[test]
+fn repeated_outages_pause_the_provider_and_questions_go_offline_at_once() {
+    let shop = shop();
+    let server = Server::start();
+    let mut c = config(ProviderKind::Perplexity, &server);
+    c.max_retries = 0;
+    let p =
+        Pipeline::open(&shop.db, PipelineOptions::default()).expect("pipeline").with_llm(Arc::new(HttpProvider::new(c).expect("client")));
+    for _ in 0..3 {
+        server.push(server_error());
+        let a = p.ask("how are we doing?", today(), None).expect("offline answer");
+        assert_eq!(a.error_kind.as_deref(), Some("llm_server_error"));
+    }
+    let a = p.ask("how are we doing?", today(), None).expect("offline answer");
+    assert_eq!(a.error_kind.as_deref(), Some("provider_paused"), "{a:?}");
+    assert!(a.message.starts_with("Perplexity is paused until") && a.message.contains("answered offline"), "{}", a.message);
+    assert_eq!(a.route, Route::Clarify, "the planner's own reading is given");
+    assert_eq!(server.requests().len(), 3, "a paused provider is not called");
+    // A rejected key is not an outage: it never pauses the provider.
+    let server = Server::start();
+    let p = Pipeline::open(&shop.db, PipelineOptions::default())
+        .expect("pipeline")
+        .with_llm(Arc::new(provider(ProviderKind::Perplexity, &server)));
+    for _ in 0..4 {
+        server.push(perplexity::unauthorized_html());
+        assert_eq!(p.ask("how are we doing?", today(), None).expect("answer").error_kind.as_deref(), Some("llm_unauthorized"));
+    }
+}
