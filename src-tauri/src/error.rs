@@ -145,7 +145,7 @@ fn import_message(e: &ImportError) -> String {
 
 /// Core's messages follow the Rust convention (lower case, no full stop); on screen they are
 /// sentences.
-fn sentence(message: &str) -> String {
+pub(crate) fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
     let mut out: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
     if !out.ends_with(['.', '!', '?']) {

@@ -178,15 +178,7 @@ pub fn test_key(state: &AppState, name: &str) -> Result<String, AppError> {
     config.max_retries = 0;
     config.timeout = Duration::from_secs(20);
     config.api_key = secrets::lookup(&Keychain, &name, &env)?.map(|(s, _)| s);
-    let checked = HttpProvider::new(config).and_then(|p| p.check()).map_err(|e| AppError::Setting(sentence(&e.to_string())))?;
+    let checked =
+        HttpProvider::new(config).and_then(|p| p.check()).map_err(|e| AppError::Setting(crate::error::sentence(&e.to_string())))?;
     Ok(checked)
-}
-
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    let mut out: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }

@@ -14,6 +14,7 @@ pub mod executor;
 pub mod glossary;
 pub mod guard;
 pub mod history;
+mod http;
 pub mod import;
 pub mod llm;
 pub mod pipeline;

@@ -3,27 +3,16 @@
 //! message followed by a fresh worker.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+mod common;
 
 use plainsight_core::python::{CodeRunner, MontyWorker, PyError, PyLimits};
 use serde_json::{json, Map, Value};
 
 /// The worker binary, built once for these tests.
 fn worker() -> MontyWorker {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    let path = PATH.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "plainsight-python-worker"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the worker");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        target.join("debug").join(plainsight_core::python::WORKER_NAME)
-    });
-    MontyWorker::new(path.clone())
+    MontyWorker::new(common::worker_program())
 }
 
 fn rows() -> Vec<Map<String, Value>> {

@@ -14,6 +14,8 @@
 //! Some cases list a second, tolerated outcome: that is a known product bug (a misleading message,
 //! not an escape), printed as `KNOWN BUG` when it happens; the first outcome is the right one.
 
+mod common;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -39,15 +41,7 @@ struct Setup {
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "plainsight-python-worker"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the worker");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let program = target.join("debug").join(plainsight_core::python::WORKER_NAME);
+        let program = common::worker_program();
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
         let planted = format!("pplx-PLANTED-{}-{nanos}", std::process::id());
         std::env::set_var("PLAINSIGHT_PLANTED", &planted);

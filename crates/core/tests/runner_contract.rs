@@ -5,8 +5,9 @@
 //! client's half of the protocol: rows inline, the result after the marker, errors from the
 //! traceback's last line, no sandbox left behind.
 
-use std::path::PathBuf;
 use std::time::Duration;
+
+mod common;
 
 use plainsight_core::python::daytona::DaytonaRunner;
 use plainsight_core::python::{CodeRunner, MontyWorker, PyError, PyLimits, PyOutput};
@@ -75,15 +76,7 @@ fn rows() -> Vec<Map<String, Value>> {
 }
 
 fn monty() -> MontyWorker {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "plainsight-python-worker"])
-        .current_dir(&root)
-        .status()
-        .expect("cargo");
-    assert!(status.success());
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    MontyWorker::new(target.join("debug").join(plainsight_core::python::WORKER_NAME))
+    MontyWorker::new(common::worker_program())
 }
 
 #[test]

@@ -247,15 +247,8 @@ impl HttpProvider {
     pub fn new(config: ProviderConfig) -> Result<Self, LlmError> {
         let provider = config.kind.display_name();
         let setup = |e: String| LlmError::Failed { provider, message: format!("the secure connection could not be set up ({e})") };
-        let roots = crate::source::postgres::tls::trusted_roots(None).map_err(|e| setup(e.to_string()))?;
-        let mut tls = rustls::ClientConfig::builder_with_provider(crate::source::postgres::tls::provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| setup(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
+        let client = crate::http::https_builder()
+            .map_err(setup)?
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(concat!("Plainsight/", env!("CARGO_PKG_VERSION")))

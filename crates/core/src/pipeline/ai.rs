@@ -130,6 +130,13 @@ impl Pipeline {
         answer.generated_by = format!("{}/{}", llm.kind().as_str(), config_model);
         let attempts = 1 + usize::from(self.options.self_correct.min(2));
         let mut last_problem = String::new();
+        // The budget's scopes and database, opened once for every attempt of this question.
+        let scopes = ["global".to_string(), format!("provider:{}", llm.kind().as_str()), format!("source:{}", self.source.describe())];
+        let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        let mut budget = match &self.options.app_db {
+            Some(path) => Some(crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?),
+            None => None,
+        };
         for attempt in 1..=attempts {
             let request = ChatRequest {
                 system: prompt.system.clone(),
@@ -139,12 +146,6 @@ impl Pipeline {
             };
             // The budget first: reserve the most this call can cost, or stop here.
             let now = chrono::Local::now().naive_local();
-            let scopes = ["global".to_string(), format!("provider:{}", llm.kind().as_str()), format!("source:{}", self.source.describe())];
-            let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            let mut budget = match &self.options.app_db {
-                Some(path) => Some(crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?),
-                None => None,
-            };
             let reservation = match budget.as_mut() {
                 None => None,
                 Some(db) => match db.reserve(&scope_refs, estimate_max(&request, llm, 2), now) {

@@ -46,15 +46,8 @@ pub fn configured(store: &dyn crate::secrets::SecretStore, env: &dyn Fn(&str) ->
 impl DaytonaRunner {
     pub fn new(api: &str, key: Secret) -> Result<Self, PyError> {
         let unavailable = |e: String| PyError::Unavailable(format!("Daytona: {e}"));
-        let roots = crate::source::postgres::tls::trusted_roots(None).map_err(|e| unavailable(e.to_string()))?;
-        let mut tls = rustls::ClientConfig::builder_with_provider(crate::source::postgres::tls::provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| unavailable(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
+        let client = crate::http::https_builder()
+            .map_err(unavailable)?
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(90))
             .build()
