@@ -5,6 +5,7 @@ pub mod answer;
 pub mod chart;
 pub mod history;
 pub mod import_summary;
+pub mod messages;
 pub mod postgres_form;
 pub mod source_card;
 pub mod table;

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::components::add_file::{AddFile, FileFields};
 use crate::components::import_summary::ImportSummary;
+use crate::components::messages::Messages;
 use crate::components::postgres_form::{PgAction, PgFields, PostgresConnect};
 use crate::components::source_card::{kept_when_removed, SourceCard};
 use crate::components::table::ResultTable;
@@ -423,31 +424,7 @@ pub fn Data() -> impl IntoView {
                 "Questions go to the source marked “Questions go here”. Plainsight only ever reads your files and databases; it never changes them."
             </p>
         </header>
-        <div class="messages" aria-live="polite">
-            {move || {
-                error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <div id="data-error" class="error" role="alert">
-                                <span>{e}</span>
-                                <button class="dismiss" aria-label="Dismiss" on:click=move |_| error.set(None)>"×"</button>
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                note.get()
-                    .map(|n| {
-                        view! {
-                            <div id="data-note" class="note" role="status">
-                                <span>{n}</span>
-                                <button class="dismiss" aria-label="Dismiss" on:click=move |_| note.set(None)>"×"</button>
-                            </div>
-                        }
-                    })
-            }}
-        </div>
+        <Messages prefix="data" error note/>
         {move || session.notice().map(|n| view! { <p class="message warning">{n}</p> })}
         <section class="sources-section" aria-label="Data sources">{sources}</section>
         {preview_card}

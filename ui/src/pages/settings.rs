@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plainsight_ipc::{KeyStatus, SettingField, SettingsView};
 
+use crate::components::messages::Messages;
 use crate::ipc;
 use crate::session::{Screen, Session};
 
@@ -352,31 +353,7 @@ pub fn Settings() -> impl IntoView {
             <h1>"Settings"</h1>
             <p class="muted">"Everything here is saved as soon as you change it and applies to the next question."</p>
         </header>
-        <div class="messages" aria-live="polite">
-            {move || {
-                error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <div id="settings-error" class="error" role="alert">
-                                <span>{e}</span>
-                                <button class="dismiss" aria-label="Dismiss" on:click=move |_| error.set(None)>"×"</button>
-                            </div>
-                        }
-                    })
-            }}
-            {move || {
-                note.get()
-                    .map(|n| {
-                        view! {
-                            <div id="settings-note" class="note" role="status">
-                                <span>{n}</span>
-                                <button class="dismiss" aria-label="Dismiss" on:click=move |_| note.set(None)>"×"</button>
-                            </div>
-                        }
-                    })
-            }}
-        </div>
+        <Messages prefix="settings" error note/>
         {ai_status}
         {body}
     }
