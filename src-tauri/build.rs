@@ -21,6 +21,8 @@ fn main() {
         "set_key",
         "delete_key",
         "test_key",
+        "spending",
+        "status",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         // A build script reports failure by panicking; the message names what is wrong.

@@ -24,6 +24,18 @@ fn ask(server: &Server, data: &Path, extra_env: &[(&str, &str)], question: &str)
         .expect("plainsight runs")
 }
 
+fn ask_with(server: &Server, data: &Path, extra_args: &[&str], question: &str) -> Output {
+    let db = sample_db().to_str().expect("utf-8 path");
+    Command::new(bin())
+        .args(["ask", "--db", db, "--today", TODAY, "--json", "--provider", "perplexity", "--base-url", &server.url()])
+        .args(extra_args)
+        .arg(question)
+        .env("PLAINSIGHT_DATA_DIR", data)
+        .env("PERPLEXITY_API_KEY", KEY)
+        .output()
+        .expect("plainsight runs")
+}
+
 #[test]
 fn the_cli_answers_through_the_provider_with_its_cost() {
     let server = Server::start();
@@ -89,4 +101,85 @@ fn a_spent_budget_blocks_the_ai_for_the_cli_too() {
     assert!(shown["scopes"][0]["resets_at"].as_str().is_some_and(|t| t.ends_with("T00:00:00")), "{shown}");
     let out = plainsight(&["budget", "set", "team", "--limit", "1"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a budget scope"));
+}
+
+fn answer_reply() -> plainsight_loopback::Reply {
+    let sql = "SELECT c.segment, COUNT(DISTINCT o.order_id) AS orders FROM orders o JOIN customers c ON o.customer_id = c.customer_id GROUP BY c.segment";
+    let reply = json!({"kind": "answer", "language": "sql", "code": sql, "explanation": "Orders per customer segment.", "chart_hint": "bar", "assumptions": []});
+    perplexity::agent_ok(&reply.to_string(), AgentUsage::new(3_000, 60, 0.003, 0.00006, 0.0))
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn above_the_approval_threshold_the_cli_needs_max_cost_and_keeps_within_it() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let app = plainsight_core::history::AppDb::open(&data.path().join("plainsight.sqlite")).expect("app db");
+    app.set_setting("approval_usd", "0", &|_| None).expect("setting");
+    let q = "which products were bought together most often?";
+    let a = json_of(&ask(&server, data.path(), &[], q));
+    assert_eq!((a["route"].as_str(), a["error_kind"].as_str()), (Some("blocked"), Some("approval_needed")), "{a}");
+    let at_most = a["cost"]["estimate"]["at_most_usd"].as_f64().expect("an estimate");
+    assert!(a["message"].as_str().is_some_and(|m| m.contains("would cost about $")), "{a}");
+    assert!(server.requests().is_empty(), "nothing is sent without approval");
+    // --max-cost below one call's upper bound: still nothing; at the bound: answered.
+    let a = json_of(&ask_with(&server, data.path(), &["--max-cost", "0.000001"], q));
+    assert_eq!(a["error_kind"], "approval_needed", "{a}");
+    assert!(server.requests().is_empty());
+    server.push(answer_reply());
+    let a = json_of(&ask_with(&server, data.path(), &["--max-cost", &at_most.to_string()], q));
+    assert_eq!(a["route"], "answer", "{a}");
+    assert!(a["cost"]["total_usd"].as_f64().is_some_and(|c| c <= at_most));
+    let out = ask_with(&server, data.path(), &["--max-cost=-1"], q);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--max-cost"));
+}
+
+#[test]
+fn the_breaker_is_shared_by_cli_processes_shown_and_recovers() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let healthy = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&healthy);
+    server.handle(move |_| Some(if flag.load(Ordering::SeqCst) { answer_reply() } else { plainsight_loopback::server_error() }));
+    let env = [("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "2"), ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT_MS", "1500")];
+    let q = "which products were bought together most often?";
+    for _ in 0..2 {
+        let a = json_of(&ask(&server, data.path(), &env, q));
+        assert_eq!(a["error_kind"], "llm_server_error", "{a}");
+    }
+    let sent = server.requests().len();
+    // A third process finds the provider paused and does not call it.
+    let a = json_of(&ask(&server, data.path(), &env, q));
+    assert_eq!(a["error_kind"], "provider_paused", "{a}");
+    assert!(a["message"].as_str().is_some_and(|m| m.starts_with("Perplexity is paused until")), "{a}");
+    assert_eq!(server.requests().len(), sent, "a paused provider is not called");
+    let show = |env: &[(&str, &str)]| {
+        json_of(
+            &Command::new(bin())
+                .args(["breaker", "show", "--json"])
+                .env("PLAINSIGHT_DATA_DIR", data.path())
+                .envs(env.iter().copied())
+                .output()
+                .expect("runs"),
+        )
+    };
+    let shown = show(&env);
+    assert_eq!(shown["breakers"][0]["provider"], "perplexity");
+    assert_eq!(shown["breakers"][0]["state"], "open", "{shown}");
+    assert!(
+        shown["breakers"][0]["paused_until"].is_string()
+            && shown["breakers"][0]["last_error"].as_str().is_some_and(|e| e.contains("HTTP 500"))
+    );
+    // After the pause the provider works again: one trial, it closes.
+    healthy.store(true, Ordering::SeqCst);
+    std::thread::sleep(std::time::Duration::from_millis(1_600));
+    let a = json_of(&ask(&server, data.path(), &env, q));
+    assert_eq!((a["route"].as_str(), a["error_kind"].as_str()), (Some("answer"), None), "{a}");
+    assert_eq!(show(&env)["breakers"][0]["state"], "closed");
 }

@@ -2,7 +2,8 @@
 //! ask the question from the README and check the table, the chart and the history; then add the
 //! AI key on the Settings screen (into the system keychain: the app gets no key from its
 //! environment), test it and see a refused setting named; then import a CSV on the Data screen,
-//! preview it, and ask about it; then have the AI answer what the offline planner cannot; last,
+//! preview it, and ask about it; then have the AI answer what the offline planner cannot (first
+//! waiting for approval, with the approval limit at $0) and see it on the Spending page; last,
 //! delete the key again. The AI provider is a loopback server on 127.0.0.1 that speaks
 //! Perplexity's Agent API (plainsight-loopback): it is scripted per question and records what the
 //! app sent, so the test also checks that questions answered locally send nothing.
@@ -280,7 +281,10 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     a_long_import_can_be_cancelled(client, &files.join("big.csv")).await?;
     switch_and_remove(client).await?;
     sent_so_far(server, 2, "the Data screen's steps")?;
+    set_setting(client, "approval_usd", "0").await?;
     the_ai_answers_what_the_planner_cannot(client, server, data).await?;
+    set_setting(client, "approval_usd", "0.05").await?;
+    the_spending_page_shows_what_the_ai_cost(client).await?;
     a_rejected_key_is_named_and_the_rephrasings_stay(client, server).await?;
     delete_the_key_in_settings(client).await?;
     a_preset_fills_in_the_provider(client).await
@@ -800,6 +804,7 @@ async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server
         AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0),
     ));
     ask(client, AI_QUESTION).await?;
+    approve_the_estimate(client, server).await?;
     let table = poll("the AI's answer", Duration::from_secs(60), || async {
         if let Some(error) = text_of(client, "error").await {
             return Err(format!("the app showed an error instead of the AI's answer: {error}"));
@@ -814,6 +819,11 @@ async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server
     for expected in ["Written by the AI", "Cost: $0.0025"] {
         check(cost.contains(expected), format!("the cost line says {expected:?}: {cost:?}"))?;
     }
+    let estimate = find_css(client, "#answer .estimate").await?.text().await.map_err(|e| format!("reading the estimate: {e}"))?;
+    check(
+        estimate.starts_with("Estimated about $") && estimate.contains("(at most $"),
+        format!("the answer says what the AI was estimated to cost: {estimate:?}"),
+    )?;
     let sent = sent_so_far(server, 3, "the question for the AI")?;
     check_agent_request(&sent[2], AI_QUESTION)?;
     screenshot(client, "window-ai-answer.png").await?;
@@ -830,6 +840,80 @@ async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server
         return Err(format!("the receipt holds the customer name {name:?}:\n{sent_text}"));
     }
     Ok(())
+}
+
+/// With the approval limit at $0, the question first waits for the person's OK: the dialog shows
+/// the estimate and nothing is sent; "Spend up to …" asks again with that much allowed.
+async fn approve_the_estimate(client: &Client, server: &Server) -> Outcome {
+    let dialog = poll("the approval dialog", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of asking for approval: {error}"));
+        }
+        if answered(client).await != AI_QUESTION {
+            return Ok(None);
+        }
+        if let Some(table) = text_of(client, "result-table").await {
+            return Err(format!("the question was answered without waiting for approval:\n{table}"));
+        }
+        Ok(shown(client, "approval-dialog").await)
+    })
+    .await?;
+    let said = dialog.text().await.map_err(|e| format!("reading the approval dialog: {e}"))?;
+    check(said.contains("About $") && said.contains("(at most $"), format!("the dialog shows the estimate: {said:?}"))?;
+    let role = dialog.attr("role").await.map_err(|e| format!("reading the dialog's role: {e}"))?;
+    check(role.as_deref() == Some("dialog"), format!("the approval is a dialog: {role:?}"))?;
+    let spend = text_of(client, "approve-spend").await.unwrap_or_default();
+    check(spend.starts_with("Spend up to $"), format!("the button says how much it allows: {spend:?}"))?;
+    check(client.find(Locator::Id("approve-cancel")).await.is_ok(), "the dialog offers Not now".into())?;
+    sent_so_far(server, 2, "a question waiting for approval")?;
+    screenshot(client, "window-approval.png").await?;
+    click(client, "approve-spend").await
+}
+
+/// The Spending page: the global budget, the provider that answered, the day's spend drawn, and
+/// the AI's answer with what it cost.
+async fn the_spending_page_shows_what_the_ai_cost(client: &Client) -> Outcome {
+    click(client, "nav-spending").await?;
+    let page = poll("the Spending page's budgets", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "spending-error").await {
+            return Err(format!("the Spending page showed an error: {error}"));
+        }
+        Ok(text_of(client, "spending-page").await.filter(|t| t.contains("All AI spending")))
+    })
+    .await?;
+    check(page.contains("per day"), format!("the global budget is per day:\n{page}"))?;
+    let providers = text_of(client, "spending-providers").await.unwrap_or_default();
+    check(providers.contains("Perplexity: OK"), format!("Perplexity is answering: {providers:?}"))?;
+    check(client.find(Locator::Css("#spending-chart svg")).await.is_ok(), format!("the day's spend is drawn:\n{page}"))?;
+    let recent = text_of(client, "spending-recent").await.unwrap_or_default();
+    check(recent.contains(AI_QUESTION), format!("the AI's answer is listed with its cost:\n{recent}"))?;
+    screenshot(client, "window-spending.png").await
+}
+
+/// Saves one setting on the Settings screen, as a person would: type it and leave the field.
+async fn set_setting(client: &Client, key: &str, value: &str) -> Outcome {
+    click(client, "nav-settings").await?;
+    let id = format!("setting-{key}");
+    let field = poll(&format!("#{id} on the Settings screen"), Duration::from_secs(20), || async { Ok(shown(client, &id).await) }).await?;
+    client
+        .execute("document.getElementById(arguments[0]).scrollIntoView({ block: 'center' });", vec![json!(id)])
+        .await
+        .map_err(|e| format!("scrolling to #{id}: {e}"))?;
+    field.clear().await.map_err(|e| format!("clearing #{id}: {e}"))?;
+    field.send_keys(&format!("{value}{}", Key::Tab)).await.map_err(|e| format!("typing {value:?} into #{id}: {e}"))?;
+    // Clearing the field may save (and refuse) an empty value first, so the field's own message
+    // only counts if "Saved" never comes.
+    let saved = poll(&format!("{key} saved as {value:?}"), Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("saving {key} = {value:?} showed an error: {error}"));
+        }
+        Ok(text_of(client, &format!("saved-{key}")).await)
+    })
+    .await;
+    match (saved, text_of(client, &format!("error-{key}")).await) {
+        (Err(why), Some(refused)) => Err(format!("{why}; the field says: {refused}")),
+        (saved, _) => saved.map(|_| ()),
+    }
 }
 
 /// A rejected key: the answer says so in one plain sentence and still offers the planner's own

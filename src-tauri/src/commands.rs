@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView, TablePreview,
-    IMPORT_PROGRESS_EVENT,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView,
+    SpendingView, TablePreview, IMPORT_PROGRESS_EVENT,
 };
 use tauri::async_runtime::spawn_blocking;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
@@ -12,18 +12,20 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{answer, export, settings, sources, view};
+use crate::{answer, export, settings, sources, spending, view};
 
 /// How many past questions the sidebar lists.
 const HISTORY_LIMIT: usize = 50;
 
 /// Answers one question. The pipeline runs on a blocking thread so the window stays responsive.
+/// `approved_usd` is the person's OK to spend up to that much on the AI for it (after an
+/// `approval_needed` answer showed the estimate).
 #[tauri::command]
-pub async fn ask(question: String, state: State<'_, AppState>) -> Result<AnswerView, IpcError> {
+pub async fn ask(question: String, approved_usd: Option<f64>, state: State<'_, AppState>) -> Result<AnswerView, IpcError> {
     let (pipeline, today) = (state.pipeline(), state.today.get());
     // Stop raises this flag: the AI call, the query and the Python script all watch it.
     let stop = state.begin_ask();
-    let answered = spawn_blocking(move || pipeline.ask(&question, today, Some(stop))).await.map_err(AppError::from)?;
+    let answered = spawn_blocking(move || pipeline.ask_with(&question, today, Some(stop), approved_usd)).await.map_err(AppError::from)?;
     Ok(answer::present(&state, answered.map_err(AppError::from)?))
 }
 
@@ -155,4 +157,16 @@ pub async fn delete_key(name: String, app: AppHandle) -> Result<SettingsView, Ip
 #[tauri::command]
 pub async fn test_key(name: String, app: AppHandle) -> Result<String, IpcError> {
     blocking(app, move |state| settings::test_key(state, &name)).await
+}
+
+/// The Spending page: budgets, provider status, spend per day and what answers cost.
+#[tauri::command]
+pub async fn spending(app: AppHandle) -> Result<SpendingView, IpcError> {
+    blocking(app, spending::spending).await
+}
+
+/// The banners for the top of the window (budget warnings, paused providers).
+#[tauri::command]
+pub async fn status(app: AppHandle) -> Result<Vec<Banner>, IpcError> {
+    blocking(app, spending::status).await
 }

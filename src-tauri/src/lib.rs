@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod settings;
 mod sources;
+mod spending;
 mod state;
 mod view;
 
@@ -54,6 +55,8 @@ pub fn run() {
             commands::set_key,
             commands::delete_key,
             commands::test_key,
+            commands::spending,
+            commands::status,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {

@@ -3,7 +3,7 @@
 
 use plainsight_core::history::HistoryEntry;
 use plainsight_core::{Answer, CostSource};
-use plainsight_ipc::{AnswerView, ChartView, CostLine, CostView, HistoryItem};
+use plainsight_ipc::{AnswerView, ChartView, CostLine, CostView, EstimateView, HistoryItem};
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
 pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
@@ -36,6 +36,7 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         generated_by: answer.generated_by.clone(),
         privacy_receipt: answer.privacy_receipt.clone(),
         error_kind: answer.error_kind.clone(),
+        estimate: answer.estimate.map(|e| EstimateView { about_usd: e.about_usd, at_most_usd: e.at_most_usd }),
     }
 }
 

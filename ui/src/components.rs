@@ -2,6 +2,8 @@
 
 pub mod add_file;
 pub mod answer;
+pub mod approval;
+pub mod banners;
 pub mod chart;
 pub mod history;
 pub mod import_summary;

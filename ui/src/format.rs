@@ -85,6 +85,27 @@ pub fn heading(column: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// An amount of money: `$0.0042` under a cent (AI calls cost fractions of one), `$7.50` from a
+/// cent up (and nothing as `$0.00`), `<$0.0001` for less than the smallest step shown.
+pub fn usd(value: f64) -> String {
+    usd_with(value, if value != 0.0 && value.abs() < 0.01 { 4 } else { 2 })
+}
+
+fn usd_with(value: f64, decimals: usize) -> String {
+    if value > 0.0 && value < 0.0001 {
+        "<$0.0001".into()
+    } else {
+        format!("${}", number(value, decimals))
+    }
+}
+
+/// An AI cost estimate, "$0.0042" and "$0.0600": both with the precision the smaller one needs,
+/// so the two read alike side by side.
+pub fn estimate(about_usd: f64, at_most_usd: f64) -> (String, String) {
+    let decimals = if about_usd.min(at_most_usd).abs() < 0.01 { 4 } else { 2 };
+    (usd_with(about_usd, decimals), usd_with(at_most_usd, decimals))
+}
+
 /// What the answer cost, in words, with its parts: "Cost: $0.0025 (prompt $0.0024, completion
 /// $0.0001)". Parts that cost nothing are left out.
 pub fn cost(total_usd: f64, source: &str, parts: &[(String, f64)]) -> String {
@@ -136,6 +157,16 @@ mod tests {
         assert_eq!(column_format("year", [json!(2026)].iter()), ColumnFormat::Plain);
         assert_eq!(column_format("region", [json!("North")].iter()), ColumnFormat::Text);
         assert_eq!(cell(&json!(10), ColumnFormat::Amount), "10.00");
+    }
+
+    #[test]
+    fn money_shows_fractions_of_a_cent() {
+        let cases = [(0.0042, "$0.0042"), (0.06, "$0.06"), (7.5, "$7.50"), (1234.5, "$1,234.50"), (0.0, "$0.00"), (0.00004, "<$0.0001")];
+        for (value, expected) in cases {
+            assert_eq!(usd(value), expected, "{value}");
+        }
+        assert_eq!(estimate(0.0042, 0.06), ("$0.0042".into(), "$0.0600".into()));
+        assert_eq!(estimate(0.12, 0.6), ("$0.12".into(), "$0.60".into()));
     }
 
     #[test]

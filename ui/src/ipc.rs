@@ -2,7 +2,8 @@
 //! with the `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView, TablePreview,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView,
+    SpendingView, TablePreview,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,9 +37,12 @@ struct Event<T> {
     payload: T,
 }
 
+/// Tauri matches JavaScript's camelCase keys to the command's snake_case arguments.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct AskArgs<'a> {
     question: &'a str,
+    approved_usd: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -88,8 +92,10 @@ struct SetKeyArgs<'a> {
     value: &'a str,
 }
 
-pub async fn ask(question: &str) -> Result<AnswerView, IpcError> {
-    call("ask", &AskArgs { question }).await
+/// Answers `question`. `approved_usd` is the person's OK to spend up to that much on the AI for
+/// it, after an `approval_needed` answer showed the estimate.
+pub async fn ask(question: &str, approved_usd: Option<f64>) -> Result<AnswerView, IpcError> {
+    call("ask", &AskArgs { question, approved_usd }).await
 }
 
 /// Stops the question being answered; `false` if none was.
@@ -173,6 +179,16 @@ pub async fn delete_key(name: &str) -> Result<SettingsView, IpcError> {
 /// The cheapest real call with the key: a sentence starting "Connected", or why it failed.
 pub async fn test_key(name: &str) -> Result<String, IpcError> {
     call("test_key", &KeyArgs { name }).await
+}
+
+/// The Spending page: budgets, each AI provider's state, spend per day and what answers cost.
+pub async fn spending() -> Result<SpendingView, IpcError> {
+    call("spending", &NoArgs {}).await
+}
+
+/// The banners for the top of the window (budget warnings, paused providers).
+pub async fn status() -> Result<Vec<Banner>, IpcError> {
+    call("status", &NoArgs {}).await
 }
 
 /// Calls `on_payload` with each `event`'s payload for as long as the window is open (the screens

@@ -11,19 +11,23 @@ mod session;
 
 use leptos::prelude::*;
 
+use crate::components::banners::Banners;
 use crate::components::history::History;
 use crate::pages::data::Data;
 use crate::pages::home::{Conversation, Home};
 use crate::pages::settings::Settings;
+use crate::pages::spending::Spending;
 use crate::session::{Screen, Session};
 
-/// The sidebar (screens and past questions) and the three screens. All stay mounted, so going to
-/// another screen and back keeps the answer on screen, an import's progress and a typed setting.
+/// The sidebar (screens and past questions), the banners and the four screens. All stay mounted,
+/// so going to another screen and back keeps the answer on screen, an import's progress and a
+/// typed setting.
 #[component]
 fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
-    let conversation = Conversation::new();
+    let conversation = Conversation::new(session);
+    session.refresh_banners();
     let ask_again = Callback::new(move |question: String| {
         session.screen.set(Screen::Ask);
         conversation.ask(&question);
@@ -41,18 +45,25 @@ fn App() -> impl IntoView {
                     <ScreenLink id="nav-ask" screen=Screen::Ask label="Ask"/>
                     <ScreenLink id="nav-data" screen=Screen::Data label="Data"/>
                     <ScreenLink id="nav-settings" screen=Screen::Settings label="Settings"/>
+                    <ScreenLink id="nav-spending" screen=Screen::Spending label="Spending"/>
                 </nav>
                 <History items=conversation.history on_pick=ask_again/>
             </aside>
-            <main class="main" hidden=move || !showing(Screen::Ask)()>
-                <Home conversation/>
-            </main>
-            <main class="main" hidden=move || !showing(Screen::Data)()>
-                <Data/>
-            </main>
-            <main class="main" hidden=move || !showing(Screen::Settings)()>
-                <Settings/>
-            </main>
+            <div class="column">
+                <Banners/>
+                <main class="main" hidden=move || !showing(Screen::Ask)()>
+                    <Home conversation/>
+                </main>
+                <main class="main" hidden=move || !showing(Screen::Data)()>
+                    <Data/>
+                </main>
+                <main class="main" hidden=move || !showing(Screen::Settings)()>
+                    <Settings/>
+                </main>
+                <main class="main" hidden=move || !showing(Screen::Spending)()>
+                    <Spending/>
+                </main>
+            </div>
             <Show when=move || session.dragging.get()>
                 <div class="drop-overlay" aria-hidden="true">
                     <p>"Drop the file to add it to Plainsight"</p>

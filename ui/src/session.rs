@@ -1,16 +1,21 @@
 //! What the screens share, provided as context by the app: which screen is showing, the data
 //! sources (the Ask screen says where questions go; the Data screen changes it), the settings
-//! (the Ask screen's welcome says whether the AI is on; the Settings screen changes them), and
-//! whether a file is being dragged over the window.
+//! (the Ask screen's welcome says whether the AI is on; the Settings screen changes them), the
+//! banners across the top (any screen that changes spending refreshes them), and whether a file
+//! is being dragged over the window.
 
 use leptos::prelude::*;
-use plainsight_ipc::{SettingsView, SourceView, SourcesView};
+use leptos::task::spawn_local;
+use plainsight_ipc::{Banner, SettingsView, SourceView, SourcesView};
+
+use crate::ipc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Ask,
     Data,
     Settings,
+    Spending,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +26,8 @@ pub struct Session {
     /// As the engine last sent them; `None` until the first reply.
     pub settings: RwSignal<Option<SettingsView>>,
     pub dragging: RwSignal<bool>,
+    /// Budget warnings and paused AI providers, shown above every screen.
+    pub banners: RwSignal<Vec<Banner>>,
 }
 
 impl Session {
@@ -30,7 +37,18 @@ impl Session {
             sources: RwSignal::new(None),
             settings: RwSignal::new(None),
             dragging: RwSignal::new(false),
+            banners: RwSignal::new(Vec::new()),
         }
+    }
+
+    /// Asks the engine for the banners again (after an answer, or a changed budget). A failure
+    /// keeps the last ones: the banners only repeat what the Spending page shows.
+    pub fn refresh_banners(self) {
+        spawn_local(async move {
+            if let Ok(banners) = ipc::status().await {
+                self.banners.set(banners);
+            }
+        });
     }
 
     /// The source questions go to (tracked).

@@ -70,6 +70,15 @@ enum BudgetAction {
     },
 }
 
+#[derive(Clone, Copy, Subcommand)]
+enum BreakerAction {
+    /// Each AI provider's circuit breaker: closed, open (paused until …) or half-open.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Runner {
     Monty,
@@ -121,6 +130,10 @@ enum Command {
         /// How often the AI may correct its own SQL after an error (0–2).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
         self_correct: u8,
+        /// Approve spending up to this many USD on the AI for this question (without it, a
+        /// question estimated above the approval threshold is `approval_needed`).
+        #[arg(long, value_name = "USD")]
+        max_cost: Option<f64>,
         /// The question, in plain English.
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
@@ -187,6 +200,11 @@ enum Command {
         #[command(subcommand)]
         action: BudgetAction,
     },
+    /// The AI providers' circuit breakers.
+    Breaker {
+        #[command(subcommand)]
+        action: BreakerAction,
+    },
     /// Print a database's schema as JSON.
     Schema {
         /// SQLite file or postgres:// URL.
@@ -236,7 +254,10 @@ fn local_today() -> NaiveDate {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Ask { db, today, offline, json, ai, timeout_ms, provider, model, base_url, self_correct, question } => {
+        Command::Ask { db, today, offline, json, ai, timeout_ms, provider, model, base_url, self_correct, max_cost, question } => {
+            if max_cost.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
+                bail!("--max-cost must be an amount in USD, 0 or more");
+            }
             let today = today.unwrap_or_else(local_today);
             let db = match db {
                 Some(db) => db,
@@ -267,7 +288,11 @@ fn run(cli: Cli) -> Result<()> {
                 let path = datadir::app_db_path(&dir);
                 let app = AppDb::open(&path)?;
                 let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-                app.ensure_global_budget(&app.settings(&env)?).map_err(anyhow::Error::msg)?;
+                let settings = app.settings(&env)?;
+                app.ensure_global_budget(&settings).map_err(anyhow::Error::msg)?;
+                let from_settings = settings.pipeline_options();
+                options.approval_usd = from_settings.approval_usd;
+                options.breaker = from_settings.breaker;
                 options.app_db = Some(path);
             }
             let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
@@ -284,7 +309,7 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(worker) = plainsight_core::python::find_worker() {
                 pipeline = pipeline.with_runner(std::sync::Arc::new(plainsight_core::python::MontyWorker::new(worker)));
             }
-            let answer = pipeline.ask(&question.join(" "), today, None)?;
+            let answer = pipeline.ask_with(&question.join(" "), today, None, max_cost)?;
             record(&answer);
             if json {
                 println!("{}", answer.to_json());
@@ -332,6 +357,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Keys { action } => keys(action),
         Command::Budget { action } => budget(action),
+        Command::Breaker { action } => breaker(action),
         Command::Python { db, runner, json: _ } => python(db, runner),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
@@ -562,6 +588,48 @@ fn run_script(
             }
         }
     }
+}
+
+/// `plainsight breaker show`: the breakers the app and every CLI process share.
+fn breaker(action: BreakerAction) -> Result<()> {
+    use plainsight_core::breaker::State;
+    let BreakerAction::Show { json } = action;
+    let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let config = db.settings(&env)?.pipeline_options().breaker;
+    let now = chrono::Local::now().naive_local();
+    let statuses = db.breakers(config)?;
+    if json {
+        let breakers: Vec<_> = statuses
+            .iter()
+            .map(|s| {
+                let (failures, cool_down) = match s.breaker.state {
+                    State::Closed { failures } => (failures, config.cool_down),
+                    State::Open { cool_down, .. } | State::HalfOpen { cool_down, .. } => (config.threshold, cool_down),
+                };
+                serde_json::json!({"provider": s.provider, "state": s.breaker.state_name(now), "failures": failures,
+                    "paused_until": s.breaker.paused_until(now).map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+                    "cool_down_ms": u64::try_from(cool_down.as_millis()).unwrap_or(u64::MAX), "last_error": s.last_error})
+            })
+            .collect();
+        println!("{}", serde_json::json!({"breakers": breakers}));
+    } else if statuses.is_empty() {
+        println!("No AI provider has been called yet.");
+    } else {
+        for s in &statuses {
+            match s.breaker.paused_until(now) {
+                Some(until) => println!(
+                    "{}: paused until {} ({})",
+                    s.provider,
+                    until.format("%H:%M:%S"),
+                    s.last_error.as_deref().unwrap_or("repeated failures")
+                ),
+                None if s.breaker.state_name(now) == "closed" => println!("{}: OK", s.provider),
+                None => println!("{}: trying again", s.provider),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `plainsight budget …`: the same limits the app enforces, in the shared app database.

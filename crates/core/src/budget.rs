@@ -243,6 +243,32 @@ impl AppDb {
     }
 }
 
+impl AppDb {
+    /// How much to scale this model's upper-bound estimates (1 until a provider once charged
+    /// more than was reserved).
+    pub fn estimator_margin(&self, model: &str) -> Result<f64, BudgetError> {
+        let factor: Option<f64> =
+            self.conn().query_row("SELECT factor FROM estimator_margins WHERE model = ?1", [model], |r| r.get(0)).optional()?;
+        Ok(factor.unwrap_or(1.0).max(1.0))
+    }
+
+    /// A provider charged `actual` against a reservation of `reserved`: the excess was charged,
+    /// and from now on this model's estimates are scaled so the same call would fit, plus 25 %.
+    pub fn grow_estimator_margin(&self, model: &str, reserved: f64, actual: f64) -> Result<f64, BudgetError> {
+        if !(actual > reserved && reserved > 0.0) {
+            return self.estimator_margin(model);
+        }
+        let factor = self.estimator_margin(model)? * (actual / reserved) * 1.25;
+        self.conn().execute(
+            "INSERT INTO estimator_margins(model, factor) VALUES (?1, ?2)
+             ON CONFLICT(model) DO UPDATE SET factor = max(factor, excluded.factor)",
+            params![model, factor],
+        )?;
+        tracing::warn!(model, reserved, actual, factor, "the provider charged more than the estimate; the margin grows");
+        self.estimator_margin(model)
+    }
+}
+
 /// A few bits of entropy for reservation ids (no crate needed: the address of a stack value and
 /// the thread id vary between concurrent callers).
 fn fastish_random() -> i64 {

@@ -97,6 +97,16 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
 }
 
 /// Formats a number the way a business user reads it: `12,345.67`, `1,204`.
+/// An axis tick: thousands grouped for wide ranges, enough decimals to tell small ticks apart
+/// (a day's AI spend of $0.0037 must not read "0.00").
+fn axis_label(v: f64, span: f64) -> String {
+    if span >= 10.0 || !span.is_finite() || span <= 0.0 {
+        return format_number(v);
+    }
+    let decimals = (2.0 - span.log10().floor()).clamp(1.0, 6.0) as usize;
+    format!("{v:.decimals$}")
+}
+
 pub fn format_number(v: f64) -> String {
     let negative = v < 0.0;
     let rounded = (v.abs() * 100.0).round() / 100.0;
@@ -185,7 +195,7 @@ where
                 .light_line_style(WHITE)
                 .x_labels(pts.len().min(12))
                 .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
-                .y_label_formatter(&|v| format_number(*v))
+                .y_label_formatter(&|v| axis_label(*v, max - min))
                 .x_desc(&spec.x)
                 .y_desc(&spec.y)
                 .label_style((FONT, label_px))
@@ -212,10 +222,11 @@ where
                 .light_line_style(WHITE)
                 .x_labels(pts.len())
                 .x_label_formatter(&|seg| match seg {
-                    SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                    // At most about 12 labels, so 30 days do not print over each other.
+                    SegmentValue::CenterOf(i) if i % pts.len().div_ceil(12).max(1) == 0 => labels.get(*i).cloned().unwrap_or_default(),
                     _ => String::new(),
                 })
-                .y_label_formatter(&|v| format_number(*v))
+                .y_label_formatter(&|v| axis_label(*v, max - min))
                 .x_desc(&spec.x)
                 .y_desc(&spec.y)
                 .label_style((FONT, label_px))
@@ -293,6 +304,19 @@ mod tests {
         assert_eq!(kind(&["name", "email"], json!([["a", "b"]])), None);
         assert_eq!(kind(&["a", "b"], json!([[1, 2], [3, 4]])), None);
         assert_eq!(kind(&["x"], json!([])), None);
+    }
+
+    #[test]
+    fn small_axis_ticks_keep_enough_decimals_to_differ() {
+        assert_eq!(axis_label(0.0037, 0.004), "0.00370");
+        assert_eq!(axis_label(0.25, 0.5), "0.250");
+        assert_eq!(axis_label(3.5, 5.0), "3.50");
+        assert_eq!(axis_label(1234.5, 5000.0), format_number(1234.5));
+        let days: Vec<Vec<Value>> = (1..=30).map(|d| vec![json!(format!("11-{d:02}")), json!(0.0001 * f64::from(d))]).collect();
+        let spec = ChartSpec { kind: ChartKind::Bar, x: "day".into(), y: "spent".into(), title: "t".into() };
+        let svg = render_svg(&spec, &cols(&["day", "spent"]), &days, (880, 300)).unwrap();
+        assert!(svg.contains("11-01") && svg.contains("11-04") && !svg.contains("11-02"), "one label in every few days");
+        assert!(svg.contains("0.0030"), "ticks below a cent are readable");
     }
 
     #[test]

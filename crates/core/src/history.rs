@@ -67,6 +67,21 @@ CREATE TABLE budget_ledger (
 CREATE INDEX budget_ledger_scope ON budget_ledger(scope, period_key);
 CREATE INDEX budget_ledger_reservation ON budget_ledger(reservation);
 ",
+    "
+CREATE TABLE breakers (
+    provider TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('closed', 'open', 'half-open')),
+    failures INTEGER NOT NULL DEFAULT 0,
+    until TEXT,
+    cool_down_ms INTEGER NOT NULL,
+    last_error TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE estimator_margins (
+    model TEXT PRIMARY KEY,
+    factor REAL NOT NULL CHECK (factor >= 1)
+);
+",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +190,37 @@ impl AppDb {
         Ok(self.conn.query_row("SELECT coalesce(sum(cost_usd), 0) FROM history", [], |r| r.get(0))?)
     }
 
+    /// Spend per day (`YYYY-MM-DD`, USD) for the `days` days up to and including `today`, oldest
+    /// first, days without spend included as 0 (for the Spending page's chart).
+    pub fn daily_spend(&self, today: chrono::NaiveDate, days: u32) -> Result<Vec<(String, f64)>, HistoryError> {
+        let first = today - chrono::Duration::days(i64::from(days.max(1)) - 1);
+        let mut stmt = self.conn.prepare(
+            "SELECT substr(asked_at, 1, 10) AS day, sum(cost_usd) FROM history
+             WHERE substr(asked_at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY day",
+        )?;
+        let spent: Vec<(String, f64)> =
+            stmt.query_map(params![first.to_string(), today.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(first
+            .iter_days()
+            .take_while(|d| *d <= today)
+            .map(|d| {
+                let day = d.to_string();
+                let usd = spent.iter().find(|(k, _)| *k == day).map_or(0.0, |(_, v)| *v);
+                (day, usd)
+            })
+            .collect())
+    }
+
+    /// The most recent answers that cost something, newest first: (question, asked at, USD,
+    /// who was paid).
+    pub fn recent_costs(&self, limit: usize) -> Result<Vec<(String, String, f64, String)>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT question, asked_at, cost_usd, generated_by FROM history WHERE cost_usd > 0 ORDER BY id DESC LIMIT ?1")?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The most recent questions, newest first.
     pub fn recent(&self, limit: usize) -> Result<Vec<HistoryEntry>, HistoryError> {
         let mut stmt =
@@ -228,6 +274,22 @@ mod tests {
         let recent = db.recent(10).unwrap();
         assert_eq!(recent.iter().map(|e| e.question.as_str()).collect::<Vec<_>>(), ["how are we doing?", "sales by region"]);
         assert_eq!(db.get(recent[1].id).unwrap().unwrap().code.as_deref(), Some("SELECT 1"));
+    }
+
+    #[test]
+    fn spend_per_day_fills_quiet_days_with_zero() {
+        let db = AppDb::open_in_memory().unwrap();
+        for (at, usd) in [("2026-11-24 09:00", 0.25), ("2026-11-24 18:00", 0.5), ("2026-11-26 08:00", 0.125), ("2026-10-01 08:00", 9.0)] {
+            db.conn
+                .execute("INSERT INTO history(question, route, asked_at, cost_usd) VALUES ('q', 'answer', ?1, ?2)", params![at, usd])
+                .unwrap();
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(
+            db.daily_spend(today, 3).unwrap(),
+            [("2026-11-24".to_string(), 0.75), ("2026-11-25".to_string(), 0.0), ("2026-11-26".to_string(), 0.125)]
+        );
+        assert_eq!(db.recent_costs(2).unwrap().iter().map(|c| c.2).collect::<Vec<_>>(), [9.0, 0.125]);
     }
 
     #[test]

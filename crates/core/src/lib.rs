@@ -29,5 +29,5 @@ pub mod settings;
 pub mod source;
 pub mod sources;
 
-pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Language, Pipeline, PipelineOptions};
+pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Estimate, Language, Pipeline, PipelineOptions};
 pub use router::Route;

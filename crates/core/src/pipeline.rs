@@ -47,8 +47,13 @@ pub struct PipelineOptions {
     pub self_correct: u8,
     /// Send a few rows of each table with the schema (off: no data row leaves the machine).
     pub send_sample_rows: bool,
-    /// The app database whose budgets every AI call reserves against (none: no budget).
+    /// The app database whose budgets every AI call reserves against, and where the circuit
+    /// breakers are kept (none: no budget, breakers in memory).
     pub app_db: Option<PathBuf>,
+    /// Questions whose AI cost is estimated above this (USD) wait for approval (none: never ask).
+    pub approval_usd: Option<f64>,
+    /// When to pause a failing provider.
+    pub breaker: crate::breaker::Config,
 }
 
 impl Default for PipelineOptions {
@@ -61,6 +66,8 @@ impl Default for PipelineOptions {
             self_correct: 1,
             send_sample_rows: false,
             app_db: None,
+            approval_usd: None,
+            breaker: crate::breaker::Config::default(),
         }
     }
 }
@@ -124,6 +131,16 @@ impl Cost {
     }
 }
 
+/// What a question sent to the AI is expected to cost, worked out before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// A typical answer: one call, the prompt at about four bytes a token, a short reply.
+    pub about_usd: f64,
+    /// The upper bound: every byte a token, the full output cap, every retry, correction and
+    /// sandbox run. The budget reserves this much.
+    pub at_most_usd: f64,
+}
+
 /// Everything the user sees for one question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
@@ -147,6 +164,8 @@ pub struct Answer {
     pub generated_by: String,
     /// Exactly what was sent to the LLM (schema, question, corrections), when anything was.
     pub privacy_receipt: Option<String>,
+    /// The AI cost estimate, when the question went (or would have gone) to the AI.
+    pub estimate: Option<Estimate>,
 }
 
 impl Answer {
@@ -170,6 +189,8 @@ impl Answer {
                 "breakdown": self.cost.breakdown.iter().map(|b| json!({"item": b.item, "usd": b.usd})).collect::<Vec<_>>(),
                 // Who was paid: the LLM as provider/model, or none for the offline planner.
                 "provider": (self.generated_by != "planner").then_some(&self.generated_by),
+                // Worked out before anything was sent to the AI (none when it was not asked).
+                "estimate": self.estimate.map(|e| json!({"about_usd": e.about_usd, "at_most_usd": e.at_most_usd})),
             },
             "cache": self.cache,
             "error_kind": self.error_kind,
@@ -248,7 +269,8 @@ impl Pipeline {
             other => AskError::Open(other),
         })?;
         let planner = Planner::new(&schema, source.dialect());
-        Ok(Self { source, schema, planner, options, llm: None, runner: None, breaker: std::sync::Mutex::default() })
+        let breaker = std::sync::Mutex::new(crate::breaker::Breaker::new(options.breaker));
+        Ok(Self { source, schema, planner, options, llm: None, runner: None, breaker })
     }
 
     /// Runs the LLM's Python answers with `runner`.
@@ -276,6 +298,19 @@ impl Pipeline {
 
     /// Answers one question as of `today`.
     pub fn ask(&self, question: &str, today: NaiveDate, cancel: Option<Arc<AtomicBool>>) -> Result<Answer, AskError> {
+        self.ask_with(question, today, cancel, None)
+    }
+
+    /// [`Self::ask`], with the person's approval to spend up to `approved` USD on the AI for this
+    /// question (no more is reserved or spent; above the approval threshold without it, the
+    /// answer is `approval_needed` and nothing is sent).
+    pub fn ask_with(
+        &self,
+        question: &str,
+        today: NaiveDate,
+        cancel: Option<Arc<AtomicBool>>,
+        approved: Option<f64>,
+    ) -> Result<Answer, AskError> {
         let question = question.trim();
         if question.is_empty() {
             return Err(AskError::EmptyQuestion);
@@ -308,15 +343,17 @@ impl Pipeline {
             error_kind: None,
             generated_by: "planner".into(),
             privacy_receipt: None,
+            estimate: None,
         };
         if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
             let now = chrono::Local::now().naive_local();
-            let paused = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).allow(now).err();
-            if let Some(until) = paused {
+            let provider = llm.kind().as_str();
+            if let Some((until, why)) = self.breaker_allow(provider, now) {
                 // The provider failed repeatedly: answer offline at once and say until when.
                 self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
+                let why = why.map(|w| format!(" (last: {w})")).unwrap_or_default();
                 answer.message = format!(
-                    "{} is paused until {} after repeated failures, so this was answered offline. {}",
+                    "{} is paused until {} after repeated failures{why}, so this was answered offline. {}",
                     llm.kind().display_name(),
                     until.format("%H:%M"),
                     answer.message
@@ -327,15 +364,15 @@ impl Pipeline {
                 return Ok(answer);
             }
             let mut offline = answer.clone();
-            let outcome = self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref());
-            {
-                let mut breaker = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                match &outcome {
-                    Err(AskError::Llm(e)) if e.is_outage() => breaker.outage(now),
-                    Err(AskError::Llm(_)) => {}
-                    _ => breaker.success(),
-                }
-            }
+            let outcome = self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref(), approved);
+            let health = match &outcome {
+                Err(AskError::Llm(e)) if e.is_outage() => crate::breaker::Outcome::Outage(sentence_case(&e.to_string())),
+                Err(AskError::Llm(_)) => crate::breaker::Outcome::Neutral,
+                // Blocked by the budget or waiting for approval: nothing was sent.
+                Ok(()) if answer.route == Route::Blocked => crate::breaker::Outcome::Neutral,
+                _ => crate::breaker::Outcome::Success,
+            };
+            self.breaker_record(provider, &health, chrono::Local::now().naive_local());
             return match outcome {
                 Ok(()) => Ok(answer),
                 Err(AskError::Llm(crate::llm::provider::LlmError::Cancelled)) => Err(AskError::Exec(ExecError::Cancelled)),
@@ -354,6 +391,33 @@ impl Pipeline {
         }
         self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
         Ok(answer)
+    }
+
+    /// Whether the provider's breaker lets a call out; `Some((until, why))` when it is paused.
+    /// Kept in the app database when there is one (shared by the app and CLI processes).
+    fn breaker_allow(&self, provider: &str, now: chrono::NaiveDateTime) -> Option<(chrono::NaiveDateTime, Option<String>)> {
+        if let Some(path) = &self.options.app_db {
+            match crate::history::AppDb::open(path).and_then(|mut db| db.breaker_allow(provider, self.options.breaker, now)) {
+                Ok(allowed) => return allowed.err(),
+                Err(e) => tracing::warn!(error = %e, "the circuit breaker's state could not be read; using this process's"),
+            }
+        }
+        self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).allow(now).err().map(|until| (until, None))
+    }
+
+    fn breaker_record(&self, provider: &str, outcome: &crate::breaker::Outcome, now: chrono::NaiveDateTime) {
+        if let Some(path) = &self.options.app_db {
+            match crate::history::AppDb::open(path).and_then(|mut db| db.breaker_record(provider, self.options.breaker, outcome, now)) {
+                Ok(()) => return,
+                Err(e) => tracing::warn!(error = %e, "the circuit breaker's state could not be saved; using this process's"),
+            }
+        }
+        let mut breaker = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match outcome {
+            crate::breaker::Outcome::Success => breaker.success(),
+            crate::breaker::Outcome::Outage(_) => breaker.outage(now),
+            crate::breaker::Outcome::Neutral => breaker.neutral(now),
+        }
     }
 
     /// The planner's answer: run its SQL (route `answer`), or offer its rephrasings (`clarify`).

@@ -82,6 +82,12 @@ pub trait CodeRunner: Send + Sync {
     fn last_cost_usd(&self) -> f64 {
         0.0
     }
+
+    /// The most one run under `limits` can cost in USD (for the estimate and the budget).
+    fn max_cost_usd(&self, limits: PyLimits) -> f64 {
+        let _ = limits;
+        0.0
+    }
 }
 
 struct Worker {

@@ -136,6 +136,22 @@ pub const FIELDS: &[Field] = &[
         default: "0.05",
     },
     Field {
+        key: "breaker_failures",
+        label: "Pause the AI after this many failures in a row",
+        help: "Outages (server errors, timeouts, no connection) in a row before questions go offline for a while.",
+        kind: Kind::Number { min: 1.0, max: 100.0 },
+        env: Some(crate::breaker::THRESHOLD_ENV),
+        default: "5",
+    },
+    Field {
+        key: "breaker_recovery_ms",
+        label: "Try a paused AI again after (milliseconds)",
+        help: "How long the first pause lasts; it doubles (up to 8 times) while the provider keeps failing.",
+        kind: Kind::Number { min: 1000.0, max: 3_600_000.0 },
+        env: Some(crate::breaker::RECOVERY_ENV),
+        default: "30000",
+    },
+    Field {
         key: "cache_ttl_days",
         label: "Reuse AI answers for (days)",
         help: "A cached answer's query is run again on today's data; after this many days it is written afresh.",
@@ -254,6 +270,11 @@ impl Settings {
             thresholds: Thresholds { answer: self.number("route_threshold"), clarify: self.number("fallback_threshold") },
             self_correct: self.number("self_correct") as u8,
             send_sample_rows: self.get("send_sample_rows") == "true",
+            approval_usd: Some(self.number("approval_usd")),
+            breaker: crate::breaker::Config {
+                threshold: self.number("breaker_failures") as u32,
+                cool_down: std::time::Duration::from_millis(self.number("breaker_recovery_ms") as u64),
+            },
             ..PipelineOptions::default()
         }
     }

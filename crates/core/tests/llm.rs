@@ -408,8 +408,8 @@ fn repeated_outages_pause_the_provider_and_questions_go_offline_at_once() {
     let server = Server::start();
     let mut c = config(ProviderKind::Perplexity, &server);
     c.max_retries = 0;
-    let p =
-        Pipeline::open(&shop.db, PipelineOptions::default()).expect("pipeline").with_llm(Arc::new(HttpProvider::new(c).expect("client")));
+    let options = PipelineOptions { breaker: three_strikes(Duration::from_secs(30)), ..PipelineOptions::default() };
+    let p = Pipeline::open(&shop.db, options).expect("pipeline").with_llm(Arc::new(HttpProvider::new(c).expect("client")));
     for _ in 0..3 {
         server.push(server_error());
         let a = p.ask("how are we doing?", today(), None).expect("offline answer");
@@ -429,4 +429,190 @@ fn repeated_outages_pause_the_provider_and_questions_go_offline_at_once() {
         server.push(perplexity::unauthorized_html());
         assert_eq!(p.ask("how are we doing?", today(), None).expect("answer").error_kind.as_deref(), Some("llm_unauthorized"));
     }
+}
+
+fn three_strikes(cool_down: Duration) -> plainsight_core::breaker::Config {
+    plainsight_core::breaker::Config { threshold: 3, cool_down }
+}
+
+/// A shop database with an app database beside it (budgets, breakers) and a global budget.
+fn shop_with_app_db(limit_usd: f64) -> (Shop, std::path::PathBuf) {
+    use plainsight_core::budget::{Period, Scope};
+    let shop = shop();
+    let app_db = shop.db.with_file_name("plainsight.sqlite");
+    plainsight_core::history::AppDb::open(&app_db)
+        .expect("app db")
+        .set_budget(&Scope { name: "global".into(), limit_usd, period: Period::Day, soft: 0.8 })
+        .expect("scope");
+    (shop, app_db)
+}
+
+#[test]
+fn outages_of_every_kind_open_the_shared_breaker_which_survives_a_restart_and_recovers() {
+    use plainsight_core::breaker::Outcome;
+    use plainsight_core::history::AppDb;
+    let (shop, app_db) = shop_with_app_db(10.0);
+    let server = Server::start();
+    let open_pipeline = || {
+        let mut c = config(ProviderKind::Perplexity, &server);
+        c.max_retries = 0;
+        c.timeout = Duration::from_millis(500);
+        let options = PipelineOptions {
+            ai: AiMode::Always,
+            app_db: Some(app_db.clone()),
+            breaker: three_strikes(Duration::from_millis(400)),
+            ..PipelineOptions::default()
+        };
+        Pipeline::open(&shop.db, options).expect("pipeline").with_llm(Arc::new(HttpProvider::new(c).expect("client")))
+    };
+    let p = open_pipeline();
+    // A server error, a timeout and a garbage success body: three outages in a row.
+    server.push(server_error());
+    server.push(perplexity::agent_ok("x", AgentUsage::new(1, 1, 0.0, 0.0, 0.0)).after(Duration::from_secs(2)));
+    server.push(Reply::text(200, "application/json", "{\"id\": \"resp_1\", \"output\": [tru"));
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        kinds.push(p.ask("which products were bought together most often?", today(), None).expect("offline answer").error_kind);
+    }
+    assert_eq!(
+        kinds.iter().map(|k| k.as_deref().unwrap_or("none")).collect::<Vec<_>>(),
+        ["llm_server_error", "llm_timeout", "llm_bad_reply"]
+    );
+    // "Restart": a new pipeline (as another process would) sees the breaker open, and why.
+    let p = open_pipeline();
+    let a = p.ask("which products were bought together most often?", today(), None).expect("offline answer");
+    assert_eq!(a.error_kind.as_deref(), Some("provider_paused"), "{a:?}");
+    assert!(a.message.contains("paused until") && a.message.contains("(last: Perplexity sent a reply"), "{}", a.message);
+    assert_eq!(server.requests().len(), 3, "a paused provider is not called");
+    let now = chrono::Local::now().naive_local();
+    let stored = AppDb::open(&app_db).expect("app db").breakers(three_strikes(Duration::from_millis(400))).expect("breakers");
+    assert_eq!((stored[0].provider.as_str(), stored[0].breaker.state_name(now)), ("perplexity", "open"));
+    // After the pause one trial goes out; it succeeds and the breaker closes.
+    std::thread::sleep(Duration::from_millis(450));
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
+    let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
+    assert_eq!((a.route, a.error_kind.as_deref()), (Route::Answer, None), "{a:?}");
+    let mut db = AppDb::open(&app_db).expect("app db");
+    let stored = db.breakers(three_strikes(Duration::from_millis(400))).expect("breakers");
+    assert_eq!(stored[0].breaker.state_name(chrono::Local::now().naive_local()), "closed");
+    // A rejected key (an HTML 401) is shown at once and never opens the breaker.
+    for _ in 0..4 {
+        server.push(perplexity::unauthorized_html());
+        let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
+        assert_eq!(a.error_kind.as_deref(), Some("llm_unauthorized"));
+    }
+    let now = chrono::Local::now().naive_local();
+    assert_eq!(db.breaker_allow("perplexity", three_strikes(Duration::from_millis(400)), now).expect("read"), Ok(()));
+    db.breaker_record("perplexity", three_strikes(Duration::from_millis(400)), &Outcome::Success, now).expect("write");
+}
+
+#[test]
+fn a_question_above_the_approval_threshold_waits_and_an_approval_caps_what_it_may_spend() {
+    let (shop, app_db) = shop_with_app_db(10.0);
+    let server = Server::start();
+    let options = PipelineOptions { app_db: Some(app_db), approval_usd: Some(0.0), self_correct: 0, ..PipelineOptions::default() };
+    let p = Pipeline::open(&shop.db, options).expect("pipeline").with_llm(Arc::new(provider(ProviderKind::Perplexity, &server)));
+    let q = "which products were bought together most often?";
+    let a = p.ask(q, today(), None).expect("waiting answer");
+    assert_eq!((a.route, a.error_kind.as_deref()), (Route::Blocked, Some("approval_needed")), "{a:?}");
+    let estimate = a.estimate.expect("an estimate before anything is sent");
+    assert!(estimate.about_usd > 0.0 && estimate.about_usd < estimate.at_most_usd, "{estimate:?}");
+    assert!(
+        a.message.starts_with("This question needs the AI and would cost about $") && a.message.contains("(at most $"),
+        "{}",
+        a.message
+    );
+    assert!(server.requests().is_empty(), "nothing is sent before approval");
+    assert_eq!(a.to_json()["cost"]["estimate"]["at_most_usd"], estimate.at_most_usd);
+    // Approved too little for even one call: still nothing is sent.
+    let a = p.ask_with(q, today(), None, Some(estimate.at_most_usd / 10.0)).expect("waiting answer");
+    assert_eq!(a.error_kind.as_deref(), Some("approval_needed"));
+    assert!(a.message.contains("more than the $") && a.message.contains("you allowed"), "{}", a.message);
+    assert!(server.requests().is_empty());
+    // Approved at the estimate's upper bound: it runs.
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
+    let a = p.ask_with(q, today(), None, Some(estimate.at_most_usd)).expect("answer");
+    assert_eq!((a.route, a.rows.len()), (Route::Answer, 5), "{a:?}");
+    assert!(a.cost.total_usd <= estimate.at_most_usd);
+}
+
+#[test]
+fn a_provider_charging_more_than_reserved_is_charged_in_full_and_the_estimate_grows() {
+    use plainsight_core::history::AppDb;
+    let (shop, app_db) = shop_with_app_db(100.0);
+    let server = Server::start();
+    let options = |approval: Option<f64>| PipelineOptions {
+        app_db: Some(app_db.clone()),
+        approval_usd: approval,
+        self_correct: 0,
+        ..PipelineOptions::default()
+    };
+    let q = "which products were bought together most often?";
+    let llm: Arc<dyn LlmProvider> = Arc::new(provider(ProviderKind::Perplexity, &server));
+    let dry = Pipeline::open(&shop.db, options(Some(0.0))).expect("pipeline").with_llm(Arc::clone(&llm));
+    let before = dry.ask(q, today(), None).expect("estimate").estimate.expect("estimate");
+    // The provider reports $5, far above the reservation (the upper bound of one call).
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 4.0, 1.0, 0.0)));
+    let p = Pipeline::open(&shop.db, options(None)).expect("pipeline").with_llm(Arc::clone(&llm));
+    let a = p.ask(q, today(), None).expect("answer");
+    assert_eq!(a.route, Route::Answer);
+    assert!((a.cost.total_usd - 5.0).abs() < 1e-9);
+    let state = AppDb::open(&app_db).expect("db").budgets(chrono::Local::now().naive_local()).expect("budgets");
+    assert!((state[0].spent_usd - 5.0).abs() < 1e-9 && state[0].reserved_usd == 0.0, "the excess is charged: {state:?}");
+    let after = dry.ask(q, today(), None).expect("estimate").estimate.expect("estimate");
+    assert!(after.at_most_usd >= 5.0, "this model's upper bound now covers what it charged: {before:?} → {after:?}");
+}
+
+#[test]
+fn two_hundred_concurrent_questions_never_spend_past_the_hard_cap() {
+    use plainsight_core::history::AppDb;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (shop, app_db) = shop_with_app_db(1.0);
+    let server = Server::start();
+    let options = |approval: Option<f64>| PipelineOptions {
+        ai: AiMode::Always,
+        app_db: Some(app_db.clone()),
+        approval_usd: approval,
+        self_correct: 0,
+        ..PipelineOptions::default()
+    };
+    let llm: Arc<dyn LlmProvider> = Arc::new(provider(ProviderKind::Perplexity, &server));
+    let q = "which products were bought together most often?";
+    let upper = Pipeline::open(&shop.db, options(Some(0.0)))
+        .expect("pipeline")
+        .with_llm(Arc::clone(&llm))
+        .ask(q, today(), None)
+        .expect("estimate")
+        .estimate
+        .expect("estimate")
+        .at_most_usd;
+    // Each reply costs a pseudo-random amount below the upper bound of one call.
+    let counter = Arc::new(AtomicU64::new(0x9E37_79B9_7F4A_7C15));
+    server.handle(move |_| {
+        let mut x = counter.fetch_add(0x6A09_E667_F3BC_C909, Ordering::Relaxed);
+        x ^= x >> 29;
+        let share = (x % 1000) as f64 / 1000.0;
+        Some(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, upper * share * 0.9, upper * share * 0.1, 0.0)))
+    });
+    let p = Arc::new(Pipeline::open(&shop.db, options(None)).expect("pipeline").with_llm(llm));
+    let answers: Vec<plainsight_core::Answer> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..200)
+            .map(|_| {
+                let p = Arc::clone(&p);
+                scope.spawn(move || p.ask(q, today(), None).expect("answer"))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("no panic")).collect()
+    });
+    let state = AppDb::open(&app_db).expect("db").budgets(chrono::Local::now().naive_local()).expect("budgets");
+    assert!(state[0].spent_usd <= 1.0 + 1e-9 && state[0].reserved_usd == 0.0, "{state:?}");
+    let charged: f64 = answers.iter().map(|a| a.cost.total_usd).sum();
+    assert!((charged - state[0].spent_usd).abs() < 1e-6, "the ledger matches the answers: {charged} vs {state:?}");
+    let (answered, blocked): (Vec<_>, Vec<_>) = answers.iter().partition(|a| a.route == Route::Answer);
+    assert!(!answered.is_empty() && !blocked.is_empty(), "{} answered, {} blocked", answered.len(), blocked.len());
+    for a in &blocked {
+        assert_eq!((a.route, a.error_kind.as_deref()), (Route::Blocked, Some("budget_exceeded")), "{a:?}");
+        assert!(a.message.starts_with("The global budget of $1.00 per day is spent"), "{}", a.message);
+    }
+    assert_eq!(server.requests().len(), answered.len(), "a blocked question sends nothing");
 }

@@ -29,8 +29,79 @@ pub struct AnswerView {
     pub generated_by: String,
     /// Exactly what was sent to the AI for this answer, when anything was.
     pub privacy_receipt: Option<String>,
-    /// A stable kind when part of the answer failed (e.g. `llm_unauthorized`).
+    /// A stable kind when part of the answer failed (e.g. `llm_unauthorized`), or
+    /// `approval_needed` when the question waits for the person's OK to spend.
     pub error_kind: Option<String>,
+    /// What the AI was expected to cost, worked out before anything was sent.
+    pub estimate: Option<EstimateView>,
+}
+
+/// "about $0.004 (at most $0.02)".
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EstimateView {
+    pub about_usd: f64,
+    pub at_most_usd: f64,
+}
+
+/// Everything the Spending page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpendingView {
+    pub scopes: Vec<BudgetView>,
+    pub providers: Vec<ProviderStatusView>,
+    /// Spend per day over the last 30 days, drawn by core (Plotters) as SVG; none when nothing
+    /// was spent yet.
+    pub daily_svg: Option<String>,
+    pub recent: Vec<SpentAnswer>,
+    pub banners: Vec<Banner>,
+}
+
+/// One budget scope and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetView {
+    /// `global`, `provider:<name>` or `source:<name>`.
+    pub scope: String,
+    /// "All AI spending", "Perplexity", "sales.sqlite".
+    pub label: String,
+    /// `day`, `month` or `total`.
+    pub period: String,
+    pub limit_usd: f64,
+    pub spent_usd: f64,
+    pub reserved_usd: f64,
+    /// `ok`, `warning` or `blocked`.
+    pub state: String,
+    /// Local time, `YYYY-MM-DD HH:MM`; none for a total budget.
+    pub resets_at: Option<String>,
+}
+
+/// An AI provider's health, from its circuit breaker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderStatusView {
+    pub provider: String,
+    /// "Perplexity", "OpenAI-compatible".
+    pub name: String,
+    /// `ok`, `paused` or `retrying`.
+    pub state: String,
+    /// Local time `HH:MM` when a paused provider is tried again.
+    pub paused_until: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// One answer that cost something.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpentAnswer {
+    pub question: String,
+    pub asked_at: String,
+    pub usd: f64,
+    /// The AI as `provider/model`.
+    pub by: String,
+}
+
+/// A banner across the top: `warning` (yellow: past the soft cap), `blocked` (red: a budget is
+/// spent) or `paused` (a provider is paused after failures).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Banner {
+    pub level: String,
+    pub text: String,
 }
 
 /// A chart, already rendered to SVG by core (Plotters).

@@ -1,9 +1,11 @@
-//! One answer: what was understood, the table, the chart, the SQL and what it cost — or, when
-//! the question was unclear, rephrasings to pick from.
+//! One answer: what was understood, the table, the chart, the SQL and what it cost (and what the
+//! AI was estimated to cost) — or, when the question was unclear, rephrasings to pick from, or,
+//! when the AI would cost more than the person's approval limit, their OK to ask for.
 
 use leptos::prelude::*;
 use plainsight_ipc::{AnswerView, ExportFormat};
 
+use crate::components::approval::Approval;
 use crate::components::chart::Chart;
 use crate::components::table::ResultTable;
 use crate::format;
@@ -11,11 +13,18 @@ use crate::session::{Screen, Session};
 
 /// Failures the person fixes on the Settings screen's API keys.
 const KEY_PROBLEMS: [&str; 2] = ["llm_unauthorized", "llm_no_key"];
+/// Failures the Spending page explains: a spent budget, a paused provider.
+const SPENDING_PROBLEMS: [&str; 2] = ["budget_exceeded", "provider_paused"];
+/// The question waits for the person's OK to spend on the AI; nothing was sent.
+const APPROVAL_NEEDED: &str = "approval_needed";
 
 #[component]
 pub fn Answer(
     answer: AnswerView,
     #[prop(into)] on_ask: Callback<String>,
+    /// Asks a question again with the person's OK to spend up to the amount on the AI.
+    #[prop(into)]
+    on_approve: Callback<(String, f64)>,
     #[prop(into)] on_export: Callback<ExportFormat>,
 ) -> impl IntoView {
     let AnswerView {
@@ -34,19 +43,44 @@ pub fn Answer(
         generated_by,
         privacy_receipt,
         error_kind,
+        estimate,
         ..
     } = answer;
     let session = expect_context::<Session>();
-    let fix_key = error_kind.is_some_and(|k| KEY_PROBLEMS.contains(&k.as_str())).then(|| {
+    let kind = error_kind.as_deref().unwrap_or_default();
+    let waiting = kind == APPROVAL_NEEDED;
+    // Where the person fixes what went wrong, if it is theirs to fix.
+    let fix = if KEY_PROBLEMS.contains(&kind) {
+        Some(("open-settings", Screen::Settings, "Open Settings"))
+    } else if SPENDING_PROBLEMS.contains(&kind) {
+        Some(("open-spending", Screen::Spending, "See spending"))
+    } else {
+        None
+    };
+    let fix = fix.map(|(id, screen, label)| {
         view! {
-            <button id="open-settings" class="link" on:click=move |_| session.screen.set(Screen::Settings)>
-                "Open Settings"
+            <button id=id class="link" on:click=move |_| session.screen.set(screen)>
+                {label}
             </button>
         }
     });
     let parts: Vec<(String, f64)> = cost.breakdown.iter().map(|c| (c.item.clone(), c.usd)).collect();
-    let cost_line = format::cost(cost.total_usd, &cost.source, &parts);
-    let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
+    let (by, cost_line) = if waiting {
+        (None, "Nothing was sent to the AI — no cost".to_string())
+    } else {
+        let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
+        (by, format::cost(cost.total_usd, &cost.source, &parts))
+    };
+    // The approval dialog already says what was estimated.
+    let estimated = estimate.filter(|_| !waiting).map(|e| {
+        let (about, at_most) = format::estimate(e.about_usd, e.at_most_usd);
+        view! { <p class="cost estimate">{format!("Estimated about {about} (at most {at_most})")}</p> }
+    });
+    let said = if waiting {
+        Some(view! { <Approval question=question.clone() message estimate on_approve/> }.into_any())
+    } else {
+        (!message.is_empty()).then(|| view! { <p class=tone(&route)>{message} {fix}</p> }.into_any())
+    };
     let receipt = privacy_receipt.map(|sent| {
         view! {
             <details id="privacy-receipt">
@@ -55,11 +89,6 @@ pub fn Answer(
             </details>
         }
     });
-    let tone = match route.as_str() {
-        "refused" => "message warning",
-        "fallback" | "clarify" => "message info",
-        _ => "message",
-    };
     let options = (!options.is_empty()).then(|| {
         let buttons = options
             .into_iter()
@@ -95,7 +124,7 @@ pub fn Answer(
         <article class="answer-card">
             <h2 class="answer-question">{question}</h2>
             {(!interpretation.is_empty()).then(|| view! { <p class="interpretation">{interpretation}</p> })}
-            {(!message.is_empty()).then(|| view! { <p class=tone>{message} {fix_key}</p> })}
+            {said}
             {options}
         </article>
         // The chart first: it is the answer at a glance; the table has the exact figures.
@@ -104,5 +133,15 @@ pub fn Answer(
         {code}
         {receipt}
         <p class="cost" id="cost">{by}{cost_line}</p>
+        {estimated}
+    }
+}
+
+/// How the answer's message reads for its route.
+fn tone(route: &str) -> &'static str {
+    match route {
+        "refused" | "blocked" => "message warning",
+        "fallback" | "clarify" => "message info",
+        _ => "message",
     }
 }

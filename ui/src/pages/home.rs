@@ -22,10 +22,11 @@ pub struct Conversation {
     error: RwSignal<Option<IpcError>>,
     note: RwSignal<Option<String>>,
     pub history: RwSignal<Vec<HistoryItem>>,
+    session: Session,
 }
 
 impl Conversation {
-    pub fn new() -> Self {
+    pub fn new(session: Session) -> Self {
         let conversation = Self {
             question: RwSignal::new(String::new()),
             busy: RwSignal::new(false),
@@ -33,6 +34,7 @@ impl Conversation {
             error: RwSignal::new(None),
             note: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
+            session,
         };
         conversation.refresh_history();
         conversation
@@ -49,6 +51,11 @@ impl Conversation {
 
     /// Asks `text` (ignored while another question is being answered).
     pub fn ask(self, text: &str) {
+        self.ask_approved(text, None);
+    }
+
+    /// Asks `text` again with the person's OK to spend up to `approved_usd` on the AI for it.
+    fn ask_approved(self, text: &str, approved_usd: Option<f64>) {
         let text = text.trim().to_string();
         if self.busy.get_untracked() {
             return;
@@ -58,12 +65,14 @@ impl Conversation {
         self.error.set(None);
         self.note.set(None);
         spawn_local(async move {
-            match ipc::ask(&text).await {
+            match ipc::ask(&text, approved_usd).await {
                 Ok(a) => self.answer.set(Some(a)),
                 Err(e) => self.error.set(Some(e)),
             }
             self.busy.set(false);
             self.refresh_history();
+            // The answer may have spent, or found a provider down.
+            self.session.refresh_banners();
         });
     }
 
@@ -85,6 +94,7 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
     let session = expect_context::<Session>();
     let Conversation { question, busy, answer, error, note, .. } = conversation;
     let ask = Callback::new(move |text: String| conversation.ask(&text));
+    let approve = Callback::new(move |(text, usd): (String, f64)| conversation.ask_approved(&text, Some(usd)));
     let export = Callback::new(move |format: ExportFormat| conversation.export(format));
     let source = Signal::derive(move || session.active_source());
 
@@ -145,7 +155,7 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
         {move || note.get().map(|n| view! { <div id="note" class="note" role="status">{n}</div> })}
         <section id="answer" aria-live="polite" class:dimmed=move || busy.get()>
             {move || match answer.get() {
-                Some(a) => view! { <Answer answer=a on_ask=ask on_export=export/> }.into_any(),
+                Some(a) => view! { <Answer answer=a on_ask=ask on_approve=approve on_export=export/> }.into_any(),
                 None => view! { <Welcome source on_ask=ask/> }.into_any(),
             }}
         </section>

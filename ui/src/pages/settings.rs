@@ -230,6 +230,8 @@ impl SettingsScreen {
                     self.saved.update(|s| {
                         s.insert(key);
                     });
+                    // A raised budget can lift a banner.
+                    self.session.refresh_banners();
                 }
                 Err(e) if e.kind == "invalid_setting" => self.refused.update(|r| {
                     r.insert(key, e.message);

@@ -216,7 +216,7 @@ impl LlmError {
     /// Failures that say the provider is unhealthy (for the circuit breaker), as opposed to
     /// this one request being wrong or stopped.
     pub fn is_outage(&self) -> bool {
-        matches!(self, Self::Server { .. } | Self::Timeout { .. } | Self::Connect { .. } | Self::RateLimited { .. })
+        matches!(self, Self::Server { .. } | Self::Timeout { .. } | Self::Connect { .. } | Self::RateLimited { .. } | Self::BadReply { .. })
     }
 }
 
@@ -226,6 +226,10 @@ pub trait LlmProvider: Send + Sync {
     fn model(&self) -> &str;
     /// Where it is served (to price local servers as free).
     fn base_url(&self) -> &str;
+    /// Extra HTTP attempts a call may make after the first (each may be billed).
+    fn max_retries(&self) -> u32 {
+        2
+    }
     /// Sends `request`; blocks until the reply, a final failure, or `cancel` is raised.
     fn complete(&self, request: &ChatRequest, cancel: Option<&AtomicBool>) -> Result<Completion, LlmError>;
 }
@@ -454,6 +458,10 @@ impl LlmProvider for HttpProvider {
 
     fn base_url(&self) -> &str {
         &self.config.base_url
+    }
+
+    fn max_retries(&self) -> u32 {
+        self.config.max_retries
     }
 
     fn complete(&self, request: &ChatRequest, cancel: Option<&AtomicBool>) -> Result<Completion, LlmError> {

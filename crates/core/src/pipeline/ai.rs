@@ -33,13 +33,37 @@ struct Spend {
 /// Conservative prices when the table does not know the model (higher than any listed).
 const UNKNOWN_PRICE: prices::Price = prices::Price { input_per_million: 15.0, output_per_million: 60.0, request_fee: 0.01 };
 
-/// An upper bound of what `request` can cost, for the budget's reservation: every byte counted as
-/// a token, the full output cap, the request fee, and every allowed retry.
-fn estimate_max(request: &ChatRequest, llm: &dyn LlmProvider, retries: u32) -> f64 {
-    let bytes = request.system.len() + request.turns.iter().map(|(_, t)| t.len()).sum::<usize>();
-    let price = prices::lookup(llm.kind(), llm.model(), llm.base_url()).unwrap_or(UNKNOWN_PRICE);
-    let (input, output, fee) = price.cost(bytes as u64, u64::from(request.max_tokens));
-    (input + output + fee) * f64::from(1 + retries)
+/// Output tokens of a typical reply (one SQL query with its explanation), for the "about" figure.
+const TYPICAL_OUTPUT_TOKENS: u32 = 400;
+
+/// What a correction adds to the next request: the previous reply (at most the output cap, at
+/// most 4 bytes a token) and our note about what went wrong.
+const CORRECTION_BYTES: usize = MAX_OUTPUT_TOKENS as usize * 4 + 400;
+
+fn request_bytes(request: &ChatRequest) -> usize {
+    request.system.len() + request.turns.iter().map(|(_, t)| t.len()).sum::<usize>()
+}
+
+fn price_of(llm: &dyn LlmProvider) -> prices::Price {
+    prices::lookup(llm.kind(), llm.model(), llm.base_url()).unwrap_or(UNKNOWN_PRICE)
+}
+
+/// An upper bound of what a request of `bytes` can cost, for the budget's reservation: every
+/// byte counted as a token, the full output cap, the request fee, and every allowed retry.
+fn max_for(bytes: usize, max_tokens: u32, llm: &dyn LlmProvider) -> f64 {
+    let (input, output, fee) = price_of(llm).cost(bytes as u64, u64::from(max_tokens));
+    (input + output + fee) * f64::from(1 + llm.max_retries())
+}
+
+/// "$0.0042", "$0.0500", "$1.20", "$0": enough digits to compare amounts under a dollar.
+pub(super) fn usd(x: f64) -> String {
+    if x == 0.0 {
+        "$0".into()
+    } else if x < 1.0 {
+        format!("${x:.4}")
+    } else {
+        format!("${x:.2}")
+    }
 }
 
 impl Spend {
@@ -111,6 +135,7 @@ impl Pipeline {
         answer: &mut Answer,
         today: NaiveDate,
         cancel: Option<&Arc<AtomicBool>>,
+        approved: Option<f64>,
     ) -> Result<(), AskError> {
         let samples = self.options.send_sample_rows.then(|| self.sample_rows());
         let prompt = prompt::build(&self.schema, self.source.dialect(), today, &answer.question, samples.as_deref());
@@ -137,6 +162,37 @@ impl Pipeline {
             Some(path) => Some(crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?),
             None => None,
         };
+        // The estimate, before anything is sent: typical cost, and an upper bound over every
+        // attempt, retry and sandbox run, scaled by what this model once overran.
+        let margin_key = answer.generated_by.clone();
+        let margin = budget.as_ref().and_then(|db| db.estimator_margin(&margin_key).ok()).unwrap_or(1.0);
+        let first_bytes = prompt.system.len() + prompt.question.len();
+        let sandbox_max = self.runner.as_ref().map_or(0.0, |r| r.max_cost_usd(crate::python::PyLimits::default()));
+        let at_most =
+            (0..attempts).map(|k| max_for(first_bytes + k * CORRECTION_BYTES, MAX_OUTPUT_TOKENS, llm) * margin + sandbox_max).sum();
+        let about = {
+            let (i, o, f) = price_of(llm).cost(first_bytes as u64 / 4, u64::from(TYPICAL_OUTPUT_TOKENS));
+            i + o + f
+        };
+        answer.estimate = Some(super::Estimate { about_usd: about, at_most_usd: at_most });
+        if let (Some(threshold), None) = (self.options.approval_usd, approved) {
+            if about > threshold {
+                answer.route = Route::Blocked;
+                answer.options.clear();
+                // The planner's unsure reading is not what would be answered; say only what waits.
+                answer.interpretation.clear();
+                answer.error_kind = Some("approval_needed".into());
+                answer.message = format!(
+                    "This question needs the AI and would cost about {} (at most {}), more than your approval limit of {} per question. Approve it to go ahead.",
+                    usd(about),
+                    usd(at_most),
+                    usd(threshold)
+                );
+                return Ok(());
+            }
+        }
+        // What this question has been charged so far, against the approved amount.
+        let mut charged = 0.0;
         for attempt in 1..=attempts {
             let request = ChatRequest {
                 system: prompt.system.clone(),
@@ -144,11 +200,27 @@ impl Pipeline {
                 max_tokens: MAX_OUTPUT_TOKENS,
                 json_schema: Some(prompt::reply_schema()),
             };
+            let upper = max_for(request_bytes(&request), request.max_tokens, llm) * margin;
+            if let Some(cap) = approved.filter(|cap| charged + upper > cap + 1e-12) {
+                if attempt == 1 {
+                    answer.route = Route::Blocked;
+                    answer.options.clear();
+                    answer.error_kind = Some("approval_needed".into());
+                    answer.message = format!(
+                        "One AI call for this question could cost up to {}, more than the {} you allowed. Allow more to go ahead.",
+                        usd(upper),
+                        usd(cap)
+                    );
+                    return Ok(());
+                }
+                last_problem = format!("{last_problem}; another try could pass the {} you allowed", usd(cap));
+                break;
+            }
             // The budget first: reserve the most this call can cost, or stop here.
             let now = chrono::Local::now().naive_local();
             let reservation = match budget.as_mut() {
                 None => None,
-                Some(db) => match db.reserve(&scope_refs, estimate_max(&request, llm, 2), now) {
+                Some(db) => match db.reserve(&scope_refs, upper, now) {
                     Ok(r) => Some(r),
                     Err(e) => {
                         // Nothing is sent: say why and when it resets; what was spent so far stays.
@@ -165,9 +237,19 @@ impl Pipeline {
             };
             let completion = llm.complete(&request, cancel.map(AsRef::as_ref));
             answer.privacy_receipt = Some(receipt.clone());
+            if let Ok(c) = &completion {
+                charged += spend.of(c);
+            }
             if let (Some(db), Some(r)) = (budget.as_mut(), reservation.as_ref()) {
                 let settled = match &completion {
-                    Ok(c) => db.settle(r, spend.of(c), chrono::Local::now().naive_local()),
+                    Ok(c) => {
+                        let actual = spend.of(c);
+                        if actual > upper {
+                            // Charged in full; the estimates for this model grow so it fits next time.
+                            let _ = db.grow_estimator_margin(&margin_key, upper, actual);
+                        }
+                        db.settle(r, actual, chrono::Local::now().naive_local())
+                    }
                     Err(_) => db.release(r),
                 };
                 if let Err(e) = settled {
@@ -209,7 +291,13 @@ impl Pipeline {
                                 (None, _) => {
                                     "a Python answer needs a \"query\": one SELECT whose rows the script receives as `rows`".to_string()
                                 }
-                                (Some(query), Some(runner)) => match self.run_python(runner.as_ref(), &query, &code, cancel) {
+                                (Some(query), Some(runner)) => match self.run_python_budgeted(
+                                    runner.as_ref(),
+                                    &query,
+                                    &code,
+                                    cancel,
+                                    budget.as_mut().map(|db| (db, scope_refs.as_slice())),
+                                ) {
                                     Ok(output) => {
                                         let sandbox = runner.last_cost_usd();
                                         if sandbox > 0.0 {
@@ -272,6 +360,28 @@ impl Pipeline {
         answer.error_kind = Some("llm_code_failed".into());
         answer.privacy_receipt = Some(receipt);
         Ok(())
+    }
+
+    /// [`Self::run_python`], with the sandbox's most expensive run reserved in the budget first
+    /// (remote sandboxes bill by the second) and settled to what it cost.
+    fn run_python_budgeted(
+        &self,
+        runner: &dyn crate::python::CodeRunner,
+        query: &str,
+        script: &str,
+        cancel: Option<&Arc<AtomicBool>>,
+        budget: Option<(&mut crate::history::AppDb, &[&str])>,
+    ) -> Result<crate::python::PyOutput, AskError> {
+        let most = runner.max_cost_usd(crate::python::PyLimits::default());
+        let Some((db, scopes)) = budget.filter(|_| most > 0.0) else { return self.run_python(runner, query, script, cancel) };
+        let reservation = db
+            .reserve(scopes, most, chrono::Local::now().naive_local())
+            .map_err(|e| AskError::Python(crate::python::PyError::Unavailable(format!("the sandbox was not started: {e}"))))?;
+        let output = self.run_python(runner, query, script, cancel);
+        if let Err(e) = db.settle(&reservation, runner.last_cost_usd(), chrono::Local::now().naive_local()) {
+            tracing::warn!(error = %e, "the budget could not be updated");
+        }
+        output
     }
 
     /// Runs the data query (guarded, read-only) and the script over its rows.

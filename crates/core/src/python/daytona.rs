@@ -43,13 +43,16 @@ pub fn configured(store: &dyn crate::secrets::SecretStore, env: &dyn Fn(&str) ->
     DaytonaRunner::new(&api, key).map(Some)
 }
 
+/// The longest one Daytona API call may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(90);
+
 impl DaytonaRunner {
     pub fn new(api: &str, key: Secret) -> Result<Self, PyError> {
         let unavailable = |e: String| PyError::Unavailable(format!("Daytona: {e}"));
         let client = crate::http::https_builder()
             .map_err(unavailable)?
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(90))
+            .timeout(HTTP_TIMEOUT)
             .build()
             .map_err(|e| unavailable(e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| unavailable(e.to_string()))?;
@@ -218,6 +221,13 @@ impl CodeRunner for DaytonaRunner {
 
     fn last_cost_usd(&self) -> f64 {
         *self.last_cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The longest a sandbox can live: starting, the run's time limit, and the create and
+    /// delete calls at their full HTTP timeout.
+    fn max_cost_usd(&self, limits: PyLimits) -> f64 {
+        let lifetime = self.start_limit + limits.time + HTTP_TIMEOUT * 2;
+        lifetime.as_secs_f64() * crate::llm::prices::daytona_per_second(1.0, 1.0)
     }
 }
 
