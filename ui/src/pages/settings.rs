@@ -77,7 +77,16 @@ const AI_SECTION: Section = Section {
     id: "settings-ai",
     title: "AI provider",
     about: "Which AI answers the questions the offline planner is unsure of, and how.",
-    keys: &["ai_provider", "ai_base_url", "ai_model", "ai_mode", "ai_timeout_secs", "self_correct"],
+    keys: &[
+        "ai_provider",
+        "ai_base_url",
+        "ai_model",
+        "ai_mode",
+        "ai_timeout_secs",
+        "self_correct",
+        "breaker_failures",
+        "breaker_recovery_ms",
+    ],
 };
 
 const SECTIONS: [Section; 5] = [
