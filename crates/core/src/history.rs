@@ -82,6 +82,36 @@ CREATE TABLE estimator_margins (
     factor REAL NOT NULL CHECK (factor >= 1)
 );
 ",
+    "
+CREATE TABLE llm_cache (
+    id INTEGER PRIMARY KEY,
+    exact TEXT NOT NULL UNIQUE,
+    bucket TEXT NOT NULL,
+    question TEXT NOT NULL,
+    slots TEXT NOT NULL,
+    source TEXT NOT NULL,
+    model TEXT NOT NULL,
+    embedder TEXT NOT NULL,
+    embedding BLOB NOT NULL,
+    reply TEXT NOT NULL,
+    cost_usd REAL NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX llm_cache_bucket ON llm_cache(bucket, expires_at);
+CREATE INDEX llm_cache_lru ON llm_cache(last_used_at);
+CREATE TABLE cache_stats (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    lookups INTEGER NOT NULL DEFAULT 0,
+    exact_hits INTEGER NOT NULL DEFAULT 0,
+    semantic_hits INTEGER NOT NULL DEFAULT 0,
+    saved_usd REAL NOT NULL DEFAULT 0,
+    lookup_micros INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO cache_stats(id) VALUES (1);
+",
 ];
 
 #[derive(Debug, thiserror::Error)]

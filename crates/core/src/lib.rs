@@ -8,6 +8,7 @@
 
 pub mod breaker;
 pub mod budget;
+pub mod cache;
 pub mod chart;
 pub mod datadir;
 pub mod executor;

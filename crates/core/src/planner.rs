@@ -11,7 +11,7 @@ pub(crate) mod lexicon;
 pub(crate) mod model;
 mod sql;
 mod time;
-mod words;
+pub(crate) mod words;
 
 use chrono::NaiveDate;
 
@@ -120,6 +120,64 @@ pub struct Reading {
     pub words: Vec<String>,
 }
 
+/// Quoted phrases, and capitalised words after the first word that are not month or day names
+/// ("sales of Widget A" → `widget`, `a`): likely names of things the schema model does not list.
+fn names(question: &str) -> Vec<String> {
+    const CALENDAR: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "i",
+    ];
+    let mut out = Vec::new();
+    for (i, part) in question.split(['"', '“', '”']).enumerate() {
+        if i % 2 == 1 && !part.trim().is_empty() {
+            out.push(part.trim().to_lowercase());
+        }
+    }
+    for (i, raw) in question.split(|c: char| c.is_whitespace()).enumerate() {
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        let word = word.strip_suffix("'s").unwrap_or(word);
+        let lower = word.to_lowercase();
+        if i > 0 && word.chars().any(char::is_uppercase) && !CALENDAR.contains(&lower.as_str()) {
+            out.push(lower);
+        }
+    }
+    out
+}
+
 /// The offline planner for one database schema.
 pub struct Planner {
     model: Model,
@@ -134,6 +192,70 @@ impl Planner {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// What makes two wordings of a question ask for *different* answers, for the answer cache:
+    /// the measure, groupings, filter values, the resolved time window, ranking, comparisons,
+    /// every number, negated words ("not online") and names the planner does not know
+    /// (capitalised or quoted words). Two questions may share a cached answer only when these
+    /// are equal. Sorted, so word order does not matter.
+    pub fn slots(&self, question: &str, today: NaiveDate) -> Vec<String> {
+        let mut words = Words::new(question);
+        let all = words.all().to_vec();
+        let r = self.read(&mut words, today);
+        let mut slots = Vec::new();
+        // Synonyms and plurals read as one word, so "sales by products" and "revenue per
+        // product" have equal slots.
+        let word = |w: &str| crate::cache::embed::canonical_word(w);
+        if let Some(m) = &r.measure {
+            slots.push(match m {
+                Measure::Sum { word: w } => format!("measure=sum:{}", word(w)),
+                Measure::Avg { word: w } => format!("measure=avg:{}", word(w)),
+                Measure::PerEntity { word: w, entity } => format!("measure=per:{}:{}", word(w), word(entity)),
+                Measure::Count { entity, with_orders, new } => format!("measure=count:{}:{with_orders}:{new}", word(entity)),
+                other => format!("measure={other:?}"),
+            });
+        }
+        for d in &r.dims {
+            slots.push(match d {
+                Dim::Column { word: w } => format!("by={}", word(w)),
+                Dim::Grain(g) => format!("by={g:?}"),
+            });
+        }
+        for f in &r.filters {
+            slots.push(format!("filter={}.{}={}", f.table, f.column, f.value.to_lowercase()));
+        }
+        if let Some(w) = &r.window {
+            slots.push(format!("window={}..{}", w.start, w.end));
+        }
+        if let Some((order, n)) = r.rank {
+            slots.push(format!("rank={order:?}{n}"));
+        }
+        if let Some((cmp, x)) = r.having {
+            slots.push(format!("having={cmp:?}{x}"));
+        }
+        if r.share {
+            slots.push("share".into());
+        }
+        if r.change {
+            slots.push("change".into());
+        }
+        for (i, w) in all.iter().enumerate() {
+            if w.chars().any(|c| c.is_ascii_digit()) {
+                slots.push(format!("number={w}"));
+            }
+            if matches!(w.as_str(), "not" | "no" | "non" | "excluding" | "except" | "without" | "excl") {
+                if let Some(next) = all.get(i + 1) {
+                    slots.push(format!("not={}", singular(next)));
+                }
+            }
+        }
+        for name in names(question) {
+            slots.push(format!("name={name}"));
+        }
+        slots.sort();
+        slots.dedup();
+        slots
     }
 
     /// Plans one question as of `today`.

@@ -1,0 +1,231 @@
+//! Embedders for the answer cache's semantic layer, behind one seam: the local embedder (the
+//! default: no network, no model download) and any OpenAI-compatible `/v1/embeddings` server
+//! (OpenAI, Ollama, LM Studio), whose vectors may come as floats or base64.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::planner::lexicon::{canonical, singular, ENTITY_SYNONYMS, MEASURE_SYNONYMS};
+use crate::secret::Secret;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("the embeddings server could not be reached ({0})")]
+    Unreachable(String),
+    #[error("the embeddings server refused the request (HTTP {status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the embeddings server sent a reply Plainsight could not read ({0})")]
+    BadReply(String),
+}
+
+/// Turns a question into a unit vector; similar questions get a cosine near 1.
+pub trait Embedder: Send + Sync {
+    /// Names the embedder and its settings: vectors of different embedders are never compared.
+    fn id(&self) -> String;
+    fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError>;
+}
+
+/// Dimensions of the local embedder's hashed feature space.
+const DIMS: usize = 512;
+
+/// Words that carry no meaning for telling questions apart. (Not the planner's filler list:
+/// "most" and "together" matter here.)
+const STOP: &[&str] = &[
+    "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "and", "or", "is", "are", "was", "were", "what", "which", "how", "do",
+    "does", "did", "we", "our", "my", "i", "it", "its", "with", "at", "from", "each", "every", "all", "there", "that", "this", "be",
+    "been", "give", "list", "tell", "get", "see", "want", "would", "like", "please", "can", "could", "you", "show", "me", "us", "much",
+    "many", "had", "have", "has", "will", "about", "into",
+];
+
+/// Hashed word unigrams, word bigrams and character trigrams of the question's normalised words
+/// (lowercase, singular, synonyms mapped to one word: "revenue per region" ≈ "sales by
+/// region"), signed-hashed into 512 dimensions and L2-normalised. Deterministic, instant, and
+/// nothing leaves the machine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalEmbedder;
+
+/// The words the local embedder looks at, in order.
+pub fn normalised_words(text: &str) -> Vec<String> {
+    crate::planner::words::Words::new(text).all().iter().map(|w| canonical_word(w)).filter(|w| !STOP.contains(&w.as_str())).collect()
+}
+
+/// One word for all its synonyms and forms: "sales", "turnover" → "revenue"; "clients" →
+/// "customer". Measures first ("sales" is revenue, not the entity "sale").
+pub fn canonical_word(w: &str) -> String {
+    let single = singular(w);
+    canonical(MEASURE_SYNONYMS, w)
+        .or_else(|| canonical(MEASURE_SYNONYMS, &single))
+        .or_else(|| canonical(ENTITY_SYNONYMS, w))
+        .or_else(|| canonical(ENTITY_SYNONYMS, &single))
+        .map_or(single.clone(), singular)
+}
+
+fn fnv(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ seed;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn add(v: &mut [f32], feature: &str, weight: f32) {
+    let h = fnv(feature.as_bytes(), 0);
+    let sign = if h >> 63 == 0 { 1.0 } else { -1.0 };
+    v[(h % DIMS as u64) as usize] += sign * weight;
+}
+
+impl Embedder for LocalEmbedder {
+    fn id(&self) -> String {
+        format!("local-ngram-v1-{DIMS}")
+    }
+
+    fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let words = normalised_words(text);
+        let mut v = vec![0.0_f32; DIMS];
+        for w in &words {
+            add(&mut v, &format!("w:{w}"), 1.0);
+            let padded: Vec<char> = format!("<{w}>").chars().collect();
+            for tri in padded.windows(3) {
+                add(&mut v, &format!("c:{}", tri.iter().collect::<String>()), 0.25);
+            }
+        }
+        for pair in words.windows(2) {
+            add(&mut v, &format!("b:{} {}", pair[0], pair[1]), 0.35);
+        }
+        Ok(normalise(v))
+    }
+}
+
+fn normalise(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for x in &mut v {
+            *x /= norm;
+        }
+    }
+    v
+}
+
+/// Cosine of two unit vectors (their dot product); 0 when the lengths differ.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// An OpenAI-compatible `POST {base}/embeddings` (base includes `/v1`).
+pub struct OpenAiEmbedder {
+    base_url: String,
+    model: String,
+    key: Option<Secret>,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+    /// Ask for base64 vectors (smaller replies); floats otherwise.
+    base64: bool,
+}
+
+impl std::fmt::Debug for OpenAiEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiEmbedder").field("base_url", &self.base_url).field("model", &self.model).finish_non_exhaustive()
+    }
+}
+
+impl OpenAiEmbedder {
+    pub fn new(base_url: &str, model: &str, key: Option<Secret>, base64: bool) -> Result<Self, EmbedError> {
+        let fail = |e: String| EmbedError::Unreachable(e);
+        let client = crate::http::https_builder()
+            .map_err(fail)?
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| EmbedError::Unreachable(e.to_string()))?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| EmbedError::Unreachable(e.to_string()))?;
+        Ok(Self { base_url: base_url.trim_end_matches('/').to_string(), model: model.to_string(), key, client, runtime, base64 })
+    }
+}
+
+/// One vector from an embeddings reply: `data[0].embedding` as floats or base64 of f32 LE.
+pub fn parse_embedding(body: &Value) -> Result<Vec<f32>, EmbedError> {
+    let bad = |why: &str| EmbedError::BadReply(why.to_string());
+    let embedding = body.get("data").and_then(|d| d.get(0)).and_then(|d| d.get("embedding")).ok_or_else(|| bad("no data[0].embedding"))?;
+    let v: Vec<f32> = match embedding {
+        Value::Array(xs) => {
+            xs.iter().map(|x| x.as_f64().map(|f| f as f32).ok_or_else(|| bad("a value is not a number"))).collect::<Result<_, _>>()?
+        }
+        Value::String(b64) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| bad("the base64 vector does not decode"))?;
+            if bytes.len() % 4 != 0 {
+                return Err(bad("the base64 vector is not whole 32-bit floats"));
+            }
+            bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        }
+        _ => return Err(bad("the embedding is neither a list nor base64")),
+    };
+    if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+        return Err(bad("the vector is empty or not finite"));
+    }
+    Ok(normalise(v))
+}
+
+impl Embedder for OpenAiEmbedder {
+    fn id(&self) -> String {
+        format!("openai:{}:{}", self.base_url, self.model)
+    }
+
+    fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let mut body = json!({"model": self.model, "input": text});
+        if self.base64 {
+            body["encoding_format"] = json!("base64");
+        }
+        let mut req = self.client.post(format!("{}/embeddings", self.base_url)).json(&body);
+        if let Some(key) = &self.key {
+            req = req.bearer_auth(key.expose());
+        }
+        let (status, value) = self.runtime.block_on(async {
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| EmbedError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() }))?;
+            let status = resp.status().as_u16();
+            let text = resp.text().await.map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
+            Ok::<_, EmbedError>((status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)))
+        })?;
+        if !(200..300).contains(&status) {
+            let message = value.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details").chars().take(200).collect();
+            return Err(EmbedError::Refused { status, message });
+        }
+        parse_embedding(&value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim(a: &str, b: &str) -> f32 {
+        let e = LocalEmbedder;
+        cosine(&e.embed(a).unwrap(), &e.embed(b).unwrap())
+    }
+
+    #[test]
+    fn synonyms_plurals_and_filler_do_not_change_the_meaning() {
+        assert!(sim("show me sales by region", "revenue per region") > 0.95);
+        assert!(sim("which products were bought together most often?", "which products are most often bought together") > 0.9);
+        assert!(sim("sales by region", "number of customers by signup month") < 0.5);
+    }
+
+    #[test]
+    fn float_and_base64_vectors_read_alike() {
+        let floats = json!({"data": [{"embedding": [0.6, 0.8]}]});
+        let bytes: Vec<u8> = [0.6_f32, 0.8].iter().flat_map(|f| f.to_le_bytes()).collect();
+        let b64 = json!({"data": [{"embedding": base64::engine::general_purpose::STANDARD.encode(bytes)}]});
+        assert_eq!(parse_embedding(&floats).unwrap(), parse_embedding(&b64).unwrap());
+        assert!(parse_embedding(&json!({"data": []})).is_err());
+        assert!(parse_embedding(&json!({"data": [{"embedding": "%%%"}]})).is_err());
+    }
+}
