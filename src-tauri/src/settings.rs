@@ -57,7 +57,8 @@ pub fn setup_from(db: &AppDb, app_db_path: &std::path::Path) -> Result<Setup, Ap
     } else {
         monty
     };
-    Ok(Setup { options, llm, runner })
+    let embedder = plainsight_core::cache::embed::from_settings(&settings, &Keychain, &env).map_err(AppError::Setting)?;
+    Ok(Setup { options, llm, runner, embedder })
 }
 
 /// Rebuilds the setup and reopens the active source with it.

@@ -20,11 +20,13 @@ pub struct Setup {
     pub llm: Option<Arc<dyn LlmProvider>>,
     /// Where the AI's Python scripts run (the embedded Monty worker).
     pub runner: Option<Arc<dyn plainsight_core::python::CodeRunner>>,
+    /// How the answer cache compares questions.
+    pub embedder: Arc<dyn plainsight_core::cache::embed::Embedder>,
 }
 
 impl Setup {
     pub fn open(&self, source: Box<dyn DataSource>) -> Result<Pipeline, AskError> {
-        let mut pipeline = Pipeline::with_source(source, self.options.clone())?;
+        let mut pipeline = Pipeline::with_source(source, self.options.clone())?.with_embedder(Arc::clone(&self.embedder));
         if let Some(llm) = &self.llm {
             pipeline = pipeline.with_llm(Arc::clone(llm));
         }

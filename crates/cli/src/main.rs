@@ -70,6 +70,27 @@ enum BudgetAction {
     },
 }
 
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Entries, hit rates, money saved and the average lookup time.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forgets every cached answer.
+    Clear,
+    /// Forgets the answers of one model (`provider/model`, or `provider/` for all its models),
+    /// one data source, or those older than some seconds.
+    Invalidate {
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, value_name = "SECONDS")]
+        older_than: Option<u64>,
+    },
+}
+
 #[derive(Clone, Copy, Subcommand)]
 enum BreakerAction {
     /// Each AI provider's circuit breaker: closed, open (paused until …) or half-open.
@@ -200,6 +221,11 @@ enum Command {
         #[command(subcommand)]
         action: BudgetAction,
     },
+    /// The answer cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// The AI providers' circuit breakers.
     Breaker {
         #[command(subcommand)]
@@ -283,6 +309,7 @@ fn run(cli: Cli) -> Result<()> {
                 ..PipelineOptions::from_env()?
             };
             let mut options = options;
+            let mut embedder = None;
             // Budgets live in the app database, shared with the app and other CLI processes.
             if let Ok(dir) = datadir::data_dir() {
                 let path = datadir::app_db_path(&dir);
@@ -293,9 +320,15 @@ fn run(cli: Cli) -> Result<()> {
                 let from_settings = settings.pipeline_options();
                 options.approval_usd = from_settings.approval_usd;
                 options.breaker = from_settings.breaker;
+                options.cache = from_settings.cache;
+                embedder =
+                    Some(plainsight_core::cache::embed::from_settings(&settings, &secrets::Keychain, &env).map_err(anyhow::Error::msg)?);
                 options.app_db = Some(path);
             }
             let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
+            if let Some(embedder) = embedder {
+                pipeline = pipeline.with_embedder(embedder);
+            }
             if ai != AiMode::Never {
                 let choice = llm::Choice { provider, model, base_url };
                 let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -358,6 +391,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Keys { action } => keys(action),
         Command::Budget { action } => budget(action),
         Command::Breaker { action } => breaker(action),
+        Command::Cache { action } => cache(action),
         Command::Python { db, runner, json: _ } => python(db, runner),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
@@ -588,6 +622,46 @@ fn run_script(
             }
         }
     }
+}
+
+/// `plainsight cache …`: the answer cache the app and every CLI process share.
+fn cache(action: CacheAction) -> Result<()> {
+    use plainsight_core::cache::Invalidate;
+    let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
+    let now = chrono::Utc::now().timestamp();
+    let what = match action {
+        CacheAction::Stats { json } => {
+            let s = db.cache_stats(now)?;
+            let rate = |n: i64| if s.lookups > 0 { n as f64 / s.lookups as f64 } else { 0.0 };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"entries": s.entries, "lookups": s.lookups, "exact_hits": s.exact_hits, "semantic_hits": s.semantic_hits,
+                        "exact_hit_rate": rate(s.exact_hits), "semantic_hit_rate": rate(s.semantic_hits), "saved_usd": s.saved_usd,
+                        "avg_lookup_ms": s.avg_lookup_micros / 1000.0})
+                );
+            } else {
+                println!(
+                    "{} cached answers; {} lookups: {:.0} % exact hits, {:.0} % similar-question hits; saved ${:.4}; lookups take {:.2} ms on average.",
+                    s.entries,
+                    s.lookups,
+                    100.0 * rate(s.exact_hits),
+                    100.0 * rate(s.semantic_hits),
+                    s.saved_usd,
+                    s.avg_lookup_micros / 1000.0
+                );
+            }
+            return Ok(());
+        }
+        CacheAction::Clear => Invalidate::All,
+        CacheAction::Invalidate { model: Some(m), source: None, older_than: None } => Invalidate::Model(m),
+        CacheAction::Invalidate { model: None, source: Some(s), older_than: None } => Invalidate::Source(s),
+        CacheAction::Invalidate { model: None, source: None, older_than: Some(secs) } => Invalidate::OlderThan(Duration::from_secs(secs)),
+        CacheAction::Invalidate { .. } => bail!("give one of --model, --source or --older-than"),
+    };
+    let n = db.cache_invalidate(&what, now)?;
+    println!("Forgot {n} cached answer{}.", if n == 1 { "" } else { "s" });
+    Ok(())
 }
 
 /// `plainsight breaker show`: the breakers the app and every CLI process share.

@@ -117,6 +117,19 @@ pub struct Hit {
     pub question: String,
 }
 
+/// A generation to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub key: &'a CacheKey,
+    pub embedding: &'a [f32],
+    /// [`embed::Embedder::id`] of the embedder that made `embedding`.
+    pub embedder: &'a str,
+    /// The AI's reply as it was received.
+    pub reply: &'a str,
+    /// What the question cost the first time.
+    pub cost_usd: f64,
+}
+
 /// What is in the cache and how well it works.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CacheStats {
@@ -197,16 +210,8 @@ impl AppDb {
 
     /// Keeps a generation; replaces an entry with the same exact key; evicts the least recently
     /// used beyond `config.max_entries`.
-    pub fn cache_store(
-        &self,
-        key: &CacheKey,
-        embedding: &[f32],
-        embedder: &str,
-        reply: &str,
-        cost_usd: f64,
-        config: &CacheConfig,
-        now: i64,
-    ) -> Result<(), HistoryError> {
+    pub fn cache_store(&self, entry: &Entry<'_>, config: &CacheConfig, now: i64) -> Result<(), HistoryError> {
+        let Entry { key, embedding, embedder, reply, cost_usd } = *entry;
         self.conn().execute(
             "INSERT INTO llm_cache(exact, bucket, question, slots, source, model, embedder, embedding, reply, cost_usd, created_at, expires_at, last_used_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)

@@ -54,6 +54,8 @@ pub struct PipelineOptions {
     pub approval_usd: Option<f64>,
     /// When to pause a failing provider.
     pub breaker: crate::breaker::Config,
+    /// The answer cache, kept in `app_db` (none: no cache).
+    pub cache: Option<crate::cache::CacheConfig>,
 }
 
 impl Default for PipelineOptions {
@@ -68,6 +70,7 @@ impl Default for PipelineOptions {
             app_db: None,
             approval_usd: None,
             breaker: crate::breaker::Config::default(),
+            cache: None,
         }
     }
 }
@@ -254,6 +257,10 @@ pub struct Pipeline {
     runner: Option<Arc<dyn crate::python::CodeRunner>>,
     /// Pauses the AI after repeated outages so questions go offline at once.
     breaker: std::sync::Mutex<crate::breaker::Breaker>,
+    /// Embeds questions for the cache's semantic layer.
+    embedder: Arc<dyn crate::cache::embed::Embedder>,
+    /// The schema's fingerprint, part of every cache key.
+    fingerprint: String,
 }
 
 impl Pipeline {
@@ -270,13 +277,31 @@ impl Pipeline {
         })?;
         let planner = Planner::new(&schema, source.dialect());
         let breaker = std::sync::Mutex::new(crate::breaker::Breaker::new(options.breaker));
-        Ok(Self { source, schema, planner, options, llm: None, runner: None, breaker })
+        let fingerprint = crate::source::schema_fingerprint(&schema);
+        Ok(Self {
+            source,
+            schema,
+            planner,
+            options,
+            llm: None,
+            runner: None,
+            breaker,
+            embedder: Arc::new(crate::cache::embed::LocalEmbedder),
+            fingerprint,
+        })
     }
 
     /// Runs the LLM's Python answers with `runner`.
     #[must_use]
     pub fn with_runner(mut self, runner: Arc<dyn crate::python::CodeRunner>) -> Self {
         self.runner = Some(runner);
+        self
+    }
+
+    /// Embeds questions for the cache with `embedder` (the local one by default).
+    #[must_use]
+    pub fn with_embedder(mut self, embedder: Arc<dyn crate::cache::embed::Embedder>) -> Self {
+        self.embedder = embedder;
         self
     }
 
@@ -346,6 +371,30 @@ impl Pipeline {
             estimate: None,
         };
         if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
+            // The cache first: a hit needs neither the provider nor the budget.
+            let cached = self.cache_lookup(&rewritten, today, llm.as_ref());
+            if let Some((_, _, Some(hit), _)) = &cached {
+                let mut from_cache = answer.clone();
+                match self.apply_reply(&hit.reply, &mut from_cache, cancel.as_ref(), None) {
+                    Ok(ai::Applied::Answered) => {
+                        self.cache_count(Some(hit), cached.as_ref().map_or(0, |c| c.3));
+                        from_cache.cache = Some(hit.kind.as_str().into());
+                        from_cache.generated_by = format!("{}/{}", llm.kind().as_str(), llm.model());
+                        from_cache.cost = Cost::none();
+                        from_cache.message =
+                            format!("Answered from cache, saved {}. {}", ai::usd(hit.cost_usd), from_cache.message).trim().to_string();
+                        return Ok(from_cache);
+                    }
+                    Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                    // Its code no longer runs here: forget it and ask afresh.
+                    _ => self.cache_forget(hit.id),
+                }
+            }
+            if let Some(c) = &cached {
+                self.cache_count(None, c.3);
+                answer.cache = Some("miss".into());
+            }
+            let cached = cached.map(|(key, embedding, hit, _)| (key, embedding, hit));
             let now = chrono::Local::now().naive_local();
             let provider = llm.kind().as_str();
             if let Some((until, why)) = self.breaker_allow(provider, now) {
@@ -369,12 +418,15 @@ impl Pipeline {
                 Err(AskError::Llm(e)) if e.is_outage() => crate::breaker::Outcome::Outage(sentence_case(&e.to_string())),
                 Err(AskError::Llm(_)) => crate::breaker::Outcome::Neutral,
                 // Blocked by the budget or waiting for approval: nothing was sent.
-                Ok(()) if answer.route == Route::Blocked => crate::breaker::Outcome::Neutral,
+                Ok(_) if answer.route == Route::Blocked => crate::breaker::Outcome::Neutral,
                 _ => crate::breaker::Outcome::Success,
             };
             self.breaker_record(provider, &health, chrono::Local::now().naive_local());
+            if let (Ok(Some(reply)), Some((key, embedding, _))) = (&outcome, &cached) {
+                self.cache_store(key, embedding, reply, answer.cost.total_usd);
+            }
             return match outcome {
-                Ok(()) => Ok(answer),
+                Ok(_) => Ok(answer),
                 Err(AskError::Llm(crate::llm::provider::LlmError::Cancelled)) => Err(AskError::Exec(ExecError::Cancelled)),
                 // The AI could not help: say why, and give the offline reading instead.
                 Err(AskError::Llm(e)) => {
@@ -391,6 +443,77 @@ impl Pipeline {
         }
         self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
         Ok(answer)
+    }
+
+    /// The cache's key for `question`, its embedding, the entry it hits (if any) and how long the
+    /// lookup took in µs; `None` when there is no cache.
+    fn cache_lookup(
+        &self,
+        question: &str,
+        today: NaiveDate,
+        llm: &dyn LlmProvider,
+    ) -> Option<(crate::cache::CacheKey, Vec<f32>, Option<crate::cache::Hit>, u64)> {
+        let (Some(config), Some(path)) = (self.options.cache.as_ref(), self.options.app_db.as_ref()) else { return None };
+        let started = std::time::Instant::now();
+        let key = crate::cache::CacheKey::new(
+            question,
+            self.planner.slots(question, today),
+            &self.fingerprint,
+            &format!("{}/{}", llm.kind().as_str(), llm.model()),
+            crate::llm::prompt::PROMPT_VERSION,
+            &self.source.describe(),
+        );
+        let now = chrono::Utc::now().timestamp();
+        let db = crate::history::AppDb::open(path).inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened")).ok()?;
+        let embedding = match self.embedder.embed(question) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "the question could not be embedded; the cache is skipped");
+                return None;
+            }
+        };
+        let hit = match db.cache_exact(&key, now) {
+            Ok(Some(hit)) => Some(hit),
+            Ok(None) => db
+                .cache_semantic(&key, &embedding, &self.embedder.id(), config.threshold, now)
+                .inspect_err(|e| tracing::warn!(error = %e, "the cache could not be read"))
+                .ok()
+                .flatten(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the cache could not be read");
+                None
+            }
+        };
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tracing::debug!(hit = hit.as_ref().map(|h| h.kind.as_str()), micros, "cache lookup");
+        Some((key, embedding, hit, micros))
+    }
+
+    fn cache_count(&self, hit: Option<&crate::cache::Hit>, micros: u64) {
+        if let Some(path) = &self.options.app_db {
+            let counted = crate::history::AppDb::open(path).and_then(|db| db.cache_count(hit, micros, chrono::Utc::now().timestamp()));
+            if let Err(e) = counted {
+                tracing::warn!(error = %e, "the cache's statistics could not be updated");
+            }
+        }
+    }
+
+    fn cache_forget(&self, id: i64) {
+        if let Some(path) = &self.options.app_db {
+            if let Err(e) = crate::history::AppDb::open(path).and_then(|db| db.cache_forget(id)) {
+                tracing::warn!(error = %e, "a cached answer could not be forgotten");
+            }
+        }
+    }
+
+    fn cache_store(&self, key: &crate::cache::CacheKey, embedding: &[f32], reply: &str, cost_usd: f64) {
+        let (Some(config), Some(path)) = (self.options.cache.as_ref(), self.options.app_db.as_ref()) else { return };
+        let embedder = self.embedder.id();
+        let entry = crate::cache::Entry { key, embedding, embedder: &embedder, reply, cost_usd };
+        let stored = crate::history::AppDb::open(path).and_then(|db| db.cache_store(&entry, config, chrono::Utc::now().timestamp()));
+        if let Err(e) = stored {
+            tracing::warn!(error = %e, "the answer could not be cached");
+        }
     }
 
     /// Whether the provider's breaker lets a call out; `Some((until, why))` when it is paused.

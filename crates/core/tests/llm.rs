@@ -616,3 +616,53 @@ fn two_hundred_concurrent_questions_never_spend_past_the_hard_cap() {
     }
     assert_eq!(server.requests().len(), answered.len(), "a blocked question sends nothing");
 }
+
+#[test]
+fn a_paraphrase_is_answered_from_the_cache_on_todays_data_without_calling_the_provider() {
+    use plainsight_core::history::AppDb;
+    let (shop, app_db) = shop_with_app_db(10.0);
+    let server = Server::start();
+    server
+        .push(perplexity::agent_ok(&answer_json("SELECT COUNT(*) AS orders FROM orders"), AgentUsage::new(2_000, 40, 0.002, 0.0005, 0.0)));
+    let open = || {
+        let options = PipelineOptions {
+            ai: AiMode::Always,
+            app_db: Some(app_db.clone()),
+            cache: Some(plainsight_core::cache::CacheConfig::default()),
+            ..PipelineOptions::default()
+        };
+        Pipeline::open(&shop.db, options).expect("pipeline").with_llm(Arc::new(provider(ProviderKind::Perplexity, &server)))
+    };
+    let first = open().ask("how many orders were placed", today(), None).expect("answer");
+    assert_eq!((first.route, first.cache.as_deref()), (Route::Answer, Some("miss")), "{first:?}");
+    assert!((first.cost.total_usd - 0.0025).abs() < 1e-12);
+    let before = first.rows[0][0].as_i64().expect("a count");
+    // New rows after caching: the cached code runs again and sees them.
+    let conn = rusqlite::Connection::open(&shop.db).expect("open");
+    conn.execute_batch(
+        "CREATE TEMP TABLE one AS SELECT * FROM orders LIMIT 1; UPDATE one SET order_id = 99999999; INSERT INTO orders SELECT * FROM one;",
+    )
+    .expect("insert");
+    drop(conn);
+    // After a restart (a new pipeline), in other words: no provider call, no cost.
+    let again = open().ask("Count the orders that were placed", today(), None).expect("answer");
+    assert_eq!((again.route, again.cache.as_deref()), (Route::Answer, Some("semantic")), "{again:?}");
+    assert_eq!(again.rows[0][0].as_i64(), Some(before + 1), "re-executed on today's data");
+    assert_eq!(again.cost.total_usd, 0.0);
+    assert!(again.message.starts_with("Answered from cache, saved $0.0025"), "{}", again.message);
+    assert_eq!(server.requests().len(), 1, "the paraphrase made no provider call");
+    assert_eq!(again.to_json()["cache"], "semantic");
+    // The same words again: the exact layer.
+    assert_eq!(open().ask("how many orders were placed", today(), None).expect("answer").cache.as_deref(), Some("exact"));
+    // Another number is another question.
+    server.push(perplexity::agent_ok(
+        &answer_json("SELECT COUNT(*) AS orders FROM orders LIMIT 5"),
+        AgentUsage::new(2_000, 40, 0.002, 0.0005, 0.0),
+    ));
+    let other = open().ask("how many orders were placed in 2025", today(), None).expect("answer");
+    assert_eq!(other.cache.as_deref(), Some("miss"));
+    assert_eq!(server.requests().len(), 2);
+    let stats = AppDb::open(&app_db).expect("db").cache_stats(chrono::Utc::now().timestamp()).expect("stats");
+    assert_eq!((stats.entries, stats.lookups, stats.exact_hits, stats.semantic_hits), (2, 4, 1, 1), "{stats:?}");
+    assert!((stats.saved_usd - 0.005).abs() < 1e-12, "{stats:?}");
+}

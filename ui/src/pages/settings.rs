@@ -112,7 +112,7 @@ const SECTIONS: [Section; 5] = [
         id: "settings-cache",
         title: "Cache",
         about: "Reusing earlier AI answers for questions like them (the query is always run again on today's data).",
-        keys: &["cache_ttl_days", "cache_similarity"],
+        keys: &["cache_ttl_secs", "cache_similarity", "cache_max_entries", "cache_embedder", "cache_embedding_model"],
     },
     Section { id: "settings-python", title: "Python", about: "Where analyses written in Python run.", keys: &["python_sandbox"] },
 ];

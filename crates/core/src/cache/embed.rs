@@ -203,6 +203,30 @@ impl Embedder for OpenAiEmbedder {
     }
 }
 
+/// The embedder the settings choose: the local one, or an OpenAI-compatible service at the AI
+/// server address (OpenAI's own when the provider is not OpenAI-compatible) with the Embeddings
+/// key from the keychain (or `OPENAI_API_KEY`).
+pub fn from_settings(
+    settings: &crate::settings::Settings,
+    store: &dyn crate::secrets::SecretStore,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::sync::Arc<dyn Embedder>, String> {
+    if settings.get("cache_embedder") != "openai" {
+        return Ok(std::sync::Arc::new(LocalEmbedder));
+    }
+    let base = match (settings.get("ai_provider"), settings.get("ai_base_url")) {
+        ("openai", base) if !base.is_empty() => base.to_string(),
+        _ => "https://api.openai.com/v1".to_string(),
+    };
+    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Embeddings, env).map_err(|e| e.to_string())?.map(|(k, _)| k);
+    let local = base.starts_with("http://127.") || base.starts_with("http://localhost") || base.starts_with("http://[::1]");
+    if key.is_none() && !local {
+        return Err("The cache is set to compare questions with an embeddings service, but there is no Embeddings key yet; add it under API keys or choose local.".into());
+    }
+    let model = Some(settings.get("cache_embedding_model")).filter(|m| !m.is_empty()).unwrap_or("text-embedding-3-small");
+    Ok(std::sync::Arc::new(OpenAiEmbedder::new(&base, model, key, false).map_err(|e| e.to_string())?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,10 @@ impl Fixture {
     fn store(&self, q: &str, now: i64) {
         let e = LocalEmbedder.embed(q).unwrap();
         let config = CacheConfig::default();
-        self.db.cache_store(&self.key(q, today()), &e, &LocalEmbedder.id(), &format!("reply for {q}"), 0.006, &config, now).unwrap();
+        let key = self.key(q, today());
+        let reply = format!("reply for {q}");
+        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: &reply, cost_usd: 0.006 };
+        self.db.cache_store(&entry, &config, now).unwrap();
     }
 
     /// `exact`, `semantic` or `miss` for `q` asked on `day` at `now`.
@@ -154,7 +157,9 @@ fn the_least_recently_used_entries_go_first_and_stats_add_up() {
             let hit = f.db.cache_exact(&f.key("revenue by region", today()), now).unwrap().unwrap();
             f.db.cache_count(Some(&hit), 40, now).unwrap();
         }
-        f.db.cache_store(&f.key(q, today()), &e, &LocalEmbedder.id(), "r", 0.01, &config, now).unwrap();
+        let key = f.key(q, today());
+        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_usd: 0.01 };
+        f.db.cache_store(&entry, &config, now).unwrap();
     }
     assert!(f.db.cache_exact(&f.key("revenue by region", today()), NOW).unwrap().is_some());
     assert!(f.db.cache_exact(&f.key("profit by region", today()), NOW).unwrap().is_none(), "evicted");

@@ -120,15 +120,25 @@ impl Spend {
     }
 }
 
+/// What became of one reply of the AI.
+pub(super) enum Applied {
+    /// It answered: a table (and chart) from its code.
+    Answered,
+    /// It asked back or declined; the answer says so.
+    Other,
+    /// It could not be used, and why (sent back for a correction).
+    Problem(String),
+}
+
 /// Rows as dicts, column name → value, for Python.
 fn as_dicts(r: crate::executor::QueryResult) -> Vec<serde_json::Map<String, serde_json::Value>> {
     r.rows.into_iter().map(|row| r.columns.iter().cloned().zip(row).collect()).collect()
 }
 
 impl Pipeline {
-    /// Asks the LLM, validates and runs its code, and fills `answer`. Provider failures come back
-    /// as [`AskError::Llm`] (the caller answers offline instead); the cost so far is kept in
-    /// `answer` either way.
+    /// Asks the LLM, validates and runs its code, and fills `answer`; returns the reply whose
+    /// code answered (for the cache). Provider failures come back as [`AskError::Llm`] (the
+    /// caller answers offline instead); the cost so far is kept in `answer` either way.
     pub(super) fn ask_llm(
         &self,
         llm: &dyn LlmProvider,
@@ -136,7 +146,7 @@ impl Pipeline {
         today: NaiveDate,
         cancel: Option<&Arc<AtomicBool>>,
         approved: Option<f64>,
-    ) -> Result<(), AskError> {
+    ) -> Result<Option<String>, AskError> {
         let samples = self.options.send_sample_rows.then(|| self.sample_rows());
         let prompt = prompt::build(&self.schema, self.source.dialect(), today, &answer.question, samples.as_deref());
         let config_model = llm.model().to_string();
@@ -188,7 +198,7 @@ impl Pipeline {
                     usd(at_most),
                     usd(threshold)
                 );
-                return Ok(());
+                return Ok(None);
             }
         }
         // What this question has been charged so far, against the approved amount.
@@ -211,7 +221,7 @@ impl Pipeline {
                         usd(upper),
                         usd(cap)
                     );
-                    return Ok(());
+                    return Ok(None);
                 }
                 last_problem = format!("{last_problem}; another try could pass the {} you allowed", usd(cap));
                 break;
@@ -231,7 +241,7 @@ impl Pipeline {
                             if matches!(e, crate::budget::BudgetError::Exceeded { .. }) { "budget_exceeded" } else { "budget_unavailable" }
                                 .into(),
                         );
-                        return Ok(());
+                        return Ok(None);
                     }
                 },
             };
@@ -259,90 +269,15 @@ impl Pipeline {
             let completion = completion?;
             spend.add(&completion);
             answer.cost = spend.cost();
-            let problem = match repair::parse_reply(&completion.text) {
-                Err(e) => e.to_string(),
-                Ok(reply) => {
-                    let mut interpretation = reply.explanation.clone();
-                    for a in &reply.assumptions {
-                        interpretation.push_str(&format!("; {a}"));
+            let problem = match self.apply_reply(&completion.text, answer, cancel, budget.as_mut().map(|db| (db, scope_refs.as_slice())))? {
+                Applied::Answered => {
+                    if attempt > 1 {
+                        answer.interpretation.push_str(&format!(" (corrected after: {last_problem})"));
                     }
-                    match reply.kind {
-                        ReplyKind::Clarify { options } => {
-                            answer.route = Route::Clarify;
-                            answer.interpretation = interpretation;
-                            answer.message = "Which of these did you mean?".into();
-                            answer.options = options;
-                            return Ok(());
-                        }
-                        ReplyKind::OutOfScope { reason } => {
-                            answer.route = Route::Fallback;
-                            answer.interpretation = interpretation;
-                            answer.message = format!("This data cannot answer that. {reason}").trim().to_string();
-                            answer.options.clear();
-                            return Ok(());
-                        }
-                        ReplyKind::Code { language: CodeLanguage::Python, code } => {
-                            // The data query rides in the same JSON object as the script.
-                            let query = repair::recover_json(&repair::strip_think(&completion.text))
-                                .and_then(|v| v.get("query").and_then(|q| q.as_str()).map(str::to_string))
-                                .filter(|q| !q.trim().is_empty());
-                            match (query, self.runner.as_ref()) {
-                                (_, None) => "Python cannot run here: answer with one SQL SELECT instead".to_string(),
-                                (None, _) => {
-                                    "a Python answer needs a \"query\": one SELECT whose rows the script receives as `rows`".to_string()
-                                }
-                                (Some(query), Some(runner)) => match self.run_python_budgeted(
-                                    runner.as_ref(),
-                                    &query,
-                                    &code,
-                                    cancel,
-                                    budget.as_mut().map(|db| (db, scope_refs.as_slice())),
-                                ) {
-                                    Ok(output) => {
-                                        let sandbox = runner.last_cost_usd();
-                                        if sandbox > 0.0 {
-                                            answer.cost.breakdown.push(super::CostItem { item: "sandbox".into(), usd: sandbox });
-                                            answer.cost.total_usd += sandbox;
-                                        }
-                                        answer.route = Route::Answer;
-                                        answer.interpretation = interpretation;
-                                        answer.options.clear();
-                                        answer.message = output.printed.trim().chars().take(500).collect();
-                                        let title = answer.question.clone();
-                                        answer.chart = crate::chart::choose(&output.columns, &output.rows, &title);
-                                        answer.language = Some(super::Language::Python);
-                                        answer.code = Some(format!("# Data query\n# {}\n\n{code}", query.replace('\n', "\n# ")));
-                                        answer.columns = output.columns;
-                                        answer.rows = output.rows;
-                                        answer.truncated = false;
-                                        if answer.rows.is_empty() {
-                                            answer.message = "The analysis returned no rows.".into();
-                                        }
-                                        return Ok(());
-                                    }
-                                    Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
-                                    Err(e) => e.to_string(),
-                                },
-                            }
-                        }
-                        ReplyKind::Code { language: CodeLanguage::Sql, code } => match self.run_sql(&code, cancel.cloned()) {
-                            Ok((checked, result)) => {
-                                answer.route = Route::Answer;
-                                answer.interpretation = interpretation;
-                                answer.options.clear();
-                                answer.message.clear();
-                                let title = answer.question.clone();
-                                self.fill_result(answer, checked, result, &title);
-                                if attempt > 1 {
-                                    answer.interpretation.push_str(&format!(" (corrected after: {last_problem})"));
-                                }
-                                return Ok(());
-                            }
-                            Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
-                            Err(e) => e.to_string(),
-                        },
-                    }
+                    return Ok(Some(completion.text));
                 }
+                Applied::Other => return Ok(None),
+                Applied::Problem(problem) => problem,
             };
             tracing::info!(attempt, problem = %problem, "the AI's answer could not be used");
             last_problem = problem.clone();
@@ -359,7 +294,95 @@ impl Pipeline {
         answer.message = format!("The AI could not write a query that works for this data ({last_problem}). Try rephrasing the question.");
         answer.error_kind = Some("llm_code_failed".into());
         answer.privacy_receipt = Some(receipt);
-        Ok(())
+        Ok(None)
+    }
+
+    /// Uses one reply of the AI: runs its SQL (or Python) through the guard and read-only walls
+    /// and fills `answer`, or takes its clarifying question or refusal. Also used for a cached
+    /// reply, whose code runs again on today's data.
+    pub(super) fn apply_reply(
+        &self,
+        text: &str,
+        answer: &mut Answer,
+        cancel: Option<&Arc<AtomicBool>>,
+        budget: Option<(&mut crate::history::AppDb, &[&str])>,
+    ) -> Result<Applied, AskError> {
+        Ok(Applied::Problem(match repair::parse_reply(text) {
+            Err(e) => e.to_string(),
+            Ok(reply) => {
+                let mut interpretation = reply.explanation.clone();
+                for a in &reply.assumptions {
+                    interpretation.push_str(&format!("; {a}"));
+                }
+                match reply.kind {
+                    ReplyKind::Clarify { options } => {
+                        answer.route = Route::Clarify;
+                        answer.interpretation = interpretation;
+                        answer.message = "Which of these did you mean?".into();
+                        answer.options = options;
+                        return Ok(Applied::Other);
+                    }
+                    ReplyKind::OutOfScope { reason } => {
+                        answer.route = Route::Fallback;
+                        answer.interpretation = interpretation;
+                        answer.message = format!("This data cannot answer that. {reason}").trim().to_string();
+                        answer.options.clear();
+                        return Ok(Applied::Other);
+                    }
+                    ReplyKind::Code { language: CodeLanguage::Python, code } => {
+                        // The data query rides in the same JSON object as the script.
+                        let query = repair::recover_json(&repair::strip_think(text))
+                            .and_then(|v| v.get("query").and_then(|q| q.as_str()).map(str::to_string))
+                            .filter(|q| !q.trim().is_empty());
+                        match (query, self.runner.as_ref()) {
+                            (_, None) => "Python cannot run here: answer with one SQL SELECT instead".to_string(),
+                            (None, _) => {
+                                "a Python answer needs a \"query\": one SELECT whose rows the script receives as `rows`".to_string()
+                            }
+                            (Some(query), Some(runner)) => match self.run_python_budgeted(runner.as_ref(), &query, &code, cancel, budget) {
+                                Ok(output) => {
+                                    let sandbox = runner.last_cost_usd();
+                                    if sandbox > 0.0 {
+                                        answer.cost.breakdown.push(super::CostItem { item: "sandbox".into(), usd: sandbox });
+                                        answer.cost.total_usd += sandbox;
+                                    }
+                                    answer.route = Route::Answer;
+                                    answer.interpretation = interpretation;
+                                    answer.options.clear();
+                                    answer.message = output.printed.trim().chars().take(500).collect();
+                                    let title = answer.question.clone();
+                                    answer.chart = crate::chart::choose(&output.columns, &output.rows, &title);
+                                    answer.language = Some(super::Language::Python);
+                                    answer.code = Some(format!("# Data query\n# {}\n\n{code}", query.replace('\n', "\n# ")));
+                                    answer.columns = output.columns;
+                                    answer.rows = output.rows;
+                                    answer.truncated = false;
+                                    if answer.rows.is_empty() {
+                                        answer.message = "The analysis returned no rows.".into();
+                                    }
+                                    return Ok(Applied::Answered);
+                                }
+                                Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                                Err(e) => e.to_string(),
+                            },
+                        }
+                    }
+                    ReplyKind::Code { language: CodeLanguage::Sql, code } => match self.run_sql(&code, cancel.cloned()) {
+                        Ok((checked, result)) => {
+                            answer.route = Route::Answer;
+                            answer.interpretation = interpretation;
+                            answer.options.clear();
+                            answer.message.clear();
+                            let title = answer.question.clone();
+                            self.fill_result(answer, checked, result, &title);
+                            return Ok(Applied::Answered);
+                        }
+                        Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                        Err(e) => e.to_string(),
+                    },
+                }
+            }
+        }))
     }
 
     /// [`Self::run_python`], with the sandbox's most expensive run reserved in the budget first
