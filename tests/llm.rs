@@ -183,3 +183,35 @@ fn the_breaker_is_shared_by_cli_processes_shown_and_recovers() {
     assert_eq!((a["route"].as_str(), a["error_kind"].as_str()), (Some("answer"), None), "{a}");
     assert_eq!(show(&env)["breakers"][0]["state"], "closed");
 }
+
+#[test]
+fn a_second_cli_process_answers_a_paraphrase_from_the_cache_and_the_cache_can_be_managed() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let plainsight = |args: &[&str]| Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("runs");
+    server.push(answer_reply());
+    let first = json_of(&ask(&server, data.path(), &[], "which customer segments placed the most orders together"));
+    assert_eq!((first["route"].as_str(), first["cache"].as_str()), (Some("answer"), Some("miss")), "{first}");
+    let again = json_of(&ask(&server, data.path(), &[], "which customer segments together placed the most orders?"));
+    assert_eq!((again["route"].as_str(), again["cache"].as_str()), (Some("answer"), Some("semantic")), "{again}");
+    assert_eq!(again["cost"]["total_usd"], 0.0);
+    assert_eq!(again["rows"], first["rows"]);
+    assert_eq!(server.requests().len(), 1, "the second process did not call the provider");
+    let stats = json_of(&plainsight(&["cache", "stats", "--json"]));
+    assert_eq!(
+        (stats["entries"].as_i64(), stats["lookups"].as_i64(), stats["semantic_hits"].as_i64()),
+        (Some(1), Some(2), Some(1)),
+        "{stats}"
+    );
+    assert!((stats["saved_usd"].as_f64().unwrap_or_default() - 0.00306).abs() < 1e-9, "{stats}");
+    let out = plainsight(&["cache", "invalidate", "--model", "openai/gpt-4o-mini"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Forgot 0 cached answers.");
+    let out = plainsight(&["cache", "invalidate", "--model", "perplexity/perplexity/sonar"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Forgot 1 cached answer.");
+    server.push(answer_reply());
+    let third = json_of(&ask(&server, data.path(), &[], "which customer segments together placed the most orders?"));
+    assert_eq!(third["cache"], "miss", "{third}");
+    assert!(plainsight(&["cache", "clear"]).status.success());
+    assert_eq!(json_of(&plainsight(&["cache", "stats", "--json"]))["entries"], 0);
+    assert!(!plainsight(&["cache", "invalidate"]).status.success(), "one of --model, --source or --older-than");
+}

@@ -240,9 +240,34 @@ impl Planner {
         if r.change {
             slots.push("change".into());
         }
+        const NUMBER_WORDS: &[&str] = &[
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ];
         for (i, w) in all.iter().enumerate() {
             if w.chars().any(|c| c.is_ascii_digit()) {
                 slots.push(format!("number={w}"));
+            } else if let Some(n) = NUMBER_WORDS.iter().position(|n| n == w) {
+                slots.push(format!("number={n}"));
             }
             if matches!(w.as_str(), "not" | "no" | "non" | "excluding" | "except" | "without" | "excl") {
                 if let Some(next) = all.get(i + 1) {
@@ -250,7 +275,9 @@ impl Planner {
                 }
             }
         }
-        for name in names(question) {
+        // A capitalised word that is a known value is already a filter ("West").
+        let known: Vec<String> = r.filters.iter().map(|f| f.value.to_lowercase()).collect();
+        for name in names(question).into_iter().filter(|n| !known.contains(n)) {
             slots.push(format!("name={name}"));
         }
         slots.sort();

@@ -666,3 +666,23 @@ fn a_paraphrase_is_answered_from_the_cache_on_todays_data_without_calling_the_pr
     assert_eq!((stats.entries, stats.lookups, stats.exact_hits, stats.semantic_hits), (2, 4, 1, 1), "{stats:?}");
     assert!((stats.saved_usd - 0.005).abs() < 1e-12, "{stats:?}");
 }
+
+#[test]
+fn the_openai_compatible_embedder_reads_float_and_base64_vectors_and_plain_errors() {
+    use plainsight_core::cache::embed::{Embedder, OpenAiEmbedder};
+    let server = Server::start();
+    server.push(openai::embeddings(&[vec![3.0, 4.0]], 5));
+    server.push(openai::embeddings_base64(&[vec![3.0, 4.0]], 5));
+    server.push(openai::error(401, "Incorrect API key provided", "invalid_request_error", Some("invalid_api_key")));
+    let floats = OpenAiEmbedder::new(&server.url(), "text-embedding-3-small", Some(Secret::new(KEY)), false).expect("client");
+    assert_eq!(floats.embed("sales by region").expect("vector"), [0.6, 0.8], "unit length");
+    let b64 = OpenAiEmbedder::new(&server.url(), "text-embedding-3-small", Some(Secret::new(KEY)), true).expect("client");
+    assert_eq!(b64.embed("sales by region").expect("vector"), [0.6, 0.8]);
+    let err = floats.embed("sales by region").expect_err("refused");
+    assert_eq!(err.to_string(), "the embeddings server refused the request (HTTP 401): Incorrect API key provided");
+    let sent = server.requests();
+    assert_eq!((sent[0].path.as_str(), sent[0].header("authorization")), ("/embeddings", Some(format!("Bearer {KEY}").as_str())));
+    assert_eq!(sent[0].json(), json!({"model": "text-embedding-3-small", "input": "sales by region"}));
+    assert_eq!(sent[1].json()["encoding_format"], "base64");
+    assert!(!err.to_string().contains(KEY));
+}

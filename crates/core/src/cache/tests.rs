@@ -168,3 +168,138 @@ fn the_least_recently_used_entries_go_first_and_stats_add_up() {
     assert_eq!((s.entries, s.lookups, s.exact_hits, s.semantic_hits), (2, 2, 1, 0));
     assert!((s.saved_usd - 0.01).abs() < 1e-12 && (s.avg_lookup_micros - 50.0).abs() < 1e-9, "{s:?}");
 }
+
+/// The dev questions (shared/eval/questions.dev.jsonl), each with paraphrases a person might type
+/// and near-misses that ask for something else. The local embedder's recall on the paraphrases is
+/// reported; a near-miss hit is a failure.
+const PARAPHRASES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "show me last month's sales by region",
+        &["last month's revenue per region", "revenue by region last month", "how much did each region sell last month"],
+        &["last month's profit by region", "sales by region this month", "last month's sales by category"],
+    ),
+    (
+        "total revenue this year",
+        &["this year's total revenue", "how much revenue this year", "total sales so far this year"],
+        &["total revenue last year", "total profit this year"],
+    ),
+    (
+        "top 5 products by revenue",
+        &["the 5 top products by turnover", "top five products by revenue", "5 best products by sales"],
+        &["top 10 products by revenue", "bottom 5 products by revenue"],
+    ),
+    (
+        "monthly revenue for the last 12 months",
+        &["revenue per month over the last 12 months", "revenue by month, last 12 months"],
+        &["monthly revenue for the last 6 months", "monthly profit for the last 12 months"],
+    ),
+    (
+        "how many orders did we get last week",
+        &["how many orders came in last week", "number of orders last week"],
+        &["how many orders did we get this week", "how many customers did we get last week"],
+    ),
+    (
+        "average order value by channel",
+        &["avg order value per channel", "average basket by channel"],
+        &["average order value by region", "average order value by channel last month"],
+    ),
+    (
+        "profit by category in 2025",
+        &["2025 profit per category", "profits by category for 2025"],
+        &["profit by category in 2024", "revenue by category in 2025"],
+    ),
+    (
+        "number of customers by segment",
+        &["how many customers in each segment", "customer count per segment"],
+        &["number of customers by region", "number of orders by segment"],
+    ),
+    (
+        "which region had the highest profit last quarter",
+        &["region with the highest profit last quarter", "last quarter, which region had the most profit"],
+        &["which region had the lowest profit last quarter", "which region had the highest profit this quarter"],
+    ),
+    (
+        "revenue by month for online customers in 2025",
+        &["monthly revenue from online customers in 2025", "2025 revenue by month for online customers"],
+        &["revenue by month for retail customers in 2025", "revenue by month for online customers in 2024"],
+    ),
+    (
+        "how many orders were refunded last month",
+        &["number of refunded orders last month", "how many refunded orders last month"],
+        &["how many orders were cancelled last month", "how many orders were refunded this month"],
+    ),
+    (
+        "units sold by category this month",
+        &["this month's units sold per category", "units sold per category this month"],
+        &["units sold by category last month", "units sold by product this month"],
+    ),
+    (
+        "top 10 customers by revenue this year",
+        &["this year's top 10 customers by sales", "the 10 best customers by revenue this year"],
+        &["top 5 customers by revenue this year", "top 10 customers by revenue last year"],
+    ),
+    (
+        "revenue by channel last year",
+        &["last year's revenue per channel", "sales by channel last year"],
+        &["revenue by channel this year", "orders by channel last year"],
+    ),
+    (
+        "daily revenue for the last 7 days",
+        &["revenue per day for the last 7 days", "revenue by day, last 7 days"],
+        &["daily revenue for the last 30 days", "daily profit for the last 7 days"],
+    ),
+    (
+        "what is our best selling product",
+        &["which product sells best", "our best selling product"],
+        &["what is our worst selling product", "what is our best selling category"],
+    ),
+    (
+        "revenue for the West region this year",
+        &["this year's revenue for the West region", "West region revenue this year"],
+        &["revenue for the East region this year", "revenue for the West region last year"],
+    ),
+    (
+        "how many new customers signed up last month",
+        &["number of new customers who signed up last month", "new customer signups last month"],
+        &["how many new customers signed up this month", "how many new customers signed up last year"],
+    ),
+    (
+        "profit margin by category",
+        &["profit margin per category", "margin by category"],
+        &["profit margin by region", "profit by category"],
+    ),
+    (
+        "orders per month in 2025",
+        &["number of orders per month in 2025", "monthly orders in 2025"],
+        &["orders per month in 2024", "orders per week in 2025"],
+    ),
+];
+
+#[test]
+fn local_embedder_paraphrase_recall_on_the_dev_questions_with_no_false_hits() {
+    let f = fixture();
+    for (q, _, _) in PARAPHRASES {
+        f.store(q, NOW);
+    }
+    let (mut hits, mut total, mut false_hits) = (0, 0, Vec::new());
+    let mut missed = Vec::new();
+    for (q, paraphrases, near_misses) in PARAPHRASES {
+        for p in *paraphrases {
+            total += 1;
+            match f.lookup_on(p, today(), NOW) {
+                (_, Some(reply)) if reply == format!("reply for {q}") => hits += 1,
+                (_, Some(reply)) => false_hits.push(format!("{p:?} hit {reply:?}")),
+                (_, None) => missed.push(*p),
+            }
+        }
+        for n in *near_misses {
+            if let (_, Some(reply)) = f.lookup_on(n, today(), NOW) {
+                false_hits.push(format!("{n:?} hit {reply:?}"));
+            }
+        }
+    }
+    let recall = f64::from(hits) / f64::from(total);
+    eprintln!("local embedder paraphrase recall: {hits}/{total} = {recall:.2}; missed: {missed:?}");
+    assert!(false_hits.is_empty(), "a near-miss or paraphrase was given another question's answer:\n{}", false_hits.join("\n"));
+    assert!(recall >= 0.65, "paraphrase recall {recall:.2} ({hits}/{total}); missed: {missed:?}");
+}
