@@ -23,6 +23,8 @@ fn main() {
         "test_key",
         "spending",
         "status",
+        "cache_stats",
+        "clear_cache",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         // A build script reports failure by panicking; the message names what is wrong.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, Banner, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView,
-    SpendingView, TablePreview, IMPORT_PROGRESS_EVENT,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView,
+    SourcesView, SpendingView, TablePreview, IMPORT_PROGRESS_EVENT,
 };
 use tauri::async_runtime::spawn_blocking;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
@@ -169,4 +169,16 @@ pub async fn spending(app: AppHandle) -> Result<SpendingView, IpcError> {
 #[tauri::command]
 pub async fn status(app: AppHandle) -> Result<Vec<Banner>, IpcError> {
     blocking(app, spending::status).await
+}
+
+/// The answer cache's entries, hit rates, savings and lookup time.
+#[tauri::command]
+pub async fn cache_stats(app: AppHandle) -> Result<CacheStatsView, IpcError> {
+    blocking(app, |state| spending::cache_stats(state, false)).await
+}
+
+/// Forgets every cached answer; returns the emptied cache's figures.
+#[tauri::command]
+pub async fn clear_cache(app: AppHandle) -> Result<CacheStatsView, IpcError> {
+    blocking(app, |state| spending::cache_stats(state, true)).await
 }

@@ -57,6 +57,8 @@ pub fn run() {
             commands::test_key,
             commands::spending,
             commands::status,
+            commands::cache_stats,
+            commands::clear_cache,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {

@@ -58,7 +58,7 @@ pub fn setup_from(db: &AppDb, app_db_path: &std::path::Path) -> Result<Setup, Ap
         monty
     };
     let embedder = plainsight_core::cache::embed::from_settings(&settings, &Keychain, &env).map_err(AppError::Setting)?;
-    Ok(Setup { options, llm, runner, embedder })
+    Ok(Setup { options, llm, runner, embedder: Some(embedder) })
 }
 
 /// Rebuilds the setup and reopens the active source with it.

@@ -6,7 +6,7 @@ use chrono::{Local, NaiveDateTime};
 use plainsight_core::budget::ScopeState;
 use plainsight_core::chart::{self, ChartKind, ChartSpec};
 use plainsight_core::llm::provider::ProviderKind;
-use plainsight_ipc::{Banner, BudgetView, ProviderStatusView, SpendingView, SpentAnswer};
+use plainsight_ipc::{Banner, BudgetView, CacheStatsView, ProviderStatusView, SpendingView, SpentAnswer};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -134,6 +134,24 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
         providers,
         daily_svg,
         recent: recent.into_iter().map(|(question, asked_at, usd, by)| SpentAnswer { question, asked_at, usd, by }).collect(),
+    })
+}
+
+/// The cache's figures (after forgetting every entry when `clear`).
+pub fn cache_stats(state: &AppState, clear: bool) -> Result<CacheStatsView, AppError> {
+    let now = chrono::Utc::now().timestamp();
+    let db = state.history();
+    if clear {
+        db.cache_invalidate(&plainsight_core::cache::Invalidate::All, now)?;
+    }
+    let s = db.cache_stats(now)?;
+    Ok(CacheStatsView {
+        entries: s.entries,
+        lookups: s.lookups,
+        exact_hits: s.exact_hits,
+        semantic_hits: s.semantic_hits,
+        saved_usd: s.saved_usd,
+        avg_lookup_ms: s.avg_lookup_micros / 1000.0,
     })
 }
 

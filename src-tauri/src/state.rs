@@ -20,13 +20,16 @@ pub struct Setup {
     pub llm: Option<Arc<dyn LlmProvider>>,
     /// Where the AI's Python scripts run (the embedded Monty worker).
     pub runner: Option<Arc<dyn plainsight_core::python::CodeRunner>>,
-    /// How the answer cache compares questions.
-    pub embedder: Arc<dyn plainsight_core::cache::embed::Embedder>,
+    /// How the answer cache compares questions (none: the local embedder).
+    pub embedder: Option<Arc<dyn plainsight_core::cache::embed::Embedder>>,
 }
 
 impl Setup {
     pub fn open(&self, source: Box<dyn DataSource>) -> Result<Pipeline, AskError> {
-        let mut pipeline = Pipeline::with_source(source, self.options.clone())?.with_embedder(Arc::clone(&self.embedder));
+        let mut pipeline = Pipeline::with_source(source, self.options.clone())?;
+        if let Some(embedder) = &self.embedder {
+            pipeline = pipeline.with_embedder(Arc::clone(embedder));
+        }
         if let Some(llm) = &self.llm {
             pipeline = pipeline.with_llm(Arc::clone(llm));
         }

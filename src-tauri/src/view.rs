@@ -37,6 +37,7 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         privacy_receipt: answer.privacy_receipt.clone(),
         error_kind: answer.error_kind.clone(),
         estimate: answer.estimate.map(|e| EstimateView { about_usd: e.about_usd, at_most_usd: e.at_most_usd }),
+        cache: answer.cache.clone(),
     }
 }
 

@@ -34,6 +34,19 @@ pub struct AnswerView {
     pub error_kind: Option<String>,
     /// What the AI was expected to cost, worked out before anything was sent.
     pub estimate: Option<EstimateView>,
+    /// `miss`, `exact` or `semantic` when the answer cache was consulted (AI questions only).
+    pub cache: Option<String>,
+}
+
+/// The answer cache's health, for the Settings screen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CacheStatsView {
+    pub entries: i64,
+    pub lookups: i64,
+    pub exact_hits: i64,
+    pub semantic_hits: i64,
+    pub saved_usd: f64,
+    pub avg_lookup_ms: f64,
 }
 
 /// "about $0.004 (at most $0.02)".
