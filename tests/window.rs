@@ -3,8 +3,9 @@
 //! AI key on the Settings screen (into the system keychain: the app gets no key from its
 //! environment), test it and see a refused setting named; then import a CSV on the Data screen,
 //! preview it, and ask about it; then have the AI answer what the offline planner cannot (first
-//! waiting for approval, with the approval limit at $0) and see it on the Spending page; last,
-//! delete the key again. The AI provider is a loopback server on 127.0.0.1 that speaks
+//! waiting for approval, with the approval limit at $0), ask it again and have the answer cache
+//! answer it (nothing sent, no approval needed), see the cache's figures on the Settings screen
+//! and clear it, and see the AI's answer on the Spending page; last, delete the key again. The AI provider is a loopback server on 127.0.0.1 that speaks
 //! Perplexity's Agent API (plainsight-loopback): it is scripted per question and records what the
 //! app sent, so the test also checks that questions answered locally send nothing.
 //!
@@ -83,6 +84,9 @@ async fn a_question_shows_its_table_chart_and_history() {
             ("OPENAI_API_KEY", OsStr::new("")),
             ("PLAINSIGHT_LLM_PROVIDER", OsStr::new("perplexity")),
             ("PLAINSIGHT_LLM_BASE_URL", OsStr::new(&base_url)),
+            // The answer cache on with its default lifetime, whatever the test run's environment
+            // says (empty counts as unset).
+            ("CACHE_DEFAULT_TTL", OsStr::new("")),
         ],
         artifacts_dir().join("tauri-driver.log"),
     );
@@ -283,7 +287,9 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     sent_so_far(server, 2, "the Data screen's steps")?;
     set_setting(client, "approval_usd", "0").await?;
     the_ai_answers_what_the_planner_cannot(client, server, data).await?;
+    the_cache_answers_again(client, server).await?;
     set_setting(client, "approval_usd", "0.05").await?;
+    the_settings_show_and_clear_the_cache(client).await?;
     the_spending_page_shows_what_the_ai_cost(client).await?;
     a_rejected_key_is_named_and_the_rephrasings_stay(client, server).await?;
     delete_the_key_in_settings(client).await?;
@@ -840,6 +846,79 @@ async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server
         return Err(format!("the receipt holds the customer name {name:?}:\n{sent_text}"));
     }
     Ok(())
+}
+
+/// The same question again: the answer cache answers it, so nothing is sent to the AI (no scripted
+/// reply is used up) and no approval is asked for even with the limit still at $0; the cached
+/// query runs again and the answer says what that saved.
+async fn the_cache_answers_again(client: &Client, server: &Server) -> Outcome {
+    ask(client, AI_QUESTION).await?;
+    // The AI's first answer is on screen until the new one replaces it: only the badge tells them
+    // apart.
+    let badge = poll("the answer from the cache", Duration::from_secs(60), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of the cached answer: {error}"));
+        }
+        if shown(client, "approval-dialog").await.is_some() {
+            return Err("the cached answer waited for approval: a cache hit needs no AI and no budget".into());
+        }
+        Ok(if answered(client).await == AI_QUESTION { shown(client, "cache-badge").await } else { None })
+    })
+    .await?;
+    let label = badge.text().await.map_err(|e| format!("reading the cache badge: {e}"))?;
+    check(label.starts_with("From cache"), format!("the badge says the answer came from the cache: {label:?}"))?;
+    let said = find_css(client, "#answer .answer-card p.message").await?.text().await.map_err(|e| format!("reading the message: {e}"))?;
+    check(said.starts_with("Answered from cache"), format!("the message says the cache answered: {said:?}"))?;
+    check(said.contains("saved $0.0025"), format!("the message says what the cache saved: {said:?}"))?;
+    let rows = client.find_all(Locator::Css("#result-table tbody tr")).await.map_err(|e| format!("reading the table's rows: {e}"))?;
+    check(rows.len() == 5, format!("the cached query ran again and shows its 5 rows, found {}", rows.len()))?;
+    let cost = text_of(client, "cost").await.unwrap_or_default();
+    check(cost.contains("no cost"), format!("the cost line says the answer cost nothing: {cost:?}"))?;
+    check(client.find(Locator::Id("privacy-receipt")).await.is_err(), "nothing was sent, so there is no privacy receipt".into())?;
+    sent_so_far(server, 3, "the same question again, answered from the cache")?;
+    screenshot(client, "window-cache-hit.png").await
+}
+
+/// Settings → Cache shows the cache's figures (the one answer the AI wrote, what reusing it
+/// saved); "Clear cache" asks first, then forgets it and the figures say so.
+async fn the_settings_show_and_clear_the_cache(client: &Client) -> Outcome {
+    click(client, "nav-settings").await?;
+    let stats = poll("the cache's figures", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("the Settings screen showed an error: {error}"));
+        }
+        Ok(content_of(client, "cache-stats").await.filter(|t| t.contains(" cached ·")))
+    })
+    .await?;
+    check(stats.starts_with("1 answer cached"), format!("the cache holds the AI's one answer: {stats:?}"))?;
+    for expected in ["% exact hits", "% similar-question hits", "saved $0.0025", "ms on average"] {
+        check(stats.contains(expected), format!("the cache's figures include {expected:?}: {stats:?}"))?;
+    }
+    check(!stats.contains(" 0% exact hits"), format!("the repeated question counts as an exact hit: {stats:?}"))?;
+    client
+        .execute("document.getElementById('settings-cache').scrollIntoView({ block: 'center' });", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to the cache: {e}"))?;
+    screenshot(client, "window-settings-cache.png").await?;
+
+    click(client, "cache-clear").await?;
+    let confirm = find_css(client, "#settings-cache .confirm").await?;
+    let asked = confirm.text().await.unwrap_or_default();
+    check(asked.contains("Forget every cached answer"), format!("Clear cache asks first: {asked:?}"))?;
+    click(client, "cache-confirm-clear").await?;
+    let note = poll("the cache cleared", Duration::from_secs(20), || async {
+        if let Some(error) = text_of(client, "settings-error").await {
+            return Err(format!("clearing the cache showed an error: {error}"));
+        }
+        Ok(text_of(client, "settings-note").await.filter(|n| n.contains("Cache cleared")))
+    })
+    .await?;
+    check(!note.is_empty(), "a note says the cache was cleared".into())?;
+    poll("the emptied cache's figures", Duration::from_secs(20), || async {
+        Ok(content_of(client, "cache-stats").await.filter(|t| t.starts_with("0 answers cached")))
+    })
+    .await?;
+    check(client.find(Locator::Css("#settings-cache .confirm")).await.is_err(), "the confirmation closes once cleared".into())
 }
 
 /// With the approval limit at $0, the question first waits for the person's OK: the dialog shows

@@ -2,8 +2,8 @@
 //! with the `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, Banner, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView,
-    SpendingView, TablePreview,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView,
+    SourcesView, SpendingView, TablePreview,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -184,6 +184,16 @@ pub async fn test_key(name: &str) -> Result<String, IpcError> {
 /// The Spending page: budgets, each AI provider's state, spend per day and what answers cost.
 pub async fn spending() -> Result<SpendingView, IpcError> {
     call("spending", &NoArgs {}).await
+}
+
+/// The answer cache's figures: entries, lookups, hits, what it saved and how long a lookup takes.
+pub async fn cache_stats() -> Result<CacheStatsView, IpcError> {
+    call("cache_stats", &NoArgs {}).await
+}
+
+/// Forgets every cached answer; returns the emptied cache's figures.
+pub async fn clear_cache() -> Result<CacheStatsView, IpcError> {
+    call("clear_cache", &NoArgs {}).await
 }
 
 /// The banners for the top of the window (budget warnings, paused providers).

@@ -233,11 +233,15 @@ impl AppDb {
                 now.saturating_add(secs(config.ttl)),
             ],
         )?;
+        // The count is kept by triggers, so a store under the bound costs no scan.
         let max = i64::try_from(config.max_entries).unwrap_or(i64::MAX);
-        self.conn().execute(
-            "DELETE FROM llm_cache WHERE id IN (SELECT id FROM llm_cache ORDER BY last_used_at DESC, id DESC LIMIT -1 OFFSET ?1)",
-            [max],
-        )?;
+        let stored: i64 = self.conn().query_row("SELECT stored FROM cache_stats WHERE id = 1", [], |r| r.get(0))?;
+        if stored > max {
+            self.conn().execute(
+                "DELETE FROM llm_cache WHERE id IN (SELECT id FROM llm_cache ORDER BY last_used_at, id LIMIT ?1)",
+                [stored - max],
+            )?;
+        }
         Ok(())
     }
 

@@ -112,6 +112,12 @@ CREATE TABLE cache_stats (
 );
 INSERT INTO cache_stats(id) VALUES (1);
 ",
+    "
+ALTER TABLE cache_stats ADD COLUMN stored INTEGER NOT NULL DEFAULT 0;
+UPDATE cache_stats SET stored = (SELECT count(*) FROM llm_cache);
+CREATE TRIGGER llm_cache_added AFTER INSERT ON llm_cache BEGIN UPDATE cache_stats SET stored = stored + 1 WHERE id = 1; END;
+CREATE TRIGGER llm_cache_removed AFTER DELETE ON llm_cache BEGIN UPDATE cache_stats SET stored = stored - 1 WHERE id = 1; END;
+",
 ];
 
 #[derive(Debug, thiserror::Error)]

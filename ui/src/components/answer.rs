@@ -44,6 +44,7 @@ pub fn Answer(
         privacy_receipt,
         error_kind,
         estimate,
+        cache,
         ..
     } = answer;
     let session = expect_context::<Session>();
@@ -65,8 +66,14 @@ pub fn Answer(
         }
     });
     let parts: Vec<(String, f64)> = cost.breakdown.iter().map(|c| (c.item.clone(), c.usd)).collect();
+    // The AI's earlier answer, reused: its code ran again on today's data (the message says what
+    // that saved).
+    let cached = cache_label(cache.as_deref()).filter(|_| !waiting);
     let (by, cost_line) = if waiting {
         (None, "Nothing was sent to the AI — no cost".to_string())
+    } else if cached.is_some() {
+        let by = (generated_by != "planner").then(|| format!("Written earlier by the AI ({generated_by}) · "));
+        (by, "Nothing was sent to the AI — no cost".to_string())
     } else {
         let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
         (by, format::cost(cost.total_usd, &cost.source, &parts))
@@ -132,8 +139,33 @@ pub fn Answer(
         {table}
         {code}
         {receipt}
-        <p class="cost" id="cost">{by}{cost_line}</p>
+        <p class="cost" id="cost">
+            {cached
+                .map(|label| {
+                    view! {
+                        <span
+                            id="cache-badge"
+                            class="cache-badge"
+                            title="An earlier AI answer was reused; its query ran again on today's data."
+                        >
+                            {label}
+                        </span>
+                        " "
+                    }
+                })}
+            {by}
+            {cost_line}
+        </p>
         {estimated}
+    }
+}
+
+/// The badge for an answer the cache gave (`exact` or `semantic`); none for a miss or no lookup.
+fn cache_label(cache: Option<&str>) -> Option<&'static str> {
+    match cache {
+        Some("exact") => Some("From cache"),
+        Some("semantic") => Some("From cache (similar question)"),
+        _ => None,
     }
 }
 
