@@ -896,7 +896,7 @@ async fn the_settings_show_and_clear_the_cache(client: &Client) -> Outcome {
     }
     check(!stats.contains(" 0% exact hits"), format!("the repeated question counts as an exact hit: {stats:?}"))?;
     client
-        .execute("document.getElementById('settings-cache').scrollIntoView({ block: 'center' });", Vec::new())
+        .execute("document.getElementById('cache-stats').scrollIntoView({ block: 'center' });", Vec::new())
         .await
         .map_err(|e| format!("scrolling to the cache: {e}"))?;
     screenshot(client, "window-settings-cache.png").await?;

@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod settings;
 pub mod source;
 pub mod sources;
+pub mod trace;
 
 pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Estimate, Language, Pipeline, PipelineOptions};
 pub use router::Route;

@@ -169,6 +169,8 @@ pub struct Answer {
     pub privacy_receipt: Option<String>,
     /// The AI cost estimate, when the question went (or would have gone) to the AI.
     pub estimate: Option<Estimate>,
+    /// What each step took (plan, cache, AI, guard, run, chart …), in order.
+    pub stages: Vec<crate::trace::Stage>,
 }
 
 impl Answer {
@@ -261,6 +263,8 @@ pub struct Pipeline {
     embedder: Arc<dyn crate::cache::embed::Embedder>,
     /// The schema's fingerprint, part of every cache key.
     fingerprint: String,
+    /// Where each question's trace goes (Langfuse), if anywhere.
+    tracer: Option<Arc<dyn crate::trace::Tracer>>,
 }
 
 impl Pipeline {
@@ -288,6 +292,7 @@ impl Pipeline {
             breaker,
             embedder: Arc::new(crate::cache::embed::LocalEmbedder),
             fingerprint,
+            tracer: None,
         })
     }
 
@@ -295,6 +300,13 @@ impl Pipeline {
     #[must_use]
     pub fn with_runner(mut self, runner: Arc<dyn crate::python::CodeRunner>) -> Self {
         self.runner = Some(runner);
+        self
+    }
+
+    /// Sends each question's trace to `tracer`.
+    #[must_use]
+    pub fn with_tracer(mut self, tracer: Arc<dyn crate::trace::Tracer>) -> Self {
+        self.tracer = Some(tracer);
         self
     }
 
@@ -336,6 +348,42 @@ impl Pipeline {
         cancel: Option<Arc<AtomicBool>>,
         approved: Option<f64>,
     ) -> Result<Answer, AskError> {
+        let started = std::time::SystemTime::now();
+        let clock = std::time::Instant::now();
+        let span = tracing::info_span!("question", chars = question.chars().count());
+        let _entered = span.enter();
+        crate::trace::begin();
+        let mut outcome = self.answer(question, today, cancel, approved);
+        let stages = crate::trace::take();
+        if let Ok(answer) = &mut outcome {
+            tracing::info!(
+                route = answer.route.as_str(),
+                cache = answer.cache.as_deref(),
+                error_kind = answer.error_kind.as_deref(),
+                cost_usd = answer.cost.total_usd,
+                ms = clock.elapsed().as_secs_f64() * 1000.0,
+                "answered"
+            );
+            answer.stages = stages;
+            if let Some(tracer) = &self.tracer {
+                tracer.export(crate::trace::QuestionTrace {
+                    question: answer.question.clone(),
+                    route: answer.route.as_str().into(),
+                    error_kind: answer.error_kind.clone(),
+                    cache: answer.cache.clone(),
+                    cost_usd: answer.cost.total_usd,
+                    started,
+                    duration: clock.elapsed(),
+                    stages: answer.stages.clone(),
+                });
+            }
+        } else if let Err(e) = &outcome {
+            tracing::info!(kind = e.kind(), ms = clock.elapsed().as_secs_f64() * 1000.0, "not answered");
+        }
+        outcome
+    }
+
+    fn answer(&self, question: &str, today: NaiveDate, cancel: Option<Arc<AtomicBool>>, approved: Option<f64>) -> Result<Answer, AskError> {
         let question = question.trim();
         if question.is_empty() {
             return Err(AskError::EmptyQuestion);
@@ -343,6 +391,7 @@ impl Pipeline {
         if question.chars().count() > 1_000 {
             return Err(AskError::TooLong(question.chars().count()));
         }
+        let mut timer = crate::trace::Timer::start("plan");
         let (rewritten, glossed) = crate::glossary::apply(question, &self.options.glossary);
         let mut plan = self.planner.plan(&rewritten, today);
         for (term, meaning) in glossed.iter().rev() {
@@ -350,6 +399,8 @@ impl Pipeline {
         }
         let route = router::route(plan.confidence, plan.wants_change, self.options.thresholds);
         tracing::debug!(route = route.as_str(), confidence = plan.confidence, "routed");
+        timer.outcome(route.as_str());
+        drop(timer);
         let mut answer = Answer {
             question: question.to_string(),
             route,
@@ -369,10 +420,18 @@ impl Pipeline {
             generated_by: "planner".into(),
             privacy_receipt: None,
             estimate: None,
+            stages: Vec::new(),
         };
         if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
             // The cache first: a hit needs neither the provider nor the budget.
+            let mut timer = crate::trace::Timer::start("cache");
             let cached = self.cache_lookup(&rewritten, today, llm.as_ref());
+            timer.outcome(match &cached {
+                None => "off",
+                Some((_, _, Some(hit), _)) => hit.kind.as_str(),
+                Some(_) => "miss",
+            });
+            drop(timer);
             if let Some((_, _, Some(hit), _)) = &cached {
                 let mut from_cache = answer.clone();
                 match self.apply_reply(&hit.reply, &mut from_cache, cancel.as_ref(), None) {
@@ -397,7 +456,11 @@ impl Pipeline {
             let cached = cached.map(|(key, embedding, hit, _)| (key, embedding, hit));
             let now = chrono::Local::now().naive_local();
             let provider = llm.kind().as_str();
-            if let Some((until, why)) = self.breaker_allow(provider, now) {
+            let mut timer = crate::trace::Timer::start("breaker");
+            let paused = self.breaker_allow(provider, now);
+            timer.outcome(if paused.is_some() { "open" } else { "closed" });
+            drop(timer);
+            if let Some((until, why)) = paused {
                 // The provider failed repeatedly: answer offline at once and say until when.
                 self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
                 let why = why.map(|w| format!(" (last: {w})")).unwrap_or_default();
@@ -569,14 +632,23 @@ impl Pipeline {
 
     /// Guards and runs SQL (the planner's or the AI's) on the source's read-only connection.
     fn run_sql(&self, sql: &str, cancel: Option<Arc<AtomicBool>>) -> Result<(String, crate::executor::QueryResult), AskError> {
-        let checked = guard::check_for(sql, self.source.dialect())?;
-        let result = self.source.run(&checked, &self.options.limits, cancel).map_err(AskError::Exec)?;
+        let mut timer = crate::trace::Timer::start("guard");
+        let checked = guard::check_for(sql, self.source.dialect()).inspect_err(|_| timer.outcome("refused"))?;
+        drop(timer);
+        let mut timer = crate::trace::Timer::start("run");
+        let result =
+            self.source.run(&checked, &self.options.limits, cancel).inspect_err(|_| timer.outcome("failed")).map_err(AskError::Exec)?;
+        if result.truncated {
+            timer.outcome("truncated");
+        }
         Ok((checked, result))
     }
 
     /// Puts a query's result, its SQL and its chart into `answer`.
     fn fill_result(&self, answer: &mut Answer, checked: String, result: crate::executor::QueryResult, title: &str) {
+        let timer = crate::trace::Timer::start("chart");
         answer.chart = chart::choose(&result.columns, &result.rows, title);
+        drop(timer);
         answer.language = Some(Language::Sql);
         answer.code = Some(checked);
         answer.columns = result.columns;

@@ -37,6 +37,7 @@
 mod server;
 
 pub mod daytona;
+pub mod langfuse;
 pub mod openai;
 pub mod perplexity;
 

@@ -272,6 +272,13 @@ impl Server {
         lock(&self.shared.state).handler = Some(Arc::new(handler));
     }
 
+    /// A probe that says whether scripted replies are waiting in the queue (for handlers that let
+    /// scripted failures go first).
+    pub(crate) fn clone_queue_probe(&self) -> impl Fn() -> bool + Send + Sync + 'static {
+        let shared = Arc::clone(&self.shared);
+        move || !lock(&shared.state).queue.is_empty()
+    }
+
     /// Every request received so far, in the order they were read.
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.shared.state).requests.clone()

@@ -11,7 +11,7 @@ use super::{Answer, AskError, Cost, CostItem, CostSource, Pipeline};
 use crate::executor::{ExecError, Limits};
 use crate::llm::prices;
 use crate::llm::prompt::{self, MAX_OUTPUT_TOKENS};
-use crate::llm::provider::{ChatRequest, Completion, LlmProvider};
+use crate::llm::provider::{ChatRequest, Completion, LlmError, LlmProvider};
 use crate::llm::repair::{self, CodeLanguage, ReplyKind};
 use crate::router::Route;
 use crate::schema::quote_ident;
@@ -120,6 +120,16 @@ impl Spend {
     }
 }
 
+/// The prompt for a trace: the system text without data rows, then each turn.
+fn traced_input(request: &ChatRequest, system_without_rows: &str) -> String {
+    let mut out = system_without_rows.to_string();
+    for (user, text) in &request.turns {
+        out.push_str(if *user { "\n\n--- user ---\n" } else { "\n\n--- assistant ---\n" });
+        out.push_str(text);
+    }
+    out
+}
+
 /// What became of one reply of the AI.
 pub(super) enum Applied {
     /// It answered: a table (and chart) from its code.
@@ -149,6 +159,11 @@ impl Pipeline {
     ) -> Result<Option<String>, AskError> {
         let samples = self.options.send_sample_rows.then(|| self.sample_rows());
         let prompt = prompt::build(&self.schema, self.source.dialect(), today, &answer.question, samples.as_deref());
+        // Traces carry the prompt, never data rows: without the samples when they were sent.
+        let prompt_without_rows = match samples {
+            Some(_) => prompt::build(&self.schema, self.source.dialect(), today, &answer.question, None).system,
+            None => prompt.system.clone(),
+        };
         let config_model = llm.model().to_string();
         let spend_init = Spend {
             provider: llm.kind(),
@@ -228,9 +243,17 @@ impl Pipeline {
             }
             // The budget first: reserve the most this call can cost, or stop here.
             let now = chrono::Local::now().naive_local();
-            let reservation = match budget.as_mut() {
+            let mut timer = crate::trace::Timer::start("budget");
+            let reserved = budget.as_mut().map(|db| db.reserve(&scope_refs, upper, now));
+            timer.outcome(match &reserved {
+                None => "off",
+                Some(Ok(_)) => "reserved",
+                Some(Err(_)) => "blocked",
+            });
+            drop(timer);
+            let reservation = match reserved {
                 None => None,
-                Some(db) => match db.reserve(&scope_refs, upper, now) {
+                Some(reserved) => match reserved {
                     Ok(r) => Some(r),
                     Err(e) => {
                         // Nothing is sent: say why and when it resets; what was spent so far stays.
@@ -245,7 +268,23 @@ impl Pipeline {
                     }
                 },
             };
+            let called = std::time::Instant::now();
             let completion = llm.complete(&request, cancel.map(AsRef::as_ref));
+            let generation = completion.as_ref().ok().map(|c| crate::trace::Generation {
+                model: answer.generated_by.clone(),
+                input_tokens: c.usage.input_tokens,
+                output_tokens: c.usage.output_tokens,
+                cost_usd: spend.of(c),
+                input: traced_input(&request, &prompt_without_rows),
+                output: repair::parse_reply(&c.text)
+                    .ok()
+                    .and_then(|r| match r.kind {
+                        ReplyKind::Code { code, .. } => Some(code),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| c.text.clone()),
+            });
+            crate::trace::record("llm", called, completion.as_ref().map_or_else(LlmError::kind, |_| "ok"), generation);
             answer.privacy_receipt = Some(receipt.clone());
             if let Ok(c) = &completion {
                 charged += spend.of(c);
@@ -307,7 +346,13 @@ impl Pipeline {
         cancel: Option<&Arc<AtomicBool>>,
         budget: Option<(&mut crate::history::AppDb, &[&str])>,
     ) -> Result<Applied, AskError> {
-        Ok(Applied::Problem(match repair::parse_reply(text) {
+        let mut timer = crate::trace::Timer::start("repair");
+        let parsed = repair::parse_reply(text);
+        if parsed.is_err() {
+            timer.outcome("failed");
+        }
+        drop(timer);
+        Ok(Applied::Problem(match parsed {
             Err(e) => e.to_string(),
             Ok(reply) => {
                 let mut interpretation = reply.explanation.clone();
@@ -415,12 +460,18 @@ impl Pipeline {
         script: &str,
         cancel: Option<&Arc<AtomicBool>>,
     ) -> Result<crate::python::PyOutput, AskError> {
-        crate::python::validate(script).map_err(AskError::Python)?;
+        let mut timer = crate::trace::Timer::start("guard");
+        crate::python::validate(script).inspect_err(|_| timer.outcome("refused")).map_err(AskError::Python)?;
+        drop(timer);
         let (_, data) = self.run_sql(query, cancel.cloned())?;
+        let mut timer = crate::trace::Timer::start("sandbox");
         let rows = as_dicts(data);
         // The script may fetch more with query_sql(): through the same guard and read-only walls.
         let sql = |q: &str| self.run_sql(q, cancel.cloned()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
-        runner.run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql).map_err(AskError::Python)
+        runner
+            .run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql)
+            .inspect_err(|_| timer.outcome("failed"))
+            .map_err(AskError::Python)
     }
 
     /// A few rows of each table, for the prompt, only when the person allowed it.
