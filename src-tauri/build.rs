@@ -25,6 +25,7 @@ fn main() {
         "status",
         "cache_stats",
         "clear_cache",
+        "diagnostics",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         // A build script reports failure by panicking; the message names what is wrong.

@@ -26,11 +26,23 @@ pub fn present(state: &AppState, answer: Answer) -> AnswerView {
         .record_answer(&answer, &asked_at)
         .inspect_err(|error| tracing::warn!(?error, "could not record the question in history"))
         .ok();
+    let mut answer = answer;
+    let drawing = std::time::Instant::now();
     let svg = answer.chart.as_ref().and_then(|spec| {
         chart::render_svg(spec, &answer.columns, &answer.rows, screen_size(spec.kind))
             .inspect_err(|error| tracing::warn!(?error, "could not draw the chart"))
             .ok()
     });
+    if svg.is_some() {
+        // Drawing the chart is part of answering, for the timing line.
+        answer.stages.push(plainsight_core::trace::Stage {
+            name: "chart",
+            started: std::time::SystemTime::now() - drawing.elapsed(),
+            duration: drawing.elapsed(),
+            outcome: "drawn".into(),
+            generation: None,
+        });
+    }
     let shown = view::answer(&answer, history_id, svg);
     *state.last_answer() = Some(answer);
     shown

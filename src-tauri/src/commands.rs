@@ -182,3 +182,10 @@ pub async fn cache_stats(app: AppHandle) -> Result<CacheStatsView, IpcError> {
 pub async fn clear_cache(app: AppHandle) -> Result<CacheStatsView, IpcError> {
     blocking(app, |state| spending::cache_stats(state, true)).await
 }
+
+/// The "Copy diagnostics" text: version, platform, and the end of the newest log file with
+/// anything key-like masked (the log never holds data rows).
+#[tauri::command]
+pub async fn diagnostics(app: AppHandle) -> Result<String, IpcError> {
+    blocking(app, |state| Ok(plainsight_core::logs::diagnostics(&state.data_dir, 400))).await
+}

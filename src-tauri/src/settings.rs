@@ -58,7 +58,13 @@ pub fn setup_from(db: &AppDb, app_db_path: &std::path::Path) -> Result<Setup, Ap
         monty
     };
     let embedder = plainsight_core::cache::embed::from_settings(&settings, &Keychain, &env).map_err(AppError::Setting)?;
-    Ok(Setup { options, llm, runner, embedder: Some(embedder) })
+    // Langfuse is optional: without keys, or when it cannot start, answers are simply not traced.
+    let tracer = plainsight_core::trace::langfuse::configured(&Keychain, &env, settings.get("langfuse_host"))
+        .inspect_err(|error| tracing::warn!(%error, "Langfuse tracing is off"))
+        .ok()
+        .flatten()
+        .map(|t| Arc::new(t) as Arc<dyn plainsight_core::trace::Tracer>);
+    Ok(Setup { options, llm, runner, embedder: Some(embedder), tracer })
 }
 
 /// Rebuilds the setup and reopens the active source with it.

@@ -22,6 +22,8 @@ pub struct Setup {
     pub runner: Option<Arc<dyn plainsight_core::python::CodeRunner>>,
     /// How the answer cache compares questions (none: the local embedder).
     pub embedder: Option<Arc<dyn plainsight_core::cache::embed::Embedder>>,
+    /// Where question traces go (Langfuse, when its keys are saved).
+    pub tracer: Option<Arc<dyn plainsight_core::trace::Tracer>>,
 }
 
 impl Setup {
@@ -29,6 +31,9 @@ impl Setup {
         let mut pipeline = Pipeline::with_source(source, self.options.clone())?;
         if let Some(embedder) = &self.embedder {
             pipeline = pipeline.with_embedder(Arc::clone(embedder));
+        }
+        if let Some(tracer) = &self.tracer {
+            pipeline = pipeline.with_tracer(Arc::clone(tracer));
         }
         if let Some(llm) = &self.llm {
             pipeline = pipeline.with_llm(Arc::clone(llm));

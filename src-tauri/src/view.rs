@@ -38,6 +38,7 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         error_kind: answer.error_kind.clone(),
         estimate: answer.estimate.map(|e| EstimateView { about_usd: e.about_usd, at_most_usd: e.at_most_usd }),
         cache: answer.cache.clone(),
+        timings: plainsight_core::trace::summary(&answer.stages),
     }
 }
 

@@ -249,10 +249,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Diagnostics on stderr, quiet unless PLAINSIGHT_LOG asks (e.g. PLAINSIGHT_LOG=debug).
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("PLAINSIGHT_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Kept to the end: dropping it flushes the log file.
+    let _log = init_logging();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -260,6 +258,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The shared log file (the data folder's, at the Settings' level) and stderr, quiet unless
+/// `PLAINSIGHT_LOG` asks (e.g. `PLAINSIGHT_LOG=debug`). Logging never stops a command.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let stderr = std::env::var("PLAINSIGHT_LOG").unwrap_or_else(|_| "error".into());
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let file_level = datadir::data_dir().ok().and_then(|dir| {
+        let level = AppDb::open(&datadir::app_db_path(&dir)).ok()?.settings(&env).ok()?.get("log_level").to_string();
+        Some((dir, level))
+    });
+    if let Some((dir, level)) = file_level {
+        if let Ok(guard) = plainsight_core::logs::init(&dir, &level, Some(&stderr)) {
+            return Some(guard);
+        }
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&stderr).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    None
 }
 
 /// The error and its causes as one readable line.
@@ -310,6 +327,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let mut options = options;
             let mut embedder = None;
+            let mut tracer: Option<std::sync::Arc<plainsight_core::trace::langfuse::LangfuseTracer>> = None;
             // Budgets live in the app database, shared with the app and other CLI processes.
             if let Ok(dir) = datadir::data_dir() {
                 let path = datadir::app_db_path(&dir);
@@ -323,11 +341,20 @@ fn run(cli: Cli) -> Result<()> {
                 options.cache = from_settings.cache;
                 embedder =
                     Some(plainsight_core::cache::embed::from_settings(&settings, &secrets::Keychain, &env).map_err(anyhow::Error::msg)?);
+                // Langfuse when its keys are saved; a problem there never stops the question.
+                tracer = plainsight_core::trace::langfuse::configured(&secrets::Keychain, &env, settings.get("langfuse_host"))
+                    .inspect_err(|e| tracing::warn!(error = %e, "Langfuse is not available"))
+                    .ok()
+                    .flatten()
+                    .map(std::sync::Arc::new);
                 options.app_db = Some(path);
             }
             let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
             if let Some(embedder) = embedder {
                 pipeline = pipeline.with_embedder(embedder);
+            }
+            if let Some(t) = &tracer {
+                pipeline = pipeline.with_tracer(std::sync::Arc::clone(t) as std::sync::Arc<dyn plainsight_core::trace::Tracer>);
             }
             if ai != AiMode::Never {
                 let choice = llm::Choice { provider, model, base_url };
@@ -342,7 +369,12 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(worker) = plainsight_core::python::find_worker() {
                 pipeline = pipeline.with_runner(std::sync::Arc::new(plainsight_core::python::MontyWorker::new(worker)));
             }
-            let answer = pipeline.ask_with(&question.join(" "), today, None, max_cost)?;
+            let answer = pipeline.ask_with(&question.join(" "), today, None, max_cost);
+            // The trace goes out before the process ends (at most 2 s), answered or not.
+            if let Some(t) = &tracer {
+                plainsight_core::trace::Tracer::flush(t.as_ref(), Duration::from_secs(2));
+            }
+            let answer = answer?;
             record(&answer);
             if json {
                 println!("{}", answer.to_json());

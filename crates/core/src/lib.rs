@@ -18,6 +18,7 @@ pub mod history;
 mod http;
 pub mod import;
 pub mod llm;
+pub mod logs;
 pub mod pipeline;
 pub mod planner;
 pub mod python;

@@ -192,6 +192,22 @@ pub const FIELDS: &[Field] = &[
         default: "text-embedding-3-small",
     },
     Field {
+        key: "langfuse_host",
+        label: "Langfuse server",
+        help: "Where traces go when Langfuse keys are saved: https://cloud.langfuse.com (EU), https://us.cloud.langfuse.com (US), or your own server.",
+        kind: Kind::Text,
+        env: Some(crate::trace::langfuse::HOST_ENV),
+        default: crate::trace::langfuse::DEFAULT_HOST,
+    },
+    Field {
+        key: "log_level",
+        label: "Log detail",
+        help: "What the log file keeps, e.g. info, debug, or warn,plainsight_core=debug. Takes effect at the next start.",
+        kind: Kind::Text,
+        env: None,
+        default: "info",
+    },
+    Field {
         key: "python_sandbox",
         label: "Run Python in",
         help: "embedded: on this computer, no account needed; daytona: remote sandboxes (needs a Daytona key).",
@@ -245,6 +261,17 @@ pub fn check(f: &Field, value: &str) -> Result<String, FieldError> {
             "true" | "on" | "yes" | "1" => Ok("true".into()),
             "false" | "off" | "no" | "0" => Ok("false".into()),
             _ => Err(bad("Choose on or off.".into())),
+        },
+        Kind::Text if f.key == "langfuse_host" => {
+            if v.starts_with("https://") || v.starts_with("http://") {
+                Ok(v.trim_end_matches('/').to_string())
+            } else {
+                Err(bad("Enter an address starting with https://, e.g. https://cloud.langfuse.com.".into()))
+            }
+        }
+        Kind::Text if f.key == "log_level" => match tracing_subscriber::EnvFilter::try_new(v) {
+            Ok(_) if !v.is_empty() => Ok(v.to_string()),
+            _ => Err(bad("Enter a level such as info, debug or warn (or target=level pairs separated by commas).".into())),
         },
         Kind::Text if f.key == "ai_base_url" => {
             if v.is_empty() || v.starts_with("https://") || v.starts_with("http://") {

@@ -145,6 +145,8 @@ impl Tracer for LangfuseTracer {
 
 impl Drop for LangfuseTracer {
     fn drop(&mut self) {
+        // Replaced (settings changed) or closing: what is queued gets a moment to go out.
+        self.flush(Duration::from_secs(1));
         {
             let (m, cv) = &*self.shared;
             lock(m).stop = true;

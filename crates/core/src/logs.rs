@@ -1,0 +1,168 @@
+//! The local log: `tracing` events to a file in `<data dir>/logs` that rolls over daily, keeping at
+//! most [`MAX_LOG_FILES`] files, and the "Copy diagnostics" bundle built from it.
+//!
+//! What is logged never holds a secret or a data row: keys are [`crate::secret::Secret`]s (which
+//! print `•••• 1234`), the pipeline logs stage names, durations, outcomes, routes and costs, never
+//! results. [`redact`] is a second wall for the diagnostics bundle.
+
+use std::path::{Path, PathBuf};
+
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
+
+/// Daily files kept (a week).
+pub const MAX_LOG_FILES: usize = 7;
+const PREFIX: &str = "plainsight";
+const SUFFIX: &str = "log";
+
+/// Where the log files are.
+pub fn log_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("logs")
+}
+
+/// The daily-rolling appender in `dir` (created if missing); old files beyond the bound are
+/// removed now and at every rollover.
+pub fn appender(dir: &Path) -> Result<RollingFileAppender, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("could not create the log folder {}: {e}", dir.display()))?;
+    RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(PREFIX)
+        .filename_suffix(SUFFIX)
+        .max_log_files(MAX_LOG_FILES)
+        .build(dir)
+        .map_err(|e| format!("could not open the log in {}: {e}", dir.display()))
+}
+
+/// Installs the process's subscriber: the log file at `level` (`RUST_LOG` syntax, e.g. `info` or
+/// `warn,plainsight_core=debug`), and stderr at `stderr_level` when given. Keep the returned
+/// guard alive: dropping it flushes the file.
+pub fn init(data_dir: &Path, level: &str, stderr_level: Option<&str>) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+    let (writer, guard) = tracing_appender::non_blocking(appender(&log_dir(data_dir))?);
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let file = fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter);
+    let stderr = stderr_level
+        .map(|l| fmt::layer().with_writer(std::io::stderr).with_filter(EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn"))));
+    tracing_subscriber::registry().with(file).with(stderr).try_init().map_err(|e| e.to_string())?;
+    Ok(guard)
+}
+
+/// Log files, oldest first.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX)))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Masks anything that looks like a key or a password: known key prefixes, `Bearer`/`Basic`
+/// credentials, and `password=` / `:password@` in addresses.
+pub fn redact(text: &str) -> String {
+    const PREFIXES: &[&str] = &["pplx-", "sk-", "pk-lf-", "sk-lf-", "dtn_", "lf_"];
+    let mut out = String::with_capacity(text.len());
+    let mut mask_next = false;
+    for token in text.split_inclusive(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=' | '(' | ')')) {
+        let word = token.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=' | '(' | ')'));
+        let tail = &token[word.len()..];
+        let lower = word.to_ascii_lowercase();
+        if mask_next && !word.is_empty() {
+            out.push_str("[redacted]");
+            out.push_str(tail);
+            mask_next = false;
+            continue;
+        }
+        if PREFIXES.iter().any(|p| word.starts_with(p) && word.len() >= p.len() + 6) {
+            out.push_str("[redacted]");
+        } else if let Some(at) = word.find('@').filter(|_| word.contains("://")) {
+            // postgres://user:password@host → postgres://user:[redacted]@host
+            let (head, rest) = word.split_at(at);
+            match head.rfind(':').filter(|c| *c > head.find("://").map_or(0, |s| s + 2)) {
+                Some(colon) => {
+                    out.push_str(&head[..=colon]);
+                    out.push_str("[redacted]");
+                    out.push_str(rest);
+                }
+                None => out.push_str(word),
+            }
+        } else {
+            out.push_str(word);
+            mask_next = matches!(lower.as_str(), "bearer" | "basic" | "password" | "pwd" | "api_key" | "apikey" | "secret" | "token");
+        }
+        out.push_str(tail);
+    }
+    out
+}
+
+/// The "Copy diagnostics" text: version, platform, where things are, and the end of the newest
+/// log file (at most `max_lines`), with anything key-like masked.
+pub fn diagnostics(data_dir: &Path, max_lines: usize) -> String {
+    let dir = log_dir(data_dir);
+    let files = files(&dir);
+    let mut out = format!(
+        "Plainsight {} ({} {})\nData folder: {}\nLog files: {} (newest shown)\n",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        data_dir.display(),
+        files.len()
+    );
+    if let Some(newest) = files.last() {
+        let text = std::fs::read_to_string(newest).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        out.push_str(&format!("--- {} (last {} lines) ---\n", newest.display(), lines.len().min(max_lines)));
+        for line in &lines[lines.len().saturating_sub(max_lines)..] {
+            out.push_str(&redact(line));
+            out.push('\n');
+        }
+    } else {
+        out.push_str("No log yet.\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_passwords_are_masked() {
+        let line = r#"WARN sent key pplx-abcdef0123456789 with "Authorization: Bearer sk-live-999999999" to postgres://ann:hunter2@db:5432/shop password=topsecret ok"#;
+        let r = redact(line);
+        for secret in ["pplx-abcdef0123456789", "sk-live-999999999", "hunter2", "topsecret"] {
+            assert!(!r.contains(secret), "{secret} in {r}");
+        }
+        assert!(r.contains("postgres://ann:[redacted]@db:5432/shop") && r.starts_with("WARN sent key [redacted]"), "{r}");
+        assert_eq!(redact("plan 3 ms · AI 1.2 s"), "plan 3 ms · AI 1.2 s");
+    }
+
+    #[test]
+    fn the_log_folder_keeps_at_most_a_week_of_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = log_dir(dir.path());
+        std::fs::create_dir_all(&logs).unwrap();
+        for day in 1..=12 {
+            std::fs::write(logs.join(format!("plainsight.2026-11-{day:02}.log")), "old\n").unwrap();
+            // The appender keeps the newest by creation time: make the days' files distinct.
+            std::thread::sleep(std::time::Duration::from_millis(15));
+        }
+        std::fs::write(logs.join("notes.txt"), "not a log").unwrap();
+        let mut a = appender(&logs).unwrap();
+        std::io::Write::write_all(&mut a, b"today\n").unwrap();
+        drop(a);
+        let kept = files(&logs);
+        assert!(kept.len() <= MAX_LOG_FILES, "{kept:?}");
+        assert!(
+            kept.iter().any(|f| f.ends_with("plainsight.2026-11-12.log")) && !kept.iter().any(|f| f.ends_with("plainsight.2026-11-01.log")),
+            "{kept:?}"
+        );
+        assert!(logs.join("notes.txt").exists(), "other files are left alone");
+        let d = diagnostics(dir.path(), 10);
+        assert!(d.starts_with("Plainsight ") && d.contains("today"), "{d}");
+    }
+}
