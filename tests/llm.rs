@@ -215,3 +215,39 @@ fn a_second_cli_process_answers_a_paraphrase_from_the_cache_and_the_cache_can_be
     assert_eq!(json_of(&plainsight(&["cache", "stats", "--json"]))["entries"], 0);
     assert!(!plainsight(&["cache", "invalidate"]).status.success(), "one of --model, --source or --older-than");
 }
+
+#[test]
+fn plainsight_ask_sends_its_trace_before_exiting_and_logs_without_keys() {
+    use plainsight_loopback::langfuse::LangfuseServer;
+    let (public, secret) = ("pk-lf-cli-test-public-1234", "sk-lf-cli-test-secret-5678");
+    let langfuse = LangfuseServer::start(public, secret);
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    server.push(answer_reply());
+    let env = [("LANGFUSE_PUBLIC_KEY", public), ("LANGFUSE_SECRET_KEY", secret), ("LANGFUSE_HOST", &langfuse.url() as &str)];
+    let a = json_of(&ask(&server, data.path(), &env, "which customer segments placed the most orders together"));
+    assert_eq!(a["route"], "answer", "{a}");
+    // The process has exited: its trace must already be there.
+    let spans = langfuse.spans();
+    assert_eq!(spans.iter().filter(|s| s.name == "question").count(), 1, "{spans:?}");
+    let generation = spans.iter().find(|s| s.attr("langfuse.observation.type") == Some("generation")).expect("the AI call");
+    assert_eq!(generation.attr("gen_ai.request.model"), Some("perplexity/perplexity/sonar"));
+    // Langfuse down: the answer is the same and the command does not hang.
+    let down = LangfuseServer::start(public, secret);
+    let url = down.url();
+    drop(down);
+    server.push(answer_reply());
+    let started = std::time::Instant::now();
+    let env = [("LANGFUSE_PUBLIC_KEY", public), ("LANGFUSE_SECRET_KEY", secret), ("LANGFUSE_HOST", &url as &str)];
+    let a = json_of(&ask(&server, data.path(), &env, "which customer segments placed the most orders jointly"));
+    assert_eq!(a["route"], "answer", "{a}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "bounded flush: {:?}", started.elapsed());
+    // The log file has the stages and no key.
+    let logs: Vec<_> = std::fs::read_dir(data.path().join("logs")).expect("log folder").flatten().collect();
+    assert_eq!(logs.len(), 1, "one daily file");
+    let text = std::fs::read_to_string(logs[0].path()).expect("log");
+    assert!(text.contains("stage=\"llm\"") || text.contains("stage=llm"), "{text}");
+    for key in [KEY, public, secret] {
+        assert!(!text.contains(key), "{key} in the log");
+    }
+}
