@@ -25,7 +25,7 @@ use state::{AppState, Today};
 /// Starts the app and blocks until its window closes.
 pub fn run() {
     // Kept to the end: dropping it flushes the log file.
-    let _log = init_logging();
+    let _log = plainsight_core::logs::init_from_settings("warn");
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
@@ -90,24 +90,4 @@ fn report_startup_failure(app: &tauri::AppHandle, error: &AppError) {
         .title("Plainsight could not start")
         .kind(MessageDialogKind::Error)
         .show(move |_| handle.exit(1));
-}
-
-/// The log file in the data folder at the Settings' level, and stderr (`PLAINSIGHT_LOG`, default
-/// warnings). Without a data folder, stderr only; logging never stops the app.
-fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let stderr = std::env::var("PLAINSIGHT_LOG").unwrap_or_else(|_| "warn".into());
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let file_level = datadir::data_dir().ok().and_then(|dir| {
-        let level = AppDb::open(&datadir::app_db_path(&dir)).ok()?.settings(&env).ok()?.get("log_level").to_string();
-        Some((dir, level))
-    });
-    if let Some((dir, level)) = file_level {
-        match plainsight_core::logs::init(&dir, &level, Some(&stderr)) {
-            Ok(guard) => return Some(guard),
-            Err(error) => eprintln!("plainsight: the log file could not be opened ({error}); logging to the terminal only"),
-        }
-    }
-    let filter = tracing_subscriber::EnvFilter::try_new(&stderr).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-    None
 }

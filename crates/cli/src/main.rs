@@ -250,7 +250,7 @@ enum Command {
 
 fn main() -> ExitCode {
     // Kept to the end: dropping it flushes the log file.
-    let _log = init_logging();
+    let _log = plainsight_core::logs::init_from_settings("error");
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -258,25 +258,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The shared log file (the data folder's, at the Settings' level) and stderr, quiet unless
-/// `PLAINSIGHT_LOG` asks (e.g. `PLAINSIGHT_LOG=debug`). Logging never stops a command.
-fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let stderr = std::env::var("PLAINSIGHT_LOG").unwrap_or_else(|_| "error".into());
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let file_level = datadir::data_dir().ok().and_then(|dir| {
-        let level = AppDb::open(&datadir::app_db_path(&dir)).ok()?.settings(&env).ok()?.get("log_level").to_string();
-        Some((dir, level))
-    });
-    if let Some((dir, level)) = file_level {
-        if let Ok(guard) = plainsight_core::logs::init(&dir, &level, Some(&stderr)) {
-            return Some(guard);
-        }
-    }
-    let filter = tracing_subscriber::EnvFilter::try_new(&stderr).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
-    None
 }
 
 /// The error and its causes as one readable line.

@@ -48,6 +48,27 @@ pub fn init(data_dir: &Path, level: &str, stderr_level: Option<&str>) -> Result<
     Ok(guard)
 }
 
+/// The app's and CLI's logging: the log file in the data folder at the Settings' `log_level`, and
+/// stderr at `PLAINSIGHT_LOG` (else `stderr_default`). Without a data folder, stderr only; logging
+/// never stops the program. Keep the returned guard alive to the end (it flushes the file).
+pub fn init_from_settings(stderr_default: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let stderr = std::env::var("PLAINSIGHT_LOG").unwrap_or_else(|_| stderr_default.into());
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let file_level = crate::datadir::data_dir().ok().and_then(|dir| {
+        let level = crate::history::AppDb::open(&crate::datadir::app_db_path(&dir)).ok()?.settings(&env).ok()?.get("log_level").to_string();
+        Some((dir, level))
+    });
+    if let Some((dir, level)) = file_level {
+        match init(&dir, &level, Some(&stderr)) {
+            Ok(guard) => return Some(guard),
+            Err(error) => eprintln!("plainsight: the log file could not be opened ({error}); logging to the terminal only"),
+        }
+    }
+    let filter = EnvFilter::try_new(&stderr).unwrap_or_else(|_| EnvFilter::new(stderr_default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    None
+}
+
 /// Log files, oldest first.
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
