@@ -5,9 +5,11 @@
 //! preview it, and ask about it; then have the AI answer what the offline planner cannot (first
 //! waiting for approval, with the approval limit at $0), ask it again and have the answer cache
 //! answer it (nothing sent, no approval needed), see the cache's figures on the Settings screen
-//! and clear it, and see the AI's answer on the Spending page; last, delete the key again. The AI provider is a loopback server on 127.0.0.1 that speaks
-//! Perplexity's Agent API (plainsight-loopback): it is scripted per question and records what the
-//! app sent, so the test also checks that questions answered locally send nothing.
+//! and clear it, and see the AI's answer on the Spending page; then delete the key again; last,
+//! copy the diagnostics and see every key masked in them. Each answer shows where its time went.
+//! The AI provider is a loopback server on 127.0.0.1 that speaks Perplexity's Agent API
+//! (plainsight-loopback): it is scripted per question and records what the app sent, so the test
+//! also checks that questions answered locally send nothing.
 //!
 //! The key goes into a real Secret Service: gnome-keyring on a D-Bus session bus of the test's
 //! own, which only the app is pointed at (see [`PrivateKeychain`]).
@@ -50,6 +52,8 @@ const VAGUE: &str = "how are we doing?";
 const AI_OPTIONS: [&str; 2] = ["sales by region last month", "top 5 products by revenue"];
 /// A question the offline planner cannot answer: the AI writes its SQL.
 const AI_QUESTION: &str = "which products were bought together most often?";
+/// The stages an answer's timing line may name ("plan 3 ms · AI 1.2 s · run 18 ms").
+const STAGES: [&str; 10] = ["plan", "cache", "breaker", "budget", "AI", "repair", "guard", "run", "sandbox", "chart"];
 /// The SQL the scripted AI writes for [`AI_QUESTION`]: pairs of products in the same order.
 const BOUGHT_TOGETHER: &str = "SELECT a.product_id AS first_product, b.product_id AS second_product, COUNT(*) AS orders_together FROM order_items a JOIN order_items b ON a.order_id = b.order_id AND a.product_id < b.product_id GROUP BY 1, 2 ORDER BY orders_together DESC LIMIT 5";
 
@@ -264,6 +268,10 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     check(sql.to_uppercase().contains("SELECT"), format!("the collapsible SQL holds the query: {sql:?}"))?;
     let answer = text_of(client, "answer").await.unwrap_or_default();
     check(answer.contains("Answered offline — no cost"), format!("the cost line says the answer was free: {answer:?}"))?;
+    // Which stages took long enough to be named (if any) depends on the machine; the AI call
+    // always does (see the AI's answer).
+    let stages = timing_stages(client).await?;
+    check(!stages.iter().any(|s| s == "AI"), format!("an offline answer spent no time on the AI: {stages:?}"))?;
 
     // textContent, not the rendered text: the sidebar ellipsises long questions.
     poll("the question in the history list", Duration::from_secs(10), || async {
@@ -293,7 +301,8 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     the_spending_page_shows_what_the_ai_cost(client).await?;
     a_rejected_key_is_named_and_the_rephrasings_stay(client, server).await?;
     delete_the_key_in_settings(client).await?;
-    a_preset_fills_in_the_provider(client).await
+    a_preset_fills_in_the_provider(client).await?;
+    diagnostics_are_copied_without_keys(client).await
 }
 
 fn write_big_csv(path: &Path) {
@@ -832,6 +841,8 @@ async fn the_ai_answers_what_the_planner_cannot(client: &Client, server: &Server
     )?;
     let sent = sent_so_far(server, 3, "the question for the AI")?;
     check_agent_request(&sent[2], AI_QUESTION)?;
+    let stages = timing_stages(client).await?;
+    check(stages.iter().any(|s| s == "AI"), format!("the timing line (#answer-timings) names the time the AI took: {stages:?}"))?;
     screenshot(client, "window-ai-answer.png").await?;
 
     let receipt = find_css(client, "#privacy-receipt").await?;
@@ -876,6 +887,8 @@ async fn the_cache_answers_again(client: &Client, server: &Server) -> Outcome {
     check(cost.contains("no cost"), format!("the cost line says the answer cost nothing: {cost:?}"))?;
     check(client.find(Locator::Id("privacy-receipt")).await.is_err(), "nothing was sent, so there is no privacy receipt".into())?;
     sent_so_far(server, 3, "the same question again, answered from the cache")?;
+    let stages = timing_stages(client).await?;
+    check(!stages.iter().any(|s| s == "AI"), format!("a cached answer spent no time on the AI: {stages:?}"))?;
     screenshot(client, "window-cache-hit.png").await
 }
 
@@ -919,6 +932,67 @@ async fn the_settings_show_and_clear_the_cache(client: &Client) -> Outcome {
     })
     .await?;
     check(client.find(Locator::Css("#settings-cache .confirm")).await.is_err(), "the confirmation closes once cleared".into())
+}
+
+/// Settings → Diagnostics: "Copy diagnostics" shows the version, the platform and the end of the
+/// log in a read-only box (and puts it on the clipboard if the webview allows it, or says to copy
+/// it by hand), with the key the test saved, tested and had rejected masked.
+async fn diagnostics_are_copied_without_keys(client: &Client) -> Outcome {
+    click(client, "nav-settings").await?;
+    poll("the Diagnostics section", Duration::from_secs(10), || async { Ok(shown(client, "copy-diagnostics").await) }).await?;
+    client
+        .execute("document.getElementById('settings-diagnostics').scrollIntoView({ block: 'start' });", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to Diagnostics: {e}"))?;
+    let section = content_of(client, "settings-diagnostics").await.unwrap_or_default();
+    for expected in ["Langfuse server", "Log detail"] {
+        check(section.contains(expected), format!("the Diagnostics section holds the {expected:?} setting:\n{section}"))?;
+    }
+    click(client, "copy-diagnostics").await?;
+    let said = poll("the diagnostics copied or shown", Duration::from_secs(30), || async {
+        Ok(text_of(client, "diagnostics-status").await.filter(|s| !s.is_empty()))
+    })
+    .await?;
+    check(
+        said.contains("Copied to the clipboard") || said.contains("Select the text below and copy it"),
+        format!("the diagnostics were copied, or the window says to copy them by hand: {said:?}"),
+    )?;
+    let text = find_css(client, "#diagnostics-text").await?.prop("value").await.map_err(|e| format!("reading the diagnostics: {e}"))?;
+    let text = text.unwrap_or_default();
+    check(text.starts_with("Plainsight "), format!("the diagnostics start with the version:\n{text}"))?;
+    check(text.contains("Log files:"), format!("the diagnostics say how many log files there are:\n{text}"))?;
+    // The whole key, and what follows its prefix (in case only the prefix were masked).
+    for secret in [KEY, KEY.trim_start_matches("pplx-")] {
+        check(!text.contains(secret), format!("the diagnostics hold the API key {secret:?}:\n{text}"))?;
+    }
+    let readonly = find_css(client, "#diagnostics-text").await?.attr("readonly").await.map_err(|e| format!("reading the box: {e}"))?;
+    check(readonly.is_some(), "the diagnostics box is read-only".into())?;
+    client
+        .execute("document.getElementById('diagnostics-text').scrollIntoView({ block: 'center' });", Vec::new())
+        .await
+        .map_err(|e| format!("scrolling to the diagnostics: {e}"))?;
+    screenshot(client, "window-diagnostics.png").await
+}
+
+/// The shown answer's timing line ("Time: plan 3 ms · run 18 ms · chart 6 ms"): the stages it
+/// names, each with a duration in ms or s; none when there is no line (every stage took under
+/// 0.5 ms).
+async fn timing_stages(client: &Client) -> Result<Vec<String>, String> {
+    let Some(line) = text_of(client, "answer-timings").await else {
+        return Ok(Vec::new());
+    };
+    let parts = line.strip_prefix("Time: ").ok_or_else(|| format!("the timing line starts with \"Time: \": {line:?}"))?;
+    let mut stages = Vec::new();
+    for part in parts.split(" · ") {
+        let mut words = part.split(' ');
+        let (name, number, unit) = (words.next().unwrap_or_default(), words.next().unwrap_or_default(), words.next().unwrap_or_default());
+        check(
+            STAGES.contains(&name) && number.parse::<f64>().is_ok() && matches!(unit, "ms" | "s") && words.next().is_none(),
+            format!("{part:?} in the timing line is a stage and how long it took: {line:?}"),
+        )?;
+        stages.push(name.to_string());
+    }
+    Ok(stages)
 }
 
 /// With the approval limit at $0, the question first waits for the person's OK: the dialog shows

@@ -201,6 +201,12 @@ pub async fn status() -> Result<Vec<Banner>, IpcError> {
     call("status", &NoArgs {}).await
 }
 
+/// The "Copy diagnostics" text: version, platform, data folder and the end of the newest log
+/// file, with anything key-like already masked by the engine.
+pub async fn diagnostics() -> Result<String, IpcError> {
+    call("diagnostics", &NoArgs {}).await
+}
+
 /// Calls `on_payload` with each `event`'s payload for as long as the window is open (the screens
 /// that listen are created once, so nothing needs to unlisten). A payload of another shape is
 /// ignored: only a mismatched build can send one.

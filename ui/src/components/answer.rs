@@ -1,6 +1,7 @@
-//! One answer: what was understood, the table, the chart, the SQL and what it cost (and what the
-//! AI was estimated to cost) — or, when the question was unclear, rephrasings to pick from, or,
-//! when the AI would cost more than the person's approval limit, their OK to ask for.
+//! One answer: what was understood, the table, the chart, the SQL, what it cost (and what the
+//! AI was estimated to cost) and where the time went — or, when the question was unclear,
+//! rephrasings to pick from, or, when the AI would cost more than the person's approval limit,
+//! their OK to ask for.
 
 use leptos::prelude::*;
 use plainsight_ipc::{AnswerView, ExportFormat};
@@ -45,6 +46,7 @@ pub fn Answer(
         error_kind,
         estimate,
         cache,
+        timings,
         ..
     } = answer;
     let session = expect_context::<Session>();
@@ -157,6 +159,8 @@ pub fn Answer(
             {cost_line}
         </p>
         {estimated}
+        // Where the time went, for the curious (and for bug reports): small print.
+        {(!timings.is_empty()).then(|| view! { <p class="timings" id="answer-timings">{format!("Time: {timings}")}</p> })}
     }
 }
 

@@ -1,13 +1,14 @@
 //! The Settings screen: whether the AI is on, the API keys (kept in the system keychain; only
 //! their last four characters ever come back), one-click AI provider presets, and every other
-//! setting, grouped, each saved as soon as it is changed. Labels, help and limits come from the
-//! engine; this screen only lays them out.
+//! setting, grouped, each saved as soon as it is changed, and "Copy diagnostics" for bug reports.
+//! Labels, help and limits come from the engine; this screen only lays them out.
 
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plainsight_ipc::{CacheStatsView, KeyStatus, SettingField, SettingsView};
+use wasm_bindgen::prelude::*;
 
 use crate::components::messages::Messages;
 use crate::format;
@@ -93,7 +94,10 @@ const AI_SECTION: Section = Section {
 /// The section that also shows the cache's figures and "Clear cache".
 const CACHE_SECTION_ID: &str = "settings-cache";
 
-const SECTIONS: [Section; 5] = [
+/// The section that also has "Copy diagnostics" (shown even if its settings are not).
+const DIAGNOSTICS_SECTION_ID: &str = "settings-diagnostics";
+
+const SECTIONS: [Section; 6] = [
     Section {
         id: "settings-privacy",
         title: "Privacy",
@@ -119,6 +123,12 @@ const SECTIONS: [Section; 5] = [
         keys: &["cache_ttl_secs", "cache_similarity", "cache_max_entries", "cache_embedder", "cache_embedding_model"],
     },
     Section { id: "settings-python", title: "Python", about: "Where analyses written in Python run.", keys: &["python_sandbox"] },
+    Section {
+        id: DIAGNOSTICS_SECTION_ID,
+        title: "Diagnostics",
+        about: "Logs on this computer, and traces sent to Langfuse when its keys are saved.",
+        keys: &["langfuse_host", "log_level"],
+    },
 ];
 
 /// A choice's value as a person would read it; unknown values are shown as they are.
@@ -405,17 +415,23 @@ pub fn Settings() -> impl IntoView {
                 .iter()
                 .map(|section| {
                     let rows = pick(&fields, section.keys);
-                    (!rows.is_empty()).then(|| {
-                        if section.id == CACHE_SECTION_ID {
-                            view! {
-                                <SettingsSection section rows screen>
-                                    <CacheStats screen/>
-                                </SettingsSection>
-                            }
-                            .into_any()
-                        } else {
-                            view! { <SettingsSection section rows screen/> }.into_any()
+                    if rows.is_empty() && section.id != DIAGNOSTICS_SECTION_ID {
+                        return None;
+                    }
+                    Some(match section.id {
+                        CACHE_SECTION_ID => view! {
+                            <SettingsSection section rows screen>
+                                <CacheStats screen/>
+                            </SettingsSection>
                         }
+                        .into_any(),
+                        DIAGNOSTICS_SECTION_ID => view! {
+                            <SettingsSection section rows screen>
+                                <Diagnostics/>
+                            </SettingsSection>
+                        }
+                        .into_any(),
+                        _ => view! { <SettingsSection section rows screen/> }.into_any(),
                     })
                 })
                 .collect_view();
@@ -556,6 +572,124 @@ fn CacheStats(screen: SettingsScreen) -> impl IntoView {
                     </button>
                 </div>
             </Show>
+        </div>
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.clipboard.writeText`. Rejects (or throws, caught as a rejection) where the
+    /// webview does not allow it: WebKitGTK may refuse it outright, or once the click is a
+    /// moment old.
+    #[wasm_bindgen(js_namespace = ["navigator", "clipboard"], js_name = writeText, catch)]
+    async fn write_to_clipboard(text: &str) -> Result<JsValue, JsValue>;
+}
+
+/// How long the clipboard may take before the person is told to copy the text by hand.
+const CLIPBOARD_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What "Copy diagnostics" came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Copied {
+    /// On the clipboard.
+    Yes,
+    /// Shown below, selected, for the person to copy.
+    ByHand,
+    /// The engine could not gather it; why.
+    Failed(String),
+}
+
+/// "Copy diagnostics": the engine's diagnostics text (version, platform, the end of the newest
+/// log file, anything key-like masked), shown read-only and put on the clipboard when the webview
+/// allows it; otherwise selected in its box for the person to copy. Never an error dialog.
+#[component]
+fn Diagnostics() -> impl IntoView {
+    let running = RwSignal::new(false);
+    let text = RwSignal::new(None::<String>);
+    let copied = RwSignal::new(None::<Copied>);
+    let text_box = NodeRef::<leptos::html::Textarea>::new();
+    // Which click the shown outcome is for: a late clipboard reply of an earlier one is ignored.
+    let clicks = StoredValue::new(0_u64);
+    // Says to copy the text by hand (selected, so Ctrl+C is all it takes), unless `click` was
+    // superseded or already settled.
+    let by_hand = move |click: u64| {
+        if clicks.get_value() != click || copied.with_untracked(Option::is_some) {
+            return;
+        }
+        copied.set(Some(Copied::ByHand));
+        // Once the box shows the text.
+        request_animation_frame(move || {
+            if let Some(area) = text_box.get_untracked() {
+                let _ = area.focus();
+                area.select();
+            }
+        });
+    };
+    let copy = move |_| {
+        if running.get_untracked() {
+            return;
+        }
+        running.set(true);
+        copied.set(None);
+        let click = clicks.get_value() + 1;
+        clicks.set_value(click);
+        spawn_local(async move {
+            let reply = ipc::diagnostics().await;
+            running.set(false);
+            match reply {
+                Ok(diagnostics) => {
+                    text.set(Some(diagnostics.clone()));
+                    // A clipboard that never answers is as good as one that refuses.
+                    set_timeout(move || by_hand(click), CLIPBOARD_PATIENCE);
+                    if write_to_clipboard(&diagnostics).await.is_ok() {
+                        if clicks.get_value() == click {
+                            copied.set(Some(Copied::Yes));
+                        }
+                    } else {
+                        by_hand(click);
+                    }
+                }
+                Err(e) => copied.set(Some(Copied::Failed(format!("Diagnostics could not be gathered: {}", e.message)))),
+            }
+        });
+    };
+    let status = move || {
+        copied.get().map(|outcome| {
+            let (class, said) = match outcome {
+                Copied::Yes => ("diagnostics-status copied", "Copied to the clipboard".to_string()),
+                Copied::ByHand => ("diagnostics-status", "Select the text below and copy it".to_string()),
+                Copied::Failed(why) => ("diagnostics-status failed", why),
+            };
+            view! {
+                <p id="diagnostics-status" class=class role="status">
+                    {said}
+                </p>
+            }
+        })
+    };
+    view! {
+        <div class="diagnostics-box">
+            <div class="diagnostics-head">
+                <p class="diagnostics-about">
+                    "The version, the platform and the end of the newest log file, with keys and passwords masked: paste it into a bug report."
+                </p>
+                <button id="copy-diagnostics" class="secondary" disabled=move || running.get() on:click=copy>
+                    {move || if running.get() { "Gathering…" } else { "Copy diagnostics" }}
+                </button>
+            </div>
+            {status}
+            <textarea
+                id="diagnostics-text"
+                class="diagnostics-text"
+                node_ref=text_box
+                readonly
+                rows="8"
+                wrap="off"
+                spellcheck="false"
+                aria-label="Diagnostics"
+                hidden=move || text.with(Option::is_none)
+                prop:value=move || text.get().unwrap_or_default()
+            ></textarea>
         </div>
     }
 }
