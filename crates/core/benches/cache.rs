@@ -8,8 +8,8 @@
 //!   miss, embedding, bucket scan, cosine). Entries are what an analyst's cache holds: questions
 //!   over measures × groupings × periods × values × ranks, plus named stores. Goal: the 100k
 //!   lookup ≤ 3× the 1k lookup.
-//! - `one_bucket_lookup`: the worst case, every entry with the same slots (one bucket), to show
-//!   what the bucket index does and does not bound.
+//! - `one_bucket_lookup`: the worst case, every entry with the same slots (one bucket): a bucket
+//!   keeps at most `cache::BUCKET_LIMIT` wordings, so this too stays flat.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

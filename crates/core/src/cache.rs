@@ -12,8 +12,9 @@
 //!   so a hit never crosses a region, month, number, measure or schema, and the scan covers only
 //!   questions that could be hits at all.
 //!
-//! Entries expire after their TTL, are evicted least-recently-used beyond a size bound, and can be
-//! invalidated by model, source, age or all at once.
+//! Entries expire after their TTL, are evicted least-recently-used beyond a size bound (and beyond
+//! [`BUCKET_LIMIT`] wordings of one request), and can be invalidated by model, source, age or all
+//! at once.
 
 pub mod embed;
 
@@ -23,6 +24,9 @@ use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::history::{AppDb, HistoryError};
+
+/// Wordings kept per bucket (one request with equal slots): bounds every semantic lookup.
+pub const BUCKET_LIMIT: i64 = 256;
 
 /// Environment defaults (see `.env.example`).
 pub const TTL_ENV: &str = "CACHE_DEFAULT_TTL";
@@ -232,6 +236,13 @@ impl AppDb {
                 now,
                 now.saturating_add(secs(config.ttl)),
             ],
+        )?;
+        // One request keeps at most BUCKET_LIMIT wordings (the least recently used go), so a
+        // semantic lookup compares at most that many vectors however large the cache grows.
+        self.conn().execute(
+            "DELETE FROM llm_cache WHERE id IN
+               (SELECT id FROM llm_cache WHERE bucket = ?1 ORDER BY last_used_at DESC, id DESC LIMIT -1 OFFSET ?2)",
+            params![key.bucket(embedder), BUCKET_LIMIT],
         )?;
         // The count is kept by triggers, so a store under the bound costs no scan.
         let max = i64::try_from(config.max_entries).unwrap_or(i64::MAX);

@@ -303,3 +303,20 @@ fn local_embedder_paraphrase_recall_on_the_dev_questions_with_no_false_hits() {
     assert!(false_hits.is_empty(), "a near-miss or paraphrase was given another question's answer:\n{}", false_hits.join("\n"));
     assert!(recall >= 0.65, "paraphrase recall {recall:.2} ({hits}/{total}); missed: {missed:?}");
 }
+
+#[test]
+fn one_request_keeps_a_bounded_number_of_wordings() {
+    let f = fixture();
+    let config = CacheConfig::default();
+    for i in 0..(BUCKET_LIMIT + 20) {
+        let q = format!(
+            "which products were bought together most often {}",
+            "again ".repeat(usize::try_from(i).unwrap() % 7 + 1) + &"x".repeat(usize::try_from(i).unwrap() / 7 + 1)
+        );
+        let e = LocalEmbedder.embed(&q).unwrap();
+        let key = f.key(&q, today());
+        f.db.cache_store(&Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_usd: 0.01 }, &config, NOW + i)
+            .unwrap();
+    }
+    assert_eq!(f.db.cache_stats(NOW).unwrap().entries, BUCKET_LIMIT, "the oldest wordings went");
+}
