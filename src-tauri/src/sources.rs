@@ -132,6 +132,13 @@ pub fn remove(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
     }
     state.history().remove_source(id)?;
     state.forget_password(&source.location);
+    // Answers cached for it would never be used again: forget them (best effort).
+    let forgotten = state
+        .history()
+        .cache_invalidate(&plainsight_core::cache::Invalidate::Source(source.location.clone()), chrono::Utc::now().timestamp());
+    if let Err(error) = forgotten {
+        tracing::warn!(%error, "the removed source's cached answers could not be forgotten");
+    }
     if source.active {
         let next = state.history().active_source()?.ok_or(AppError::NoSuchSource)?;
         // If the next one cannot be opened either, the sample data (always there) takes over.
@@ -322,7 +329,25 @@ mod tests {
         let id = active(&outcome.sources).id;
         assert_eq!(active(&outcome.sources).kind, "sqlite");
         f.state.pipeline().ask("sales by region last month", today(), None).unwrap();
+        // An AI answer cached for this file is forgotten with it; others stay.
+        for source in [active(&outcome.sources).location.clone(), "other.sqlite".to_string()] {
+            let key = plainsight_core::cache::CacheKey::new(
+                &format!("question for {source}"),
+                Vec::new(),
+                "fp",
+                "perplexity/sonar",
+                "v",
+                &source,
+            );
+            let entry = plainsight_core::cache::Entry { key: &key, embedding: &[1.0], embedder: "e", reply: "{}", cost_usd: 0.01 };
+            f.state.history().cache_store(&entry, &plainsight_core::cache::CacheConfig::default(), chrono::Utc::now().timestamp()).unwrap();
+        }
         let view = remove(&f.state, id).unwrap();
+        assert_eq!(
+            f.state.history().cache_stats(chrono::Utc::now().timestamp()).unwrap().entries,
+            1,
+            "only the other source's answer stays"
+        );
         assert_eq!(active(&view).kind, "sample", "the sample data takes over");
         assert_eq!(std::fs::read(&shop).unwrap(), before, "the file is untouched and still there");
 

@@ -219,7 +219,7 @@ impl AppDb {
         self.conn().execute(
             "INSERT INTO llm_cache(exact, bucket, question, slots, source, model, embedder, embedding, reply, cost_usd, created_at, expires_at, last_used_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)
-             ON CONFLICT(exact) DO UPDATE SET bucket = excluded.bucket, embedding = excluded.embedding, embedder = excluded.embedder,
+             ON CONFLICT(exact) DO UPDATE SET bucket = excluded.bucket, source = excluded.source, embedding = excluded.embedding, embedder = excluded.embedder,
                reply = excluded.reply, cost_usd = excluded.cost_usd, created_at = excluded.created_at,
                expires_at = excluded.expires_at, last_used_at = excluded.last_used_at",
             params![
