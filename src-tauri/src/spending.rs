@@ -87,7 +87,8 @@ pub fn banners(scopes: &[BudgetView], providers: &[ProviderStatusView]) -> Vec<B
 }
 
 /// Every provider's breaker as the Spending page shows it.
-fn providers(state: &AppState, now: NaiveDateTime) -> Result<Vec<ProviderStatusView>, AppError> {
+fn providers(state: &AppState) -> Result<Vec<ProviderStatusView>, AppError> {
+    let now = plainsight_core::breaker::now();
     let config = state.setup().options.breaker;
     let statuses = state.history().breakers(config)?;
     Ok(statuses
@@ -103,7 +104,7 @@ fn providers(state: &AppState, now: NaiveDateTime) -> Result<Vec<ProviderStatusV
                 name: ProviderKind::parse(&s.provider).map_or_else(|| s.provider.clone(), |k| k.display_name().to_string()),
                 provider: s.provider,
                 state: state.into(),
-                paused_until: paused.map(|t| t.format("%H:%M").to_string()),
+                paused_until: paused.map(plainsight_core::breaker::local_time),
                 last_error: s.last_error,
             }
         })
@@ -115,7 +116,7 @@ pub fn status(state: &AppState) -> Result<Vec<Banner>, AppError> {
     let now = Local::now().naive_local();
     let scopes: Vec<BudgetView> =
         state.history().budgets(now).map_err(|e| AppError::Setting(e.to_string()))?.iter().map(budget_view).collect();
-    Ok(banners(&scopes, &providers(state, now)?))
+    Ok(banners(&scopes, &providers(state)?))
 }
 
 /// The whole Spending page.
@@ -126,7 +127,7 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
         let scopes: Vec<BudgetView> = db.budgets(now).map_err(|e| AppError::Setting(e.to_string()))?.iter().map(budget_view).collect();
         (scopes, db.daily_spend(now.date(), CHART_DAYS)?, db.recent_costs(RECENT)?)
     };
-    let providers = providers(state, now)?;
+    let providers = providers(state)?;
     let daily_svg = daily.iter().any(|(_, usd)| *usd > 0.0).then(|| daily_chart(&daily)).flatten();
     Ok(SpendingView {
         banners: banners(&scopes, &providers),

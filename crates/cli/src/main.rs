@@ -684,7 +684,7 @@ fn breaker(action: BreakerAction) -> Result<()> {
     let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let config = db.settings(&env)?.pipeline_options().breaker;
-    let now = chrono::Local::now().naive_local();
+    let now = plainsight_core::breaker::now();
     let statuses = db.breakers(config)?;
     if json {
         let breakers: Vec<_> = statuses
@@ -695,7 +695,7 @@ fn breaker(action: BreakerAction) -> Result<()> {
                     State::Open { cool_down, .. } | State::HalfOpen { cool_down, .. } => (config.threshold, cool_down),
                 };
                 serde_json::json!({"provider": s.provider, "state": s.breaker.state_name(now), "failures": failures,
-                    "paused_until": s.breaker.paused_until(now).map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+                    "paused_until": s.breaker.paused_until(now).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
                     "cool_down_ms": u64::try_from(cool_down.as_millis()).unwrap_or(u64::MAX), "last_error": s.last_error})
             })
             .collect();
@@ -708,7 +708,7 @@ fn breaker(action: BreakerAction) -> Result<()> {
                 Some(until) => println!(
                     "{}: paused until {} ({})",
                     s.provider,
-                    until.format("%H:%M:%S"),
+                    plainsight_core::breaker::local_time(until),
                     s.last_error.as_deref().unwrap_or("repeated failures")
                 ),
                 None if s.breaker.state_name(now) == "closed" => println!("{}: OK", s.provider),

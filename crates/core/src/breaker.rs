@@ -5,6 +5,8 @@
 //! wedge it): success closes it, another outage opens it again for twice as long (at most 8×).
 //! Pure state machine with an injected clock; [`AppDb`] persists it so the app and every CLI
 //! process share one breaker per provider and a restart does not hammer a failing provider.
+//! Stored times are UTC (processes may disagree about the local zone); show them with
+//! [`local_time`].
 
 use std::time::Duration;
 
@@ -17,8 +19,9 @@ use crate::history::{AppDb, HistoryError};
 pub const THRESHOLD_ENV: &str = "CIRCUIT_BREAKER_FAILURE_THRESHOLD";
 pub const RECOVERY_ENV: &str = "CIRCUIT_BREAKER_RECOVERY_TIMEOUT_MS";
 
-/// How long a half-open trial call may take before another caller may try instead.
-const PROBE_LEASE: Duration = Duration::from_secs(120);
+/// How long a half-open trial call may take before another caller may try instead (longer than
+/// one question's AI calls with their retries and corrections at the default timeout).
+const PROBE_LEASE: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -155,6 +158,16 @@ pub enum Outcome {
     Neutral,
 }
 
+/// A stored (UTC) time as the person's local "HH:MM".
+pub fn local_time(utc: NaiveDateTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(utc, chrono::Utc).with_timezone(&chrono::Local).format("%H:%M").to_string()
+}
+
+/// Now, as breakers store it.
+pub fn now() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
 fn time_text(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
@@ -288,7 +301,7 @@ mod tests {
         assert_eq!(b.allow(t(10)), Err(t(30)), "open: nothing goes out");
         assert_eq!(b.paused_until(t(10)), Some(t(30)));
         assert!(b.allow(t(30)).is_ok(), "half-open: one trial");
-        assert_eq!(b.allow(t(31)), Err(t(150)), "only one trial at a time");
+        assert_eq!(b.allow(t(31)), Err(t(630)), "only one trial at a time");
         b.outage(t(30));
         assert_eq!(b.allow(t(60)), Err(t(90)), "failed trial: twice as long");
         assert!(b.allow(t(90)).is_ok());

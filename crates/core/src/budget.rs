@@ -243,13 +243,16 @@ impl AppDb {
     }
 }
 
+/// The most a model's estimates are ever scaled.
+const MAX_MARGIN: f64 = 10.0;
+
 impl AppDb {
     /// How much to scale this model's upper-bound estimates (1 until a provider once charged
     /// more than was reserved).
     pub fn estimator_margin(&self, model: &str) -> Result<f64, BudgetError> {
         let factor: Option<f64> =
             self.conn().query_row("SELECT factor FROM estimator_margins WHERE model = ?1", [model], |r| r.get(0)).optional()?;
-        Ok(factor.unwrap_or(1.0).max(1.0))
+        Ok(factor.unwrap_or(1.0).clamp(1.0, MAX_MARGIN))
     }
 
     /// A provider charged `actual` against a reservation of `reserved`: the excess was charged,
@@ -258,7 +261,8 @@ impl AppDb {
         if !(actual > reserved && reserved > 0.0) {
             return self.estimator_margin(model);
         }
-        let factor = self.estimator_margin(model)? * (actual / reserved) * 1.25;
+        // At most 10×: one wrong figure from a provider must not block every later question.
+        let factor = (self.estimator_margin(model)? * (actual / reserved) * 1.25).min(MAX_MARGIN);
         self.conn().execute(
             "INSERT INTO estimator_margins(model, factor) VALUES (?1, ?2)
              ON CONFLICT(model) DO UPDATE SET factor = max(factor, excluded.factor)",

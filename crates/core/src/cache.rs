@@ -51,8 +51,10 @@ impl Default for CacheConfig {
 /// Everything a cached generation depends on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheKey {
-    /// The question's normalised words, space-separated.
+    /// The question's normalised words, space-separated (what the local embedder reads).
     pub question: String,
+    /// The question as typed: lowercase, single spaces, no end punctuation.
+    pub asked: String,
     pub slots: Vec<String>,
     pub fingerprint: String,
     /// `provider/model`.
@@ -73,8 +75,10 @@ fn sha(parts: &[&str]) -> String {
 
 impl CacheKey {
     pub fn new(question: &str, slots: Vec<String>, fingerprint: &str, model: &str, prompt_version: &str, source: &str) -> Self {
+        let asked = question.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
         Self {
             question: embed::normalised_words(question).join(" "),
+            asked: asked.trim_end_matches(['?', '!', '.', ' ']).to_string(),
             slots,
             fingerprint: fingerprint.into(),
             model: model.into(),
@@ -88,8 +92,10 @@ impl CacheKey {
         sha(&[&self.slots.join("\u{1}"), &self.fingerprint, &self.model, &self.prompt_version, embedder])
     }
 
+    /// The exact layer keys on the question as typed (lowercase, spacing and end punctuation
+    /// ignored): dropping words is the semantic layer's business, bounded by the slots.
     fn exact(&self) -> String {
-        sha(&[&self.question, &self.slots.join("\u{1}"), &self.fingerprint, &self.model, &self.prompt_version])
+        sha(&[&self.asked, &self.slots.join("\u{1}"), &self.fingerprint, &self.model, &self.prompt_version])
     }
 }
 

@@ -27,6 +27,10 @@ fn sentence_case(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// A cache lookup: the key, the question's embedding (when it was made), the entry hit, and how
+/// long it took in µs.
+type CacheLookup = (crate::cache::CacheKey, Option<Vec<f32>>, Option<crate::cache::Hit>, u64);
+
 /// Whether questions the planner is unsure of go to an LLM (once one is configured).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AiMode {
@@ -434,12 +438,20 @@ impl Pipeline {
             drop(timer);
             if let Some((_, _, Some(hit), _)) = &cached {
                 let mut from_cache = answer.clone();
-                match self.apply_reply(&hit.reply, &mut from_cache, cancel.as_ref(), None) {
+                // A cached Python answer may start a paid remote sandbox: it is budgeted too.
+                let scopes = self.budget_scopes(llm.as_ref());
+                let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                let mut budget = self.options.app_db.as_ref().and_then(|p| crate::history::AppDb::open(p).ok());
+                match self.apply_reply(&hit.reply, &mut from_cache, cancel.as_ref(), budget.as_mut().map(|db| (db, scope_refs.as_slice())))
+                {
                     Ok(ai::Applied::Answered) => {
                         self.cache_count(Some(hit), cached.as_ref().map_or(0, |c| c.3));
                         from_cache.cache = Some(hit.kind.as_str().into());
                         from_cache.generated_by = format!("{}/{}", llm.kind().as_str(), llm.model());
-                        from_cache.cost = Cost::none();
+                        // Nothing was paid to the AI; a remote sandbox run (if any) is the cost.
+                        if from_cache.cost.total_usd > 0.0 {
+                            from_cache.cost.source = CostSource::Estimate;
+                        }
                         from_cache.message =
                             format!("Answered from cache, saved {}. {}", ai::usd(hit.cost_usd), from_cache.message).trim().to_string();
                         return Ok(from_cache);
@@ -454,7 +466,7 @@ impl Pipeline {
                 answer.cache = Some("miss".into());
             }
             let cached = cached.map(|(key, embedding, hit, _)| (key, embedding, hit));
-            let now = chrono::Local::now().naive_local();
+            let now = crate::breaker::now();
             let provider = llm.kind().as_str();
             let mut timer = crate::trace::Timer::start("breaker");
             let paused = self.breaker_allow(provider, now);
@@ -467,7 +479,7 @@ impl Pipeline {
                 answer.message = format!(
                     "{} is paused until {} after repeated failures{why}, so this was answered offline. {}",
                     llm.kind().display_name(),
-                    until.format("%H:%M"),
+                    crate::breaker::local_time(until),
                     answer.message
                 )
                 .trim()
@@ -482,10 +494,12 @@ impl Pipeline {
                 Err(AskError::Llm(_)) => crate::breaker::Outcome::Neutral,
                 // Blocked by the budget or waiting for approval: nothing was sent.
                 Ok(_) if answer.route == Route::Blocked => crate::breaker::Outcome::Neutral,
+                // Nothing reached the provider (the budget database could not be opened).
+                Err(AskError::Config(_)) => crate::breaker::Outcome::Neutral,
                 _ => crate::breaker::Outcome::Success,
             };
-            self.breaker_record(provider, &health, chrono::Local::now().naive_local());
-            if let (Ok(Some(reply)), Some((key, embedding, _))) = (&outcome, &cached) {
+            self.breaker_record(provider, &health, crate::breaker::now());
+            if let (Ok(Some(reply)), Some((key, Some(embedding), _))) = (&outcome, &cached) {
                 self.cache_store(key, embedding, reply, answer.cost.total_usd);
             }
             return match outcome {
@@ -508,14 +522,10 @@ impl Pipeline {
         Ok(answer)
     }
 
-    /// The cache's key for `question`, its embedding, the entry it hits (if any) and how long the
-    /// lookup took in µs; `None` when there is no cache.
-    fn cache_lookup(
-        &self,
-        question: &str,
-        today: NaiveDate,
-        llm: &dyn LlmProvider,
-    ) -> Option<(crate::cache::CacheKey, Vec<f32>, Option<crate::cache::Hit>, u64)> {
+    /// The cache's key for `question`, its embedding (when the exact layer missed and it could be
+    /// made), the entry it hits (if any) and how long the lookup took in µs; `None` when there is
+    /// no cache.
+    fn cache_lookup(&self, question: &str, today: NaiveDate, llm: &dyn LlmProvider) -> Option<CacheLookup> {
         let (Some(config), Some(path)) = (self.options.cache.as_ref(), self.options.app_db.as_ref()) else { return None };
         let started = std::time::Instant::now();
         let key = crate::cache::CacheKey::new(
@@ -528,20 +538,25 @@ impl Pipeline {
         );
         let now = chrono::Utc::now().timestamp();
         let db = crate::history::AppDb::open(path).inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened")).ok()?;
-        let embedding = match self.embedder.embed(question) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(error = %e, "the question could not be embedded; the cache is skipped");
-                return None;
-            }
-        };
+        // The exact layer first: it needs no embedding (which may be a network call).
+        let mut embedding = None;
         let hit = match db.cache_exact(&key, now) {
             Ok(Some(hit)) => Some(hit),
-            Ok(None) => db
-                .cache_semantic(&key, &embedding, &self.embedder.id(), config.threshold, now)
-                .inspect_err(|e| tracing::warn!(error = %e, "the cache could not be read"))
-                .ok()
-                .flatten(),
+            Ok(None) => match self.embedder.embed(question) {
+                Ok(e) => {
+                    let hit = db
+                        .cache_semantic(&key, &e, &self.embedder.id(), config.threshold, now)
+                        .inspect_err(|e| tracing::warn!(error = %e, "the cache could not be read"))
+                        .ok()
+                        .flatten();
+                    embedding = Some(e);
+                    hit
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the question could not be embedded; only exact matches are reused");
+                    None
+                }
+            },
             Err(e) => {
                 tracing::warn!(error = %e, "the cache could not be read");
                 None

@@ -275,6 +275,53 @@ impl Planner {
                 }
             }
         }
+        // Words that change what is asked without being a figure or a value: "and" vs "or",
+        // "how many" vs "which", "before" vs "after", "only", "never".
+        const LOGIC: &[&str] = &["and", "or", "both", "either", "neither", "nor", "only", "never", "before", "after", "first", "least"];
+        for w in all.iter().filter(|w| LOGIC.contains(&w.as_str())) {
+            slots.push(format!("logic={w}"));
+        }
+        let text = all.join(" ");
+        if text.contains("how many") || text.contains("number of") || all.iter().any(|w| w == "count") {
+            slots.push("ask=count".into());
+        }
+        // A relative time the planner did not resolve to a window ("since Monday", "overdue",
+        // "so far") depends on the day it is asked: that day is part of the question.
+        const RELATIVE: &[&str] = &[
+            "today",
+            "yesterday",
+            "tomorrow",
+            "now",
+            "current",
+            "currently",
+            "recent",
+            "recently",
+            "ago",
+            "since",
+            "until",
+            "overdue",
+            "due",
+            "late",
+            "week",
+            "weekend",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "ytd",
+            "mtd",
+            "far",
+            "date",
+            "upcoming",
+            "next",
+            "past",
+        ];
+        if r.window.is_none() && all.iter().any(|w| RELATIVE.contains(&w.as_str())) {
+            slots.push(format!("asked_on={today}"));
+        }
         // A capitalised word that is a known value is already a filter ("West").
         let known: Vec<String> = r.filters.iter().map(|f| f.value.to_lowercase()).collect();
         for name in names(question).into_iter().filter(|n| !known.contains(n)) {

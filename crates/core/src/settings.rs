@@ -262,13 +262,12 @@ pub fn check(f: &Field, value: &str) -> Result<String, FieldError> {
             "false" | "off" | "no" | "0" => Ok("false".into()),
             _ => Err(bad("Choose on or off.".into())),
         },
-        Kind::Text if f.key == "langfuse_host" => {
-            if v.starts_with("https://") || v.starts_with("http://") {
-                Ok(v.trim_end_matches('/').to_string())
-            } else {
-                Err(bad("Enter an address starting with https://, e.g. https://cloud.langfuse.com.".into()))
-            }
-        }
+        Kind::Text if f.key == "langfuse_host" => match crate::trace::langfuse::check_host(v) {
+            Ok(()) => Ok(v.trim_end_matches('/').to_string()),
+            Err(_) => Err(bad(
+                "Enter an address starting with https://, e.g. https://cloud.langfuse.com (http:// only for this computer).".into(),
+            )),
+        },
         Kind::Text if f.key == "log_level" => match tracing_subscriber::EnvFilter::try_new(v) {
             Ok(_) if !v.is_empty() => Ok(v.to_string()),
             _ => Err(bad("Enter a level such as info, debug or warn (or target=level pairs separated by commas).".into())),

@@ -539,7 +539,7 @@ fn a_question_above_the_approval_threshold_waits_and_an_approval_caps_what_it_ma
 #[test]
 fn a_provider_charging_more_than_reserved_is_charged_in_full_and_the_estimate_grows() {
     use plainsight_core::history::AppDb;
-    let (shop, app_db) = shop_with_app_db(100.0);
+    let (shop, app_db) = shop_with_app_db(100_000.0);
     let server = Server::start();
     let options = |approval: Option<f64>| PipelineOptions {
         app_db: Some(app_db.clone()),
@@ -551,16 +551,22 @@ fn a_provider_charging_more_than_reserved_is_charged_in_full_and_the_estimate_gr
     let llm: Arc<dyn LlmProvider> = Arc::new(provider(ProviderKind::Perplexity, &server));
     let dry = Pipeline::open(&shop.db, options(Some(0.0))).expect("pipeline").with_llm(Arc::clone(&llm));
     let before = dry.ask(q, today(), None).expect("estimate").estimate.expect("estimate");
-    // The provider reports $5, far above the reservation (the upper bound of one call).
-    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 4.0, 1.0, 0.0)));
+    // The provider reports three times the reservation (the upper bound of one call).
+    let charged = before.at_most_usd * 3.0;
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, charged * 0.8, charged * 0.2, 0.0)));
     let p = Pipeline::open(&shop.db, options(None)).expect("pipeline").with_llm(Arc::clone(&llm));
     let a = p.ask(q, today(), None).expect("answer");
     assert_eq!(a.route, Route::Answer);
-    assert!((a.cost.total_usd - 5.0).abs() < 1e-9);
+    assert!((a.cost.total_usd - charged).abs() < 1e-9);
     let state = AppDb::open(&app_db).expect("db").budgets(chrono::Local::now().naive_local()).expect("budgets");
-    assert!((state[0].spent_usd - 5.0).abs() < 1e-9 && state[0].reserved_usd == 0.0, "the excess is charged: {state:?}");
+    assert!((state[0].spent_usd - charged).abs() < 1e-9 && state[0].reserved_usd == 0.0, "the excess is charged: {state:?}");
     let after = dry.ask(q, today(), None).expect("estimate").estimate.expect("estimate");
-    assert!(after.at_most_usd >= 5.0, "this model's upper bound now covers what it charged: {before:?} → {after:?}");
+    assert!(after.at_most_usd >= charged, "this model's upper bound now covers what it charged: {before:?} → {after:?}");
+    // A wild figure ($5,000) is charged too, but the margin stops at 10×.
+    server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 4_000.0, 1_000.0, 0.0)));
+    p.ask(q, today(), None).expect("answer");
+    let capped = dry.ask(q, today(), None).expect("estimate").estimate.expect("estimate");
+    assert!(capped.at_most_usd <= before.at_most_usd * 10.0 + 1e-9, "{before:?} → {capped:?}");
 }
 
 #[test]

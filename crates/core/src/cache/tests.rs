@@ -65,6 +65,7 @@ const NOW: i64 = 1_795_000_000;
 fn paraphrases_hit_and_near_misses_never_do() {
     let f = fixture();
     let cached = [
+        "how many customers bought Widget and Gadget",
         "show me last month's sales by region",
         "sales in the West last month",
         "top 5 products by revenue",
@@ -78,15 +79,15 @@ fn paraphrases_hit_and_near_misses_never_do() {
     let cases: &[(&str, &str)] = &[
         // Paraphrases: same question, other words.
         ("show me last month's sales by region", "exact"),
-        ("Show me last month's sales by region!", "exact"),
-        ("last month's revenue per region", "exact"),
+        ("Show me last month's  sales by region!", "exact"),
+        ("last month's revenue per region", "semantic"),
         ("revenue by region last month", "semantic"),
         ("how much revenue did each region make last month", "semantic"),
-        ("top 5 products by sales", "exact"),
+        ("top 5 products by sales", "semantic"),
         ("the 5 top products by turnover", "semantic"),
         ("which products are most often bought together", "semantic"),
-        ("what were the sales by region in march 2026", "exact"),
-        ("sales per region, March 2026", "exact"),
+        ("what were the sales by region in march 2026", "semantic"),
+        ("sales per region, March 2026", "semantic"),
         // Near-misses: something that changes the answer differs.
         ("sales in the East last month", "miss"),
         ("sales by region this month", "miss"),
@@ -97,6 +98,8 @@ fn paraphrases_hit_and_near_misses_never_do() {
         ("sales by category last month", "miss"),
         ("which products were bought together least often?", "miss"),
         ("number of customers by signup month", "miss"),
+        ("which customers bought Widget or Gadget", "miss"),
+        ("which products were bought together most often since Monday", "miss"),
     ];
     let mut wrong = Vec::new();
     for (q, expected) in cases {
@@ -106,6 +109,15 @@ fn paraphrases_hit_and_near_misses_never_do() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_relative_time_the_planner_cannot_resolve_is_tied_to_the_day_asked() {
+    let f = fixture();
+    f.store("orders shipped late since Monday", NOW);
+    let tomorrow: chrono::NaiveDate = "2026-11-27".parse().unwrap();
+    assert_eq!(f.lookup_on("orders shipped late since Monday", today(), NOW).0, "exact");
+    assert_eq!(f.lookup_on("orders shipped late since Monday", tomorrow, NOW).0, "miss");
 }
 
 #[test]

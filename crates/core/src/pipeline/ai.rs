@@ -125,8 +125,35 @@ fn traced_input(request: &ChatRequest, system_without_rows: &str) -> String {
     let mut out = system_without_rows.to_string();
     for (user, text) in &request.turns {
         out.push_str(if *user { "\n\n--- user ---\n" } else { "\n\n--- assistant ---\n" });
-        out.push_str(text);
+        out.push_str(&mask_values(text));
     }
+    out
+}
+
+/// Quoted text that is not a plain name ("product_name" stays, "ACME, 12 Main St" does not) is
+/// replaced by `…`: error messages may quote values from the data.
+pub(crate) fn mask_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(['\'', '"']) {
+        let quote = rest[start..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=start]);
+        let after = &rest[start + 1..];
+        match after.find(quote) {
+            Some(end) => {
+                let inner = &after[..end];
+                let plain = inner.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                out.push_str(if plain { inner } else { "…" });
+                out.push(quote);
+                rest = &after[end + 1..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -181,7 +208,7 @@ impl Pipeline {
         let attempts = 1 + usize::from(self.options.self_correct.min(2));
         let mut last_problem = String::new();
         // The budget's scopes and database, opened once for every attempt of this question.
-        let scopes = ["global".to_string(), format!("provider:{}", llm.kind().as_str()), format!("source:{}", self.source.describe())];
+        let scopes = self.budget_scopes(llm);
         let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
         let mut budget = match &self.options.app_db {
             Some(path) => Some(crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?),
@@ -200,7 +227,10 @@ impl Pipeline {
             i + o + f
         };
         answer.estimate = Some(super::Estimate { about_usd: about, at_most_usd: at_most });
-        if let (Some(threshold), None) = (self.options.approval_usd, approved) {
+        // Only a known price can say a question is expensive; an unpriced model is still held to
+        // the budget by its (conservative) upper bound.
+        let priced = prices::lookup(llm.kind(), llm.model(), llm.base_url()).is_some();
+        if let (Some(threshold), None, true) = (self.options.approval_usd, approved, priced) {
             if about > threshold {
                 answer.route = Route::Blocked;
                 answer.options.clear();
@@ -318,7 +348,10 @@ impl Pipeline {
                 Applied::Other => return Ok(None),
                 Applied::Problem(problem) => problem,
             };
-            tracing::info!(attempt, problem = %problem, "the AI's answer could not be used");
+            // An error can quote a value from the data ("could not convert 'ACME, 12 Main St'"):
+            // the log and, unless sample rows are allowed, the AI get it with values masked.
+            let problem = if self.options.send_sample_rows { problem } else { mask_values(&problem) };
+            tracing::info!(attempt, problem = %mask_values(&problem), "the AI's answer could not be used");
             last_problem = problem.clone();
             turns.push((false, completion.text.clone()));
             let correction = format!(
@@ -430,8 +463,14 @@ impl Pipeline {
         }))
     }
 
-    /// [`Self::run_python`], with the sandbox's most expensive run reserved in the budget first
-    /// (remote sandboxes bill by the second) and settled to what it cost.
+    /// The budget scopes an AI call (or a remote sandbox run) for this source reserves in.
+    pub(super) fn budget_scopes(&self, llm: &dyn LlmProvider) -> [String; 3] {
+        ["global".to_string(), format!("provider:{}", llm.kind().as_str()), format!("source:{}", self.source.describe())]
+    }
+
+    /// Runs the data query (guarded, read-only), then the script over its rows. A remote
+    /// sandbox's most expensive run is reserved in the budget just before it starts and settled
+    /// to what it cost; nothing is charged when the script is refused or the query fails.
     fn run_python_budgeted(
         &self,
         runner: &dyn crate::python::CodeRunner,
@@ -440,38 +479,32 @@ impl Pipeline {
         cancel: Option<&Arc<AtomicBool>>,
         budget: Option<(&mut crate::history::AppDb, &[&str])>,
     ) -> Result<crate::python::PyOutput, AskError> {
-        let most = runner.max_cost_usd(crate::python::PyLimits::default());
-        let Some((db, scopes)) = budget.filter(|_| most > 0.0) else { return self.run_python(runner, query, script, cancel) };
-        let reservation = db
-            .reserve(scopes, most, chrono::Local::now().naive_local())
-            .map_err(|e| AskError::Python(crate::python::PyError::Unavailable(format!("the sandbox was not started: {e}"))))?;
-        let output = self.run_python(runner, query, script, cancel);
-        if let Err(e) = db.settle(&reservation, runner.last_cost_usd(), chrono::Local::now().naive_local()) {
-            tracing::warn!(error = %e, "the budget could not be updated");
-        }
-        output
-    }
-
-    /// Runs the data query (guarded, read-only) and the script over its rows.
-    fn run_python(
-        &self,
-        runner: &dyn crate::python::CodeRunner,
-        query: &str,
-        script: &str,
-        cancel: Option<&Arc<AtomicBool>>,
-    ) -> Result<crate::python::PyOutput, AskError> {
         let mut timer = crate::trace::Timer::start("guard");
         crate::python::validate(script).inspect_err(|_| timer.outcome("refused")).map_err(AskError::Python)?;
         drop(timer);
         let (_, data) = self.run_sql(query, cancel.cloned())?;
-        let mut timer = crate::trace::Timer::start("sandbox");
         let rows = as_dicts(data);
+        let most = runner.max_cost_usd(crate::python::PyLimits::default());
+        let reserved = match budget.filter(|_| most > 0.0) {
+            None => None,
+            Some((db, scopes)) => {
+                let r = db
+                    .reserve(scopes, most, chrono::Local::now().naive_local())
+                    .map_err(|e| AskError::Python(crate::python::PyError::Unavailable(format!("the sandbox was not started: {e}"))))?;
+                Some((db, r))
+            }
+        };
+        let mut timer = crate::trace::Timer::start("sandbox");
         // The script may fetch more with query_sql(): through the same guard and read-only walls.
         let sql = |q: &str| self.run_sql(q, cancel.cloned()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
-        runner
-            .run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql)
-            .inspect_err(|_| timer.outcome("failed"))
-            .map_err(AskError::Python)
+        let output = runner.run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql).inspect_err(|_| timer.outcome("failed"));
+        drop(timer);
+        if let Some((db, reservation)) = reserved {
+            if let Err(e) = db.settle(&reservation, runner.last_cost_usd(), chrono::Local::now().naive_local()) {
+                tracing::warn!(error = %e, "the budget could not be updated");
+            }
+        }
+        output.map_err(AskError::Python)
     }
 
     /// A few rows of each table, for the prompt, only when the person allowed it.
@@ -486,5 +519,20 @@ impl Pipeline {
                 Some((t.name.clone(), serde_json::json!({"columns": r.columns, "rows": r.rows})))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_values;
+
+    #[test]
+    fn quoted_values_are_masked_and_names_kept() {
+        assert_eq!(
+            mask_values(r#"no such column: "product_name"; could not convert string to float: 'ACME, 12 Main St'"#),
+            r#"no such column: "product_name"; could not convert string to float: '…'"#
+        );
+        assert_eq!(mask_values("invalid input syntax for type integer: \"12,5\""), "invalid input syntax for type integer: \"…\"");
+        assert_eq!(mask_values("it's fine"), "it's fine");
     }
 }

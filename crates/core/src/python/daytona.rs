@@ -223,10 +223,10 @@ impl CodeRunner for DaytonaRunner {
         *self.last_cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The longest a sandbox can live: starting, the run's time limit, and the create and
-    /// delete calls at their full HTTP timeout.
+    /// The longest a sandbox can live: the create call, starting, the run's time limit (and its
+    /// call), and three delete attempts, each call at its full HTTP timeout.
     fn max_cost_usd(&self, limits: PyLimits) -> f64 {
-        let lifetime = self.start_limit + limits.time + HTTP_TIMEOUT * 2;
+        let lifetime = self.start_limit + limits.time + HTTP_TIMEOUT * 5;
         lifetime.as_secs_f64() * crate::llm::prices::daytona_per_second(1.0, 1.0)
     }
 }

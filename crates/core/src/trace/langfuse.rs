@@ -83,9 +83,21 @@ pub fn configured(
     match (public, secret) {
         (Some((public, _)), Some((secret, _))) => {
             let host = env(HOST_ENV).unwrap_or_else(|| host.to_string());
+            check_host(&host)?;
             LangfuseTracer::start(&host, &public, &secret).map(Some)
         }
         _ => Ok(None),
+    }
+}
+
+/// The keys travel in every request: HTTPS, or plain HTTP only to this computer.
+pub fn check_host(host: &str) -> Result<(), String> {
+    let rest = host.strip_prefix("http://");
+    let local = rest.is_some_and(|r| r.starts_with("127.") || r.starts_with("localhost") || r.starts_with("[::1]"));
+    if host.starts_with("https://") || local {
+        Ok(())
+    } else {
+        Err(format!("the Langfuse address must start with https:// (plain http:// only for this computer), not {host:?}"))
     }
 }
 
@@ -130,7 +142,7 @@ impl Tracer for LangfuseTracer {
 
     fn flush(&self, limit: Duration) {
         let (m, cv) = &*self.shared;
-        let deadline = Instant::now() + limit;
+        let deadline = Instant::now().checked_add(limit).unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         let mut q = lock(m);
         while !(q.pending.is_empty() && q.in_flight == 0) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -145,16 +157,14 @@ impl Tracer for LangfuseTracer {
 
 impl Drop for LangfuseTracer {
     fn drop(&mut self) {
-        // Replaced (settings changed) or closing: what is queued gets a moment to go out.
+        // Replaced (settings changed) or closing: what is queued gets a moment to go out, then
+        // the sender is told to stop. It is not waited for: a request to a slow Langfuse must
+        // not hold up whoever dropped this (it ends within one request's timeout).
         self.flush(Duration::from_secs(1));
-        {
-            let (m, cv) = &*self.shared;
-            lock(m).stop = true;
-            cv.notify_all();
-        }
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
+        let (m, cv) = &*self.shared;
+        lock(m).stop = true;
+        cv.notify_all();
+        drop(self.worker.take());
     }
 }
 
@@ -236,7 +246,8 @@ async fn send(client: &reqwest::Client, url: &str, auth: &str, body: &str, share
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<f64>().ok())
-                    .map(|s| Duration::from_secs_f64(s.max(0.0)));
+                    // "inf", "1e30" or "-1": no panic; an absurd wait is an outage.
+                    .map(|s| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::MAX));
                 match after {
                     Some(a) if a > MAX_RETRY_AFTER => return Sent::Outage(format!("{last}, retry after {} s", a.as_secs())),
                     Some(a) => a,
@@ -281,7 +292,7 @@ fn int_attr(key: &str, value: u64) -> Value {
 }
 
 fn stage_span(trace_id: &str, parent: &str, s: &Stage) -> Value {
-    let end = s.started + s.duration;
+    let end = s.started.checked_add(s.duration).unwrap_or(s.started);
     let mut attributes = vec![attr("plainsight.outcome", &s.outcome)];
     match &s.generation {
         Some(g) => {
@@ -317,7 +328,7 @@ pub fn otlp_json(traces: &[QuestionTrace]) -> Value {
         let output = json!({"route": t.route, "error_kind": t.error_kind, "cache": t.cache, "cost_usd": t.cost_usd});
         spans.push(json!({
             "traceId": trace_id, "spanId": root, "name": "question", "kind": 1,
-            "startTimeUnixNano": nanos(t.started), "endTimeUnixNano": nanos(t.started + t.duration),
+            "startTimeUnixNano": nanos(t.started), "endTimeUnixNano": nanos(t.started.checked_add(t.duration).unwrap_or(t.started)),
             "attributes": [
                 attr("langfuse.trace.name", "question"),
                 attr("langfuse.observation.type", "span"),
