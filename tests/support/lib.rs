@@ -110,6 +110,14 @@ impl TauriDriver {
             "tauri-driver did not listen on 127.0.0.1:{port} within 20 s; see {}",
             driver.log.display()
         );
+        // tauri-driver forwards to the WebKitWebDriver it starts on the native port; on a busy
+        // machine that one can still be starting when tauri-driver already listens, and a new
+        // session would then be refused ("Connection refused").
+        assert!(
+            wait_for_port(native_port, Duration::from_secs(30)),
+            "WebKitWebDriver did not listen on 127.0.0.1:{native_port} within 30 s; see {}",
+            driver.log.display()
+        );
         driver
     }
 
