@@ -19,7 +19,7 @@ pub use lexicon::Grain;
 pub use model::Model;
 pub use time::Window;
 
-use lexicon::{canonical, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS, VAGUE, WRITE_VERBS};
+use lexicon::{canonical, number_word, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS, VAGUE, WEEKDAYS, WRITE_VERBS};
 use words::Words;
 
 /// The planner's reading of a question.
@@ -123,44 +123,6 @@ pub struct Reading {
 /// Quoted phrases, and capitalised words after the first word that are not month or day names
 /// ("sales of Widget A" → `widget`, `a`): likely names of things the schema model does not list.
 fn names(question: &str) -> Vec<String> {
-    const CALENDAR: &[&str] = &[
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "q1",
-        "q2",
-        "q3",
-        "q4",
-        "i",
-    ];
     let mut out = Vec::new();
     for (i, part) in question.split(['"', '“', '”']).enumerate() {
         if i % 2 == 1 && !part.trim().is_empty() {
@@ -171,7 +133,10 @@ fn names(question: &str) -> Vec<String> {
         let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
         let word = word.strip_suffix("'s").unwrap_or(word);
         let lower = word.to_lowercase();
-        if i > 0 && word.chars().any(char::is_uppercase) && !CALENDAR.contains(&lower.as_str()) {
+        let calendar = time::month_number(&lower).is_some()
+            || WEEKDAYS.contains(&lower.as_str())
+            || matches!(lower.as_str(), "q1" | "q2" | "q3" | "q4" | "i");
+        if i > 0 && word.chars().any(char::is_uppercase) && !calendar {
             out.push(lower);
         }
     }
@@ -240,33 +205,10 @@ impl Planner {
         if r.change {
             slots.push("change".into());
         }
-        const NUMBER_WORDS: &[&str] = &[
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ];
         for (i, w) in all.iter().enumerate() {
             if w.chars().any(|c| c.is_ascii_digit()) {
                 slots.push(format!("number={w}"));
-            } else if let Some(n) = NUMBER_WORDS.iter().position(|n| n == w) {
+            } else if let Some(n) = number_word(w) {
                 slots.push(format!("number={n}"));
             }
             if matches!(w.as_str(), "not" | "no" | "non" | "excluding" | "except" | "without" | "excl") {
@@ -304,13 +246,6 @@ impl Planner {
             "late",
             "week",
             "weekend",
-            "monday",
-            "tuesday",
-            "wednesday",
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
             "ytd",
             "mtd",
             "far",
@@ -319,7 +254,7 @@ impl Planner {
             "next",
             "past",
         ];
-        if r.window.is_none() && all.iter().any(|w| RELATIVE.contains(&w.as_str())) {
+        if r.window.is_none() && all.iter().any(|w| RELATIVE.contains(&w.as_str()) || WEEKDAYS.contains(&w.as_str())) {
             slots.push(format!("asked_on={today}"));
         }
         // A capitalised word that is a known value is already a filter ("West").
@@ -989,8 +924,7 @@ fn read_comparison(words: &mut Words, r: &mut Reading) -> Option<usize> {
 /// "top 5" → 5 (marks the number).
 fn following_number(words: &mut Words, i: usize) -> Option<u32> {
     let w = words.get(i).filter(|_| !words.used(i))?;
-    const WORDS: [&str; 11] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-    let n = w.parse::<u32>().ok().or_else(|| WORDS.iter().position(|x| *x == w).map(|p| p as u32))?;
+    let n = w.parse::<u32>().ok().or_else(|| number_word(w).filter(|n| *n <= 10))?;
     words.mark(i);
     (n > 0).then_some(n.min(1000))
 }

@@ -54,9 +54,7 @@ pub fn normalised_words(text: &str) -> Vec<String> {
 /// One word for all its synonyms and forms: "sales", "turnover" → "revenue"; "clients" →
 /// "customer". Measures first ("sales" is revenue, not the entity "sale").
 pub fn canonical_word(w: &str) -> String {
-    const NUMBER_WORDS: &[&str] =
-        &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
-    if let Some(n) = NUMBER_WORDS.iter().position(|n| *n == w) {
+    if let Some(n) = crate::planner::lexicon::number_word(w) {
         return n.to_string();
     }
     // Time grains as one word: "monthly" = "per month".

@@ -267,6 +267,38 @@ impl Grain {
 }
 
 /// Words that ask for the largest first / smallest first.
+/// Numbers written as words, by value ("five" → 5).
+pub const NUMBER_WORDS: [&str; 21] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
+/// The value of a number word ("twelve" → 12).
+pub fn number_word(word: &str) -> Option<u32> {
+    NUMBER_WORDS.iter().position(|w| *w == word).and_then(|i| u32::try_from(i).ok())
+}
+
+pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
 pub const DESCENDING: &[&str] = &["top", "best", "highest", "most", "biggest", "largest", "greatest", "leading", "max", "maximum"];
 pub const ASCENDING: &[&str] = &["bottom", "worst", "lowest", "least", "smallest", "fewest", "min", "minimum"];
 

@@ -21,7 +21,7 @@ const MONTHS: [&str; 12] =
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const ORDINALS: [&str; 4] = ["first", "second", "third", "fourth"];
 
-fn month_number(word: &str) -> Option<u32> {
+pub(crate) fn month_number(word: &str) -> Option<u32> {
     // Full names, and three-letter abbreviations ("sept" too).
     let word = if word == "sept" { "sep" } else { word };
     MONTHS.iter().position(|m| *m == word || (word.len() == 3 && m.starts_with(word))).map(|i| i as u32 + 1)
@@ -50,8 +50,7 @@ fn year_of(word: &str) -> Option<i32> {
 }
 
 fn number(word: &str) -> Option<u32> {
-    const WORDS: [&str; 13] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
-    word.parse().ok().or_else(|| WORDS.iter().position(|w| *w == word).map(|i| i as u32))
+    word.parse().ok().or_else(|| super::lexicon::number_word(word).filter(|n| *n <= 12))
 }
 
 /// Plain-words reading of a window: "1–31 October 2026", "1 January – 26 November 2026".
