@@ -567,51 +567,52 @@ impl Pipeline {
         Some((key, embedding, hit, micros))
     }
 
+    /// Runs `work` on the app database when there is one. `None` without one, or when it fails
+    /// (logged with `failed`): the app database's jobs here (cache, shared breaker) are never
+    /// worth failing a question for.
+    fn with_app_db<T>(
+        &self,
+        failed: &str,
+        work: impl FnOnce(&mut crate::history::AppDb) -> Result<T, crate::history::HistoryError>,
+    ) -> Option<T> {
+        let path = self.options.app_db.as_ref()?;
+        crate::history::AppDb::open(path).and_then(|mut db| work(&mut db)).inspect_err(|e| tracing::warn!(error = %e, "{failed}")).ok()
+    }
+
     fn cache_count(&self, hit: Option<&crate::cache::Hit>, micros: u64) {
-        if let Some(path) = &self.options.app_db {
-            let counted = crate::history::AppDb::open(path).and_then(|db| db.cache_count(hit, micros, chrono::Utc::now().timestamp()));
-            if let Err(e) = counted {
-                tracing::warn!(error = %e, "the cache's statistics could not be updated");
-            }
-        }
+        self.with_app_db("the cache's statistics could not be updated", |db| db.cache_count(hit, micros, chrono::Utc::now().timestamp()));
     }
 
     fn cache_forget(&self, id: i64) {
-        if let Some(path) = &self.options.app_db {
-            if let Err(e) = crate::history::AppDb::open(path).and_then(|db| db.cache_forget(id)) {
-                tracing::warn!(error = %e, "a cached answer could not be forgotten");
-            }
-        }
+        self.with_app_db("a cached answer could not be forgotten", |db| db.cache_forget(id));
     }
 
     fn cache_store(&self, key: &crate::cache::CacheKey, embedding: &[f32], reply: &str, cost_usd: f64) {
-        let (Some(config), Some(path)) = (self.options.cache.as_ref(), self.options.app_db.as_ref()) else { return };
+        let Some(config) = self.options.cache.as_ref() else { return };
         let embedder = self.embedder.id();
         let entry = crate::cache::Entry { key, embedding, embedder: &embedder, reply, cost_usd };
-        let stored = crate::history::AppDb::open(path).and_then(|db| db.cache_store(&entry, config, chrono::Utc::now().timestamp()));
-        if let Err(e) = stored {
-            tracing::warn!(error = %e, "the answer could not be cached");
-        }
+        self.with_app_db("the answer could not be cached", |db| db.cache_store(&entry, config, chrono::Utc::now().timestamp()));
     }
 
     /// Whether the provider's breaker lets a call out; `Some((until, why))` when it is paused.
-    /// Kept in the app database when there is one (shared by the app and CLI processes).
+    /// Kept in the app database when there is one (shared by the app and CLI processes), else
+    /// (or when it cannot be read) in this process.
     fn breaker_allow(&self, provider: &str, now: chrono::NaiveDateTime) -> Option<(chrono::NaiveDateTime, Option<String>)> {
-        if let Some(path) = &self.options.app_db {
-            match crate::history::AppDb::open(path).and_then(|mut db| db.breaker_allow(provider, self.options.breaker, now)) {
-                Ok(allowed) => return allowed.err(),
-                Err(e) => tracing::warn!(error = %e, "the circuit breaker's state could not be read; using this process's"),
-            }
+        let shared = self.with_app_db("the circuit breaker's state could not be read; using this process's", |db| {
+            db.breaker_allow(provider, self.options.breaker, now)
+        });
+        match shared {
+            Some(allowed) => allowed.err(),
+            None => self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).allow(now).err().map(|until| (until, None)),
         }
-        self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).allow(now).err().map(|until| (until, None))
     }
 
     fn breaker_record(&self, provider: &str, outcome: &crate::breaker::Outcome, now: chrono::NaiveDateTime) {
-        if let Some(path) = &self.options.app_db {
-            match crate::history::AppDb::open(path).and_then(|mut db| db.breaker_record(provider, self.options.breaker, outcome, now)) {
-                Ok(()) => return,
-                Err(e) => tracing::warn!(error = %e, "the circuit breaker's state could not be saved; using this process's"),
-            }
+        let saved = self.with_app_db("the circuit breaker's state could not be saved; using this process's", |db| {
+            db.breaker_record(provider, self.options.breaker, outcome, now)
+        });
+        if saved.is_some() {
+            return;
         }
         let mut breaker = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match outcome {
