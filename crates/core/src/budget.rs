@@ -175,7 +175,7 @@ impl AppDb {
         if !(usd.is_finite() && usd >= 0.0) {
             return Err(BudgetError::Invalid("a reservation must be a positive amount".into()));
         }
-        let id = format!("r{}-{}", std::process::id(), now.and_utc().timestamp_nanos_opt().unwrap_or_default() ^ fastish_random());
+        let id = format!("r{}-{}", std::process::id(), crate::random_hex(8));
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         for name in scopes {
             let Some(scope) = load(&tx, name)? else { continue };
@@ -271,18 +271,6 @@ impl AppDb {
         tracing::warn!(model, reserved, actual, factor, "the provider charged more than the estimate; the margin grows");
         self.estimator_margin(model)
     }
-}
-
-/// A few bits of entropy for reservation ids (no crate needed: the address of a stack value and
-/// the thread id vary between concurrent callers).
-fn fastish_random() -> i64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    std::thread::current().id().hash(&mut h);
-    let local = 0u8;
-    (std::ptr::addr_of!(local) as usize).hash(&mut h);
-    std::time::SystemTime::now().hash(&mut h);
-    h.finish() as i64
 }
 
 #[cfg(test)]

@@ -34,3 +34,18 @@ pub mod trace;
 
 pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Estimate, Language, Pipeline, PipelineOptions};
 pub use router::Route;
+
+/// `bytes` random bytes as hex, for ids (trace and span ids, budget reservations). `RandomState`
+/// is seeded from the OS and differs for every instance: unpredictable enough for ids, no crate
+/// needed.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::with_capacity(bytes * 2 + 16);
+    while out.len() < bytes * 2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out.truncate(bytes * 2);
+    out
+}

@@ -9,7 +9,6 @@
 //! circuit breaker. Nothing here ever blocks or fails an answer.
 
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -267,18 +266,6 @@ async fn send(client: &reqwest::Client, url: &str, auth: &str, body: &str, share
     Sent::Outage(last)
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut out = String::with_capacity(bytes * 2);
-    while out.len() < bytes * 2 {
-        // RandomState is seeded from the OS per instance: unpredictable enough for ids.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out.truncate(bytes * 2);
-    out
-}
-
 fn nanos(t: SystemTime) -> String {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()).to_string()
 }
@@ -311,7 +298,7 @@ fn stage_span(trace_id: &str, parent: &str, s: &Stage) -> Value {
         None => attributes.push(attr("langfuse.observation.type", "span")),
     }
     json!({
-        "traceId": trace_id, "spanId": random_hex(8), "parentSpanId": parent, "name": s.name, "kind": 1,
+        "traceId": trace_id, "spanId": crate::random_hex(8), "parentSpanId": parent, "name": s.name, "kind": 1,
         "startTimeUnixNano": nanos(s.started), "endTimeUnixNano": nanos(end),
         "attributes": attributes,
         "status": if s.outcome == "failed" { json!({"code": 2}) } else { json!({}) },
@@ -323,8 +310,8 @@ fn stage_span(trace_id: &str, parent: &str, s: &Stage) -> Value {
 pub fn otlp_json(traces: &[QuestionTrace]) -> Value {
     let mut spans = Vec::new();
     for t in traces {
-        let trace_id = random_hex(16);
-        let root = random_hex(8);
+        let trace_id = crate::random_hex(16);
+        let root = crate::random_hex(8);
         let output = json!({"route": t.route, "error_kind": t.error_kind, "cache": t.cache, "cost_usd": t.cost_usd});
         spans.push(json!({
             "traceId": trace_id, "spanId": root, "name": "question", "kind": 1,
