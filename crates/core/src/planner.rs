@@ -7,6 +7,7 @@
 //! the sample database). It then picks the one table or view that can answer all of it and
 //! writes the SQL. Whatever it did not understand lowers the confidence, which the router uses.
 
+mod extremes;
 pub(crate) mod lexicon;
 pub(crate) mod model;
 mod sql;
@@ -15,6 +16,7 @@ pub(crate) mod words;
 
 use chrono::NaiveDate;
 
+pub use extremes::{List, SortBy};
 pub use lexicon::Grain;
 pub use model::Model;
 pub use time::Window;
@@ -43,6 +45,10 @@ pub enum Measure {
     Sum { word: String },
     /// AVG of a measure word's column ("average discount").
     Avg { word: String },
+    /// MIN of a measure word's column ("minimum price", "earliest ship date").
+    Min { word: String },
+    /// MAX of a measure word's column ("maximum delay").
+    Max { word: String },
     /// How many of an entity ("orders", "customers").
     Count { entity: String, with_orders: bool, new: bool },
     /// Money per order.
@@ -114,6 +120,21 @@ pub struct Reading {
     /// The entity whose figure the measure is ("average *product* price"): prefer its table.
     pub measure_entity: Option<String>,
     pub corrections: Vec<(String, String)>,
+    /// Rows to list instead of groups ("the 3 most expensive listings").
+    pub list: Option<List>,
+    /// The column a superlative adjective sorts by ("cheapest" → price).
+    pub sort: Option<SortBy>,
+    /// The ranking gave a number ("top 5"), so it ranks groups or rows, never an extreme value.
+    pub rank_counted: bool,
+    /// The grouping was asked as "which X" / "what X".
+    pub asked_which: bool,
+    /// The word that asked for an extreme ("minimum").
+    pub extreme_word: Option<String>,
+    /// Each guess the reading made (a default aggregate, a value matched in a long list): each
+    /// lowers the confidence and is said in the interpretation.
+    pub guesses: Vec<String>,
+    /// The average was chosen because the figure does not add up, not because it was asked.
+    pub avg_default: bool,
     pub unknown: Vec<String>,
     pub vague: bool,
     /// Words of the question (for date-column choice).
@@ -176,6 +197,8 @@ impl Planner {
             slots.push(match m {
                 Measure::Sum { word: w } => format!("measure=sum:{}", word(w)),
                 Measure::Avg { word: w } => format!("measure=avg:{}", word(w)),
+                Measure::Min { word: w } => format!("measure=min:{}", word(w)),
+                Measure::Max { word: w } => format!("measure=max:{}", word(w)),
                 Measure::PerEntity { word: w, entity } => format!("measure=per:{}:{}", word(w), word(entity)),
                 Measure::Count { entity, with_orders, new } => format!("measure=count:{}:{with_orders}:{new}", word(entity)),
                 other => format!("measure={other:?}"),
@@ -195,6 +218,9 @@ impl Planner {
         }
         if let Some((order, n)) = r.rank {
             slots.push(format!("rank={order:?}{n}"));
+        }
+        if let Some(l) = &r.list {
+            slots.push(format!("list={:?}{}:{:?}", l.order, l.n, l.by));
         }
         if let Some((cmp, x)) = r.having {
             slots.push(format!("having={cmp:?}{x}"));
@@ -282,7 +308,11 @@ impl Planner {
             };
         }
         let reading = self.read(&mut words, today);
-        let understood = reading.measure.is_some() || !reading.dims.is_empty() || !reading.filters.is_empty() || reading.window.is_some();
+        let understood = reading.measure.is_some()
+            || reading.list.is_some()
+            || !reading.dims.is_empty()
+            || !reading.filters.is_empty()
+            || reading.window.is_some();
         if !understood {
             let examples = self.examples(&reading);
             return if reading.unknown.is_empty() || reading.vague && reading.unknown.len() <= 1 {
@@ -316,6 +346,7 @@ impl Planner {
                 let mut confidence: f64 = if reading.measure_implied { 0.85 } else { 0.95 };
                 confidence -= 0.25 * reading.unknown.len() as f64;
                 confidence -= 0.03 * reading.corrections.len() as f64;
+                confidence -= 0.05 * reading.guesses.len() as f64;
                 // No figure and no grouping named, and words we do not know ("the weather in
                 // Paris"): a stored value matched by chance, not a question about this data.
                 if reading.measure_implied && reading.dims.is_empty() && !reading.unknown.is_empty() {
@@ -324,6 +355,9 @@ impl Planner {
                 let mut interpretation = built.interpretation;
                 for (from, to) in &reading.corrections {
                     interpretation.push_str(&format!("; read \"{from}\" as \"{to}\""));
+                }
+                for guess in &reading.guesses {
+                    interpretation.push_str(&format!("; {guess}"));
                 }
                 if !reading.unknown.is_empty() {
                     interpretation.push_str(&format!("; did not understand \"{}\"", reading.unknown.join(" ")));
@@ -460,6 +494,9 @@ impl Planner {
             r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
         }
 
+        // Extremes and superlatives: "minimum price", "cheapest", "most expensive".
+        self.read_extremes(words, &mut r);
+
         // Ranking: "top 5", "the best", "highest", "lowest 3".
         if r.rank.is_none() {
             for i in words.unused().collect::<Vec<_>>() {
@@ -484,6 +521,7 @@ impl Planner {
                     })?;
                     following_number(words, k)
                 });
+                r.rank_counted = n.is_some();
                 r.rank = Some((order, n.unwrap_or(default)));
                 break;
             }
@@ -510,8 +548,12 @@ impl Planner {
 
         // Measures named by a word.
         self.read_measures(words, &mut r);
+        self.settle_ranking(words, &mut r);
 
-        if r.measure.is_none() && (!r.dims.is_empty() || r.rank.is_some() || !r.filters.is_empty() || r.window.is_some()) {
+        if r.measure.is_none()
+            && r.list.is_none()
+            && (!r.dims.is_empty() || r.rank.is_some() || !r.filters.is_empty() || r.window.is_some())
+        {
             if let Some(word) = self.default_money_word() {
                 r.measure = Some(Measure::Sum { word });
                 r.measure_implied = true;
@@ -651,6 +693,7 @@ impl Planner {
             let introduces =
                 matches!(w.as_str(), "by" | "per" | "each" | "every" | "across" | "which" | "what" | "among") && !words.used(i);
             if introduces {
+                let before = r.dims.len();
                 let mut k = i + 1;
                 while matches!(words.get(k), Some("the" | "a" | "each" | "our" | "their" | "individual")) {
                     k += 1;
@@ -688,6 +731,9 @@ impl Planner {
                             push_dim(r, second);
                         }
                     }
+                }
+                if r.dims.len() > before && matches!(w.as_str(), "which" | "what") {
+                    r.asked_which = true;
                 }
             }
             i += 1;
@@ -750,27 +796,42 @@ impl Planner {
                     }
                 }
                 // "average unit price" → unit_price before "unit".
-                let next = |k: usize| words.get(k).filter(|_| !words.used(k)).map(str::to_string);
-                let pair = next(i + 1).zip(next(i + 2)).map(|(a, b)| format!("{a}_{b}"));
-                for (w, len) in [(pair, 2), (next(i + 1), 1)] {
-                    if let Some(w) = w.filter(|w| !self.model.measure_columns(w).is_empty()) {
-                        for k in i..=i + len {
-                            words.mark(k);
-                        }
-                        r.measure = Some(Measure::Avg { word: w });
-                        return;
+                if let Some((w, len)) = self.measure_phrase_at(words, i + 1) {
+                    for k in i..=i + len {
+                        words.mark(k);
                     }
+                    r.measure = Some(Measure::Avg { word: w });
+                    return;
                 }
             }
         }
         // A measure word: "sales", "revenue", "profit", "units".
         for i in words.unused().collect::<Vec<_>>() {
-            let w = words.get(i).unwrap_or_default().to_string();
-            let w = if w == "margin" { "profit".to_string() } else { w };
-            if FILLER.contains(&w.as_str()) || !self.model.can_measure(&w) {
-                continue;
+            // A name of several words first ("total bill" → `total_bill`), even when its first
+            // word alone is filler.
+            let phrase = self.measure_phrase_at(words, i).filter(|(_, len)| *len > 1);
+            let (w, len) = match phrase {
+                Some(found) => found,
+                None => {
+                    let w = words.get(i).unwrap_or_default().to_string();
+                    let w = if w == "margin" { "profit".to_string() } else { w };
+                    if FILLER.contains(&w.as_str()) || !self.model.can_measure(&w) {
+                        continue;
+                    }
+                    (w, 1)
+                }
+            };
+            for k in i..i + len {
+                words.mark(k);
             }
-            words.mark(i);
+            // A price or a rate does not add up: averaged unless "total" or "sum" is said.
+            let summed = words.unused().any(|k| matches!(words.get(k), Some("total" | "sum" | "sums" | "totals" | "combined")));
+            if extremes::non_additive(&w) && !summed && !self.model.measure_columns(&w).is_empty() {
+                r.guesses.push(format!("{} is averaged, since it does not add up", w.replace('_', " ")));
+                r.measure = Some(Measure::Avg { word: w });
+                r.avg_default = true;
+                return;
+            }
             // Mark repeats and synonyms ("sales … by revenue" is one measure).
             let canon = canonical(lexicon::MEASURE_SYNONYMS, &w).unwrap_or(&w).to_string();
             for j in words.unused().collect::<Vec<_>>() {
@@ -954,6 +1015,7 @@ fn correct_spelling(words: &mut Words, model: &Model) -> Vec<(String, String)> {
             || model.vocabulary.iter().any(|v| *v == singular(w))
             || time_word(w)
             || is_connector(w)
+            || lexicon::is_known_word(w)
     };
     let mut replaced = Vec::new();
     for (i, w) in words.all().iter().enumerate() {

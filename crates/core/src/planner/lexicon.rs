@@ -319,3 +319,165 @@ pub fn singular(word: &str) -> String {
         word.strip_suffix('s').unwrap_or(word).to_string()
     }
 }
+
+/// Abbreviations found in column and table names, and the word each stands for (`ship_dt` →
+/// ship date, `unit_px` → unit price). Read by [`super::model::name_words`], so every match
+/// against a column works on the expanded words. `no`/`num`/`nbr` only expand at the end of a
+/// longer name (`invoice_no`), where they cannot be the word "no".
+pub const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("dt", "date"),
+    ("dte", "date"),
+    ("ts", "timestamp"),
+    ("px", "price"),
+    ("prc", "price"),
+    ("qty", "quantity"),
+    ("qnty", "quantity"),
+    ("amt", "amount"),
+    ("cnt", "count"),
+    ("ct", "count"),
+    ("cust", "customer"),
+    ("desc", "description"),
+    ("descr", "description"),
+    ("pct", "percent"),
+    ("perc", "percent"),
+    ("yr", "year"),
+    ("yrs", "years"),
+    ("mo", "month"),
+    ("mth", "month"),
+    ("wk", "week"),
+    ("hr", "hour"),
+    ("hrs", "hours"),
+    ("min", "minimum"),
+    ("mins", "minutes"),
+    ("max", "maximum"),
+    ("avg", "average"),
+    ("tot", "total"),
+    ("ttl", "total"),
+    ("emp", "employee"),
+    ("empl", "employee"),
+    ("dept", "department"),
+    ("prod", "product"),
+    ("cat", "category"),
+    ("addr", "address"),
+    ("acct", "account"),
+    ("bal", "balance"),
+    ("inv", "invoice"),
+    ("ord", "order"),
+    ("rev", "revenue"),
+    ("disc", "discount"),
+    ("wt", "weight"),
+    ("dist", "distance"),
+    ("dur", "duration"),
+    ("temp", "temperature"),
+    ("loc", "location"),
+    ("cty", "city"),
+    ("ctry", "country"),
+    ("reg", "region"),
+    ("sal", "salary"),
+    ("mgr", "manager"),
+    ("svc", "service"),
+    ("txn", "transaction"),
+    ("trans", "transaction"),
+    ("pmt", "payment"),
+    ("pymt", "payment"),
+    ("dlvry", "delivery"),
+    ("arr", "arrival"),
+    ("dep", "departure"),
+    ("sched", "scheduled"),
+    ("val", "value"),
+    ("vol", "volume"),
+];
+
+/// Abbreviations that only expand as the last word of a longer name (`invoice_no`, `order_num`).
+pub const TRAILING_ABBREVIATIONS: &[(&str, &str)] = &[("no", "number"), ("num", "number"), ("nbr", "number"), ("nr", "number")];
+
+/// The word an abbreviation in a name stands for, if it is one.
+pub fn expand_abbreviation(part: &str, last_of_several: bool) -> Option<&'static str> {
+    ABBREVIATIONS.iter().chain(if last_of_several { TRAILING_ABBREVIATIONS } else { &[] }).find(|(a, _)| *a == part).map(|(_, w)| *w)
+}
+
+/// Superlative adjectives that name both a direction and the kind of column they measure:
+/// "cheapest" is the lowest price, "heaviest" the highest weight. The column words are tried in
+/// order against the expanded words of every numeric (or date) column.
+pub const SUPERLATIVES: &[(&str, bool, &[&str])] = &[
+    ("cheapest", false, &["price", "cost", "fare", "fee", "amount", "rate"]),
+    ("priciest", true, &["price", "cost", "fare", "fee", "amount", "rate"]),
+    ("heaviest", true, &["weight", "mass"]),
+    ("lightest", false, &["weight", "mass"]),
+    ("longest", true, &["duration", "length", "time", "distance", "minutes", "hours", "days"]),
+    ("shortest", false, &["duration", "length", "time", "distance", "minutes", "hours", "days"]),
+    ("farthest", true, &["distance", "miles", "km"]),
+    ("furthest", true, &["distance", "miles", "km"]),
+    ("nearest", false, &["distance", "miles", "km"]),
+    ("tallest", true, &["height"]),
+    ("oldest", true, &["age"]),
+    ("youngest", false, &["age"]),
+    ("latest", true, &["delay", "late"]),
+    ("slowest", false, &["speed"]),
+    ("fastest", true, &["speed"]),
+];
+
+/// "most expensive", "least expensive": the adjective after most/least, with the same meaning.
+pub const COMPARATIVE_ADJECTIVES: &[(&str, &[&str])] = &[
+    ("expensive", &["price", "cost", "fare", "fee", "amount", "rate"]),
+    ("costly", &["price", "cost", "fare", "fee", "amount"]),
+    ("valuable", &["value", "price", "amount", "worth"]),
+    ("recent", &[]),
+    ("delayed", &["delay"]),
+    ("profitable", &["profit", "margin"]),
+];
+
+/// Words for the rows of whatever table is asked about ("the 10 largest records").
+pub const RECORD_WORDS: &[&str] = &["row", "rows", "record", "records", "entry", "entries", "line", "lines", "observation", "observations"];
+
+/// Words in a numeric column's name that make adding it up meaningless: a price, a rate or an
+/// age is averaged by default ("price by cut" is the average price), and only summed when the
+/// question says "total" or "sum".
+pub const NON_ADDITIVE: &[&str] = &[
+    "price",
+    "rate",
+    "rating",
+    "ratio",
+    "percent",
+    "percentage",
+    "age",
+    "temperature",
+    "score",
+    "speed",
+    "average",
+    "mean",
+    "median",
+    "latitude",
+    "longitude",
+    "lat",
+    "lon",
+    "lng",
+    "height",
+    "delay",
+    "duration",
+    "margin",
+    "pressure",
+    "humidity",
+    "index",
+    "grade",
+    "rank",
+    "level",
+    "balance",
+    "capacity",
+    "salary",
+    "wage",
+    "fare",
+];
+
+/// True for words the lexicon itself gives a meaning to (superlatives, record words, number
+/// words): spelling correction must not turn them into a column's name ("expensive" → "expense").
+pub fn is_known_word(w: &str) -> bool {
+    SUPERLATIVES.iter().any(|(s, _, _)| *s == w)
+        || COMPARATIVE_ADJECTIVES.iter().any(|(a, _)| *a == w)
+        || RECORD_WORDS.contains(&w)
+        || DESCENDING.contains(&w)
+        || ASCENDING.contains(&w)
+        || number_word(w).is_some()
+        || WEEKDAYS.contains(&w)
+        || matches!(w, "newest" | "latest" | "earliest" | "oldest" | "minimum" | "maximum" | "average" | "median")
+}

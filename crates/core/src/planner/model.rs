@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::schema::{ColumnKind, Schema};
 
-use super::lexicon::{canonical, singular, ENTITY_SYNONYMS, MEASURE_SYNONYMS};
+use super::lexicon::{canonical, expand_abbreviation, singular, ENTITY_SYNONYMS, MEASURE_SYNONYMS};
 
 #[derive(Debug, Clone)]
 pub struct TableModel {
@@ -99,6 +99,12 @@ pub fn name_words(name: &str) -> Vec<String> {
     }
     if !cur.is_empty() {
         out.push(cur);
+    }
+    let n = out.len();
+    for (i, part) in out.iter_mut().enumerate() {
+        if let Some(full) = expand_abbreviation(part, n > 1 && i + 1 == n) {
+            *part = full.to_string();
+        }
     }
     out
 }
@@ -338,5 +344,12 @@ mod tests {
         assert_eq!(name_words("UnitPrice"), ["unit", "price"]);
         assert_eq!(name_words("InvoiceLineId"), ["invoice", "line", "id"]);
         assert_eq!(name_words("HTTPStatus"), ["http", "status"]);
+        // Abbreviations read as the words they stand for, in any case style.
+        assert_eq!(name_words("ship_dt"), ["ship", "date"]);
+        assert_eq!(name_words("unitPx"), ["unit", "price"]);
+        assert_eq!(name_words("Emp Cnt"), ["employee", "count"]);
+        assert_eq!(name_words("invoice_no"), ["invoice", "number"]);
+        assert_eq!(name_words("no_show"), ["no", "show"]);
+        assert_eq!(name_words("TotAmt"), ["total", "amount"]);
     }
 }

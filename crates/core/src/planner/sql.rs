@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::lexicon::{canonical, singular, Grain, MEASURE_SYNONYMS};
 use super::model::{name_words, Edge, Model, TableModel, ValueRef};
-use super::{Dim, Measure, Order, Reading};
+use super::{Dim, Measure, Order, Reading, SortBy};
 use crate::source::Dialect;
 
 /// Quotes an identifier for the dialect: PostgreSQL folds unquoted names to lower case, so any
@@ -38,6 +38,14 @@ struct Col {
 enum Calc {
     Sum(String),
     Avg(String),
+    Min(String),
+    Max(String),
+    /// Whole rows sorted by a column ("the 3 most expensive listings").
+    Rows {
+        by: String,
+        desc: bool,
+        n: u32,
+    },
     CountRows,
     CountDistinct(String),
     /// SUM(a) / SUM(b).
@@ -128,8 +136,42 @@ fn line_total(t: &TableModel) -> Option<Calc> {
 }
 
 fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan> {
+    if let Some(list) = &r.list {
+        let by = match &list.by {
+            SortBy::Column(word) => model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name).map(|(_, c, _)| c)?,
+            SortBy::Date => date_column(t, &r.words)?,
+        };
+        let desc = list.order == Order::Desc;
+        let which = if desc { "largest" } else { "smallest" };
+        let whose = i32::from(list.entity.as_deref().is_some_and(|e| t.entity == e)) * 5 - i32::from(t.is_view) * 2;
+        return Some(MeasurePlan {
+            desc: if list.n == 1 {
+                format!("the row of {} with the {which} {by}", t.name)
+            } else {
+                format!("the {} rows of {} with the {which} {by}", list.n, t.name)
+            },
+            alias: by.clone(),
+            calc: Calc::Rows { by, desc, n: list.n },
+            pref: 3 + whose,
+        });
+    }
     let m = r.measure.as_ref()?;
     match m {
+        Measure::Min { word } | Measure::Max { word } => {
+            let max = matches!(m, Measure::Max { .. });
+            let col = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name).map(|(_, c, s)| (c, s)).or_else(|| {
+                t.dates.iter().find(|d| name_words(d).join("_") == *word || name_words(d).first() == Some(word)).map(|d| (d.clone(), 4))
+            });
+            let (col, score) = col?;
+            let how = if max { "maximum" } else { "minimum" };
+            let whose = i32::from(r.measure_entity.as_deref().is_some_and(|e| t.entity == e)) * 5 - i32::from(t.is_view) * 2;
+            Some(MeasurePlan {
+                alias: format!("{}_{col}", if max { "max" } else { "min" }),
+                desc: format!("{word} = {how} of {col} in {}", t.name),
+                calc: if max { Calc::Max(col) } else { Calc::Min(col) },
+                pref: i32::from(score) + whose,
+            })
+        }
         Measure::Sum { word } | Measure::Avg { word } => {
             let avg = matches!(m, Measure::Avg { .. });
             if let Some((_, col, score)) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name) {
@@ -311,6 +353,9 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     let m_expr = match &measure.calc {
         Calc::Sum(x) => format!("SUM({})", b(x)),
         Calc::Avg(x) => format!("AVG({})", b(x)),
+        Calc::Min(x) => format!("MIN({})", b(x)),
+        Calc::Max(x) => format!("MAX({})", b(x)),
+        Calc::Rows { by, .. } => b(by),
         Calc::CountRows => "COUNT(*)".to_string(),
         Calc::CountDistinct(k) => format!("COUNT(DISTINCT {})", b(k)),
         Calc::Ratio(n, d) => format!("SUM({}) * 1.0 / NULLIF(SUM({}), 0)", b(n), b(d)),
@@ -370,7 +415,12 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         parts.push(said);
         dim_labels.push(singular(&name_words(&alias).join(" ")));
     }
-    select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
+    if let Calc::Rows { .. } = measure.calc {
+        // Whole rows: every column of the table listed from, none added up.
+        select.push(if qualify { format!("{}.*", quote_ident(&c.base.name)) } else { "*".to_string() });
+    } else {
+        select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
+    }
     let mut conditions: Vec<String> = c.filters.iter().map(|f| format!("{} = {}", col(&f.table, &f.column), lit(&f.value))).collect();
     let grains: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Grain(..))).map(|(_, g)| g).collect();
     let others: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Column(..))).map(|(_, g)| g).collect();
@@ -425,6 +475,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     for f in &c.filters {
         parts.push(format!("{} = {}", f.column, f.value));
     }
+    if let Calc::Rows { .. } = measure.calc {
+        // NULLs sort first in SQLite: a missing figure is not the smallest.
+        conditions.push(format!("{m_expr} IS NOT NULL"));
+    }
     let mut sql = format!("SELECT {}\nFROM {}", select.join(", "), quote_ident(&c.base.name));
     for e in &c.joins {
         sql.push_str(&format!(
@@ -446,22 +500,27 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     }
     let time_series = !r.dims.is_empty() && r.dims.iter().all(|d| matches!(d, Dim::Grain(_)));
     let m_alias = quote_ident(&measure.alias);
-    match r.rank {
-        Some((order, n)) => {
+    match (&measure.calc, r.rank) {
+        (Calc::Rows { desc, n, .. }, _) => {
+            sql.push_str(&format!("\nORDER BY {m_expr} {}\nLIMIT {n}", if *desc { "DESC" } else { "ASC" }));
+        }
+        (_, Some((order, n))) => {
             let dir = if order == Order::Desc { "DESC" } else { "ASC" };
             sql.push_str(&format!("\nORDER BY {m_alias} {dir}\nLIMIT {n}"));
             parts.push(format!("{} {n} by {}", if order == Order::Desc { "top" } else { "bottom" }, measure.alias));
         }
-        None if time_series => sql.push_str(&format!("\nORDER BY {}", group.join(", "))),
-        None if r.change && !grains.is_empty() => {
+        (_, None) if time_series => sql.push_str(&format!("\nORDER BY {}", group.join(", "))),
+        (_, None) if r.change && !grains.is_empty() => {
             let order: Vec<&str> = others.iter().chain(&grains).map(|g| g.as_str()).collect();
             sql.push_str(&format!("\nORDER BY {}", order.join(", ")));
         }
-        None if !group.is_empty() => sql.push_str(&format!("\nORDER BY {m_alias} DESC")),
-        None => {}
+        (_, None) if !group.is_empty() => sql.push_str(&format!("\nORDER BY {m_alias} DESC")),
+        (_, None) => {}
     }
     let measure_word = match r.measure.as_ref() {
         Some(Measure::Sum { word } | Measure::Avg { word }) => canonical(MEASURE_SYNONYMS, word).unwrap_or(word).to_string(),
+        Some(Measure::Min { word }) => format!("minimum {word}"),
+        Some(Measure::Max { word }) => format!("maximum {word}"),
         _ => measure.alias.replace('_', " "),
     };
     let mut title = label(&measure_word.replace('_', " "));
