@@ -7,6 +7,7 @@
 //! the sample database). It then picks the one table or view that can answer all of it and
 //! writes the SQL. Whatever it did not understand lowers the confidence, which the router uses.
 
+mod conditions;
 mod extremes;
 pub(crate) mod lexicon;
 pub(crate) mod model;
@@ -16,6 +17,7 @@ pub(crate) mod words;
 
 use chrono::NaiveDate;
 
+pub use conditions::{Role, RowFilter};
 pub use extremes::{List, SortBy};
 pub use lexicon::Grain;
 pub use model::Model;
@@ -120,6 +122,10 @@ pub struct Reading {
     /// The entity whose figure the measure is ("average *product* price"): prefer its table.
     pub measure_entity: Option<String>,
     pub corrections: Vec<(String, String)>,
+    /// Comparisons of each row's number column with a number ("over 20 kg").
+    pub row_filters: Vec<RowFilter>,
+    /// Values said with "from"/"to": which side of a pair of columns each is on.
+    pub roles: Vec<(String, Role)>,
     /// Rows to list instead of groups ("the 3 most expensive listings").
     pub list: Option<List>,
     /// The column a superlative adjective sorts by ("cheapest" → price).
@@ -466,6 +472,8 @@ impl Planner {
                 }
             }
         }
+        // Comparisons on a named number column: "over 20 kg", "price between 10 and 20".
+        self.read_row_filters(words, &mut r);
         // Comparisons on a group's figure: "more than 20 orders", "at least $1,000".
         let compared_at = read_comparison(words, &mut r);
         for phrase in [
@@ -527,8 +535,10 @@ impl Planner {
             }
         }
 
-        // Filters: stored values named in the question ("West", "online", "refunded").
+        // Filters: stored values named in the question ("West", "online", "refunded"), and
+        // Yes/No columns named by their subject ("members").
         self.read_filters(words, &mut r);
+        self.read_flags(words, &mut r);
 
         // Groupings.
         self.read_dims(words, &mut r);
@@ -549,6 +559,17 @@ impl Planner {
         // Measures named by a word.
         self.read_measures(words, &mut r);
         self.settle_ranking(words, &mut r);
+        // "how many members", "number of flights on Tuesday": count the rows being filtered.
+        let text = r.words.join(" ");
+        if r.measure.is_none()
+            && r.list.is_none()
+            && (text.contains("how many") || text.contains("number of") || r.words.iter().any(|w| w == "count"))
+        {
+            let table = r.filters.first().map(|f| f.table.clone()).or_else(|| self.fact_table().map(|t| t.name.clone()));
+            if let Some(t) = table.and_then(|t| self.model.table(&t)) {
+                r.measure = Some(Measure::Count { entity: t.entity.clone(), with_orders: false, new: false });
+            }
+        }
 
         if r.measure.is_none()
             && r.list.is_none()
@@ -560,6 +581,21 @@ impl Planner {
             }
         }
 
+        // The table's own entity names the rows being measured: "average price of *parcels*
+        // over 20 kg".
+        let measured: Vec<String> = match &r.measure {
+            Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => {
+                self.model.measure_columns(word).into_iter().map(|(t, _, _)| t).collect()
+            }
+            _ => Vec::new(),
+        };
+        let filtered: Vec<String> = r.row_filters.iter().flat_map(|f| self.model.measure_columns(&f.word)).map(|(t, _, _)| t).collect();
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default();
+            if self.model.entity_table(w).is_some_and(|t| measured.contains(&t.name) || filtered.contains(&t.name)) {
+                words.mark(i);
+            }
+        }
         // An entity word beside a filter on its table was part of the filter: "online customers".
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default();
@@ -575,7 +611,20 @@ impl Planner {
         // A comparison or share with nothing to compare across was not understood.
         if r.dims.is_empty() {
             if let Some((cmp, n)) = r.having.take() {
-                r.unknown.push(format!("{} {n}", cmp.words()));
+                // "orders over $100": with no groups, the comparison is on each row's figure.
+                let word = match &r.measure {
+                    Some(Measure::Sum { word } | Measure::Avg { word }) if !self.model.measure_columns(word).is_empty() => {
+                        Some(word.clone())
+                    }
+                    _ => self.default_money_word().filter(|w| !self.model.measure_columns(w).is_empty()),
+                };
+                match word {
+                    Some(word) => {
+                        r.guesses.push(format!("\"{} {n}\" compares each row's {}", cmp.words(), word.replace('_', " ")));
+                        r.row_filters.push(RowFilter { word, cmp, value: n });
+                    }
+                    None => r.unknown.push(format!("{} {n}", cmp.words())),
+                }
             }
         }
         if r.share && r.dims.is_empty() && r.filters.is_empty() {
@@ -611,6 +660,9 @@ impl Planner {
                 }
                 if let Some(refs) = self.model.values.get(&phrase) {
                     r.filters.extend(refs.iter().cloned());
+                    if let Some(role) = conditions::role_before(words, i) {
+                        r.roles.push((phrase.clone(), role));
+                    }
                     for k in i..i + len {
                         words.mark(k);
                     }
@@ -972,7 +1024,7 @@ fn read_comparison(words: &mut Words, r: &mut Reading) -> Option<usize> {
         };
         // "no less than" / "no more than" carry a "than" too.
         let len = if w(0) == "no" && w(2) == "than" { 3 } else { len };
-        let Ok(n) = w(len).trim_end_matches('%').parse::<f64>() else { continue };
+        let Some(n) = conditions::parse_amount(w(len)) else { continue };
         for k in i..=i + len {
             words.mark(k);
         }

@@ -386,6 +386,9 @@ pub const ABBREVIATIONS: &[(&str, &str)] = &[
     ("sched", "scheduled"),
     ("val", "value"),
     ("vol", "volume"),
+    ("dest", "destination"),
+    ("orig", "origin"),
+    ("src", "source"),
 ];
 
 /// Abbreviations that only expand as the last word of a longer name (`invoice_no`, `order_num`).

@@ -64,8 +64,46 @@ pub struct ValueRef {
     pub value: String,
 }
 
+/// A Yes/No column and the subject its name gives ("is_member" → "member").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flag {
+    pub table: String,
+    pub column: String,
+    pub word: String,
+    /// The stored value meaning yes ("Yes", "Y", "true", "1").
+    pub yes: String,
+    pub no: Option<String>,
+}
+
+/// Stored spellings of yes and no.
+const YES: &[&str] = &["yes", "y", "true", "t", "1"];
+const NO: &[&str] = &["no", "n", "false", "f", "0"];
+
+/// The Yes/No reading of a text column's values, when every value is one of them.
+fn flag_of(values: &[String]) -> Option<(String, Option<String>)> {
+    if values.is_empty() || values.len() > 2 {
+        return None;
+    }
+    let yes = values.iter().find(|v| YES.contains(&v.to_lowercase().as_str()))?;
+    let no = values.iter().find(|v| NO.contains(&v.to_lowercase().as_str()));
+    (values.len() == 1 || no.is_some()).then(|| (yes.clone(), no.cloned()))
+}
+
+/// The full names a stored calendar abbreviation stands for ("Tue" → "tuesday", "Sept" → "september").
+fn calendar_aliases(value: &str) -> Option<&'static str> {
+    const MONTHS: [&str; 12] =
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    let v = value.to_lowercase();
+    if v.len() < 3 {
+        return None;
+    }
+    super::lexicon::WEEKDAYS.iter().chain(MONTHS.iter()).find(|full| full.starts_with(v.as_str()) && **full != v).copied()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    /// Yes/No columns, by the subject their name gives.
+    pub flags: Vec<Flag>,
     pub tables: Vec<TableModel>,
     /// Lowercased value (one or more words) → where it is stored.
     pub values: BTreeMap<String, Vec<ValueRef>>,
@@ -157,8 +195,26 @@ impl Model {
                     ColumnKind::Text => tm.dims.push(c.name.clone()),
                     _ => {}
                 }
+                if let Some((yes, no)) = flag_of(&c.values) {
+                    let parts: Vec<String> = name_words(&c.name)
+                        .into_iter()
+                        .filter(|p| !matches!(p.as_str(), "is" | "has" | "flag" | "yn" | "ind" | "indicator" | "was" | "did"))
+                        .collect();
+                    if !parts.is_empty() {
+                        model.flags.push(Flag { table: t.name.clone(), column: c.name.clone(), word: singular(&parts.join("_")), yes, no });
+                    }
+                    // "yes" and "no" are not names of anything a question filters on.
+                    continue;
+                }
                 for v in &c.values {
                     let key = v.to_lowercase();
+                    if let Some(full) = calendar_aliases(&key) {
+                        model.values.entry(full.to_string()).or_default().push(ValueRef {
+                            table: t.name.clone(),
+                            column: c.name.clone(),
+                            value: v.clone(),
+                        });
+                    }
                     vocab.extend(key.split_whitespace().map(str::to_string));
                     model.values.entry(key).or_default().push(ValueRef { table: t.name.clone(), column: c.name.clone(), value: v.clone() });
                 }

@@ -79,6 +79,8 @@ struct Choice<'a> {
     measure: Option<MeasurePlan>,
     dims: Vec<DimPlan>,
     filters: Vec<&'a ValueRef>,
+    /// (column of the base table, comparison, number)
+    row_filters: Vec<(String, super::Cmp, f64)>,
     date: Option<Col>,
     joins: Vec<&'a Edge>,
 }
@@ -294,13 +296,28 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     }
     let mut filters = Vec::new();
     for (value, refs) in filter_groups {
-        let found = reach.iter().find_map(|(t, path)| refs.iter().find(|v| v.table == t.name).map(|v| (*v, path)));
+        // "from Lyon to Porto": the column whose name says the side, when the value has one.
+        let role = r.roles.iter().find(|(v, _)| v == value).map(|(_, role)| *role);
+        let fit = |v: &ValueRef| role.map_or(0, |role| super::conditions::role_fit(&v.column, role));
+        let found = reach.iter().find_map(|(t, path)| {
+            refs.iter()
+                .filter(|v| v.table == t.name)
+                .max_by_key(|v| (fit(v), std::cmp::Reverse(refs.iter().position(|x| x == *v))))
+                .map(|v| (*v, path))
+        });
         match found {
             Some((v, path)) => {
                 use_path(path, &mut joins);
                 filters.push(v);
             }
             None => missing.push(format!("\"{value}\"")),
+        }
+    }
+    let mut row_filters = Vec::new();
+    for f in &r.row_filters {
+        match model.measure_columns(&f.word).into_iter().find(|(tn, _, _)| *tn == base.name) {
+            Some((_, column, _)) => row_filters.push((column, f.cmp, f.value)),
+            None => missing.push(format!("\"{}\"", f.word.replace('_', " "))),
         }
     }
     let date = match date {
@@ -326,7 +343,7 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     if base.fixed_period {
         score -= 20;
     }
-    Choice { base, score, missing, measure, dims, filters, date, joins }
+    Choice { base, score, missing, measure, dims, filters, row_filters, date, joins }
 }
 
 pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
@@ -336,12 +353,30 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     for f in &r.filters {
         filter_groups.entry(f.value.to_lowercase()).or_default().push(f);
     }
-    let c = model
+    let mut c = model
         .tables
         .iter()
         .map(|t| plan_from(model, t, r, &filter_groups))
         .reduce(|best, next| if next.score > best.score { next } else { best })
         .ok_or_else(|| "This database has no tables to answer from.".to_string())?;
+    // Two or more values of one column asked together ("North and South", "lunch vs dinner")
+    // mean both: one IN filter, and a row for each unless the column is already a grouping or
+    // whole rows are listed.
+    let mut by_column: Vec<(Col, Vec<String>)> = Vec::new();
+    for f in &c.filters {
+        let key = Col { table: f.table.clone(), column: f.column.clone() };
+        match by_column.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(f.value.clone()),
+            None => by_column.push((key, vec![f.value.clone()])),
+        }
+    }
+    let listing = matches!(c.measure.as_ref().map(|m| &m.calc), Some(Calc::Rows { .. }));
+    for (key, values) in &by_column {
+        let grouped = c.dims.iter().any(|d| matches!(d, DimPlan::Column(k, _) if k == key));
+        if values.len() > 1 && !grouped && !listing && !r.share {
+            c.dims.push(DimPlan::Column(key.clone(), vec![key.column.clone()]));
+        }
+    }
     if !c.missing.is_empty() {
         return Err(format!("No table has {} together with the rest of the question.", c.missing.join(" and ")));
     }
@@ -421,7 +456,17 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     } else {
         select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
     }
-    let mut conditions: Vec<String> = c.filters.iter().map(|f| format!("{} = {}", col(&f.table, &f.column), lit(&f.value))).collect();
+    let mut conditions: Vec<String> = by_column
+        .iter()
+        .map(|(k, values)| match values.as_slice() {
+            [one] => format!("{} = {}", col(&k.table, &k.column), lit(one)),
+            many => format!("{} IN ({})", col(&k.table, &k.column), many.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")),
+        })
+        .collect();
+    for (column, cmp, n) in &c.row_filters {
+        conditions.push(format!("{} {} {n}", b(column), cmp.sql()));
+        parts.push(format!("{column} {} {n}", cmp.words()));
+    }
     let grains: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Grain(..))).map(|(_, g)| g).collect();
     let others: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Column(..))).map(|(_, g)| g).collect();
     if r.share && !group.is_empty() {
