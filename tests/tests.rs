@@ -1,8 +1,10 @@
 //! Plainsight's one integration-test binary.
 //!
 //! - `cli`: the `plainsight` command line against generated sample databases.
-//! - `eval`: question sets (the dev set, Chinook, Northwind) scored like `../shared/eval/run-eval`,
-//!   with a per-question report and a confidence calibration table.
+//! - `eval`: question sets (the dev set, Chinook, Northwind, and real public datasets imported
+//!   through `plainsight import`) scored like `../shared/eval/run-eval`, with a per-question
+//!   report and a confidence calibration table (the real-data sets are ignored by plain
+//!   `cargo test`: they need the files `scripts/lib/eval-data.sh` fetches).
 //! - `keychain`: the real Secret Service (gnome-keyring in the D-Bus session scripts/test starts):
 //!   entries stored, read, replaced, deleted; a planted key never written or printed (ignored by
 //!   plain `cargo test`).
