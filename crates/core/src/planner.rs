@@ -139,6 +139,11 @@ pub struct Reading {
     /// Each guess the reading made (a default aggregate, a value matched in a long list): each
     /// lowers the confidence and is said in the interpretation.
     pub guesses: Vec<String>,
+    /// The window names no year and is not relative to today ("in March"): on data that ends
+    /// before it, it means the latest such period in the data.
+    pub window_floats: bool,
+    /// A relative time ("last month") on data that ended long before it.
+    pub stale_relative: bool,
     /// The average was chosen because the figure does not add up, not because it was asked.
     pub avg_default: bool,
     pub unknown: Vec<String>,
@@ -353,6 +358,9 @@ impl Planner {
                 confidence -= 0.25 * reading.unknown.len() as f64;
                 confidence -= 0.03 * reading.corrections.len() as f64;
                 confidence -= 0.05 * reading.guesses.len() as f64;
+                if reading.stale_relative {
+                    confidence = confidence.min(0.6);
+                }
                 // No figure and no grouping named, and words we do not know ("the weather in
                 // Paris"): a stored value matched by chance, not a question about this data.
                 if reading.measure_implied && reading.dims.is_empty() && !reading.unknown.is_empty() {
@@ -406,7 +414,45 @@ impl Planner {
     fn read(&self, words: &mut Words, today: NaiveDate) -> Reading {
         let mut r = Reading { corrections: correct_spelling(words, &self.model), ..Reading::default() };
         r.words = words.all().to_vec();
+        // Data that ends well before today (last year's export): a month or weekday without a
+        // year means the one in the data, said in the interpretation; "last month" stays
+        // relative to today but is doubtful, so it is asked about rather than answered empty.
+        let stale = self.model.latest.filter(|l| *l + chrono::Days::new(45) < today);
+        let relative = words.all().iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "last" | "this" | "past" | "previous" | "ytd" | "mtd" | "qtd" | "today" | "yesterday" | "current" | "recent" | "ago"
+            )
+        });
         r.window = time::extract(words, today);
+        if let (Some(latest), Some(w), true) = (stale, &r.window, relative) {
+            r.guesses.push(format!("this data ends on {latest}, before {}", w.said));
+            r.stale_relative = true;
+        }
+        // A month without a year on data that ends before it: the same month in the data
+        // (moved by the table chosen, see sql::build).
+        r.window_floats =
+            !relative && !words.all().iter().any(|w| w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..=2200).contains(&y)));
+        // "in March and April": the months together, a row for each.
+        if let Some(w) = r.window.clone() {
+            let more: Vec<usize> =
+                words.unused().filter(|&k| words.get(k).is_some_and(|x| x.len() >= 3 && time::month_number(x).is_some())).collect();
+            if !more.is_empty() && w.end - w.start <= chrono::Duration::days(31) {
+                let mut start = w.start;
+                let mut end = w.end;
+                for k in more {
+                    let m = time::month_number(words.get(k).unwrap_or_default()).unwrap_or(1);
+                    if let Some(s) = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&w.start), m, 1) {
+                        start = start.min(s);
+                        end = end.max(s + chrono::Months::new(1));
+                        words.mark(k);
+                    }
+                }
+                let said = format!("{} and the other months named", w.said);
+                r.window = Some(Window { start, end, meaning: time::describe(start, end), said });
+                push_dim(&mut r, Dim::Grain(Grain::Month));
+            }
+        }
 
         // Derived measures and fixed phrases first, longest first.
         for phrase in [
@@ -806,7 +852,14 @@ impl Planner {
     fn dim_at(&self, words: &Words, k: usize) -> Option<Dim> {
         let w = words.get(k).filter(|_| !words.used(k))?;
         if let Some((_, g)) = GRAINS.iter().find(|(ws, _)| ws.contains(&w)) {
-            return Some(Dim::Grain(*g));
+            // A column named by the time word in a table with no date ("day" holding "Thur",
+            // "month" holding "Jan") is a grouping like any other.
+            let sing = lexicon::singular(w);
+            let own_column = self.model.tables.iter().any(|t| t.dates.is_empty() && t.dims.iter().any(|d| d.eq_ignore_ascii_case(&sing)));
+            if !own_column {
+                return Some(Dim::Grain(*g));
+            }
+            return Some(Dim::Column { word: sing });
         }
         (!self.model.dim_columns(w).is_empty()).then(|| Dim::Column { word: w.to_string() })
     }

@@ -52,6 +52,9 @@ pub struct Table {
     /// A view whose definition filters on a literal date ("Sales by Category" = 1997 only):
     /// a snapshot, not the business's data.
     pub fixed_period: bool,
+    /// The latest ISO date stored in the table's date columns (base tables only): where the
+    /// data ends, so "in March" on last year's export means the March in the data.
+    pub latest: Option<String>,
 }
 
 impl Table {
@@ -71,9 +74,37 @@ impl Schema {
     }
 }
 
-/// Quotes an identifier for SQLite.
+/// SQLite's keywords (`sqlite3_keyword_name`, SQLite 3.40 to 3.50: 147 of them), sorted. Some are
+/// accepted as bare names in some places, but a quoted one is a name everywhere.
+#[rustfmt::skip]
+const SQLITE_KEYWORDS: [&str; 147] = [
+    "ABORT", "ACTION", "ADD", "AFTER", "ALL", "ALTER", "ALWAYS", "ANALYZE", "AND", "AS", "ASC", "ATTACH", "AUTOINCREMENT",
+    "BEFORE", "BEGIN", "BETWEEN", "BY", "CASCADE", "CASE", "CAST", "CHECK", "COLLATE", "COLUMN", "COMMIT", "CONFLICT",
+    "CONSTRAINT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "DATABASE", "DEFAULT",
+    "DEFERRABLE", "DEFERRED", "DELETE", "DESC", "DETACH", "DISTINCT", "DO", "DROP", "EACH", "ELSE", "END", "ESCAPE", "EXCEPT",
+    "EXCLUDE", "EXCLUSIVE", "EXISTS", "EXPLAIN", "FAIL", "FILTER", "FIRST", "FOLLOWING", "FOR", "FOREIGN", "FROM", "FULL",
+    "GENERATED", "GLOB", "GROUP", "GROUPS", "HAVING", "IF", "IGNORE", "IMMEDIATE", "IN", "INDEX", "INDEXED", "INITIALLY",
+    "INNER", "INSERT", "INSTEAD", "INTERSECT", "INTO", "IS", "ISNULL", "JOIN", "KEY", "LAST", "LEFT", "LIKE", "LIMIT", "MATCH",
+    "MATERIALIZED", "NATURAL", "NO", "NOT", "NOTHING", "NOTNULL", "NULL", "NULLS", "OF", "OFFSET", "ON", "OR", "ORDER", "OTHERS",
+    "OUTER", "OVER", "PARTITION", "PLAN", "PRAGMA", "PRECEDING", "PRIMARY", "QUERY", "RAISE", "RANGE", "RECURSIVE", "REFERENCES",
+    "REGEXP", "REINDEX", "RELEASE", "RENAME", "REPLACE", "RESTRICT", "RETURNING", "RIGHT", "ROLLBACK", "ROW", "ROWS",
+    "SAVEPOINT", "SELECT", "SET", "TABLE", "TEMP", "TEMPORARY", "THEN", "TIES", "TO", "TRANSACTION", "TRIGGER", "UNBOUNDED",
+    "UNION", "UNIQUE", "UPDATE", "USING", "VACUUM", "VALUES", "VIEW", "VIRTUAL", "WHEN", "WHERE", "WINDOW", "WITH", "WITHOUT",
+];
+
+/// True when `name` is an SQLite keyword, in any case (`order`, `Table`).
+pub fn is_keyword(name: &str) -> bool {
+    name.len() <= 17 && SQLITE_KEYWORDS.binary_search_by(|k| k.bytes().cmp(name.bytes().map(|b| b.to_ascii_uppercase()))).is_ok()
+}
+
+/// Quotes an identifier for SQLite: plain ASCII names (letters, digits, `_`, not starting with
+/// a digit) that are not keywords stay bare; anything else (`Unit Price`, `order`, `it's`) is
+/// double-quoted, with `"` doubled. Bare names keep their case (SQLite's names ignore ASCII case).
 pub fn quote_ident(name: &str) -> String {
-    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        && !is_keyword(name);
+    if plain {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
@@ -128,7 +159,29 @@ fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<
     let foreign_keys = stmt
         .query_map([name], |r| Ok(ForeignKey { column: r.get(0)?, table: r.get(1)?, to_column: r.get(2)? }))?
         .collect::<Result<_, _>>()?;
-    Ok(Table { name: name.to_string(), is_view, columns, foreign_keys, row_count, fixed_period: false })
+    let latest = if is_view { None } else { latest_date(conn, &q, &columns)? };
+    Ok(Table { name: name.to_string(), is_view, columns, foreign_keys, row_count, fixed_period: false, latest })
+}
+
+/// The latest date in a table: the largest ISO date of its date columns, or of its year,
+/// month and day columns. One aggregate per column, only where such columns exist.
+fn latest_date(conn: &Connection, table: &str, columns: &[Column]) -> rusqlite::Result<Option<String>> {
+    let mut latest: Option<String> = None;
+    let named = |w: &str| columns.iter().find(|c| c.kind.is_numeric() && c.name.eq_ignore_ascii_case(w)).map(|c| quote_ident(&c.name));
+    let mut exprs: Vec<String> =
+        columns.iter().filter(|c| c.kind == ColumnKind::Date).map(|c| format!("substr(MAX({}), 1, 10)", quote_ident(&c.name))).collect();
+    if let (Some(y), Some(m), Some(d)) = (named("year"), named("month"), named("day")) {
+        exprs.push(format!("printf('%04d-%02d-%02d', MAX({y} * 10000 + {m} * 100 + {d}) / 10000, MAX({y} * 10000 + {m} * 100 + {d}) / 100 % 100, MAX({y} * 10000 + {m} * 100 + {d}) % 100)"));
+    }
+    for e in exprs {
+        let v: Option<String> = conn.query_row(&format!("SELECT {e} FROM {table}"), [], |r| r.get(0))?;
+        if let Some(v) = v.filter(|v| looks_like_date(v)) {
+            if latest.as_ref().is_none_or(|l| v > *l) {
+                latest = Some(v);
+            }
+        }
+    }
+    Ok(latest)
 }
 
 /// The declared type decides when it is clear; otherwise (views, untyped columns, dates kept
@@ -208,5 +261,37 @@ mod tests {
         assert_eq!(quote_ident("order_date"), "order_date");
         assert_eq!(quote_ident("Unit Price"), "\"Unit Price\"");
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn keywords_and_odd_names_are_quoted_and_usable() {
+        for (name, quoted) in [
+            ("InvoiceDate", "InvoiceDate"),
+            ("_id", "_id"),
+            ("order_date", "order_date"),
+            ("order", "\"order\""),
+            ("Order", "\"Order\""),
+            ("table", "\"table\""),
+            ("GROUP", "\"GROUP\""),
+            ("select", "\"select\""),
+            ("current_timestamp", "\"current_timestamp\""),
+            ("Unit Price", "\"Unit Price\""),
+            ("it's", "\"it's\""),
+            ("\"q\"", "\"\"\"q\"\"\""),
+            ("2024", "\"2024\""),
+            ("", "\"\""),
+            ("café", "\"café\""),
+        ] {
+            assert_eq!(quote_ident(name), quoted, "{name}");
+        }
+        assert!(SQLITE_KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search");
+        // Every keyword works as a table and column name once quoted.
+        let conn = Connection::open_in_memory().unwrap();
+        for kw in SQLITE_KEYWORDS {
+            let q = quote_ident(&kw.to_ascii_lowercase());
+            conn.execute_batch(&format!("CREATE TABLE {q} ({q} INTEGER); INSERT INTO {q} ({q}) VALUES (1);")).unwrap();
+            let v: i64 = conn.query_row(&format!("SELECT {q} FROM {q} WHERE {q} = 1"), [], |r| r.get(0)).unwrap();
+            assert_eq!(v, 1, "{kw}");
+        }
     }
 }

@@ -86,7 +86,7 @@ impl Planner {
     }
 
     /// A measure word that names a column itself, not only a synonym of money.
-    fn names_column(&self, word: &str) -> bool {
+    pub(super) fn names_column(&self, word: &str) -> bool {
         self.model.measure_columns(word).first().is_some_and(|c| c.2 >= 2)
     }
 

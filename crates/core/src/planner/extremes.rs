@@ -132,7 +132,14 @@ impl Planner {
             } else {
                 continue;
             };
-            let by = if kinds.is_empty() {
+            // "longest wait": the figure named right after the adjective decides.
+            let named = self.measure_phrase_at(words, i + len).filter(|(w, _)| self.names_column(w));
+            let by = if let Some((word, l)) = named.clone() {
+                for j in i + len..i + len + l {
+                    words.mark(j);
+                }
+                SortBy::Column(word)
+            } else if kinds.is_empty() {
                 SortBy::Date
             } else if let Some(col) = self.column_for(kinds) {
                 SortBy::Column(col)

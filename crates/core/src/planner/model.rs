@@ -21,9 +21,32 @@ pub struct TableModel {
     pub dims: Vec<String>,
     pub dates: Vec<String>,
     pub month: Option<String>,
+    /// A date held in separate number columns: year, month and day.
+    pub date_parts: Option<DateParts>,
     pub all_columns: Vec<String>,
+    /// Where this table's data ends (its latest stored date).
+    pub latest: Option<chrono::NaiveDate>,
     /// Columns that name one row for people: `name`, `ProductName`, or `FirstName` + `LastName`.
     pub name_columns: Vec<String>,
+}
+
+/// The number columns that together hold a date (`year`, `month`, `day`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateParts {
+    pub year: String,
+    pub month: Option<String>,
+    pub day: Option<String>,
+}
+
+/// The column name standing for a date made of [`DateParts`] (never a real column's name).
+pub const DATE_FROM_PARTS: &str = "\u{1}date";
+
+/// The part of a date a number column's name says it holds.
+fn time_part(name: &str) -> Option<&'static str> {
+    match name_words(name).as_slice() {
+        [p] => ["year", "month", "day", "hour", "minute", "week", "quarter"].into_iter().find(|x| x == p),
+        _ => None,
+    }
 }
 
 /// A many-to-one link: `from_table.from_column` refers to `to_table.to_column`. Joins only follow
@@ -113,6 +136,8 @@ pub struct Model {
     pub edges: Vec<Edge>,
     /// The SQL dialect to write.
     pub dialect: crate::source::Dialect,
+    /// Where the data ends: the latest date stored in any table.
+    pub latest: Option<chrono::NaiveDate>,
 }
 
 /// Lowercase words of an identifier: `unit_price` and `UnitPrice` → ["unit", "price"].
@@ -182,6 +207,8 @@ impl Model {
                 dims: Vec::new(),
                 dates: Vec::new(),
                 month: None,
+                date_parts: None,
+                latest: t.latest.as_deref().and_then(|l| l.parse().ok()),
                 all_columns: t.columns.iter().map(|c| c.name.clone()).collect(),
                 name_columns: Vec::new(),
             };
@@ -189,6 +216,8 @@ impl Model {
             for c in &t.columns {
                 vocab.extend(name_words(&c.name));
                 match c.kind {
+                    // A year or an hour is when, not how much: a grouping, never added up.
+                    k if k.is_numeric() && time_part(&c.name).is_some() => tm.dims.push(c.name.clone()),
                     k if k.is_numeric() && !c.primary_key && !is_key(&c.name) => tm.measures.push(c.name.clone()),
                     ColumnKind::Date => tm.dates.push(c.name.clone()),
                     ColumnKind::Month => tm.month = Some(c.name.clone()),
@@ -220,6 +249,18 @@ impl Model {
                 }
             }
             tm.name_columns = name_columns(&tm.dims);
+            let part = |p: &str| t.columns.iter().find(|c| c.kind.is_numeric() && time_part(&c.name) == Some(p)).map(|c| c.name.clone());
+            // Separate year, month and day are the local date: preferred over an instant
+            // (`time_hour` in UTC) stored beside them; year (and month) alone only when no
+            // date column exists.
+            if let Some(year) = part("year") {
+                let month = part("month");
+                let day = month.as_ref().and(part("day"));
+                if day.is_some() || tm.dates.is_empty() {
+                    tm.date_parts = Some(DateParts { year, month, day });
+                    tm.dates.insert(0, DATE_FROM_PARTS.to_string());
+                }
+            }
             for fk in &t.foreign_keys {
                 let to_column = if fk.to_column.is_empty() {
                     schema
@@ -241,6 +282,7 @@ impl Model {
             }
             model.tables.push(tm);
         }
+        model.latest = schema.tables.iter().filter_map(|t| t.latest.as_deref()?.parse::<chrono::NaiveDate>().ok()).max();
         model.infer_edges();
         for group in MEASURE_SYNONYMS.iter().chain(ENTITY_SYNONYMS) {
             vocab.extend(group.iter().map(|w| (*w).to_string()));
@@ -323,6 +365,15 @@ impl Model {
 
     /// Numeric columns a measure word can mean, best first: (table, column, score).
     pub fn measure_columns(&self, word: &str) -> Vec<(String, String, u8)> {
+        let found = self.measure_columns_exactly(word);
+        let sing = singular(word);
+        if found.is_empty() && sing != word {
+            return self.measure_columns_exactly(&sing);
+        }
+        found
+    }
+
+    fn measure_columns_exactly(&self, word: &str) -> Vec<(String, String, u8)> {
         let canon = canonical(MEASURE_SYNONYMS, word);
         let group: &[&str] = MEASURE_SYNONYMS.iter().find(|g| g.contains(&word)).copied().unwrap_or(&[]);
         let mut out = Vec::new();

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::lexicon::{canonical, singular, Grain, MEASURE_SYNONYMS};
-use super::model::{name_words, Edge, Model, TableModel, ValueRef};
+use super::model::{name_words, Edge, Model, TableModel, ValueRef, DATE_FROM_PARTS};
 use super::{Dim, Measure, Order, Reading, SortBy};
 use crate::source::Dialect;
 
@@ -92,6 +92,14 @@ fn lit(s: &str) -> String {
 fn label(word: &str) -> String {
     let mut c = word.chars();
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// How a date column is named in an interpretation: its name, or the columns a date is made of.
+fn date_label(model: &Model, d: &Col) -> String {
+    match model.table(&d.table).and_then(|t| t.date_parts.as_ref()).filter(|_| d.column == DATE_FROM_PARTS) {
+        Some(p) => [Some(&p.year), p.month.as_ref(), p.day.as_ref()].into_iter().flatten().cloned().collect::<Vec<_>>().join(" + "),
+        None => d.column.clone(),
+    }
 }
 
 /// The best date column of a table for this question: one the question names, else the first.
@@ -382,8 +390,22 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     }
     let Some(measure) = c.measure else { return Err("No table has the figure asked for.".into()) };
     let qualify = !c.joins.is_empty();
-    let col =
+    let plain =
         |table: &str, column: &str| if qualify { format!("{}.{}", quote_ident(table), quote_ident(column)) } else { quote_ident(column) };
+    // A date held in year, month and day columns reads as ISO text, so windows and grains work
+    // on it exactly as on a stored date.
+    let col = |table: &str, column: &str| match model.table(table).and_then(|t| t.date_parts.as_ref()).filter(|_| column == DATE_FROM_PARTS)
+    {
+        Some(p) => {
+            let part = |c: &Option<String>| c.as_ref().map_or_else(|| "1".to_string(), |c| plain(table, c));
+            if pg {
+                format!("to_char(make_date({}, {}, {}), 'YYYY-MM-DD')", plain(table, &p.year), part(&p.month), part(&p.day))
+            } else {
+                format!("printf('%04d-%02d-%02d', {}, {}, {})", plain(table, &p.year), part(&p.month), part(&p.day))
+            }
+        }
+        None => plain(table, column),
+    };
     let b = |column: &str| col(&c.base.name, column);
     let m_expr = match &measure.calc {
         Calc::Sum(x) => format!("SUM({})", b(x)),
@@ -437,8 +459,11 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
                     Grain::Year => format!("strftime('%Y', {dq})"),
                 };
                 let alias = if expr == dq { dc.column.clone() } else { g.label().to_string() };
-                let said =
-                    if alias == dc.column { format!("by month ({})", dc.column) } else { format!("by {} (from {})", g.label(), dc.column) };
+                let said = if alias == dc.column {
+                    format!("by month ({})", dc.column)
+                } else {
+                    format!("by {} (from {})", g.label(), date_label(model, dc))
+                };
                 (expr, alias, said)
             }
         };
@@ -512,10 +537,24 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         select.push(format!("ROUND(({m_expr} - {prev}) * 100.0 / NULLIF({prev}, 0), 1) AS {}", quote_ident("change_pct")));
         parts.push("with the percentage change from the previous period".into());
     }
-    if let (Some(w), Some(d)) = (&r.window, &c.date) {
+    // "in March" on data that ends in an earlier year: the latest March in the data.
+    let mut window = r.window.clone();
+    if let (Some(w), Some(latest), true) = (window.as_mut(), model.table(&c.base.name).and_then(|t| t.latest), r.window_floats) {
+        let mut years = 0;
+        while w.start > latest && years < 200 {
+            years += 1;
+            let back = |d: chrono::NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap_or(d);
+            w.start = back(w.start);
+            w.end = back(w.end);
+        }
+        if years > 0 {
+            w.meaning = format!("{} (the latest in this data)", super::time::describe(w.start, w.end));
+        }
+    }
+    if let (Some(w), Some(d)) = (&window, &c.date) {
         let dq = col(&d.table, &d.column);
         conditions.push(format!("{dq} >= {} AND {dq} < {}", lit(&w.start.to_string()), lit(&w.end.to_string())));
-        parts.insert(1, format!("{} = {} (by {})", w.said, w.meaning, d.column));
+        parts.insert(1, format!("{} = {} (by {})", w.said, w.meaning, date_label(model, d)));
     }
     for f in &c.filters {
         parts.push(format!("{} = {}", f.column, f.value));

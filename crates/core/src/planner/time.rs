@@ -54,7 +54,7 @@ fn number(word: &str) -> Option<u32> {
 }
 
 /// Plain-words reading of a window: "1–31 October 2026", "1 January – 26 November 2026".
-pub fn describe(start: NaiveDate, end: NaiveDate) -> String {
+pub(crate) fn describe(start: NaiveDate, end: NaiveDate) -> String {
     let last = end.pred_opt().unwrap_or(end);
     let month = |d: NaiveDate| MONTHS[d.month0() as usize].to_string();
     let cap = |s: String| {

@@ -291,7 +291,7 @@ impl PgSource {
                 .await
                 .map_err(|e| pg_err(&e))?;
             let foreign_keys = fks.iter().map(|r| ForeignKey { column: r.get(0), table: r.get(1), to_column: r.get(2) }).collect();
-            out.push(Table { name, is_view, columns, foreign_keys, row_count, fixed_period: false });
+            out.push(Table { name, is_view, columns, foreign_keys, row_count, fixed_period: false, latest: None });
         }
         Ok(Schema { tables: out })
     }
