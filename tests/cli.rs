@@ -247,6 +247,25 @@ fn imported_csvs_can_be_asked_about_and_bad_files_are_refused_plainly() {
     assert_eq!(summary["columns"][0], serde_json::json!({"name": "order_id", "type": "TEXT"}), "the chosen type wins");
 }
 
+#[test]
+fn a_keyword_named_file_with_na_cells_imports_and_its_warnings_are_printed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = dir.path().join("workspace.db");
+    let w = ws.to_str().expect("utf-8");
+    let order = dir.path().join("order.csv");
+    std::fs::write(&order, "group,Unit Price\nA,NA\nB,2.5\nA,N/A\n").expect("write");
+    let file = order.to_str().expect("utf-8");
+    let summary: Value = serde_json::from_slice(&run(&["import", file, "--workspace", w, "--json"]).stdout).expect("json");
+    assert_eq!(summary["table"], "order");
+    assert_eq!(summary["columns"][1], serde_json::json!({"name": "Unit Price", "type": "REAL"}));
+    assert_eq!(summary["warnings"], serde_json::json!(["2 cells read as empty (NA, N/A) in \"Unit Price\"."]));
+    let text = run(&["import", file, "--workspace", w, "--replace"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("  2 cells read as empty (NA, N/A)"), "{text:?}");
+    let out = run(&["sql", "--db", w, "SELECT \"group\", count(\"Unit Price\") FROM \"order\" GROUP BY 1"]);
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(rows["rows"], serde_json::json!([["A", 0], ["B", 1]]), "{rows}");
+}
+
 /// Runs the CLI with its own data directory and extra environment.
 fn run_in(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data).envs(env.iter().copied()).output().expect("plainsight runs")

@@ -6,15 +6,16 @@
 //! a cancel leaves the workspace exactly as it was.
 
 mod infer;
+mod text;
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rusqlite::Connection;
 
 use infer::{convert, ColumnStats};
 pub use infer::{ColumnType, DateOrder};
+use text::CsvRows;
 
 use crate::schema::quote_ident;
 
@@ -88,6 +89,8 @@ pub enum ImportError {
     NoSheet { path: String, sheet: String, available: String },
     #[error("{0} files cannot be imported; use CSV, XLSX, XLS or ODS")]
     Unsupported(String),
+    #[error("{path} has {columns} columns; a table can have at most {max}")]
+    TooManyColumns { path: String, columns: usize, max: usize },
     #[error("a table named \"{0}\" already exists; choose another name or replace it")]
     TableExists(String),
     #[error("the import was cancelled; nothing was changed")]
@@ -126,74 +129,6 @@ trait RowSource {
     }
 }
 
-struct CsvRows {
-    reader: csv::Reader<BufReader<File>>,
-    record: csv::ByteRecord,
-    path: String,
-    line: u64,
-    converted_encoding: bool,
-}
-
-impl CsvRows {
-    fn open(path: &Path) -> Result<Self, ImportError> {
-        let display = path.display().to_string();
-        let read_err = |source| ImportError::Read { path: display.clone(), source };
-        let mut head = Vec::with_capacity(8192);
-        File::open(path).map_err(read_err)?.take(8192).read_to_end(&mut head).map_err(read_err)?;
-        if head.iter().all(u8::is_ascii_whitespace) {
-            return Err(ImportError::Empty(display));
-        }
-        if head.contains(&0) {
-            return Err(ImportError::Binary(display));
-        }
-        // The delimiter is whichever of , ; tab appears most in the first line.
-        let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-        let delimiter = [b',', b';', b'\t'].into_iter().max_by_key(|d| first_line.iter().filter(|b| *b == d).count()).unwrap_or(b',');
-        let file = File::open(path).map_err(read_err)?;
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(BufReader::with_capacity(1 << 16, file));
-        Ok(Self { reader, record: csv::ByteRecord::new(), path: display, line: 0, converted_encoding: false })
-    }
-}
-
-impl RowSource for CsvRows {
-    fn next_row(&mut self, row: &mut Vec<String>) -> Result<bool, ImportError> {
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|source| ImportError::Csv {
-            path: self.path.clone(),
-            line: self.line + 1,
-            source,
-        })?;
-        if !more {
-            return Ok(false);
-        }
-        self.line = self.record.position().map_or(self.line + 1, csv::Position::line);
-        row.resize_with(self.record.len(), String::new);
-        for (cell, field) in row.iter_mut().zip(&self.record) {
-            cell.clear();
-            match std::str::from_utf8(field) {
-                Ok(s) => cell.push_str(s.strip_prefix('\u{feff}').unwrap_or(s)),
-                Err(_) => {
-                    // Spreadsheets on Windows export Windows-1252 (a superset of Latin-1).
-                    self.converted_encoding = true;
-                    cell.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0);
-                }
-            }
-        }
-        Ok(true)
-    }
-
-    fn line(&self) -> u64 {
-        self.line
-    }
-
-    fn converted_encoding(&self) -> bool {
-        self.converted_encoding
-    }
-}
-
 struct SheetRows {
     rows: Vec<Vec<String>>,
     next: usize,
@@ -216,6 +151,8 @@ impl SheetRows {
         let range = book.worksheet_range(&name).map_err(|source| ImportError::Excel { path: display.clone(), source })?;
         let cell = |d: &Data| -> String {
             match d {
+                // Excel's #N/A reads as the no-value spelling it is (NULL, and counted).
+                Data::Error(calamine::CellErrorType::NA) => "#N/A".into(),
                 Data::Empty | Data::Error(_) => String::new(),
                 Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
                 Data::Int(i) => i.to_string(),
@@ -257,33 +194,125 @@ impl RowSource for SheetRows {
     }
 }
 
-/// True when a first row reads as column names rather than data.
-fn looks_like_header(row: &[String]) -> bool {
-    !row.is_empty()
-        && row.iter().all(|c| {
-            let c = c.trim();
-            !c.is_empty() && infer::parse_number(c).is_none() && infer::parse_date(c, DateOrder::MonthFirst).is_none()
-        })
+/// How a first row reads: as column names, as data, or as names with some left blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstRow {
+    Header,
+    Data,
+    /// No numbers or dates, some text, and some blank (or `NA`) cells: names if some column under
+    /// the text holds numbers or dates, data otherwise.
+    HeaderWithGaps,
 }
 
-/// Column names from a header row: trimmed, blanks named `column_N`, duplicates numbered.
-fn column_names(header: Option<&[String]>, width: usize) -> Vec<String> {
-    let mut names: Vec<String> = Vec::with_capacity(width);
-    for i in 0..width {
-        let base = header
-            .and_then(|h| h.get(i))
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("column_{}", i + 1));
-        let mut name = base.clone();
-        let mut n = 2;
-        while names.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
-            name = format!("{base}_{n}");
-            n += 1;
+fn first_row(row: &[String]) -> FirstRow {
+    let (mut text, mut gaps) = (0, 0);
+    for c in row.iter().map(|c| c.trim()) {
+        if infer::is_missing(c) {
+            gaps += 1;
+        } else if infer::parse_number(c).is_some() || infer::parse_date(c, DateOrder::MonthFirst).is_some() {
+            return FirstRow::Data;
+        } else {
+            text += 1;
         }
-        names.push(name);
     }
-    names
+    match (text, gaps) {
+        (0, _) => FirstRow::Data,
+        (_, 0) => FirstRow::Header,
+        _ => FirstRow::HeaderWithGaps,
+    }
+}
+
+/// Column names from a header row: trimmed, blanks named `column_N`, duplicates numbered
+/// (`a`, `a_2`, `a_3`). SQLite names ignore ASCII case, so `A` after `a` is a duplicate too.
+/// Linear: each name is looked up in sets, never compared with every earlier one.
+fn column_names(header: Option<&[String]>, width: usize) -> Vec<String> {
+    let mut taken: HashSet<String> = HashSet::with_capacity(width);
+    // Per lower-cased base name, the next suffix to try.
+    let mut next: HashMap<String, usize> = HashMap::new();
+    (0..width)
+        .map(|i| {
+            let base = header
+                .and_then(|h| h.get(i))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("column_{}", i + 1));
+            let key = base.to_ascii_lowercase();
+            if taken.insert(key.clone()) {
+                return base;
+            }
+            let n = next.entry(key).or_insert(2);
+            loop {
+                let name = format!("{base}_{n}");
+                *n += 1;
+                if taken.insert(name.to_ascii_lowercase()) {
+                    return name;
+                }
+            }
+        })
+        .collect()
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Cells read as NULL because they spelled "no value" (`NA`, `N/A`, …): how many, which
+/// spellings, in which columns.
+#[derive(Debug, Default)]
+struct NullTally {
+    cells: u64,
+    /// Spellings in the order first seen (at most [`Self::MAX_SPELLINGS`]).
+    spellings: Vec<String>,
+    more_spellings: bool,
+    per_column: Vec<u64>,
+}
+
+impl NullTally {
+    const MAX_SPELLINGS: usize = 8;
+
+    fn new(width: usize) -> Self {
+        Self { per_column: vec![0; width], ..Self::default() }
+    }
+
+    /// Counts `raw` when it is a no-value spelling; true if so.
+    fn note(&mut self, column: usize, raw: &str) -> bool {
+        let Some(token) = infer::null_token(raw) else { return false };
+        self.cells += 1;
+        self.per_column[column] += 1;
+        if !self.spellings.iter().any(|s| s == token) {
+            if self.spellings.len() < Self::MAX_SPELLINGS {
+                self.spellings.push(token.to_string());
+            } else {
+                self.more_spellings = true;
+            }
+        }
+        true
+    }
+
+    /// "1,231 cells read as empty (NA, N/A) in \"Amount\" and \"Shipped\"."
+    fn warning(&self, names: &[String]) -> Option<String> {
+        if self.cells == 0 {
+            return None;
+        }
+        let noun = if self.cells == 1 { "cell" } else { "cells" };
+        let more = if self.more_spellings { ", …" } else { "" };
+        let columns: Vec<String> = names.iter().zip(&self.per_column).filter(|(_, n)| **n > 0).map(|(c, _)| format!("\"{c}\"")).collect();
+        let place = match columns.as_slice() {
+            [one] => one.clone(),
+            [first @ .., last] if columns.len() <= 4 => format!("{} and {last}", first.join(", ")),
+            _ => format!("{} columns", columns.len()),
+        };
+        Some(format!("{} {noun} read as empty ({}{more}) in {place}.", thousands(self.cells), self.spellings.join(", ")))
+    }
 }
 
 /// Imports `file` into the workspace database at `workspace` (created if missing).
@@ -329,14 +358,13 @@ pub fn import_file(
     if !rows.next_row(&mut first)? {
         return Err(ImportError::Empty(file.display().to_string()));
     }
-    let header = looks_like_header(&first);
     let width = first.len();
+    let max = usize::try_from(conn.limit(rusqlite::limits::Limit::SQLITE_LIMIT_COLUMN)?).unwrap_or(usize::MAX);
+    if width > max {
+        return Err(ImportError::TooManyColumns { path: file.display().to_string(), columns: width, max });
+    }
     let mut stats = vec![ColumnStats::default(); width];
     let mut total = 0u64;
-    if !header {
-        first.iter().zip(&mut stats).for_each(|(v, s)| s.observe(v));
-        total += 1;
-    }
     let mut row = Vec::with_capacity(width);
     while rows.next_row(&mut row)? {
         // Rows of the wrong width are skipped (and reported) in pass 2.
@@ -345,12 +373,22 @@ pub fn import_file(
             total += 1;
         }
     }
+    let header = match first_row(&first) {
+        FirstRow::Header => true,
+        FirstRow::Data => false,
+        // Text over a column of numbers or dates is its name.
+        FirstRow::HeaderWithGaps => first.iter().zip(&stats).any(|(c, s)| !infer::is_missing(c) && s.typed()),
+    };
+    if !header {
+        first.iter().zip(&mut stats).for_each(|(v, s)| s.observe(v));
+        total += 1;
+    }
     let names = column_names(header.then_some(first.as_slice()), width);
     let mut warnings = Vec::new();
     let mut columns = Vec::with_capacity(width);
     let mut orders = Vec::with_capacity(width);
     for (name, s) in names.iter().zip(&stats) {
-        let (inferred, order, warning) = s.decide(name);
+        let (inferred, order, column_warnings) = s.decide(name);
         let chosen = opts.types.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| *t);
         let ty = chosen.unwrap_or(inferred);
         if chosen.is_some_and(|t| t != inferred) {
@@ -358,7 +396,7 @@ pub fn import_file(
         }
         columns.push(ImportedColumn { name: name.clone(), ty });
         orders.push(order);
-        warnings.extend(warning);
+        warnings.extend(column_warnings);
     }
     for (name, _) in opts.types.iter().filter(|(n, _)| !names.iter().any(|x| x.eq_ignore_ascii_case(n))) {
         warnings.push(format!("There is no column \"{name}\", so the type chosen for it was not used."));
@@ -381,6 +419,7 @@ pub fn import_file(
     let mut imported = 0u64;
     let mut skipped = 0u64;
     let mut reasons = Vec::new();
+    let mut nulls = NullTally::new(width);
     {
         let placeholders = vec!["?"; width].join(", ");
         let mut insert = tx.prepare(&format!("INSERT INTO {} VALUES ({placeholders})", quote_ident(&table)))?;
@@ -396,7 +435,11 @@ pub fn import_file(
                 continue;
             }
             for (i, ((v, c), o)) in row.iter().zip(&columns).zip(&orders).enumerate() {
-                insert.raw_bind_parameter(i + 1, convert(v, c.ty, *o))?;
+                if nulls.note(i, v) {
+                    insert.raw_bind_parameter(i + 1, rusqlite::types::Null)?;
+                } else {
+                    insert.raw_bind_parameter(i + 1, convert(v, c.ty, *o))?;
+                }
             }
             insert.raw_execute()?;
             imported += 1;
@@ -409,6 +452,7 @@ pub fn import_file(
         return Err(ImportError::Cancelled);
     }
     tx.commit()?;
+    warnings.extend(nulls.warning(&names));
     if rows.converted_encoding() {
         warnings.push("Some text was not UTF-8 and was read as Windows-1252.".into());
     }

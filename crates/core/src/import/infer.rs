@@ -1,9 +1,20 @@
 //! Reading spreadsheet text as typed values: integers, reals (currency `$1,234.50`, percentages
 //! `12.5%`, accounting negatives `(40.00)`), dates (ISO, `YYYY/MM/DD`, and `DD/MM/YYYY` vs
-//! `MM/DD/YYYY` decided per column), date-times, and text. Empty cells are NULL.
+//! `MM/DD/YYYY` decided per column), date-times, and text. Empty cells and the spellings of "no
+//! value" that exports write (`NA`, `N/A`, `#N/A`, `NULL`, `None`, `NaN`, `-`) are NULL.
+//!
+//! Dates are stored as ISO text, `YYYY-MM-DD`, and date-times as `YYYY-MM-DD HH:MM:SS` (with
+//! `.fff` when the seconds have a fraction), so stored text sorts in time order. A date-time with a
+//! time zone (`2024-03-01T23:30:00+02:00`, `…Z`) is converted to UTC and stored without the zone;
+//! one without a zone is stored as written.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+mod date;
+
+use chrono::NaiveTime;
 use rusqlite::types::Value;
+
+use date::is_iso_date;
+pub use date::{parse_date, parse_date_zoned, DateOrder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
@@ -50,11 +61,22 @@ impl ColumnType {
     }
 }
 
-/// Which of two numbers in `a/b/yyyy` is the day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateOrder {
-    DayFirst,
-    MonthFirst,
+/// If `raw` (trimmed) is a spelling of "no value" — `NA`, `N/A`, `NULL`, `None`, `NaN` in any case,
+/// or exactly `#N/A` or `-` — that spelling. Whole cells only: `NAB`, `n/a%` or `--` are values.
+pub fn null_token(raw: &str) -> Option<&str> {
+    let s = raw.trim();
+    // Most cells are longer than any token: one length check and they are done.
+    if s.is_empty() || s.len() > 4 {
+        return None;
+    }
+    let folded = ["na", "n/a", "null", "none", "nan"].iter().any(|t| s.eq_ignore_ascii_case(t));
+    (folded || s == "#N/A" || s == "-").then_some(s)
+}
+
+/// True for a cell that holds no value: empty, blank, or a [`null_token`].
+pub fn is_missing(raw: &str) -> bool {
+    let s = raw.trim();
+    s.is_empty() || null_token(s).is_some()
 }
 
 /// Parses a number as a spreadsheet shows it; `None` when it is not one.
@@ -164,36 +186,6 @@ pub fn parse_integer(raw: &str) -> Option<i64> {
     (v.fract() == 0.0 && v.abs() < 9.0e15).then_some(v as i64)
 }
 
-/// A date or date-time in one of the accepted forms. `order` decides `a/b/yyyy`.
-pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDateTime> {
-    let s = raw.trim();
-    let (date_part, time_part) = match s.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t.trim())),
-        None => (s, None),
-    };
-    let time = match time_part {
-        None => NaiveTime::MIN,
-        Some(t) => NaiveTime::parse_from_str(t, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()?,
-    };
-    let mut split = date_part.split(['-', '/', '.']);
-    let (Some(pa), Some(pb), Some(pc), None) = (split.next(), split.next(), split.next(), split.next()) else { return None };
-    if ![pa, pb, pc].iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit())) {
-        return None;
-    }
-    let (a, b, c): (u32, u32, i32) = (pa.parse().ok()?, pb.parse().ok()?, pc.parse().ok()?);
-    let date = if pa.len() == 4 {
-        NaiveDate::from_ymd_opt(a as i32, b, c as u32)?
-    } else if pc.len() == 4 {
-        match order {
-            DateOrder::DayFirst => NaiveDate::from_ymd_opt(c, b, a)?,
-            DateOrder::MonthFirst => NaiveDate::from_ymd_opt(c, a, b)?,
-        }
-    } else {
-        return None;
-    };
-    Some(date.and_time(time))
-}
-
 /// What a column's values have looked like so far.
 #[derive(Debug, Clone)]
 pub struct ColumnStats {
@@ -204,18 +196,20 @@ pub struct ColumnStats {
     month_first: bool,
     slashed: bool,
     has_time: bool,
+    /// Some date-time named a time zone (and was converted to UTC).
+    zoned: bool,
 }
 
 impl Default for ColumnStats {
     fn default() -> Self {
-        Self { values: 0, integer: true, number: true, day_first: true, month_first: true, slashed: false, has_time: false }
+        Self { values: 0, integer: true, number: true, day_first: true, month_first: true, slashed: false, has_time: false, zoned: false }
     }
 }
 
 impl ColumnStats {
     pub fn observe(&mut self, raw: &str) {
         let s = raw.trim();
-        if s.is_empty() {
+        if is_missing(s) {
             return;
         }
         self.values += 1;
@@ -234,17 +228,34 @@ impl ColumnStats {
         if self.day_first || self.month_first {
             let year_first = s.len() >= 10 && s.as_bytes()[4].is_ascii_punctuation();
             self.slashed |= !year_first;
-            let dmy = parse_date(s, DateOrder::DayFirst);
+            let dmy = parse_date_zoned(s, DateOrder::DayFirst);
             // Year-first dates read the same either way.
-            let mdy = if year_first { dmy } else { parse_date(s, DateOrder::MonthFirst) };
+            let mdy = if year_first { dmy } else { parse_date_zoned(s, DateOrder::MonthFirst) };
             self.day_first &= dmy.is_some();
             self.month_first &= mdy.is_some();
-            self.has_time |= dmy.or(mdy).is_some_and(|d| d.time() != NaiveTime::MIN) || s.contains(':');
+            let read = dmy.or(mdy);
+            self.has_time |= read.is_some_and(|(d, _)| d.time() != NaiveTime::MIN) || s.contains(':');
+            self.zoned |= read.is_some_and(|(_, zoned)| zoned);
         }
     }
 
-    /// The column's type and date order, with a warning when the order was a guess.
-    pub fn decide(&self, column: &str) -> (ColumnType, DateOrder, Option<String>) {
+    /// True when the values seen are all numbers or all dates (not text).
+    pub fn typed(&self) -> bool {
+        self.values > 0 && (self.number || self.day_first || self.month_first)
+    }
+
+    /// The column's type and date order, with warnings when the order was a guess or time zones
+    /// were converted.
+    pub fn decide(&self, column: &str) -> (ColumnType, DateOrder, Vec<String>) {
+        let (ty, order, warning) = self.decide_type(column);
+        let mut warnings: Vec<String> = warning.into_iter().collect();
+        if self.zoned && matches!(ty, ColumnType::Date | ColumnType::DateTime) {
+            warnings.push(format!("Times in \"{column}\" named a time zone (Z or +hh:mm); they were stored in UTC."));
+        }
+        (ty, order, warnings)
+    }
+
+    fn decide_type(&self, column: &str) -> (ColumnType, DateOrder, Option<String>) {
         if self.values == 0 {
             return (ColumnType::Text, DateOrder::MonthFirst, None);
         }
@@ -312,16 +323,11 @@ impl Cell<'_> {
     }
 }
 
-/// `YYYY-MM-DD` exactly: already stored as it should be.
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
-/// Converts one cell to the column's type; a value that does not fit is kept as text.
+/// Converts one cell to the column's type; a value that does not fit is kept as text, and a
+/// missing one ([`is_missing`]) is NULL in every type.
 pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Cell<'_> {
     let s = raw.trim();
-    if s.is_empty() {
+    if is_missing(s) {
         return Cell::Null;
     }
     let converted = match ty {
@@ -329,7 +335,7 @@ pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Cell<'_> {
         ColumnType::Real => parse_number(s).map(Cell::Real),
         ColumnType::Date if is_iso_date(s) && parse_date(s, order).is_some() => Some(Cell::Text(s)),
         ColumnType::Date => parse_date(s, order).map(|d| Cell::Owned(d.date().format("%Y-%m-%d").to_string())),
-        ColumnType::DateTime => parse_date(s, order).map(|d| Cell::Owned(d.format("%Y-%m-%d %H:%M:%S").to_string())),
+        ColumnType::DateTime => parse_date(s, order).map(|d| Cell::Owned(d.format("%Y-%m-%d %H:%M:%S%.f").to_string())),
         ColumnType::Text => None,
     };
     converted.unwrap_or(Cell::Text(raw))
@@ -339,7 +345,7 @@ pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Cell<'_> {
 mod tests {
     use super::*;
 
-    fn column(values: &[&str]) -> (ColumnType, DateOrder, Option<String>) {
+    fn column(values: &[&str]) -> (ColumnType, DateOrder, Vec<String>) {
         let mut s = ColumnStats::default();
         for v in values {
             s.observe(v);
@@ -383,12 +389,12 @@ mod tests {
     fn day_month_order_is_decided_per_column_and_reported() {
         let (ty, order, warn) = column(&["25/12/2025", "03/04/2026"]);
         assert_eq!((ty, order), (ColumnType::Date, DateOrder::DayFirst));
-        assert!(warn.is_some_and(|w| w.contains("day/month")));
+        assert!(warn.iter().any(|w| w.contains("day/month")));
         let (_, order, _) = column(&["12/25/2025", "03/04/2026"]);
         assert_eq!(order, DateOrder::MonthFirst);
         let (ty, order, warn) = column(&["03/04/2026", "05/06/2026"]);
         assert_eq!((ty, order), (ColumnType::Date, DateOrder::MonthFirst));
-        assert!(warn.is_some_and(|w| w.contains("could be")), "ambiguous order is reported");
+        assert!(warn.iter().any(|w| w.contains("could be")), "ambiguous order is reported");
         assert_eq!(convert("25/12/2025", ColumnType::Date, DateOrder::DayFirst).to_value(), Value::Text("2025-12-25".into()));
         assert_eq!(
             convert(" 2025-12-25", ColumnType::Date, DateOrder::DayFirst),
@@ -396,5 +402,81 @@ mod tests {
             "ISO dates are stored as they are"
         );
         assert_eq!(convert("2025-13-45", ColumnType::Date, DateOrder::DayFirst), Cell::Text("2025-13-45"), "impossible dates stay text");
+    }
+
+    #[test]
+    fn no_value_spellings_are_missing_and_real_values_are_not() {
+        for (raw, missing) in [
+            ("NA", true),
+            (" n/a ", true),
+            ("N/A", true),
+            ("#N/A", true),
+            ("NULL", true),
+            ("null", true),
+            ("None", true),
+            ("NONE", true),
+            ("-", true),
+            ("NaN", true),
+            ("nan", true),
+            ("", true),
+            ("  \t", true),
+            ("NAB", false),
+            ("Nancy", false),
+            ("#n/a", false),
+            ("--", false),
+            ("-5", false),
+            ("N/A%", false),
+            ("n.a.", false),
+            ("0", false),
+            ("Null Island", false),
+        ] {
+            assert_eq!(is_missing(raw), missing, "{raw:?}");
+        }
+        assert_eq!(null_token(" N/A "), Some("N/A"), "the spelling as written, trimmed");
+    }
+
+    #[test]
+    fn no_value_cells_leave_the_column_type_alone_and_store_null() {
+        use ColumnType::{Date, DateTime, Integer, Real, Text};
+        for (values, ty) in [
+            (&["1", "NA", "3"][..], Integer),
+            (&["1.5", "N/A", " - "], Real),
+            (&["$1,200.50", "#N/A", "nan"], Real),
+            (&["2026-01-05", "#N/A", "NULL"], Date),
+            (&["25/12/2025", "None", "03/04/2026"], Date),
+            (&["2024-03-01T10:00Z", "null"], DateTime),
+            (&["West", "NaN"], Text),
+            (&["NA", "n/a"], Text),
+        ] {
+            assert_eq!(column(values).0, ty, "{values:?}");
+        }
+        for ty in ColumnType::ALL {
+            for raw in ["NA", " N/A", "-", "", "None "] {
+                assert_eq!(convert(raw, ty, DateOrder::MonthFirst), Cell::Null, "{raw:?} as {ty:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn date_times_are_stored_as_sortable_iso_text_in_utc_when_zoned() {
+        for (raw, stored) in [
+            ("2024-03-01T23:30:00Z", "2024-03-01 23:30:00"),
+            ("2024-03-01T23:30:00+02:00", "2024-03-01 21:30:00"),
+            ("2024-03-01T23:30:00.250Z", "2024-03-01 23:30:00.250"),
+            ("2024-03-01 23:30", "2024-03-01 23:30:00"),
+            ("01/03/2024 23:30", "2024-01-03 23:30:00"),
+        ] {
+            assert_eq!(convert(raw, ColumnType::DateTime, DateOrder::MonthFirst).to_value(), Value::Text(stored.into()), "{raw}");
+        }
+        let (ty, _, warn) = column(&["2024-03-01T23:30:00Z", "2024-03-02T08:00:00+02:00"]);
+        assert_eq!(ty, ColumnType::DateTime);
+        assert!(warn.iter().any(|w| w.contains("stored in UTC")), "{warn:?}");
+        let (ty, _, warn) = column(&["2024-03-01 23:30", "2024-03-01T08:00:00"]);
+        assert_eq!((ty, warn), (ColumnType::DateTime, vec![]), "no zone, nothing converted");
+        // Stored text sorts in time order, across zones and fractions.
+        let instants = ["2024-03-01T22:00:00+02:00", "2024-03-01T20:30:00Z", "2024-03-01T20:30:00.5Z", "2024-03-01T16:00:00-05:00"];
+        let stored: Vec<String> =
+            instants.iter().map(|r| convert(r, ColumnType::DateTime, DateOrder::MonthFirst).to_value()).map(|v| format!("{v:?}")).collect();
+        assert!(stored.windows(2).all(|w| w[0] < w[1]), "{stored:?}");
     }
 }

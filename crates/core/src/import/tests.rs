@@ -296,7 +296,7 @@ fn large_stream_child() {
     let path = f.dir.path().join("big.csv");
     {
         use std::io::Write;
-        let mut w = std::io::BufWriter::new(File::create(&path).unwrap());
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
         writeln!(w, "id,day,region,note,amount").unwrap();
         let filler = "x".repeat(790);
         for i in 0..250_000u32 {
@@ -391,3 +391,5 @@ fn an_excel_workbook_imports_by_sheet_with_real_dates_and_numbers() {
     let err = f.import(&path, &ImportOptions { sheet: Some("Totals".into()), ..ImportOptions::default() }).unwrap_err();
     assert_eq!(err.to_string(), format!("{} has no sheet named \"Totals\" (it has: Notes, Orders)", path.display()));
 }
+
+mod shipped;
