@@ -12,6 +12,7 @@ mod extremes;
 pub(crate) mod lexicon;
 pub(crate) mod model;
 mod sql;
+mod thesaurus;
 mod time;
 pub(crate) mod words;
 
@@ -23,7 +24,9 @@ pub use lexicon::Grain;
 pub use model::Model;
 pub use time::Window;
 
-use lexicon::{canonical, number_word, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS, VAGUE, WEEKDAYS, WRITE_VERBS};
+use lexicon::{
+    canonical, number_word, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS, RECORD_WORDS, VAGUE, WEEKDAYS, WRITE_VERBS,
+};
 use words::Words;
 
 /// The planner's reading of a question.
@@ -144,6 +147,8 @@ pub struct Reading {
     pub window_floats: bool,
     /// A relative time ("last month") on data that ended long before it.
     pub stale_relative: bool,
+    /// Words taken as part of a name beside them ("market" in "market value").
+    pub modifiers: Vec<String>,
     /// The average was chosen because the figure does not add up, not because it was asked.
     pub avg_default: bool,
     pub unknown: Vec<String>,
@@ -358,8 +363,15 @@ impl Planner {
                 confidence -= 0.25 * reading.unknown.len() as f64;
                 confidence -= 0.03 * reading.corrections.len() as f64;
                 confidence -= 0.05 * reading.guesses.len() as f64;
-                if reading.stale_relative {
+                // A capitalised word is a name ("French customers"), not a modifier to skip.
+                let named = names(question);
+                confidence -= 0.25 * reading.modifiers.iter().filter(|m| named.contains(m)).count() as f64;
+                if reading.stale_relative || reading.vague && reading.measure_implied {
                     confidence = confidence.min(0.6);
+                }
+                // "which diamonds are the best?": a ranking by a figure nobody named.
+                if reading.measure_implied && reading.rank.is_some() {
+                    confidence = confidence.min(0.7);
                 }
                 // No figure and no grouping named, and words we do not know ("the weather in
                 // Paris"): a stored value matched by chance, not a question about this data.
@@ -413,6 +425,18 @@ impl Planner {
     /// Reads measures, groupings, filters, time and ranking out of the words.
     fn read(&self, words: &mut Words, today: NaiveDate) -> Reading {
         let mut r = Reading { corrections: correct_spelling(words, &self.model), ..Reading::default() };
+        // Synonyms from the thesaurus for words the schema does not know ("gender" → sex).
+        let known = |w: &str| {
+            FILLER.contains(&w)
+                || VAGUE.contains(&w)
+                || time_word(w)
+                || is_connector(w)
+                || lexicon::is_known_word(w)
+                || lexicon::MEASURE_SYNONYMS.iter().chain(ENTITY_SYNONYMS).any(|g| g.contains(&w))
+        };
+        for (from, to) in thesaurus::apply(words, &self.model, &known) {
+            r.guesses.push(format!("read \"{from}\" as \"{to}\""));
+        }
         r.words = words.all().to_vec();
         // Data that ends well before today (last year's export): a month or weekday without a
         // year means the one in the data, said in the interpretation; "last month" stays
@@ -677,6 +701,33 @@ impl Planner {
             r.share = false;
             r.unknown.push("share".into());
         }
+        // Words of the table's own name name the rows ("employment" in `us_employment`).
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default();
+            if !FILLER.contains(&w) && w.len() >= 3 && self.table_named_by(w).is_some() {
+                words.mark(i);
+            }
+        }
+        // A modifier just before a word that was understood ("market value", "party size"):
+        // a guess that the column is meant, unless the schema uses the modifier elsewhere (then
+        // it tells columns apart: "gross" vs "net" weight).
+        for i in words.unused().collect::<Vec<_>>() {
+            let w = words.get(i).unwrap_or_default().to_string();
+            let next_understood = words.used(i + 1) && words.get(i + 1).is_some_and(|n| !FILLER.contains(&n) && !is_connector(n));
+            let prev_understood = i > 0 && words.used(i - 1) && words.get(i - 1).is_some_and(|n| !FILLER.contains(&n) && !is_connector(n));
+            let contrasting = self.model.vocabulary.iter().any(|v| *v == w || *v == singular(&w));
+            if (next_understood || prev_understood)
+                && !contrasting
+                && !FILLER.contains(&w.as_str())
+                && !VAGUE.contains(&w.as_str())
+                && !is_connector(&w)
+                && w.chars().all(char::is_alphabetic)
+            {
+                words.mark(i);
+                r.guesses.push(format!("took \"{w}\" as part of the name beside it"));
+                r.modifiers.push(w);
+            }
+        }
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default();
             if VAGUE.contains(&w) {
@@ -855,7 +906,8 @@ impl Planner {
             // A column named by the time word in a table with no date ("day" holding "Thur",
             // "month" holding "Jan") is a grouping like any other.
             let sing = lexicon::singular(w);
-            let own_column = self.model.tables.iter().any(|t| t.dates.is_empty() && t.dims.iter().any(|d| d.eq_ignore_ascii_case(&sing)));
+            let no_dates = self.model.tables.iter().all(|t| t.dates.is_empty());
+            let own_column = no_dates && self.model.tables.iter().any(|t| t.dims.iter().any(|d| d.eq_ignore_ascii_case(&sing)));
             if !own_column {
                 return Some(Dim::Grain(*g));
             }
@@ -878,6 +930,9 @@ impl Planner {
                     }
                 }
             }
+            return;
+        }
+        if self.read_count(words, r) {
             return;
         }
         // "average X"
@@ -921,6 +976,12 @@ impl Planner {
                     let w = words.get(i).unwrap_or_default().to_string();
                     let w = if w == "margin" { "profit".to_string() } else { w };
                     if FILLER.contains(&w.as_str()) || !self.model.can_measure(&w) {
+                        continue;
+                    }
+                    // "orders" counts the orders table's rows; it is not the part of a column
+                    // name it shares (`UnitsOnOrder`).
+                    let best = self.model.measure_columns(&w).first().map_or(0, |c| c.2);
+                    if self.model.entity_table(&w).is_some() && best < 3 && canonical(lexicon::MEASURE_SYNONYMS, &w).is_none() {
                         continue;
                     }
                     (w, 1)
@@ -1005,6 +1066,66 @@ impl Planner {
                 return;
             }
         }
+    }
+
+    /// "how many flights", "number of bills", "how many different destinations": a count of
+    /// rows, or of distinct values of a column, never a sum of a column that happens to share
+    /// the word (a flight *number*). Counts of things that are counts ("how many units") are
+    /// left to the sum.
+    fn read_count(&self, words: &mut Words, r: &mut Reading) -> bool {
+        let at = words.find(&["how", "many"]).or_else(|| words.find(&["number", "of"])).map(|i| i + 2);
+        let Some(mut k) = at else { return false };
+        let mut distinct = false;
+        while let Some(w @ ("different" | "distinct" | "unique" | "separate" | "individual" | "the" | "of")) = words.get(k) {
+            distinct |= w != "the" && w != "of";
+            k += 1;
+        }
+        let Some(w) = words.get(k).filter(|_| !words.used(k)).map(str::to_string) else { return false };
+        let sing = singular(&w);
+        if self.model.entity_table(&w).is_some() {
+            return false; // the entity count below handles its own table
+        }
+        let table_of = |w: &str| self.table_named_by(w).or_else(|| RECORD_WORDS.contains(&w).then(|| self.fact_table()).flatten());
+        let dim = self.model.dim_columns(&w).into_iter().next();
+        let entity = if let (Some((_, cols)), None) = (&dim, table_of(&w)) {
+            // A column's distinct values: "how many firms", "how many different destinations".
+            let _ = distinct;
+            cols[0].clone()
+        } else if let Some(t) = table_of(&w) {
+            t.entity.clone()
+        } else if let Some((table, col, _)) = self.model.measure_columns(&w).into_iter().next() {
+            let countable = model::name_words(&col).iter().any(|p| {
+                matches!(
+                    p.as_str(),
+                    "quantity" | "units" | "count" | "number" | "items" | "people" | "passengers" | "seats" | "employees" | "visitors"
+                )
+            });
+            if countable || canonical(lexicon::MEASURE_SYNONYMS, &sing) == Some("quantity") {
+                return false;
+            }
+            // "how many bills were over $20": rows of the table holding the bill.
+            r.guesses.push(format!("\"{w}\" counted as rows of {table}"));
+            self.model.table(&table).map(|t| t.entity.clone()).unwrap_or_default()
+        } else {
+            return false;
+        };
+        if entity.is_empty() {
+            return false;
+        }
+        words.mark(k);
+        r.measure = Some(Measure::Count { entity, with_orders: false, new: false });
+        true
+    }
+
+    /// The table a word names by its own name ("employment" → `us_employment`, "flights").
+    fn table_named_by(&self, w: &str) -> Option<&model::TableModel> {
+        let sing = singular(w);
+        let st = model::stem(w);
+        self.model
+            .tables
+            .iter()
+            .filter(|t| !t.is_view)
+            .find(|t| t.entity == sing || model::name_words(&t.name).iter().any(|p| *p == sing || *p == w || model::stem(p) == st))
     }
 
     /// The money measure a ranking or grouping uses when no measure is named.
@@ -1097,7 +1218,32 @@ fn following_number(words: &mut Words, i: usize) -> Option<u32> {
 
 /// Words that only join others ("of", "than") and carry no meaning once the rest is read.
 fn is_connector(w: &str) -> bool {
-    matches!(w, "and" | "or" | "vs" | "versus" | "then" | "also" | "only" | "just" | "new" | "whole" | "entire") || w.parse::<f64>().is_ok()
+    matches!(
+        w,
+        "and"
+            | "or"
+            | "vs"
+            | "versus"
+            | "then"
+            | "also"
+            | "only"
+            | "just"
+            | "new"
+            | "whole"
+            | "entire"
+            | "compared"
+            | "compare"
+            | "comparison"
+            | "against"
+            | "anyone"
+            | "anybody"
+            | "someone"
+            | "ever"
+            | "single"
+            | "individual"
+            | "there"
+            | "any"
+    ) || w.parse::<f64>().is_ok()
 }
 
 /// True when the question asks to change data rather than read it.

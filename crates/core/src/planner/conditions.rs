@@ -113,6 +113,27 @@ impl Planner {
                 }
                 continue;
             }
+            // "2 carats or more", "5 or fewer items".
+            if let Some(value) = words.get(i).filter(|_| !words.used(i)).and_then(parse_amount) {
+                let unit = self.measure_phrase_at(words, i + 1).filter(|(w, _)| self.names_column(w));
+                let after = i + 1 + unit.as_ref().map_or(0, |(_, l)| *l);
+                let cmp = match (words.get(after), words.get(after + 1)) {
+                    (Some("or"), Some("more" | "over" | "above" | "greater" | "higher")) => Some(Cmp::AtLeast),
+                    (Some("or"), Some("less" | "fewer" | "under" | "below" | "lower")) => Some(Cmp::AtMost),
+                    _ => None,
+                };
+                if let Some(cmp) = cmp {
+                    let column =
+                        unit.map(|(w, l)| (w, (i + 1..i + 1 + l).collect::<Vec<_>>())).or_else(|| self.compared_column(words, i, i));
+                    if let Some((word, at)) = column {
+                        for k in (i..after + 2).chain(at) {
+                            words.mark(k);
+                        }
+                        r.row_filters.push(RowFilter { word, cmp, value });
+                        continue;
+                    }
+                }
+            }
             let Some((cmp, len)) = comparison_at(words, i) else { continue };
             let Some(value) = words.get(i + len).filter(|_| !words.used(i + len)).and_then(parse_amount) else { continue };
             if let Some((word, at)) = self.compared_column(words, i, i + len + 1) {

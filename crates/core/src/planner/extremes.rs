@@ -99,7 +99,12 @@ impl Planner {
             } else {
                 None
             };
-            if let (Some(order), None) = (explicit, &r.measure) {
+            // "the 5 biggest bills" ranks rows; only an unnumbered extreme is one figure.
+            let numbered = i
+                .checked_sub(1)
+                .and_then(|k| words.get(k))
+                .is_some_and(|p| p.parse::<u32>().is_ok() || super::lexicon::number_word(p).is_some());
+            if let (Some(order), None, false) = (explicit, &r.measure, numbered) {
                 let mut k = i + 1;
                 while matches!(words.get(k), Some("the" | "a")) {
                     k += 1;
@@ -133,7 +138,13 @@ impl Planner {
                 continue;
             };
             // "longest wait": the figure named right after the adjective decides.
-            let named = self.measure_phrase_at(words, i + len).filter(|(w, _)| self.names_column(w));
+            // "most delayed departures": a column that fits both the adjective and the noun.
+            let both = self.measure_phrase_at(words, i + len).and_then(|(noun, l)| {
+                let noun_cols: Vec<String> = self.model.measure_columns(&noun).into_iter().map(|c| c.1).collect();
+                let fit = noun_cols.into_iter().find(|c| name_words(c).iter().any(|p| kinds.iter().any(|k| p == k)))?;
+                Some((fit, l))
+            });
+            let named = both.or_else(|| self.measure_phrase_at(words, i + len).filter(|(w, _)| self.names_column(w)));
             let by = if let Some((word, l)) = named.clone() {
                 for j in i + len..i + len + l {
                     words.mark(j);

@@ -405,8 +405,8 @@ pub fn expand_abbreviation(part: &str, last_of_several: bool) -> Option<&'static
 pub const SUPERLATIVES: &[(&str, bool, &[&str])] = &[
     ("cheapest", false, &["price", "cost", "fare", "fee", "amount", "rate"]),
     ("priciest", true, &["price", "cost", "fare", "fee", "amount", "rate"]),
-    ("heaviest", true, &["weight", "mass"]),
-    ("lightest", false, &["weight", "mass"]),
+    ("heaviest", true, &["weight", "mass", "kg", "lbs", "pounds", "grams", "carat", "tons"]),
+    ("lightest", false, &["weight", "mass", "kg", "lbs", "pounds", "grams", "carat", "tons"]),
     ("longest", true, &["duration", "length", "time", "distance", "minutes", "hours", "days"]),
     ("shortest", false, &["duration", "length", "time", "distance", "minutes", "hours", "days"]),
     ("farthest", true, &["distance", "miles", "km"]),

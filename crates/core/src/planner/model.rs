@@ -172,6 +172,23 @@ pub fn name_words(name: &str) -> Vec<String> {
     out
 }
 
+/// A word's stem for matching a question's word with a column's: "investment" and "invest",
+/// "departures" and "departure" meet. A light suffix stripper (longest suffix first, a stem of
+/// at least four letters kept), enough for the nouns of column names.
+pub fn stem(word: &str) -> String {
+    const SUFFIXES: &[&str] = &["ments", "ment", "ings", "ing", "ations", "ation", "ions", "ion", "ers", "er", "ies", "es", "ed", "s", "e"];
+    let mut w = word.to_string();
+    for suffix in SUFFIXES {
+        if let Some(stem) = w.strip_suffix(suffix) {
+            if stem.chars().count() >= 4 {
+                w = stem.to_string();
+                break;
+            }
+        }
+    }
+    w
+}
+
 /// The columns that name a row: `name`/`title`, `…Name`, or first + last name.
 fn name_columns(dims: &[String]) -> Vec<String> {
     let find = |w: &str| dims.iter().find(|d| name_words(d).iter().any(|p| p == w)).cloned();
@@ -385,7 +402,7 @@ impl Model {
                     4
                 } else if group.iter().position(|g| *g == lower).is_some() {
                     3
-                } else if parts.iter().any(|p| p == word || Some(p.as_str()) == canon) {
+                } else if parts.iter().any(|p| p == word || Some(p.as_str()) == canon || stem(p) == stem(word)) {
                     2
                 } else if parts.len() > 1 && parts.iter().any(|p| group.contains(&p.as_str())) {
                     1
@@ -414,9 +431,13 @@ impl Model {
             for d in &t.dims {
                 let lower = d.to_lowercase();
                 let parts = name_words(d);
+                let joined = parts.join("_");
                 if lower == word
                     || lower == sing
                     || lower == canon
+                    || joined == word
+                    || joined == sing
+                    || parts.len() == 1 && stem(&parts[0]) == stem(word)
                     || parts.first().is_some_and(|p| *p == canon) && parts.last().is_some_and(|p| p == "name")
                 {
                     exact.get_or_insert_with(|| vec![d.clone()]);
