@@ -137,6 +137,10 @@ pub struct Reading {
     pub rank_counted: bool,
     /// The grouping was asked as "which X" / "what X".
     pub asked_which: bool,
+    /// A grouping was asked "for each X" / "per X": figures within each group.
+    pub each_dim: bool,
+    /// The word that asked for the ranking ("best").
+    pub rank_word: Option<String>,
     /// The word that asked for an extreme ("minimum").
     pub extreme_word: Option<String>,
     /// Each guess the reading made (a default aggregate, a value matched in a long list): each
@@ -311,6 +315,12 @@ impl Planner {
 
     /// Plans one question as of `today`.
     pub fn plan(&self, question: &str, today: NaiveDate) -> Plan {
+        self.plan_with(question, today, true)
+    }
+
+    /// Plans a question; `with_options` also finds the rephrasings to offer when unsure (each
+    /// checked by planning it without options, so this never recurses further).
+    fn plan_with(&self, question: &str, today: NaiveDate, with_options: bool) -> Plan {
         let mut words = Words::new(question);
         if wants_change(&words) {
             return Plan {
@@ -330,7 +340,7 @@ impl Planner {
             || !reading.filters.is_empty()
             || reading.window.is_some();
         if !understood {
-            let examples = self.examples(&reading);
+            let examples = self.examples_for(&reading, question, today, with_options);
             return if reading.unknown.is_empty() || reading.vague && reading.unknown.len() <= 1 {
                 Plan {
                     sql: None,
@@ -363,10 +373,7 @@ impl Planner {
                 confidence -= 0.25 * reading.unknown.len() as f64;
                 confidence -= 0.03 * reading.corrections.len() as f64;
                 confidence -= 0.05 * reading.guesses.len() as f64;
-                // A capitalised word is a name ("French customers"), not a modifier to skip.
-                let named = names(question);
-                confidence -= 0.25 * reading.modifiers.iter().filter(|m| named.contains(m)).count() as f64;
-                if reading.stale_relative || reading.vague && reading.measure_implied {
+                if reading.stale_relative || reading.vague {
                     confidence = confidence.min(0.6);
                 }
                 // "which diamonds are the best?": a ranking by a figure nobody named.
@@ -390,9 +397,13 @@ impl Planner {
                 }
                 let confidence = confidence.clamp(0.0, 1.0);
                 Plan {
-                    options: if (0.3..0.8).contains(&confidence) { self.examples(&reading) } else { Vec::new() },
+                    options: if (0.3..0.8).contains(&confidence) {
+                        self.examples_for(&reading, question, today, with_options)
+                    } else {
+                        Vec::new()
+                    },
                     message: if confidence < 0.3 {
-                        let examples = self.examples(&reading);
+                        let examples = self.examples_for(&reading, question, today, with_options);
                         format!(
                             "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
                             self.topics(),
@@ -416,7 +427,7 @@ impl Planner {
                 interpretation: why,
                 wants_change: false,
                 message: "I could not find one table that answers all of that. Did you mean one of these?".into(),
-                options: self.examples(&reading),
+                options: self.examples_for(&reading, question, today, with_options),
                 title: String::new(),
             },
         }
@@ -600,6 +611,7 @@ impl Planner {
                     following_number(words, k)
                 });
                 r.rank_counted = n.is_some();
+                r.rank_word = Some(w.clone());
                 r.rank = Some((order, n.unwrap_or(default)));
                 break;
             }
@@ -629,13 +641,27 @@ impl Planner {
         // Measures named by a word.
         self.read_measures(words, &mut r);
         self.settle_ranking(words, &mut r);
+        // A ranking with nothing to rank ("which diamonds are the best?") was not understood.
+        if r.rank.is_some()
+            && r.dims.is_empty()
+            && r.list.is_none()
+            && !matches!(r.measure, Some(Measure::Min { .. } | Measure::Max { .. }))
+        {
+            r.rank = None;
+            r.unknown.push(r.rank_word.clone().unwrap_or_else(|| "ranking".into()));
+        }
         // "how many members", "number of flights on Tuesday": count the rows being filtered.
         let text = r.words.join(" ");
         if r.measure.is_none()
             && r.list.is_none()
             && (text.contains("how many") || text.contains("number of") || r.words.iter().any(|w| w == "count"))
         {
-            let table = r.filters.first().map(|f| f.table.clone()).or_else(|| self.fact_table().map(|t| t.name.clone()));
+            let table = r
+                .filters
+                .first()
+                .map(|f| f.table.clone())
+                .or_else(|| r.row_filters.first().and_then(|f| self.model.measure_columns(&f.word).into_iter().next()).map(|c| c.0))
+                .or_else(|| self.fact_table().map(|t| t.name.clone()));
             if let Some(t) = table.and_then(|t| self.model.table(&t)) {
                 r.measure = Some(Measure::Count { entity: t.entity.clone(), with_orders: false, new: false });
             }
@@ -723,13 +749,20 @@ impl Planner {
                 && !is_connector(&w)
                 && w.chars().all(char::is_alphabetic)
             {
-                words.mark(i);
-                r.guesses.push(format!("took \"{w}\" as part of the name beside it"));
+                // Not marked: an unread word lowers the confidence; the clarify options offer
+                // the question without it.
                 r.modifiers.push(w);
             }
         }
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default();
+            if w == "number" && matches!(words.get(i + 1), Some("of")) {
+                continue;
+            }
+            // "diamonds that weigh over 2 carats", "total miles flown": the verb of a figure read.
+            if lexicon::MEASURE_VERBS.contains(&w) && (r.measure.is_some() || !r.row_filters.is_empty() || r.list.is_some()) {
+                continue;
+            }
             if VAGUE.contains(&w) {
                 r.vague = true;
             } else if !FILLER.contains(&w) && !is_connector(w) {
@@ -884,11 +917,14 @@ impl Planner {
                 if r.dims.len() > before && matches!(w.as_str(), "which" | "what") {
                     r.asked_which = true;
                 }
+                if r.dims.len() > before && matches!(w.as_str(), "each" | "every" | "per") {
+                    r.each_dim = true;
+                }
             }
             i += 1;
         }
         // With a ranking, the entity being ranked is the grouping: "top 5 products", "best month".
-        if r.rank.is_some() && r.dims.is_empty() {
+        if r.rank.is_some() && r.dims.is_empty() && r.sort.is_none() {
             for k in words.unused().collect::<Vec<_>>() {
                 if let Some(dim) = self.dim_at(words, k) {
                     words.mark(k);
@@ -1075,6 +1111,10 @@ impl Planner {
     fn read_count(&self, words: &mut Words, r: &mut Reading) -> bool {
         let at = words.find(&["how", "many"]).or_else(|| words.find(&["number", "of"])).map(|i| i + 2);
         let Some(mut k) = at else { return false };
+        // "average number of staff": the average of a column of counts.
+        if k >= 3 && matches!(words.get(k - 3), Some("average" | "avg" | "mean" | "total")) {
+            return false;
+        }
         let mut distinct = false;
         while let Some(w @ ("different" | "distinct" | "unique" | "separate" | "individual" | "the" | "of")) = words.get(k) {
             distinct |= w != "the" && w != "of";
@@ -1152,27 +1192,73 @@ impl Planner {
             .iter()
             .filter(|t| !t.measures.is_empty() && !t.dates.is_empty())
             .max_by_key(|t| (t.measures.len(), t.is_view, t.dims.len()))
+            // A spreadsheet with no dates: the table with the most figures.
+            .or_else(|| self.model.tables.iter().filter(|t| !t.measures.is_empty()).max_by_key(|t| (t.measures.len(), t.dims.len())))
     }
 
-    /// Up to three concrete questions this planner answers with confidence, shaped by what was understood.
-    fn examples(&self, r: &Reading) -> Vec<String> {
-        let Some(fact) = self.fact_table() else { return Vec::new() };
-        let measure = match &r.measure {
-            Some(Measure::Sum { word }) => word.clone(),
-            _ => self.default_money_word().unwrap_or_else(|| model::name_words(&fact.measures[0]).join(" ")),
-        };
-        let low_card: Vec<&String> =
-            fact.dims.iter().filter(|d| self.model.values.values().flatten().any(|v| v.table == fact.name && &v.column == *d)).collect();
-        let high_card: Vec<&String> = fact.dims.iter().filter(|d| !low_card.contains(d) && !d.to_lowercase().contains("mail")).collect();
-        let mut out = Vec::new();
-        if let Some(d) = low_card.first() {
-            out.push(format!("{measure} by {} last month", model::name_words(d).join(" ")));
+    /// Up to three rephrasings this planner answers with confidence on this data: the question
+    /// without the words it did not read, then its figure (or the data's main figures) by the
+    /// main grouping, over time and in total. Each is planned before it is offered.
+    fn examples_for(&self, r: &Reading, question: &str, today: NaiveDate, with_options: bool) -> Vec<String> {
+        if !with_options {
+            return Vec::new();
         }
-        out.push(format!("monthly {measure} for the last 12 months"));
-        if let Some(d) = high_card.iter().find(|d| matches!(d.to_lowercase().as_str(), "product" | "product_name")).or(high_card.first()) {
-            out.push(format!("top 5 {}s by {measure} this year", model::name_words(d).join(" ")));
+        let mut candidates = Vec::new();
+        let unread: Vec<&String> = r.unknown.iter().chain(&r.modifiers).collect();
+        if !unread.is_empty() {
+            let kept: Vec<String> = Words::new(question)
+                .all()
+                .iter()
+                .filter(|w| !unread.iter().any(|u| u.split(' ').any(|p| p == w.as_str())))
+                .cloned()
+                .collect();
+            candidates.push(kept.join(" "));
         }
-        out.truncate(3);
+        let fact = self.fact_table();
+        let said = |w: &str| w.replace('_', " ");
+        let mut measures: Vec<String> = Vec::new();
+        match &r.measure {
+            Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => {
+                measures.push(said(word))
+            }
+            Some(Measure::Count { entity, .. }) => measures.push(format!("number of {}", lexicon::plural(&said(entity)))),
+            _ => {}
+        }
+        if let Some(f) = fact {
+            measures.extend(f.measures.iter().take(2).map(|m| model::name_words(m).join(" ")));
+        }
+        let dim = r
+            .dims
+            .iter()
+            .find_map(|d| match d {
+                Dim::Column { word } => Some(said(word)),
+                Dim::Grain(_) => None,
+            })
+            .or_else(|| {
+                let f = fact?;
+                let low_card = f.dims.iter().find(|d| self.model.values.values().flatten().any(|v| v.table == f.name && &v.column == *d));
+                low_card.or_else(|| f.dims.first()).map(|d| model::name_words(d).join(" "))
+            });
+        let dated = fact.is_some_and(|f| !f.dates.is_empty());
+        for m in &measures {
+            if let Some(d) = &dim {
+                candidates.push(format!("{m} by {d}"));
+            }
+            if dated {
+                candidates.push(format!("{m} by month"));
+            }
+            candidates.push(format!("total {m}"));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for c in candidates {
+            if out.len() == 3 || c.trim().is_empty() || out.contains(&c) || c.eq_ignore_ascii_case(question.trim()) {
+                continue;
+            }
+            let plan = self.plan_with(&c, today, false);
+            if plan.sql.is_some() && plan.confidence >= 0.8 {
+                out.push(c);
+            }
+        }
         out
     }
 }
@@ -1239,11 +1325,9 @@ fn is_connector(w: &str) -> bool {
             | "anybody"
             | "someone"
             | "ever"
-            | "single"
-            | "individual"
             | "there"
             | "any"
-    ) || w.parse::<f64>().is_ok()
+    )
 }
 
 /// True when the question asks to change data rather than read it.

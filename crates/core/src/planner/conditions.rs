@@ -4,7 +4,7 @@
 //! values ("from Lyon to Porto" → origin, destination). Column words are matched through the
 //! schema model; nothing here knows a table by name.
 
-use super::lexicon::singular;
+use super::lexicon::{singular, MEASURE_VERBS};
 use super::model::name_words;
 use super::words::Words;
 use super::{Cmp, Planner, Reading};
@@ -71,7 +71,12 @@ impl Planner {
             return Some((word, (end..end + len).collect()));
         }
         let mut k = start;
-        while k > 0 && matches!(words.get(k - 1), Some("is" | "are" | "was" | "were" | "of" | "a" | "with" | "that" | "where" | "whose")) {
+        while k > 0
+            && (matches!(
+                words.get(k - 1),
+                Some("is" | "are" | "was" | "were" | "of" | "a" | "with" | "that" | "where" | "whose" | "had" | "have" | "has")
+            ) || words.get(k - 1).is_some_and(|w| MEASURE_VERBS.contains(&w)))
+        {
             k -= 1;
         }
         for len in (1..=3).rev() {

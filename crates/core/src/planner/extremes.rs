@@ -4,7 +4,7 @@
 //! column they sort by through [`SUPERLATIVES`] and [`COMPARATIVE_ADJECTIVES`], matched against
 //! the expanded words of the schema's columns, never against a table by name.
 
-use super::lexicon::{singular, COMPARATIVE_ADJECTIVES, NON_ADDITIVE, RECORD_WORDS, SUPERLATIVES};
+use super::lexicon::{singular, COMPARATIVE_ADJECTIVES, FILLER, NON_ADDITIVE, RECORD_WORDS, SUPERLATIVES};
 use super::model::name_words;
 use super::words::Words;
 use super::{following_number, Dim, Measure, Order, Planner, Reading};
@@ -94,7 +94,13 @@ impl Planner {
             // "minimum price", "max delay", "earliest ship date".
             let explicit = if EXPLICIT_MIN.contains(&w.as_str()) || w == "earliest" || w == "lowest" || w == "smallest" {
                 Some(Order::Asc)
-            } else if EXPLICIT_MAX.contains(&w.as_str()) || w == "latest" || w == "highest" || w == "largest" || w == "biggest" {
+            } else if EXPLICIT_MAX.contains(&w.as_str())
+                || w == "latest"
+                || w == "peak"
+                || w == "highest"
+                || w == "largest"
+                || w == "biggest"
+            {
                 Some(Order::Desc)
             } else {
                 None
@@ -166,9 +172,19 @@ impl Planner {
             for j in i..i + len {
                 words.mark(j);
             }
+            // "the heaviest diamond in carats": a word naming the same column is the unit.
+            if let SortBy::Column(col) = &by {
+                for k in words.unused().collect::<Vec<_>>() {
+                    let w = words.get(k).unwrap_or_default();
+                    if !FILLER.contains(&w) && self.model.measure_columns(w).iter().any(|c| c.1 == *col) {
+                        words.mark(k);
+                    }
+                }
+            }
             let n = i.checked_sub(1).and_then(|k| following_number(words, k)).or_else(|| following_number(words, i + len));
             r.rank = Some((order, n.unwrap_or(1)));
             r.rank_counted = n.is_some();
+            r.rank_word = Some(w.clone());
             r.sort = Some(by);
         }
     }
@@ -205,8 +221,14 @@ impl Planner {
             _ => None,
         };
         let by = r.sort.clone().or_else(|| summed.clone().map(SortBy::Column));
+        // "the 5 largest single-year investments", "individual orders": rows, whatever grain.
+        let single = words.unused().find(|&k| matches!(words.get(k), Some("single" | "individual")));
+        if let (Some(k), Some(_)) = (single, &by) {
+            words.mark(k);
+            r.dims.retain(|d| !matches!(d, Dim::Grain(_)));
+        }
         if let Some(by) = by {
-            let whole_rows = r.dims.is_empty() && (noun.is_some() || n > 1 || r.sort.is_some());
+            let whole_rows = r.dims.is_empty() && (noun.is_some() || n > 1 || r.sort.is_some() || single.is_some());
             if whole_rows || own_dim.is_some() && r.sort.is_some() {
                 if let Some((k, _)) = noun {
                     words.mark(k);
@@ -238,7 +260,12 @@ impl Planner {
         // "highest price by cut": the extreme within each group when the figure does not add up
         // and no number of groups was asked for.
         if !r.rank_counted && !r.asked_which {
-            if let Some(word) = summed.filter(|w| non_additive(w)) {
+            if let Some(word) = summed.filter(|w| r.each_dim || non_additive(w)) {
+                // "highest yearly investment for each firm": the extreme of each year's total,
+                // or of the rows? Asked about, not guessed.
+                if r.dims.iter().any(|d| matches!(d, Dim::Grain(_))) && r.dims.len() > 1 {
+                    r.unknown.push(r.rank_word.clone().unwrap_or_default());
+                }
                 extreme(r, word);
             }
         }
@@ -246,6 +273,6 @@ impl Planner {
 }
 
 /// True when a figure named so does not add up (a price, a rate, an age).
-pub(super) fn non_additive(word: &str) -> bool {
+pub(crate) fn non_additive(word: &str) -> bool {
     word.split('_').flat_map(|p| name_words(p)).any(|p| NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str()))
 }

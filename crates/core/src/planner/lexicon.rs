@@ -9,7 +9,7 @@ pub const MEASURE_SYNONYMS: &[&[&str]] = &[
     &["profit", "profits", "earnings"],
     &["quantity", "units", "unit", "qty", "volume"],
     &["cost", "costs", "expense", "expenses", "spend", "cogs"],
-    &["price", "unit_price", "prices"],
+    &["price", "unit_price", "prices", "worth"],
     &["discount", "discounts"],
 ];
 
@@ -201,6 +201,17 @@ pub const FILLER: &[&str] = &[
 
 /// Vague words: a question made only of these and filler asks for clarification, not a fallback.
 pub const VAGUE: &[&str] = &[
+    "stand",
+    "standing",
+    "unusual",
+    "lately",
+    "anything",
+    "happening",
+    "interesting",
+    "notable",
+    "highlights",
+    "snapshot",
+    "picture",
     "doing",
     "numbers",
     "number",
@@ -299,7 +310,8 @@ pub fn number_word(word: &str) -> Option<u32> {
 
 pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
-pub const DESCENDING: &[&str] = &["top", "best", "highest", "most", "biggest", "largest", "greatest", "leading", "max", "maximum"];
+pub const DESCENDING: &[&str] =
+    &["top", "best", "highest", "most", "biggest", "largest", "greatest", "leading", "max", "maximum", "peak", "peaked"];
 pub const ASCENDING: &[&str] = &["bottom", "worst", "lowest", "least", "smallest", "fewest", "min", "minimum"];
 
 /// The canonical form of `word` within a synonym table, if it is in one.
@@ -483,4 +495,45 @@ pub fn is_known_word(w: &str) -> bool {
         || number_word(w).is_some()
         || WEEKDAYS.contains(&w)
         || matches!(w, "newest" | "latest" | "earliest" | "oldest" | "minimum" | "maximum" | "average" | "median")
+}
+
+/// Units and the kind of column each measures: "1,000 miles" is a distance, "3 kg" a weight.
+pub const UNITS: &[(&str, &[&str])] = &[
+    ("mile", &["distance", "miles", "mileage"]),
+    ("mi", &["distance", "miles"]),
+    ("km", &["distance", "km", "kilometers"]),
+    ("kilometer", &["distance", "km"]),
+    ("kilometre", &["distance", "km"]),
+    ("kg", &["weight", "kg", "mass"]),
+    ("kilo", &["weight", "kg"]),
+    ("kilogram", &["weight", "kg"]),
+    ("lb", &["weight", "lbs", "pounds"]),
+    ("lbs", &["weight", "lbs", "pounds"]),
+    ("pound", &["weight", "lbs", "pounds"]),
+    ("gram", &["weight", "grams"]),
+    ("ton", &["weight", "tons", "tonnage"]),
+    ("minute", &["duration", "minutes", "time", "delay"]),
+    ("hour", &["duration", "hours", "time"]),
+    ("second", &["duration", "seconds"]),
+    ("dollar", &["price", "amount", "cost", "revenue"]),
+    ("euro", &["price", "amount", "cost", "revenue"]),
+];
+
+/// Verbs that say which kind of figure a comparison is about ("weigh more than", "cost over").
+pub const MEASURE_VERBS: &[&str] = &[
+    "cost", "costs", "costing", "priced", "weigh", "weighs", "weighed", "weighing", "measure", "measures", "last", "lasted", "took",
+    "take", "takes", "flew", "flown", "earned", "earn", "earns", "paid", "pay", "spent", "spend",
+];
+
+/// A simple English plural ("category" → "categories"), for rephrasings.
+pub fn plural(word: &str) -> String {
+    if word.ends_with('s') {
+        word.to_string()
+    } else if let Some(stem) = word.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
+        format!("{stem}ies")
+    } else if word.ends_with("ch") || word.ends_with("sh") || word.ends_with('x') {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
 }

@@ -387,6 +387,17 @@ impl Model {
         if found.is_empty() && sing != word {
             return self.measure_columns_exactly(&sing);
         }
+        if found.is_empty() {
+            // A unit names the column it measures: "miles" → distance, "kg" → weight.
+            if let Some((_, kinds)) = super::lexicon::UNITS.iter().find(|(u, _)| *u == word || *u == sing) {
+                for kind in *kinds {
+                    let by_kind = self.measure_columns_exactly(kind);
+                    if !by_kind.is_empty() {
+                        return by_kind.into_iter().map(|(t, c, _)| (t, c, 1)).collect();
+                    }
+                }
+            }
+        }
         found
     }
 
@@ -444,6 +455,11 @@ impl Model {
                 } else if parts.len() > 1 && parts.last().is_some_and(|p| *p == sing || *p == canon) {
                     suffix.get_or_insert_with(|| vec![d.clone()]);
                 }
+            }
+            // A whole-number column named exactly ("by size", "by floor"): grouped like text.
+            // Never a figure's own word ("by revenue" ranks by it, it does not group by it).
+            if exact.is_none() && canonical(MEASURE_SYNONYMS, word).is_none() && !super::extremes::non_additive(word) {
+                exact = t.measures.iter().find(|m| m.eq_ignore_ascii_case(word) || m.eq_ignore_ascii_case(&sing)).map(|m| vec![m.clone()]);
             }
             // The entity's own table: its name column(s) ("by product" over products.name).
             let own = (t.entity == canon && !t.name_columns.is_empty()).then(|| t.name_columns.clone());

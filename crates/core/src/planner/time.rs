@@ -180,6 +180,17 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 };
                 (take, window) = (used, Some((ymd(year, month, 1)?, tomorrow)));
             }
+            // "from 1940 to 1945", "between 2019 and 2021": whole years, both included.
+            ("between" | "from", a, "and" | "to" | "through" | "until" | "till")
+                if year_of(a).is_some() && year_of(w(3)).is_some_and(|b| b >= year_of(a).unwrap_or(i32::MAX)) =>
+            {
+                (take, window) = (4, Some((ymd(year_of(a)?, 1, 1)?, ymd(year_of(w(3))? + 1, 1, 1)?)));
+            }
+            (a, "to" | "through" | "until" | "till", b)
+                if year_of(a).is_some() && year_of(b).is_some_and(|b| b > year_of(a).unwrap_or(i32::MAX)) =>
+            {
+                (take, window) = (3, Some((ymd(year_of(a)?, 1, 1)?, ymd(year_of(b)? + 1, 1, 1)?)));
+            }
             ("since", y, _) if year_of(y).is_some() => (take, window) = (2, Some((ymd(year_of(y)?, 1, 1)?, tomorrow))),
             ("between" | "from", a, "and" | "to" | "through" | "until") if month_number(a).is_some() && month_number(w(3)).is_some() => {
                 let (ma, mb) = (month_number(a)?, month_number(w(3))?);
