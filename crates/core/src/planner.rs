@@ -760,7 +760,39 @@ impl Planner {
                 continue;
             }
             // "diamonds that weigh over 2 carats", "total miles flown": the verb of a figure read.
-            if lexicon::MEASURE_VERBS.contains(&w) && (r.measure.is_some() || !r.row_filters.is_empty() || r.list.is_some()) {
+            let read_figure = r.measure.is_some() || !r.row_filters.is_empty() || r.list.is_some();
+            if (lexicon::MEASURE_VERBS.contains(&w) || lexicon::EVENT_VERBS.contains(&w)) && read_figure {
+                continue;
+            }
+            // "clarity grades", "origin airport": the kind of value a grouping holds.
+            let after_dim = i > 0 && words.used(i - 1) && words.get(i - 1).is_some_and(|p| !self.model.dim_columns(p).is_empty());
+            if lexicon::CLASS_NOUNS.contains(&w) && after_dim {
+                r.guesses.push(format!(
+                    "read \"{} {w}\" as {}",
+                    words.get(i - 1).unwrap_or_default(),
+                    words.get(i - 1).unwrap_or_default()
+                ));
+                continue;
+            }
+            // "market value", "list price": a qualifier of the money figure named next.
+            if lexicon::MONEY_QUALIFIERS.contains(&w)
+                && words.used(i + 1)
+                && words.get(i + 1).is_some_and(|n| !self.model.measure_columns(n).is_empty())
+            {
+                r.guesses.push(format!(
+                    "read \"{w} {}\" as {}",
+                    words.get(i + 1).unwrap_or_default(),
+                    words.get(i + 1).unwrap_or_default()
+                ));
+                continue;
+            }
+            // "carat weight": the kind of figure the unit before it measures.
+            let unit_kind = i > 0
+                && words.used(i - 1)
+                && lexicon::UNITS
+                    .iter()
+                    .any(|(u, kinds)| words.get(i - 1).is_some_and(|p| singular(p) == *u) && kinds.contains(&singular(w).as_str()));
+            if unit_kind {
                 continue;
             }
             if VAGUE.contains(&w) {
@@ -991,8 +1023,12 @@ impl Planner {
                         return;
                     }
                 }
-                // "average unit price" → unit_price before "unit".
-                if let Some((w, len)) = self.measure_phrase_at(words, i + 1) {
+                // "average unit price" → unit_price before "unit"; "average market value".
+                let qualified = words.get(i + 1).is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q));
+                let found = self
+                    .measure_phrase_at(words, i + 1)
+                    .or_else(|| qualified.then(|| self.measure_phrase_at(words, i + 2).map(|(w, l)| (w, l + 1))).flatten());
+                if let Some((w, len)) = found {
                     for k in i..=i + len {
                         words.mark(k);
                     }
@@ -1011,7 +1047,11 @@ impl Planner {
                 None => {
                     let w = words.get(i).unwrap_or_default().to_string();
                     let w = if w == "margin" { "profit".to_string() } else { w };
-                    if FILLER.contains(&w.as_str()) || !self.model.can_measure(&w) {
+                    // A filler word is a figure only when a qualifier says so ("market value").
+                    let qualified = i > 0
+                        && words.get(i - 1).is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q))
+                        && self.model.measure_columns(&w).first().is_some_and(|c| c.2 >= 4);
+                    if FILLER.contains(&w.as_str()) && !qualified || !self.model.can_measure(&w) {
                         continue;
                     }
                     // "orders" counts the orders table's rows; it is not the part of a column

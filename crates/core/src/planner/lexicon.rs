@@ -23,6 +23,7 @@ pub const ENTITY_SYNONYMS: &[&[&str]] = &[
     &["employee", "employees", "staff", "rep", "reps"],
     &["supplier", "suppliers", "vendor", "vendors"],
     &["country", "countries", "nation"],
+    &["company", "companies", "firm", "firms", "corporation", "corporations", "enterprise", "enterprises"],
 ];
 
 /// Words that change data: a question that leads with them is refused.
@@ -517,6 +518,7 @@ pub const UNITS: &[(&str, &[&str])] = &[
     ("second", &["duration", "seconds"]),
     ("dollar", &["price", "amount", "cost", "revenue"]),
     ("euro", &["price", "amount", "cost", "revenue"]),
+    ("carat", &["carat", "weight"]),
 ];
 
 /// Verbs that say which kind of figure a comparison is about ("weigh more than", "cost over").
@@ -537,3 +539,59 @@ pub fn plural(word: &str) -> String {
         format!("{word}s")
     }
 }
+
+/// Nouns that name the kind of value a grouping column holds ("clarity *grades*", "origin
+/// *airport*", "size *band*"): after a grouping they add nothing to read.
+pub const CLASS_NOUNS: &[&str] = &[
+    "grade", "grades", "level", "levels", "type", "types", "kind", "kinds", "class", "classes", "tier", "tiers", "band", "bands", "group",
+    "groups", "code", "codes", "airport", "airports", "station", "stations", "value", "values", "label", "labels",
+];
+
+/// Words that qualify a money figure without changing which column it is ("market value",
+/// "list price", "retail price").
+pub const MONEY_QUALIFIERS: &[&str] = &["market", "list", "retail", "sale", "selling", "asking", "book", "face", "current"];
+
+/// Verbs of the event a row records ("flights that *went* to BOS", "the largest tip anyone
+/// *left*"): read once a figure or a count is.
+pub const EVENT_VERBS: &[&str] = &[
+    "went",
+    "go",
+    "goes",
+    "gone",
+    "left",
+    "leave",
+    "leaves",
+    "arrived",
+    "arrive",
+    "arrives",
+    "departed",
+    "depart",
+    "came",
+    "come",
+    "shipped",
+    "ship",
+    "sold",
+    "sell",
+    "delivered",
+    "deliver",
+    "gave",
+    "give",
+    "given",
+    "received",
+    "receive",
+    "made",
+    "happened",
+    "recorded",
+    "logged",
+    "booked",
+    "placed",
+    "took",
+    "flew",
+    "fly",
+    "flown",
+    "worked",
+    "work",
+    "invested",
+    "invest",
+    "spent",
+];
