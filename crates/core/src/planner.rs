@@ -640,6 +640,18 @@ impl Planner {
 
         // Measures named by a word.
         self.read_measures(words, &mut r);
+        // "the worst delay" is the highest: best and worst follow what the figure measures.
+        if let (Some((order, n)), Some("best" | "worst")) = (r.rank, r.rank_word.as_deref()) {
+            let word = match &r.measure {
+                Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => Some(word.clone()),
+                _ => None,
+            };
+            let columns = word.map(|w| self.model.measure_columns(&w)).unwrap_or_default();
+            let bad = columns.first().is_some_and(|(_, c, _)| model::name_words(c).iter().any(|p| lexicon::WORSE_WHEN_HIGHER.contains(&p.as_str())));
+            if bad {
+                r.rank = Some((if order == Order::Desc { Order::Asc } else { Order::Desc }, n));
+            }
+        }
         self.settle_ranking(words, &mut r);
         // A ranking with nothing to rank ("which diamonds are the best?") was not understood.
         if r.rank.is_some()

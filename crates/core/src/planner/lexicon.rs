@@ -595,3 +595,10 @@ pub const EVENT_VERBS: &[&str] = &[
     "invest",
     "spent",
 ];
+
+/// Figures where more is worse: "the worst delay" is the largest, "the best cost" the smallest.
+pub const WORSE_WHEN_HIGHER: &[&str] = &[
+    "delay", "delays", "cost", "costs", "expense", "expenses", "loss", "losses", "return", "returns", "refund", "refunds", "complaint",
+    "complaints", "churn", "defect", "defects", "error", "errors", "late", "lateness", "wait", "waiting", "downtime", "debt", "discount",
+    "cancellation", "cancellations", "incident", "incidents", "unemployment", "absence", "absences", "shrinkage", "spoilage",
+];

@@ -49,6 +49,30 @@ fn time_part(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Links on a column two tables share by name where the other side is unique
+/// (`flights.carrier` → `airlines.carrier`): its primary key, or a listed text column with as
+/// many distinct values as the table has rows. Never towards a non-unique side, so a join can
+/// not multiply rows; never on a time part (`year`), which is shared without being a key.
+fn shared_column_edges(schema: &Schema) -> Vec<Edge> {
+    let mut out = Vec::new();
+    let base: Vec<&crate::schema::Table> = schema.tables.iter().filter(|t| !t.is_view).collect();
+    for a in &base {
+        for c in &a.columns {
+            if time_part(&c.name).is_some() || c.primary_key {
+                continue;
+            }
+            for b in base.iter().filter(|b| b.name != a.name && b.row_count > 0 && b.row_count < a.row_count) {
+                let Some(key) = b.column(&c.name) else { continue };
+                let unique = key.primary_key || (key.kind == ColumnKind::Text && key.values.len() as i64 == b.row_count);
+                if unique && key.kind == c.kind {
+                    out.push(Edge { from_table: a.name.clone(), from_column: c.name.clone(), to_table: b.name.clone(), to_column: key.name.clone() });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A many-to-one link: `from_table.from_column` refers to `to_table.to_column`. Joins only follow
 /// these towards the "one" side, so a join never multiplies the rows being added up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,6 +325,11 @@ impl Model {
         }
         model.latest = schema.tables.iter().filter_map(|t| t.latest.as_deref()?.parse::<chrono::NaiveDate>().ok()).max();
         model.infer_edges();
+        for e in shared_column_edges(schema) {
+            if !model.edges.iter().any(|x| x.from_table == e.from_table && x.from_column == e.from_column) {
+                model.edges.push(e);
+            }
+        }
         for group in MEASURE_SYNONYMS.iter().chain(ENTITY_SYNONYMS) {
             vocab.extend(group.iter().map(|w| (*w).to_string()));
         }
