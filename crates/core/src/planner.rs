@@ -125,6 +125,8 @@ pub struct Reading {
     /// The entity whose figure the measure is ("average *product* price"): prefer its table.
     pub measure_entity: Option<String>,
     pub corrections: Vec<(String, String)>,
+    /// More figures computed like the measure, beside it ("revenue and profit by region").
+    pub also: Vec<String>,
     /// Comparisons of each row's number column with a number ("over 20 kg").
     pub row_filters: Vec<RowFilter>,
     /// Values said with "from"/"to": which side of a pair of columns each is on.
@@ -647,7 +649,9 @@ impl Planner {
                 _ => None,
             };
             let columns = word.map(|w| self.model.measure_columns(&w)).unwrap_or_default();
-            let bad = columns.first().is_some_and(|(_, c, _)| model::name_words(c).iter().any(|p| lexicon::WORSE_WHEN_HIGHER.contains(&p.as_str())));
+            let bad = columns
+                .first()
+                .is_some_and(|(_, c, _)| model::name_words(c).iter().any(|p| lexicon::WORSE_WHEN_HIGHER.contains(&p.as_str())));
             if bad {
                 r.rank = Some((if order == Order::Desc { Order::Asc } else { Order::Desc }, n));
             }
@@ -1045,6 +1049,7 @@ impl Planner {
                         words.mark(k);
                     }
                     r.measure = Some(Measure::Avg { word: w });
+                    self.read_also(words, r, i + len + 1);
                     return;
                 }
             }
@@ -1095,6 +1100,7 @@ impl Planner {
                 }
             }
             r.measure = Some(Measure::Sum { word: w });
+            self.read_also(words, r, i + len);
             return;
         }
         // Counting an entity: "how many orders", "number of customers", "orders per month".
@@ -1207,6 +1213,20 @@ impl Planner {
         words.mark(k);
         r.measure = Some(Measure::Count { entity, with_orders: false, new: false });
         true
+    }
+
+    /// "government and private employment": a second figure named right after the first,
+    /// computed the same way beside it.
+    fn read_also(&self, words: &mut Words, r: &mut Reading, at: usize) {
+        let mut k = at;
+        while matches!(words.get(k), Some("and")) && !words.used(k) {
+            let Some((w, len)) = self.measure_phrase_at(words, k + 1).filter(|(w, _)| self.names_column(w)) else { break };
+            for j in k..=k + len {
+                words.mark(j);
+            }
+            r.also.push(w);
+            k += len + 1;
+        }
     }
 
     /// The table a word names by its own name ("employment" → `us_employment`, "flights").
@@ -1388,7 +1408,31 @@ fn wants_change(words: &Words) -> bool {
     let first = words.all().iter().find(|w| {
         !matches!(w.as_str(), "please" | "can" | "could" | "would" | "you" | "i" | "want" | "to" | "go" | "ahead" | "and" | "now" | "just")
     });
-    words.all().iter().any(|w| ALWAYS.contains(&w.as_str()))
+    let all = words.all();
+    // "the biggest drop in sales" is a decrease, not DROP TABLE: "drop" changes data only as a
+    // command (first) or with what it would drop.
+    let drops_something = |i: usize| {
+        i == 0
+            || matches!(
+                all.get(i + 1).map(String::as_str),
+                Some(
+                    "table"
+                        | "tables"
+                        | "column"
+                        | "columns"
+                        | "database"
+                        | "view"
+                        | "index"
+                        | "all"
+                        | "every"
+                        | "them"
+                        | "it"
+                        | "rows"
+                        | "records"
+                )
+            )
+    };
+    all.iter().enumerate().any(|(i, w)| ALWAYS.contains(&w.as_str()) && (w != "drop" || drops_something(i)))
         || first.is_some_and(|w| WRITE_VERBS.contains(&w.as_str()) || matches!(w.as_str(), "change" | "set" | "add" | "create" | "edit"))
 }
 

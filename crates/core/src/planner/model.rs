@@ -65,7 +65,12 @@ fn shared_column_edges(schema: &Schema) -> Vec<Edge> {
                 let Some(key) = b.column(&c.name) else { continue };
                 let unique = key.primary_key || (key.kind == ColumnKind::Text && key.values.len() as i64 == b.row_count);
                 if unique && key.kind == c.kind {
-                    out.push(Edge { from_table: a.name.clone(), from_column: c.name.clone(), to_table: b.name.clone(), to_column: key.name.clone() });
+                    out.push(Edge {
+                        from_table: a.name.clone(),
+                        from_column: c.name.clone(),
+                        to_table: b.name.clone(),
+                        to_column: key.name.clone(),
+                    });
                 }
             }
         }

@@ -480,6 +480,14 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         select.push(if qualify { format!("{}.*", quote_ident(&c.base.name)) } else { "*".to_string() });
     } else {
         select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
+        for word in &r.also {
+            let Some((_, column, _)) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == c.base.name) else {
+                return Err(format!("No table has \"{}\" beside the rest of the question.", word.replace('_', " ")));
+            };
+            let how = if matches!(measure.calc, Calc::Avg(_)) { "AVG" } else { "SUM" };
+            select.push(format!("{how}({}) AS {}", b(&column), quote_ident(&column)));
+            parts.push(format!("and {} of {column}", how.to_lowercase()));
+        }
     }
     let mut conditions: Vec<String> = by_column
         .iter()
