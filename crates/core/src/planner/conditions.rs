@@ -4,7 +4,7 @@
 //! values ("from Lyon to Porto" → origin, destination). Column words are matched through the
 //! schema model; nothing here knows a table by name.
 
-use super::lexicon::{singular, MEASURE_VERBS};
+use super::lexicon::{singular, MEASURE_VERBS, VERB_KINDS};
 use super::model::name_words;
 use super::words::Words;
 use super::{Cmp, Planner, Reading};
@@ -78,6 +78,15 @@ impl Planner {
             ) || words.get(k - 1).is_some_and(|w| MEASURE_VERBS.contains(&w)))
         {
             k -= 1;
+        }
+        // "diamonds that cost more than $10,000": the verb names the kind of figure.
+        for j in k..start {
+            let Some(w) = words.get(j) else { continue };
+            if let Some((_, kinds)) = VERB_KINDS.iter().find(|(verbs, _)| verbs.contains(&w)) {
+                if let Some(col) = kinds.iter().find_map(|kind| self.model.measure_columns(kind).into_iter().next()) {
+                    return Some((col.1, vec![j]));
+                }
+            }
         }
         for len in (1..=3).rev() {
             let Some(from) = k.checked_sub(len) else { continue };

@@ -634,3 +634,13 @@ pub const WORSE_WHEN_HIGHER: &[&str] = &[
     "shrinkage",
     "spoilage",
 ];
+
+/// Verbs that say which kind of figure they are about ("cost more than $100" is a price).
+pub const VERB_KINDS: &[(&[&str], &[&str])] = &[
+    (&["cost", "costs", "costing", "costed", "priced", "sells", "sold"], &["price", "cost", "amount", "fare"]),
+    (&["weigh", "weighs", "weighed", "weighing"], &["weight", "mass", "kg", "lbs", "carat"]),
+    (&["flew", "flown", "travelled", "traveled", "drove", "driven"], &["distance", "miles", "km"]),
+    (&["lasted", "last", "lasts", "took", "takes"], &["duration", "minutes", "hours", "time"]),
+    (&["earned", "earn", "earns", "made"], &["revenue", "income", "earnings", "salary", "amount"]),
+    (&["paid", "pay", "pays", "spent", "spend", "spends"], &["amount", "price", "cost", "total"]),
+];

@@ -416,10 +416,10 @@ impl Model {
 
     /// Numeric columns a measure word can mean, best first: (table, column, score).
     pub fn measure_columns(&self, word: &str) -> Vec<(String, String, u8)> {
-        let found = self.measure_columns_exactly(word);
+        let mut found = self.measure_columns_exactly(word);
         let sing = singular(word);
         if found.is_empty() && sing != word {
-            return self.measure_columns_exactly(&sing);
+            found = self.measure_columns_exactly(&sing);
         }
         if found.is_empty() {
             // A unit names the column it measures: "miles" → distance, "kg" → weight.
@@ -427,7 +427,7 @@ impl Model {
                 for kind in *kinds {
                     let by_kind = self.measure_columns_exactly(kind);
                     if !by_kind.is_empty() {
-                        return by_kind.into_iter().map(|(t, c, _)| (t, c, 1)).collect();
+                        return by_kind.into_iter().map(|(t, c, _)| (t, c, 2)).collect();
                     }
                 }
             }
@@ -467,6 +467,26 @@ impl Model {
     /// "region" → `sales.region`; "country" → `Invoice.BillingCountry`; "customer" → the
     /// customers table's name column(s).
     pub fn dim_columns(&self, word: &str) -> Vec<(String, Vec<String>)> {
+        let found = self.dim_columns_exactly(word);
+        if !found.is_empty() {
+            return found;
+        }
+        // "company" finds a `firm` column: the other words of its synonym group (never for a
+        // figure's word: "by sales" ranks by sales).
+        if canonical(MEASURE_SYNONYMS, word).is_some() || canonical(MEASURE_SYNONYMS, &singular(word)).is_some() {
+            return found;
+        }
+        let group = ENTITY_SYNONYMS.iter().find(|g| g.contains(&word) || g.contains(&singular(word).as_str()));
+        group
+            .into_iter()
+            .flat_map(|g| g.iter())
+            .filter(|w| **w != word)
+            .map(|w| self.dim_columns_exactly(w))
+            .find(|f| !f.is_empty())
+            .unwrap_or_default()
+    }
+
+    fn dim_columns_exactly(&self, word: &str) -> Vec<(String, Vec<String>)> {
         let sing = singular(word);
         let canon = canonical(ENTITY_SYNONYMS, word).unwrap_or(&sing).to_string();
         let mut out = Vec::new();

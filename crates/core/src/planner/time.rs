@@ -213,7 +213,13 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
             }
             (y, _, _)
                 if year_of(y).is_some()
-                    && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during" | "of")) || n == 1 || i + 1 == n) =>
+                    && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during" | "of")) || n == 1 || i + 1 == n)
+                    // "between 1000 and 2000", "more than 2000": an amount, not a year.
+                    && !(i > 0
+                        && matches!(
+                            words.get(i - 1),
+                            Some("and" | "than" | "to" | "over" | "under" | "above" | "below" | "least" | "most" | "exceeding" | "top" | "first")
+                        )) =>
             {
                 let year = year_of(y)?;
                 (take, window) = (1, Some((ymd(year, 1, 1)?, ymd(year + 1, 1, 1)?)));
