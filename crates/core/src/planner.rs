@@ -41,6 +41,19 @@ pub struct Plan {
     pub message: String,
     /// A chart title ("Revenue by region, last month").
     pub title: String,
+    /// What each word was read as, for the person to confirm or correct ("worth → price").
+    pub mappings: Vec<Mapping>,
+}
+
+/// One word of the question and the column it was read as, with the other columns of the same
+/// table it could mean (offered when the person corrects it; the correction goes to the
+/// glossary, so the next question reads the word their way).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapping {
+    pub said: String,
+    pub table: String,
+    pub column: String,
+    pub alternatives: Vec<String>,
 }
 
 /// What to compute.
@@ -333,6 +346,7 @@ impl Planner {
                 options: Vec::new(),
                 message: "Plainsight only reads your data; it never changes or deletes it. Ask a question about it instead, for example \"how many orders were refunded last month\".".into(),
                 title: String::new(),
+                mappings: Vec::new(),
             };
         }
         let reading = self.read(&mut words, today);
@@ -352,6 +366,7 @@ impl Planner {
                     message: "Which figures would you like to see? Pick one of these or rephrase.".into(),
                     options: examples,
                     title: String::new(),
+                    mappings: Vec::new(),
                 }
             } else {
                 Plan {
@@ -366,6 +381,7 @@ impl Planner {
                     ),
                     options: Vec::new(),
                     title: String::new(),
+                    mappings: Vec::new(),
                 }
             };
         }
@@ -421,6 +437,7 @@ impl Planner {
                     interpretation,
                     wants_change: false,
                     title: built.title,
+                    mappings: built.mappings,
                 }
             }
             Err(why) => Plan {
@@ -431,6 +448,7 @@ impl Planner {
                 message: "I could not find one table that answers all of that. Did you mean one of these?".into(),
                 options: self.examples_for(&reading, question, today, with_options),
                 title: String::new(),
+                mappings: Vec::new(),
             },
         }
     }

@@ -24,6 +24,54 @@ pub struct Built {
     pub sql: String,
     pub interpretation: String,
     pub title: String,
+    pub mappings: Vec<super::Mapping>,
+}
+
+/// What each word of the question was read as: the figure's, the groupings', the compared
+/// columns' and the filters' words, each with the other columns it could have meant.
+fn mappings(model: &Model, r: &Reading, c: &Choice<'_>, measure: &MeasurePlan) -> Vec<super::Mapping> {
+    let mut out = Vec::new();
+    let base = c.base;
+    let figures = |except: &str| base.measures.iter().filter(|m| *m != except).cloned().collect::<Vec<_>>();
+    let measure_column = match &measure.calc {
+        Calc::Sum(x) | Calc::Avg(x) | Calc::Min(x) | Calc::Max(x) => Some(x.clone()),
+        Calc::Rows { by, .. } => Some(by.clone()),
+        _ => None,
+    };
+    let said = match (&r.measure, &r.list) {
+        (Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }), _) => Some(word.clone()),
+        (_, Some(super::List { by: SortBy::Column(word), .. })) => Some(word.clone()),
+        _ => None,
+    };
+    if let (Some(said), Some(column)) = (said, measure_column) {
+        out.push(super::Mapping { said: said.replace('_', " "), table: base.name.clone(), alternatives: figures(&column), column });
+    }
+    for word in &r.also {
+        if let Some((_, column, _)) = model.measure_columns(word).into_iter().find(|(t, _, _)| *t == base.name) {
+            out.push(super::Mapping { said: word.replace('_', " "), table: base.name.clone(), alternatives: figures(&column), column });
+        }
+    }
+    let words: Vec<&String> = r.dims.iter().filter_map(|d| if let Dim::Column { word } = d { Some(word) } else { None }).collect();
+    let columns = c.dims.iter().filter_map(|d| if let DimPlan::Column(first, _) = d { Some(first) } else { None });
+    for (word, col) in words.into_iter().zip(columns) {
+        let others = model.table(&col.table).map(|t| t.dims.iter().filter(|d| **d != col.column).cloned().collect()).unwrap_or_default();
+        out.push(super::Mapping {
+            said: word.replace('_', " "),
+            table: col.table.clone(),
+            column: col.column.clone(),
+            alternatives: others,
+        });
+    }
+    for (f, (column, _, _)) in r.row_filters.iter().zip(&c.row_filters) {
+        out.push(super::Mapping {
+            said: f.word.replace('_', " "),
+            table: base.name.clone(),
+            column: column.clone(),
+            alternatives: figures(column),
+        });
+    }
+    out.dedup_by(|a, b| a.said == b.said && a.column == b.column);
+    out
 }
 
 /// A column of some table.
@@ -388,7 +436,7 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     if !c.missing.is_empty() {
         return Err(format!("No table has {} together with the rest of the question.", c.missing.join(" and ")));
     }
-    let Some(measure) = c.measure else { return Err("No table has the figure asked for.".into()) };
+    let Some(measure) = c.measure.take() else { return Err("No table has the figure asked for.".into()) };
     let qualify = !c.joins.is_empty();
     let plain =
         |table: &str, column: &str| if qualify { format!("{}.{}", quote_ident(table), quote_ident(column)) } else { quote_ident(column) };
@@ -622,5 +670,6 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     if let Some(w) = &r.window {
         title.push_str(&format!(", {}", w.said));
     }
-    Ok(Built { sql, interpretation: parts.join("; "), title })
+    let mappings = mappings(model, r, &c, &measure);
+    Ok(Built { sql, interpretation: parts.join("; "), title, mappings })
 }
