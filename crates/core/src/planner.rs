@@ -351,6 +351,7 @@ impl Planner {
         }
         let reading = self.read(&mut words, today);
         let understood = reading.measure.is_some()
+            || !reading.row_filters.is_empty()
             || reading.list.is_some()
             || !reading.dims.is_empty()
             || !reading.filters.is_empty()
@@ -393,10 +394,6 @@ impl Planner {
                 confidence -= 0.05 * reading.guesses.len() as f64;
                 if reading.stale_relative || reading.vague {
                     confidence = confidence.min(0.6);
-                }
-                // "which diamonds are the best?": a ranking by a figure nobody named.
-                if reading.measure_implied && reading.rank.is_some() {
-                    confidence = confidence.min(0.7);
                 }
                 // No figure and no grouping named, and words we do not know ("the weather in
                 // Paris"): a stored value matched by chance, not a question about this data.
@@ -675,6 +672,26 @@ impl Planner {
             }
         }
         self.settle_ranking(words, &mut r);
+        // "which products sold over 200 units": with groups and no other figure, the comparison
+        // is on each group's total.
+        if !r.dims.is_empty() && r.having.is_none() && r.measure.is_none() && r.list.is_none() && r.row_filters.len() == 1 {
+            if !extremes::non_additive(&r.row_filters[0].word) {
+                let f = r.row_filters.remove(0);
+                r.having = Some((f.cmp, f.value));
+                r.measure = Some(Measure::Sum { word: f.word });
+            }
+        }
+        // Only a comparison ("revenue more than 100"): of which rows, and what to show? The
+        // figure is shown and the comparison said as not understood.
+        let counting = {
+            let text = r.words.join(" ");
+            text.contains("how many") || text.contains("number of") || r.words.iter().any(|w| w == "count")
+        };
+        if r.measure.is_none() && r.list.is_none() && r.row_filters.len() == 1 && !counting {
+            let f = r.row_filters.remove(0);
+            r.unknown.push(format!("{} {}", f.cmp.words(), f.value));
+            r.measure = Some(Measure::Sum { word: f.word });
+        }
         // A ranking with nothing to rank ("which diamonds are the best?") was not understood.
         if r.rank.is_some()
             && r.dims.is_empty()
