@@ -1214,6 +1214,16 @@ impl Planner {
             k += 1;
         }
         let Some(w) = words.get(k).filter(|_| !words.used(k)).map(str::to_string) else { return false };
+        // "how many different origin cities": a grouping named by two words.
+        if let Some(next) = words.get(k + 1).filter(|_| !words.used(k + 1)) {
+            let compound = format!("{w}_{}", singular(next));
+            if let Some((_, cols)) = self.model.dim_columns(&compound).into_iter().next() {
+                words.mark(k);
+                words.mark(k + 1);
+                r.measure = Some(Measure::Count { entity: cols[0].clone(), with_orders: false, new: false });
+                return true;
+            }
+        }
         let sing = singular(&w);
         if self.model.entity_table(&w).is_some() {
             return false; // the entity count below handles its own table

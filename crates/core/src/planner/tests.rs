@@ -273,3 +273,5 @@ fn compound_names_whose_averages_and_chance_matches() {
     let plan = p.plan("will it rain in Paris tomorrow", today());
     assert!(plan.confidence < 0.3 && plan.message.starts_with("I can't answer that"), "{plan:?}");
 }
+
+mod shapes;
