@@ -674,12 +674,16 @@ impl Planner {
         self.settle_ranking(words, &mut r);
         // "which products sold over 200 units": with groups and no other figure, the comparison
         // is on each group's total.
-        if !r.dims.is_empty() && r.having.is_none() && r.measure.is_none() && r.list.is_none() && r.row_filters.len() == 1 {
-            if !extremes::non_additive(&r.row_filters[0].word) {
-                let f = r.row_filters.remove(0);
-                r.having = Some((f.cmp, f.value));
-                r.measure = Some(Measure::Sum { word: f.word });
-            }
+        if !r.dims.is_empty()
+            && r.having.is_none()
+            && r.measure.is_none()
+            && r.list.is_none()
+            && r.row_filters.len() == 1
+            && !extremes::non_additive(&r.row_filters[0].word)
+        {
+            let f = r.row_filters.remove(0);
+            r.having = Some((f.cmp, f.value));
+            r.measure = Some(Measure::Sum { word: f.word });
         }
         // Only a comparison ("revenue more than 100"): of which rows, and what to show? The
         // figure is shown and the comparison said as not understood.
@@ -1336,7 +1340,7 @@ impl Planner {
         let mut measures: Vec<String> = Vec::new();
         match &r.measure {
             Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => {
-                measures.push(said(word))
+                measures.push(said(word));
             }
             Some(Measure::Count { entity, .. }) => measures.push(format!("number of {}", lexicon::plural(&said(entity)))),
             _ => {}

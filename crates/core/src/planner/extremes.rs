@@ -274,5 +274,5 @@ impl Planner {
 
 /// True when a figure named so does not add up (a price, a rate, an age).
 pub(crate) fn non_additive(word: &str) -> bool {
-    word.split('_').flat_map(|p| name_words(p)).any(|p| NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str()))
+    word.split('_').flat_map(name_words).any(|p| NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str()))
 }
