@@ -223,7 +223,7 @@ impl Planner {
     pub fn slots(&self, question: &str, today: NaiveDate) -> Vec<String> {
         let mut words = Words::new(question);
         let all = words.all().to_vec();
-        let r = self.read(&mut words, today);
+        let r = self.read(&mut words, today, &names(question));
         let mut slots = Vec::new();
         // Synonyms and plurals read as one word, so "sales by products" and "revenue per
         // product" have equal slots.
@@ -349,7 +349,7 @@ impl Planner {
                 mappings: Vec::new(),
             };
         }
-        let reading = self.read(&mut words, today);
+        let reading = self.read(&mut words, today, &names(question));
         let understood = reading.measure.is_some()
             || !reading.row_filters.is_empty()
             || reading.list.is_some()
@@ -451,7 +451,7 @@ impl Planner {
     }
 
     /// Reads measures, groupings, filters, time and ranking out of the words.
-    fn read(&self, words: &mut Words, today: NaiveDate) -> Reading {
+    fn read(&self, words: &mut Words, today: NaiveDate, names: &[String]) -> Reading {
         let mut r = Reading { corrections: correct_spelling(words, &self.model), ..Reading::default() };
         // Synonyms from the thesaurus for words the schema does not know ("gender" → sex).
         let known = |w: &str| {
@@ -638,6 +638,7 @@ impl Planner {
         // Yes/No columns named by their subject ("members").
         self.read_filters(words, &mut r);
         self.read_flags(words, &mut r);
+        self.read_name_prefixes(words, &mut r, names);
 
         // Groupings.
         self.read_dims(words, &mut r);
@@ -901,6 +902,28 @@ impl Planner {
             i += matched.max(1);
         }
         // One value in several tables is one filter per table; table choice keeps the right one.
+    }
+
+    /// A capitalised name that starts exactly one stored value ("Delta" → "Delta Air Lines
+    /// Inc."): that value, as a guess said in the interpretation.
+    fn read_name_prefixes(&self, words: &mut Words, r: &mut Reading, names: &[String]) {
+        for i in words.unused().collect::<Vec<_>>() {
+            let Some(w) = words.get(i).map(str::to_string) else { continue };
+            if !names.contains(&w) || w.len() < 3 {
+                continue;
+            }
+            let prefix = format!("{w} ");
+            let matches: Vec<&model::ValueRef> =
+                self.model.values.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).flat_map(|(_, refs)| refs).collect();
+            let distinct: std::collections::BTreeSet<(&str, &str, &str)> =
+                matches.iter().map(|v| (v.table.as_str(), v.column.as_str(), v.value.as_str())).collect();
+            if distinct.len() == 1 {
+                let v = matches[0].clone();
+                r.guesses.push(format!("read \"{}\" as \"{}\"", words.get(i).unwrap_or_default(), v.value));
+                words.mark(i);
+                r.filters.push(v);
+            }
+        }
     }
 
     /// "average X per Y" where Y is an entity: SUM(X) / COUNT(DISTINCT Y).
