@@ -1036,6 +1036,10 @@ impl Planner {
         // With a ranking, the entity being ranked is the grouping: "top 5 products", "best month".
         if r.rank.is_some() && r.dims.is_empty() && r.sort.is_none() {
             for k in words.unused().collect::<Vec<_>>() {
+                // A figure is what is ranked by, never the thing ranked.
+                if words.get(k).is_some_and(|w| self.model.measure_columns(w).first().is_some_and(|c| c.2 >= 4)) {
+                    continue;
+                }
                 if let Some(dim) = self.dim_at(words, k) {
                     words.mark(k);
                     push_dim(r, dim);
@@ -1059,7 +1063,18 @@ impl Planner {
             }
             return Some(Dim::Column { word: sing });
         }
-        (!self.model.dim_columns(w).is_empty()).then(|| Dim::Column { word: w.to_string() })
+        if !self.model.dim_columns(w).is_empty() {
+            return Some(Dim::Column { word: w.to_string() });
+        }
+        // A grouping whose name abbreviates the word ("continent" → `cont`).
+        let abbreviated: Vec<&String> = self
+            .model
+            .tables
+            .iter()
+            .flat_map(|t| t.dims.iter())
+            .filter(|d| !FILLER.contains(&w) && model::abbreviates(&model::name_words(d), &[w]))
+            .collect();
+        abbreviated.first().filter(|f| abbreviated.iter().all(|g| g == *f)).map(|d| Dim::Column { word: (*d).clone() })
     }
 
     fn read_measures(&self, words: &mut Words, r: &mut Reading) {
@@ -1102,10 +1117,16 @@ impl Planner {
                     }
                 }
                 // "average unit price" → unit_price before "unit"; "average market value".
-                let qualified = words.get(i + 1).is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q));
+                // "average number of unemployed": the count words were read by `read_count`.
+                let mut at = i + 1;
+                while words.used(at) && matches!(words.get(at), Some("number" | "of")) {
+                    at += 1;
+                }
+                let qualified = words.get(at).is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q));
                 let found = self
-                    .measure_phrase_at(words, i + 1)
-                    .or_else(|| qualified.then(|| self.measure_phrase_at(words, i + 2).map(|(w, l)| (w, l + 1))).flatten());
+                    .measure_phrase_at(words, at)
+                    .or_else(|| qualified.then(|| self.measure_phrase_at(words, at + 1).map(|(w, l)| (w, l + 1))).flatten())
+                    .map(|(w, l)| (w, l + at - i - 1));
                 if let Some((w, len)) = found {
                     for k in i..=i + len {
                         words.mark(k);
@@ -1231,8 +1252,30 @@ impl Planner {
     fn read_count(&self, words: &mut Words, r: &mut Reading) -> bool {
         let at = words.find(&["how", "many"]).or_else(|| words.find(&["number", "of"])).map(|i| i + 2);
         let Some(mut k) = at else { return false };
-        // "average number of staff": the average of a column of counts.
-        if k >= 3 && matches!(words.get(k - 3), Some("average" | "avg" | "mean" | "total")) {
+        // "average number of staff", "the highest number of unemployed": a figure of a column of
+        // counts, not a count of rows.
+        if k >= 3
+            && matches!(
+                words.get(k - 3),
+                Some(
+                    "average"
+                        | "avg"
+                        | "mean"
+                        | "total"
+                        | "highest"
+                        | "lowest"
+                        | "maximum"
+                        | "minimum"
+                        | "max"
+                        | "min"
+                        | "largest"
+                        | "smallest"
+                        | "peak"
+                )
+            )
+        {
+            words.mark(k - 2);
+            words.mark(k - 1);
             return false;
         }
         let mut distinct = false;

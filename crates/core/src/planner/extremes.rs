@@ -62,6 +62,32 @@ impl Planner {
                 return Some((joined, len));
             }
         }
+        self.abbreviated_measure_at(words, k)
+    }
+
+    /// A figure whose name abbreviates the words at `k` ("population" → `pop`, "life
+    /// expectancy" → `lifeExp`): the column's own name and how many words it took.
+    pub(super) fn abbreviated_measure_at(&self, words: &Words, k: usize) -> Option<(String, usize)> {
+        for len in (1..=4).rev() {
+            if (k..k + len).any(|j| words.used(j) || words.get(j).is_none()) {
+                continue;
+            }
+            let phrase: Vec<&str> = (k..k + len).filter_map(|j| words.get(j)).collect();
+            let edge_is_filler = |w: &str| FILLER.contains(&w) || super::lexicon::is_known_word(w) || w.parse::<f64>().is_ok();
+            if phrase.first().is_some_and(|w| edge_is_filler(w)) || phrase.last().is_some_and(|w| edge_is_filler(w)) {
+                continue;
+            }
+            let found: Vec<&String> = self
+                .model
+                .tables
+                .iter()
+                .flat_map(|t| t.measures.iter())
+                .filter(|m| super::model::abbreviates(&name_words(m), &phrase))
+                .collect();
+            if let Some(first) = found.first().filter(|f| found.iter().all(|g| g == *f)) {
+                return Some(((*first).clone(), len));
+            }
+        }
         None
     }
 
@@ -112,7 +138,8 @@ impl Planner {
                 .is_some_and(|p| p.parse::<u32>().is_ok() || super::lexicon::number_word(p).is_some());
             if let (Some(order), None, false) = (explicit, &r.measure, numbered) {
                 let mut k = i + 1;
-                while matches!(words.get(k), Some("the" | "a")) {
+                // "the highest number of unemployed": the figure after the count words.
+                while matches!(words.get(k), Some("the" | "a" | "number" | "of" | "amount")) {
                     k += 1;
                 }
                 let found = self.measure_phrase_at(words, k).or_else(|| self.date_phrase_at(words, k));

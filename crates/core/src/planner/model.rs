@@ -26,6 +26,9 @@ pub struct TableModel {
     pub all_columns: Vec<String>,
     /// Where this table's data ends (its latest stored date).
     pub latest: Option<chrono::NaiveDate>,
+    /// The name column is a ticker or a code (`symbol`): rows are observations of the thing it
+    /// names, so "how many different stocks" counts its distinct values, not rows.
+    pub observations: bool,
     /// Columns that name one row for people: `name`, `ProductName`, or `FirstName` + `LastName`.
     pub name_columns: Vec<String>,
 }
@@ -227,8 +230,48 @@ fn name_columns(dims: &[String]) -> Vec<String> {
     dims.iter()
         .find(|d| d.eq_ignore_ascii_case("name") || d.eq_ignore_ascii_case("title"))
         .or_else(|| dims.iter().find(|d| name_words(d).last().is_some_and(|w| w == "name")))
+        // A ticker or a code names the row's thing where no name column exists ("each stock"
+        // over `symbol`).
+        .or_else(|| dims.iter().find(|d| name_words(d).last().is_some_and(|w| matches!(w.as_str(), "symbol" | "ticker" | "sku" | "isbn"))))
         .map(|d| vec![d.clone()])
         .unwrap_or_default()
+}
+
+/// True when the words of a phrase are abbreviated, in order, by a column name's parts: each
+/// part a prefix (at least 3 letters, or the whole word) of one word or of several joined
+/// ("life expectancy" ~ `lifeExp`, "gdp per capita" ~ `gdpPercap`, "population" ~ `pop`), or
+/// the initials of several ("personal consumption expenditures" ~ `pce`).
+pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
+    fn go(parts: &[String], phrase: &[&str]) -> bool {
+        match (parts.first(), phrase.is_empty()) {
+            (None, true) => true,
+            (None, false) | (Some(_), true) => false,
+            (Some(part), false) => {
+                // A prefix of one word or of several words joined.
+                let mut joined = String::new();
+                for (k, w) in phrase.iter().enumerate() {
+                    joined.push_str(w);
+                    let prefix = part.len() >= 3 || part.len() == joined.len();
+                    if prefix && joined.starts_with(part.as_str()) && go(&parts[1..], &phrase[k + 1..]) {
+                        return true;
+                    }
+                    if joined.len() > part.len() + 12 {
+                        break;
+                    }
+                }
+                // The initials of two or more words.
+                let n = part.chars().count();
+                n >= 2
+                    && phrase.len() >= n
+                    && phrase[..n].iter().zip(part.chars()).all(|(w, c)| w.starts_with(c))
+                    && go(&parts[1..], &phrase[n..])
+            }
+        }
+    }
+    !parts.is_empty()
+        && !phrase.is_empty()
+        && phrase.iter().map(|w| w.len()).sum::<usize>() > parts.iter().map(String::len).sum::<usize>()
+        && go(parts, phrase)
 }
 
 fn is_key(name: &str) -> bool {
@@ -257,6 +300,7 @@ impl Model {
                 latest: t.latest.as_deref().and_then(|l| l.parse().ok()),
                 all_columns: t.columns.iter().map(|c| c.name.clone()).collect(),
                 name_columns: Vec::new(),
+                observations: false,
             };
             vocab.extend(name_words(&t.name));
             for c in &t.columns {
@@ -295,6 +339,8 @@ impl Model {
                 }
             }
             tm.name_columns = name_columns(&tm.dims);
+            tm.observations = tm.name_columns.len() == 1
+                && name_words(&tm.name_columns[0]).last().is_some_and(|w| matches!(w.as_str(), "symbol" | "ticker" | "sku" | "isbn"));
             let part = |p: &str| t.columns.iter().find(|c| c.kind.is_numeric() && time_part(&c.name) == Some(p)).map(|c| c.name.clone());
             // Separate year, month and day are the local date: preferred over an instant
             // (`time_hour` in UTC) stored beside them; year (and month) alone only when no

@@ -262,6 +262,16 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
             // orders); asking who ordered, or within a time window, counts entities in the facts.
             if own.is_some_and(|o| o.name == t.name) {
                 let pref = if *new { 10 } else { 5 };
+                // "how many different stocks" over rows of prices: the distinct things named.
+                if t.observations {
+                    let key = t.name_columns[0].clone();
+                    return Some(MeasurePlan {
+                        desc: format!("{plural} = number of distinct {key} in {}", t.name),
+                        calc: Calc::CountDistinct(key),
+                        alias: plural,
+                        pref,
+                    });
+                }
                 return Some(MeasurePlan {
                     calc: Calc::CountRows,
                     desc: format!("{plural} = number of rows in {}", t.name),
