@@ -284,3 +284,47 @@ fn connections_are_encrypted_when_offered_and_certificates_checked_on_request() 
     assert!(uses_tls(&format!("{by_name}?sslmode=verify-full&sslrootcert={ca}")).is_err(), "the host name is checked");
     assert_eq!(uses_tls(&format!("{by_name}?sslmode=verify-ca&sslrootcert={ca}")), Ok(Value::Bool(true)));
 }
+
+#[test]
+#[ignore = "needs the PostgreSQL cluster that scripts/test starts"]
+fn schema_profiles_of_postgres_follow_row_and_schema_changes() {
+    use plainsight_core::schema::{profile, Profiled, Schema};
+    use plainsight_core::source::postgres::PgSource;
+    let su = superuser_url();
+    let url = with_db(&su, "profiles");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let admin = rt.block_on(connect(&su)).expect("superuser");
+    for stmt in ["DROP DATABASE IF EXISTS profiles", "CREATE DATABASE profiles"] {
+        rt.block_on(admin.batch_execute(stmt)).expect("database");
+    }
+    let writer = rt.block_on(connect(&url)).expect("writer");
+    // Each change is another session's, with its statistics reported at once.
+    let write = |sql: &str| rt.block_on(writer.batch_execute(&format!("{sql}; SELECT pg_stat_force_next_flush()"))).expect(sql);
+    write("CREATE TABLE t (id INTEGER PRIMARY KEY, region TEXT); INSERT INTO t VALUES (1, 'North'), (2, 'South')");
+    let data = tempfile::tempdir().expect("data dir");
+    let source = PgSource::connect(&url).expect("source");
+    let open = || profile(&source, data.path()).expect("schema");
+    let regions = |s: &Schema| s.table("t").map(|t| (t.column("region").map(|c| c.values.clone()), t.row_count));
+    let (first, how) = open();
+    assert_eq!(how, Profiled::Built);
+    assert_eq!(regions(&first), Some((Some(vec!["North".into(), "South".into()]), 2)));
+    assert_eq!(open(), (first, Profiled::Hit), "unchanged data: the profile");
+    for (case, change) in [
+        ("a row inserted", "INSERT INTO t VALUES (3, 'West')"),
+        ("a row updated", "UPDATE t SET region = 'East' WHERE id = 3"),
+        ("a row deleted", "DELETE FROM t WHERE id = 3"),
+        ("emptied by TRUNCATE", "TRUNCATE t"),
+        ("a column added", "ALTER TABLE t ADD COLUMN note TEXT"),
+        ("a view created", "CREATE VIEW v AS SELECT region FROM t"),
+        ("a view redefined", "CREATE OR REPLACE VIEW v AS SELECT region FROM t WHERE id > 1"),
+    ] {
+        write(change);
+        let (changed, how) = open();
+        assert_eq!(how, Profiled::Built, "{case}");
+        let fresh = plainsight_core::source::DataSource::schema(&source).expect("fresh");
+        assert_eq!(changed, fresh, "{case}");
+        assert_eq!(open().1, Profiled::Hit, "{case}: stored again");
+    }
+    let files = std::fs::read_dir(data.path().join("profiles")).expect("profiles").count();
+    assert_eq!(files, 1, "one profile per database");
+}

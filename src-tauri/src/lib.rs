@@ -75,7 +75,7 @@ fn open_state() -> Result<AppState, AppError> {
     let dir = datadir::data_dir()?;
     let sample = ensure_sample_db(&dir, today.get())?;
     let mut history = AppDb::open(&datadir::app_db_path(&dir))?;
-    let setup = settings::setup_from(&history, &datadir::app_db_path(&dir))?;
+    let setup = settings::setup_from(&history, &dir)?;
     let (pipeline, notice) = sources::open_at_startup(&mut history, &sample, &setup)?;
     tracing::info!(data_dir = %dir.display(), source = %pipeline.database(), ai = setup.llm.is_some(), "ready");
     Ok(AppState::new(pipeline, history, today, dir, notice, setup))

@@ -19,14 +19,16 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// How pipelines are opened, from the stored settings, the glossary, and the keychain (the
-/// environment overrides both, for developers and tests).
-pub fn setup_from(db: &AppDb, app_db_path: &std::path::Path) -> Result<Setup, AppError> {
+/// environment overrides both, for developers and tests), with the data directory's app
+/// database and schema profiles.
+pub fn setup_from(db: &AppDb, data_dir: &std::path::Path) -> Result<Setup, AppError> {
     let settings = db.settings(&env)?;
     let mut options = settings.pipeline_options();
     options.glossary = db.glossary()?;
     // The Settings screen's daily budget is the global scope every AI call reserves against.
     db.set_budget(&plainsight_core::budget::global_from(&settings)).map_err(|e| AppError::Setting(e.to_string()))?;
-    options.app_db = Some(app_db_path.to_path_buf());
+    options.app_db = Some(plainsight_core::datadir::app_db_path(data_dir));
+    options.data_dir = Some(data_dir.to_path_buf());
     let key = |kind: ProviderKind| provider::key_from(&Keychain, &env, kind);
     let llm: Option<Arc<dyn LlmProvider>> = match provider::configured(&settings.ai_choice(), &env, &key).map_err(AppError::Setting)? {
         Some(mut config) => {
@@ -69,7 +71,7 @@ pub fn setup_from(db: &AppDb, app_db_path: &std::path::Path) -> Result<Setup, Ap
 
 /// Rebuilds the setup and reopens the active source with it.
 fn apply(state: &AppState) -> Result<(), AppError> {
-    let setup = setup_from(&state.history(), &plainsight_core::datadir::app_db_path(&state.data_dir))?;
+    let setup = setup_from(&state.history(), &state.data_dir)?;
     state.set_setup(setup);
     let active = state.history().active_source()?;
     if let Some(active) = active {

@@ -77,7 +77,7 @@ pub fn list(state: &AppState) -> Result<SourcesView, AppError> {
                 Ok(pipeline.schema().clone())
             } else {
                 sources::open_source(&source, state.password(&source.location).as_deref())
-                    .and_then(|opened| opened.schema())
+                    .and_then(|opened| plainsight_core::schema::cached(opened.as_ref(), &state.data_dir))
                     .map_err(|e| AppError::Source(e).user_message())
             };
             view(source, schema)

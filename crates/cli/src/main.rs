@@ -329,6 +329,8 @@ fn run(cli: Cli) -> Result<()> {
                     .flatten()
                     .map(std::sync::Arc::new);
                 options.app_db = Some(path);
+                // Schema profiles are kept there too, so a question does not read the data again.
+                options.data_dir = Some(dir);
             }
             let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
             if let Some(embedder) = embedder {
@@ -430,7 +432,11 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Schema { db } => {
-            let schema = source::open(&db)?.schema()?;
+            let source = source::open(&db)?;
+            let schema = match datadir::data_dir() {
+                Ok(dir) => plainsight_core::schema::cached(source.as_ref(), &dir)?,
+                Err(_) => source.schema()?,
+            };
             let tables: Vec<_> = schema
                 .tables
                 .iter()

@@ -40,6 +40,12 @@ pub fn workspace_db_path(dir: &std::path::Path) -> PathBuf {
     dir.join("workspace.db")
 }
 
+/// The schema profile cache: one JSON file per data source (see [`crate::schema::cached`]).
+/// Profiles live only here, never beside the user's files.
+pub fn profiles_dir(dir: &std::path::Path) -> PathBuf {
+    dir.join("profiles")
+}
+
 /// The app database (history, later settings, cache, budgets) inside the data directory.
 pub fn app_db_path(dir: &std::path::Path) -> PathBuf {
     dir.join("plainsight.sqlite")

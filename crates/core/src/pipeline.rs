@@ -60,6 +60,9 @@ pub struct PipelineOptions {
     pub breaker: crate::breaker::Config,
     /// The answer cache, kept in `app_db` (none: no cache).
     pub cache: Option<crate::cache::CacheConfig>,
+    /// The data directory, whose profile cache keeps each source's schema between processes
+    /// (see [`crate::schema::cached`]; none: the schema is read from the source every time).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for PipelineOptions {
@@ -75,6 +78,7 @@ impl Default for PipelineOptions {
             approval_usd: None,
             breaker: crate::breaker::Config::default(),
             cache: None,
+            data_dir: None,
         }
     }
 }
@@ -277,9 +281,15 @@ impl Pipeline {
         Self::with_source(Box::new(SqliteSource::new(db)), options)
     }
 
-    /// Answers from any data source (SQLite file, PostgreSQL).
+    /// Answers from any data source (SQLite file, PostgreSQL). The schema comes from the profile
+    /// cache in `options.data_dir` when the data has not changed since it was last read.
     pub fn with_source(source: Box<dyn DataSource>, options: PipelineOptions) -> Result<Self, AskError> {
-        let schema = source.schema().map_err(|e| match e {
+        let started = std::time::Instant::now();
+        let read = match &options.data_dir {
+            Some(dir) => crate::schema::profile(source.as_ref(), dir),
+            None => source.schema().map(|s| (s, crate::schema::Profiled::Uncached)),
+        };
+        let (schema, profiled) = read.map_err(|e| match e {
             ExecError::Sql(inner) => AskError::Schema(inner),
             other => AskError::Open(other),
         })?;
@@ -291,6 +301,7 @@ impl Pipeline {
             schema,
             planner,
             options,
+        tracing::info!(profile = profiled.as_str(), ms = started.elapsed().as_millis() as u64, "schema read");
             llm: None,
             runner: None,
             breaker,

@@ -1141,7 +1141,18 @@ impl Planner {
         for i in words.unused().collect::<Vec<_>>() {
             // A name of several words first ("total bill" → `total_bill`), even when its first
             // word alone is filler.
-            let phrase = self.measure_phrase_at(words, i).filter(|(_, len)| *len > 1);
+            // ...and a name that abbreviates the word ("population" → `pop`), when nothing names
+            // the word itself.
+            let said = words.get(i).unwrap_or_default().to_string();
+            let phrase = self.measure_phrase_at(words, i).filter(|(_, len)| *len > 1).or_else(|| {
+                let other_meaning = self.model.entity_table(&said).is_some()
+                    || self.table_named_by(&said).is_some()
+                    || !self.model.dim_columns(&said).is_empty()
+                    || self.model.values.contains_key(&said);
+                (!FILLER.contains(&said.as_str()) && !self.model.can_measure(&said) && !other_meaning)
+                    .then(|| self.abbreviated_measure_at(words, i))
+                    .flatten()
+            });
             let (w, len) = match phrase {
                 Some(found) => found,
                 None => {

@@ -1,13 +1,24 @@
 //! What a database contains, read once: tables and views, columns with a usable kind, foreign
 //! keys, row counts and the values of low-cardinality text columns (so "West" or "Online" can
 //! become filters). The planner builds its linguistic model from this; later the LLM prompt too.
+//!
+//! Reading it costs a pass over the data (values, row counts, latest dates), so callers that can
+//! go through [`cached`]: a profile kept in the data directory, keyed on the data's change signal.
 
+mod cache;
+
+use std::collections::BTreeSet;
+
+use rusqlite::types::ValueRef;
 use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+pub use cache::{cached, profile, ProfileKey, Profiled, MAX_PROFILES, PROFILE_VERSION};
 
 /// Text columns with at most this many distinct values have them listed.
 pub const MAX_LISTED_VALUES: usize = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnKind {
     Integer,
     Real,
@@ -25,7 +36,7 @@ impl ColumnKind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     pub decl_type: String,
@@ -35,14 +46,14 @@ pub struct Column {
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKey {
     pub column: String,
     pub table: String,
     pub to_column: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub name: String,
     pub is_view: bool,
@@ -63,7 +74,7 @@ impl Table {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     pub tables: Vec<Table>,
 }
@@ -148,13 +159,17 @@ fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<
     let q = quote_ident(name);
     let mut stmt = conn.prepare("SELECT name, type, pk FROM pragma_table_info(?1)")?;
     let raw: Vec<(String, String, i64)> = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-    let row_count: i64 = conn.query_row(&format!("SELECT count(*) FROM {q}"), [], |r| r.get(0))?;
     let mut columns = Vec::with_capacity(raw.len());
     for (col, decl_type, pk) in raw {
         let kind = infer_kind(conn, &q, &col, &decl_type)?;
-        let values = if kind == ColumnKind::Text && pk == 0 { listed_values(conn, &q, &col)? } else { Vec::new() };
-        columns.push(Column { name: col, decl_type, kind, primary_key: pk > 0, values });
+        columns.push(Column { name: col, decl_type, kind, primary_key: pk > 0, values: Vec::new() });
     }
+    // The values pass counts the rows when it reads them all; otherwise count(*) does (for a
+    // table, SQLite counts the smallest index's pages).
+    let row_count = match list_values(conn, &q, &mut columns)? {
+        Some(rows) => rows,
+        None => conn.query_row(&format!("SELECT count(*) FROM {q}"), [], |r| r.get(0))?,
+    };
     let mut stmt = conn.prepare("SELECT \"from\", \"table\", coalesce(\"to\", '') FROM pragma_foreign_key_list(?1)")?;
     let foreign_keys = stmt
         .query_map([name], |r| Ok(ForeignKey { column: r.get(0)?, table: r.get(1)?, to_column: r.get(2)? }))?
@@ -222,16 +237,57 @@ fn looks_like_month(v: &str) -> bool {
     b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..7]).all(u8::is_ascii_digit)
 }
 
-fn listed_values(conn: &Connection, table: &str, col: &str) -> rusqlite::Result<Vec<String>> {
-    let c = quote_ident(col);
-    let values: Vec<String> = conn
-        .prepare(&format!(
-            "SELECT {c} FROM {table} WHERE {c} IS NOT NULL AND length({c}) <= 60 GROUP BY {c} LIMIT {}",
-            MAX_LISTED_VALUES + 1
-        ))?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(if values.len() > MAX_LISTED_VALUES { Vec::new() } else { values })
+/// Fills in the values of the low-cardinality text columns (not keys): every distinct value
+/// that is not NULL and at most 60 characters long, sorted, when there are at most
+/// [`MAX_LISTED_VALUES`] of them. One pass reads every such column at once (a view over joins is
+/// computed once, not once per column, and nothing is sorted or grouped), and it stops as soon
+/// as every column has shown too many values. Returns the number of rows when it read them all.
+fn list_values(conn: &Connection, table: &str, columns: &mut [Column]) -> rusqlite::Result<Option<i64>> {
+    let listed: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].kind == ColumnKind::Text && !columns[i].primary_key).collect();
+    if listed.is_empty() {
+        return Ok(None);
+    }
+    let select: Vec<String> = listed.iter().map(|&i| quote_ident(&columns[i].name)).collect();
+    let mut stmt = conn.prepare(&format!("SELECT {} FROM {table}", select.join(", ")))?;
+    let mut rows = stmt.query([])?;
+    // `None` once a column has shown more than MAX_LISTED_VALUES values.
+    let mut sets: Vec<Option<BTreeSet<String>>> = vec![Some(BTreeSet::new()); listed.len()];
+    let mut open = listed.len();
+    let mut count = 0i64;
+    while let Some(row) = rows.next()? {
+        count += 1;
+        for (j, slot) in sets.iter_mut().enumerate() {
+            let Some(set) = slot else { continue };
+            let text;
+            let value = match row.get_ref(j)? {
+                ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(v) => v,
+                    Err(_) => continue,
+                },
+                ValueRef::Integer(i) => {
+                    text = i.to_string();
+                    text.as_str()
+                }
+                ValueRef::Null | ValueRef::Real(_) | ValueRef::Blob(_) => continue,
+            };
+            if set.contains(value) || (value.len() > 60 && value.chars().count() > 60) {
+                continue;
+            }
+            if set.len() == MAX_LISTED_VALUES {
+                *slot = None;
+                open -= 1;
+            } else {
+                set.insert(value.to_string());
+            }
+        }
+        if open == 0 {
+            return Ok(None);
+        }
+    }
+    for (&i, set) in listed.iter().zip(sets) {
+        columns[i].values = set.map(Vec::from_iter).unwrap_or_default();
+    }
+    Ok(Some(count))
 }
 
 #[cfg(test)]
@@ -254,6 +310,75 @@ mod tests {
         let orders = s.table("orders").unwrap();
         assert_eq!(orders.foreign_keys[0].table, "customers");
         assert_eq!(orders.column("status").unwrap().values, ["cancelled", "completed", "refunded"]);
+    }
+
+    /// What `list_values` replaced: one GROUP BY per column.
+    fn grouped(conn: &Connection, table: &str, col: &str) -> Vec<String> {
+        let c = quote_ident(col);
+        let sql = format!("SELECT {c} FROM {table} WHERE {c} IS NOT NULL AND length({c}) <= 60 GROUP BY {c} LIMIT 31");
+        let v: Vec<String> = conn.prepare(&sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        if v.len() > MAX_LISTED_VALUES {
+            Vec::new()
+        } else {
+            v
+        }
+    }
+
+    #[test]
+    fn listed_values_and_row_counts_come_from_one_pass() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, few TEXT, thirty TEXT, many TEXT, long TEXT, mixed);
+             CREATE TABLE u (id INTEGER PRIMARY KEY, label TEXT);
+             INSERT INTO u VALUES (0, 'zero'), (1, 'one'), (2, 'two');
+             CREATE VIEW v AS SELECT t.id, t.few, t.thirty, u.label FROM t JOIN u ON u.id = t.id % 3 WHERE t.id > 10;
+             CREATE TABLE wide (a TEXT, b TEXT);",
+        )
+        .unwrap();
+        let sixty = "é".repeat(60);
+        for i in 1..=100i64 {
+            let few = [None, Some("b"), Some("a"), Some("c")][(i % 4) as usize];
+            let long = if i % 2 == 0 {
+                "short".to_string()
+            } else if i % 3 == 0 {
+                sixty.clone()
+            } else {
+                "x".repeat(61)
+            };
+            let mixed: rusqlite::types::Value = if i % 2 == 0 { 7.into() } else { "seven".to_string().into() };
+            conn.execute(
+                "INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![i, few, format!("v{}", i % 30), format!("m{}", i % 31), long, mixed],
+            )
+            .unwrap();
+        }
+        for i in 0..1000 {
+            conn.execute("INSERT INTO wide VALUES (?1, ?2)", [format!("a{i}"), format!("b{i}")]).unwrap();
+        }
+        let s = introspect(&conn).unwrap();
+        let thirty: Vec<String> = (0..30).map(|i| format!("v{i}")).collect::<BTreeSet<_>>().into_iter().collect();
+        for (table, col, expected) in [
+            ("t", "few", vec!["a".to_string(), "b".into(), "c".into()]),
+            ("t", "thirty", thirty.clone()),
+            ("t", "many", vec![]),
+            ("t", "long", vec!["short".to_string(), sixty.clone()]),
+            ("t", "mixed", vec!["7".into(), "seven".into()]),
+            ("v", "few", vec!["a".into(), "b".into(), "c".into()]),
+            ("v", "thirty", thirty),
+            ("v", "label", vec!["one".into(), "two".into(), "zero".into()]),
+            ("wide", "a", vec![]),
+            ("wide", "b", vec![]),
+            ("u", "label", vec!["one".into(), "two".into(), "zero".into()]),
+        ] {
+            let got = &s.table(table).unwrap().column(col).unwrap().values;
+            assert_eq!(got, &expected, "{table}.{col}");
+            if col != "mixed" {
+                assert_eq!(got, &grouped(&conn, table, col), "{table}.{col}: as GROUP BY listed them");
+            }
+        }
+        for (table, rows) in [("t", 100), ("v", 90), ("u", 3), ("wide", 1000)] {
+            assert_eq!(s.table(table).unwrap().row_count, rows, "{table}");
+        }
     }
 
     #[test]

@@ -4,12 +4,13 @@
 pub mod postgres;
 
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::executor::{ExecError, Limits, QueryResult, SqliteExecutor};
-use crate::schema::{self, Schema};
+use crate::schema::{self, ProfileKey, Schema};
 
 /// The SQL dialect a source speaks; the guard and the planner follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,6 +28,11 @@ pub trait DataSource: Send + Sync {
     fn schema(&self) -> Result<Schema, ExecError>;
     /// Changes when the data changes (for freshness notes).
     fn data_version(&self) -> Result<String, ExecError>;
+    /// What a stored schema profile is keyed on (see [`schema::cached`]): cheap to read, the
+    /// same in every process, and different once the data has changed. None: never cached.
+    fn profile_key(&self) -> Option<ProfileKey> {
+        None
+    }
     /// Runs one guarded, read-only query within `limits`.
     fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError>;
 }
@@ -54,6 +60,55 @@ impl SqliteSource {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self { executor: SqliteExecutor::new(path) }
     }
+
+    /// Opens the file read-only and reads its table list: proves it is a readable SQLite
+    /// database, without reading the data.
+    pub fn check(&self) -> Result<(), ExecError> {
+        self.executor.open_read_only().map(drop)
+    }
+}
+
+/// What moves when a SQLite file's data moves, read from the file system without opening the
+/// database (no connection, no lock, nothing written):
+/// - the file's size and modification time (nanoseconds), and its header's file change counter
+///   (bytes 24..28, bumped by every committed transaction outside WAL mode) and schema cookie
+///   (40..44);
+/// - when a `-wal` file holds frames, its size and modification time and its header's
+///   checkpoint sequence and salts (12..24, new each time the log restarts), plus the first 48
+///   bytes of the `-shm` index (its change counter and last frame), so a WAL write that was never
+///   checkpointed is seen.
+///
+/// None when the file is missing or is not a SQLite database (reading it will say why).
+pub fn sqlite_change_signal(path: &Path) -> Option<String> {
+    fn stamp(m: &std::fs::Metadata) -> String {
+        let nanos = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        format!("{}@{nanos}", m.len())
+    }
+    fn head(path: &Path, n: usize) -> Option<Vec<u8>> {
+        let mut buf = Vec::with_capacity(n);
+        std::fs::File::open(path).ok()?.take(n as u64).read_to_end(&mut buf).ok()?;
+        Some(buf)
+    }
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+    let header = head(path, 100)?;
+    // An empty file is an empty database; anything else must start with SQLite's header.
+    let sqlite = header.len() == 100 && header.starts_with(b"SQLite format 3\0");
+    if !sqlite && !header.is_empty() {
+        return None;
+    }
+    let fields = if header.is_empty() { String::new() } else { format!("{}/{}", hex(&header[24..28]), hex(&header[40..44])) };
+    let mut signal = format!("db {} {fields}", stamp(&meta));
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    // A WAL without a 32-byte header holds no frames: the data is all in the main file.
+    if let Some(wal_meta) = std::fs::metadata(&wal).ok().filter(|m| m.len() >= 32) {
+        let wal_header = head(&wal, 32).unwrap_or_default();
+        let shm = head(Path::new(&format!("{}-shm", path.display())), 48).unwrap_or_default();
+        signal.push_str(&format!("; wal {} {}; shm {}", stamp(&wal_meta), hex(wal_header.get(12..24).unwrap_or_default()), hex(&shm)));
+    }
+    Some(signal)
 }
 
 impl DataSource for SqliteSource {
@@ -71,14 +126,17 @@ impl DataSource for SqliteSource {
     }
 
     fn data_version(&self) -> Result<String, ExecError> {
-        // The file and its WAL: size and modification time change with every committed write.
-        let stamp = |p: PathBuf| std::fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()));
-        let path = self.executor.path();
-        let wal = PathBuf::from(format!("{}-wal", path.display()));
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        stamp(path.to_path_buf()).hash(&mut h);
-        stamp(wal).hash(&mut h);
+        sqlite_change_signal(self.executor.path()).hash(&mut h);
         Ok(format!("{:016x}", h.finish()))
+    }
+
+    /// The canonical path (so `./shop.db` and `/home/ana/shop.db` share one profile) and
+    /// [`sqlite_change_signal`].
+    fn profile_key(&self) -> Option<ProfileKey> {
+        let path = std::fs::canonicalize(self.executor.path()).ok()?;
+        let signal = sqlite_change_signal(&path)?;
+        Some(ProfileKey { identity: path.display().to_string(), signal, max_age: None })
     }
 
     fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {

@@ -122,8 +122,9 @@ pub fn open_source(source: &Source, password: Option<&str>) -> Result<Box<dyn Da
         SourceKind::Postgres => Ok(Box::new(PgSource::connect_with(&source.location, password)?)),
         SourceKind::Sample | SourceKind::Workspace | SourceKind::Sqlite => {
             let sqlite = SqliteSource::new(&source.location);
-            // Fail now, with the file's own message, rather than at the first question.
-            sqlite.schema()?;
+            // Fail now, with the file's own message, rather than at the first question (the
+            // schema itself is read by whoever needs it, through the profile cache).
+            sqlite.check()?;
             Ok(Box::new(sqlite))
         }
     }

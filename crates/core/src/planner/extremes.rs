@@ -53,6 +53,13 @@ impl Planner {
             if (k..k + len).any(|j| words.used(j) || words.get(j).is_none()) {
                 continue;
             }
+            // A name abbreviating several words ("life expectancy" ~ `lifeExp`) before one of
+            // those words alone matches a part of it.
+            if len == 1 {
+                if let Some(found) = self.abbreviated_measure_at(words, k).filter(|(_, l)| *l > 1) {
+                    return Some(found);
+                }
+            }
             let phrase: Vec<&str> = (k..k + len).filter_map(|j| words.get(j)).collect();
             let joined = phrase.join("_");
             let columns = self.model.measure_columns(&joined);

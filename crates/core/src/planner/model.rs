@@ -250,9 +250,13 @@ pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
                 // A prefix of one word or of several words joined.
                 let mut joined = String::new();
                 for (k, w) in phrase.iter().enumerate() {
+                    let before = joined.len();
                     joined.push_str(w);
                     let prefix = part.len() >= 3 || part.len() == joined.len();
-                    if prefix && joined.starts_with(part.as_str()) && go(&parts[1..], &phrase[k + 1..]) {
+                    // Joined words must each be reached: `percap` spans "per" + "capita", but
+                    // `private` does not swallow "private employment".
+                    let reaches_last = k == 0 || part.len() > before;
+                    if prefix && reaches_last && joined.starts_with(part.as_str()) && go(&parts[1..], &phrase[k + 1..]) {
                         return true;
                     }
                     if joined.len() > part.len() + 12 {
@@ -462,6 +466,8 @@ impl Model {
 
     /// Numeric columns a measure word can mean, best first: (table, column, score).
     pub fn measure_columns(&self, word: &str) -> Vec<(String, String, u8)> {
+        let lower = word.to_lowercase();
+        let word = lower.as_str();
         let mut found = self.measure_columns_exactly(word);
         let sing = singular(word);
         if found.is_empty() && sing != word {

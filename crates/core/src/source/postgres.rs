@@ -23,7 +23,25 @@ pub(crate) mod tls;
 
 use super::{DataSource, Dialect};
 use crate::executor::{ExecError, Limits, QueryResult};
-use crate::schema::{Column, ColumnKind, ForeignKey, Schema, Table, MAX_LISTED_VALUES};
+use crate::schema::{Column, ColumnKind, ForeignKey, ProfileKey, Schema, Table, MAX_LISTED_VALUES};
+
+/// The longest a PostgreSQL schema profile is used: its change signal comes from statistics
+/// counters, which other sessions report with a delay and which some servers do not keep.
+pub const PROFILE_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// One round trip for what a profile is keyed on: who and where (database, schema, user), whether
+/// the server counts row changes, the row-change and live-row counters of the schema's tables
+/// (`pg_stat_user_tables`), and hashes of its columns, view definitions and constraints.
+const PROFILE_KEY_SQL: &str = "SELECT current_database() || '/' || coalesce(current_schema(), '') || '/' || current_user,
+       current_setting('track_counts') = 'on',
+       (SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text || '/' || coalesce(sum(n_live_tup), 0)::text
+          FROM pg_catalog.pg_stat_user_tables WHERE schemaname = current_schema()),
+       (SELECT md5(coalesce(string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, ordinal_position), ''))
+          FROM information_schema.columns WHERE table_schema = current_schema()),
+       (SELECT md5(coalesce(string_agg(viewname || ':' || coalesce(definition, ''), ',' ORDER BY viewname), ''))
+          FROM pg_catalog.pg_views WHERE schemaname = current_schema()),
+       (SELECT md5(coalesce(string_agg(conrelid::regclass::text || '.' || conname || ':' || pg_get_constraintdef(oid), ',' ORDER BY conrelid::regclass::text, conname), ''))
+          FROM pg_catalog.pg_constraint WHERE connamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema()))";
 
 pub struct PgSource {
     runtime: Runtime,
@@ -319,6 +337,31 @@ impl DataSource for PgSource {
             ))
             .map(|r| r.get(0))
             .map_err(|e| pg_err(&e))
+    }
+
+    /// Kept simple, and bounded in time: the sum of `n_tup_ins + n_tup_upd + n_tup_del` (and
+    /// of `n_live_tup`, which TRUNCATE resets) over the schema's tables, plus hashes of its
+    /// columns, views and constraints, and at most [`PROFILE_MAX_AGE`] old. The counters are
+    /// statistics: another session's write shows in them once that session reports its
+    /// statistics (PostgreSQL 15+: at commit, at most about once a second, within seconds when
+    /// idle), so for those seconds an older profile may still be used; a statistics reset only
+    /// costs a fresh read. Without `track_counts` nothing is cached.
+    fn profile_key(&self) -> Option<ProfileKey> {
+        let row = self
+            .runtime
+            .block_on(self.client.query_one(PROFILE_KEY_SQL, &[]))
+            .inspect_err(|e| tracing::info!(error = %e, "no profile key for this PostgreSQL source; its schema is read every time"))
+            .ok()?;
+        let counted: bool = row.try_get(1).ok()?;
+        if !counted {
+            return None;
+        }
+        let part = |i: usize| row.try_get::<_, Option<String>>(i).ok().flatten().unwrap_or_default();
+        Some(ProfileKey {
+            identity: format!("{}#{}", without_password(&self.shown), part(0)),
+            signal: format!("rows {}; columns {}; views {}; constraints {}", part(2), part(3), part(4), part(5)),
+            max_age: Some(PROFILE_MAX_AGE),
+        })
     }
 
     fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
