@@ -293,6 +293,7 @@ impl Pipeline {
             ExecError::Sql(inner) => AskError::Schema(inner),
             other => AskError::Open(other),
         })?;
+        tracing::info!(profile = profiled.as_str(), ms = started.elapsed().as_millis() as u64, "schema read");
         let planner = Planner::new(&schema, source.dialect());
         let breaker = std::sync::Mutex::new(crate::breaker::Breaker::new(options.breaker));
         let fingerprint = crate::source::schema_fingerprint(&schema);
@@ -301,7 +302,6 @@ impl Pipeline {
             schema,
             planner,
             options,
-        tracing::info!(profile = profiled.as_str(), ms = started.elapsed().as_millis() as u64, "schema read");
             llm: None,
             runner: None,
             breaker,
