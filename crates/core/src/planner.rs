@@ -636,7 +636,7 @@ impl Planner {
 
         // Filters: stored values named in the question ("West", "online", "refunded"), and
         // Yes/No columns named by their subject ("members").
-        self.read_filters(words, &mut r);
+        self.read_filters(words, &mut r, names);
         self.read_flags(words, &mut r);
         self.read_name_prefixes(words, &mut r, names);
 
@@ -860,7 +860,7 @@ impl Planner {
         r
     }
 
-    fn read_filters(&self, words: &mut Words, r: &mut Reading) {
+    fn read_filters(&self, words: &mut Words, r: &mut Reading, names: &[String]) {
         let mut i = 0;
         while i < words.len() {
             let mut matched = 0;
@@ -877,6 +877,21 @@ impl Planner {
                     continue;
                 }
                 if let Some(refs) = self.model.values.get(&phrase) {
+                    // A value from a long list ("Japan" among 142 countries) only when said as a
+                    // name or in several words: "best" or "may" in a column of titles is chance.
+                    let indexed = refs.iter().all(|v| self.model.indexed.contains(&(v.table.clone(), v.column.clone())));
+                    if indexed
+                        && len == 1
+                        && (!names.contains(&phrase)
+                            || lexicon::is_known_word(&phrase)
+                            || time_word(&phrase)
+                            || VAGUE.contains(&phrase.as_str()))
+                    {
+                        continue;
+                    }
+                    if indexed {
+                        r.guesses.push(format!("\"{phrase}\" found among the values of {}", refs[0].column));
+                    }
                     r.filters.extend(refs.iter().cloned());
                     if let Some(role) = conditions::role_before(words, i) {
                         r.roles.push((phrase.clone(), role));

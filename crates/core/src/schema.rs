@@ -17,6 +17,9 @@ pub use cache::{cached, profile, ProfileKey, Profiled, MAX_PROFILES, PROFILE_VER
 
 /// Text columns with at most this many distinct values have them listed.
 pub const MAX_LISTED_VALUES: usize = 30;
+/// The value index keeps at most this many distinct values of a column (bounded memory; a
+/// column with more, such as names or e-mails, is searched only as far as this).
+pub const MAX_INDEXED_VALUES: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnKind {
@@ -44,6 +47,11 @@ pub struct Column {
     pub primary_key: bool,
     /// Distinct values, when the column is text with few of them.
     pub values: Vec<String>,
+    /// Distinct values of a text column with more than [`MAX_LISTED_VALUES`], up to
+    /// [`MAX_INDEXED_VALUES`]: the offline planner's value index ("flights to BOS", "Japan").
+    /// Never put in an AI prompt (that carries `values` only, under the privacy rules).
+    #[serde(default)]
+    pub index: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,7 +170,7 @@ fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<
     let mut columns = Vec::with_capacity(raw.len());
     for (col, decl_type, pk) in raw {
         let kind = infer_kind(conn, &q, &col, &decl_type)?;
-        columns.push(Column { name: col, decl_type, kind, primary_key: pk > 0, values: Vec::new() });
+        columns.push(Column { name: col, decl_type, kind, primary_key: pk > 0, values: Vec::new(), index: Vec::new() });
     }
     // The values pass counts the rows when it reads them all; otherwise count(*) does (for a
     // table, SQLite counts the smallest index's pages).
@@ -250,7 +258,8 @@ fn list_values(conn: &Connection, table: &str, columns: &mut [Column]) -> rusqli
     let select: Vec<String> = listed.iter().map(|&i| quote_ident(&columns[i].name)).collect();
     let mut stmt = conn.prepare(&format!("SELECT {} FROM {table}", select.join(", ")))?;
     let mut rows = stmt.query([])?;
-    // `None` once a column has shown more than MAX_LISTED_VALUES values.
+    // Every distinct value up to MAX_INDEXED_VALUES (`None` once a column has more); those with at
+    // most MAX_LISTED_VALUES are also listed.
     let mut sets: Vec<Option<BTreeSet<String>>> = vec![Some(BTreeSet::new()); listed.len()];
     let mut open = listed.len();
     let mut count = 0i64;
@@ -273,7 +282,7 @@ fn list_values(conn: &Connection, table: &str, columns: &mut [Column]) -> rusqli
             if set.contains(value) || (value.len() > 60 && value.chars().count() > 60) {
                 continue;
             }
-            if set.len() == MAX_LISTED_VALUES {
+            if set.len() == MAX_INDEXED_VALUES {
                 *slot = None;
                 open -= 1;
             } else {
@@ -285,7 +294,12 @@ fn list_values(conn: &Connection, table: &str, columns: &mut [Column]) -> rusqli
         }
     }
     for (&i, set) in listed.iter().zip(sets) {
-        columns[i].values = set.map(Vec::from_iter).unwrap_or_default();
+        let all: Vec<String> = set.map(Vec::from_iter).unwrap_or_default();
+        if all.len() <= MAX_LISTED_VALUES {
+            columns[i].values = all;
+        } else {
+            columns[i].index = all;
+        }
     }
     Ok(Some(count))
 }

@@ -159,6 +159,8 @@ fn calendar_aliases(value: &str) -> Option<&'static str> {
 pub struct Model {
     /// Yes/No columns, by the subject their name gives.
     pub flags: Vec<Flag>,
+    /// Columns whose values come from the long value index (more than a few dozen values).
+    pub indexed: std::collections::BTreeSet<(String, String)>,
     pub tables: Vec<TableModel>,
     /// Lowercased value (one or more words) → where it is stored.
     pub values: BTreeMap<String, Vec<ValueRef>>,
@@ -328,6 +330,12 @@ impl Model {
                     }
                     // "yes" and "no" are not names of anything a question filters on.
                     continue;
+                }
+                // The value index of longer columns: found by the planner, said as a guess.
+                for v in &c.index {
+                    let key = v.to_lowercase();
+                    model.indexed.insert((t.name.clone(), c.name.clone()));
+                    model.values.entry(key).or_default().push(ValueRef { table: t.name.clone(), column: c.name.clone(), value: v.clone() });
                 }
                 for v in &c.values {
                     let key = v.to_lowercase();

@@ -262,7 +262,7 @@ impl PgSource {
         } else {
             Vec::new()
         };
-        Ok(Column { name, decl_type: decl, kind, primary_key, values })
+        Ok(Column { name, decl_type: decl, kind, primary_key, values, index: Vec::new() })
     }
 
     async fn read_schema(&self) -> Result<Schema, ExecError> {
