@@ -22,6 +22,9 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDateTime> {
 /// space.
 pub fn parse_date_zoned(raw: &str, order: DateOrder) -> Option<(NaiveDateTime, bool)> {
     let s = raw.trim();
+    if let Some(date) = parse_month_name_date(s) {
+        return Some((date.and_time(NaiveTime::MIN), false));
+    }
     let (date_part, time_part) = match s.split_once(['T', 't', ' ']) {
         Some((d, t)) => (d, Some(t.trim())),
         None => (s, None),
@@ -51,6 +54,17 @@ pub fn parse_date_zoned(raw: &str, order: DateOrder) -> Option<(NaiveDateTime, b
         None => Some((local, false)),
         Some(east) => Some((local.checked_sub_signed(chrono::TimeDelta::seconds(east))?, true)),
     }
+}
+
+/// Dates written with a month name, as exported by many tools: "Jan 1 2000", "January 1, 2000",
+/// "1 Jan 2000", "01-Jan-2000" (short or full English month names).
+fn parse_month_name_date(s: &str) -> Option<NaiveDate> {
+    if !s.bytes().any(|b| b.is_ascii_alphabetic()) || s.len() > 20 {
+        return None;
+    }
+    const FORMATS: [&str; 10] =
+        ["%b %d %Y", "%b %d, %Y", "%d %b %Y", "%d-%b-%Y", "%b-%d-%Y", "%d %b, %Y", "%B %d %Y", "%B %d, %Y", "%d %B %Y", "%d %B, %Y"];
+    FORMATS.iter().find_map(|f| NaiveDate::parse_from_str(s, f).ok())
 }
 
 /// A clock time with an optional zone; the zone as seconds east of UTC.
@@ -97,6 +111,22 @@ pub fn is_iso_date(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_names_are_dates() {
+        for (raw, iso) in [
+            ("Jan 1 2000", "2000-01-01"),
+            ("January 15, 2001", "2001-01-15"),
+            ("1 Feb 2002", "2002-02-01"),
+            ("03-Mar-2003", "2003-03-03"),
+            ("Sept 9 2004", ""),
+            ("Jan", ""),
+            ("Mr Smith 2000", ""),
+        ] {
+            let got = parse_date(raw, DateOrder::DayFirst).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            assert_eq!(got, iso, "{raw}");
+        }
+    }
 
     #[test]
     fn zones_are_read_and_converted_to_utc() {
