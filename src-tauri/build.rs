@@ -5,6 +5,7 @@ fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "ask",
         "stop_ask",
+        "set_glossary_entry",
         "history",
         "export_chart",
         "sources",

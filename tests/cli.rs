@@ -109,6 +109,7 @@ fn json_has_exactly_the_contract_fields() {
             "error_kind",
             "interpretation",
             "language",
+            "mappings",
             "message",
             "options",
             "route",
@@ -120,6 +121,9 @@ fn json_has_exactly_the_contract_fields() {
     assert_eq!(a["cost"]["total_usd"], 0.0);
     assert!(a["cache"].is_null() && a["error_kind"].is_null());
     assert_eq!(a["chart"]["kind"], "number");
+    let revenue = a["mappings"].as_array().and_then(|m| m.iter().find(|m| m["said"] == "revenue")).cloned().unwrap_or_default();
+    assert_eq!(revenue["column"], "revenue", "each word says the column it was read as: {}", a["mappings"]);
+    assert!(revenue["alternatives"].as_array().is_some_and(|a| !a.is_empty()), "and what else it could mean: {revenue}");
 }
 
 #[test]

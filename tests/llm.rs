@@ -52,6 +52,7 @@ fn the_cli_answers_through_the_provider_with_its_cost() {
     assert_eq!(a["route"], "answer", "{a}");
     assert_eq!(a["cost"]["provider"], "perplexity/perplexity/sonar");
     assert_eq!(a["columns"], json!(["segment", "orders"]));
+    assert_eq!(a["mappings"], json!([]), "the AI's reading is not the planner's word by word");
     assert_eq!(a["cost"]["source"], "provider");
     assert!((a["cost"]["total_usd"].as_f64().unwrap_or_default() - 0.00306).abs() < 1e-9, "{}", a["cost"]);
     let sent = server.requests();
@@ -196,6 +197,7 @@ fn a_second_cli_process_answers_a_paraphrase_from_the_cache_and_the_cache_can_be
     assert_eq!((again["route"].as_str(), again["cache"].as_str()), (Some("answer"), Some("semantic")), "{again}");
     assert_eq!(again["cost"]["total_usd"], 0.0);
     assert_eq!(again["rows"], first["rows"]);
+    assert_eq!(again["mappings"], json!([]), "the cached answer is the AI's: no word-by-word reading of the planner's");
     assert_eq!(server.requests().len(), 1, "the second process did not call the provider");
     let stats = json_of(&plainsight(&["cache", "stats", "--json"]));
     assert_eq!(

@@ -1,5 +1,7 @@
 //! The real app window, driven through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb:
-//! ask the question from the README and check the table, the chart and the history; then add the
+//! ask the question from the README and check the table, the chart and the history; then correct
+//! what a word was read as from its chip under the answer (the glossary learns it and the
+//! question is asked again); then add the
 //! AI key on the Settings screen (into the system keychain: the app gets no key from its
 //! environment), test it and see a refused setting named; then import a CSV on the Data screen,
 //! preview it, and ask about it; then have the AI answer what the offline planner cannot (first
@@ -52,6 +54,9 @@ const VAGUE: &str = "how are we doing?";
 const AI_OPTIONS: [&str; 2] = ["sales by region last month", "top 5 products by revenue"];
 /// A question the offline planner cannot answer: the AI writes its SQL.
 const AI_QUESTION: &str = "which products were bought together most often?";
+/// A question whose word "price" the planner reads as `products.unit_price`; the person teaches it
+/// that they meant `unit_cost`.
+const TAUGHT: &str = "average price by category";
 /// The stages an answer's timing line may name ("plan 3 ms · AI 1.2 s · run 18 ms").
 const STAGES: [&str; 10] = ["plan", "cache", "breaker", "budget", "AI", "repair", "guard", "run", "sandbox", "chart"];
 /// The SQL the scripted AI writes for [`AI_QUESTION`]: pairs of products in the same order.
@@ -280,6 +285,8 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     .await?;
     screenshot(client, "window-answer.png").await?;
     sent_so_far(server, 0, "a question the planner answers confidently")?;
+    a_word_is_taught_in_one_click(client, data).await?;
+    sent_so_far(server, 0, "teaching the planner a word")?;
     add_the_key_in_settings(client, server).await?;
     a_refused_setting_is_named(client).await?;
     click(client, "nav-ask").await?;
@@ -534,6 +541,92 @@ async fn clarify_then_pick(client: &Client, server: &Server) -> Outcome {
     })
     .await?;
     sent_so_far(server, 2, "the picked rephrasing, which the planner answers").map(|_| ())
+}
+
+/// Under the answer, a chip says what "price" was read as. Opening it offers the other columns it
+/// could mean; picking `unit_cost` saves "price = unit cost" in the glossary and asks again, and
+/// the new answer averages the unit cost. "This is right" on another chip only marks it.
+async fn a_word_is_taught_in_one_click(client: &Client, data: &Path) -> Outcome {
+    const CHIP: &str = r#"#mappings button.mapping-chip[data-said="price"]"#;
+    const UNIT_COST: &str = r#"#mappings button.mapping-alternative[data-column="unit_cost"]"#;
+    ask(client, TAUGHT).await?;
+    let chip = poll("a chip saying what \"price\" was read as", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("the app showed an error instead of an answer: {error}"));
+        }
+        Ok(if answered(client).await == TAUGHT { client.find(Locator::Css(CHIP)).await.ok() } else { None })
+    })
+    .await?;
+    let label = chip.text().await.map_err(|e| format!("reading the chip: {e}"))?;
+    check(label.contains("price → unit price"), format!("the chip says \"price\" was read as the unit price: {label:?}"))?;
+    let sql = shown_sql(client).await?;
+    check(sql.contains("AVG(unit_price)"), format!("before teaching, the unit price is averaged: {sql:?}"))?;
+
+    chip.click().await.map_err(|e| format!("opening the chip: {e}"))?;
+    let unit_cost = poll("the other columns \"price\" could mean", Duration::from_secs(10), || async {
+        let found = client.find(Locator::Css(UNIT_COST)).await.ok();
+        Ok(match found {
+            Some(button) if button.is_displayed().await.unwrap_or(false) => Some(button),
+            _ => None,
+        })
+    })
+    .await?;
+    let confirm = find_css(client, r#"#mappings button.mapping-chip[data-said="price"] + .mapping-menu .mapping-confirm"#).await?;
+    check(confirm.is_displayed().await.unwrap_or(false), "the open chip offers \"This is right\"".into())?;
+    screenshot(client, "window-mapping.png").await?;
+    unit_cost.click().await.map_err(|e| format!("picking unit cost: {e}"))?;
+
+    let interpretation = poll("the question asked again with the new meaning", Duration::from_secs(30), || async {
+        if let Some(error) = text_of(client, "error").await {
+            return Err(format!("teaching the word showed an error: {error}"));
+        }
+        let shown = match client.find(Locator::Css("#answer .interpretation")).await {
+            Ok(p) => p.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        Ok((answered(client).await == TAUGHT && shown.contains("your glossary")).then_some(shown))
+    })
+    .await?;
+    check(interpretation.contains("price = unit cost"), format!("the interpretation names the new glossary entry: {interpretation:?}"))?;
+    let sql = shown_sql(client).await?;
+    check(sql.contains("AVG(unit_cost)"), format!("the answer now averages the unit cost: {sql:?}"))?;
+    let label = find_css(client, CHIP).await?.text().await.map_err(|e| format!("reading the chip again: {e}"))?;
+    check(label.contains("price → unit cost"), format!("the chip keeps the person's word with its new column: {label:?}"))?;
+    let meaning = glossary_meaning(data, "price")?;
+    check(meaning.as_deref() == Some("unit cost"), format!("the glossary has price = unit cost: {meaning:?}"))?;
+
+    // "This is right" marks a chip and saves nothing.
+    let category = find_css(client, r#"#mappings button.mapping-chip[data-said="category"]"#).await?;
+    category.click().await.map_err(|e| format!("opening the category chip: {e}"))?;
+    let confirm = find_css(client, r#"#mappings button.mapping-chip[data-said="category"] + .mapping-menu .mapping-confirm"#).await?;
+    confirm.click().await.map_err(|e| format!("confirming the category chip: {e}"))?;
+    poll("the confirmed chip", Duration::from_secs(5), || async {
+        let class = category.attr("class").await.ok().flatten().unwrap_or_default();
+        Ok(class.split_whitespace().any(|c| c == "confirmed").then_some(()))
+    })
+    .await?;
+    let kept = glossary_meaning(data, "category")?;
+    check(kept.is_none(), format!("confirming saves nothing: {kept:?}"))
+}
+
+/// The SQL of the shown answer (its collapsible panel's text, even when closed).
+async fn shown_sql(client: &Client) -> Result<String, String> {
+    find_css(client, "#code pre")
+        .await?
+        .prop("textContent")
+        .await
+        .map_err(|e| format!("reading the SQL: {e}"))
+        .map(Option::unwrap_or_default)
+}
+
+/// What the app database's glossary says `term` means, if anything.
+fn glossary_meaning(data: &Path, term: &str) -> Result<Option<String>, String> {
+    let path = plainsight_core::datadir::app_db_path(data);
+    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("opening {}: {e}", path.display()))?;
+    let mut select = conn.prepare("SELECT meaning FROM glossary WHERE term = ?1").map_err(|e| format!("reading the glossary: {e}"))?;
+    let mut rows = select.query_map([term], |row| row.get::<_, String>(0)).map_err(|e| format!("reading the glossary: {e}"))?;
+    rows.next().transpose().map_err(|e| format!("reading a glossary entry: {e}"))
 }
 
 /// On the Data screen: add the CSV by its path, see what the import did, find the new table in

@@ -12,7 +12,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{answer, export, settings, sources, spending, view};
+use crate::{answer, export, glossary, settings, sources, spending, view};
 
 /// How many past questions the sidebar lists.
 const HISTORY_LIMIT: usize = 50;
@@ -27,6 +27,13 @@ pub async fn ask(question: String, approved_usd: Option<f64>, state: State<'_, A
     let stop = state.begin_ask();
     let answered = spawn_blocking(move || pipeline.ask_with(&question, today, Some(stop), approved_usd)).await.map_err(AppError::from)?;
     Ok(answer::present(&state, answered.map_err(AppError::from)?))
+}
+
+/// Teaches the glossary that `term` means `meaning` ("worth" → "list price", from a chip under the
+/// answer); the next question reads it that way.
+#[tauri::command]
+pub async fn set_glossary_entry(term: String, meaning: String, app: AppHandle) -> Result<(), IpcError> {
+    blocking(app, move |state| glossary::set_entry(state, &term, &meaning)).await
 }
 
 /// Stops the question being answered (if any); it ends with "cancelled" and nothing is charged

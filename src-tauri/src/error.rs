@@ -56,6 +56,8 @@ pub enum AppError {
     Keychain(#[from] plainsight_core::secrets::StoreError),
     #[error(transparent)]
     InvalidSetting(#[from] plainsight_core::settings::FieldError),
+    #[error("A glossary entry needs both the word and what it means")]
+    IncompleteGlossaryEntry,
 }
 
 impl From<plainsight_core::settings::SettingsError> for AppError {
@@ -90,6 +92,7 @@ impl AppError {
             Self::Keychain(plainsight_core::secrets::StoreError::Locked) => "keychain_locked",
             Self::Keychain(_) => "keychain_unavailable",
             Self::InvalidSetting(_) => "invalid_setting",
+            Self::IncompleteGlossaryEntry => "incomplete_glossary_entry",
         }
     }
 
@@ -104,7 +107,9 @@ impl AppError {
             Self::Write { .. } => format!("{self}. Check that the folder exists and that you can write to it"),
             Self::NotAFile => format!("{self}. Choose a folder on this computer"),
             Self::Interrupted(_) => format!("{self}. Please try again"),
-            Self::BadToday(_) | Self::NoSuchSource | Self::SampleIsBuiltIn | Self::IncompleteConnection => self.to_string(),
+            Self::BadToday(_) | Self::NoSuchSource | Self::SampleIsBuiltIn | Self::IncompleteConnection | Self::IncompleteGlossaryEntry => {
+                self.to_string()
+            }
             Self::Source(e) => e.to_string(),
             Self::Import(e) => import_message(e),
             Self::NotAFileToOpen(_) => format!("{self}. It may have been moved or renamed"),

@@ -8,6 +8,7 @@ mod answer;
 mod commands;
 mod error;
 mod export;
+mod glossary;
 mod settings;
 mod sources;
 mod spending;
@@ -40,6 +41,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::ask,
             commands::stop_ask,
+            commands::set_glossary_entry,
             commands::history,
             commands::export_chart,
             commands::sources,

@@ -2,8 +2,9 @@
 //! webview's sake; this is the only place that knows both shapes.
 
 use plainsight_core::history::HistoryEntry;
+use plainsight_core::planner::Mapping;
 use plainsight_core::{Answer, CostSource};
-use plainsight_ipc::{AnswerView, ChartView, CostLine, CostView, EstimateView, HistoryItem};
+use plainsight_ipc::{AnswerView, ChartView, CostLine, CostView, EstimateView, HistoryItem, MappingView};
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
 pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
@@ -39,7 +40,13 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         estimate: answer.estimate.map(|e| EstimateView { about_usd: e.about_usd, at_most_usd: e.at_most_usd }),
         cache: answer.cache.clone(),
         timings: plainsight_core::trace::summary(&answer.stages),
+        mappings: answer.mappings.iter().map(mapping).collect(),
     }
+}
+
+/// "worth" → `products.unit_price` (or `list_price`, `cost` …).
+fn mapping(m: &Mapping) -> MappingView {
+    MappingView { said: m.said.clone(), table: m.table.clone(), column: m.column.clone(), alternatives: m.alternatives.clone() }
 }
 
 fn cost_source(source: CostSource) -> &'static str {
@@ -52,4 +59,24 @@ fn cost_source(source: CostSource) -> &'static str {
 
 pub fn history_item(entry: HistoryEntry) -> HistoryItem {
     HistoryItem { id: entry.id, question: entry.question, route: entry.route, asked_at: entry.asked_at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_word_the_planner_read_crosses_with_its_alternatives() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
+        let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
+        let pipeline = plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default()).expect("pipeline");
+        let answered = pipeline.ask("average price by category", today, None).expect("answer");
+        let shown = answer(&answered, Some(7), None);
+        assert_eq!(shown.mappings.len(), answered.mappings.len(), "every word the planner read: {:?}", shown.mappings);
+        let price = shown.mappings.iter().find(|m| m.said == "price").expect("\"price\" crosses");
+        assert_eq!((price.table.as_str(), price.column.as_str()), ("products", "unit_price"), "{price:?}");
+        assert!(price.alternatives.iter().any(|c| c == "unit_cost"), "with the other columns it could mean: {price:?}");
+        assert_eq!(MappingView::words(&price.alternatives[0]), price.alternatives[0].replace('_', " "));
+    }
 }

@@ -7,6 +7,7 @@ pub mod banners;
 pub mod chart;
 pub mod history;
 pub mod import_summary;
+pub mod mappings;
 pub mod messages;
 pub mod postgres_form;
 pub mod source_card;

@@ -46,6 +46,12 @@ struct AskArgs<'a> {
 }
 
 #[derive(Serialize)]
+struct GlossaryArgs<'a> {
+    term: &'a str,
+    meaning: &'a str,
+}
+
+#[derive(Serialize)]
 struct ExportArgs {
     format: ExportFormat,
 }
@@ -101,6 +107,11 @@ pub async fn ask(question: &str, approved_usd: Option<f64>) -> Result<AnswerView
 /// Stops the question being answered; `false` if none was.
 pub async fn stop_ask() -> Result<bool, IpcError> {
     call("stop_ask", &NoArgs {}).await
+}
+
+/// Saves `term` = `meaning` in the glossary; the next question reads `term` that way.
+pub async fn set_glossary_entry(term: &str, meaning: &str) -> Result<(), IpcError> {
+    call("set_glossary_entry", &GlossaryArgs { term, meaning }).await
 }
 
 pub async fn history() -> Result<Vec<HistoryItem>, IpcError> {

@@ -38,6 +38,12 @@ fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '$' && c != '%').filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
+/// Whether `a` and `b` are the same words, ignoring case and punctuation ("Unit cost" and
+/// "unit cost").
+pub fn same_words(a: &str, b: &str) -> bool {
+    words(a) == words(b)
+}
+
 /// `question` with glossary terms replaced (longest terms first, whole words, any case), and
 /// what was replaced, for the interpretation.
 pub fn apply(question: &str, glossary: &[Entry]) -> (String, Vec<(String, String)>) {

@@ -179,6 +179,10 @@ pub struct Answer {
     pub estimate: Option<Estimate>,
     /// What each step took (plan, cache, AI, guard, run, chart …), in order.
     pub stages: Vec<crate::trace::Stage>,
+    /// What the planner read each word of the question as ("worth" → `products.unit_price`), with
+    /// the other columns it could mean, for the person to confirm or correct. Empty when the AI
+    /// wrote the answer: its reading is not the planner's.
+    pub mappings: Vec<crate::planner::Mapping>,
 }
 
 impl Answer {
@@ -207,6 +211,10 @@ impl Answer {
             },
             "cache": self.cache,
             "error_kind": self.error_kind,
+            // What each word was read as (planner answers only): "worth" → products.unit_price.
+            "mappings": self.mappings.iter()
+                .map(|m| json!({"said": m.said, "table": m.table, "column": m.column, "alternatives": m.alternatives}))
+                .collect::<Vec<_>>(),
         })
     }
 }
@@ -412,6 +420,13 @@ impl Pipeline {
         for (term, meaning) in glossed.iter().rev() {
             plan.interpretation = format!("{term} = {meaning} (your glossary); {}", plan.interpretation);
         }
+        // A word the glossary put in stands for the person's own: they correct "price", not the
+        // "unit cost" it was rewritten to.
+        for mapping in &mut plan.mappings {
+            if let Some((term, _)) = glossed.iter().find(|(_, meaning)| crate::glossary::same_words(meaning, &mapping.said)) {
+                mapping.said.clone_from(term);
+            }
+        }
         let route = router::route(plan.confidence, plan.wants_change, self.options.thresholds);
         tracing::debug!(route = route.as_str(), confidence = plan.confidence, "routed");
         timer.outcome(route.as_str());
@@ -436,6 +451,7 @@ impl Pipeline {
             privacy_receipt: None,
             estimate: None,
             stages: Vec::new(),
+            mappings: plan.mappings,
         };
         if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
             // The cache first: a hit needs neither the provider nor the budget.
@@ -459,6 +475,7 @@ impl Pipeline {
                         self.cache_count(Some(hit), cached.as_ref().map_or(0, |c| c.3));
                         from_cache.cache = Some(hit.kind.as_str().into());
                         from_cache.generated_by = format!("{}/{}", llm.kind().as_str(), llm.model());
+                        from_cache.mappings.clear();
                         // Nothing was paid to the AI; a remote sandbox run (if any) is the cost.
                         if from_cache.cost.total_usd > 0.0 {
                             from_cache.cost.source = CostSource::Estimate;
@@ -730,6 +747,28 @@ mod tests {
         assert_eq!(a.cost, Cost::none());
         let json = a.to_json();
         assert_eq!(json["cost"]["source"], "none");
+    }
+
+    #[test]
+    fn a_planner_answer_says_what_each_word_was_read_as_in_the_persons_words() {
+        let (d, p) = pipeline();
+        let a = p.ask("average price by category", today(), None).unwrap();
+        let price = a.mappings.iter().find(|m| m.said == "price").expect("\"price\" is listed");
+        assert_eq!((price.table.as_str(), price.column.as_str()), ("products", "unit_price"), "{:?}", a.mappings);
+        assert!(price.alternatives.iter().any(|c| c == "unit_cost"), "the other figure is offered: {price:?}");
+        let json = &a.to_json()["mappings"];
+        let listed = json.as_array().and_then(|all| all.iter().find(|m| m["said"] == "price")).expect("in the JSON");
+        assert_eq!((&listed["table"], &listed["column"]), (&json!("products"), &json!("unit_price")), "{json}");
+        assert!(listed["alternatives"].as_array().is_some_and(|a| a.contains(&json!("unit_cost"))), "{json}");
+
+        // Corrected through the glossary, the chip still shows the person's own word.
+        let glossary = vec![crate::glossary::Entry { term: "price".into(), meaning: "unit cost".into() }];
+        let path = crate::datadir::sample_db_path(d.path());
+        let taught = Pipeline::open(&path, PipelineOptions { glossary, ..PipelineOptions::default() }).unwrap();
+        let b = taught.ask("average price by category", today(), None).unwrap();
+        assert!(b.code.as_deref().is_some_and(|c| c.contains("AVG(unit_cost)")), "{:?}", b.code);
+        let price = b.mappings.iter().find(|m| m.said == "price").expect("still \"price\"");
+        assert_eq!(price.column, "unit_cost", "{:?}", b.mappings);
     }
 
     #[test]

@@ -38,6 +38,26 @@ pub struct AnswerView {
     pub cache: Option<String>,
     /// Where the time went: "plan 3 ms · AI 1.2 s · run 18 ms · chart 6 ms".
     pub timings: String,
+    /// What each word of the question was read as, for the person to confirm or correct (empty
+    /// when the AI wrote the answer).
+    pub mappings: Vec<MappingView>,
+}
+
+/// One word of the question and the column it was read as: "worth" → `products.unit_price`, with
+/// the other columns of that table it could mean (`list_price`, `cost`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingView {
+    pub said: String,
+    pub table: String,
+    pub column: String,
+    pub alternatives: Vec<String>,
+}
+
+impl MappingView {
+    /// A column's name as words for the glossary and the chip: `list_price` → "list price".
+    pub fn words(column: &str) -> String {
+        column.replace('_', " ")
+    }
 }
 
 /// The answer cache's health, for the Settings screen.

@@ -1,4 +1,4 @@
-//! One answer: what was understood, the table, the chart, the SQL, what it cost (and what the
+//! One answer: what was understood (and, word by word, chips to correct it), the table, the chart, the SQL, what it cost (and what the
 //! AI was estimated to cost) and where the time went — or, when the question was unclear,
 //! rephrasings to pick from, or, when the AI would cost more than the person's approval limit,
 //! their OK to ask for.
@@ -8,6 +8,7 @@ use plainsight_ipc::{AnswerView, ExportFormat};
 
 use crate::components::approval::Approval;
 use crate::components::chart::Chart;
+use crate::components::mappings::Mappings;
 use crate::components::table::ResultTable;
 use crate::format;
 use crate::session::{Screen, Session};
@@ -27,6 +28,9 @@ pub fn Answer(
     #[prop(into)]
     on_approve: Callback<(String, f64)>,
     #[prop(into)] on_export: Callback<ExportFormat>,
+    /// Teaches the glossary `(term, meaning)` from a corrected chip and asks the question again.
+    #[prop(into)]
+    on_teach: Callback<(String, String)>,
 ) -> impl IntoView {
     let AnswerView {
         question,
@@ -47,6 +51,7 @@ pub fn Answer(
         estimate,
         cache,
         timings,
+        mappings,
         ..
     } = answer;
     let session = expect_context::<Session>();
@@ -133,6 +138,7 @@ pub fn Answer(
         <article class="answer-card">
             <h2 class="answer-question">{question}</h2>
             {(!interpretation.is_empty()).then(|| view! { <p class="interpretation">{interpretation}</p> })}
+            {(!mappings.is_empty()).then(|| view! { <Mappings mappings on_teach/> })}
             {said}
             {options}
         </article>

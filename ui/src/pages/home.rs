@@ -76,6 +76,26 @@ impl Conversation {
         });
     }
 
+    /// Saves `term` = `meaning` in the glossary (a corrected chip under the answer), then asks the
+    /// shown answer's question again, which now reads the word that way.
+    fn teach(self, term: String, meaning: String) {
+        let Some(question) = self.answer.get_untracked().map(|a| a.question) else { return };
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        self.error.set(None);
+        self.note.set(None);
+        spawn_local(async move {
+            let saved = ipc::set_glossary_entry(&term, &meaning).await;
+            self.busy.set(false);
+            match saved {
+                Ok(()) => self.ask(&question),
+                Err(e) => self.error.set(Some(e)),
+            }
+        });
+    }
+
     fn export(self, format: ExportFormat) {
         self.note.set(None);
         self.error.set(None);
@@ -96,6 +116,7 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
     let ask = Callback::new(move |text: String| conversation.ask(&text));
     let approve = Callback::new(move |(text, usd): (String, f64)| conversation.ask_approved(&text, Some(usd)));
     let export = Callback::new(move |format: ExportFormat| conversation.export(format));
+    let teach = Callback::new(move |(term, meaning): (String, String)| conversation.teach(term, meaning));
     let source = Signal::derive(move || session.active_source());
 
     view! {
@@ -155,7 +176,7 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
         {move || note.get().map(|n| view! { <div id="note" class="note" role="status">{n}</div> })}
         <section id="answer" aria-live="polite" class:dimmed=move || busy.get()>
             {move || match answer.get() {
-                Some(a) => view! { <Answer answer=a on_ask=ask on_approve=approve on_export=export/> }.into_any(),
+                Some(a) => view! { <Answer answer=a on_ask=ask on_approve=approve on_export=export on_teach=teach/> }.into_any(),
                 None => view! { <Welcome source on_ask=ask/> }.into_any(),
             }}
         </section>

@@ -205,6 +205,9 @@ impl Pipeline {
         let mut turns = vec![(true, prompt.question.clone())];
         let mut receipt = prompt.receipt();
         answer.generated_by = format!("{}/{}", llm.kind().as_str(), config_model);
+        // The AI reads the question its own way; the planner's word-by-word reading no longer
+        // describes the answer (the offline fallback keeps its own copy).
+        answer.mappings.clear();
         let attempts = 1 + usize::from(self.options.self_correct.min(2));
         let mut last_problem = String::new();
         // The budget's scopes and database, opened once for every attempt of this question.
