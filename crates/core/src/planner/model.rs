@@ -61,7 +61,14 @@ fn shared_column_edges(schema: &Schema) -> Vec<Edge> {
     let base: Vec<&crate::schema::Table> = schema.tables.iter().filter(|t| !t.is_view).collect();
     for a in &base {
         for c in &a.columns {
-            if time_part(&c.name).is_some() || c.primary_key {
+            // Names and descriptions are shared by chance (a product's name is not a region's).
+            let generic = name_words(&c.name).last().is_some_and(|w| {
+                matches!(
+                    w.as_str(),
+                    "name" | "title" | "description" | "label" | "note" | "notes" | "comment" | "comments" | "status" | "type"
+                )
+            });
+            if time_part(&c.name).is_some() || c.primary_key || generic {
                 continue;
             }
             for b in base.iter().filter(|b| b.name != a.name && b.row_count > 0 && b.row_count < a.row_count) {

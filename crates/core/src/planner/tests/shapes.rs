@@ -136,6 +136,10 @@ fn lookup_tables_join_on_a_shared_unique_code() {
     check(&p, "total weight by carrier name", &["JOIN carriers ON parcels.carrier_code = carriers.carrier_code", "SUM(parcels.weight_kg)"]);
     // The code the person named is grouped by itself, not swapped for a looked-up name.
     check(&p, "total weight by carrier code", &["GROUP BY carrier_code"]);
+    // Names are shared by chance, never a link: a product's name is not a region's.
+    let sample = super::planner();
+    let plan = sample.plan("average discount by region", today());
+    assert!(!plan.sql.as_deref().unwrap_or_default().contains(".name = "), "{:?}", plan.sql);
 }
 
 #[test]
