@@ -24,6 +24,9 @@ pub struct TableModel {
     /// A date held in separate number columns: year, month and day.
     pub date_parts: Option<DateParts>,
     pub all_columns: Vec<String>,
+    /// Date columns holding date-times (`DATETIME`, `TIMESTAMP`): imports store a time that named
+    /// a zone in UTC, so a window on one is said to be in UTC.
+    pub instants: Vec<String>,
     /// Where this table's data ends (its latest stored date).
     pub latest: Option<chrono::NaiveDate>,
     /// The name column is a ticker or a code (`symbol`): rows are observations of the thing it
@@ -310,6 +313,7 @@ impl Model {
                 dates: Vec::new(),
                 month: None,
                 date_parts: None,
+                instants: Vec::new(),
                 latest: t.latest.as_deref().and_then(|l| l.parse().ok()),
                 all_columns: t.columns.iter().map(|c| c.name.clone()).collect(),
                 name_columns: Vec::new(),
@@ -322,7 +326,13 @@ impl Model {
                     // A year or an hour is when, not how much: a grouping, never added up.
                     k if k.is_numeric() && time_part(&c.name).is_some() => tm.dims.push(c.name.clone()),
                     k if k.is_numeric() && !c.primary_key && !is_key(&c.name) => tm.measures.push(c.name.clone()),
-                    ColumnKind::Date => tm.dates.push(c.name.clone()),
+                    ColumnKind::Date => {
+                        tm.dates.push(c.name.clone());
+                        // A date-time column: a window on it is on the times as stored.
+                        if c.decl_type.to_ascii_uppercase().contains("TIME") {
+                            tm.instants.push(c.name.clone());
+                        }
+                    }
                     ColumnKind::Month => tm.month = Some(c.name.clone()),
                     ColumnKind::Text => tm.dims.push(c.name.clone()),
                     _ => {}

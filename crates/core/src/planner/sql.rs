@@ -146,6 +146,9 @@ fn label(word: &str) -> String {
 fn date_label(model: &Model, d: &Col) -> String {
     match model.table(&d.table).and_then(|t| t.date_parts.as_ref()).filter(|_| d.column == DATE_FROM_PARTS) {
         Some(p) => [Some(&p.year), p.month.as_ref(), p.day.as_ref()].into_iter().flatten().cloned().collect::<Vec<_>>().join(" + "),
+        None if model.table(&d.table).is_some_and(|t| t.instants.contains(&d.column)) => {
+            format!("{}, date-times as stored (UTC when the file gave a time zone)", d.column)
+        }
         None => d.column.clone(),
     }
 }
