@@ -67,6 +67,8 @@ pub enum Measure {
     Min { word: String },
     /// MAX of a measure word's column ("maximum delay").
     Max { word: String },
+    /// How many periods of a grain the rows fall in ("how many months had …").
+    Periods { grain: Grain },
     /// How many of an entity ("orders", "customers").
     Count { entity: String, with_orders: bool, new: bool },
     /// Money per order.
@@ -648,6 +650,10 @@ impl Planner {
         // A comparison is about the groups of the entity named before it: "customers with more than …".
         if let Some(at) = compared_at.filter(|_| !r.dims.iter().any(|d| matches!(d, Dim::Column { .. }))) {
             for k in (0..at).rev() {
+                // A figure's own column is compared, not grouped by.
+                if words.get(k).is_some_and(|w| self.model.measure_columns(w).first().is_some_and(|c| c.2 >= 4)) {
+                    continue;
+                }
                 if let Some(dim @ Dim::Column { .. }) = self.dim_at(words, k) {
                     words.mark(k);
                     push_dim(&mut r, dim);
@@ -696,6 +702,15 @@ impl Planner {
             let f = r.row_filters.remove(0);
             r.unknown.push(format!("{} {}", f.cmp.words(), f.value));
             r.measure = Some(Measure::Sum { word: f.word });
+        }
+        // "when was AMZN at its lowest price": the row of the extreme, with its date.
+        if let (Some(k), true) = (words.find(&["when"]), r.dims.is_empty()) {
+            if let Some(Measure::Min { word } | Measure::Max { word }) = r.measure.clone() {
+                let order = if matches!(r.measure, Some(Measure::Min { .. })) { Order::Asc } else { Order::Desc };
+                words.mark(k);
+                r.list = Some(List { order, n: 1, by: SortBy::Column(word), entity: None });
+                r.measure = None;
+            }
         }
         // A ranking with nothing to rank ("which diamonds are the best?") was not understood.
         if r.rank.is_some()
@@ -768,7 +783,11 @@ impl Planner {
                     Some(Measure::Sum { word } | Measure::Avg { word }) if !self.model.measure_columns(word).is_empty() => {
                         Some(word.clone())
                     }
-                    _ => self.default_money_word().filter(|w| !self.model.measure_columns(w).is_empty()),
+                    _ => self.default_money_word().filter(|w| !self.model.measure_columns(w).is_empty()).or_else(|| {
+                        // "AMZN above 100": the one figure the table has.
+                        let t = r.filters.first().and_then(|f| self.model.table(&f.table)).or_else(|| self.fact_table())?;
+                        (t.measures.len() == 1).then(|| t.measures[0].clone())
+                    }),
                 };
                 match word {
                     Some(word) => {
@@ -815,8 +834,15 @@ impl Planner {
             if w == "number" && matches!(words.get(i + 1), Some("of")) {
                 continue;
             }
+            // "data" in "months of data" is filler, not vagueness.
+            if FILLER.contains(&w) && VAGUE.contains(&w) && (r.measure.is_some() || r.list.is_some()) {
+                continue;
+            }
             // "diamonds that weigh over 2 carats", "total miles flown": the verb of a figure read.
             let read_figure = r.measure.is_some() || !r.row_filters.is_empty() || r.list.is_some();
+            if RECORD_WORDS.contains(&w) && read_figure {
+                continue;
+            }
             if (lexicon::MEASURE_VERBS.contains(&w) || lexicon::EVENT_VERBS.contains(&w)) && read_figure {
                 continue;
             }
@@ -1310,6 +1336,14 @@ impl Planner {
             k += 1;
         }
         let Some(w) = words.get(k).filter(|_| !words.used(k)).map(str::to_string) else { return false };
+        // "how many months had …", "in how many years": distinct periods of the date.
+        if let Some((_, grain)) = GRAINS.iter().find(|(ws, _)| ws.contains(&w.as_str()) && w.ends_with('s')) {
+            if self.model.tables.iter().any(|t| !t.dates.is_empty()) {
+                words.mark(k);
+                r.measure = Some(Measure::Periods { grain: *grain });
+                return true;
+            }
+        }
         // "how many different origin cities": a grouping named by two words.
         if let Some(next) = words.get(k + 1).filter(|_| !words.used(k + 1)) {
             let compound = format!("{w}_{}", singular(next));
@@ -1371,7 +1405,7 @@ impl Planner {
     }
 
     /// The table a word names by its own name ("employment" → `us_employment`, "flights").
-    fn table_named_by(&self, w: &str) -> Option<&model::TableModel> {
+    pub(super) fn table_named_by(&self, w: &str) -> Option<&model::TableModel> {
         let sing = singular(w);
         let st = model::stem(w);
         self.model

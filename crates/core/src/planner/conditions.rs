@@ -75,7 +75,7 @@ impl Planner {
             && (matches!(
                 words.get(k - 1),
                 Some("is" | "are" | "was" | "were" | "of" | "a" | "with" | "that" | "where" | "whose" | "had" | "have" | "has")
-            ) || words.get(k - 1).is_some_and(|w| MEASURE_VERBS.contains(&w)))
+            ) || words.get(k - 1).is_some_and(|w| MEASURE_VERBS.contains(&w) || self.table_named_by(w).is_some()))
         {
             k -= 1;
         }

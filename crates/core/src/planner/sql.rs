@@ -88,6 +88,8 @@ enum Calc {
     Avg(String),
     Min(String),
     Max(String),
+    /// How many distinct periods the rows fall in ("how many months …").
+    CountPeriods(Grain, String),
     /// Whole rows sorted by a column ("the 3 most expensive listings").
     Rows {
         by: String,
@@ -140,6 +142,22 @@ fn lit(s: &str) -> String {
 fn label(word: &str) -> String {
     let mut c = word.chars();
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// A date expression truncated to a grain: `YYYY-MM` for months, `YYYY` for years, …
+fn grain_sql(g: Grain, dq: &str, pg: bool) -> String {
+    match g {
+        Grain::Day if pg => format!("CAST({dq} AS date)"),
+        Grain::Week if pg => format!("CAST(date_trunc('week', CAST({dq} AS date)) AS date)"),
+        Grain::Month if pg => format!("to_char(CAST({dq} AS date), 'YYYY-MM')"),
+        Grain::Quarter if pg => format!("to_char(CAST({dq} AS date), 'YYYY-\"Q\"Q')"),
+        Grain::Year if pg => format!("to_char(CAST({dq} AS date), 'YYYY')"),
+        Grain::Day => format!("date({dq})"),
+        Grain::Week => format!("date({dq}, 'weekday 0', '-6 days')"),
+        Grain::Month => format!("strftime('%Y-%m', {dq})"),
+        Grain::Quarter => format!("strftime('%Y', {dq}) || '-Q' || ((CAST(strftime('%m', {dq}) AS INTEGER) + 2) / 3)"),
+        Grain::Year => format!("strftime('%Y', {dq})"),
+    }
 }
 
 /// How a date column is named in an interpretation: its name, or the columns a date is made of.
@@ -257,6 +275,15 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
             }
             None
         }
+        Measure::Periods { grain } => {
+            let date = date_column(t, &r.words)?;
+            Some(MeasurePlan {
+                desc: format!("{}s = number of distinct {}s of {date} in {}", grain.label(), grain.label(), t.name),
+                alias: format!("{}s", grain.label()),
+                calc: Calc::CountPeriods(*grain, date),
+                pref: 3,
+            })
+        }
         Measure::Count { entity, with_orders, new } => {
             let own = model.entity_table(entity);
             let plural = own.map_or_else(|| format!("{entity}s"), |o| o.name.to_lowercase());
@@ -266,7 +293,7 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
             if own.is_some_and(|o| o.name == t.name) {
                 let pref = if *new { 10 } else { 5 };
                 // "how many different stocks" over rows of prices: the distinct things named.
-                if t.observations {
+                if t.observations && r.words.iter().any(|w| singular(w) == t.entity) {
                     let key = t.name_columns[0].clone();
                     return Some(MeasurePlan {
                         desc: format!("{plural} = number of distinct {key} in {}", t.name),
@@ -474,6 +501,7 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         Calc::Min(x) => format!("MIN({})", b(x)),
         Calc::Max(x) => format!("MAX({})", b(x)),
         Calc::Rows { by, .. } => b(by),
+        Calc::CountPeriods(g, d) => format!("COUNT(DISTINCT {})", grain_sql(*g, &b(d), pg)),
         Calc::CountRows => "COUNT(*)".to_string(),
         Calc::CountDistinct(k) => format!("COUNT(DISTINCT {})", b(k)),
         Calc::Ratio(n, d) => format!("SUM({}) * 1.0 / NULLIF(SUM({}), 0)", b(n), b(d)),
@@ -508,16 +536,7 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
                 let dq = col(&dc.table, &dc.column);
                 let expr = match g {
                     Grain::Month if c.base.month.as_deref() == Some(dc.column.as_str()) && dc.table == c.base.name => dq.clone(),
-                    Grain::Day if pg => format!("CAST({dq} AS date)"),
-                    Grain::Week if pg => format!("CAST(date_trunc('week', CAST({dq} AS date)) AS date)"),
-                    Grain::Month if pg => format!("to_char(CAST({dq} AS date), 'YYYY-MM')"),
-                    Grain::Quarter if pg => format!("to_char(CAST({dq} AS date), 'YYYY-\"Q\"Q')"),
-                    Grain::Year if pg => format!("to_char(CAST({dq} AS date), 'YYYY')"),
-                    Grain::Day => format!("date({dq})"),
-                    Grain::Week => format!("date({dq}, 'weekday 0', '-6 days')"),
-                    Grain::Month => format!("strftime('%Y-%m', {dq})"),
-                    Grain::Quarter => format!("strftime('%Y', {dq}) || '-Q' || ((CAST(strftime('%m', {dq}) AS INTEGER) + 2) / 3)"),
-                    Grain::Year => format!("strftime('%Y', {dq})"),
+                    _ => grain_sql(*g, &dq, pg),
                 };
                 let alias = if expr == dq { dc.column.clone() } else { g.label().to_string() };
                 let said = if alias == dc.column {
