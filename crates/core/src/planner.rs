@@ -1039,6 +1039,9 @@ impl Planner {
                         let of_entity = self.model.entity_table(a).is_some_and(|t| t.all_columns.iter().any(|c| c.eq_ignore_ascii_case(b)));
                         if !self.model.dim_columns(&compound).is_empty() {
                             Some(Dim::Column { word: compound })
+                        } else if let Some(column) = self.abbreviated_dim(&[a, b]) {
+                            // "grade span" → `grspan`.
+                            Some(Dim::Column { word: column })
                         } else if (of_entity || self.dim_at(words, k).is_none()) && !time_word(b) {
                             self.dim_at(words, k + 1)
                         } else {
@@ -1108,14 +1111,17 @@ impl Planner {
             return Some(Dim::Column { word: w.to_string() });
         }
         // A grouping whose name abbreviates the word ("continent" → `cont`).
-        let abbreviated: Vec<&String> = self
-            .model
-            .tables
-            .iter()
-            .flat_map(|t| t.dims.iter())
-            .filter(|d| !FILLER.contains(&w) && model::abbreviates(&model::name_words(d), &[w]))
-            .collect();
-        abbreviated.first().filter(|f| abbreviated.iter().all(|g| g == *f)).map(|d| Dim::Column { word: (*d).clone() })
+        if FILLER.contains(&w) {
+            return None;
+        }
+        self.abbreviated_dim(&[w]).map(|word| Dim::Column { word })
+    }
+
+    /// The one grouping column whose name abbreviates these words ("grade span" → `grspan`).
+    fn abbreviated_dim(&self, phrase: &[&str]) -> Option<String> {
+        let found: Vec<&String> =
+            self.model.tables.iter().flat_map(|t| t.dims.iter()).filter(|d| model::abbreviates(&model::name_words(d), phrase)).collect();
+        found.first().filter(|f| found.iter().all(|g| g == *f)).map(|d| (*d).clone())
     }
 
     fn read_measures(&self, words: &mut Words, r: &mut Reading) {

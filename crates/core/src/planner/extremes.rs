@@ -89,7 +89,12 @@ impl Planner {
                 .tables
                 .iter()
                 .flat_map(|t| t.measures.iter())
-                .filter(|m| super::model::abbreviates(&name_words(m), &phrase))
+                .filter(|m| {
+                    // Either order for two words: `enrltot` is "total enrollment".
+                    let parts = name_words(m);
+                    let reversed: Vec<&str> = phrase.iter().rev().copied().collect();
+                    super::model::abbreviates(&parts, &phrase) || phrase.len() == 2 && super::model::abbreviates(&parts, &reversed)
+                })
                 .collect();
             if let Some(first) = found.first().filter(|f| found.iter().all(|g| g == *f)) {
                 return Some(((*first).clone(), len));

@@ -450,6 +450,16 @@ pub const RECORD_WORDS: &[&str] = &["row", "rows", "record", "records", "entry",
 /// age is averaged by default ("price by cut" is the average price), and only summed when the
 /// question says "total" or "sum".
 pub const NON_ADDITIVE: &[&str] = &[
+    // Per-person rates and levels that a sum over time would count again each period.
+    "capita",
+    "percap",
+    "pc",
+    "population",
+    "pop",
+    "inventory",
+    "headcount",
+    "avg",
+    "pct",
     "price",
     "rate",
     "rating",

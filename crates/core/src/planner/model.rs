@@ -254,43 +254,66 @@ fn name_columns(dims: &[String]) -> Vec<String> {
 /// ("life expectancy" ~ `lifeExp`, "gdp per capita" ~ `gdpPercap`, "population" ~ `pop`), or
 /// the initials of several ("personal consumption expenditures" ~ `pce`).
 pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
+    /// `piece` shortens `word`: same first letter, and its letters in order within the word
+    /// ("hwy" ~ highway, "scr" ~ score, "expn" ~ expenditure).
+    fn shortens(piece: &str, word: &str) -> bool {
+        let mut letters = word.chars();
+        piece.chars().next() == word.chars().next() && piece.chars().all(|c| letters.by_ref().any(|w| w == c))
+    }
+    /// Consumes the rest of one name part with the next words: each word takes a piece of the
+    /// part that shortens it, then the next part continues with the words left. A single
+    /// letter is taken only as an initial that the previous word could not have taken itself
+    /// (`packpc` = pack + p + c, but `private` is not "privat" + "e" of "employment").
+    fn part(rest: &str, prev: Option<(&str, &str)>, parts: &[String], phrase: &[&str]) -> bool {
+        if rest.is_empty() {
+            return prev.is_some() && go(parts, phrase);
+        }
+        let Some((word, more)) = phrase.split_first() else { return false };
+        let n = rest.len();
+        (1..=n).rev().filter(|&l| rest.is_char_boundary(l)).any(|l| {
+            let piece = &rest[..l];
+            let initial = l == 1 && (prev.is_some() || l < n) && prev.is_none_or(|(p, w)| !shortens(&format!("{p}{piece}"), w));
+            (l >= 2 || initial) && shortens(piece, word) && part(&rest[l..], Some((piece, word)), parts, more)
+        })
+    }
     fn go(parts: &[String], phrase: &[&str]) -> bool {
-        match (parts.first(), phrase.is_empty()) {
-            (None, true) => true,
-            (None, false) | (Some(_), true) => false,
-            (Some(part), false) => {
-                // A prefix of one word or of several words joined.
+        match parts.split_first() {
+            None => phrase.is_empty(),
+            Some((first, rest)) => {
+                if phrase.is_empty() {
+                    return false;
+                }
+                // A prefix of several words joined ("percap" ~ "per" + "capita"), each reached.
                 let mut joined = String::new();
                 for (k, w) in phrase.iter().enumerate() {
                     let before = joined.len();
                     joined.push_str(w);
-                    let prefix = part.len() >= 3 || part.len() == joined.len();
-                    // Joined words must each be reached: `percap` spans "per" + "capita", but
-                    // `private` does not swallow "private employment".
-                    let reaches_last = k == 0 || part.len() > before;
-                    if prefix && reaches_last && joined.starts_with(part.as_str()) && go(&parts[1..], &phrase[k + 1..]) {
+                    let reaches_last = k == 0 || first.len() > before;
+                    if k > 0 && first.len() >= 3 && reaches_last && joined.starts_with(first.as_str()) && go(rest, &phrase[k + 1..]) {
                         return true;
                     }
-                    if joined.len() > part.len() + 12 {
+                    if joined.len() > first.len() + 12 {
                         break;
                     }
                 }
-                // The initials of two or more words.
-                let n = part.chars().count();
-                n >= 2
-                    && phrase.len() >= n
-                    && phrase[..n].iter().zip(part.chars()).all(|(w, c)| w.starts_with(c))
-                    && go(&parts[1..], &phrase[n..])
+                part(first, None, rest, phrase)
             }
         }
     }
+    let letters = |ws: &mut dyn Iterator<Item = usize>| ws.sum::<usize>();
     !parts.is_empty()
         && !phrase.is_empty()
-        && phrase.iter().map(|w| w.len()).sum::<usize>() > parts.iter().map(String::len).sum::<usize>()
+        && letters(&mut phrase.iter().map(|w| w.len())) > letters(&mut parts.iter().map(String::len))
         && go(parts, phrase)
 }
 
 fn is_key(name: &str) -> bool {
+    // The row numbers a spreadsheet or R export writes first (`column_1`, `Unnamed: 0`, `index`).
+    let lower = name.to_lowercase();
+    let numbered = lower.strip_prefix("column_").is_some_and(|n| n.parse::<u32>().is_ok());
+    if numbered || lower.starts_with("unnamed") || matches!(lower.as_str(), "index" | "rownames" | "row_names" | "row" | "row_id") {
+        return true;
+    }
     let words = name_words(name);
     words.last().is_some_and(|w| w == "id" || w == "key" || w == "code") || name.eq_ignore_ascii_case("rowid")
 }

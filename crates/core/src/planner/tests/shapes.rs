@@ -211,3 +211,37 @@ fn thesaurus_synonyms_find_columns_the_schema_names_otherwise() {
     check(&p, "number of bills by size", &["GROUP BY size"]);
     assert!(thesaurus::synonyms("staff").contains(&"personnel"), "{:?}", thesaurus::synonyms("staff"));
 }
+
+#[test]
+fn abbreviated_names_are_matched_only_when_every_word_is_reached() {
+    let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+    for (name, phrase, expected) in [
+        ("hwy", "highway", true),
+        ("testscr", "test score", true),
+        ("pop", "population", true),
+        ("gdp percap", "gdp per capita", true),
+        ("pce", "personal consumption expenditures", true),
+        ("cty", "city", true),
+        ("life exp", "life expectancy", true),
+        ("private", "private employment", false),
+        ("price", "price for each cut", false),
+        ("revenue", "revenue", false),
+        ("tip", "tax", false),
+    ] {
+        let phrase: Vec<&str> = phrase.split(' ').collect();
+        assert_eq!(model::abbreviates(&words(name), &phrase), expected, "{name} ~ {phrase:?}");
+    }
+}
+
+#[test]
+fn periods_rows_of_extremes_and_row_numbers() {
+    let p = calls();
+    check(&p, "how many months of data are there", &["COUNT(DISTINCT strftime('%Y-%m', printf("]);
+    check(&p, "in how many months were there more than 25 calls", &["COUNT(DISTINCT strftime('%Y-%m'", "calls > 25"]);
+    check(&p, "when was the minimum wait", &["ORDER BY wait_min ASC", "LIMIT 1"]);
+    // A spreadsheet's row-number column is not a figure.
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE t (column_1 INTEGER, amount REAL, region TEXT); INSERT INTO t VALUES (1, 2.5, 'North');").unwrap();
+    let q = Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite);
+    assert_eq!(q.model().tables[0].measures, ["amount"]);
+}
