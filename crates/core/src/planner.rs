@@ -439,6 +439,25 @@ impl Planner {
                     mappings: built.mappings,
                 }
             }
+            // Only a year or a name was recognised among words this data does not know ("who won
+            // the world cup in 2018?"): not a question about this data.
+            Err(_) if (reading.measure_implied || reading.measure.is_none()) && reading.dims.is_empty() && reading.unknown.len() >= 2 => {
+                let examples = self.examples_for(&reading, question, today, with_options);
+                Plan {
+                    sql: None,
+                    confidence: 0.1,
+                    interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
+                    wants_change: false,
+                    message: format!(
+                        "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
+                        self.topics(),
+                        examples.first().cloned().unwrap_or_default()
+                    ),
+                    options: Vec::new(),
+                    title: String::new(),
+                    mappings: Vec::new(),
+                }
+            }
             Err(why) => Plan {
                 sql: None,
                 confidence: 0.45,
