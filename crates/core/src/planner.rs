@@ -140,6 +140,8 @@ pub struct Reading {
     /// The entity whose figure the measure is ("average *product* price"): prefer its table.
     pub measure_entity: Option<String>,
     pub corrections: Vec<(String, String)>,
+    /// The minimum and the maximum together ("shortest and longest delivery time").
+    pub range: bool,
     /// More figures computed like the measure, beside it ("revenue and profit by region").
     pub also: Vec<String>,
     /// Comparisons of each row's number column with a number ("over 20 kg").
@@ -921,7 +923,10 @@ impl Planner {
                 {
                     continue;
                 }
-                if let Some(refs) = self.model.values.get(&phrase) {
+                // "refunds" finds the stored "refunded": a single word by its stem too.
+                let stemmed = (len == 1 && phrase.len() >= 5).then(|| model::stem(&phrase)).filter(|s| s.len() >= 4);
+                let found = self.model.values.get(&phrase).or_else(|| stemmed.as_ref().and_then(|st| self.model.stems.get(st)));
+                if let Some(refs) = found {
                     // A value from a long list ("Japan" among 142 countries) only when said as a
                     // name or in several words: "best" or "may" in a column of titles is chance.
                     let indexed = refs.iter().all(|v| self.model.indexed.contains(&(v.table.clone(), v.column.clone())));

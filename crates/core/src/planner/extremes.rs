@@ -124,6 +124,25 @@ impl Planner {
     /// Runs before rankings: explicit MIN/MAX of a figure, and superlative adjectives that say
     /// which column to sort by.
     pub(super) fn read_extremes(&self, words: &mut Words, r: &mut Reading) {
+        // "shortest and longest delivery time", "min and max price": both, beside each other.
+        const LOW: &[&str] = &["min", "minimum", "lowest", "smallest", "shortest", "earliest", "cheapest", "least"];
+        const HIGH: &[&str] = &["max", "maximum", "highest", "largest", "biggest", "longest", "latest", "most"];
+        for i in words.unused().collect::<Vec<_>>() {
+            let (Some(a), Some("and" | "or" | "to"), Some(b)) = (words.get(i), words.get(i + 1), words.get(i + 2)) else { continue };
+            let pair = LOW.contains(&a) && HIGH.contains(&b) || HIGH.contains(&a) && LOW.contains(&b);
+            let mut k = i + 3;
+            while matches!(words.get(k), Some("the" | "a")) {
+                k += 1;
+            }
+            if let (true, Some((word, len))) = (pair, self.measure_phrase_at(words, k)) {
+                for j in i..k + len {
+                    words.mark(j);
+                }
+                r.measure = Some(Measure::Min { word });
+                r.range = true;
+                break;
+            }
+        }
         for i in words.unused().collect::<Vec<_>>() {
             if words.used(i) {
                 continue;

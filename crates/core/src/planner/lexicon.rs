@@ -564,6 +564,14 @@ pub const MONEY_QUALIFIERS: &[&str] = &["market", "list", "retail", "sale", "sel
 /// Verbs of the event a row records ("flights that *went* to BOS", "the largest tip anyone
 /// *left*"): read once a figure or a count is.
 pub const EVENT_VERBS: &[&str] = &[
+    "sent",
+    "send",
+    "mailed",
+    "dispatched",
+    "returned",
+    "ordered",
+    "bought",
+    "purchased",
     "went",
     "go",
     "goes",

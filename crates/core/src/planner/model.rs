@@ -169,6 +169,9 @@ fn calendar_aliases(value: &str) -> Option<&'static str> {
 pub struct Model {
     /// Yes/No columns, by the subject their name gives.
     pub flags: Vec<Flag>,
+    /// Single-word listed values by their stem ("refunded" under "refund"), for questions that
+    /// say the value in another form ("refunds").
+    pub stems: BTreeMap<String, Vec<ValueRef>>,
     /// Columns whose values come from the long value index (more than a few dozen values).
     pub indexed: std::collections::BTreeSet<(String, String)>,
     pub tables: Vec<TableModel>,
@@ -379,6 +382,13 @@ impl Model {
                 }
                 for v in &c.values {
                     let key = v.to_lowercase();
+                    if !key.contains(' ') && key.len() >= 4 {
+                        model.stems.entry(stem(&key)).or_default().push(ValueRef {
+                            table: t.name.clone(),
+                            column: c.name.clone(),
+                            value: v.clone(),
+                        });
+                    }
                     if let Some(full) = calendar_aliases(&key) {
                         model.values.entry(full.to_string()).or_default().push(ValueRef {
                             table: t.name.clone(),

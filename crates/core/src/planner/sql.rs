@@ -560,6 +560,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         select.push(if qualify { format!("{}.*", quote_ident(&c.base.name)) } else { "*".to_string() });
     } else {
         select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
+        if let (true, Calc::Min(column)) = (r.range, &measure.calc) {
+            select.push(format!("MAX({}) AS {}", b(column), quote_ident(&format!("max_{column}"))));
+            parts.push(format!("and the maximum of {column}"));
+        }
         for word in &r.also {
             let Some((_, column, _)) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == c.base.name) else {
                 return Err(format!("No table has \"{}\" beside the rest of the question.", word.replace('_', " ")));

@@ -206,7 +206,8 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 (take, window) = (if y == "of" { 3 } else { 2 }, month_window(year, month_number(m)?));
             }
             (m, _, _)
-                if month_number(m).is_some() && m.len() >= 4 && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during"))) =>
+                // "in May" is the month ("may" alone is a verb); other abbreviations need 4 letters.
+                if month_number(m).is_some() && (m.len() >= 4 || m == "may") && (i > 0 && matches!(words.get(i - 1), Some("in" | "for" | "during"))) =>
             {
                 let month = month_number(m)?;
                 (take, window) = (1, month_window(latest_year_for_month(month, today), month));

@@ -245,3 +245,18 @@ fn periods_rows_of_extremes_and_row_numbers() {
     let q = Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite);
     assert_eq!(q.model().tables[0].measures, ["amount"]);
 }
+
+#[test]
+fn ranges_value_forms_and_months_said_as_in_may() {
+    let p = parcels();
+    check(
+        &p,
+        "shortest and longest delivery hours for each origin city",
+        &["MIN(delivery_hrs)", "MAX(delivery_hrs)", "GROUP BY origin_city"],
+    );
+    check(&p, "min and max weight", &["MIN(weight_kg)", "MAX(weight_kg)"]);
+    // The parcels end in December 2019: "in May" is May 2019.
+    check(&p, "the heaviest parcel sent in May", &[">= '2019-05-01'", "ORDER BY weight_kg DESC", "LIMIT 1"]);
+    let sample = super::planner();
+    check(&sample, "the 10 most recent refunds", &["status = 'refunded'", "ORDER BY order_date DESC", "LIMIT 10"]);
+}
