@@ -136,18 +136,20 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
                 let c = number(count)?;
                 let unit = unit.trim_end_matches('s');
                 take = 3;
+                // Checked: "the last 100000000 months" reaches before any date there is, and is
+                // then not a window (said as not understood), never a panic.
                 window = match unit {
-                    "day" => Some((today - Days::new(u64::from(c) - 1), tomorrow)),
+                    "day" => today.checked_sub_days(Days::new(u64::from(c) - 1)).map(|s| (s, tomorrow)),
                     "week" => {
                         let monday = today.week(Weekday::Mon).first_day();
-                        Some((monday - Days::new(7 * u64::from(c)), monday))
+                        monday.checked_sub_days(Days::new(7 * u64::from(c))).map(|s| (s, monday))
                     }
-                    "month" => Some((this_month - Months::new(c), this_month)),
+                    "month" => this_month.checked_sub_months(Months::new(c)).map(|s| (s, this_month)),
                     "quarter" => {
                         let q = quarter_start(today);
-                        Some((q - Months::new(3 * c), q))
+                        q.checked_sub_months(Months::new(c.saturating_mul(3))).map(|s| (s, q))
                     }
-                    "year" => Some((ymd(today.year() - c as i32, 1, 1)?, ymd(today.year(), 1, 1)?)),
+                    "year" => i32::try_from(c).ok().and_then(|c| today.year().checked_sub(c)).and_then(|y| Some((ymd(y, 1, 1)?, ymd(today.year(), 1, 1)?))),
                     _ => None,
                 };
             }
