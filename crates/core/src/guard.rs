@@ -175,6 +175,70 @@ fn is_allowed_in(name: &str, dialect: Dialect) -> bool {
     is_allowed_function(name) || dialect == Dialect::Postgres && ALLOWED_POSTGRES_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())
 }
 
+/// The longest SQL the guard reads. Generated queries are a few hundred characters; a 300 KB
+/// reply of `1+1+…` would build an expression deep enough to overflow the stack while it is
+/// checked or dropped, so length is refused before parsing.
+pub const MAX_SQL_BYTES: usize = 100_000;
+/// The most operators one query may chain. A left-deep chain of binary operators is parsed
+/// without recursion but walked (and dropped) recursively: bounding the operators bounds the
+/// depth, whatever thread stack the caller has.
+pub const MAX_OPERATORS: usize = 1_000;
+
+/// Operators outside string literals, quoted names and comments (`+`, `||`, `AND`, `=`, …).
+fn operator_count(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+            }
+            b'[' => {
+                while i < b.len() && b[i] != b']' {
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&' | b'<' | b'>' | b'=' | b'^' | b'~' => {
+                // `<>`, `||`, `>=` are one operator.
+                count += 1;
+                while b.get(i + 1).is_some_and(|c| matches!(c, b'|' | b'&' | b'<' | b'>' | b'=')) {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                let word = &sql[start..i];
+                if word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or") || word.eq_ignore_ascii_case("not") {
+                    count += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    count
+}
+
 /// Checks that `sql` is exactly one read-only SQLite query. Returns the trimmed statement.
 pub fn check(sql: &str) -> Result<String, GuardError> {
     check_for(sql, Dialect::Sqlite)
@@ -185,6 +249,18 @@ pub fn check_for(sql: &str, dialect: Dialect) -> Result<String, GuardError> {
     let trimmed = sql.trim().trim_end_matches(';').trim();
     if trimmed.is_empty() {
         return Err(GuardError("There is no SQL to run.".into()));
+    }
+    if trimmed.len() > MAX_SQL_BYTES {
+        return Err(GuardError(format!(
+            "The SQL is {} characters long; Plainsight runs queries of at most {MAX_SQL_BYTES} characters.",
+            trimmed.len()
+        )));
+    }
+    let operators = operator_count(trimmed);
+    if operators > MAX_OPERATORS {
+        return Err(GuardError(format!(
+            "The SQL chains {operators} operators; Plainsight runs queries with at most {MAX_OPERATORS}, so checking it can never exhaust memory."
+        )));
     }
     let parser_dialect: &dyn SqlDialect = match dialect {
         Dialect::Sqlite => &SQLiteDialect {},
@@ -370,5 +446,25 @@ mod tests {
     #[test]
     fn garbage_is_refused_in_plain_words() {
         refused("SELEC region FROM", "could not be read");
+    }
+
+    #[test]
+    fn deep_and_huge_sql_is_refused_before_it_can_crash() {
+        // A 140,000-term chain overflowed the stack while it was checked (SIGABRT): refused by
+        // length; a chain within the length limit is refused by its operators, in a test thread
+        // (2 MB stack, smaller than the app's) without overflowing.
+        let chain = |n: usize| format!("SELECT {}", vec!["1"; n].join("+"));
+        for (sql, says) in [
+            (chain(140_000), "characters long"),
+            (chain(40_000), "operators"),
+            (format!("SELECT 1 FROM sales WHERE {}", vec!["region = 'x'"; 2_000].join(" OR ")), "operators"),
+        ] {
+            let err = check(&sql).unwrap_err().0;
+            assert!(err.contains(says), "{err}");
+        }
+        // Real queries stay well inside, and operators inside strings or comments do not count.
+        assert!(check(&chain(900)).is_ok());
+        assert!(check(&format!("SELECT '{}' -- {}", "+".repeat(5_000), "+".repeat(5_000))).is_ok());
+        assert_eq!(operator_count("SELECT a + b FROM t WHERE x = 'a+b' AND y <> 2 /* + */"), 4);
     }
 }
