@@ -43,10 +43,17 @@ pub fn daytona_per_second(cpus: f64, gib: f64) -> f64 {
     cpus * d["vcpu_per_second"].as_f64().unwrap_or(0.0) + gib * d["gib_per_second"].as_f64().unwrap_or(0.0)
 }
 
-/// A server on this computer (Ollama, LM Studio): free, and needs no key.
+/// A server on this computer (Ollama, LM Studio): free, and needs no key. Decided from the
+/// parsed URL, never from its text: `http://127.0.0.1@host/` is `host`, `http://127.evil.com/` is
+/// a name, and a URL with a user name or password is never local.
 pub fn is_local(base_url: &str) -> bool {
-    let host = base_url.split("://").nth(1).unwrap_or(base_url).split(['/', ':']).next().unwrap_or("");
-    matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with("127.")
+    let Ok(url) = reqwest::Url::parse(base_url) else { return false };
+    if !url.username().is_empty() || url.password().is_some() || !matches!(url.scheme(), "http" | "https") {
+        return false;
+    }
+    let Some(host) = url.host_str() else { return false };
+    host.eq_ignore_ascii_case("localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The price of `model` at `provider`; local servers are free; `None` when the table does not
@@ -68,6 +75,29 @@ pub fn lookup(provider: ProviderKind, model: &str, base_url: &str) -> Option<Pri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_computer_is_local_and_free() {
+        for (url, local) in [
+            ("http://localhost:11434/v1", true),
+            ("http://127.0.0.1:8080/v1", true),
+            ("http://127.1.2.3/v1", true),
+            ("http://[::1]:8080/v1", true),
+            ("http://127.0.0.1@api.example.com/v1", false),
+            ("http://user:pw@localhost/v1", false),
+            ("http://127.evil.example/v1", false),
+            ("http://localhost.example.com/v1", false),
+            ("https://api.openai.com/v1", false),
+            ("ftp://127.0.0.1/", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(is_local(url), local, "{url}");
+        }
+        assert_eq!(
+            lookup(ProviderKind::OpenAi, "gpt-4o", "http://127.0.0.1@api.openai.com/v1").map(|p| p == Price::FREE),
+            lookup(ProviderKind::OpenAi, "gpt-4o", "https://api.openai.com/v1").map(|p| p == Price::FREE)
+        );
+    }
 
     #[test]
     fn the_table_parses_and_prices_models() {

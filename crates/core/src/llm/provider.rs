@@ -595,6 +595,21 @@ pub fn configured(
     }
     config.api_key = key(kind);
     let local = crate::llm::prices::is_local(&config.base_url);
+    // The key travels only encrypted, or to this computer; and never inside the URL itself.
+    if let Ok(url) = reqwest::Url::parse(&config.base_url) {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("the AI base URL must not contain a user name or password; put the key in Settings → API keys".into());
+        }
+        if url
+            .query_pairs()
+            .any(|(k, _)| ["key", "api_key", "apikey", "token", "access_token", "secret"].contains(&k.to_ascii_lowercase().as_str()))
+        {
+            return Err("the AI base URL must not carry a key in its query; put the key in Settings → API keys".into());
+        }
+        if url.scheme() == "http" && !local && config.api_key.is_some() {
+            return Err("the AI base URL must start with https:// to send your key (http:// is only for a server on this computer)".into());
+        }
+    }
     // Without a key only an OpenAI-compatible server of one's own (Ollama, LM Studio, a LAN box) works.
     let own_server = local || config.base_url != ProviderKind::OpenAi.default_base_url();
     let usable = config.api_key.is_some() || (kind == ProviderKind::OpenAi && own_server);
@@ -654,5 +669,26 @@ mod tests {
         assert_eq!(error_message("<html><body><h1>401 Authorization Required</h1></body></html>"), None);
         assert_eq!(when(Some(30)), "in 30 seconds");
         assert_eq!(when(Some(600)), "in about 10 minutes");
+    }
+
+    #[test]
+    fn keys_travel_only_encrypted_or_to_this_computer_and_never_in_the_url() {
+        let key = |_: ProviderKind| Some(Secret::new("sk-test-0123456789abcdef"));
+        let no_env = |_: &str| None;
+        let with = |base: &str| {
+            let choice = Choice { provider: Some("openai".into()), model: None, base_url: Some(base.into()) };
+            configured(&choice, &no_env, &key).map(|c| c.is_some())
+        };
+        assert_eq!(with("https://api.example.com/v1"), Ok(true));
+        assert_eq!(with("http://127.0.0.1:9/v1"), Ok(true));
+        for (base, says) in [
+            ("http://api.example.com/v1", "https://"),
+            ("http://127.0.0.1@api.example.com/v1", "user name"),
+            ("https://user:pw@api.example.com/v1", "user name"),
+            ("https://api.example.com/v1?key=abc", "query"),
+        ] {
+            let err = with(base).unwrap_err();
+            assert!(err.contains(says), "{base}: {err}");
+        }
     }
 }
