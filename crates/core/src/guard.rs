@@ -334,6 +334,13 @@ impl Visitor for ReadOnly {
         if name.starts_with("pragma_") {
             return ControlFlow::Break(format!("{name} is a PRAGMA, which is not allowed."));
         }
+        // Virtual tables that read the file's pages or expand JSON, even named without arguments.
+        if matches!(name.as_str(), "dbstat" | "json_each" | "json_tree" | "jsonb_each" | "jsonb_tree" | "generate_series" | "fts3tokenize")
+            || name.starts_with("sqlite_stat")
+            || name == "sqlite_dbpage"
+        {
+            return ControlFlow::Break(format!("{name} is a built-in table of SQLite, which generated queries cannot read."));
+        }
         ControlFlow::Continue(())
     }
 
@@ -358,7 +365,8 @@ fn writes(body: &SetExpr) -> bool {
 }
 
 fn last_part(name: &ObjectName) -> String {
-    name.0.last().map(|p| p.to_string().trim_matches('"').to_string()).unwrap_or_default()
+    // Any quoting style: "x", [x], `x` (sqlparser keeps brackets and backticks in the text).
+    name.0.last().map(|p| p.to_string().trim_matches(['"', '[', ']', '`']).to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -466,5 +474,21 @@ mod tests {
         assert!(check(&chain(900)).is_ok());
         assert!(check(&format!("SELECT '{}' -- {}", "+".repeat(5_000), "+".repeat(5_000))).is_ok());
         assert_eq!(operator_count("SELECT a + b FROM t WHERE x = 'a+b' AND y <> 2 /* + */"), 4);
+    }
+
+    #[test]
+    fn pragmas_and_virtual_tables_are_refused_however_they_are_quoted() {
+        for sql in [
+            "SELECT * FROM [pragma_table_info]",
+            "SELECT * FROM `pragma_database_list`",
+            "SELECT * FROM \"pragma_table_info\"",
+            "SELECT * FROM dbstat",
+            "SELECT * FROM json_each",
+            "SELECT * FROM main.json_tree",
+            "SELECT * FROM sqlite_dbpage",
+        ] {
+            assert!(check(sql).is_err(), "{sql} must be refused");
+        }
+        assert!(check("SELECT region FROM [sales]").is_ok());
     }
 }
