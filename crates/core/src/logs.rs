@@ -115,6 +115,10 @@ pub fn redact(text: &str) -> String {
             out.push_str(word);
             mask_next = matches!(lower.as_str(), "bearer" | "basic" | "password" | "pwd" | "api_key" | "apikey" | "secret" | "token");
         }
+        // Also a URL's query parameter: `…/shop?password=` masks what follows the `=`.
+        mask_next |= ["?password", "&password", "sslpassword", "?key", "&key", "api_key", "apikey", "access_token"]
+            .iter()
+            .any(|p| lower.ends_with(p));
         out.push_str(tail);
     }
     out
@@ -160,6 +164,8 @@ mod tests {
         }
         assert!(r.contains("postgres://ann:[redacted]@db:5432/shop") && r.starts_with("WARN sent key [redacted]"), "{r}");
         assert_eq!(redact("plan 3 ms · AI 1.2 s"), "plan 3 ms · AI 1.2 s");
+        let url = redact("opening postgres://shop@127.0.0.1/shop?password=s3cret failed");
+        assert!(!url.contains("s3cret"), "{url}");
     }
 
     #[test]

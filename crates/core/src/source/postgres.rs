@@ -51,8 +51,23 @@ pub struct PgSource {
     shown: String,
 }
 
-/// The URL with any password replaced, for messages and logs.
+/// The URL with any password replaced, for messages and logs: in the user info and in a
+/// `password=` (or `sslpassword=`) query parameter.
 pub fn redact(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=•••"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", query.join("&"))
+        }
+        None => url.to_string(),
+    };
+    let url = url.as_str();
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -377,6 +392,11 @@ mod tests {
     fn passwords_never_appear_in_messages() {
         assert_eq!(redact("postgres://shop:s3cret@127.0.0.1:5433/shop"), "postgres://shop:•••@127.0.0.1:5433/shop");
         assert_eq!(redact("postgres://127.0.0.1/shop"), "postgres://127.0.0.1/shop");
+        assert_eq!(
+            redact("postgres://shop@127.0.0.1/shop?password=s3cret&sslmode=require"),
+            "postgres://shop@127.0.0.1/shop?password=•••&sslmode=require"
+        );
+        assert_eq!(redact("postgres://127.0.0.1/shop?sslpassword=x"), "postgres://127.0.0.1/shop?sslpassword=•••");
         let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop").err().unwrap().to_string();
         assert!(!err.contains("s3cret") && err.contains("could not connect"), "{err}");
     }
