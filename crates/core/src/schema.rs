@@ -138,7 +138,7 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     let names: Vec<(String, bool, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut tables = Vec::with_capacity(names.len());
     for (name, is_view, sql) in &names {
-        let mut table = read_table(conn, name, *is_view)?;
+        let mut table = if *is_view { read_view(conn, name)? } else { read_table(conn, name, false)? };
         table.fixed_period = *is_view && has_date_literal(sql);
         tables.push(table);
     }
@@ -153,6 +153,58 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
         }
     }
     Ok(Schema { tables })
+}
+
+/// How long reading one view may take. A view is a query someone else wrote: an endless
+/// recursive CTE, or a join that builds huge values, must not hang opening the file.
+pub const VIEW_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a view under [`VIEW_READ_LIMIT`]; a view that takes longer is kept with its columns
+/// (declared types only), no values and no row count, so the rest of the file still opens.
+fn read_view(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
+    // A watchdog interrupts the connection when the limit passes; finishing first stops it.
+    let handle = conn.get_interrupt_handle();
+    let (done, stop) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if stop.recv_timeout(VIEW_READ_LIMIT) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            handle.interrupt();
+        }
+    });
+    let read = read_table(conn, name, true);
+    let _ = done.send(());
+    let _ = watchdog.join();
+    match read {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::OperationInterrupted => {
+            tracing::warn!(view = name, "reading the view took too long; it is kept without values");
+            let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1)")?;
+            let columns = stmt
+                .query_map([name], |r| {
+                    let (col, decl): (String, String) = (r.get(0)?, r.get(1)?);
+                    let d = decl.to_ascii_uppercase();
+                    let kind = if d.contains("DATE") || d.contains("TIME") {
+                        ColumnKind::Date
+                    } else if d.contains("INT") {
+                        ColumnKind::Integer
+                    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"].iter().any(|k| d.contains(k)) {
+                        ColumnKind::Real
+                    } else {
+                        ColumnKind::Text
+                    };
+                    Ok(Column { name: col, decl_type: decl, kind, primary_key: false, values: Vec::new(), index: Vec::new() })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(Table {
+                name: name.to_string(),
+                is_view: true,
+                columns,
+                foreign_keys: Vec::new(),
+                row_count: -1,
+                fixed_period: false,
+                latest: None,
+            })
+        }
+        other => other,
+    }
 }
 
 /// True when `sql` contains a quoted ISO date (`'1997-01-01'`).
@@ -432,5 +484,22 @@ mod tests {
             let v: i64 = conn.query_row(&format!("SELECT {q} FROM {q} WHERE {q} = 1"), [], |r| r.get(0)).unwrap();
             assert_eq!(v, 1, "{kw}");
         }
+    }
+
+    #[test]
+    fn a_view_that_never_ends_does_not_hang_opening_the_file() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (region TEXT, amount REAL); INSERT INTO t VALUES ('North', 1.0);
+             CREATE VIEW forever AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i, 'x' || i AS label FROM n;",
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let s = introspect(&conn).unwrap();
+        assert!(started.elapsed() < VIEW_READ_LIMIT * 3, "took {:?}", started.elapsed());
+        let forever = s.table("forever").unwrap();
+        assert_eq!(forever.columns.len(), 2);
+        assert!(forever.columns.iter().all(|c| c.values.is_empty() && c.index.is_empty()));
+        assert_eq!(s.table("t").unwrap().column("region").unwrap().values, ["North"]);
     }
 }
