@@ -91,6 +91,8 @@ pub enum ImportError {
     Unsupported(String),
     #[error("{path} has {columns} columns; a table can have at most {max}")]
     TooManyColumns { path: String, columns: usize, max: usize },
+    #[error("{path} is too large to import as a spreadsheet: {why}; save the sheet as CSV and import that")]
+    SheetTooLarge { path: String, why: String },
     #[error("a table named \"{0}\" already exists; choose another name or replace it")]
     TableExists(String),
     #[error("the import was cancelled; nothing was changed")]
@@ -129,6 +131,12 @@ trait RowSource {
     }
 }
 
+/// Bounds on a spreadsheet read into memory (CSV streams instead): filled cells, the grid they
+/// span (empty cells between them included) and the text they hold.
+const MAX_SHEET_CELLS: usize = 10_000_000;
+const MAX_SHEET_GRID: usize = 10_000_000;
+const MAX_SHEET_TEXT_BYTES: usize = 256_000_000;
+
 struct SheetRows {
     rows: Vec<Vec<String>>,
     next: usize,
@@ -148,7 +156,6 @@ impl SheetRows {
             })?,
             None => names.first().cloned().ok_or_else(|| ImportError::Empty(display.clone()))?,
         };
-        let range = book.worksheet_range(&name).map_err(|source| ImportError::Excel { path: display.clone(), source })?;
         let cell = |d: &Data| -> String {
             match d {
                 // Excel's #N/A reads as the no-value spelling it is (NULL, and counted).
@@ -168,7 +175,48 @@ impl SheetRows {
                 }),
             }
         };
-        let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell).collect()).collect();
+        let rows: Vec<Vec<String>> = if let calamine::Sheets::Xlsx(xlsx) = &mut book {
+            // Cells are streamed and their extent and text checked before a grid is allocated:
+            // a 2 KB file with cells at A1 and XFD1048576, or one shared string repeated a
+            // million times, must be refused, not allocated.
+            let mut reader = xlsx
+                .worksheet_cells_reader(&name)
+                .map_err(|e| ImportError::Excel { path: display.clone(), source: calamine::Error::Xlsx(e) })?;
+            let too_large = |why: String| ImportError::SheetTooLarge { path: display.clone(), why };
+            let mut cells: Vec<(u32, u32, String)> = Vec::new();
+            let mut text_bytes = 0usize;
+            while let Some(c) =
+                reader.next_cell().map_err(|e| ImportError::Excel { path: display.clone(), source: calamine::Error::Xlsx(e) })?
+            {
+                let (r, col) = c.get_position();
+                let value = cell(&Data::from(c.get_value().clone()));
+                if value.is_empty() {
+                    continue;
+                }
+                text_bytes += value.len();
+                if text_bytes > MAX_SHEET_TEXT_BYTES {
+                    return Err(too_large(format!("its cells hold more than {} MB of text", MAX_SHEET_TEXT_BYTES / 1_000_000)));
+                }
+                cells.push((r, col, value));
+                if cells.len() > MAX_SHEET_CELLS {
+                    return Err(too_large(format!("it has more than {MAX_SHEET_CELLS} filled cells")));
+                }
+            }
+            let (r0, c0) = (cells.iter().map(|c| c.0).min().unwrap_or(0), cells.iter().map(|c| c.1).min().unwrap_or(0));
+            let (r1, c1) = (cells.iter().map(|c| c.0).max().unwrap_or(0), cells.iter().map(|c| c.1).max().unwrap_or(0));
+            let (height, width) = ((r1 - r0) as usize + 1, (c1 - c0) as usize + 1);
+            if height.saturating_mul(width) > MAX_SHEET_GRID {
+                return Err(too_large(format!("its filled cells span {height} rows by {width} columns")));
+            }
+            let mut grid = vec![vec![String::new(); width]; height];
+            for (r, col, value) in cells {
+                grid[(r - r0) as usize][(col - c0) as usize] = value;
+            }
+            grid
+        } else {
+            let range = book.worksheet_range(&name).map_err(|source| ImportError::Excel { path: display.clone(), source })?;
+            range.rows().map(|r| r.iter().map(cell).collect()).collect()
+        };
         if rows.iter().all(|r| r.iter().all(String::is_empty)) {
             return Err(ImportError::Empty(format!("{display} (sheet {name})")));
         }

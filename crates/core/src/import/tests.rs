@@ -393,3 +393,32 @@ fn an_excel_workbook_imports_by_sheet_with_real_dates_and_numbers() {
 }
 
 mod shipped;
+
+#[test]
+fn spreadsheet_bombs_are_refused_before_they_allocate() {
+    use rust_xlsxwriter::Workbook;
+    let f = Fixture::new();
+    // Two cells, at A1 and XFD1048576: a 17-billion-cell grid if allocated.
+    let far = f.dir.path().join("far.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "a").unwrap();
+    sheet.write_string(1_048_575, 16_383, "z").unwrap();
+    book.save(&far).unwrap();
+    let err = f.import(&far, &ImportOptions::default()).unwrap_err();
+    assert!(matches!(err, ImportError::SheetTooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("1048576 rows by 16384 columns"), "{err}");
+    // One shared string of 30,000 characters in 9,000 cells: 270 MB of text from a small file.
+    let shared = f.dir.path().join("shared.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let big = "x".repeat(30_000);
+    for r in 0..9_000 {
+        sheet.write_string(r, 0, &big).unwrap();
+    }
+    book.save(&shared).unwrap();
+    let err = f.import(&shared, &ImportOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("MB of text"), "{err}");
+    // Nothing was created by either.
+    assert!(!f.workspace().exists() || f.rows("SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == [vec![I(0)]]);
+}
