@@ -314,7 +314,7 @@ impl HttpProvider {
         let resp = req.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let text = resp.text().await?;
+        let text = capped_text(resp).await?;
         Ok((status, headers, text))
     }
 
@@ -371,7 +371,7 @@ impl HttpProvider {
                 let resp = req.send().await?;
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                Ok::<_, reqwest::Error>((status, headers, resp.text().await?))
+                Ok::<_, reqwest::Error>((status, headers, capped_text(resp).await?))
             });
             return match outcome {
                 Ok((status, _, text)) if (200..300).contains(&status) => {
@@ -471,6 +471,24 @@ impl LlmProvider for HttpProvider {
         }
         self.runtime.block_on(self.call(request, cancel))
     }
+}
+
+/// The most of a provider's reply that is read. A real completion is a few KB; a 1 GB body
+/// (hostile or broken) would otherwise be held in memory several times over while parsed.
+pub const MAX_PROVIDER_BODY: usize = 4 * 1024 * 1024;
+
+/// The reply's text, reading at most [`MAX_PROVIDER_BODY`] bytes (a longer one is cut there, and
+/// then fails to parse with a plain message instead of exhausting memory).
+async fn capped_text(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = MAX_PROVIDER_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_PROVIDER_BODY {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 fn num(v: &Value) -> f64 {
@@ -690,5 +708,29 @@ mod tests {
             let err = with(base).unwrap_err();
             assert!(err.contains(says), "{base}: {err}");
         }
+    }
+
+    #[test]
+    fn a_huge_reply_is_read_only_up_to_the_cap() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = s.read(&mut request);
+            let body = vec![b'x'; 3 * MAX_PROVIDER_BODY];
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n", body.len());
+            let _ = s.write_all(&body);
+        });
+        let client = crate::http::https_builder().unwrap().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let text = runtime.block_on(async {
+            let resp = client.get(format!("http://{addr}/v1/chat/completions")).send().await.unwrap();
+            capped_text(resp).await.unwrap()
+        });
+        assert_eq!(text.len(), MAX_PROVIDER_BODY);
+        drop(runtime);
+        let _ = server.join();
     }
 }
