@@ -12,3 +12,21 @@ pub(crate) fn https_builder() -> Result<reqwest::ClientBuilder, String> {
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
 }
+
+/// The most of a provider's reply that is read. A real completion is a few KB; a 1 GB body
+/// (hostile or broken) would otherwise be held in memory several times over while parsed.
+pub const MAX_PROVIDER_BODY: usize = 4 * 1024 * 1024;
+
+/// The reply's text, reading at most [`MAX_PROVIDER_BODY`] bytes (a longer one is cut there, and
+/// then fails to parse with a plain message instead of exhausting memory).
+pub(crate) async fn capped_text(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = MAX_PROVIDER_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_PROVIDER_BODY {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}

@@ -203,7 +203,7 @@ impl Embedder for OpenAiEmbedder {
                 .await
                 .map_err(|e| EmbedError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() }))?;
             let status = resp.status().as_u16();
-            let text = resp.text().await.map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
+            let text = crate::http::capped_text(resp).await.map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
             Ok::<_, EmbedError>((status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)))
         })?;
         if !(200..300).contains(&status) {

@@ -473,23 +473,8 @@ impl LlmProvider for HttpProvider {
     }
 }
 
-/// The most of a provider's reply that is read. A real completion is a few KB; a 1 GB body
-/// (hostile or broken) would otherwise be held in memory several times over while parsed.
-pub const MAX_PROVIDER_BODY: usize = 4 * 1024 * 1024;
-
-/// The reply's text, reading at most [`MAX_PROVIDER_BODY`] bytes (a longer one is cut there, and
-/// then fails to parse with a plain message instead of exhausting memory).
-async fn capped_text(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
-    let mut body: Vec<u8> = Vec::new();
-    while let Some(chunk) = resp.chunk().await? {
-        let room = MAX_PROVIDER_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_PROVIDER_BODY {
-            break;
-        }
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
+use crate::http::capped_text;
+pub use crate::http::MAX_PROVIDER_BODY;
 
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(0.0)

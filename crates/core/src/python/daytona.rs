@@ -82,7 +82,7 @@ impl DaytonaRunner {
             }
         })?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
+        let text = crate::http::capped_text(resp).await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Ok((status, body))
     }
