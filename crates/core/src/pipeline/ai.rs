@@ -82,8 +82,9 @@ impl Spend {
         let (input, output, fees) = match c.usage.cost {
             Some(r) => {
                 self.reported = true;
-                // The provider's total is authoritative; fees are what its parts do not explain.
-                let fees = r.total - r.input - r.output;
+                // The provider's total is authoritative; fees are what its parts do not explain
+                // (in whole nano-dollars, so the parts add up to exactly the provider's total).
+                let fees = dollars(nanos(r.total) - nanos(r.input) - nanos(r.output));
                 // Below a billionth of a dollar it is rounding, not a fee.
                 (r.input, r.output, if fees > 1e-9 { fees } else { 0.0 })
             }
@@ -98,7 +99,7 @@ impl Spend {
         if self.first.is_none() {
             self.first = Some((input, output, fees));
         } else {
-            self.corrections += input + output + fees;
+            self.corrections = dollars(nanos(self.corrections) + nanos(input) + nanos(output) + nanos(fees));
         }
     }
 
@@ -115,7 +116,8 @@ impl Spend {
         if self.unpriced {
             breakdown.push(CostItem { item: format!("no price known for {}", self.model), usd: 0.0 });
         }
-        let total_usd = input + output + fees + self.corrections;
+        // Summed in whole nano-dollars: 0.00748 reported is 0.00748 shown, not 0.007479999999999999.
+        let total_usd = dollars(nanos(input) + nanos(output) + nanos(fees) + nanos(self.corrections));
         Cost { total_usd, source: if self.reported { CostSource::Provider } else { CostSource::Estimate }, breakdown }
     }
 }
@@ -132,6 +134,21 @@ fn traced_input(request: &ChatRequest, system_without_rows: &str) -> String {
 
 /// Quoted text that is not a plain name ("product_name" stays, "ACME, 12 Main St" does not) is
 /// replaced by `…`: error messages may quote values from the data.
+/// Dollars as whole nano-dollars, for exact sums of amounts given in decimal.
+fn nanos(usd: f64) -> i64 {
+    // Amounts here are far below 9 million dollars, inside i64 nano-dollars.
+    #[allow(clippy::cast_possible_truncation)]
+    let n = (usd * 1e9).round() as i64;
+    n
+}
+
+/// Whole nano-dollars back to dollars: the nearest double to the decimal amount.
+fn dollars(nanos: i64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let d = nanos as f64 / 1e9;
+    d
+}
+
 pub(crate) fn mask_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -527,6 +544,16 @@ impl Pipeline {
 
 #[cfg(test)]
 mod tests {
+    use super::{dollars, nanos};
+
+    #[test]
+    fn amounts_in_decimal_add_up_exactly() {
+        assert_eq!(dollars(nanos(0.00748)), 0.00748);
+        assert_eq!(dollars(nanos(0.001) + nanos(0.00648) + nanos(0.00748 - 0.001 - 0.00648)), 0.00748);
+        assert_eq!(dollars(nanos(0.1) + nanos(0.2)), 0.3);
+        assert_eq!(format!("{}", dollars(nanos(0.00748))), "0.00748");
+    }
+
     use super::mask_values;
 
     #[test]
