@@ -102,6 +102,20 @@ impl From<rusqlite::Error> for BudgetError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation(pub String);
 
+/// A scope's name as stored and matched: a `source:` scope names its file by canonical path, so
+/// `./shop.db`, `shop.db` and `/home/ana/shop.db` are one budget (a path that does not exist, or
+/// a database URL, is kept as written).
+pub fn canonical_scope(name: &str) -> String {
+    let name = name.trim();
+    match name.strip_prefix("source:").map(str::trim) {
+        Some(path) if !path.contains("://") => match std::fs::canonicalize(path) {
+            Ok(real) => format!("source:{}", real.display()),
+            Err(_) => format!("source:{path}"),
+        },
+        _ => name.to_string(),
+    }
+}
+
 fn check_scope(name: &str) -> Result<(), BudgetError> {
     let ok = name == "global"
         || name.strip_prefix("provider:").is_some_and(|n| !n.trim().is_empty())
@@ -156,6 +170,7 @@ impl AppDb {
     /// Defines or updates a scope.
     pub fn set_budget(&self, scope: &Scope) -> Result<(), BudgetError> {
         check_scope(&scope.name)?;
+        let name = canonical_scope(&scope.name);
         if !(scope.limit_usd.is_finite() && scope.limit_usd >= 0.0) {
             return Err(BudgetError::Invalid("the limit must be a positive amount in USD".into()));
         }
@@ -165,7 +180,7 @@ impl AppDb {
         self.conn().execute(
             "INSERT INTO budget_scopes(scope, limit_usd, period, soft) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(scope) DO UPDATE SET limit_usd = excluded.limit_usd, period = excluded.period, soft = excluded.soft",
-            params![scope.name, scope.limit_usd, scope.period.as_str(), scope.soft],
+            params![name, scope.limit_usd, scope.period.as_str(), scope.soft],
         )?;
         Ok(())
     }
@@ -177,7 +192,8 @@ impl AppDb {
         }
         let id = format!("r{}-{}", std::process::id(), crate::random_hex(8));
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for name in scopes {
+        for name in scopes.iter().map(|n| canonical_scope(n)) {
+            let name = name.as_str();
             let Some(scope) = load(&tx, name)? else { continue };
             let (key, resets_at) = scope.period.window(now);
             let (spent, reserved) = used(&tx, name, &key)?;
@@ -382,5 +398,21 @@ mod tests {
         let s = &AppDb::open(&path).unwrap().budgets(now).unwrap()[0];
         assert!(s.spent_usd <= 1.0 + 1e-9, "{s:?}");
         assert!(granted > 50 && granted < 200, "some got through, the rest were told the budget is spent: {granted}");
+    }
+
+    #[test]
+    fn a_source_budget_holds_however_the_path_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("shop.db");
+        std::fs::write(&file, b"").unwrap();
+        let mut db = AppDb::open_in_memory().unwrap();
+        // Set with one spelling of the path, spent with another: one budget.
+        let dotted = format!("source:{}/./shop.db", dir.path().display());
+        db.set_budget(&scope(&dotted, 0.01, Period::Day)).unwrap();
+        let plain = format!("source:{}", file.display());
+        let err = db.reserve(&[plain.as_str()], 12.5, at("2026-11-26 10:00")).unwrap_err();
+        assert!(err.to_string().contains("budget"), "{err}");
+        assert_eq!(canonical_scope("source:postgres://u@127.0.0.1/shop"), "source:postgres://u@127.0.0.1/shop");
+        assert_eq!(canonical_scope(" global "), "global");
     }
 }
