@@ -529,6 +529,10 @@ pub const UNITS: &[(&str, &[&str])] = &[
     ("dollar", &["price", "amount", "cost", "revenue"]),
     ("euro", &["price", "amount", "cost", "revenue"]),
     ("carat", &["carat", "weight"]),
+    ("litre", &["displacement", "displ", "volume", "liters", "litres", "capacity"]),
+    ("liter", &["displacement", "displ", "volume", "liters", "litres", "capacity"]),
+    ("cent", &["price", "tax", "cost", "amount", "fare"]),
+    ("percent", &["percent", "pct", "rate", "share"]),
 ];
 
 /// Verbs that say which kind of figure a comparison is about ("weigh more than", "cost over").
