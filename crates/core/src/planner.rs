@@ -374,20 +374,7 @@ impl Planner {
                     mappings: Vec::new(),
                 }
             } else {
-                Plan {
-                    sql: None,
-                    confidence: 0.1,
-                    interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
-                    wants_change: false,
-                    message: format!(
-                        "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
-                        self.topics(),
-                        examples.first().cloned().unwrap_or_default()
-                    ),
-                    options: Vec::new(),
-                    title: String::new(),
-                    mappings: Vec::new(),
-                }
+                self.not_about_this_data(&reading, &examples)
             };
         }
         match sql::build(&self.model, &reading) {
@@ -445,20 +432,7 @@ impl Planner {
             // the world cup in 2018?"): not a question about this data.
             Err(_) if (reading.measure_implied || reading.measure.is_none()) && reading.dims.is_empty() && reading.unknown.len() >= 2 => {
                 let examples = self.examples_for(&reading, question, today, with_options);
-                Plan {
-                    sql: None,
-                    confidence: 0.1,
-                    interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
-                    wants_change: false,
-                    message: format!(
-                        "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
-                        self.topics(),
-                        examples.first().cloned().unwrap_or_default()
-                    ),
-                    options: Vec::new(),
-                    title: String::new(),
-                    mappings: Vec::new(),
-                }
+                self.not_about_this_data(&reading, &examples)
             }
             Err(why) => Plan {
                 sql: None,
@@ -470,6 +444,24 @@ impl Planner {
                 title: String::new(),
                 mappings: Vec::new(),
             },
+        }
+    }
+
+    /// The fallback: nothing in this data matches the words not understood; what it can answer.
+    fn not_about_this_data(&self, reading: &Reading, examples: &[String]) -> Plan {
+        Plan {
+            sql: None,
+            confidence: 0.1,
+            interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
+            wants_change: false,
+            message: format!(
+                "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
+                self.topics(),
+                examples.first().cloned().unwrap_or_default()
+            ),
+            options: Vec::new(),
+            title: String::new(),
+            mappings: Vec::new(),
         }
     }
 
