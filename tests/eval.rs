@@ -103,6 +103,16 @@ fn show_code(code: Option<&str>) -> String {
     code.map_or_else(|| "(none)".to_string(), |c| c.replace('\n', "\n          "))
 }
 
+/// An answer given with confidence at or above [`CONFIDENT`].
+fn is_confident_answer(o: &Outcome) -> bool {
+    o.route.as_deref() == Some("answer") && o.confidence.is_some_and(|c| c >= CONFIDENT)
+}
+
+/// One wrong outcome for a failure message: id, confidence, question, why, and the code.
+fn show_wrong(o: &Outcome) -> String {
+    format!("  {} [{:.2}] {} -- {}\n    code: {}", o.id, o.confidence.unwrap_or_default(), o.question, o.why, show_code(o.code.as_deref()))
+}
+
 /// How many answers each confidence bucket holds and how many of them are right.
 fn calibration_table<'a>(outcomes: impl IntoIterator<Item = &'a Outcome> + Clone) -> String {
     let mut out = String::from("calibration (answers given):\n  confidence    answered  right\n");
@@ -492,23 +502,9 @@ fn northwind_set_meets_its_target() {
 fn confident_answers_are_right() {
     let runs = [dev(), chinook(), northwind()];
     let all = runs.iter().flat_map(|r| r.outcomes.iter());
-    let confident: Vec<&Outcome> =
-        all.clone().filter(|o| o.route.as_deref() == Some("answer") && o.confidence.is_some_and(|c| c >= CONFIDENT)).collect();
+    let confident: Vec<&Outcome> = all.clone().filter(|o| is_confident_answer(o)).collect();
     let right = confident.iter().filter(|o| o.passed).count();
-    let wrong: Vec<String> = confident
-        .iter()
-        .filter(|o| !o.passed)
-        .map(|o| {
-            format!(
-                "  {} [{:.2}] {} -- {}\n    code: {}",
-                o.id,
-                o.confidence.unwrap_or_default(),
-                o.question,
-                o.why,
-                show_code(o.code.as_deref())
-            )
-        })
-        .collect();
+    let wrong: Vec<String> = confident.iter().filter(|o| !o.passed).map(|o| show_wrong(o)).collect();
     let table = format!("all sets\n{}", calibration_table(all));
     eprintln!("{table}");
     assert!(
@@ -527,20 +523,7 @@ fn real_data_sets_meet_their_target() {
     let all: Vec<&Outcome> = runs.iter().flat_map(|r| r.outcomes.iter()).collect();
     let right = all.iter().filter(|o| o.passed).count();
     // A confident answer that is wrong, or that should have been another route.
-    let confidently_wrong: Vec<String> = all
-        .iter()
-        .filter(|o| o.route.as_deref() == Some("answer") && o.confidence.is_some_and(|c| c >= CONFIDENT) && !o.passed)
-        .map(|o| {
-            format!(
-                "  {} [{:.2}] {} -- {}\n    code: {}",
-                o.id,
-                o.confidence.unwrap_or_default(),
-                o.question,
-                o.why,
-                show_code(o.code.as_deref())
-            )
-        })
-        .collect();
+    let confidently_wrong: Vec<String> = all.iter().filter(|o| is_confident_answer(o) && !o.passed).map(|o| show_wrong(o)).collect();
     let summary = format!("all real-data sets: {right} of {} right\n{}", all.len(), calibration_table(all.iter().copied()));
     eprintln!("{summary}");
     assert!(
