@@ -9,6 +9,9 @@ APP_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
 # Driving the real window under a virtual X server.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring)
 TAURI_DRIVER_VERSION=2.1.0
+# Licence, ban and source checks (deny.toml). 0.20.2 needs Rust 1.88; it installs in about three
+# minutes on two cores (release build with fat LTO; the crate has no optional features to drop).
+CARGO_DENY_VERSION=0.20.2
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -66,6 +69,13 @@ ensure_tauri_driver() {
   fi
 }
 
+ensure_cargo_deny() {
+  if ! cargo install --list | grep -qx "cargo-deny v$CARGO_DENY_VERSION:"; then
+    log "Installing cargo-deny $CARGO_DENY_VERSION; this takes about three minutes once"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --force
+  fi
+}
+
 # Everything needed to build and run the app.
 ensure_app_prerequisites() {
   ensure_apt_packages "${APP_PACKAGES[@]}"
@@ -78,4 +88,5 @@ ensure_test_prerequisites() {
   ensure_app_prerequisites
   ensure_apt_packages "${TEST_PACKAGES[@]}"
   ensure_tauri_driver
+  ensure_cargo_deny
 }
