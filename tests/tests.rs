@@ -1,6 +1,8 @@
 //! Plainsight's one integration-test binary.
 //!
 //! - `cli`: the `plainsight` command line against generated sample databases.
+//! - `crash`: the CLI killed with SIGKILL at seeded random points during imports and history,
+//!   cache and budget writes; both databases stay intact and keep every committed record.
 //! - `eval`: question sets (the dev set, Chinook, Northwind, and real public datasets imported
 //!   through `plainsight import`) scored like `../shared/eval/run-eval`, with a per-question
 //!   report and a confidence calibration table (the real-data sets are ignored by plain
@@ -17,6 +19,7 @@
 //!   `cargo test`; `scripts/test` runs it with `--include-ignored`).
 
 mod cli;
+mod crash;
 mod eval;
 mod keychain;
 mod llm;
