@@ -31,6 +31,7 @@ pub mod settings;
 pub mod source;
 pub mod sources;
 pub mod trace;
+pub mod worker;
 
 pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Estimate, Language, Pipeline, PipelineOptions};
 pub use router::Route;

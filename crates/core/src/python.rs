@@ -8,14 +8,13 @@
 //! app's. One worker is kept warm; after a crash, a breach or a hang it is replaced, and the
 //! person reads a plain message, not a crash.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
+
+use crate::worker::Worker;
 
 pub mod daytona;
 
@@ -90,19 +89,6 @@ pub trait CodeRunner: Send + Sync {
     }
 }
 
-struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    replies: mpsc::Receiver<String>,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Monty in a warm worker process.
 pub struct MontyWorker {
     program: PathBuf,
@@ -121,12 +107,7 @@ pub const WORKER_NAME: &str = "plainsight-python-worker";
 /// Where the worker program is: `PLAINSIGHT_PYTHON_WORKER`, or beside this program (or one
 /// folder up, for test binaries in `target/*/deps`).
 pub fn find_worker() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("PLAINSIGHT_PYTHON_WORKER").map(PathBuf::from) {
-        return Some(path);
-    }
-    let exe = std::env::current_exe().ok()?;
-    let name = format!("{WORKER_NAME}{}", std::env::consts::EXE_SUFFIX);
-    exe.ancestors().skip(1).take(2).map(|dir| dir.join(&name)).find(|p| p.is_file())
+    crate::worker::find_program(WORKER_NAME, "PLAINSIGHT_PYTHON_WORKER")
 }
 
 impl MontyWorker {
@@ -135,26 +116,7 @@ impl MontyWorker {
     }
 
     fn spawn(&self) -> Result<Worker, PyError> {
-        let mut child = Command::new(&self.program)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .env_clear()
-            .spawn()
-            .map_err(|e| PyError::Unavailable(format!("{}: {e}", self.program.display())))?;
-        let stdin = child.stdin.take().ok_or_else(|| PyError::Unavailable("no stdin".into()))?;
-        let stdout: ChildStdout = child.stdout.take().ok_or_else(|| PyError::Unavailable("no stdout".into()))?;
-        // A reader thread, so a hung worker can be given up on after the time limit.
-        let (tx, replies) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Worker { child, stdin, replies })
+        Worker::spawn(&self.program, &[]).map_err(|e| PyError::Unavailable(format!("{}: {e}", self.program.display())))
     }
 }
 
@@ -187,7 +149,7 @@ impl MontyWorker {
         }
         let Some(worker) = slot.as_mut() else { return Err(PyError::Crashed) };
         // One write: the pipe is unbuffered, and rows can be megabytes.
-        let sent = worker.stdin.write_all(format!("{request}\n").as_bytes()).and_then(|()| worker.stdin.flush());
+        let sent = worker.send(&request);
         // The worker enforces the time limit itself; this is the wall behind it.
         let deadline = std::time::Instant::now() + limits.time + Duration::from_secs(2);
         let mut reply = None;
@@ -207,7 +169,7 @@ impl MontyWorker {
                     Some(Err(why)) => json!({"error": why}),
                     None => json!({"error": "query_sql is not available here"}),
                 };
-                if worker.stdin.write_all(format!("{answer}\n").as_bytes()).and_then(|()| worker.stdin.flush()).is_err() {
+                if worker.send(&answer).is_err() {
                     break;
                 }
             }

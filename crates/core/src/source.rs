@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::executor::{ExecError, Limits, QueryResult, SqliteExecutor};
-use crate::schema::{self, ProfileKey, Schema};
+use crate::schema::{ProfileKey, Schema};
 
 /// The SQL dialect a source speaks; the guard and the planner follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,7 +28,7 @@ pub trait DataSource: Send + Sync {
     fn schema(&self) -> Result<Schema, ExecError>;
     /// Changes when the data changes (for freshness notes).
     fn data_version(&self) -> Result<String, ExecError>;
-    /// What a stored schema profile is keyed on (see [`schema::cached`]): cheap to read, the
+    /// What a stored schema profile is keyed on (see [`crate::schema::cached`]): cheap to read, the
     /// same in every process, and different once the data has changed. None: never cached.
     fn profile_key(&self) -> Option<ProfileKey> {
         None
@@ -74,9 +74,11 @@ impl SqliteSource {
 ///   (bytes 24..28, bumped by every committed transaction outside WAL mode) and schema cookie
 ///   (40..44);
 /// - when a `-wal` file holds frames, its size and modification time and its header's
-///   checkpoint sequence and salts (12..24, new each time the log restarts), plus the first 48
-///   bytes of the `-shm` index (its change counter and last frame), so a WAL write that was never
-///   checkpointed is seen.
+///   checkpoint sequence and salts (12..24, new each time the log restarts), plus the `-shm`
+///   index header's last frame, page count, frame checksum and salts (bytes 16..40), so a WAL
+///   write that was never checkpointed is seen. Not its change counter or header checksum: a
+///   reader in another process (the query worker) may rebuild the index and reset those
+///   without any data changing.
 ///
 /// None when the file is missing or is not a SQLite database (reading it will say why).
 pub fn sqlite_change_signal(path: &Path) -> Option<String> {
@@ -105,8 +107,9 @@ pub fn sqlite_change_signal(path: &Path) -> Option<String> {
     // A WAL without a 32-byte header holds no frames: the data is all in the main file.
     if let Some(wal_meta) = std::fs::metadata(&wal).ok().filter(|m| m.len() >= 32) {
         let wal_header = head(&wal, 32).unwrap_or_default();
-        let shm = head(Path::new(&format!("{}-shm", path.display())), 48).unwrap_or_default();
-        signal.push_str(&format!("; wal {} {}; shm {}", stamp(&wal_meta), hex(wal_header.get(12..24).unwrap_or_default()), hex(&shm)));
+        let shm = head(Path::new(&format!("{}-shm", path.display())), 40).unwrap_or_default();
+        let index = hex(shm.get(16..40).unwrap_or_default());
+        signal.push_str(&format!("; wal {} {}; shm {index}", stamp(&wal_meta), hex(wal_header.get(12..24).unwrap_or_default())));
     }
     Some(signal)
 }
@@ -120,9 +123,10 @@ impl DataSource for SqliteSource {
         Dialect::Sqlite
     }
 
+    /// Read in the query process, under its time and memory walls: a hostile file's views can
+    /// neither hang nor exhaust the app.
     fn schema(&self) -> Result<Schema, ExecError> {
-        let conn = self.executor.open_read_only()?;
-        schema::introspect(&conn).map_err(ExecError::Sql)
+        self.executor.schema()
     }
 
     fn data_version(&self) -> Result<String, ExecError> {
