@@ -21,6 +21,7 @@ use crate::schema::Schema;
 use crate::source::{DataSource, SqliteSource};
 
 mod ai;
+mod feedback;
 
 fn sentence_case(s: &str) -> String {
     let mut c = s.chars();

@@ -336,6 +336,101 @@ fn no_data_row_or_personal_value_is_sent_by_default() {
     assert!(body.contains("West"), "category values (regions) are sent so the model can filter");
 }
 
+/// Every customer's name and e-mail, as written and as SQLite's `hex()` spells them (upper and
+/// lower case): none may appear in what is sent to the AI, logged or traced.
+fn customer_values(db: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    let mut stmt = conn.prepare("SELECT name, email, hex(name), hex(email) FROM customers").expect("prepare");
+    let rows = stmt
+        .query_map([], |r| Ok([r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?]))
+        .expect("query");
+    let mut values = Vec::new();
+    for row in rows {
+        for v in row.expect("row") {
+            values.push(v.to_lowercase());
+            values.push(v);
+        }
+    }
+    values.retain(|v| v.len() > 3);
+    values
+}
+
+/// A log captured in memory, for one thread.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn error_messages_that_quote_the_data_never_reach_the_ai_the_log_or_the_trace() {
+    use plainsight_core::trace::langfuse::LangfuseTracer;
+    use plainsight_core::trace::Tracer;
+    use plainsight_loopback::langfuse::LangfuseServer;
+
+    // Each query fails at run time with a message that, as SQLite words it, carries customers'
+    // names and e-mails: hex() passes any masking of quoted text, and the JSON functions quote
+    // the path they were given.
+    let attacks = [
+        "SELECT json_extract('{}', 'x' || (SELECT hex(group_concat(name || email)) FROM customers)) AS leak",
+        "SELECT json_extract('{}', (SELECT group_concat(name || ' ' || email, '|') FROM customers)) AS leak",
+        "SELECT json_set('{}', '$.' || (SELECT group_concat(email) FROM customers) || '[', 1) AS leak",
+        "SELECT json_extract('{}', 'x' || lower(hex(name))) AS leak FROM customers",
+        "SELECT json((SELECT group_concat(name) FROM customers)) AS leak",
+        "SELECT json_extract('{}', 'x' || (SELECT hex(email) FROM customers WHERE customer_id = 7)) AS leak",
+        "SELECT '{}' ->> ('x' || (SELECT group_concat(email) FROM customers)) AS leak",
+    ];
+    let shop = shop();
+    let values = customer_values(&shop.db);
+    // The attack is real: SQLite's own message carries the customers.
+    let raw = rusqlite::Connection::open(&shop.db).expect("open").query_row(attacks[0], [], |r| r.get::<_, Option<String>>(0));
+    let raw = raw.expect_err("the path is invalid").to_string();
+    assert!(values.iter().filter(|v| raw.contains(v.as_str())).count() > 100, "{raw}");
+    let server = Server::start();
+    let langfuse = LangfuseServer::start("pk-lf-leak-public", "sk-lf-leak-secret");
+    let tracer = Arc::new(
+        LangfuseTracer::start(&langfuse.url(), &Secret::new("pk-lf-leak-public"), &Secret::new("sk-lf-leak-secret")).expect("tracer"),
+    );
+    let p = pipeline(&shop, &server, AiMode::Auto).with_tracer(Arc::clone(&tracer) as Arc<dyn Tracer>);
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let log_to = tracing::Dispatch::new(tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish());
+    for attack in attacks {
+        server.push(perplexity::agent_ok(&answer_json(attack), AgentUsage::new(100, 10, 0.0001, 0.0, 0.0)));
+        server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(100, 10, 0.0001, 0.0, 0.0)));
+        let a = tracing::dispatcher::with_default(&log_to, || {
+            p.ask("which products were bought together most often?", today(), None).expect("answer")
+        });
+        assert_eq!((a.route, a.rows.len()), (Route::Answer, 5), "{attack}: corrected on the second try: {a:?}");
+        for text in [&a.message, &a.interpretation, a.privacy_receipt.as_deref().unwrap_or_default()] {
+            assert!(!values.iter().any(|v| text.contains(v.as_str())), "{attack}: the answer quotes a customer: {text}");
+        }
+    }
+    tracer.flush(Duration::from_secs(2));
+    let sent = server.requests();
+    assert_eq!(sent.len(), 2 * attacks.len());
+    for (i, request) in sent.iter().enumerate() {
+        let leaked: Vec<&String> = values.iter().filter(|v| request.body.contains(v.as_str())).collect();
+        assert!(leaked.is_empty(), "request {i} sent {} customer values, e.g. {:?}", leaked.len(), leaked.first());
+    }
+    let correction = sent[1].json()["input"].to_string();
+    assert!(correction.contains("That did not work: the query failed while running: a JSON path or value was invalid"), "{correction}");
+    let log = String::from_utf8(log.0.lock().expect("log").clone()).expect("utf-8");
+    assert!(log.contains("a JSON path or value was invalid"), "the log says what went wrong: {log}");
+    assert!(!values.iter().any(|v| log.contains(v.as_str())), "the log quotes a customer: {log}");
+    let traced: Vec<String> = langfuse.server.requests().into_iter().map(|r| r.body).collect();
+    assert!(traced.iter().any(|b| b.contains("a JSON path or value was invalid")), "the trace carries the same text");
+    assert!(!traced.iter().any(|b| values.iter().any(|v| b.contains(v.as_str()))), "the trace quotes a customer");
+}
+
 #[test]
 fn writes_and_confident_questions_never_reach_the_provider() {
     let shop = shop();

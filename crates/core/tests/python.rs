@@ -61,7 +61,7 @@ fn limits_stop_runaway_scripts_and_the_worker_comes_back() {
     assert_eq!(err, PyError::Memory(20));
     assert_eq!(
         w.run("def f(n):\n    return f(n + 1)\nresult = f(0)", &[], PyLimits::default()).map(|_| ()),
-        Err(PyError::Script("RecursionError: maximum recursion depth exceeded".into()))
+        Err(PyError::Script("RecursionError: maximum recursion depth exceeded (line 2)".into()))
     );
     assert_eq!(w.run("x = 1", &[], PyLimits::default()), Err(PyError::NoResult));
     let err = w.run("result = 1 +", &[], PyLimits::default()).expect_err("syntax");
@@ -131,4 +131,63 @@ fn query_sql_is_served_through_the_guard_and_only_reads() {
     assert_eq!(asked.borrow().len(), 2);
     // Without a host, query_sql does not exist at all.
     assert!(matches!(w.run("result = query_sql('SELECT 1')", &[], PyLimits::default()), Err(PyError::Script(_))));
+}
+
+#[test]
+fn a_script_that_raises_rows_sends_only_its_exception_type_and_line_to_the_ai() {
+    use plainsight_core::llm::provider::{HttpProvider, ProviderConfig, ProviderKind};
+    use plainsight_loopback::perplexity::{self, AgentUsage};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("shop.sqlite");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+    plainsight_core::sample::write_sample_db(&db, today, 2_000).expect("sample");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let values: Vec<String> = conn
+        .prepare("SELECT name FROM customers UNION ALL SELECT email FROM customers UNION ALL SELECT hex(name) FROM customers")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let people = "SELECT name, email FROM customers";
+    // (data query, script): each fails with customers in its message.
+    let attacks = [
+        (people, "raise ValueError(str(rows))"),
+        (people, "raise ValueError(rows)"),
+        (people, "names = [r['name'] + ' ' + r['email'] for r in rows]\nraise KeyError(', '.join(names))"),
+        (people, "lookup = {}\nresult = lookup[rows[3]['name']]"),
+        (people, "assert len(rows) == 0, str(rows[:60])"),
+        // A message whose last line looks like another exception, naming a customer.
+        (people, "raise ValueError('x\\n' + rows[0]['name'] + 'Error: y')"),
+        ("SELECT 1 AS one", "leak = query_sql('SELECT group_concat(name || email) AS x FROM customers')\nraise RuntimeError(leak[0]['x'])"),
+        // The data query itself fails with customers in SQLite's message.
+        ("SELECT json_extract('{}', 'x' || hex(name)) AS leak FROM customers", "result = rows"),
+    ];
+    let good = json!({"kind": "answer", "language": "python", "query": "SELECT segment, COUNT(*) AS n FROM customers GROUP BY segment", "code": "result = rows", "explanation": "Customers per segment."});
+    let server = plainsight_loopback::Server::start();
+    let mut config = ProviderConfig::new(ProviderKind::Perplexity);
+    config.base_url = server.url();
+    config.api_key = Some(plainsight_core::secret::Secret::new("pplx-test-key-000000000000"));
+    let pipeline = plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
+        .expect("pipeline")
+        .with_llm(std::sync::Arc::new(HttpProvider::new(config).expect("client")))
+        .with_runner(std::sync::Arc::new(worker()));
+    for (query, script) in attacks {
+        let reply = json!({"kind": "answer", "language": "python", "query": query, "code": script, "explanation": "…"});
+        server.push(perplexity::agent_ok(&reply.to_string(), AgentUsage::new(100, 10, 0.001, 0.0, 0.0)));
+        server.push(perplexity::agent_ok(&good.to_string(), AgentUsage::new(100, 10, 0.001, 0.0, 0.0)));
+        let a = pipeline.ask("what is the three month moving average of revenue?", today, None).expect("answer");
+        assert_eq!(a.route, plainsight_core::Route::Answer, "{script}: corrected on the second try: {a:?}");
+        assert!(!values.iter().any(|v| a.interpretation.contains(v.as_str())), "{script}: {}", a.interpretation);
+    }
+    let sent = server.requests();
+    assert_eq!(sent.len(), 2 * attacks.len());
+    for (i, request) in sent.iter().enumerate() {
+        let leaked: Vec<&String> = values.iter().filter(|v| request.body.contains(v.as_str())).collect();
+        assert!(leaked.is_empty(), "request {i} sent {} customer values, e.g. {:?}", leaked.len(), leaked.first());
+    }
+    let first = sent[1].json()["input"].to_string();
+    assert!(first.contains("the Python script raised ValueError on line 1"), "{first}");
+    let sixth = sent[11].json()["input"].to_string();
+    assert!(sixth.contains("the Python script raised ValueError on line 1"), "the type is Monty's, not the message's: {sixth}");
 }

@@ -3,7 +3,7 @@
 //! sandbox. Monty runs each case for real; the loopback Daytona server answers with what Python
 //! prints for it (Daytona's `code-run` merges stdout and stderr), so the Daytona side proves the
 //! client's half of the protocol: rows inline, the result after the marker, errors from the
-//! traceback's last line, no sandbox left behind.
+//! traceback's last line with the script's line, no sandbox left behind.
 
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ fn cases() -> Vec<Case> {
                 1,
                 "Traceback (most recent call last):\n  File \"<string>\", line 4, in <module>\nZeroDivisionError: division by zero\n",
             ),
-            expected: Err(PyError::Script("ZeroDivisionError: division by zero".into())),
+            expected: Err(PyError::Script("ZeroDivisionError: division by zero (line 1)".into())),
         },
     ]
 }

@@ -6,7 +6,8 @@
 //! "max_output": 65536, "max_depth": 200, "query_sql": true}`. The script receives `rows` (a list
 //! of dicts) and leaves its answer in `result`. Answer: `{"ok": {"result": <JSON>, "printed":
 //! "..."}}` or `{"error": {"kind": "timeout|memory|syntax|no_result|recursion|runtime|output",
-//! "message": "..."}}`.
+//! "message": "..."}}`; an exception's message is one line, its type first and the script's line
+//! last: `"ValueError: bad value (line 3)"`.
 //!
 //! With `"query_sql": true` the script may call `query_sql("SELECT …")`: the worker writes
 //! `{"call": "query_sql", "sql": "..."}` and reads the host's `{"rows": [...]}` or
@@ -47,6 +48,26 @@ fn main() {
     }
 }
 
+/// The name the script runs under in tracebacks.
+const SCRIPT_FILE: &str = "analysis.py";
+
+/// What went wrong and where, in one line: "ValueError: bad value (line 3)". The exception's type
+/// comes first and the script's line last, so a long message (it can hold rows) is shortened in
+/// between and never pushes them out.
+fn described(e: &MontyException, script_lines: usize) -> String {
+    let message: String = e.message().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = match message.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message,
+    };
+    let mut said = if message.is_empty() { e.exc_type().to_string() } else { format!("{}: {message}", e.exc_type()) };
+    let line = e.traceback().iter().rev().find(|f| f.filename == SCRIPT_FILE).map(|f| f.start.line as usize);
+    if let Some(line) = line.filter(|l| (1..=script_lines).contains(l)) {
+        said.push_str(&format!(" (line {line})"));
+    }
+    said
+}
+
 fn error(kind: &str, message: &str) -> Value {
     // The end of a traceback says what went wrong: keep the last 2,000 characters.
     let chars: Vec<char> = message.chars().collect();
@@ -83,9 +104,10 @@ fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> 
     if with_sql {
         inputs.push("query_sql".to_owned());
     }
-    let runner = match MontyRun::new(code, "analysis.py", inputs, CompileOptions::default()) {
+    let lines = script.lines().count();
+    let runner = match MontyRun::new(code, SCRIPT_FILE, inputs, CompileOptions::default()) {
         Ok(r) => r,
-        Err(e) => return error("syntax", &e.to_string()),
+        Err(e) => return error("syntax", &described(&e, lines)),
     };
     let limits = ResourceLimits {
         max_duration: Some(time),
@@ -124,7 +146,7 @@ fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> 
                 ExcType::SyntaxError => "syntax",
                 _ => "runtime",
             };
-            error(kind, &message)
+            error(kind, &described(&e, lines))
         }
     }
 }

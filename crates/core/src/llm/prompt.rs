@@ -3,14 +3,15 @@
 //!
 //! **Privacy by default**: no data row leaves the machine. The schema goes (tables, columns,
 //! types, keys, row counts) with the distinct values of low-cardinality columns (regions,
-//! segments, statuses), but never values of columns that hold people's details (names, e-mail
-//! addresses, phone numbers, addresses) or free text, whatever their cardinality. Sample rows are
-//! sent only when the person turns that on. [`Prompt::receipt`] is exactly what was sent.
+//! segments, statuses), but never values of columns that may hold people's details or free text,
+//! whatever their cardinality ([`crate::llm::privacy`] decides). Sample rows are sent only when
+//! the person turns that on. [`Prompt::receipt`] is exactly what was sent, after a line naming
+//! the columns whose values were held back.
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use crate::planner::lexicon::{canonical, singular, ENTITY_SYNONYMS};
+use crate::llm::privacy;
 use crate::schema::{ColumnKind, Schema};
 use crate::source::Dialect;
 
@@ -20,63 +21,29 @@ pub const PROMPT_VERSION: &str = "sql-py-v2";
 /// Output cap sent with every request (the budget's upper bound relies on it).
 pub const MAX_OUTPUT_TOKENS: u32 = 1_200;
 
-/// Words in a column name that mark personal details or free text: their values never leave.
-const PERSONAL: &[&str] = &[
-    "email",
-    "mail",
-    "phone",
-    "mobile",
-    "fax",
-    "address",
-    "street",
-    "postcode",
-    "postal",
-    "zip",
-    "birth",
-    "birthday",
-    "ssn",
-    "password",
-    "first",
-    "last",
-    "surname",
-    "contact",
-    "note",
-    "notes",
-    "comment",
-    "comments",
-    "description",
-    "memo",
-    "iban",
-    "card",
-];
-
-/// Entities whose `name` is a person's name.
-const PEOPLE: &[&str] =
-    &["customer", "employee", "user", "person", "people", "member", "contact", "staff", "client", "supplier", "rep", "agent"];
-
-/// May this column's values be sent?
-pub fn values_may_leave(table: &str, column: &str) -> bool {
-    let words = crate::planner::model::name_words(column);
-    if words.iter().any(|w| PERSONAL.contains(&w.as_str())) {
-        return false;
-    }
-    let entity = canonical(ENTITY_SYNONYMS, &table.to_lowercase()).map_or_else(|| singular(&table.to_lowercase()), str::to_string);
-    let person_table = PEOPLE.iter().any(|p| entity.contains(p));
-    let names_someone = words.iter().any(|w| w == "name" || w == "customer" || w == "employee" || w == "client");
-    !(names_someone && (person_table || words.len() == 1 && words[0] != "name" || words.iter().any(|w| w == "customer" || w == "employee")))
-}
-
 /// A rendered prompt and its receipt.
 #[derive(Debug, Clone)]
 pub struct Prompt {
     pub system: String,
     pub question: String,
+    /// `table.column` of the columns whose listed values were held back as possibly personal.
+    pub held_back: Vec<String>,
 }
 
 impl Prompt {
-    /// Exactly what leaves the machine (before the provider's own framing).
+    /// What was held back, then exactly what leaves the machine (before the provider's own
+    /// framing).
     pub fn receipt(&self) -> String {
-        format!("{}\n\n--- question ---\n{}", self.system, self.question)
+        let sent = format!("{}\n\n--- question ---\n{}", self.system, self.question);
+        match self.held_back.len() {
+            0 => sent,
+            n => format!(
+                "Held back: the values of {n} column{} that may be personal ({}); only {} sent.\n\n--- sent ---\n{sent}",
+                if n == 1 { "" } else { "s" },
+                self.held_back.join(", "),
+                if n == 1 { "its name was" } else { "their names were" }
+            ),
+        }
     }
 }
 
@@ -130,7 +97,7 @@ pub fn build(schema: &Schema, dialect: Dialect, today: NaiveDate, question: &str
                 ColumnKind::Other => "other",
             };
             s.push_str(&format!("    {} {ty}{}", c.name, if c.primary_key { " primary key" } else { "" }));
-            if !c.values.is_empty() && values_may_leave(&t.name, &c.name) {
+            if !c.values.is_empty() && privacy::values_may_leave(&t.name, c) {
                 s.push_str(&format!(" [{}]", c.values.join(", ")));
             }
             s.push('\n');
@@ -163,37 +130,91 @@ If this data cannot answer it, reply {\"kind\": \"out_of_scope\", \"explanation\
 Rules: exactly one SELECT (WITH … SELECT allowed); only the tables and columns above; give columns readable aliases; put the grouping columns first and the figure last; order results sensibly; never modify data.
 Only when SQL cannot do it well (forecasts, moving averages, statistics), answer in Python instead: {\"kind\": \"answer\", \"language\": \"python\", \"query\": \"one SELECT that fetches the rows needed\", \"code\": \"a script that reads rows (a list of dicts, one per row of the query) and sets result to a list of dicts, a dict of equal-length lists, or a number\", \"explanation\": \"…\"}. The script runs in a restricted Python (Monty): no imports except json, math, re, datetime, collections and functools; no files, network or environment; no class inheritance, no generators, no pandas or numpy. It may call query_sql(\"SELECT …\") for more rows.",
     );
-    Prompt { system: s, question: question.to_string() }
+    Prompt { system: s, question: question.to_string(), held_back: privacy::held_back(schema) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The red team's clinic: three patients, so every text column is low-cardinality (`dob` is a
+    /// date column, whose values are never listed).
     #[test]
-    fn peoples_details_never_leave_but_categories_do() {
-        for (table, column) in [
-            ("customers", "name"),
-            ("customers", "email"),
-            ("Customer", "FirstName"),
-            ("Employee", "LastName"),
-            ("sales", "customer"),
-            ("orders", "notes"),
-            ("Customer", "Phone"),
-            ("Customer", "Address"),
-        ] {
-            assert!(!values_may_leave(table, column), "{table}.{column} must stay");
+    fn a_small_clinics_people_stay_home_and_its_categories_go() {
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        conn.execute_batch(
+            "CREATE TABLE patients (id INTEGER PRIMARY KEY, full_name TEXT, telephone TEXT, diagnosis TEXT, dob TEXT, region TEXT, status TEXT);
+             CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT, role TEXT);
+             CREATE TABLE orders (id INTEGER PRIMARY KEY, billing_name TEXT, recipient TEXT, shipping_address TEXT, zip TEXT, status TEXT, category TEXT, country TEXT);",
+        )
+        .expect("schema");
+        let people = [
+            (
+                "Maria Lopez",
+                "030 1234567",
+                "asthma",
+                "1984-03-02",
+                "dr.weber",
+                "Kowalczyk Holdings",
+                "Anka Kowalczyk",
+                "12 Main St",
+                "04109",
+            ),
+            (
+                "Tom Baker",
+                "+49 171 2345678",
+                "type 2 diabetes",
+                "1990-12-24",
+                "tbaker",
+                "Baker & Sons",
+                "Front desk",
+                "Hauptstraße 5",
+                "06108",
+            ),
+            (
+                "Ngozi Okafor",
+                "(555) 123-4567",
+                "hypertension",
+                "1975-07-19",
+                "nokafor",
+                "Okafor Clinic",
+                "N. Okafor",
+                "221b Baker Street",
+                "10115",
+            ),
+        ];
+        for (i, (p, region)) in (0_i64..).zip(people.iter().zip(["North", "South", "East"])) {
+            conn.execute(
+                "INSERT INTO patients VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active')",
+                rusqlite::params![i, p.0, p.1, p.2, p.3, region],
+            )
+            .expect("patient");
+            conn.execute("INSERT INTO users VALUES (?1, ?2, 'nurse')", rusqlite::params![i, p.4]).expect("user");
+            conn.execute(
+                "INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, 'shipped', 'supplies', 'Germany')",
+                rusqlite::params![i, p.5, p.6, p.7, p.8],
+            )
+            .expect("order");
         }
-        for (table, column) in [
-            ("regions", "name"),
-            ("sales", "region"),
-            ("sales", "segment"),
-            ("orders", "status"),
-            ("Genre", "Name"),
-            ("products", "category"),
-        ] {
-            assert!(values_may_leave(table, column), "{table}.{column} may be sent");
+        let schema = crate::schema::introspect(&conn).expect("schema");
+        let prompt = build(&schema, Dialect::Sqlite, "2026-11-26".parse().expect("date"), "how many patients per region?", None);
+        for p in people {
+            for value in [p.0, p.1, p.2, p.3, p.4, p.5, p.6, p.7, p.8] {
+                assert!(!prompt.system.contains(value), "{value:?} was sent:\n{}", prompt.system);
+            }
         }
+        for category in ["North", "active", "nurse", "shipped", "supplies", "Germany"] {
+            assert!(prompt.system.contains(category), "{category:?} is a category and may go:\n{}", prompt.system);
+        }
+        let receipt = prompt.receipt();
+        assert!(
+            receipt.starts_with(
+                "Held back: the values of 8 columns that may be personal (orders.billing_name, orders.recipient, \
+                 orders.shipping_address, orders.zip, patients.full_name, patients.telephone, patients.diagnosis, users.username); \
+                 only their names were sent."
+            ),
+            "{receipt}"
+        );
     }
 
     #[test]
@@ -211,5 +232,12 @@ mod tests {
         let name: String = conn.query_row("SELECT name FROM customers LIMIT 1", [], |r| r.get(0)).unwrap();
         assert!(!text.contains(&name), "a customer's name must not be sent: {name}");
         assert!(text.ends_with("which products are bought together?"));
+        assert!(
+            text.starts_with(
+                "Held back: the values of 2 columns that may be personal (customers.city, sales.customer); only their names were sent."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("[Duluth") || text.contains("Duluth,"), "cities of sales are categories: {text}");
     }
 }

@@ -1,6 +1,6 @@
 //! The LLM branch of [`Pipeline::ask`]: prompt → provider → repair → guard → executor, with
-//! self-correction (the refusal or error goes back once, at most twice) and the cost of every
-//! attempt added up.
+//! self-correction (the refusal or error, as [`super::feedback`] lets it through, goes back once,
+//! at most twice) and the cost of every attempt added up.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -122,18 +122,17 @@ impl Spend {
     }
 }
 
-/// The prompt for a trace: the system text without data rows, then each turn.
+/// The prompt for a trace: the system text without data rows, then each turn as it was sent
+/// (a correction carries only what [`super::feedback`] let through).
 fn traced_input(request: &ChatRequest, system_without_rows: &str) -> String {
     let mut out = system_without_rows.to_string();
     for (user, text) in &request.turns {
         out.push_str(if *user { "\n\n--- user ---\n" } else { "\n\n--- assistant ---\n" });
-        out.push_str(&mask_values(text));
+        out.push_str(text);
     }
     out
 }
 
-/// Quoted text that is not a plain name ("product_name" stays, "ACME, 12 Main St" does not) is
-/// replaced by `…`: error messages may quote values from the data.
 /// Dollars as whole nano-dollars, for exact sums of amounts given in decimal.
 fn nanos(usd: f64) -> i64 {
     // Amounts here are far below 9 million dollars, inside i64 nano-dollars.
@@ -149,38 +148,13 @@ fn dollars(nanos: i64) -> f64 {
     d
 }
 
-pub(crate) fn mask_values(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(['\'', '"']) {
-        let quote = rest[start..].chars().next().unwrap_or('"');
-        out.push_str(&rest[..=start]);
-        let after = &rest[start + 1..];
-        match after.find(quote) {
-            Some(end) => {
-                let inner = &after[..end];
-                let plain = inner.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                    && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-                out.push_str(if plain { inner } else { "…" });
-                out.push(quote);
-                rest = &after[end + 1..];
-            }
-            None => {
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// What became of one reply of the AI.
 pub(super) enum Applied {
     /// It answered: a table (and chart) from its code.
     Answered,
     /// It asked back or declined; the answer says so.
     Other,
-    /// It could not be used, and why (sent back for a correction).
+    /// It could not be used, and why: only what [`super::feedback`] lets go back for a correction.
     Problem(String),
 }
 
@@ -368,14 +342,14 @@ impl Pipeline {
                 Applied::Other => return Ok(None),
                 Applied::Problem(problem) => problem,
             };
-            // An error can quote a value from the data ("could not convert 'ACME, 12 Main St'"):
-            // the log and, unless sample rows are allowed, the AI get it with values masked.
-            let problem = if self.options.send_sample_rows { problem } else { mask_values(&problem) };
-            tracing::info!(attempt, problem = %mask_values(&problem), "the AI's answer could not be used");
+            // `problem` came from `feedback`: only what the AI wrote itself or a fixed category,
+            // so the AI, the log and the trace all get this same text.
+            tracing::info!(attempt, problem = %problem, "the AI's answer could not be used");
             last_problem = problem.clone();
             turns.push((false, completion.text.clone()));
             let correction = format!(
-                "That did not work: {problem}. Reply again with the JSON object only, with one corrected read-only SELECT that uses only the tables and columns listed."
+                "That did not work: {}. Reply again with the JSON object only, with one corrected read-only SELECT that uses only the tables and columns listed.",
+                problem.trim_end_matches('.')
             );
             receipt.push_str(&format!("\n\n--- correction {attempt} ---\n{correction}"));
             turns.push((true, correction));
@@ -461,7 +435,7 @@ impl Pipeline {
                                     return Ok(Applied::Answered);
                                 }
                                 Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
-                                Err(e) => e.to_string(),
+                                Err(e) => super::feedback::python(&e, &code, &query, &self.schema),
                             },
                         }
                     }
@@ -476,7 +450,7 @@ impl Pipeline {
                             return Ok(Applied::Answered);
                         }
                         Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
-                        Err(e) => e.to_string(),
+                        Err(e) => super::feedback::sql(&e, &code, &self.schema),
                     },
                 }
             }
@@ -552,17 +526,5 @@ mod tests {
         assert_eq!(dollars(nanos(0.001) + nanos(0.00648) + nanos(0.00748 - 0.001 - 0.00648)), 0.00748);
         assert_eq!(dollars(nanos(0.1) + nanos(0.2)), 0.3);
         assert_eq!(format!("{}", dollars(nanos(0.00748))), "0.00748");
-    }
-
-    use super::mask_values;
-
-    #[test]
-    fn quoted_values_are_masked_and_names_kept() {
-        assert_eq!(
-            mask_values(r#"no such column: "product_name"; could not convert string to float: 'ACME, 12 Main St'"#),
-            r#"no such column: "product_name"; could not convert string to float: '…'"#
-        );
-        assert_eq!(mask_values("invalid input syntax for type integer: \"12,5\""), "invalid input syntax for type integer: \"…\"");
-        assert_eq!(mask_values("it's fine"), "it's fine");
     }
 }

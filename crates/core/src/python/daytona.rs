@@ -156,7 +156,14 @@ impl DaytonaRunner {
         let (printed, result) = split_result(output);
         if exit != 0 {
             let last = output.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("the script failed").trim().to_string();
-            return Err(if last.contains("NameError: name 'result'") { PyError::NoResult } else { PyError::Script(last) });
+            if last.contains("NameError: name 'result'") {
+                return Err(PyError::NoResult);
+            }
+            // Where, as Monty says it: "ZeroDivisionError: division by zero (line 1)".
+            return Err(PyError::Script(match script_line(output, code) {
+                Some(line) => format!("{last} (line {line})"),
+                None => last,
+            }));
         }
         let result = result.ok_or(PyError::NoResult)?;
         let (columns, rows) = table(&result)?;
@@ -184,6 +191,20 @@ pub fn wrap(script: &str, rows: &[Map<String, Value>]) -> String {
     let literal = serde_json::to_string(&data).unwrap_or_else(|_| "\"[]\"".into());
     let marker = serde_json::to_string(MARKER).unwrap_or_default();
     format!("import json\nrows = json.loads({literal})\n\n{script}\n\nprint({marker} + json.dumps(result, default=str))\n")
+}
+
+/// Lines [`wrap`] puts before the script.
+const WRAP_LINES: usize = 3;
+
+/// The script's line the traceback's innermost frame names, if it is one of the script's.
+fn script_line(output: &str, code: &str) -> Option<usize> {
+    let line = output
+        .lines()
+        .rev()
+        .filter_map(|l| l.trim().strip_prefix("File \"<string>\", line "))
+        .find_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse::<usize>().ok())?;
+    let script_lines = code.lines().count().saturating_sub(WRAP_LINES + 2);
+    line.checked_sub(WRAP_LINES).filter(|l| (1..=script_lines).contains(l))
 }
 
 /// The printed output and the result after the marker.
@@ -244,5 +265,17 @@ mod tests {
         let (printed, result) = split_result("hello\n__PLAINSIGHT_RESULT__[{\"a\": 1}]\n");
         assert_eq!((printed.as_str(), result), ("hello\n", Some(json!([{"a": 1}]))));
         assert_eq!(split_result("Traceback…").1, None);
+    }
+
+    #[test]
+    fn an_error_names_the_scripts_own_line() {
+        let code = wrap("x = 1\ny = 2\nraise ValueError('no')", &[]);
+        let traceback =
+            |line: usize| format!("Traceback (most recent call last):\n  File \"<string>\", line {line}, in <module>\nValueError: no\n");
+        assert_eq!(script_line(&traceback(6), &code), Some(3));
+        // The wrapper's own lines, and lines past the script, are not the script's.
+        assert_eq!(script_line(&traceback(2), &code), None);
+        assert_eq!(script_line(&traceback(8), &code), None);
+        assert_eq!(script_line("ValueError: no", &code), None);
     }
 }
