@@ -214,7 +214,8 @@ fn observe(data: &Path) -> State {
             state.history = pairs(&app, "SELECT id, question FROM history", |r| Ok((r.get(0)?, r.get(1)?)));
         }
         if has("budget_scopes") {
-            state.budgets = pairs(&app, "SELECT scope, limit_usd FROM budget_scopes", |r| Ok((r.get(0)?, r.get(1)?)));
+            // Limits are stored in whole nano-dollars; the test's limits are whole dollars.
+            state.budgets = pairs(&app, "SELECT scope, limit_nanos / 1e9 FROM budget_scopes", |r| Ok((r.get(0)?, r.get(1)?)));
             let rows: BTreeMap<(String, String), String> =
                 pairs(&app, "SELECT reservation, scope, kind FROM budget_ledger", |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)));
             for ((reservation, scope), kind) in &rows {

@@ -104,6 +104,43 @@ fn a_spent_budget_blocks_the_ai_for_the_cli_too() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a budget scope"));
 }
 
+#[test]
+fn the_cli_reports_records_and_budgets_exactly_the_providers_figure() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let plainsight = |args: &[&str]| Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data.path()).output().expect("runs");
+    // The provider says 0.00748 (its parts added as doubles are 0.0074800000000000005).
+    let mut usage = AgentUsage::new(2_000, 60, 0.001, 0.00048, 0.006);
+    usage.total_cost = 0.00748;
+    let sql = "SELECT c.segment, COUNT(DISTINCT o.order_id) AS orders FROM orders o JOIN customers c ON o.customer_id = c.customer_id GROUP BY c.segment";
+    let reply = json!({"kind": "answer", "language": "sql", "code": sql, "explanation": "Orders per customer segment.", "assumptions": []});
+    server.push(perplexity::agent_ok(&reply.to_string(), usage));
+    let out = ask(&server, data.path(), &[], "which products were bought together most often?");
+    let a = json_of(&out);
+    assert_eq!(a["route"], "answer", "{a}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""total_usd":0.00748,"#), "printed as the provider wrote it: {}", a["cost"]);
+    assert_eq!(a["cost"]["breakdown"], json!([{"item": "prompt", "usd": 0.001}, {"item": "completion", "usd": 0.00048}, {"item": "fees", "usd": 0.006}]));
+    // A second answer of 0.00306: as doubles the two make 0.010539999999999999.
+    server.push(answer_reply());
+    let b = json_of(&ask(&server, data.path(), &[], "how are we doing?"));
+    assert_eq!(b["cost"]["total_usd"], 0.00306, "{b}");
+    let out = plainsight(&["budget", "show", "--json"]);
+    let shown: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((shown["scopes"][0]["scope"].as_str(), shown["scopes"][0]["spent_usd"].as_f64()), (Some("global"), Some(0.01054)), "{shown}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""spent_usd":0.01054,"#), "{shown}");
+    assert_eq!(shown["scopes"][0]["reserved_usd"], 0.0, "every reservation was settled: {shown}");
+    // The history keeps each answer's cost in nano-dollars.
+    let app = rusqlite::Connection::open(data.path().join("plainsight.sqlite")).expect("app database");
+    let costs: Vec<i64> = app
+        .prepare("SELECT cost_nanos FROM history ORDER BY id")
+        .expect("history")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("costs");
+    assert_eq!(costs, [7_480_000, 3_060_000]);
+}
+
 fn answer_reply() -> plainsight_loopback::Reply {
     let sql = "SELECT c.segment, COUNT(DISTINCT o.order_id) AS orders FROM orders o JOIN customers c ON o.customer_id = c.customer_id GROUP BY c.segment";
     let reply = json!({"kind": "answer", "language": "sql", "code": sql, "explanation": "Orders per customer segment.", "chart_hint": "bar", "assumptions": []});

@@ -339,7 +339,7 @@ mod tests {
                 "v",
                 &source,
             );
-            let entry = plainsight_core::cache::Entry { key: &key, embedding: &[1.0], embedder: "e", reply: "{}", cost_usd: 0.01 };
+            let entry = plainsight_core::cache::Entry { key: &key, embedding: &[1.0], embedder: "e", reply: "{}", cost_nanos: 10_000_000 };
             f.state.history().cache_store(&entry, &plainsight_core::cache::CacheConfig::default(), chrono::Utc::now().timestamp()).unwrap();
         }
         let view = remove(&f.state, id).unwrap();

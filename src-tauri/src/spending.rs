@@ -6,6 +6,7 @@ use chrono::{Local, NaiveDateTime};
 use plainsight_core::budget::ScopeState;
 use plainsight_core::chart::{self, ChartKind, ChartSpec};
 use plainsight_core::llm::provider::ProviderKind;
+use plainsight_core::money::dollars;
 use plainsight_ipc::{Banner, BudgetView, CacheStatsView, ProviderStatusView, SpendingView, SpentAnswer};
 
 use crate::error::AppError;
@@ -37,9 +38,9 @@ fn budget_view(s: &ScopeState) -> BudgetView {
         scope: s.scope.name.clone(),
         label: label(&s.scope.name),
         period: s.scope.period.as_str().into(),
-        limit_usd: s.scope.limit_usd,
-        spent_usd: s.spent_usd,
-        reserved_usd: s.reserved_usd,
+        limit_usd: s.scope.limit_usd(),
+        spent_usd: s.spent_usd(),
+        reserved_usd: s.reserved_usd(),
         state: s.state.into(),
         resets_at: s.resets_at.map(when),
     }
@@ -128,13 +129,18 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
         (scopes, db.daily_spend(now.date(), CHART_DAYS)?, db.recent_costs(RECENT)?)
     };
     let providers = providers(state)?;
+    // Amounts are whole nano-dollars in the app database; dollars from here on, for display.
+    let daily: Vec<(String, f64)> = daily.into_iter().map(|(day, nanos)| (day, dollars(nanos))).collect();
     let daily_svg = daily.iter().any(|(_, usd)| *usd > 0.0).then(|| daily_chart(&daily)).flatten();
     Ok(SpendingView {
         banners: banners(&scopes, &providers),
         scopes,
         providers,
         daily_svg,
-        recent: recent.into_iter().map(|(question, asked_at, usd, by)| SpentAnswer { question, asked_at, usd, by }).collect(),
+        recent: recent
+            .into_iter()
+            .map(|(question, asked_at, nanos, by)| SpentAnswer { question, asked_at, usd: dollars(nanos), by })
+            .collect(),
     })
 }
 
@@ -151,7 +157,7 @@ pub fn cache_stats(state: &AppState, clear: bool) -> Result<CacheStatsView, AppE
         lookups: s.lookups,
         exact_hits: s.exact_hits,
         semantic_hits: s.semantic_hits,
-        saved_usd: s.saved_usd,
+        saved_usd: s.saved_usd(),
         avg_lookup_ms: s.avg_lookup_micros / 1000.0,
     })
 }

@@ -30,9 +30,9 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         options: answer.options.clone(),
         message: answer.message.clone(),
         cost: CostView {
-            total_usd: answer.cost.total_usd,
+            total_usd: answer.cost.total_usd(),
             source: cost_source(answer.cost.source).to_string(),
-            breakdown: answer.cost.breakdown.iter().map(|c| CostLine { item: c.item.clone(), usd: c.usd }).collect(),
+            breakdown: answer.cost.breakdown.iter().map(|c| CostLine { item: c.item.clone(), usd: c.usd() }).collect(),
         },
         generated_by: answer.generated_by.clone(),
         privacy_receipt: answer.privacy_receipt.clone(),

@@ -656,7 +656,7 @@ fn cache(action: CacheAction) -> Result<()> {
                 println!(
                     "{}",
                     serde_json::json!({"entries": s.entries, "lookups": s.lookups, "exact_hits": s.exact_hits, "semantic_hits": s.semantic_hits,
-                        "exact_hit_rate": rate(s.exact_hits), "semantic_hit_rate": rate(s.semantic_hits), "saved_usd": s.saved_usd,
+                        "exact_hit_rate": rate(s.exact_hits), "semantic_hit_rate": rate(s.semantic_hits), "saved_usd": s.saved_usd(),
                         "avg_lookup_ms": s.avg_lookup_micros / 1000.0})
                 );
             } else {
@@ -666,7 +666,7 @@ fn cache(action: CacheAction) -> Result<()> {
                     s.lookups,
                     100.0 * rate(s.exact_hits),
                     100.0 * rate(s.semantic_hits),
-                    s.saved_usd,
+                    s.saved_usd(),
                     s.avg_lookup_micros / 1000.0
                 );
             }
@@ -727,13 +727,14 @@ fn breaker(action: BreakerAction) -> Result<()> {
 
 /// `plainsight budget …`: the same limits the app enforces, in the shared app database.
 fn budget(action: BudgetAction) -> Result<()> {
-    use plainsight_core::budget::{Period, Scope};
+    use plainsight_core::budget::{limit_nanos, Period, Scope};
     let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
     let now = chrono::Local::now().naive_local();
     match action {
         BudgetAction::Set { scope, limit, period, soft } => {
             let period = Period::parse(&period).with_context(|| format!("{period:?} is not a period; use day, month or total"))?;
-            db.set_budget(&Scope { name: scope.clone(), limit_usd: limit, period, soft }).map_err(anyhow::Error::msg)?;
+            let limit_nanos = limit_nanos(limit).map_err(anyhow::Error::msg)?;
+            db.set_budget(&Scope { name: scope.clone(), limit_nanos, period, soft }).map_err(anyhow::Error::msg)?;
             println!("The {scope} budget is ${limit:.2} per {}.", period.as_str());
         }
         BudgetAction::Show { json } => {
@@ -742,8 +743,8 @@ fn budget(action: BudgetAction) -> Result<()> {
                 let scopes: Vec<_> = states
                     .iter()
                     .map(|s| {
-                        serde_json::json!({"scope": s.scope.name, "period": s.scope.period.as_str(), "limit_usd": s.scope.limit_usd,
-                            "spent_usd": s.spent_usd, "reserved_usd": s.reserved_usd, "state": s.state,
+                        serde_json::json!({"scope": s.scope.name, "period": s.scope.period.as_str(), "limit_usd": s.scope.limit_usd(),
+                            "spent_usd": s.spent_usd(), "reserved_usd": s.reserved_usd(), "state": s.state,
                             "resets_at": s.resets_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())})
                     })
                     .collect();
@@ -753,8 +754,8 @@ fn budget(action: BudgetAction) -> Result<()> {
                     println!(
                         "{}: ${:.4} of ${:.2} per {} ({})",
                         s.scope.name,
-                        s.spent_usd + s.reserved_usd,
-                        s.scope.limit_usd,
+                        plainsight_core::money::dollars(s.spent_nanos + s.reserved_nanos),
+                        s.scope.limit_usd(),
                         s.scope.period.as_str(),
                         s.state
                     );

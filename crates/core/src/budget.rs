@@ -5,11 +5,37 @@
 //! so settled + reserved never passes a hard cap, even with many questions in flight across the
 //! app and CLI processes. A provider that reports more than was reserved is charged the excess.
 //! Time comes from the caller (an injected clock), so periods roll over testably.
+//!
+//! Amounts are whole nano-dollars ([`crate::money`]): limits, reservations and charges are
+//! stored as integers and held against each other exactly, with no tolerance; dollars appear only
+//! in messages and in what is shown.
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::history::{AppDb, HistoryError};
+use crate::money::{dollars, nanos};
+
+/// What a reservation pays for, kept with it in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A call to the AI provider.
+    Ai,
+    /// A run in a paid remote sandbox.
+    Sandbox,
+    /// Embedding a question for the answer cache with a paid service.
+    Embedding,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ai => "ai",
+            Self::Sandbox => "sandbox",
+            Self::Embedding => "embedding",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -58,27 +84,60 @@ impl Period {
 pub struct Scope {
     /// `global`, `provider:<name>` or `source:<name>`.
     pub name: String,
-    pub limit_usd: f64,
+    /// The hard cap, in nano-dollars.
+    pub limit_nanos: i64,
     pub period: Period,
     /// Share of the limit from which to warn (0.8 = 80 %).
     pub soft: f64,
+}
+
+impl Scope {
+    /// The limit in dollars, for display.
+    pub fn limit_usd(&self) -> f64 {
+        dollars(self.limit_nanos)
+    }
 }
 
 /// Where a scope stands now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeState {
     pub scope: Scope,
-    pub spent_usd: f64,
-    pub reserved_usd: f64,
+    /// Settled charges in the current period, in nano-dollars.
+    pub spent_nanos: i64,
+    /// Reservations of calls still in flight, in nano-dollars.
+    pub reserved_nanos: i64,
     /// `ok`, `warning` (past the soft cap) or `blocked` (at the hard cap).
     pub state: &'static str,
     pub resets_at: Option<NaiveDateTime>,
 }
 
+impl ScopeState {
+    /// What was spent, in dollars, for display.
+    pub fn spent_usd(&self) -> f64 {
+        dollars(self.spent_nanos)
+    }
+
+    /// What is reserved, in dollars, for display.
+    pub fn reserved_usd(&self) -> f64 {
+        dollars(self.reserved_nanos)
+    }
+}
+
+/// A limit typed in dollars (the CLI's `--limit`, a setting) as nano-dollars; refused unless it
+/// is a number, 0 or more.
+pub fn limit_nanos(usd: f64) -> Result<i64, BudgetError> {
+    if usd.is_finite() && usd >= 0.0 {
+        Ok(nanos(usd))
+    } else {
+        Err(BudgetError::Invalid("the limit must be an amount in USD, 0 or more".into()))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BudgetError {
-    #[error("the {scope} budget of ${limit:.2} per {period} is spent (${spent:.4} used{}); {}", if *.reserved > 0.0 { format!(", ${:.4} in flight", .reserved) } else { String::new() }, resets(*.resets_at))]
-    Exceeded { scope: String, limit: f64, period: &'static str, spent: f64, reserved: f64, resets_at: Option<NaiveDateTime> },
+    /// Amounts in nano-dollars.
+    #[error("the {scope} budget of ${:.2} per {period} is spent (${:.4} used{}); {}", dollars(*.limit), dollars(*.spent), if *.reserved > 0 { format!(", ${:.4} in flight", dollars(*.reserved)) } else { String::new() }, resets(*.resets_at))]
+    Exceeded { scope: String, limit: i64, period: &'static str, spent: i64, reserved: i64, resets_at: Option<NaiveDateTime> },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -127,9 +186,10 @@ fn check_scope(name: &str) -> Result<(), BudgetError> {
     }
 }
 
-fn used(tx: &rusqlite::Connection, scope: &str, key: &str) -> Result<(f64, f64), rusqlite::Error> {
+/// (settled, reserved) in a scope's period, in nano-dollars.
+fn used(tx: &rusqlite::Connection, scope: &str, key: &str) -> Result<(i64, i64), rusqlite::Error> {
     tx.query_row(
-        "SELECT coalesce(sum(CASE WHEN kind = 'settled' THEN usd END), 0), coalesce(sum(CASE WHEN kind = 'reserved' THEN usd END), 0)
+        "SELECT coalesce(sum(CASE WHEN kind = 'settled' THEN nanos END), 0), coalesce(sum(CASE WHEN kind = 'reserved' THEN nanos END), 0)
          FROM budget_ledger WHERE scope = ?1 AND period_key = ?2",
         params![scope, key],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -137,10 +197,10 @@ fn used(tx: &rusqlite::Connection, scope: &str, key: &str) -> Result<(f64, f64),
 }
 
 fn load(conn: &rusqlite::Connection, name: &str) -> Result<Option<Scope>, rusqlite::Error> {
-    conn.query_row("SELECT scope, limit_usd, period, soft FROM budget_scopes WHERE scope = ?1", [name], |r| {
+    conn.query_row("SELECT scope, limit_nanos, period, soft FROM budget_scopes WHERE scope = ?1", [name], |r| {
         Ok(Scope {
             name: r.get(0)?,
-            limit_usd: r.get(1)?,
+            limit_nanos: r.get(1)?,
             period: Period::parse(&r.get::<_, String>(2)?).unwrap_or(Period::Total),
             soft: r.get(3)?,
         })
@@ -150,9 +210,10 @@ fn load(conn: &rusqlite::Connection, name: &str) -> Result<Option<Scope>, rusqli
 
 /// The global daily budget the settings ask for (`budget_daily_usd`, `budget_soft_cap_pct`).
 pub fn global_from(settings: &crate::settings::Settings) -> Scope {
+    let usd: f64 = settings.get("budget_daily_usd").parse().unwrap_or(5.0);
     Scope {
         name: "global".into(),
-        limit_usd: settings.get("budget_daily_usd").parse().unwrap_or(5.0),
+        limit_nanos: limit_nanos(usd).unwrap_or(nanos(5.0)),
         period: Period::Day,
         soft: (settings.get("budget_soft_cap_pct").parse::<f64>().unwrap_or(80.0) / 100.0).clamp(0.01, 1.0),
     }
@@ -171,24 +232,25 @@ impl AppDb {
     pub fn set_budget(&self, scope: &Scope) -> Result<(), BudgetError> {
         check_scope(&scope.name)?;
         let name = canonical_scope(&scope.name);
-        if !(scope.limit_usd.is_finite() && scope.limit_usd >= 0.0) {
-            return Err(BudgetError::Invalid("the limit must be a positive amount in USD".into()));
+        if scope.limit_nanos < 0 {
+            return Err(BudgetError::Invalid("the limit must be an amount in USD, 0 or more".into()));
         }
         if !(scope.soft > 0.0 && scope.soft <= 1.0) {
             return Err(BudgetError::Invalid("the warning level must be between 0 and 1 (e.g. 0.8 for 80 %)".into()));
         }
         self.conn().execute(
-            "INSERT INTO budget_scopes(scope, limit_usd, period, soft) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(scope) DO UPDATE SET limit_usd = excluded.limit_usd, period = excluded.period, soft = excluded.soft",
-            params![name, scope.limit_usd, scope.period.as_str(), scope.soft],
+            "INSERT INTO budget_scopes(scope, limit_nanos, period, soft) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(scope) DO UPDATE SET limit_nanos = excluded.limit_nanos, period = excluded.period, soft = excluded.soft",
+            params![name, scope.limit_nanos, scope.period.as_str(), scope.soft],
         )?;
         Ok(())
     }
 
-    /// Reserves `usd` in every one of `scopes` that is defined, atomically: all or none.
-    pub fn reserve(&mut self, scopes: &[&str], usd: f64, now: NaiveDateTime) -> Result<Reservation, BudgetError> {
-        if !(usd.is_finite() && usd >= 0.0) {
-            return Err(BudgetError::Invalid("a reservation must be a positive amount".into()));
+    /// Reserves `nanos` nano-dollars for `purpose` in every one of `scopes` that is defined,
+    /// atomically: all or none.
+    pub fn reserve(&mut self, purpose: Purpose, scopes: &[&str], nanos: i64, now: NaiveDateTime) -> Result<Reservation, BudgetError> {
+        if nanos < 0 {
+            return Err(BudgetError::Invalid("a reservation must be an amount, 0 or more".into()));
         }
         let id = format!("r{}-{}", std::process::id(), crate::random_hex(8));
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -197,11 +259,11 @@ impl AppDb {
             let Some(scope) = load(&tx, name)? else { continue };
             let (key, resets_at) = scope.period.window(now);
             let (spent, reserved) = used(&tx, name, &key)?;
-            // A tiny tolerance keeps float sums from refusing an exact fit.
-            if spent + reserved + usd > scope.limit_usd + 1e-12 {
+            // Whole nano-dollars: an exact fit fits, one nano-dollar more does not.
+            if i128::from(spent) + i128::from(reserved) + i128::from(nanos) > i128::from(scope.limit_nanos) {
                 return Err(BudgetError::Exceeded {
                     scope: scope.name,
-                    limit: scope.limit_usd,
+                    limit: scope.limit_nanos,
                     period: scope.period.as_str(),
                     spent,
                     reserved,
@@ -209,20 +271,21 @@ impl AppDb {
                 });
             }
             tx.execute(
-                "INSERT INTO budget_ledger(scope, period_key, kind, usd, reservation, at) VALUES (?1, ?2, 'reserved', ?3, ?4, ?5)",
-                params![name, key, usd, id, now.to_string()],
+                "INSERT INTO budget_ledger(scope, period_key, kind, nanos, purpose, reservation, at) VALUES (?1, ?2, 'reserved', ?3, ?4, ?5, ?6)",
+                params![name, key, nanos, purpose.as_str(), id, now.to_string()],
             )?;
         }
         tx.commit()?;
         Ok(Reservation(id))
     }
 
-    /// Replaces a reservation with the actual cost (charged in full, even above the reservation).
-    pub fn settle(&mut self, reservation: &Reservation, actual_usd: f64, now: NaiveDateTime) -> Result<(), BudgetError> {
+    /// Replaces a reservation with the actual cost in nano-dollars (charged in full, even above
+    /// the reservation).
+    pub fn settle(&mut self, reservation: &Reservation, actual_nanos: i64, now: NaiveDateTime) -> Result<(), BudgetError> {
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "UPDATE budget_ledger SET kind = 'settled', usd = ?2, at = ?3 WHERE reservation = ?1 AND kind = 'reserved'",
-            params![reservation.0, actual_usd.max(0.0), now.to_string()],
+            "UPDATE budget_ledger SET kind = 'settled', nanos = ?2, at = ?3 WHERE reservation = ?1 AND kind = 'reserved'",
+            params![reservation.0, actual_nanos.max(0), now.to_string()],
         )?;
         tx.commit()?;
         Ok(())
@@ -246,14 +309,18 @@ impl AppDb {
             let Some(scope) = load(self.conn(), &name)? else { continue };
             let (key, resets_at) = scope.period.window(now);
             let (spent, reserved) = used(self.conn(), &name, &key)?;
-            let state = if spent + reserved >= scope.limit_usd - 1e-12 {
+            let busy = spent.saturating_add(reserved);
+            // The warning level as a whole nano-dollar amount; the comparisons are exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            let warn_at = (scope.limit_nanos as f64 * scope.soft).ceil() as i64;
+            let state = if busy >= scope.limit_nanos {
                 "blocked"
-            } else if spent + reserved >= scope.limit_usd * scope.soft {
+            } else if busy >= warn_at {
                 "warning"
             } else {
                 "ok"
             };
-            out.push(ScopeState { scope, spent_usd: spent, reserved_usd: reserved, state, resets_at });
+            out.push(ScopeState { scope, spent_nanos: spent, reserved_nanos: reserved, state, resets_at });
         }
         Ok(out)
     }
@@ -271,14 +338,17 @@ impl AppDb {
         Ok(factor.unwrap_or(1.0).clamp(1.0, MAX_MARGIN))
     }
 
-    /// A provider charged `actual` against a reservation of `reserved`: the excess was charged,
-    /// and from now on this model's estimates are scaled so the same call would fit, plus 25 %.
-    pub fn grow_estimator_margin(&self, model: &str, reserved: f64, actual: f64) -> Result<f64, BudgetError> {
-        if !(actual > reserved && reserved > 0.0) {
+    /// A provider charged `actual` against a reservation of `reserved` (nano-dollars): the excess
+    /// was charged, and from now on this model's estimates are scaled so the same call would fit,
+    /// plus 25 %.
+    pub fn grow_estimator_margin(&self, model: &str, reserved: i64, actual: i64) -> Result<f64, BudgetError> {
+        if !(actual > reserved && reserved > 0) {
             return self.estimator_margin(model);
         }
         // At most 10×: one wrong figure from a provider must not block every later question.
-        let factor = (self.estimator_margin(model)? * (actual / reserved) * 1.25).min(MAX_MARGIN);
+        #[allow(clippy::cast_precision_loss)]
+        let overrun = actual as f64 / reserved as f64;
+        let factor = (self.estimator_margin(model)? * overrun * 1.25).min(MAX_MARGIN);
         self.conn().execute(
             "INSERT INTO estimator_margins(model, factor) VALUES (?1, ?2)
              ON CONFLICT(model) DO UPDATE SET factor = max(factor, excluded.factor)",
@@ -298,35 +368,76 @@ mod tests {
     }
 
     fn scope(name: &str, limit: f64, period: Period) -> Scope {
-        Scope { name: name.into(), limit_usd: limit, period, soft: 0.8 }
+        Scope { name: name.into(), limit_nanos: nanos(limit), period, soft: 0.8 }
     }
+
+    const AI: Purpose = Purpose::Ai;
 
     #[test]
     fn reservations_hold_the_line_and_settle_to_the_actual_cost() {
         let mut db = AppDb::open_in_memory().unwrap();
         db.set_budget(&scope("global", 1.0, Period::Day)).unwrap();
         let now = at("2026-11-26 10:00");
-        let a = db.reserve(&["global"], 0.6, now).unwrap();
-        let err = db.reserve(&["global"], 0.5, now).unwrap_err();
+        let a = db.reserve(AI, &["global"], nanos(0.6), now).unwrap();
+        let err = db.reserve(AI, &["global"], nanos(0.5), now).unwrap_err();
         assert!(
             err.to_string().starts_with(
                 "the global budget of $1.00 per day is spent ($0.0000 used, $0.6000 in flight); it resets at 2026-11-27 00:00"
             ),
             "{err}"
         );
-        db.settle(&a, 0.2, now).unwrap();
-        let b = db.reserve(&["global"], 0.5, now).unwrap();
+        db.settle(&a, nanos(0.2), now).unwrap();
+        let b = db.reserve(AI, &["global"], nanos(0.5), now).unwrap();
         db.release(&b).unwrap();
         let s = &db.budgets(now).unwrap()[0];
-        assert_eq!((s.spent_usd, s.reserved_usd, s.state), (0.2, 0.0, "ok"));
+        assert_eq!((s.spent_nanos, s.reserved_nanos, s.state), (200_000_000, 0, "ok"));
+        assert_eq!((s.spent_usd(), s.scope.limit_usd()), (0.2, 1.0));
         // A provider charging more than reserved: the excess is charged.
-        let c = db.reserve(&["global"], 0.1, now).unwrap();
-        db.settle(&c, 0.85, now).unwrap();
+        let c = db.reserve(AI, &["global"], nanos(0.1), now).unwrap();
+        db.settle(&c, nanos(0.85), now).unwrap();
         assert_eq!(db.budgets(now).unwrap()[0].state, "blocked");
         // Tomorrow the day's budget is fresh.
-        assert!(db.reserve(&["global"], 0.9, at("2026-11-27 00:00")).is_ok());
+        assert!(db.reserve(AI, &["global"], nanos(0.9), at("2026-11-27 00:00")).is_ok());
         assert_eq!(db.budgets(at("2026-11-27 00:01")).unwrap()[0].state, "warning");
         assert!(db.set_budget(&scope("team", 1.0, Period::Day)).is_err());
+        assert!(db.reserve(AI, &["global"], -1, now).is_err(), "no negative reservations");
+        assert!(limit_nanos(f64::NAN).is_err() && limit_nanos(-0.01).is_err());
+        assert_eq!(limit_nanos(0.01).unwrap(), 10_000_000);
+    }
+
+    #[test]
+    fn an_exact_fit_fits_and_one_nano_dollar_more_does_not() {
+        // Ten charges of the provider's 0.00748 fill a 0.0748 budget exactly: with dollars in
+        // floating point their sum is 0.07479999999999999 or 0.07480000000000001.
+        let mut db = AppDb::open_in_memory().unwrap();
+        db.set_budget(&scope("global", 0.0748, Period::Total)).unwrap();
+        let now = at("2026-11-26 10:00");
+        for _ in 0..10 {
+            let r = db.reserve(AI, &["global"], nanos(0.00748), now).unwrap();
+            db.settle(&r, nanos(0.00748), now).unwrap();
+        }
+        let s = &db.budgets(now).unwrap()[0];
+        assert_eq!((s.spent_nanos, s.state, s.spent_usd()), (74_800_000, "blocked", 0.0748));
+        assert!(db.reserve(AI, &["global"], 0, now).is_ok(), "nothing more still fits");
+        assert!(matches!(db.reserve(AI, &["global"], 1, now), Err(BudgetError::Exceeded { spent: 74_800_000, .. })));
+    }
+
+    #[test]
+    fn the_ledger_says_what_each_charge_paid_for() {
+        let mut db = AppDb::open_in_memory().unwrap();
+        db.set_budget(&scope("global", 1.0, Period::Day)).unwrap();
+        let now = at("2026-11-26 10:00");
+        let r = db.reserve(Purpose::Embedding, &["global", "provider:openai"], 300, now).unwrap();
+        db.settle(&r, 140, now).unwrap();
+        let rows: Vec<(String, String, i64)> = db
+            .conn()
+            .prepare("SELECT purpose, kind, nanos FROM budget_ledger")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, [("embedding".to_string(), "settled".to_string(), 140)], "only the defined scope is charged");
     }
 
     #[test]
@@ -339,24 +450,26 @@ mod tests {
             x ^= x << 17;
             x
         };
+        let cent = 10_000_000_i64;
         for round in 0..30 {
             let mut db = AppDb::open_in_memory().unwrap();
-            let limit = 0.5 + (next() % 100) as f64 / 100.0;
-            db.set_budget(&scope("global", limit, Period::Month)).unwrap();
-            db.set_budget(&scope("provider:perplexity", limit * 0.7, Period::Total)).unwrap();
+            let limit = 50 * cent + (next() % 100) as i64 * cent;
+            db.set_budget(&Scope { name: "global".into(), limit_nanos: limit, period: Period::Month, soft: 0.8 }).unwrap();
+            db.set_budget(&Scope { name: "provider:perplexity".into(), limit_nanos: limit * 7 / 10, period: Period::Total, soft: 0.8 })
+                .unwrap();
             let now = at("2026-11-26 10:00");
-            let mut open: Vec<(Reservation, f64)> = Vec::new();
+            let mut open: Vec<(Reservation, i64)> = Vec::new();
             for _ in 0..200 {
                 match next() % 3 {
                     0 => {
-                        let amount = (next() % 30) as f64 / 100.0;
-                        if let Ok(r) = db.reserve(&["global", "provider:perplexity"], amount, now) {
+                        let amount = (next() % 30) as i64 * cent + (next() % 1000) as i64;
+                        if let Ok(r) = db.reserve(AI, &["global", "provider:perplexity"], amount, now) {
                             open.push((r, amount));
                         }
                     }
                     1 if !open.is_empty() => {
                         let (r, amount) = open.swap_remove((next() as usize) % open.len());
-                        db.settle(&r, amount * (next() % 101) as f64 / 100.0, now).unwrap();
+                        db.settle(&r, amount * (next() % 101) as i64 / 100, now).unwrap();
                     }
                     _ if !open.is_empty() => {
                         let (r, _) = open.swap_remove((next() as usize) % open.len());
@@ -365,7 +478,7 @@ mod tests {
                     _ => {}
                 }
                 for s in db.budgets(now).unwrap() {
-                    assert!(s.spent_usd + s.reserved_usd <= s.scope.limit_usd + 1e-9, "round {round}: {s:?}");
+                    assert!(s.spent_nanos + s.reserved_nanos <= s.scope.limit_nanos, "round {round}: {s:?}");
                 }
             }
         }
@@ -382,10 +495,10 @@ mod tests {
                 let path = path.clone();
                 std::thread::spawn(move || {
                     let mut db = AppDb::open(&path).unwrap();
-                    let amount = 0.005 + (i % 7) as f64 * 0.002;
-                    match db.reserve(&["global"], amount, now) {
+                    let amount = nanos(0.005) + i64::from(i % 7) * nanos(0.002);
+                    match db.reserve(AI, &["global"], amount, now) {
                         Ok(r) => {
-                            db.settle(&r, amount * 0.8, now).unwrap();
+                            db.settle(&r, amount * 8 / 10, now).unwrap();
                             true
                         }
                         Err(BudgetError::Exceeded { .. }) => false,
@@ -396,7 +509,7 @@ mod tests {
             .collect();
         let granted = handles.into_iter().map(|h| h.join().unwrap()).filter(|ok| *ok).count();
         let s = &AppDb::open(&path).unwrap().budgets(now).unwrap()[0];
-        assert!(s.spent_usd <= 1.0 + 1e-9, "{s:?}");
+        assert!(s.spent_nanos <= nanos(1.0), "{s:?}");
         assert!(granted > 50 && granted < 200, "some got through, the rest were told the budget is spent: {granted}");
     }
 
@@ -410,7 +523,7 @@ mod tests {
         let dotted = format!("source:{}/./shop.db", dir.path().display());
         db.set_budget(&scope(&dotted, 0.01, Period::Day)).unwrap();
         let plain = format!("source:{}", file.display());
-        let err = db.reserve(&[plain.as_str()], 12.5, at("2026-11-26 10:00")).unwrap_err();
+        let err = db.reserve(AI, &[plain.as_str()], nanos(12.5), at("2026-11-26 10:00")).unwrap_err();
         assert!(err.to_string().contains("budget"), "{err}");
         assert_eq!(canonical_scope("source:postgres://u@127.0.0.1/shop"), "source:postgres://u@127.0.0.1/shop");
         assert_eq!(canonical_scope(" global "), "global");

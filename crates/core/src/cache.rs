@@ -121,8 +121,8 @@ pub struct Hit {
     pub kind: HitKind,
     /// The AI's reply as it was received.
     pub reply: String,
-    /// What the AI cost when this was generated: what this hit saves.
-    pub cost_usd: f64,
+    /// What the AI cost when this was generated, in nano-dollars: what this hit saves.
+    pub cost_nanos: i64,
     /// The wording it was first asked in.
     pub question: String,
 }
@@ -136,8 +136,8 @@ pub struct Entry<'a> {
     pub embedder: &'a str,
     /// The AI's reply as it was received.
     pub reply: &'a str,
-    /// What the question cost the first time.
-    pub cost_usd: f64,
+    /// What the question cost the first time, in nano-dollars.
+    pub cost_nanos: i64,
 }
 
 /// What is in the cache and how well it works.
@@ -147,8 +147,16 @@ pub struct CacheStats {
     pub lookups: i64,
     pub exact_hits: i64,
     pub semantic_hits: i64,
-    pub saved_usd: f64,
+    /// What the hits saved, in nano-dollars.
+    pub saved_nanos: i64,
     pub avg_lookup_micros: f64,
+}
+
+impl CacheStats {
+    /// What the hits saved, in dollars, for display.
+    pub fn saved_usd(&self) -> f64 {
+        crate::money::dollars(self.saved_nanos)
+    }
 }
 
 /// What to forget.
@@ -181,9 +189,9 @@ impl AppDb {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id, reply, cost_usd, question FROM llm_cache WHERE exact = ?1 AND expires_at > ?2",
+                "SELECT id, reply, cost_nanos, question FROM llm_cache WHERE exact = ?1 AND expires_at > ?2",
                 params![key.exact(), now],
-                |r| Ok(Hit { id: r.get(0)?, kind: HitKind::Exact, reply: r.get(1)?, cost_usd: r.get(2)?, question: r.get(3)? }),
+                |r| Ok(Hit { id: r.get(0)?, kind: HitKind::Exact, reply: r.get(1)?, cost_nanos: r.get(2)?, question: r.get(3)? }),
             )
             .optional()?)
     }
@@ -199,7 +207,7 @@ impl AppDb {
     ) -> Result<Option<Hit>, HistoryError> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT id, embedding, reply, cost_usd, question FROM llm_cache WHERE bucket = ?1 AND expires_at > ?2")?;
+            .prepare_cached("SELECT id, embedding, reply, cost_nanos, question FROM llm_cache WHERE bucket = ?1 AND expires_at > ?2")?;
         let mut rows = stmt.query(params![key.bucket(embedder), now])?;
         let mut best: Option<Hit> = None;
         while let Some(r) = rows.next()? {
@@ -210,7 +218,7 @@ impl AppDb {
                     id: r.get(0)?,
                     kind: HitKind::Semantic { similarity },
                     reply: r.get(2)?,
-                    cost_usd: r.get(3)?,
+                    cost_nanos: r.get(3)?,
                     question: r.get(4)?,
                 });
             }
@@ -221,12 +229,12 @@ impl AppDb {
     /// Keeps a generation; replaces an entry with the same exact key; evicts the least recently
     /// used beyond `config.max_entries`.
     pub fn cache_store(&self, entry: &Entry<'_>, config: &CacheConfig, now: i64) -> Result<(), HistoryError> {
-        let Entry { key, embedding, embedder, reply, cost_usd } = *entry;
+        let Entry { key, embedding, embedder, reply, cost_nanos } = *entry;
         self.conn().execute(
-            "INSERT INTO llm_cache(exact, bucket, question, slots, source, model, embedder, embedding, reply, cost_usd, created_at, expires_at, last_used_at)
+            "INSERT INTO llm_cache(exact, bucket, question, slots, source, model, embedder, embedding, reply, cost_nanos, created_at, expires_at, last_used_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)
              ON CONFLICT(exact) DO UPDATE SET bucket = excluded.bucket, source = excluded.source, embedding = excluded.embedding, embedder = excluded.embedder,
-               reply = excluded.reply, cost_usd = excluded.cost_usd, created_at = excluded.created_at,
+               reply = excluded.reply, cost_nanos = excluded.cost_nanos, created_at = excluded.created_at,
                expires_at = excluded.expires_at, last_used_at = excluded.last_used_at",
             params![
                 key.exact(),
@@ -238,7 +246,7 @@ impl AppDb {
                 embedder,
                 to_blob(embedding),
                 reply,
-                cost_usd,
+                cost_nanos,
                 now,
                 now.saturating_add(secs(config.ttl)),
             ],
@@ -264,14 +272,14 @@ impl AppDb {
 
     /// Counts a lookup: a hit (and what it saved) or a miss, and how long it took.
     pub fn cache_count(&self, hit: Option<&Hit>, micros: u64, now: i64) -> Result<(), HistoryError> {
-        let (exact, semantic, saved) = match hit.map(|h| (h.kind, h.cost_usd)) {
-            Some((HitKind::Exact, usd)) => (1, 0, usd),
-            Some((HitKind::Semantic { .. }, usd)) => (0, 1, usd),
-            None => (0, 0, 0.0),
+        let (exact, semantic, saved) = match hit.map(|h| (h.kind, h.cost_nanos)) {
+            Some((HitKind::Exact, nanos)) => (1, 0, nanos),
+            Some((HitKind::Semantic { .. }, nanos)) => (0, 1, nanos),
+            None => (0, 0, 0),
         };
         self.conn().execute(
             "UPDATE cache_stats SET lookups = lookups + 1, exact_hits = exact_hits + ?1, semantic_hits = semantic_hits + ?2,
-               saved_usd = saved_usd + ?3, lookup_micros = lookup_micros + ?4 WHERE id = 1",
+               saved_nanos = saved_nanos + ?3, lookup_micros = lookup_micros + ?4 WHERE id = 1",
             params![exact, semantic, saved, i64::try_from(micros).unwrap_or(i64::MAX)],
         )?;
         if let Some(h) = hit {
@@ -305,7 +313,7 @@ impl AppDb {
     pub fn cache_stats(&self, now: i64) -> Result<CacheStats, HistoryError> {
         let entries: i64 = self.conn().query_row("SELECT count(*) FROM llm_cache WHERE expires_at > ?1", [now], |r| r.get(0))?;
         let mut s = self.conn().query_row(
-            "SELECT lookups, exact_hits, semantic_hits, saved_usd, lookup_micros FROM cache_stats WHERE id = 1",
+            "SELECT lookups, exact_hits, semantic_hits, saved_nanos, lookup_micros FROM cache_stats WHERE id = 1",
             [],
             |r| {
                 let lookups: i64 = r.get(0)?;
@@ -315,7 +323,7 @@ impl AppDb {
                     lookups,
                     exact_hits: r.get(1)?,
                     semantic_hits: r.get(2)?,
-                    saved_usd: r.get(3)?,
+                    saved_nanos: r.get(3)?,
                     avg_lookup_micros: if lookups > 0 { micros as f64 / lookups as f64 } else { 0.0 },
                 })
             },

@@ -118,6 +118,48 @@ UPDATE cache_stats SET stored = (SELECT count(*) FROM llm_cache);
 CREATE TRIGGER llm_cache_added AFTER INSERT ON llm_cache BEGIN UPDATE cache_stats SET stored = stored + 1 WHERE id = 1; END;
 CREATE TRIGGER llm_cache_removed AFTER DELETE ON llm_cache BEGIN UPDATE cache_stats SET stored = stored - 1 WHERE id = 1; END;
 ",
+    // Money as whole nano-dollars (see `crate::money`): every amount column becomes an INTEGER,
+    // each row converted once with ROUND(usd * 1e9); the ledger also says what a charge paid for.
+    "
+CREATE TABLE budget_scopes_nanos (
+    scope TEXT PRIMARY KEY,
+    limit_nanos INTEGER NOT NULL CHECK (limit_nanos >= 0),
+    period TEXT NOT NULL CHECK (period IN ('day', 'month', 'total')),
+    soft REAL NOT NULL DEFAULT 0.8 CHECK (soft > 0 AND soft <= 1)
+);
+INSERT INTO budget_scopes_nanos(scope, limit_nanos, period, soft)
+    SELECT scope, CAST(ROUND(limit_usd * 1e9) AS INTEGER), period, soft FROM budget_scopes;
+DROP TABLE budget_scopes;
+ALTER TABLE budget_scopes_nanos RENAME TO budget_scopes;
+CREATE TABLE budget_ledger_nanos (
+    id INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL,
+    period_key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('reserved', 'settled')),
+    nanos INTEGER NOT NULL,
+    purpose TEXT NOT NULL DEFAULT 'ai' CHECK (purpose IN ('ai', 'sandbox', 'embedding')),
+    reservation TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+INSERT INTO budget_ledger_nanos(id, scope, period_key, kind, nanos, reservation, at)
+    SELECT id, scope, period_key, kind, CAST(ROUND(usd * 1e9) AS INTEGER), reservation, at FROM budget_ledger;
+DROP TABLE budget_ledger;
+ALTER TABLE budget_ledger_nanos RENAME TO budget_ledger;
+CREATE INDEX budget_ledger_scope ON budget_ledger(scope, period_key);
+CREATE INDEX budget_ledger_reservation ON budget_ledger(reservation);
+ALTER TABLE history ADD COLUMN cost_nanos INTEGER NOT NULL DEFAULT 0;
+UPDATE history SET cost_nanos = CAST(ROUND(cost_usd * 1e9) AS INTEGER),
+    cost_breakdown = coalesce((SELECT json_group_array(json_object('item', json_extract(value, '$.item'),
+        'nanos', CAST(ROUND(coalesce(json_extract(value, '$.usd'), 0) * 1e9) AS INTEGER))) FROM json_each(history.cost_breakdown)), '[]')
+    WHERE json_valid(cost_breakdown);
+ALTER TABLE history DROP COLUMN cost_usd;
+ALTER TABLE llm_cache ADD COLUMN cost_nanos INTEGER NOT NULL DEFAULT 0;
+UPDATE llm_cache SET cost_nanos = CAST(ROUND(cost_usd * 1e9) AS INTEGER);
+ALTER TABLE llm_cache DROP COLUMN cost_usd;
+ALTER TABLE cache_stats ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;
+UPDATE cache_stats SET saved_nanos = CAST(ROUND(saved_usd * 1e9) AS INTEGER);
+ALTER TABLE cache_stats DROP COLUMN saved_usd;
+",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -196,14 +238,14 @@ impl AppDb {
     /// Records an answer with what it cost and who wrote its code (the planner or the AI).
     pub fn record_answer(&self, answer: &crate::Answer, asked_at: &str) -> Result<i64, HistoryError> {
         let breakdown: Vec<serde_json::Value> =
-            answer.cost.breakdown.iter().map(|c| serde_json::json!({"item": c.item, "usd": c.usd})).collect();
+            answer.cost.breakdown.iter().map(|c| serde_json::json!({"item": c.item, "nanos": c.nanos})).collect();
         let source = match answer.cost.source {
             crate::CostSource::None => "none",
             crate::CostSource::Provider => "provider",
             crate::CostSource::Estimate => "estimate",
         };
         self.conn.execute(
-            "INSERT INTO history(question, route, asked_at, code, interpretation, cost_usd, cost_source, cost_breakdown, generated_by, error_kind)
+            "INSERT INTO history(question, route, asked_at, code, interpretation, cost_nanos, cost_source, cost_breakdown, generated_by, error_kind)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 answer.question,
@@ -211,7 +253,7 @@ impl AppDb {
                 asked_at,
                 answer.code,
                 answer.interpretation,
-                answer.cost.total_usd,
+                answer.cost.total_nanos,
                 source,
                 serde_json::Value::Array(breakdown).to_string(),
                 answer.generated_by,
@@ -221,38 +263,38 @@ impl AppDb {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Total recorded spend, in USD (for the budget and the status line).
-    pub fn total_spent(&self) -> Result<f64, HistoryError> {
-        Ok(self.conn.query_row("SELECT coalesce(sum(cost_usd), 0) FROM history", [], |r| r.get(0))?)
+    /// Total recorded spend, in nano-dollars (for the budget and the status line).
+    pub fn total_spent(&self) -> Result<i64, HistoryError> {
+        Ok(self.conn.query_row("SELECT coalesce(sum(cost_nanos), 0) FROM history", [], |r| r.get(0))?)
     }
 
-    /// Spend per day (`YYYY-MM-DD`, USD) for the `days` days up to and including `today`, oldest
-    /// first, days without spend included as 0 (for the Spending page's chart).
-    pub fn daily_spend(&self, today: chrono::NaiveDate, days: u32) -> Result<Vec<(String, f64)>, HistoryError> {
+    /// Spend per day (`YYYY-MM-DD`, nano-dollars) for the `days` days up to and including
+    /// `today`, oldest first, days without spend included as 0 (for the Spending page's chart).
+    pub fn daily_spend(&self, today: chrono::NaiveDate, days: u32) -> Result<Vec<(String, i64)>, HistoryError> {
         let first = today - chrono::Duration::days(i64::from(days.max(1)) - 1);
         let mut stmt = self.conn.prepare(
-            "SELECT substr(asked_at, 1, 10) AS day, sum(cost_usd) FROM history
+            "SELECT substr(asked_at, 1, 10) AS day, sum(cost_nanos) FROM history
              WHERE substr(asked_at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY day",
         )?;
-        let spent: Vec<(String, f64)> =
+        let spent: Vec<(String, i64)> =
             stmt.query_map(params![first.to_string(), today.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         Ok(first
             .iter_days()
             .take_while(|d| *d <= today)
             .map(|d| {
                 let day = d.to_string();
-                let usd = spent.iter().find(|(k, _)| *k == day).map_or(0.0, |(_, v)| *v);
-                (day, usd)
+                let nanos = spent.iter().find(|(k, _)| *k == day).map_or(0, |(_, v)| *v);
+                (day, nanos)
             })
             .collect())
     }
 
-    /// The most recent answers that cost something, newest first: (question, asked at, USD,
-    /// who was paid).
-    pub fn recent_costs(&self, limit: usize) -> Result<Vec<(String, String, f64, String)>, HistoryError> {
+    /// The most recent answers that cost something, newest first: (question, asked at,
+    /// nano-dollars, who was paid).
+    pub fn recent_costs(&self, limit: usize) -> Result<Vec<(String, String, i64, String)>, HistoryError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT question, asked_at, cost_usd, generated_by FROM history WHERE cost_usd > 0 ORDER BY id DESC LIMIT ?1")?;
+            .prepare("SELECT question, asked_at, cost_nanos, generated_by FROM history WHERE cost_nanos > 0 ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -317,15 +359,78 @@ mod tests {
         let db = AppDb::open_in_memory().unwrap();
         for (at, usd) in [("2026-11-24 09:00", 0.25), ("2026-11-24 18:00", 0.5), ("2026-11-26 08:00", 0.125), ("2026-10-01 08:00", 9.0)] {
             db.conn
-                .execute("INSERT INTO history(question, route, asked_at, cost_usd) VALUES ('q', 'answer', ?1, ?2)", params![at, usd])
+                .execute(
+                    "INSERT INTO history(question, route, asked_at, cost_nanos) VALUES ('q', 'answer', ?1, ?2)",
+                    params![at, crate::money::nanos(usd)],
+                )
                 .unwrap();
         }
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         assert_eq!(
             db.daily_spend(today, 3).unwrap(),
-            [("2026-11-24".to_string(), 0.75), ("2026-11-25".to_string(), 0.0), ("2026-11-26".to_string(), 0.125)]
+            [("2026-11-24".to_string(), 750_000_000), ("2026-11-25".to_string(), 0), ("2026-11-26".to_string(), 125_000_000)]
         );
-        assert_eq!(db.recent_costs(2).unwrap().iter().map(|c| c.2).collect::<Vec<_>>(), [9.0, 0.125]);
+        assert_eq!(db.recent_costs(2).unwrap().iter().map(|c| c.2).collect::<Vec<_>>(), [9_000_000_000, 125_000_000]);
+        assert_eq!(db.total_spent().unwrap(), 9_875_000_000);
+    }
+
+    #[test]
+    fn amounts_in_dollars_become_whole_nano_dollars_and_nothing_is_lost() {
+        // A database as the version before integer money left it: dollars in REAL columns.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            let tx = conn.transaction().unwrap();
+            for sql in &MIGRATIONS[..9] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 9).unwrap();
+            tx.execute_batch(
+                r#"
+                INSERT INTO history(question, route, asked_at, cost_usd, cost_source, cost_breakdown) VALUES
+                    ('top products', 'answer', '2026-11-26 09:00', 0.00748, 'provider',
+                     '[{"item":"prompt","usd":0.001},{"item":"completion","usd":0.00048},{"item":"fees","usd":0.006}]'),
+                    ('sales by region', 'answer', '2026-11-26 09:01', 0, 'none', '[]');
+                INSERT INTO budget_scopes(scope, limit_usd, period, soft) VALUES ('global', 5, 'day', 0.8), ('provider:openai', 0.0001, 'total', 0.5);
+                INSERT INTO budget_ledger(scope, period_key, kind, usd, reservation, at) VALUES
+                    ('global', '2026-11-26', 'settled', 0.00748, 'r1', '2026-11-26 09:00:00'),
+                    ('global', '2026-11-26', 'reserved', 0.1234567891, 'r2', '2026-11-26 09:01:00');
+                INSERT INTO llm_cache(exact, bucket, question, slots, source, model, embedder, embedding, reply, cost_usd, created_at, expires_at, last_used_at)
+                    VALUES ('e', 'b', 'q', '', 's', 'm', 'x', x'', '{}', 0.00249, 1, 2, 1);
+                UPDATE cache_stats SET saved_usd = 0.00498;
+                "#,
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let db = AppDb::open(&path).unwrap();
+        let ints =
+            |sql: &str| -> Vec<i64> { db.conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect() };
+        assert_eq!(ints("SELECT cost_nanos FROM history ORDER BY id"), [7_480_000, 0]);
+        assert_eq!(ints("SELECT limit_nanos FROM budget_scopes ORDER BY scope"), [5_000_000_000, 100_000]);
+        assert_eq!(ints("SELECT nanos FROM budget_ledger ORDER BY id"), [7_480_000, 123_456_789]);
+        assert_eq!(ints("SELECT count(*) FROM budget_ledger WHERE purpose = 'ai' AND reservation IN ('r1', 'r2')"), [2]);
+        assert_eq!(ints("SELECT cost_nanos FROM llm_cache"), [2_490_000]);
+        assert_eq!(ints("SELECT saved_nanos FROM cache_stats"), [4_980_000]);
+        let breakdown: String = db.conn.query_row("SELECT cost_breakdown FROM history WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            breakdown,
+            r#"[{"item":"prompt","nanos":1000000},{"item":"completion","nanos":480000},{"item":"fees","nanos":6000000}]"#
+        );
+        // No dollar column is left to drift from the integer one; the cache's count still works.
+        for (table, column) in
+            [("history", "cost_usd"), ("budget_scopes", "limit_usd"), ("budget_ledger", "usd"), ("llm_cache", "cost_usd")]
+        {
+            let n: i64 = db
+                .conn
+                .query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{table}.{column}");
+        }
+        db.conn.execute("DELETE FROM llm_cache", []).unwrap();
+        assert_eq!(ints("SELECT stored FROM cache_stats"), [0]);
+        assert_eq!(db.recent_costs(5).unwrap().iter().map(|c| c.2).collect::<Vec<_>>(), [7_480_000]);
     }
 
     #[test]

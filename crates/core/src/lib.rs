@@ -19,6 +19,7 @@ mod http;
 pub mod import;
 pub mod llm;
 pub mod logs;
+pub mod money;
 pub mod pipeline;
 pub mod planner;
 pub mod python;

@@ -124,22 +124,38 @@ pub enum CostSource {
     Estimate,
 }
 
+/// One part of what an answer cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostItem {
     pub item: String,
-    pub usd: f64,
+    /// In nano-dollars ([`crate::money`]).
+    pub nanos: i64,
 }
 
+impl CostItem {
+    /// The amount in dollars, for display and JSON.
+    pub fn usd(&self) -> f64 {
+        crate::money::dollars(self.nanos)
+    }
+}
+
+/// What an answer cost, in whole nano-dollars from the provider's figure to the history; in
+/// dollars only where it is shown ([`Cost::total_usd`], the CLI's JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cost {
-    pub total_usd: f64,
+    pub total_nanos: i64,
     pub source: CostSource,
     pub breakdown: Vec<CostItem>,
 }
 
 impl Cost {
     pub fn none() -> Self {
-        Self { total_usd: 0.0, source: CostSource::None, breakdown: Vec::new() }
+        Self { total_nanos: 0, source: CostSource::None, breakdown: Vec::new() }
+    }
+
+    /// The total in dollars, for display and JSON: the provider's 0.00748 is `0.00748`.
+    pub fn total_usd(&self) -> f64 {
+        crate::money::dollars(self.total_nanos)
     }
 }
 
@@ -202,9 +218,9 @@ impl Answer {
             "options": self.options,
             "message": self.message,
             "cost": {
-                "total_usd": self.cost.total_usd,
+                "total_usd": self.cost.total_usd(),
                 "source": match self.cost.source { CostSource::None => "none", CostSource::Provider => "provider", CostSource::Estimate => "estimate" },
-                "breakdown": self.cost.breakdown.iter().map(|b| json!({"item": b.item, "usd": b.usd})).collect::<Vec<_>>(),
+                "breakdown": self.cost.breakdown.iter().map(|b| json!({"item": b.item, "usd": b.usd()})).collect::<Vec<_>>(),
                 // Who was paid: the LLM as provider/model, or none for the offline planner.
                 "provider": (self.generated_by != "planner").then_some(&self.generated_by),
                 // Worked out before anything was sent to the AI (none when it was not asked).
@@ -384,7 +400,7 @@ impl Pipeline {
                 route = answer.route.as_str(),
                 cache = answer.cache.as_deref(),
                 error_kind = answer.error_kind.as_deref(),
-                cost_usd = answer.cost.total_usd,
+                cost_usd = answer.cost.total_usd(),
                 ms = clock.elapsed().as_secs_f64() * 1000.0,
                 "answered"
             );
@@ -395,7 +411,7 @@ impl Pipeline {
                     route: answer.route.as_str().into(),
                     error_kind: answer.error_kind.clone(),
                     cache: answer.cache.clone(),
-                    cost_usd: answer.cost.total_usd,
+                    cost_usd: answer.cost.total_usd(),
                     started,
                     duration: clock.elapsed(),
                     stages: answer.stages.clone(),
@@ -478,11 +494,16 @@ impl Pipeline {
                         from_cache.generated_by = format!("{}/{}", llm.kind().as_str(), llm.model());
                         from_cache.mappings.clear();
                         // Nothing was paid to the AI; a remote sandbox run (if any) is the cost.
-                        if from_cache.cost.total_usd > 0.0 {
+                        if from_cache.cost.total_nanos > 0 {
                             from_cache.cost.source = CostSource::Estimate;
                         }
-                        from_cache.message =
-                            format!("Answered from cache, saved {}. {}", ai::usd(hit.cost_usd), from_cache.message).trim().to_string();
+                        from_cache.message = format!(
+                            "Answered from cache, saved {}. {}",
+                            ai::usd(crate::money::dollars(hit.cost_nanos)),
+                            from_cache.message
+                        )
+                        .trim()
+                        .to_string();
                         return Ok(from_cache);
                     }
                     Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
@@ -529,7 +550,7 @@ impl Pipeline {
             };
             self.breaker_record(provider, &health, crate::breaker::now());
             if let (Ok(Some(reply)), Some((key, Some(embedding), _))) = (&outcome, &cached) {
-                self.cache_store(key, embedding, reply, answer.cost.total_usd);
+                self.cache_store(key, embedding, reply, answer.cost.total_nanos);
             }
             return match outcome {
                 Ok(_) => Ok(answer),
@@ -616,10 +637,10 @@ impl Pipeline {
         self.with_app_db("a cached answer could not be forgotten", |db| db.cache_forget(id));
     }
 
-    fn cache_store(&self, key: &crate::cache::CacheKey, embedding: &[f32], reply: &str, cost_usd: f64) {
+    fn cache_store(&self, key: &crate::cache::CacheKey, embedding: &[f32], reply: &str, cost_nanos: i64) {
         let Some(config) = self.options.cache.as_ref() else { return };
         let embedder = self.embedder.id();
-        let entry = crate::cache::Entry { key, embedding, embedder: &embedder, reply, cost_usd };
+        let entry = crate::cache::Entry { key, embedding, embedder: &embedder, reply, cost_nanos };
         self.with_app_db("the answer could not be cached", |db| db.cache_store(&entry, config, chrono::Utc::now().timestamp()));
     }
 

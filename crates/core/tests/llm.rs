@@ -275,7 +275,7 @@ fn a_question_the_planner_cannot_answer_is_written_by_the_llm_validated_and_run(
     assert_eq!(a.columns, ["first_product", "second_product", "orders_together"]);
     assert!(a.code.as_deref().is_some_and(|c| c.contains("JOIN order_items b")));
     assert!(a.interpretation.starts_with("Pairs of products in the same order"), "{}", a.interpretation);
-    assert!((a.cost.total_usd - 0.00249).abs() < 1e-9, "the provider's usage.cost: {:?}", a.cost);
+    assert_eq!((a.cost.total_nanos, a.cost.total_usd()), (2_490_000, 0.00249), "the provider's usage.cost: {:?}", a.cost);
     assert_eq!(a.cost.source, plainsight_core::CostSource::Provider);
     assert_eq!(a.generated_by, "perplexity/perplexity/sonar");
     assert!(a.privacy_receipt.as_deref().is_some_and(|r| r.contains("which products were bought together")));
@@ -296,8 +296,8 @@ fn a_failing_query_goes_back_once_and_both_attempts_are_paid_for() {
     assert_eq!(sent.len(), 2);
     let retry = sent[1].json()["input"].to_string();
     assert!(retry.contains("no such column"), "the error went back to the model: {retry}");
-    assert!((a.cost.total_usd - (0.00205 + 0.00238)).abs() < 1e-9, "{:?}", a.cost);
-    assert!(a.cost.breakdown.iter().any(|i| i.item == "self-correction" && (i.usd - 0.00238).abs() < 1e-9), "{:?}", a.cost.breakdown);
+    assert_eq!((a.cost.total_nanos, a.cost.total_usd()), (4_430_000, 0.00443), "exactly 0.00205 + 0.00238: {:?}", a.cost);
+    assert!(a.cost.breakdown.iter().any(|i| i.item == "self-correction" && i.nanos == 2_380_000), "{:?}", a.cost.breakdown);
 
     // A write is refused by the guard, corrected once, and if it comes back again the answer says so.
     server.push(perplexity::agent_ok(&answer_json("DELETE FROM orders"), AgentUsage::new(10, 5, 0.001, 0.0, 0.0)));
@@ -305,7 +305,7 @@ fn a_failing_query_goes_back_once_and_both_attempts_are_paid_for() {
     let a = pipeline(&shop, &server, AiMode::Auto).ask("which products were bought together most often?", today(), None).expect("answer");
     assert_eq!((a.route, a.error_kind.as_deref()), (Route::Fallback, Some("llm_code_failed")), "{a:?}");
     assert!(a.message.starts_with("The AI could not write a query that works"), "{}", a.message);
-    assert!((a.cost.total_usd - 0.002).abs() < 1e-9);
+    assert_eq!(a.cost.total_nanos, 2_000_000);
 }
 
 #[test]
@@ -438,7 +438,7 @@ fn writes_and_confident_questions_never_reach_the_provider() {
     let p = pipeline(&shop, &server, AiMode::Auto);
     assert_eq!(p.ask("delete all refunded orders", today(), None).expect("refused").route, Route::Refused);
     let local = p.ask("show me last month's sales by region", today(), None).expect("answer");
-    assert_eq!((local.route, local.generated_by.as_str(), local.cost.total_usd), (Route::Answer, "planner", 0.0));
+    assert_eq!((local.route, local.generated_by.as_str(), local.cost.total_nanos), (Route::Answer, "planner", 0));
     assert!(server.requests().is_empty(), "nothing was sent");
     // With --ai always the confident one goes too, but a write still does not.
     let always = pipeline(&shop, &server, AiMode::Always);
@@ -478,7 +478,7 @@ fn the_budget_is_reserved_before_each_call_and_settled_to_the_actual_cost() {
     let server = Server::start();
     let app_db = shop.db.with_file_name("plainsight.sqlite");
     let db = AppDb::open(&app_db).expect("app db");
-    db.set_budget(&Scope { name: "global".into(), limit_usd: 0.001, period: Period::Day, soft: 0.8 }).expect("scope");
+    db.set_budget(&Scope { name: "global".into(), limit_nanos: 1_000_000, period: Period::Day, soft: 0.8 }).expect("scope");
     let options = PipelineOptions { app_db: Some(app_db.clone()), ..PipelineOptions::default() };
     let p = Pipeline::open(&shop.db, options.clone()).expect("pipeline").with_llm(Arc::new(provider(ProviderKind::Perplexity, &server)));
     let a = p.ask("which products were bought together most often?", today(), None).expect("blocked answer");
@@ -488,13 +488,14 @@ fn the_budget_is_reserved_before_each_call_and_settled_to_the_actual_cost() {
     assert_eq!(a.to_json()["route"], "blocked");
 
     // With room for one call: reserved at the upper bound, settled to the provider's figure.
-    db.set_budget(&Scope { name: "global".into(), limit_usd: 1.0, period: Period::Day, soft: 0.8 }).expect("scope");
+    db.set_budget(&Scope { name: "global".into(), limit_nanos: 1_000_000_000, period: Period::Day, soft: 0.8 }).expect("scope");
     server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
     let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
     assert_eq!(a.route, Route::Answer);
     let now = chrono::Local::now().naive_local();
     let state = db.budgets(now).expect("budgets").into_iter().find(|s| s.scope.name == "global").expect("global");
-    assert!((state.spent_usd - 0.00249).abs() < 1e-9 && state.reserved_usd == 0.0, "{state:?}");
+    assert_eq!((state.spent_nanos, state.reserved_nanos), (a.cost.total_nanos, 0), "{state:?}");
+    assert_eq!(state.spent_usd(), 0.00249);
 }
 
 #[test]
@@ -537,7 +538,7 @@ fn shop_with_app_db(limit_usd: f64) -> (Shop, std::path::PathBuf) {
     let app_db = shop.db.with_file_name("plainsight.sqlite");
     plainsight_core::history::AppDb::open(&app_db)
         .expect("app db")
-        .set_budget(&Scope { name: "global".into(), limit_usd, period: Period::Day, soft: 0.8 })
+        .set_budget(&Scope { name: "global".into(), limit_nanos: plainsight_core::money::nanos(limit_usd), period: Period::Day, soft: 0.8 })
         .expect("scope");
     (shop, app_db)
 }
@@ -628,7 +629,7 @@ fn a_question_above_the_approval_threshold_waits_and_an_approval_caps_what_it_ma
     server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
     let a = p.ask_with(q, today(), None, Some(estimate.at_most_usd)).expect("answer");
     assert_eq!((a.route, a.rows.len()), (Route::Answer, 5), "{a:?}");
-    assert!(a.cost.total_usd <= estimate.at_most_usd);
+    assert!(a.cost.total_usd() <= estimate.at_most_usd);
 }
 
 #[test]
@@ -652,9 +653,9 @@ fn a_provider_charging_more_than_reserved_is_charged_in_full_and_the_estimate_gr
     let p = Pipeline::open(&shop.db, options(None)).expect("pipeline").with_llm(Arc::clone(&llm));
     let a = p.ask(q, today(), None).expect("answer");
     assert_eq!(a.route, Route::Answer);
-    assert!((a.cost.total_usd - charged).abs() < 1e-9);
+    assert_eq!(a.cost.total_nanos, plainsight_core::money::nanos(charged));
     let state = AppDb::open(&app_db).expect("db").budgets(chrono::Local::now().naive_local()).expect("budgets");
-    assert!((state[0].spent_usd - charged).abs() < 1e-9 && state[0].reserved_usd == 0.0, "the excess is charged: {state:?}");
+    assert_eq!((state[0].spent_nanos, state[0].reserved_nanos), (a.cost.total_nanos, 0), "the excess is charged: {state:?}");
     let after = dry.ask(q, today(), None).expect("estimate").estimate.expect("estimate");
     assert!(after.at_most_usd >= charged, "this model's upper bound now covers what it charged: {before:?} → {after:?}");
     // A wild figure ($5,000) is charged too, but the margin stops at 10×.
@@ -706,9 +707,9 @@ fn two_hundred_concurrent_questions_never_spend_past_the_hard_cap() {
         handles.into_iter().map(|h| h.join().expect("no panic")).collect()
     });
     let state = AppDb::open(&app_db).expect("db").budgets(chrono::Local::now().naive_local()).expect("budgets");
-    assert!(state[0].spent_usd <= 1.0 + 1e-9 && state[0].reserved_usd == 0.0, "{state:?}");
-    let charged: f64 = answers.iter().map(|a| a.cost.total_usd).sum();
-    assert!((charged - state[0].spent_usd).abs() < 1e-6, "the ledger matches the answers: {charged} vs {state:?}");
+    assert!(state[0].spent_nanos <= 1_000_000_000 && state[0].reserved_nanos == 0, "{state:?}");
+    let charged: i64 = answers.iter().map(|a| a.cost.total_nanos).sum();
+    assert_eq!(charged, state[0].spent_nanos, "the ledger matches the answers to the nano-dollar: {state:?}");
     let (answered, blocked): (Vec<_>, Vec<_>) = answers.iter().partition(|a| a.route == Route::Answer);
     assert!(!answered.is_empty() && !blocked.is_empty(), "{} answered, {} blocked", answered.len(), blocked.len());
     for a in &blocked {
@@ -736,7 +737,7 @@ fn a_paraphrase_is_answered_from_the_cache_on_todays_data_without_calling_the_pr
     };
     let first = open().ask("how many orders were placed", today(), None).expect("answer");
     assert_eq!((first.route, first.cache.as_deref()), (Route::Answer, Some("miss")), "{first:?}");
-    assert!((first.cost.total_usd - 0.0025).abs() < 1e-12);
+    assert_eq!(first.cost.total_nanos, 2_500_000);
     let before = first.rows[0][0].as_i64().expect("a count");
     // New rows after caching: the cached code runs again and sees them.
     let conn = rusqlite::Connection::open(&shop.db).expect("open");
@@ -749,7 +750,7 @@ fn a_paraphrase_is_answered_from_the_cache_on_todays_data_without_calling_the_pr
     let again = open().ask("Count the orders that were placed", today(), None).expect("answer");
     assert_eq!((again.route, again.cache.as_deref()), (Route::Answer, Some("semantic")), "{again:?}");
     assert_eq!(again.rows[0][0].as_i64(), Some(before + 1), "re-executed on today's data");
-    assert_eq!(again.cost.total_usd, 0.0);
+    assert_eq!(again.cost.total_nanos, 0);
     assert!(again.message.starts_with("Answered from cache, saved $0.0025"), "{}", again.message);
     assert_eq!(server.requests().len(), 1, "the paraphrase made no provider call");
     assert_eq!(again.to_json()["cache"], "semantic");
@@ -765,7 +766,7 @@ fn a_paraphrase_is_answered_from_the_cache_on_todays_data_without_calling_the_pr
     assert_eq!(server.requests().len(), 2);
     let stats = AppDb::open(&app_db).expect("db").cache_stats(chrono::Utc::now().timestamp()).expect("stats");
     assert_eq!((stats.entries, stats.lookups, stats.exact_hits, stats.semantic_hits), (2, 4, 1, 1), "{stats:?}");
-    assert!((stats.saved_usd - 0.005).abs() < 1e-12, "{stats:?}");
+    assert_eq!((stats.saved_nanos, stats.saved_usd()), (5_000_000, 0.005), "{stats:?}");
 }
 
 #[test]

@@ -37,7 +37,7 @@ impl Fixture {
         let config = CacheConfig::default();
         let key = self.key(q, today());
         let reply = format!("reply for {q}");
-        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: &reply, cost_usd: 0.006 };
+        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: &reply, cost_nanos: 6_000_000 };
         self.db.cache_store(&entry, &config, now).unwrap();
     }
 
@@ -170,7 +170,7 @@ fn the_least_recently_used_entries_go_first_and_stats_add_up() {
             f.db.cache_count(Some(&hit), 40, now).unwrap();
         }
         let key = f.key(q, today());
-        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_usd: 0.01 };
+        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_nanos: 10_000_000 };
         f.db.cache_store(&entry, &config, now).unwrap();
     }
     assert!(f.db.cache_exact(&f.key("revenue by region", today()), NOW).unwrap().is_some());
@@ -178,7 +178,7 @@ fn the_least_recently_used_entries_go_first_and_stats_add_up() {
     f.db.cache_count(None, 60, NOW).unwrap();
     let s = f.db.cache_stats(NOW).unwrap();
     assert_eq!((s.entries, s.lookups, s.exact_hits, s.semantic_hits), (2, 2, 1, 0));
-    assert!((s.saved_usd - 0.01).abs() < 1e-12 && (s.avg_lookup_micros - 50.0).abs() < 1e-9, "{s:?}");
+    assert!(s.saved_nanos == 10_000_000 && s.saved_usd() == 0.01 && (s.avg_lookup_micros - 50.0).abs() < 1e-9, "{s:?}");
 }
 
 /// The dev questions (shared/eval/questions.dev.jsonl), each with paraphrases a person might type
@@ -327,8 +327,12 @@ fn one_request_keeps_a_bounded_number_of_wordings() {
         );
         let e = LocalEmbedder.embed(&q).unwrap();
         let key = f.key(&q, today());
-        f.db.cache_store(&Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_usd: 0.01 }, &config, NOW + i)
-            .unwrap();
+        f.db.cache_store(
+            &Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_nanos: 10_000_000 },
+            &config,
+            NOW + i,
+        )
+        .unwrap();
     }
     assert_eq!(f.db.cache_stats(NOW).unwrap().entries, BUCKET_LIMIT, "the oldest wordings went");
 }

@@ -13,19 +13,22 @@ use crate::llm::prices;
 use crate::llm::prompt::{self, MAX_OUTPUT_TOKENS};
 use crate::llm::provider::{ChatRequest, Completion, LlmError, LlmProvider};
 use crate::llm::repair::{self, CodeLanguage, ReplyKind};
+use crate::money::{dollars, nanos};
 use crate::router::Route;
 use crate::schema::quote_ident;
 
 /// Rows per table sent when the person allowed sample rows.
 const SAMPLE_ROWS: usize = 3;
 
-/// Adds up what each call cost.
+/// Adds up what each call cost, in whole nano-dollars.
 struct Spend {
     provider: crate::llm::provider::ProviderKind,
     model: String,
     base_url: String,
-    first: Option<(f64, f64, f64)>,
-    corrections: f64,
+    /// The first call's prompt, completion and fees.
+    first: Option<(i64, i64, i64)>,
+    /// Every later call (self-corrections) together.
+    corrections: i64,
     reported: bool,
     unpriced: bool,
 }
@@ -67,13 +70,14 @@ pub(super) fn usd(x: f64) -> String {
 }
 
 impl Spend {
-    /// What one completion cost (the provider's figure, else the table's).
-    fn of(&self, c: &Completion) -> f64 {
+    /// What one completion cost, in nano-dollars (the provider's figure, else the table's): what
+    /// the budget is charged, the same amount [`Spend::add`] adds to the answer's cost.
+    fn of(&self, c: &Completion) -> i64 {
         match c.usage.cost {
-            Some(r) => r.total,
-            None => prices::lookup(self.provider, &self.model, &self.base_url).map_or(0.0, |p| {
+            Some(r) => nanos(r.total),
+            None => prices::lookup(self.provider, &self.model, &self.base_url).map_or(0, |p| {
                 let (i, o, f) = p.cost(c.usage.input_tokens, c.usage.output_tokens);
-                i + o + f
+                nanos(i) + nanos(o) + nanos(f)
             }),
         }
     }
@@ -82,43 +86,45 @@ impl Spend {
         let (input, output, fees) = match c.usage.cost {
             Some(r) => {
                 self.reported = true;
-                // The provider's total is authoritative; fees are what its parts do not explain
-                // (in whole nano-dollars, so the parts add up to exactly the provider's total).
-                let fees = dollars(nanos(r.total) - nanos(r.input) - nanos(r.output));
-                // Below a billionth of a dollar it is rounding, not a fee.
-                (r.input, r.output, if fees > 1e-9 { fees } else { 0.0 })
+                // The provider's total is authoritative; fees are what its parts do not explain,
+                // so the parts add up to exactly the provider's total.
+                let (total, input, output) = (nanos(r.total), nanos(r.input), nanos(r.output));
+                (input, output, (total - input - output).max(0))
             }
             None => match prices::lookup(self.provider, &self.model, &self.base_url) {
-                Some(p) => p.cost(c.usage.input_tokens, c.usage.output_tokens),
+                Some(p) => {
+                    let (i, o, f) = p.cost(c.usage.input_tokens, c.usage.output_tokens);
+                    (nanos(i), nanos(o), nanos(f))
+                }
                 None => {
                     self.unpriced = true;
-                    (0.0, 0.0, 0.0)
+                    (0, 0, 0)
                 }
             },
         };
         if self.first.is_none() {
             self.first = Some((input, output, fees));
         } else {
-            self.corrections = dollars(nanos(self.corrections) + nanos(input) + nanos(output) + nanos(fees));
+            self.corrections += input + output + fees;
         }
     }
 
     fn cost(&self) -> Cost {
         let Some((input, output, fees)) = self.first else { return Cost::none() };
         let mut breakdown = vec![
-            CostItem { item: "prompt".into(), usd: input },
-            CostItem { item: "completion".into(), usd: output },
-            CostItem { item: "fees".into(), usd: fees },
+            CostItem { item: "prompt".into(), nanos: input },
+            CostItem { item: "completion".into(), nanos: output },
+            CostItem { item: "fees".into(), nanos: fees },
         ];
-        if self.corrections > 0.0 {
-            breakdown.push(CostItem { item: "self-correction".into(), usd: self.corrections });
+        if self.corrections > 0 {
+            breakdown.push(CostItem { item: "self-correction".into(), nanos: self.corrections });
         }
         if self.unpriced {
-            breakdown.push(CostItem { item: format!("no price known for {}", self.model), usd: 0.0 });
+            breakdown.push(CostItem { item: format!("no price known for {}", self.model), nanos: 0 });
         }
-        // Summed in whole nano-dollars: 0.00748 reported is 0.00748 shown, not 0.007479999999999999.
-        let total_usd = dollars(nanos(input) + nanos(output) + nanos(fees) + nanos(self.corrections));
-        Cost { total_usd, source: if self.reported { CostSource::Provider } else { CostSource::Estimate }, breakdown }
+        // Whole nano-dollars: 0.00748 reported is 0.00748 shown, not 0.007479999999999999.
+        let total_nanos = input + output + fees + self.corrections;
+        Cost { total_nanos, source: if self.reported { CostSource::Provider } else { CostSource::Estimate }, breakdown }
     }
 }
 
@@ -131,21 +137,6 @@ fn traced_input(request: &ChatRequest, system_without_rows: &str) -> String {
         out.push_str(text);
     }
     out
-}
-
-/// Dollars as whole nano-dollars, for exact sums of amounts given in decimal.
-fn nanos(usd: f64) -> i64 {
-    // Amounts here are far below 9 million dollars, inside i64 nano-dollars.
-    #[allow(clippy::cast_possible_truncation)]
-    let n = (usd * 1e9).round() as i64;
-    n
-}
-
-/// Whole nano-dollars back to dollars: the nearest double to the decimal amount.
-fn dollars(nanos: i64) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
-    let d = nanos as f64 / 1e9;
-    d
 }
 
 /// What became of one reply of the AI.
@@ -188,7 +179,7 @@ impl Pipeline {
             model: config_model.clone(),
             base_url: llm.base_url().to_string(),
             first: None,
-            corrections: 0.0,
+            corrections: 0,
             reported: false,
             unpriced: false,
         };
@@ -240,8 +231,8 @@ impl Pipeline {
                 return Ok(None);
             }
         }
-        // What this question has been charged so far, against the approved amount.
-        let mut charged = 0.0;
+        // What this question has been charged so far (nano-dollars), against the approved amount.
+        let mut charged = 0_i64;
         for attempt in 1..=attempts {
             let request = ChatRequest {
                 system: prompt.system.clone(),
@@ -249,15 +240,16 @@ impl Pipeline {
                 max_tokens: MAX_OUTPUT_TOKENS,
                 json_schema: Some(prompt::reply_schema()),
             };
-            let upper = max_for(request_bytes(&request), request.max_tokens, llm) * margin;
-            if let Some(cap) = approved.filter(|cap| charged + upper > cap + 1e-12) {
+            // The most this call can cost, in nano-dollars: what is reserved and held to the limits.
+            let upper = nanos(max_for(request_bytes(&request), request.max_tokens, llm) * margin);
+            if let Some(cap) = approved.filter(|cap| charged.saturating_add(upper) > nanos(*cap)) {
                 if attempt == 1 {
                     answer.route = Route::Blocked;
                     answer.options.clear();
                     answer.error_kind = Some("approval_needed".into());
                     answer.message = format!(
                         "One AI call for this question could cost up to {}, more than the {} you allowed. Allow more to go ahead.",
-                        usd(upper),
+                        usd(dollars(upper)),
                         usd(cap)
                     );
                     return Ok(None);
@@ -268,7 +260,7 @@ impl Pipeline {
             // The budget first: reserve the most this call can cost, or stop here.
             let now = chrono::Local::now().naive_local();
             let mut timer = crate::trace::Timer::start("budget");
-            let reserved = budget.as_mut().map(|db| db.reserve(&scope_refs, upper, now));
+            let reserved = budget.as_mut().map(|db| db.reserve(crate::budget::Purpose::Ai, &scope_refs, upper, now));
             timer.outcome(match &reserved {
                 None => "off",
                 Some(Ok(_)) => "reserved",
@@ -298,7 +290,7 @@ impl Pipeline {
                 model: answer.generated_by.clone(),
                 input_tokens: c.usage.input_tokens,
                 output_tokens: c.usage.output_tokens,
-                cost_usd: spend.of(c),
+                cost_usd: dollars(spend.of(c)),
                 input: traced_input(&request, &prompt_without_rows),
                 output: repair::parse_reply(&c.text)
                     .ok()
@@ -413,10 +405,10 @@ impl Pipeline {
                             }
                             (Some(query), Some(runner)) => match self.run_python_budgeted(runner.as_ref(), &query, &code, cancel, budget) {
                                 Ok(output) => {
-                                    let sandbox = runner.last_cost_usd();
-                                    if sandbox > 0.0 {
-                                        answer.cost.breakdown.push(super::CostItem { item: "sandbox".into(), usd: sandbox });
-                                        answer.cost.total_usd += sandbox;
+                                    let sandbox = nanos(runner.last_cost_usd());
+                                    if sandbox > 0 {
+                                        answer.cost.breakdown.push(super::CostItem { item: "sandbox".into(), nanos: sandbox });
+                                        answer.cost.total_nanos += sandbox;
                                     }
                                     answer.route = Route::Answer;
                                     answer.interpretation = interpretation;
@@ -483,7 +475,7 @@ impl Pipeline {
             None => None,
             Some((db, scopes)) => {
                 let r = db
-                    .reserve(scopes, most, chrono::Local::now().naive_local())
+                    .reserve(crate::budget::Purpose::Sandbox, scopes, nanos(most), chrono::Local::now().naive_local())
                     .map_err(|e| AskError::Python(crate::python::PyError::Unavailable(format!("the sandbox was not started: {e}"))))?;
                 Some((db, r))
             }
@@ -494,7 +486,7 @@ impl Pipeline {
         let output = runner.run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql).inspect_err(|_| timer.outcome("failed"));
         drop(timer);
         if let Some((db, reservation)) = reserved {
-            if let Err(e) = db.settle(&reservation, runner.last_cost_usd(), chrono::Local::now().naive_local()) {
+            if let Err(e) = db.settle(&reservation, nanos(runner.last_cost_usd()), chrono::Local::now().naive_local()) {
                 tracing::warn!(error = %e, "the budget could not be updated");
             }
         }
