@@ -587,12 +587,13 @@ impl Pipeline {
             &self.source.describe(),
         );
         let now = chrono::Utc::now().timestamp();
-        let db = crate::history::AppDb::open(path).inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened")).ok()?;
-        // The exact layer first: it needs no embedding (which may be a network call).
+        let mut db = crate::history::AppDb::open(path).inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened")).ok()?;
+        // The exact layer first: it needs no embedding (which may be a paid network call, held to
+        // the budget like an AI call: the embedder's provider, this source and the global scope).
         let mut embedding = None;
         let hit = match db.cache_exact(&key, now) {
             Ok(Some(hit)) => Some(hit),
-            Ok(None) => match self.embedder.embed(question) {
+            Ok(None) => match self.embed_within_budget(&mut db, question) {
                 Ok(e) => {
                     let hit = db
                         .cache_semantic(&key, &e, &self.embedder.id(), config.threshold, now)
@@ -615,6 +616,14 @@ impl Pipeline {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         tracing::debug!(hit = hit.as_ref().map(|h| h.kind.as_str()), micros, "cache lookup");
         Some((key, embedding, hit, micros))
+    }
+
+    /// Embeds `question` with the cache's embedder, reserving a paid embedding in the budget
+    /// first and settling it after ([`crate::cache::embed::embed_within_budget`]).
+    fn embed_within_budget(&self, db: &mut crate::history::AppDb, question: &str) -> Result<Vec<f32>, crate::cache::embed::EmbedError> {
+        let scopes = ["global".to_string(), format!("provider:{}", self.embedder.provider()), format!("source:{}", self.source.describe())];
+        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        crate::cache::embed::embed_within_budget(self.embedder.as_ref(), db, &scopes, question, chrono::Local::now().naive_local())
     }
 
     /// Runs `work` on the app database when there is one. `None` without one, or when it fails

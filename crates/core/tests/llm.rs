@@ -788,3 +788,68 @@ fn the_openai_compatible_embedder_reads_float_and_base64_vectors_and_plain_error
     assert_eq!(sent[1].json()["encoding_format"], "base64");
     assert!(!err.to_string().contains(KEY));
 }
+
+#[test]
+fn a_paid_embedding_is_reserved_before_the_call_and_settled_in_the_ledger() {
+    use plainsight_core::budget::{Period, Scope};
+    use plainsight_core::cache::embed::{embed_within_budget, EmbedError, Embedder, OpenAiEmbedder};
+    use plainsight_core::history::AppDb;
+    let embeddings = Server::start();
+    // OpenAI's $0.02 per million tokens (20 nano-dollars a token), though the loopback is local.
+    let embedder =
+        Arc::new(OpenAiEmbedder::new(&embeddings.url(), "text-embedding-3-small", None, false).expect("client").with_price(0.02));
+    let q = "which products were bought together most often?";
+    assert_eq!(embedder.max_cost_nanos(q), 20 * q.len() as i64, "every byte a token");
+    let shop = shop();
+    let app_db = shop.db.with_file_name("plainsight.sqlite");
+    let mut db = AppDb::open(&app_db).expect("app db");
+    let scope = |name: &str, limit_nanos: i64| Scope { name: name.into(), limit_nanos, period: Period::Day, soft: 0.8 };
+
+    // A budget too small for the embedding: refused with the budget's own words, nothing sent.
+    db.set_budget(&scope("global", 500)).expect("scope");
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).and_then(|d| d.and_hms_opt(10, 0, 0)).expect("time");
+    let err = embed_within_budget(embedder.as_ref(), &mut db, &["global"], q, now).expect_err("over budget");
+    assert!(matches!(err, EmbedError::OverBudget(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the question was not sent to the embeddings server: the global budget of $0.00 per day is spent ($0.0000 used); it resets at 2026-11-27 00:00"
+    );
+    let llm = Server::start();
+    let options = PipelineOptions {
+        ai: AiMode::Always,
+        app_db: Some(app_db.clone()),
+        cache: Some(plainsight_core::cache::CacheConfig::default()),
+        ..PipelineOptions::default()
+    };
+    let p = Pipeline::open(&shop.db, options)
+        .expect("pipeline")
+        .with_embedder(Arc::clone(&embedder) as Arc<dyn Embedder>)
+        .with_llm(Arc::new(provider(ProviderKind::Perplexity, &llm)));
+    let a = p.ask(q, today(), None).expect("blocked answer");
+    assert_eq!((a.route, a.error_kind.as_deref()), (Route::Blocked, Some("budget_exceeded")), "{a:?}");
+    assert!(embeddings.requests().is_empty() && llm.requests().is_empty(), "nothing was sent over budget");
+
+    // With room: the embedding is reserved, sent, and settled to the 7 tokens the reply reports.
+    db.set_budget(&scope("global", 1_000_000_000)).expect("scope");
+    db.set_budget(&scope("provider:openai", 1_000_000)).expect("scope");
+    embeddings.push(openai::embeddings(&[vec![3.0, 4.0]], 7));
+    llm.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
+    let a = p.ask(q, today(), None).expect("answer");
+    assert_eq!((a.route, a.cache.as_deref()), (Route::Answer, Some("miss")), "{a:?}");
+    assert_eq!(embeddings.requests().len(), 1);
+    let conn = rusqlite::Connection::open(&app_db).expect("open");
+    let mut ledger: Vec<(String, String, String, i64)> = conn
+        .prepare("SELECT scope, purpose, kind, nanos FROM budget_ledger")
+        .expect("ledger")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    ledger.sort();
+    let row = |scope: &str, purpose: &str, nanos: i64| (scope.to_string(), purpose.to_string(), "settled".to_string(), nanos);
+    assert_eq!(
+        ledger,
+        [row("global", "ai", 2_490_000), row("global", "embedding", 140), row("provider:openai", "embedding", 140)],
+        "the embedding in its provider's scope too, the AI call only where it applies"
+    );
+}

@@ -1,6 +1,10 @@
 //! Embedders for the answer cache's semantic layer, behind one seam: the local embedder (the
 //! default: no network, no model download) and any OpenAI-compatible `/v1/embeddings` server
 //! (OpenAI, Ollama, LM Studio), whose vectors may come as floats or base64.
+//!
+//! A paid embedding is spending like an AI call: [`embed_within_budget`] reserves its upper bound
+//! (every byte of the question a token, at the model's price) in the budget before the request
+//! and settles it to the tokens the reply reports, or sends nothing when the budget is spent.
 
 use std::time::Duration;
 
@@ -18,6 +22,9 @@ pub enum EmbedError {
     Refused { status: u16, message: String },
     #[error("the embeddings server sent a reply Plainsight could not read ({0})")]
     BadReply(String),
+    /// Nothing was sent: the budget has no room for the embedding.
+    #[error("the question was not sent to the embeddings server: {0}")]
+    OverBudget(String),
 }
 
 /// Turns a question into a unit vector; similar questions get a cosine near 1.
@@ -25,6 +32,52 @@ pub trait Embedder: Send + Sync {
     /// Names the embedder and its settings: vectors of different embedders are never compared.
     fn id(&self) -> String;
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError>;
+
+    /// The most embedding `text` can cost, in nano-dollars: what the budget reserves before the
+    /// call. 0 (the default) for an embedder that costs nothing, which is not budgeted.
+    fn max_cost_nanos(&self, text: &str) -> i64 {
+        let _ = text;
+        0
+    }
+
+    /// Embeds `text` and says what that cost, in nano-dollars (what the budget is charged).
+    fn embed_priced(&self, text: &str) -> Result<(Vec<f32>, i64), EmbedError> {
+        self.embed(text).map(|v| (v, 0))
+    }
+
+    /// Who is paid, as the budget's `provider:` scope names it.
+    fn provider(&self) -> &str {
+        "local"
+    }
+}
+
+/// Embeds `text`, held to the budget in `db`: a paid embedder's most expensive call is reserved
+/// in `scopes` first (refused with the budget's own message, and nothing sent, when it does not
+/// fit), then settled to what the call cost, or released when it failed. A free embedder is
+/// called directly.
+pub fn embed_within_budget(
+    embedder: &dyn Embedder,
+    db: &mut crate::history::AppDb,
+    scopes: &[&str],
+    text: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<f32>, EmbedError> {
+    let most = embedder.max_cost_nanos(text);
+    if most <= 0 {
+        return embedder.embed(text);
+    }
+    let reservation =
+        db.reserve(crate::budget::Purpose::Embedding, scopes, most, now).map_err(|e| EmbedError::OverBudget(e.to_string()))?;
+    let embedded = embedder.embed_priced(text);
+    let updated = match &embedded {
+        Ok((_, cost)) => db.settle(&reservation, *cost, now),
+        // Nothing billed for a refused or failed request.
+        Err(_) => db.release(&reservation),
+    };
+    if let Err(e) = updated {
+        tracing::warn!(error = %e, "the budget could not be updated");
+    }
+    embedded.map(|(vector, _)| vector)
 }
 
 /// Dimensions of the local embedder's hashed feature space.
@@ -128,6 +181,10 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// What an embeddings model the price table does not know is taken to cost: USD per million
+/// input tokens, above every listed price.
+const UNKNOWN_EMBEDDING_PRICE: f64 = 1.0;
+
 /// An OpenAI-compatible `POST {base}/embeddings` (base includes `/v1`).
 pub struct OpenAiEmbedder {
     base_url: String,
@@ -137,6 +194,8 @@ pub struct OpenAiEmbedder {
     runtime: tokio::runtime::Runtime,
     /// Ask for base64 vectors (smaller replies); floats otherwise.
     base64: bool,
+    /// Nano-dollars per million input tokens.
+    price_per_million: i64,
 }
 
 impl std::fmt::Debug for OpenAiEmbedder {
@@ -156,7 +215,57 @@ impl OpenAiEmbedder {
             .map_err(|e| EmbedError::Unreachable(e.to_string()))?;
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| EmbedError::Unreachable(e.to_string()))?;
-        Ok(Self { base_url: base_url.trim_end_matches('/').to_string(), model: model.to_string(), key, client, runtime, base64 })
+        let price = crate::llm::prices::embedding_price(model, base_url).unwrap_or(UNKNOWN_EMBEDDING_PRICE);
+        Ok(Self {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            model: model.to_string(),
+            key,
+            client,
+            runtime,
+            base64,
+            price_per_million: crate::money::nanos(price),
+        })
+    }
+
+    /// Prices its calls at `usd_per_million` input tokens instead of the price table's figure
+    /// (free on this computer, [`UNKNOWN_EMBEDDING_PRICE`] for a model the table does not know).
+    #[must_use]
+    pub fn with_price(mut self, usd_per_million: f64) -> Self {
+        self.price_per_million = crate::money::nanos(usd_per_million.max(0.0));
+        self
+    }
+
+    /// What `tokens` input tokens cost, in nano-dollars, rounded up.
+    fn cost_of(&self, tokens: u64) -> i64 {
+        let nanos = (i128::from(tokens) * i128::from(self.price_per_million) + 999_999) / 1_000_000;
+        i64::try_from(nanos).unwrap_or(i64::MAX)
+    }
+
+    /// The request, and the vector with the input tokens the reply reports (if it does).
+    fn request(&self, text: &str) -> Result<(Vec<f32>, Option<u64>), EmbedError> {
+        let mut body = json!({"model": self.model, "input": text});
+        if self.base64 {
+            body["encoding_format"] = json!("base64");
+        }
+        let mut req = self.client.post(format!("{}/embeddings", self.base_url)).json(&body);
+        if let Some(key) = &self.key {
+            req = req.bearer_auth(key.expose());
+        }
+        let (status, value) = self.runtime.block_on(async {
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| EmbedError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() }))?;
+            let status = resp.status().as_u16();
+            let text = crate::http::capped_text(resp).await.map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
+            Ok::<_, EmbedError>((status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)))
+        })?;
+        if !(200..300).contains(&status) {
+            let message = value.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details").chars().take(200).collect();
+            return Err(EmbedError::Refused { status, message });
+        }
+        let tokens = value.pointer("/usage/prompt_tokens").or_else(|| value.pointer("/usage/total_tokens")).and_then(Value::as_u64);
+        Ok((parse_embedding(&value)?, tokens))
     }
 }
 
@@ -189,28 +298,23 @@ impl Embedder for OpenAiEmbedder {
     }
 
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
-        let mut body = json!({"model": self.model, "input": text});
-        if self.base64 {
-            body["encoding_format"] = json!("base64");
-        }
-        let mut req = self.client.post(format!("{}/embeddings", self.base_url)).json(&body);
-        if let Some(key) = &self.key {
-            req = req.bearer_auth(key.expose());
-        }
-        let (status, value) = self.runtime.block_on(async {
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| EmbedError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() }))?;
-            let status = resp.status().as_u16();
-            let text = crate::http::capped_text(resp).await.map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
-            Ok::<_, EmbedError>((status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)))
-        })?;
-        if !(200..300).contains(&status) {
-            let message = value.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details").chars().take(200).collect();
-            return Err(EmbedError::Refused { status, message });
-        }
-        parse_embedding(&value)
+        self.request(text).map(|(vector, _)| vector)
+    }
+
+    /// Every byte of the text counted as a token (a token is never shorter than a byte).
+    fn max_cost_nanos(&self, text: &str) -> i64 {
+        self.cost_of(u64::try_from(text.len()).unwrap_or(u64::MAX))
+    }
+
+    /// The tokens the reply reports at the model's price; the upper bound when it reports none.
+    fn embed_priced(&self, text: &str) -> Result<(Vec<f32>, i64), EmbedError> {
+        let (vector, tokens) = self.request(text)?;
+        let cost = tokens.map_or_else(|| self.max_cost_nanos(text), |t| self.cost_of(t));
+        Ok((vector, cost))
+    }
+
+    fn provider(&self) -> &str {
+        "openai"
     }
 }
 
@@ -230,8 +334,7 @@ pub fn from_settings(
         _ => "https://api.openai.com/v1".to_string(),
     };
     let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Embeddings, env).map_err(|e| e.to_string())?.map(|(k, _)| k);
-    let local = base.starts_with("http://127.") || base.starts_with("http://localhost") || base.starts_with("http://[::1]");
-    if key.is_none() && !local {
+    if key.is_none() && !crate::llm::prices::is_local(&base) {
         return Err("The cache is set to compare questions with an embeddings service, but there is no Embeddings key yet; add it under API keys or choose local.".into());
     }
     let model = Some(settings.get("cache_embedding_model")).filter(|m| !m.is_empty()).unwrap_or("text-embedding-3-small");

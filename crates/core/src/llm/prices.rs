@@ -72,6 +72,19 @@ pub fn lookup(provider: ProviderKind, model: &str, base_url: &str) -> Option<Pri
     })
 }
 
+/// USD per million input tokens of an embeddings `model` served at `base_url`: free on this
+/// computer, `None` when the table does not know the model.
+pub fn embedding_price(model: &str, base_url: &str) -> Option<f64> {
+    if is_local(base_url) {
+        return Some(0.0);
+    }
+    let model = model.trim().to_ascii_lowercase();
+    table()["embeddings"]
+        .as_array()?
+        .iter()
+        .find_map(|m| (m["model"].as_str() == Some(model.as_str())).then(|| m["input"].as_f64()).flatten())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +123,8 @@ mod tests {
         for m in table()["models"].as_array().unwrap() {
             assert!(ProviderKind::parse(m["provider"].as_str().unwrap()).is_some(), "{m}");
         }
+        assert_eq!(embedding_price("text-embedding-3-small", "https://api.openai.com/v1"), Some(0.02));
+        assert_eq!(embedding_price("text-embedding-3-small", "http://localhost:11434/v1"), Some(0.0), "local servers are free");
+        assert_eq!(embedding_price("nomic-embed-text", "https://api.example.com/v1"), None);
     }
 }
