@@ -12,17 +12,17 @@ use crate::cli::{run, sample_db};
 const TODAY: &str = "2026-11-26";
 const RO_PASSWORD: &str = "ro-Pass-7731";
 
-fn superuser_url() -> String {
+pub(crate) fn superuser_url() -> String {
     std::env::var("PLAINSIGHT_TEST_PG").expect("PLAINSIGHT_TEST_PG is not set: run these through scripts/test, which starts PostgreSQL")
 }
 
-fn with_db(url: &str, db: &str) -> String {
+pub(crate) fn with_db(url: &str, db: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("URL has a database");
     format!("{base}/{db}")
 }
 
 /// The read-only URL of the `shop` database, loaded once from the generated sample.
-fn shop_url() -> &'static str {
+pub(crate) fn shop_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -33,7 +33,7 @@ fn shop_url() -> &'static str {
     })
 }
 
-async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+pub(crate) async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
     tokio::spawn(async move {
         let _ = conn.await;
@@ -243,6 +243,13 @@ fn adversarial_statements_change_nothing() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "the timeout stops pg_sleep(60)");
     let ok = source.run("SELECT count(*) AS n FROM orders", &limits, None).expect("reads still work after a timeout");
     assert_eq!(ok.columns, ["n"]);
+    // A statement ending in a comment still runs inside the wrapper.
+    let commented = source.run("SELECT count(*) AS n FROM orders -- all of them", &limits, None).expect("a trailing -- comment");
+    assert_eq!(commented.rows, ok.rows);
+    // The result's byte budget holds while rows stream in: 1,000 rows of 100 KB are 100 MB.
+    let small = Limits { max_bytes: 1 << 20, ..limits.clone() };
+    let cut = source.run("SELECT repeat('x', 100000) AS x FROM generate_series(1, 1000)", &small, None).expect("cut, not failed");
+    assert!(cut.truncated && (5..=11).contains(&cut.rows.len()), "{} rows", cut.rows.len());
     assert_eq!(checksum(), before, "no row, sequence or table changed");
 }
 

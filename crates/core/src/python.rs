@@ -9,12 +9,13 @@
 //! person reads a plain message, not a crash.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::worker::Worker;
+use crate::worker::{Waited, Worker};
 
 pub mod daytona;
 
@@ -58,6 +59,8 @@ pub enum PyError {
     Unavailable(String),
     #[error("Plainsight's Python sandbox stopped unexpectedly; it has been restarted, try again")]
     Crashed,
+    #[error("the Python script was stopped")]
+    Cancelled,
     /// A remote sandbox (Daytona) failed; the message says why and what to do.
     #[error("{0}")]
     Remote(String),
@@ -72,8 +75,16 @@ pub trait CodeRunner: Send + Sync {
 
     /// Like [`CodeRunner::run`], with `query_sql` bound to `sql` where the runner can call back
     /// to the host (a remote sandbox cannot: it only gets `rows`).
-    fn run_with_sql(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: QuerySql<'_>) -> Result<PyOutput, PyError> {
-        let _ = sql;
+    /// `cancel` is Stop: a runner that can end the script at once does so.
+    fn run_with_sql(
+        &self,
+        script: &str,
+        rows: &[Map<String, Value>],
+        limits: PyLimits,
+        sql: QuerySql<'_>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<PyOutput, PyError> {
+        let _ = (sql, cancel);
         self.run(script, rows, limits)
     }
 
@@ -122,18 +133,32 @@ impl MontyWorker {
 
 impl CodeRunner for MontyWorker {
     fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError> {
-        self.call(script, rows, limits, None)
+        self.call(script, rows, limits, None, None)
     }
 
-    fn run_with_sql(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: QuerySql<'_>) -> Result<PyOutput, PyError> {
-        self.call(script, rows, limits, Some(sql))
+    fn run_with_sql(
+        &self,
+        script: &str,
+        rows: &[Map<String, Value>],
+        limits: PyLimits,
+        sql: QuerySql<'_>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<PyOutput, PyError> {
+        self.call(script, rows, limits, Some(sql), cancel)
     }
 }
 
 impl MontyWorker {
     /// The raw sandbox: callers run [`validate`] first; the sandbox holds even when they do not
     /// (the escape suite proves it without the check).
-    fn call(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits, sql: Option<QuerySql<'_>>) -> Result<PyOutput, PyError> {
+    fn call(
+        &self,
+        script: &str,
+        rows: &[Map<String, Value>],
+        limits: PyLimits,
+        sql: Option<QuerySql<'_>>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<PyOutput, PyError> {
         let request = json!({
             "query_sql": sql.is_some(),
             "script": script,
@@ -153,8 +178,17 @@ impl MontyWorker {
         // The worker enforces the time limit itself; this is the wall behind it.
         let deadline = std::time::Instant::now() + limits.time + Duration::from_secs(2);
         let mut reply = None;
+        let mut stopped = false;
         if sent.is_ok() {
-            while let Ok(line) = worker.replies.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            loop {
+                let line = match worker.wait(deadline, cancel) {
+                    Waited::Line(line) => line,
+                    Waited::Cancelled => {
+                        stopped = true;
+                        break;
+                    }
+                    Waited::Late | Waited::Gone => break,
+                };
                 // A `query_sql` call from the script: answer it and keep waiting.
                 let call: Option<String> = serde_json::from_str::<Value>(&line)
                     .ok()
@@ -175,6 +209,11 @@ impl MontyWorker {
             }
         }
         let Some(reply) = reply else {
+            if stopped {
+                // Stop: the worker is killed mid-script and replaced next time.
+                *slot = None;
+                return Err(PyError::Cancelled);
+            }
             // Crashed (a memory breach aborts it), or hung: replace it next time.
             let breached = worker.child.try_wait().ok().flatten().and_then(|s| s.code()) == Some(MEMORY_EXIT_CODE);
             *slot = None;

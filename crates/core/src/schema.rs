@@ -137,16 +137,30 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     )?;
     let names: Vec<(String, bool, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut tables = Vec::with_capacity(names.len());
+    // The definitions of the tables kept, in step with `tables`.
+    let mut kept = Vec::with_capacity(names.len());
     for (name, is_view, sql) in &names {
-        let mut table = if *is_view { read_view(conn, name)? } else { read_table(conn, name, false)? };
+        let mut table = if *is_view {
+            match read_view(conn, name) {
+                Ok(view) => view,
+                // A view that cannot run here (a function the authorizer denies, a missing table)
+                // could not be asked about either: it is left out and the rest of the file opens.
+                Err(e) => {
+                    tracing::warn!(view = %name, error = %e, "a view that cannot be read is left out");
+                    continue;
+                }
+            }
+        } else {
+            read_table(conn, name, false)?
+        };
         table.fixed_period = *is_view && has_date_literal(sql);
         tables.push(table);
+        kept.push((*is_view, sql.to_lowercase()));
     }
     // A view over a fixed-period view is fixed too ("Category Sales for 1997").
     for _ in 0..3 {
         let fixed: Vec<String> = tables.iter().filter(|t| t.fixed_period).map(|t| t.name.to_lowercase()).collect();
-        for (table, (_, is_view, sql)) in tables.iter_mut().zip(&names) {
-            let sql = sql.to_lowercase();
+        for (table, (is_view, sql)) in tables.iter_mut().zip(&kept) {
             if *is_view && !table.fixed_period && fixed.iter().any(|f| sql.contains(f.as_str())) {
                 table.fixed_period = true;
             }

@@ -109,6 +109,28 @@ fn an_llm_python_answer_runs_its_query_then_its_script_in_the_worker() {
     assert!(retry.contains("KeyError") || retry.contains("revnue"), "the script's error went back: {retry}");
 }
 
+/// Stop ends a running script within a second (the worker is killed and replaced), long before
+/// its own time limit.
+#[test]
+fn stop_ends_a_running_script_within_a_second() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let w = worker();
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    let raise = std::sync::Arc::clone(&cancel);
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        raise.store(true, Ordering::Relaxed);
+        std::time::Instant::now()
+    });
+    let limits = PyLimits { time: std::time::Duration::from_secs(60), ..PyLimits::default() };
+    let sql = |_: &str| -> Result<Vec<Map<String, Value>>, String> { Ok(Vec::new()) };
+    let err = w.run_with_sql("n = 0\nwhile True:\n    n += 1\nresult = n", &[], limits, &sql, Some(&cancel)).expect_err("stopped");
+    let waited = std::time::Instant::now() - stopper.join().expect("the stopper");
+    assert!(matches!(err, PyError::Cancelled), "{err:?}");
+    assert!(waited < std::time::Duration::from_secs(1), "{waited:?}");
+    assert!(w.run("result = 1", &[], PyLimits::default()).is_ok(), "a fresh worker answers");
+}
+
 #[test]
 fn query_sql_is_served_through_the_guard_and_only_reads() {
     use std::cell::RefCell;
@@ -123,10 +145,10 @@ fn query_sql_is_served_through_the_guard_and_only_reads() {
         }
     };
     let out = w
-        .run_with_sql("r = query_sql('SELECT count(*) AS n FROM orders')\nresult = r[0]['n'] * 6", &[], PyLimits::default(), &sql)
+        .run_with_sql("r = query_sql('SELECT count(*) AS n FROM orders')\nresult = r[0]['n'] * 6", &[], PyLimits::default(), &sql, None)
         .expect("runs");
     assert_eq!(out.rows, [vec![json!(42)]]);
-    let err = w.run_with_sql("query_sql('DELETE FROM orders')\nresult = 1", &[], PyLimits::default(), &sql).expect_err("refused");
+    let err = w.run_with_sql("query_sql('DELETE FROM orders')\nresult = 1", &[], PyLimits::default(), &sql, None).expect_err("refused");
     assert!(err.to_string().contains("only a read-only SELECT may run"), "{err}");
     assert_eq!(asked.borrow().len(), 2);
     // Without a host, query_sql does not exist at all.

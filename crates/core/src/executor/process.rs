@@ -7,7 +7,9 @@
 //! killed at any instant and given a fixed address space:
 //! - **memory**: the worker sets `RLIMIT_AS` on itself ([`WORKER_ADDRESS_SPACE`]) before it reads
 //!   a request, and SQLite's hard heap limit ([`WORKER_SQLITE_HEAP`]) makes SQLite fail an
-//!   allocation with "out of memory" well before that; temporary tables stay in that heap;
+//!   allocation with "out of memory" well before that; SQLite's temporary sort files (deleted
+//!   as soon as they are opened) may each grow to [`WORKER_FILE_SIZE`] (`RLIMIT_FSIZE`): past it
+//!   the kernel stops the worker, and the host says the query needed too much temporary space;
 //! - **time**: the host waits for the answer until the query's time limit plus [`GRACE`]; then it
 //!   kills the worker (SIGKILL) and reports the time limit, whatever the query is doing;
 //! - **Stop**: the host looks at the cancel flag every 50 ms and kills the worker when it is
@@ -44,6 +46,8 @@ pub const WORKER_NAME: &str = "plainsight-query-worker";
 pub const WORKER_ENV: &str = "PLAINSIGHT_QUERY_WORKER";
 /// The worker's address space (`RLIMIT_AS`), in bytes.
 pub const WORKER_ADDRESS_SPACE: u64 = 1 << 30;
+/// The largest file the worker may write (`RLIMIT_FSIZE`): SQLite's temporary sort files.
+pub const WORKER_FILE_SIZE: u64 = 1 << 30;
 /// SQLite's hard heap limit inside the worker, in bytes.
 pub const WORKER_SQLITE_HEAP: i64 = 512 << 20;
 /// How long after a query's time limit the host kills its worker (the worker's own progress
@@ -69,6 +73,7 @@ pub enum WireError {
     ResultTooBig { bytes: usize },
     SqlTooLong { bytes: usize },
     OutOfMemory { mb: i64 },
+    TempTooBig { mb: u64 },
     Sql { code: i32, message: String },
     Other { message: String },
 }
@@ -98,6 +103,7 @@ impl From<&ExecError> for WireError {
             ExecError::ResultTooBig(bytes) => Self::ResultTooBig { bytes: *bytes },
             ExecError::SqlTooLong(bytes) => Self::SqlTooLong { bytes: *bytes },
             ExecError::OutOfMemory(mb) => Self::OutOfMemory { mb: *mb },
+            ExecError::TempTooBig(mb) => Self::TempTooBig { mb: *mb },
             ExecError::Sql(source) => Self::Sql { code: code_of(source), message: source.to_string() },
             other => Self::Other { message: other.to_string() },
         }
@@ -118,6 +124,7 @@ impl From<WireError> for ExecError {
             WireError::ResultTooBig { bytes } => Self::ResultTooBig(bytes),
             WireError::SqlTooLong { bytes } => Self::SqlTooLong(bytes),
             WireError::OutOfMemory { mb } => Self::OutOfMemory(mb),
+            WireError::TempTooBig { mb } => Self::TempTooBig(mb),
             WireError::Sql { code, message } => Self::Sql(sqlite_error(code, message)),
             WireError::Other { message } => Self::Connect(message),
         }
@@ -215,7 +222,7 @@ impl Pool {
             Waited::Gone => {
                 let status = worker.exit_status();
                 tracing::warn!(?status, "the query worker stopped during a query");
-                return Err(ExecError::WorkerDied(WORKER_ADDRESS_SPACE >> 20));
+                return Err(died(status));
             }
         };
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -242,6 +249,20 @@ impl Pool {
 
 fn crashed() -> ExecError {
     ExecError::WorkerDied(WORKER_ADDRESS_SPACE >> 20)
+}
+
+/// Why a worker that died mid-query did: the file-size signal says temporary space ran out.
+fn died(status: Option<std::process::ExitStatus>) -> ExecError {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        // SIGXFSZ: a file grew past RLIMIT_FSIZE.
+        if status.and_then(|s| s.signal()) == Some(25) {
+            return ExecError::TempTooBig(WORKER_FILE_SIZE >> 20);
+        }
+    }
+    let _ = status;
+    crashed()
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -483,14 +483,19 @@ impl Pipeline {
         let mut timer = crate::trace::Timer::start("sandbox");
         // The script may fetch more with query_sql(): through the same guard and read-only walls.
         let sql = |q: &str| self.run_sql(q, cancel.cloned()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
-        let output = runner.run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql).inspect_err(|_| timer.outcome("failed"));
+        let output = runner
+            .run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql, cancel.map(AsRef::as_ref))
+            .inspect_err(|_| timer.outcome("failed"));
         drop(timer);
         if let Some((db, reservation)) = reserved {
             if let Err(e) = db.settle(&reservation, nanos(runner.last_cost_usd()), chrono::Local::now().naive_local()) {
                 tracing::warn!(error = %e, "the budget could not be updated");
             }
         }
-        output.map_err(AskError::Python)
+        output.map_err(|e| match e {
+            crate::python::PyError::Cancelled => AskError::Exec(ExecError::Cancelled),
+            other => AskError::Python(other),
+        })
     }
 
     /// A few rows of each table, for the prompt, only when the person allowed it.

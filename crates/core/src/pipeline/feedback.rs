@@ -150,7 +150,7 @@ pub(super) fn python(error: &AskError, script: &str, query: &str, schema: &Schem
         // The script checker reads only the script.
         PyError::Script(_) if crate::python::validate(script).err().as_ref() == Some(e) => e.to_string(),
         PyError::Script(message) => exception(message, script),
-        PyError::Timeout(_) | PyError::Memory(_) | PyError::NoResult | PyError::Crashed => e.to_string(),
+        PyError::Timeout(_) | PyError::Memory(_) | PyError::NoResult | PyError::Crashed | PyError::Cancelled => e.to_string(),
         PyError::Shape(message) => {
             let shape = digits_as_n(message);
             let fixed = [
@@ -285,6 +285,7 @@ fn exec(e: &ExecError, known: &Known<'_>) -> String {
         | ExecError::SqlTooLong(_)
         | ExecError::WorkerDied(_)
         | ExecError::OutOfMemory(_)
+        | ExecError::TempTooBig(_)
         | ExecError::Cancelled => return e.to_string(),
         ExecError::NotAllowed(what) => {
             return if KNOWN.iter().any(|p| matches(p, what.trim(), known)) {

@@ -27,7 +27,7 @@ use crate::source::DataSource;
 
 /// Bump when [`Schema`]'s fields or what introspection puts in them change: older profiles are
 /// then read again.
-pub const PROFILE_VERSION: u32 = 2;
+pub const PROFILE_VERSION: u32 = 3;
 
 /// Profiles kept in the data directory (one per source); the least recently used go first.
 pub const MAX_PROFILES: usize = 64;

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio_postgres::Client;
@@ -165,6 +166,11 @@ impl PgSource {
                 config.password(pw);
             }
         }
+        // The password (from the URL, the form or PGPASSWORD) is masked in everything logged,
+        // stored or shown from now on, wherever an error or a reply quotes it.
+        if let Some(pw) = config.get_password() {
+            crate::redact::remember(&String::from_utf8_lossy(pw));
+        }
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("plainsight");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| ExecError::Connect(e.to_string()))?;
@@ -184,15 +190,29 @@ impl PgSource {
         let c = &self.client;
         let inner = c.prepare(sql).await.map_err(|e| pg_err(&e))?;
         let columns: Vec<String> = inner.columns().iter().map(|col| col.name().to_string()).collect();
-        let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}) AS q LIMIT {}", limits.max_rows + 1);
-        let rows = c.query(&wrapped, &[]).await.map_err(|e| pg_err(&e))?;
-        let mut out = Vec::with_capacity(rows.len().min(limits.max_rows));
-        for row in rows.iter().take(limits.max_rows) {
+        // The closing parenthesis on its own line: a statement ending in a `--` comment must not
+        // comment it out.
+        let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}\n) AS q LIMIT {}", limits.max_rows + 1);
+        // Streamed, so the rows and bytes limits hold while reading: nothing past them is kept.
+        let stream = c.query_raw(&wrapped, std::iter::empty::<&str>()).await.map_err(|e| pg_err(&e))?;
+        let mut stream = std::pin::pin!(stream);
+        let mut out = Vec::new();
+        let (mut truncated, mut bytes) = (false, 0usize);
+        while let Some(row) = stream.next().await {
+            let row = row.map_err(|e| pg_err(&e))?;
             let text: String = row.try_get(0).map_err(|e| pg_err(&e))?;
+            bytes += text.len() + 8;
+            if out.len() == limits.max_rows || bytes > limits.max_bytes {
+                if out.is_empty() {
+                    return Err(ExecError::ResultTooBig(limits.max_bytes));
+                }
+                truncated = true;
+                break;
+            }
             let obj: serde_json::Map<String, Value> = serde_json::from_str(&text).map_err(|e| ExecError::Postgres(e.to_string()))?;
             out.push(columns.iter().map(|n| obj.get(n).cloned().unwrap_or(Value::Null)).collect());
         }
-        Ok(QueryResult { truncated: rows.len() > limits.max_rows, columns, rows: out })
+        Ok(QueryResult { truncated, columns, rows: out })
     }
 
     async fn query_json(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
