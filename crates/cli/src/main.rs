@@ -627,7 +627,7 @@ fn run_script(
         Runner::Monty => {
             let worker = plainsight_core::python::find_worker()
                 .ok_or("the Python sandbox (plainsight-python-worker) is not installed beside plainsight")?;
-            MontyWorker::new(worker).run_with_sql(script, &[], PyLimits::default(), sql).map_err(|e| e.to_string())
+            MontyWorker::new(worker).run_with_sql(script, &[], PyLimits::default(), sql, None).map_err(|e| e.to_string())
         }
         Runner::Daytona => {
             let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
