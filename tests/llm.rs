@@ -119,14 +119,21 @@ fn the_cli_reports_records_and_budgets_exactly_the_providers_figure() {
     let a = json_of(&out);
     assert_eq!(a["route"], "answer", "{a}");
     assert!(String::from_utf8_lossy(&out.stdout).contains(r#""total_usd":0.00748,"#), "printed as the provider wrote it: {}", a["cost"]);
-    assert_eq!(a["cost"]["breakdown"], json!([{"item": "prompt", "usd": 0.001}, {"item": "completion", "usd": 0.00048}, {"item": "fees", "usd": 0.006}]));
+    assert_eq!(
+        a["cost"]["breakdown"],
+        json!([{"item": "prompt", "usd": 0.001}, {"item": "completion", "usd": 0.00048}, {"item": "fees", "usd": 0.006}])
+    );
     // A second answer of 0.00306: as doubles the two make 0.010539999999999999.
     server.push(answer_reply());
     let b = json_of(&ask(&server, data.path(), &[], "how are we doing?"));
     assert_eq!(b["cost"]["total_usd"], 0.00306, "{b}");
     let out = plainsight(&["budget", "show", "--json"]);
     let shown: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!((shown["scopes"][0]["scope"].as_str(), shown["scopes"][0]["spent_usd"].as_f64()), (Some("global"), Some(0.01054)), "{shown}");
+    assert_eq!(
+        (shown["scopes"][0]["scope"].as_str(), shown["scopes"][0]["spent_usd"].as_f64()),
+        (Some("global"), Some(0.01054)),
+        "{shown}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains(r#""spent_usd":0.01054,"#), "{shown}");
     assert_eq!(shown["scopes"][0]["reserved_usd"], 0.0, "every reservation was settled: {shown}");
     // The history keeps each answer's cost in nano-dollars.
@@ -139,6 +146,71 @@ fn the_cli_reports_records_and_budgets_exactly_the_providers_figure() {
         .collect::<Result<_, _>>()
         .expect("costs");
     assert_eq!(costs, [7_480_000, 3_060_000]);
+}
+
+#[test]
+fn a_key_the_provider_quotes_back_is_in_no_file_no_log_line_and_no_output() {
+    let server = Server::start();
+    let data = tempfile::tempdir().expect("temp dir");
+    let plainsight = |args: &[&str]| {
+        Command::new(bin()).args(args).env("PLAINSIGHT_DATA_DIR", data.path()).env("PLAINSIGHT_LOG", "trace").output().expect("runs")
+    };
+    let mut outputs = Vec::new();
+    // An error body that quotes the key, as some gateways do.
+    server.push(perplexity::error(400, &format!("Invalid API key {KEY}: not allowed for this model"), "invalid_request"));
+    let out = ask(&server, data.path(), &[("PLAINSIGHT_LOG", "trace")], "which products were bought together most often?");
+    let a = json_of(&out);
+    assert_eq!(a["error_kind"], "llm_rejected", "{a}");
+    assert!(a["message"].as_str().is_some_and(|m| m.contains("Invalid API key [redacted]")), "{a}");
+    outputs.push(out);
+    // A reply that echoes it: in the explanation, an assumption, the SQL and a column's name.
+    let sql = format!("SELECT '{KEY}' AS \"{KEY}\", segment, COUNT(*) AS customers FROM customers GROUP BY segment");
+    let reply = json!({"kind": "answer", "language": "sql", "code": sql, "explanation": format!("Customers per segment (key {KEY})."),
+        "assumptions": [format!("sent with Authorization: Bearer {KEY}")]});
+    server.push(perplexity::agent_ok(&reply.to_string(), AgentUsage::new(2_000, 60, 0.002, 0.00006, 0.0)));
+    let out = ask(&server, data.path(), &[("PLAINSIGHT_LOG", "trace")], "which products were bought together most often?");
+    let a = json_of(&out);
+    assert_eq!(a["route"], "answer", "{a}");
+    assert!(a["interpretation"].as_str().is_some_and(|i| i.contains("(key [redacted])")), "{a}");
+    outputs.push(out);
+    // A failed run whose error quotes it (HTTP 200, status "failed").
+    server.push(perplexity::agent_failed(&format!("upstream refused {KEY}")));
+    let out = ask(&server, data.path(), &[("PLAINSIGHT_LOG", "trace")], "how are we doing?");
+    assert_eq!(json_of(&out)["error_kind"], "llm_failed");
+    outputs.push(out);
+    for args in [&["breaker", "show", "--json"][..], &["budget", "show", "--json"], &["cache", "stats", "--json"]] {
+        outputs.push(plainsight(args));
+    }
+    let text = |out: &Output| format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let secret = "loopback-test-key-0000";
+    assert!(KEY.contains(secret));
+    for out in &outputs {
+        assert!(!text(out).contains(secret), "the key appeared in output: {}", text(out));
+    }
+    assert!(outputs.iter().any(|o| text(o).contains("[redacted]")), "the key was there to mask");
+    // Nor in any file of the data folder: app database (history, cache, breakers), its WAL, the log.
+    let mut files = Vec::new();
+    let mut dirs = vec![data.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.iter().any(|f| f.starts_with(data.path().join("logs"))), "a log was written: {files:?}");
+    for file in &files {
+        let bytes = std::fs::read(file).expect("read");
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "the key was written to {}", file.display());
+    }
+    let app = rusqlite::Connection::open(data.path().join("plainsight.sqlite")).expect("app database");
+    let (history, cached): (i64, i64) = app
+        .query_row("SELECT (SELECT count(*) FROM history), (SELECT count(*) FROM llm_cache)", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("counts");
+    assert!(history >= 3 && cached == 1, "the answers were recorded and the reply cached (masked): {history}, {cached}");
 }
 
 fn answer_reply() -> plainsight_loopback::Reply {

@@ -254,7 +254,8 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("plainsight: {}", sentence(&e));
+            // Through the redaction wall: an error may quote a provider's words, or an address.
+            eprintln!("plainsight: {}", plainsight_core::redact::redact(&sentence(&e)));
             ExitCode::FAILURE
         }
     }

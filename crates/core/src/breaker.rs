@@ -257,7 +257,8 @@ impl AppDb {
             Outcome::Success => status.breaker.success(),
             Outcome::Outage(why) => {
                 status.breaker.outage(now);
-                status.last_error = Some(why.clone());
+                // Shown on the Spending page and by `breaker show`: a provider's words may quote a key.
+                status.last_error = Some(crate::redact::redact(why));
             }
             Outcome::Neutral => status.breaker.neutral(now),
         }
@@ -368,5 +369,16 @@ mod tests {
         let all = other.breakers(config).unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].breaker.state_name(t(34)), "closed");
+    }
+
+    #[test]
+    fn a_last_error_that_quotes_a_key_is_stored_masked() {
+        let key = crate::secret::Secret::new("sk-breaker-test-0123456789abcdef");
+        let mut db = AppDb::open_in_memory().unwrap();
+        let config = Config { threshold: 1, cool_down: Duration::from_secs(30) };
+        let why = format!("OpenAI had a problem: upstream said key {} is over quota (postgres://u:pw123456@h/db)", key.expose());
+        db.breaker_record("openai", config, &Outcome::Outage(why), t(0)).unwrap();
+        let stored: String = db.conn().query_row("SELECT last_error FROM breakers", [], |r| r.get(0)).unwrap();
+        assert_eq!(stored, "OpenAI had a problem: upstream said key [redacted] is over quota (postgres://u:[redacted]@h/db)");
     }
 }

@@ -230,6 +230,8 @@ impl AppDb {
     /// used beyond `config.max_entries`.
     pub fn cache_store(&self, entry: &Entry<'_>, config: &CacheConfig, now: i64) -> Result<(), HistoryError> {
         let Entry { key, embedding, embedder, reply, cost_nanos } = *entry;
+        // A reply may quote a key back: what is kept has passed the redaction wall.
+        let reply = crate::redact::redact(reply);
         self.conn().execute(
             "INSERT INTO llm_cache(exact, bucket, question, slots, source, model, embedder, embedding, reply, cost_nanos, created_at, expires_at, last_used_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)
@@ -239,7 +241,7 @@ impl AppDb {
             params![
                 key.exact(),
                 key.bucket(embedder),
-                key.question,
+                crate::redact::redact(&key.question),
                 key.slots.join(" "),
                 key.source,
                 key.model,

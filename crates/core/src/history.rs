@@ -1,9 +1,12 @@
 //! The app database (`plainsight.sqlite` in the data directory): schema migrations and the
-//! history of asked questions. WAL, append-only migrations, one transaction per change.
+//! history of asked questions. WAL, append-only migrations, one transaction per change. Every
+//! text recorded passes [`crate::redact::redact`] first: no key or password is ever stored.
 
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::redact::redact;
 
 /// Append-only: never edit a shipped migration, add a new one.
 const MIGRATIONS: &[&str] = &[
@@ -230,7 +233,7 @@ impl AppDb {
     ) -> Result<i64, HistoryError> {
         self.conn.execute(
             "INSERT INTO history(question, route, asked_at, code, interpretation) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![question, route, asked_at, code, interpretation],
+            params![redact(question), route, asked_at, code.map(redact), redact(interpretation)],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -248,11 +251,11 @@ impl AppDb {
             "INSERT INTO history(question, route, asked_at, code, interpretation, cost_nanos, cost_source, cost_breakdown, generated_by, error_kind)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
-                answer.question,
+                redact(&answer.question),
                 answer.route.as_str(),
                 asked_at,
-                answer.code,
-                answer.interpretation,
+                answer.code.as_deref().map(redact),
+                redact(&answer.interpretation),
                 answer.cost.total_nanos,
                 source,
                 serde_json::Value::Array(breakdown).to_string(),

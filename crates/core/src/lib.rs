@@ -23,6 +23,7 @@ pub mod money;
 pub mod pipeline;
 pub mod planner;
 pub mod python;
+pub mod redact;
 pub mod router;
 pub mod sample;
 pub mod schema;

@@ -3,8 +3,11 @@
 //!
 //! What is logged never holds a secret or a data row: keys are [`crate::secret::Secret`]s (which
 //! print `•••• 1234`), the pipeline logs stage names, durations, outcomes, routes and costs, never
-//! results. [`redact`] is a second wall for the diagnostics bundle.
+//! results. And every line passes [`crate::redact::redact`] on its way to the file or the
+//! terminal, so a key a provider quotes back in an error (or a dependency's trace of a request
+//! header) is masked whatever logged it; the diagnostics bundle is masked once more.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -16,6 +19,26 @@ use tracing_subscriber::{fmt, EnvFilter, Layer};
 pub const MAX_LOG_FILES: usize = 7;
 const PREFIX: &str = "plainsight";
 const SUFFIX: &str = "log";
+
+/// A writer that passes what it is given through [`crate::redact::redact`] first. `tracing`
+/// writes each event as one buffer, so a secret is never split between two writes.
+pub struct Redacting<W>(pub W);
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(crate::redact::redact(&String::from_utf8_lossy(buf)).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The terminal, through the redaction wall.
+fn redacted_stderr() -> Redacting<std::io::Stderr> {
+    Redacting(std::io::stderr())
+}
 
 /// Where the log files are.
 pub fn log_dir(data_dir: &Path) -> PathBuf {
@@ -39,11 +62,11 @@ pub fn appender(dir: &Path) -> Result<RollingFileAppender, String> {
 /// `warn,plainsight_core=debug`), and stderr at `stderr_level` when given. Keep the returned
 /// guard alive: dropping it flushes the file.
 pub fn init(data_dir: &Path, level: &str, stderr_level: Option<&str>) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
-    let (writer, guard) = tracing_appender::non_blocking(appender(&log_dir(data_dir))?);
+    let (writer, guard) = tracing_appender::non_blocking(Redacting(appender(&log_dir(data_dir))?));
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
     let file = fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter);
     let stderr = stderr_level
-        .map(|l| fmt::layer().with_writer(std::io::stderr).with_filter(EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn"))));
+        .map(|l| fmt::layer().with_writer(redacted_stderr).with_filter(EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn"))));
     tracing_subscriber::registry().with(file).with(stderr).try_init().map_err(|e| e.to_string())?;
     Ok(guard)
 }
@@ -65,7 +88,7 @@ pub fn init_from_settings(stderr_default: &str) -> Option<tracing_appender::non_
         }
     }
     let filter = EnvFilter::try_new(&stderr).unwrap_or_else(|_| EnvFilter::new(stderr_default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(redacted_stderr).try_init();
     None
 }
 
@@ -80,48 +103,6 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-/// Masks anything that looks like a key or a password: known key prefixes, `Bearer`/`Basic`
-/// credentials, and `password=` / `:password@` in addresses.
-pub fn redact(text: &str) -> String {
-    const PREFIXES: &[&str] = &["pplx-", "sk-", "pk-lf-", "sk-lf-", "dtn_", "lf_"];
-    let mut out = String::with_capacity(text.len());
-    let mut mask_next = false;
-    for token in text.split_inclusive(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=' | '(' | ')')) {
-        let word = token.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=' | '(' | ')'));
-        let tail = &token[word.len()..];
-        let lower = word.to_ascii_lowercase();
-        if mask_next && !word.is_empty() {
-            out.push_str("[redacted]");
-            out.push_str(tail);
-            mask_next = false;
-            continue;
-        }
-        if PREFIXES.iter().any(|p| word.starts_with(p) && word.len() >= p.len() + 6) {
-            out.push_str("[redacted]");
-        } else if let Some(at) = word.find('@').filter(|_| word.contains("://")) {
-            // postgres://user:password@host → postgres://user:[redacted]@host
-            let (head, rest) = word.split_at(at);
-            match head.rfind(':').filter(|c| *c > head.find("://").map_or(0, |s| s + 2)) {
-                Some(colon) => {
-                    out.push_str(&head[..=colon]);
-                    out.push_str("[redacted]");
-                    out.push_str(rest);
-                }
-                None => out.push_str(word),
-            }
-        } else {
-            out.push_str(word);
-            mask_next = matches!(lower.as_str(), "bearer" | "basic" | "password" | "pwd" | "api_key" | "apikey" | "secret" | "token");
-        }
-        // Also a URL's query parameter: `…/shop?password=` masks what follows the `=`.
-        mask_next |= ["?password", "&password", "sslpassword", "?key", "&key", "api_key", "apikey", "access_token"]
-            .iter()
-            .any(|p| lower.ends_with(p));
-        out.push_str(tail);
-    }
-    out
 }
 
 /// The "Copy diagnostics" text: version, platform, where things are, and the end of the newest
@@ -142,7 +123,7 @@ pub fn diagnostics(data_dir: &Path, max_lines: usize) -> String {
         let lines: Vec<&str> = text.lines().collect();
         out.push_str(&format!("--- {} (last {} lines) ---\n", newest.display(), lines.len().min(max_lines)));
         for line in &lines[lines.len().saturating_sub(max_lines)..] {
-            out.push_str(&redact(line));
+            out.push_str(&crate::redact::redact(line));
             out.push('\n');
         }
     } else {
@@ -156,16 +137,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_and_passwords_are_masked() {
-        let line = r#"WARN sent key pplx-abcdef0123456789 with "Authorization: Bearer sk-live-999999999" to postgres://ann:hunter2@db:5432/shop password=topsecret ok"#;
-        let r = redact(line);
-        for secret in ["pplx-abcdef0123456789", "sk-live-999999999", "hunter2", "topsecret"] {
-            assert!(!r.contains(secret), "{secret} in {r}");
-        }
-        assert!(r.contains("postgres://ann:[redacted]@db:5432/shop") && r.starts_with("WARN sent key [redacted]"), "{r}");
-        assert_eq!(redact("plan 3 ms · AI 1.2 s"), "plan 3 ms · AI 1.2 s");
-        let url = redact("opening postgres://shop@127.0.0.1/shop?password=s3cret failed");
-        assert!(!url.contains("s3cret"), "{url}");
+    fn every_line_written_passes_the_redaction_wall() {
+        let key = crate::secret::Secret::new("pplx-logs-test-0123456789WXYZ");
+        let mut out = Redacting(Vec::new());
+        let line = format!("WARN the provider said: invalid key {} (postgres://ann:hunter2@db/shop) plan 3 ms\n", key.expose());
+        assert_eq!(out.write(line.as_bytes()).unwrap(), line.len(), "the whole buffer counts as written");
+        let written = String::from_utf8(out.0).unwrap();
+        assert_eq!(written, "WARN the provider said: invalid key [redacted] (postgres://ann:[redacted]@db/shop) plan 3 ms\n");
     }
 
     #[test]

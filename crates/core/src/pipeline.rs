@@ -236,6 +236,41 @@ impl Answer {
     }
 }
 
+impl Answer {
+    /// Passes every text of the answer through [`crate::redact::redact`] before it is shown,
+    /// traced or recorded: a provider may have quoted a key in its reply or its error. Data rows
+    /// are the user's: only a remembered key or password is masked in them (a long hex value in
+    /// a table is data).
+    fn redact_secrets(&mut self) {
+        use crate::redact::{known_secrets, redact};
+        let texts = [&mut self.question, &mut self.interpretation, &mut self.message];
+        for text in texts.into_iter().chain(&mut self.options).chain(&mut self.columns) {
+            *text = redact(text);
+        }
+        for text in self.code.iter_mut().chain(self.privacy_receipt.iter_mut()) {
+            *text = redact(text);
+        }
+        if let Some(chart) = &mut self.chart {
+            for text in [&mut chart.title, &mut chart.x, &mut chart.y] {
+                *text = redact(text);
+            }
+        }
+        for item in &mut self.cost.breakdown {
+            item.item = redact(&item.item);
+        }
+        for mapping in &mut self.mappings {
+            mapping.said = redact(&mapping.said);
+        }
+        for value in self.rows.iter_mut().flatten() {
+            if let Value::String(s) = value {
+                if let std::borrow::Cow::Owned(masked) = known_secrets(s) {
+                    *s = masked;
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AskError {
     #[error("type a question first, for example \"sales by region last month\"")]
@@ -396,6 +431,7 @@ impl Pipeline {
         let mut outcome = self.answer(question, today, cancel, approved);
         let stages = crate::trace::take();
         if let Ok(answer) = &mut outcome {
+            answer.redact_secrets();
             tracing::info!(
                 route = answer.route.as_str(),
                 cache = answer.cache.as_deref(),

@@ -1,4 +1,5 @@
-//! `Secret`: an API key or password that never prints itself.
+//! `Secret`: an API key or password that never prints itself, and that [`crate::redact`] masks
+//! wherever a provider or a server quotes it back.
 
 use std::fmt;
 
@@ -9,8 +10,12 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`, and has [`crate::redact::redact`] mask it from now on in everything this
+    /// process logs, stores or shows.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        let value = value.into();
+        crate::redact::remember(&value);
+        Self(value)
     }
 
     /// The value itself: for the request header or connection that needs it, nowhere else.

@@ -5,7 +5,8 @@
 //! per-answer timing line in the app.
 //!
 //! Nothing here holds a secret or a data row: stages carry names, durations, model names, token
-//! counts, costs, the prompt *without* sample rows and the generated code.
+//! counts, costs, the prompt *without* sample rows and the generated code, and a generation's
+//! texts pass [`crate::redact::redact`] when they are recorded (a reply may quote a key).
 
 pub mod langfuse;
 
@@ -55,6 +56,8 @@ pub(crate) fn take() -> Vec<Stage> {
 
 /// Records a stage that started at `started` and ends now.
 pub(crate) fn record(name: &'static str, started: Instant, outcome: &str, generation: Option<Generation>) {
+    let generation =
+        generation.map(|g| Generation { input: crate::redact::redact(&g.input), output: crate::redact::redact(&g.output), ..g });
     let duration = started.elapsed();
     let wall = SystemTime::now().checked_sub(duration).unwrap_or_else(SystemTime::now);
     tracing::info!(stage = name, ms = duration.as_secs_f64() * 1000.0, outcome, "stage");

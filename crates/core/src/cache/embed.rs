@@ -261,8 +261,10 @@ impl OpenAiEmbedder {
             Ok::<_, EmbedError>((status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)))
         })?;
         if !(200..300).contains(&status) {
-            let message = value.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details").chars().take(200).collect();
-            return Err(EmbedError::Refused { status, message });
+            let message: String =
+                value.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details").chars().take(200).collect();
+            // The server's words may quote the key back.
+            return Err(EmbedError::Refused { status, message: crate::redact::redact(&message) });
         }
         let tokens = value.pointer("/usage/prompt_tokens").or_else(|| value.pointer("/usage/total_tokens")).and_then(Value::as_u64);
         Ok((parse_embedding(&value)?, tokens))

@@ -394,14 +394,16 @@ impl HttpProvider {
         let provider = self.config.kind.display_name();
         let bad = |detail: &str| LlmError::BadReply { provider, detail: detail.to_string() };
         let v: Value = serde_json::from_str(text).map_err(|_| bad("not JSON"))?;
-        let model = v["model"].as_str().unwrap_or(&self.config.model).to_string();
+        // The provider's words pass the redaction wall as they arrive: a reply (or the model name
+        // it reports) may quote the key back, and from here they are shown, cached and logged.
+        let model = crate::redact::redact(v["model"].as_str().unwrap_or(&self.config.model));
         match self.config.kind {
             ProviderKind::Perplexity => {
                 match v["status"].as_str() {
                     Some("completed") | None => {}
                     Some(other) => {
                         let message =
-                            v["error"]["message"].as_str().map_or_else(|| format!("the run ended as \"{other}\""), str::to_string);
+                            v["error"]["message"].as_str().map_or_else(|| format!("the run ended as \"{other}\""), crate::redact::redact);
                         return Err(LlmError::Failed { provider, message });
                     }
                 }
@@ -412,7 +414,7 @@ impl HttpProvider {
                     .filter(|item| item["type"] == "message")
                     .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
                     .filter(|part| part["type"] == "output_text")
-                    .filter_map(|part| part["text"].as_str().map(str::to_string))
+                    .filter_map(|part| part["text"].as_str().map(crate::redact::redact))
                     .collect();
                 let u = &v["usage"];
                 let cost = u["cost"].is_object().then(|| {
@@ -428,8 +430,8 @@ impl HttpProvider {
                 let text = choice["message"]["content"]
                     .as_str()
                     .or_else(|| choice["delta"]["content"].as_str())
-                    .ok_or_else(|| bad("no message in the reply"))?
-                    .to_string();
+                    .map(crate::redact::redact)
+                    .ok_or_else(|| bad("no message in the reply"))?;
                 let u = &v["usage"];
                 let cost = u["cost"].is_object().then(|| {
                     let c = &u["cost"];
@@ -534,7 +536,8 @@ fn error_message(text: &str) -> Option<String> {
         .or_else(|| v["detail"].as_array().map(|d| d.iter().filter_map(|x| x["msg"].as_str()).collect::<Vec<_>>().join("; ")))
         .or_else(|| v["detail"].as_str().map(str::to_string))
         .or_else(|| v["message"].as_str().map(str::to_string))?;
-    let message: String = message.chars().take(300).collect();
+    // An error body may quote the key or a password back: masked before it goes anywhere.
+    let message: String = crate::redact::redact(&message.chars().take(300).collect::<String>());
     (!message.trim().is_empty()).then_some(message)
 }
 
