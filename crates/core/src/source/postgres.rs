@@ -50,7 +50,14 @@ pub struct PgSource {
     /// Also used for cancel requests, which open a connection of their own.
     tls: MakeRustlsConnect,
     shown: String,
+    /// Set when a query would not stop even when cancelled (the server was still planning it):
+    /// the connection is busy until the server finishes, and nothing else is sent until then.
+    stuck: AtomicBool,
 }
+
+/// How long the end of a stopped query (its cancel and ROLLBACK) may take before the connection
+/// is left to the server and the person is told.
+const WIND_DOWN: Duration = Duration::from_secs(2);
 
 /// The URL with any password replaced, for messages and logs: in the user info and in a
 /// `password=` (or `sslpassword=`) query parameter.
@@ -183,7 +190,7 @@ impl PgSource {
                 tracing::warn!(error = %e, "PostgreSQL connection closed");
             }
         });
-        Ok(Self { runtime, client, tls, shown })
+        Ok(Self { runtime, client, tls, shown, stuck: AtomicBool::new(false) })
     }
 
     async fn select(&self, sql: &str, limits: &Limits) -> Result<QueryResult, ExecError> {
@@ -217,6 +224,18 @@ impl PgSource {
 
     async fn query_json(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
         let c = &self.client;
+        if self.stuck.load(Ordering::Relaxed) {
+            // Has the server finished the query that would not stop? Its ROLLBACK answers then.
+            match tokio::time::timeout(Duration::from_secs(1), c.batch_execute("ROLLBACK")).await {
+                Ok(_) => self.stuck.store(false, Ordering::Relaxed),
+                Err(_) => {
+                    return Err(ExecError::Connect(format!(
+                        "{} is still busy with an earlier query that did not stop when asked; try again in a few minutes, or open the database again",
+                        self.shown
+                    )))
+                }
+            }
+        }
         // Our own fixed statements only: generated SQL never goes through the simple protocol.
         c.batch_execute(&format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {}", limits.timeout.as_millis()))
             .await
@@ -237,11 +256,16 @@ impl PgSource {
         let outcome = tokio::select! {
             r = self.select(sql, limits) => r,
             e = watch => {
-                let _ = c.cancel_token().cancel_query(self.tls.clone()).await;
+                let _ = tokio::time::timeout(WIND_DOWN, c.cancel_token().cancel_query(self.tls.clone())).await;
                 Err(e)
             }
         };
-        let _ = c.batch_execute("ROLLBACK").await;
+        // Bounded: a server still planning a huge statement answers neither the cancel nor this
+        // until it is done, and the person must not wait for it.
+        if tokio::time::timeout(WIND_DOWN, c.batch_execute("ROLLBACK")).await.is_err() {
+            tracing::warn!(source = %self.shown, "PostgreSQL did not stop a cancelled query; the connection is left busy");
+            self.stuck.store(true, Ordering::Relaxed);
+        }
         outcome.map_err(|e| match e {
             ExecError::Postgres(m) if m.contains("statement timeout") => ExecError::TimedOut(limits.timeout.as_millis()),
             ExecError::Postgres(m) if m.contains("read-only transaction") || m.contains("permission denied") => ExecError::NotAllowed(m),
