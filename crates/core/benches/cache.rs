@@ -151,7 +151,8 @@ fn filled(questions: &[String]) -> (tempfile::TempDir, AppDb) {
     for q in questions {
         let k = key(q);
         let e = LocalEmbedder.embed(q).expect("embedding");
-        db.cache_store(&Entry { key: &k, embedding: &e, embedder: &embedder, reply: "{}", cost_nanos: 3_000_000 }, &config, NOW).expect("store");
+        db.cache_store(&Entry { key: &k, embedding: &e, embedder: &embedder, reply: "{}", cost_nanos: 3_000_000 }, &config, NOW)
+            .expect("store");
     }
     (dir, db)
 }
