@@ -304,6 +304,22 @@ fn the_glossary_and_router_thresholds_change_how_questions_are_read() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("CONFIDENCE_ROUTE_THRESHOLD must be a number from 0 to 1"), "{stderr}");
     assert!(!run_in(data.path(), &[], &["glossary", "remove", "nothing-here"]).status.success());
+
+    // Stored settings apply to the CLI as they do to the app (one setup function), with the
+    // Settings screen's keys, checks and messages.
+    assert_eq!(ask_with(&[], "sales by region")["route"], "answer");
+    let out = run_in(data.path(), &[], &["settings", "set", "route_threshold", "0.99"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(ask_with(&[], "sales by region")["route"], "clarify", "the stored threshold applies");
+    let out = run_in(data.path(), &[], &["settings", "get", "route_threshold"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0.99");
+    let out = run_in(data.path(), &[], &["settings", "set", "fallback_threshold", "0.995"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("must not be above"), "{stderr}");
+    assert!(run_in(data.path(), &[], &["settings", "reset", "route_threshold"]).status.success());
+    assert_eq!(ask_with(&[], "sales by region")["route"], "answer", "and its default again after reset");
+    let listed: Value = serde_json::from_slice(&run_in(data.path(), &[], &["settings", "list", "--json"]).stdout).expect("json");
+    assert!(listed.as_array().is_some_and(|a| a.iter().any(|f| f["key"] == "ai_mode")), "{listed}");
 }
 
 #[test]

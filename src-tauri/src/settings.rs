@@ -2,71 +2,30 @@
 //! the pipeline rebuilt whenever either changes (the active source stays; only how questions are
 //! answered changes). Every function blocks; commands run them on a worker thread.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use plainsight_core::history::AppDb;
-use plainsight_core::llm::provider::{self, HttpProvider, LlmProvider, ProviderKind};
+use plainsight_core::llm::provider::{self, HttpProvider, ProviderKind};
 use plainsight_core::secrets::{self, KeyName, Keychain, Origin, SecretStore};
 use plainsight_core::settings::{Kind, FIELDS};
+use plainsight_core::setup::{self, Setup};
 use plainsight_ipc::{KeyStatus, SettingField, SettingsView};
 
 use crate::error::AppError;
-use crate::state::{AppState, Setup};
+use crate::state::AppState;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// How pipelines are opened, from the stored settings, the glossary, and the keychain (the
-/// environment overrides both, for developers and tests), with the data directory's app
-/// database and schema profiles.
+/// How pipelines are opened: core's one composition ([`plainsight_core::setup::from_settings`]),
+/// from the stored settings, the glossary and the keychain (the environment overrides both, for
+/// developers and tests), with the data directory's app database and schema profiles.
 pub fn setup_from(db: &AppDb, data_dir: &std::path::Path) -> Result<Setup, AppError> {
-    let settings = db.settings(&env)?;
-    let mut options = settings.pipeline_options();
-    options.glossary = db.glossary()?;
-    // The Settings screen's daily budget is the global scope every AI call reserves against.
-    db.set_budget(&plainsight_core::budget::global_from(&settings)).map_err(|e| AppError::Setting(e.to_string()))?;
-    options.app_db = Some(plainsight_core::datadir::app_db_path(data_dir));
-    options.data_dir = Some(data_dir.to_path_buf());
-    let key = |kind: ProviderKind| provider::key_from(&Keychain, &env, kind);
-    let llm: Option<Arc<dyn LlmProvider>> = match provider::configured(&settings.ai_choice(), &env, &key).map_err(AppError::Setting)? {
-        Some(mut config) => {
-            config.timeout = Duration::from_secs(settings.ai_timeout_secs().max(1));
-            Some(provider::from_config(config).map_err(|e| AppError::Setting(e.to_string()))?)
-        }
-        None => None,
-    };
-    // One warm Monty worker for the app's lifetime; Daytona when chosen in Settings and keyed.
-    static MONTY: std::sync::OnceLock<Option<Arc<dyn plainsight_core::python::CodeRunner>>> = std::sync::OnceLock::new();
-    let monty = MONTY
-        .get_or_init(|| {
-            plainsight_core::python::find_worker()
-                .map(|w| Arc::new(plainsight_core::python::MontyWorker::new(w)) as Arc<dyn plainsight_core::python::CodeRunner>)
-        })
-        .clone();
-    let runner = if settings.get("python_sandbox") == "daytona" {
-        match plainsight_core::python::daytona::configured(&Keychain, &env) {
-            Ok(Some(d)) => Some(Arc::new(d) as Arc<dyn plainsight_core::python::CodeRunner>),
-            Ok(None) => {
-                return Err(AppError::Setting(
-                    "Python is set to run in Daytona, but there is no Daytona API key yet; add it under API keys or choose embedded."
-                        .into(),
-                ))
-            }
-            Err(e) => return Err(AppError::Setting(e.to_string())),
-        }
-    } else {
-        monty
-    };
-    let embedder = plainsight_core::cache::embed::from_settings(&settings, &Keychain, &env).map_err(AppError::Setting)?;
-    // Langfuse is optional: without keys, or when it cannot start, answers are simply not traced.
-    let tracer = plainsight_core::trace::langfuse::configured(&Keychain, &env, settings.get("langfuse_host"))
-        .inspect_err(|error| tracing::warn!(%error, "Langfuse tracing is off"))
-        .ok()
-        .flatten()
-        .map(|t| Arc::new(t) as Arc<dyn plainsight_core::trace::Tracer>);
-    Ok(Setup { options, llm, runner, embedder: Some(embedder), tracer })
+    setup::from_settings(db, data_dir, &Keychain, &env, &setup::Overrides::default()).map_err(|e| match e {
+        setup::SetupError::Setting(message) => AppError::Setting(message),
+        setup::SetupError::Store(e) => AppError::History(e),
+    })
 }
 
 /// Rebuilds the setup and reopens the active source with it.
@@ -138,7 +97,7 @@ pub fn view(state: &AppState) -> Result<SettingsView, AppError> {
 
 /// Saves one setting (checked) and applies it.
 pub fn set(state: &AppState, key: &str, value: &str) -> Result<SettingsView, AppError> {
-    state.history().set_setting(key, value, &env)?;
+    setup::set_setting(&state.history(), key, value, &env)?;
     apply(state)?;
     view(state)
 }

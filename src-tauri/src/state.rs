@@ -8,42 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::NaiveDate;
 use plainsight_core::history::AppDb;
-use plainsight_core::llm::provider::LlmProvider;
 use plainsight_core::secrets::SecretStore;
-use plainsight_core::source::DataSource;
-use plainsight_core::{Answer, AskError, Pipeline, PipelineOptions};
+use plainsight_core::{Answer, Pipeline};
 
-/// How every pipeline is opened: options (thresholds, glossary) and the AI provider, if any.
-#[derive(Clone, Default)]
-pub struct Setup {
-    pub options: PipelineOptions,
-    pub llm: Option<Arc<dyn LlmProvider>>,
-    /// Where the AI's Python scripts run (the embedded Monty worker).
-    pub runner: Option<Arc<dyn plainsight_core::python::CodeRunner>>,
-    /// How the answer cache compares questions (none: the local embedder).
-    pub embedder: Option<Arc<dyn plainsight_core::cache::embed::Embedder>>,
-    /// Where question traces go (Langfuse, when its keys are saved).
-    pub tracer: Option<Arc<dyn plainsight_core::trace::Tracer>>,
-}
-
-impl Setup {
-    pub fn open(&self, source: Box<dyn DataSource>) -> Result<Pipeline, AskError> {
-        let mut pipeline = Pipeline::with_source(source, self.options.clone())?;
-        if let Some(embedder) = &self.embedder {
-            pipeline = pipeline.with_embedder(Arc::clone(embedder));
-        }
-        if let Some(tracer) = &self.tracer {
-            pipeline = pipeline.with_tracer(Arc::clone(tracer));
-        }
-        if let Some(llm) = &self.llm {
-            pipeline = pipeline.with_llm(Arc::clone(llm));
-        }
-        if let Some(runner) = &self.runner {
-            pipeline = pipeline.with_runner(Arc::clone(runner));
-        }
-        Ok(pipeline)
-    }
-}
+/// How every pipeline is opened: core's one composition of settings, keychain and services.
+pub use plainsight_core::setup::Setup;
 
 use crate::error::AppError;
 

@@ -18,7 +18,7 @@ use plainsight_core::import::{import_file, ColumnType, ImportOptions};
 use plainsight_core::llm::provider as llm;
 use plainsight_core::secrets::{self, KeyName, SecretStore};
 use plainsight_core::source;
-use plainsight_core::{datadir, guard, sample, AiMode, Answer, Pipeline, PipelineOptions};
+use plainsight_core::{datadir, guard, sample, setup, AiMode, Answer};
 
 #[derive(Parser)]
 #[command(name = "plainsight", version, about = "Ask questions about your data in plain English.")]
@@ -107,6 +107,21 @@ enum Runner {
 }
 
 #[derive(Subcommand)]
+enum SettingsAction {
+    /// Every setting with its value.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One setting's value.
+    Get { key: String },
+    /// Checks and saves a setting, as the Settings screen does.
+    Set { key: String, value: String },
+    /// Forgets a saved setting, so its default applies again.
+    Reset { key: String },
+}
+
+#[derive(Subcommand)]
 enum GlossaryAction {
     /// Add or replace a term ("GMV") and what it means ("revenue").
     Set { term: String, meaning: Vec<String> },
@@ -132,9 +147,10 @@ enum Command {
         /// Print exactly one JSON object.
         #[arg(long)]
         json: bool,
-        /// Whether questions the planner is unsure of go to an AI provider once one is configured.
-        #[arg(long, value_enum, default_value = "auto")]
-        ai: Ai,
+        /// Whether questions the planner is unsure of go to an AI provider once one is configured
+        /// (default: the `ai_mode` setting, which is auto unless changed).
+        #[arg(long, value_enum)]
+        ai: Option<Ai>,
         /// Stop a query after this many milliseconds.
         #[arg(long, default_value_t = 5_000)]
         timeout_ms: u64,
@@ -148,9 +164,10 @@ enum Command {
         /// The provider's base URL, e.g. http://localhost:11434/v1 for Ollama.
         #[arg(long)]
         base_url: Option<String>,
-        /// How often the AI may correct its own SQL after an error (0–2).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
-        self_correct: u8,
+        /// How often the AI may correct its own SQL after an error (0–2; default: the
+        /// `self_correct` setting).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=2))]
+        self_correct: Option<u8>,
         /// Approve spending up to this many USD on the AI for this question (without it, a
         /// question estimated above the approval threshold is `approval_needed`).
         #[arg(long, value_name = "USD")]
@@ -191,6 +208,12 @@ enum Command {
         /// Print a JSON summary.
         #[arg(long)]
         json: bool,
+    },
+    /// The Settings screen's settings: `settings list`, `settings get route_threshold`,
+    /// `settings set route_threshold 0.9`, `settings reset route_threshold`.
+    Settings {
+        #[command(subcommand)]
+        action: SettingsAction,
     },
     /// Your own words for things: `glossary set GMV revenue`, `glossary list`, `glossary remove GMV`.
     Glossary {
@@ -292,71 +315,34 @@ fn run(cli: Cli) -> Result<()> {
                 }
             };
             let ai = if offline {
-                AiMode::Never
+                Some(AiMode::Never)
             } else {
-                match ai {
+                ai.map(|ai| match ai {
                     Ai::Auto => AiMode::Auto,
                     Ai::Always => AiMode::Always,
                     Ai::Never => AiMode::Never,
-                }
+                })
             };
-            let options = PipelineOptions {
+            // The app's own composition: every stored setting applies, the flags given win.
+            let dir = datadir::data_dir()?;
+            let app = AppDb::open(&datadir::app_db_path(&dir))?;
+            let overrides = setup::Overrides {
                 ai,
-                limits: Limits { timeout: Duration::from_millis(timeout_ms), ..Limits::default() },
-                glossary: saved_glossary(),
                 self_correct,
-                ..PipelineOptions::from_env()?
+                query_timeout: Some(Duration::from_millis(timeout_ms)),
+                choice: llm::Choice { provider, model, base_url },
             };
-            let mut options = options;
-            let mut embedder = None;
-            let mut tracer: Option<std::sync::Arc<plainsight_core::trace::langfuse::LangfuseTracer>> = None;
-            // Budgets live in the app database, shared with the app and other CLI processes.
-            if let Ok(dir) = datadir::data_dir() {
-                let path = datadir::app_db_path(&dir);
-                let app = AppDb::open(&path)?;
-                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-                let settings = app.settings(&env)?;
-                app.ensure_global_budget(&settings).map_err(anyhow::Error::msg)?;
-                let from_settings = settings.pipeline_options();
-                options.approval_usd = from_settings.approval_usd;
-                options.breaker = from_settings.breaker;
-                options.cache = from_settings.cache;
-                embedder =
-                    Some(plainsight_core::cache::embed::from_settings(&settings, &secrets::Keychain, &env).map_err(anyhow::Error::msg)?);
-                // Langfuse when its keys are saved; a problem there never stops the question.
-                tracer = plainsight_core::trace::langfuse::configured(&secrets::Keychain, &env, settings.get("langfuse_host"))
-                    .inspect_err(|e| tracing::warn!(error = %e, "Langfuse is not available"))
-                    .ok()
-                    .flatten()
-                    .map(std::sync::Arc::new);
-                options.app_db = Some(path);
-                // Schema profiles are kept there too, so a question does not read the data again.
-                options.data_dir = Some(dir);
+            let ready = setup::from_settings(&app, &dir, &secrets::Keychain, &env, &overrides).map_err(anyhow::Error::msg)?;
+            drop(app);
+            if ready.options.ai == AiMode::Always && ready.llm.is_none() {
+                bail!("--ai always needs an AI provider: set PERPLEXITY_API_KEY (or OPENAI_API_KEY with --provider openai)");
             }
-            let mut pipeline = Pipeline::with_source(source::open(&db)?, options)?;
-            if let Some(embedder) = embedder {
-                pipeline = pipeline.with_embedder(embedder);
-            }
-            if let Some(t) = &tracer {
-                pipeline = pipeline.with_tracer(std::sync::Arc::clone(t) as std::sync::Arc<dyn plainsight_core::trace::Tracer>);
-            }
-            if ai != AiMode::Never {
-                let choice = llm::Choice { provider, model, base_url };
-                let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-                let key = |kind: llm::ProviderKind| llm::key_from(&secrets::Keychain, &env, kind);
-                if let Some(config) = llm::configured(&choice, &env, &key).map_err(anyhow::Error::msg)? {
-                    pipeline = pipeline.with_llm(llm::from_config(config)?);
-                } else if ai == AiMode::Always {
-                    bail!("--ai always needs an AI provider: set PERPLEXITY_API_KEY (or OPENAI_API_KEY with --provider openai)");
-                }
-            }
-            if let Some(worker) = plainsight_core::python::find_worker() {
-                pipeline = pipeline.with_runner(std::sync::Arc::new(plainsight_core::python::MontyWorker::new(worker)));
-            }
+            let tracer = ready.tracer.clone();
+            let pipeline = ready.open(source::open(&db)?)?;
             let answer = pipeline.ask_with(&question.join(" "), today, None, max_cost);
             // The trace goes out before the process ends (at most 2 s), answered or not.
             if let Some(t) = &tracer {
-                plainsight_core::trace::Tracer::flush(t.as_ref(), Duration::from_secs(2));
+                t.flush(Duration::from_secs(2));
             }
             let answer = answer?;
             record(&answer);
@@ -409,6 +395,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Breaker { action } => breaker(action),
         Command::Cache { action } => cache(action),
         Command::Python { db, runner, json: _ } => python(db, runner),
+        Command::Settings { action } => settings(action),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
             match action {
@@ -508,14 +495,47 @@ fn parse_type_choice(s: &str) -> Result<(String, ColumnType), String> {
     Ok((name.trim().to_string(), ty))
 }
 
-/// The glossary saved in the app database, if there is one (questions still work without it).
-fn saved_glossary() -> Vec<plainsight_core::glossary::Entry> {
-    let Ok(dir) = datadir::data_dir() else { return Vec::new() };
-    let path = datadir::app_db_path(&dir);
-    if !path.is_file() {
-        return Vec::new();
+/// The environment, for `.env.example` names and developer overrides (empty values are unset).
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `plainsight settings …`: the Settings screen's settings, with the same keys, checks and
+/// messages (core's `settings::FIELDS` and `setup::set_setting`).
+fn settings(action: SettingsAction) -> Result<()> {
+    let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
+    match action {
+        SettingsAction::List { json } => {
+            let current = db.settings(&env)?;
+            if json {
+                let all: Vec<_> = plainsight_core::settings::FIELDS
+                    .iter()
+                    .map(|f| serde_json::json!({"key": f.key, "label": f.label, "value": current.get(f.key), "default": f.default}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(all));
+            } else {
+                for f in plainsight_core::settings::FIELDS {
+                    println!("{:24} {:28} {}", f.key, current.get(f.key), f.label);
+                }
+            }
+        }
+        SettingsAction::Get { key } => {
+            let field = plainsight_core::settings::FIELDS.iter().find(|f| f.key == key);
+            if field.is_none() {
+                bail!("There is no setting called {key:?}.");
+            }
+            println!("{}", db.settings(&env)?.get(&key));
+        }
+        SettingsAction::Set { key, value } => {
+            setup::set_setting(&db, &key, &value, &env).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            println!("{key} = {}", db.settings(&env)?.get(&key));
+        }
+        SettingsAction::Reset { key } => {
+            setup::reset_setting(&db, &key, &env).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            println!("{key} = {} (the default)", db.settings(&env)?.get(&key));
+        }
     }
-    AppDb::open(&path).and_then(|db| db.glossary()).unwrap_or_default()
+    Ok(())
 }
 
 fn key_name(name: &str) -> Result<KeyName> {

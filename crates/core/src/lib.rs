@@ -30,6 +30,7 @@ pub mod schema;
 pub mod secret;
 pub mod secrets;
 pub mod settings;
+pub mod setup;
 pub mod source;
 pub mod sources;
 pub mod trace;
