@@ -25,6 +25,7 @@ pub fn setup_from(db: &AppDb, data_dir: &std::path::Path) -> Result<Setup, AppEr
     setup::from_settings(db, data_dir, &Keychain, &env, &setup::Overrides::default()).map_err(|e| match e {
         setup::SetupError::Setting(message) => AppError::Setting(message),
         setup::SetupError::Store(e) => AppError::History(e),
+        setup::SetupError::Open(e) => AppError::Ask(e),
     })
 }
 

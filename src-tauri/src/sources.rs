@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use plainsight_core::import::{import_file, ColumnType, ImportOptions, ImportSummary};
 use plainsight_core::schema::Schema;
-use plainsight_core::source::{postgres, SqliteSource};
+use plainsight_core::source::postgres;
 use plainsight_core::sources::{self, Source, SourceKind};
 use plainsight_core::{datadir, Pipeline};
 use plainsight_ipc::{
@@ -35,29 +35,18 @@ fn now() -> String {
     chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// At start-up: registers the sample database, then opens the active source. If that fails
-/// (file moved, server down, password not given this session), questions go to the sample
-/// data and the returned notice says why.
+/// At start-up: core's policy ([`plainsight_core::setup::open_at_startup`]): the active source,
+/// or the sample data with a notice saying why.
 pub fn open_at_startup(
     db: &mut plainsight_core::history::AppDb,
     sample: &Path,
     setup: &Setup,
 ) -> Result<(Pipeline, Option<String>), AppError> {
-    let sample_source = db.add_source("Sample shop (Harbor & Pine Supply)", SourceKind::Sample, &sample.display().to_string(), &now())?;
-    let active = db.active_source()?.unwrap_or(sample_source.clone());
-    if active.id == sample_source.id {
-        return Ok((setup.open(Box::new(SqliteSource::new(sample)))?, None));
-    }
-    match open_pipeline(&active, None, setup) {
-        Ok(pipeline) => Ok((pipeline, None)),
-        Err(error) => {
-            tracing::warn!(source = %active.location, error = %error, "the active source could not be opened; using the sample data");
-            db.set_active_source(sample_source.id)?;
-            let notice =
-                format!("\"{}\" could not be opened ({}), so questions go to the sample data for now.", active.name, error.user_message());
-            Ok((setup.open(Box::new(SqliteSource::new(sample)))?, Some(notice)))
-        }
-    }
+    plainsight_core::setup::open_at_startup(db, sample, setup, &now()).map_err(|e| match e {
+        plainsight_core::setup::SetupError::Setting(message) => AppError::Setting(message),
+        plainsight_core::setup::SetupError::Store(e) => AppError::History(e),
+        plainsight_core::setup::SetupError::Open(e) => AppError::Ask(e),
+    })
 }
 
 fn open_pipeline(source: &Source, password: Option<&str>, setup: &Setup) -> Result<Pipeline, AppError> {

@@ -74,6 +74,33 @@ pub enum SetupError {
     Setting(String),
     #[error(transparent)]
     Store(#[from] HistoryError),
+    /// The source could not be opened (or its schema read).
+    #[error(transparent)]
+    Open(#[from] AskError),
+}
+
+/// Where questions go at start-up: the sample database is registered, then the active source
+/// is opened. If that fails (file moved, server down, password not given this session),
+/// questions go to the sample data and the notice says why, in words for the person. `now` is
+/// the local time the sample is registered at (shown on the Data screen).
+pub fn open_at_startup(db: &mut AppDb, sample: &Path, setup: &Setup, now: &str) -> Result<(Pipeline, Option<String>), SetupError> {
+    use crate::sources::SourceKind;
+    let sample_source = db.add_source("Sample shop (Harbor & Pine Supply)", SourceKind::Sample, &sample.display().to_string(), now)?;
+    let active = db.active_source()?.unwrap_or(sample_source.clone());
+    let open_sample = |setup: &Setup| setup.open(Box::new(crate::source::SqliteSource::new(sample)));
+    if active.id == sample_source.id {
+        return Ok((open_sample(setup)?, None));
+    }
+    let opened = crate::sources::open_source(&active, None).map_err(AskError::Open).and_then(|source| setup.open(source));
+    match opened {
+        Ok(pipeline) => Ok((pipeline, None)),
+        Err(error) => {
+            tracing::warn!(source = %active.location, %error, "the active source could not be opened; using the sample data");
+            db.set_active_source(sample_source.id)?;
+            let notice = format!("\"{}\" could not be opened ({error}), so questions go to the sample data for now.", active.name);
+            Ok((open_sample(setup)?, Some(notice)))
+        }
+    }
 }
 
 /// The setup from the app database at `data_dir`, the keychain `store` and `env` (the
