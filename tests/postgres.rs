@@ -226,29 +226,35 @@ fn adversarial_statements_change_nothing() {
     }
     let out = run(&["sql", "--db", url, "--timeout-ms", "500", "SELECT 1 FROM pg_sleep(60)"]);
     assert!(!out.status.success(), "pg_sleep is not on the allowlist");
-    // The walls behind the guard, with the guard bypassed.
+    // The walls behind the guard, with the guard bypassed (`run_raw`: the app only ever runs a
+    // `CheckedSql` through `DataSource::run`).
     use plainsight_core::executor::{ExecError, Limits};
-    use plainsight_core::source::{postgres::PgSource, DataSource};
+    use plainsight_core::source::{postgres::PgSource, DataSource, Dialect};
     let source = PgSource::connect(url).expect("connect as the read-only role");
     let limits = Limits { timeout: std::time::Duration::from_millis(500), ..Limits::default() };
+    let as_sqlite = plainsight_core::guard::check("SELECT count(*) AS n FROM orders").expect("checked as SQLite");
+    let err = source.run(&as_sqlite, &limits, None).expect_err("checked for the other dialect");
+    assert_eq!(err.to_string(), "the query was refused before it ran: it was checked as SQLite SQL, but this source is PostgreSQL");
+    let as_pg = plainsight_core::guard::check_for("SELECT count(*) AS n FROM orders", Dialect::Postgres).expect("checked");
+    assert_eq!(source.run(&as_pg, &limits, None).expect("a checked query runs").columns, ["n"]);
     for stmt in
         ["DELETE FROM orders", "WITH d AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM d", "SELECT nextval('invoice_numbers')"]
     {
-        let err = source.run(stmt, &limits, None).expect_err(stmt);
+        let err = source.run_raw(stmt, &limits, None).expect_err(stmt);
         assert!(matches!(err, ExecError::NotAllowed(_) | ExecError::Postgres(_)), "{stmt}: {err:?}");
     }
     let started = std::time::Instant::now();
-    let err = source.run("SELECT pg_sleep(60)", &limits, None).expect_err("pg_sleep is cut");
+    let err = source.run_raw("SELECT pg_sleep(60)", &limits, None).expect_err("pg_sleep is cut");
     assert!(matches!(err, ExecError::TimedOut(500)), "{err:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "the timeout stops pg_sleep(60)");
-    let ok = source.run("SELECT count(*) AS n FROM orders", &limits, None).expect("reads still work after a timeout");
+    let ok = source.run_raw("SELECT count(*) AS n FROM orders", &limits, None).expect("reads still work after a timeout");
     assert_eq!(ok.columns, ["n"]);
     // A statement ending in a comment still runs inside the wrapper.
-    let commented = source.run("SELECT count(*) AS n FROM orders -- all of them", &limits, None).expect("a trailing -- comment");
+    let commented = source.run_raw("SELECT count(*) AS n FROM orders -- all of them", &limits, None).expect("a trailing -- comment");
     assert_eq!(commented.rows, ok.rows);
     // The result's byte budget holds while rows stream in: 1,000 rows of 100 KB are 100 MB.
     let small = Limits { max_bytes: 1 << 20, ..limits.clone() };
-    let cut = source.run("SELECT repeat('x', 100000) AS x FROM generate_series(1, 1000)", &small, None).expect("cut, not failed");
+    let cut = source.run_raw("SELECT repeat('x', 100000) AS x FROM generate_series(1, 1000)", &small, None).expect("cut, not failed");
     assert!(cut.truncated && (5..=11).contains(&cut.rows.len()), "{} rows", cut.rows.len());
     assert_eq!(checksum(), before, "no row, sequence or table changed");
 }
@@ -272,13 +278,15 @@ fn connection_problems_are_one_plain_line_without_the_password() {
 #[ignore = "needs the PostgreSQL cluster that scripts/test starts"]
 fn connections_are_encrypted_when_offered_and_certificates_checked_on_request() {
     use plainsight_core::executor::Limits;
-    use plainsight_core::source::{postgres::PgSource, DataSource};
+    use plainsight_core::source::postgres::PgSource;
     let url = shop_url();
     let ca = std::env::var("PLAINSIGHT_TEST_PG_CA").expect("scripts/test gives the test cluster a certificate");
     let uses_tls = |url: &str| -> Result<Value, String> {
         let source = PgSource::connect(url).map_err(|e| e.to_string())?;
-        let r =
-            source.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &Limits::default(), None).map_err(|e| e.to_string())?;
+        // Connection state, not data: the guard would refuse pg_backend_pid(), so the raw wall.
+        let r = source
+            .run_raw("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &Limits::default(), None)
+            .map_err(|e| e.to_string())?;
         Ok(r.rows[0][0].clone())
     };
     assert_eq!(uses_tls(url), Ok(Value::Bool(true)), "the default (prefer) encrypts when the server offers TLS");

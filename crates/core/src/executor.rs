@@ -107,6 +107,9 @@ pub enum ExecError {
     Connect(String),
     #[error("PostgreSQL could not run the query: {0}")]
     Postgres(String),
+    /// Refused before it reached the database (see [`crate::source::checked_for`]).
+    #[error("the query was refused before it ran: {0}")]
+    Refused(String),
 }
 
 /// Runs queries against one SQLite file through the walls described in the module docs.
@@ -159,7 +162,9 @@ impl SqliteExecutor {
     }
 
     /// Runs one query in the query process ([`process`]), or here when it is not installed.
-    /// Callers run [`guard::check`] first; this stays safe when they do not.
+    /// This is the raw wall, taking any text: the app reaches it only through
+    /// [`crate::source::SqliteSource`], whose `run` takes a [`guard::CheckedSql`]; its own tests
+    /// call it with unguarded SQL on purpose, to prove it stays safe without the guard.
     pub fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
         match process::pool() {
             Some(pool) => pool.query(&self.path, sql, limits, cancel.as_deref()),

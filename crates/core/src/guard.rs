@@ -4,6 +4,9 @@
 //! allowlist, and refuses everything else with a reason a non-technical user can read. This is
 //! the first wall only: the executor (read-only connection, authorizer, time limit, row cap)
 //! stops writes even when this check is bypassed.
+//!
+//! What it accepts comes back as a [`CheckedSql`], the only SQL a [`crate::source::DataSource`]
+//! runs: unguarded text cannot reach a source by construction.
 
 use std::ops::ControlFlow;
 
@@ -247,13 +250,63 @@ fn operator_count(sql: &str) -> (usize, usize) {
     (count, selects)
 }
 
+/// SQL the guard accepted, and the dialect it was checked for: the only SQL
+/// [`DataSource::run`](crate::source::DataSource::run) takes, and a source refuses one checked
+/// for another dialect.
+///
+/// Its fields are private and [`check_for`] (or [`check`]) is its only constructor, so SQL that
+/// skipped the guard does not type-check where a source runs it (E0451, private fields; the
+/// second example, with the same imports, proves the first fails for that reason alone):
+///
+/// ```compile_fail,E0451
+/// use plainsight_core::guard::CheckedSql;
+/// use plainsight_core::source::Dialect;
+/// let forged = CheckedSql { sql: "DELETE FROM orders".into(), dialect: Dialect::Sqlite };
+/// ```
+///
+/// ```
+/// use plainsight_core::guard;
+/// use plainsight_core::source::Dialect;
+/// let checked = guard::check_for("SELECT 1;", Dialect::Postgres).unwrap();
+/// assert_eq!((checked.as_str(), checked.dialect()), ("SELECT 1", Dialect::Postgres));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedSql {
+    sql: String,
+    dialect: Dialect,
+}
+
+impl CheckedSql {
+    /// The trimmed statement, as it runs.
+    pub fn as_str(&self) -> &str {
+        &self.sql
+    }
+
+    /// The dialect it was checked for.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The statement, to show or store (no longer runnable as such).
+    pub fn into_string(self) -> String {
+        self.sql
+    }
+}
+
+impl std::fmt::Display for CheckedSql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sql)
+    }
+}
+
 /// Checks that `sql` is exactly one read-only SQLite query. Returns the trimmed statement.
-pub fn check(sql: &str) -> Result<String, GuardError> {
+pub fn check(sql: &str) -> Result<CheckedSql, GuardError> {
     check_for(sql, Dialect::Sqlite)
 }
 
-/// Checks that `sql` is exactly one read-only query in `dialect`.
-pub fn check_for(sql: &str, dialect: Dialect) -> Result<String, GuardError> {
+/// Checks that `sql` is exactly one read-only query in `dialect`. Returns the trimmed statement,
+/// marked as checked for `dialect`.
+pub fn check_for(sql: &str, dialect: Dialect) -> Result<CheckedSql, GuardError> {
     let trimmed = sql.trim().trim_end_matches(';').trim();
     if trimmed.is_empty() {
         return Err(GuardError("There is no SQL to run.".into()));
@@ -289,7 +342,7 @@ pub fn check_for(sql: &str, dialect: Dialect) -> Result<String, GuardError> {
     if let ControlFlow::Break(reason) = statement.visit(&mut ReadOnly { dialect }) {
         return Err(GuardError(reason));
     }
-    Ok(trimmed.to_string())
+    Ok(CheckedSql { sql: trimmed.to_string(), dialect })
 }
 
 /// A short name for a statement kind ("DELETE", "PRAGMA"), for messages.
@@ -515,5 +568,15 @@ mod tests {
             assert!(check(sql).is_err(), "{sql} must be refused");
         }
         assert!(check("SELECT region FROM [sales]").is_ok());
+    }
+
+    #[test]
+    fn checked_sql_is_the_trimmed_statement_and_its_dialect() {
+        let sqlite = check("  SELECT 1 ;\n").unwrap();
+        assert_eq!((sqlite.as_str(), sqlite.dialect(), sqlite.to_string()), ("SELECT 1", Dialect::Sqlite, "SELECT 1".to_string()));
+        let pg = check_for("SELECT now()", Dialect::Postgres).unwrap();
+        assert_eq!((pg.dialect(), pg.into_string()), (Dialect::Postgres, "SELECT now()".to_string()));
+        // No public constructor besides the guard: the `compile_fail` doctest on `CheckedSql`
+        // proves a struct literal does not build outside this module.
     }
 }

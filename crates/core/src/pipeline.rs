@@ -752,7 +752,7 @@ impl Pipeline {
         if result.truncated {
             timer.outcome("truncated");
         }
-        Ok((checked, result))
+        Ok((checked.into_string(), result))
     }
 
     /// Puts a query's result, its SQL and its chart into `answer`.

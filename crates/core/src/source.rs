@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::executor::{ExecError, Limits, QueryResult, SqliteExecutor};
+use crate::guard::CheckedSql;
 use crate::schema::{ProfileKey, Schema};
 
 /// The SQL dialect a source speaks; the guard and the planner follow it.
@@ -18,6 +19,26 @@ pub enum Dialect {
     #[default]
     Sqlite,
     Postgres,
+}
+
+impl Dialect {
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The statement of `sql` when it was checked for `dialect`; otherwise a plain refusal, so a
+/// query checked as SQLite never runs on PostgreSQL (or the other way round).
+pub fn checked_for(sql: &CheckedSql, dialect: Dialect) -> Result<&str, ExecError> {
+    if sql.dialect() == dialect {
+        Ok(sql.as_str())
+    } else {
+        Err(ExecError::Refused(format!("it was checked as {} SQL, but this source is {}", sql.dialect().name(), dialect.name())))
+    }
 }
 
 pub trait DataSource: Send + Sync {
@@ -33,8 +54,10 @@ pub trait DataSource: Send + Sync {
     fn profile_key(&self) -> Option<ProfileKey> {
         None
     }
-    /// Runs one guarded, read-only query within `limits`.
-    fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError>;
+    /// Runs one read-only query within `limits`. Only the guard makes a [`CheckedSql`]
+    /// ([`crate::guard::check_for`]), so unguarded SQL cannot reach a source; one checked for
+    /// another dialect is refused ([`checked_for`]).
+    fn run(&self, sql: &CheckedSql, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError>;
 }
 
 /// Changes when tables, columns or types change (not when rows do): part of cache keys.
@@ -143,8 +166,8 @@ impl DataSource for SqliteSource {
         Some(ProfileKey { identity: path.display().to_string(), signal, max_age: None })
     }
 
-    fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
-        self.executor.run(sql, limits, cancel)
+    fn run(&self, sql: &CheckedSql, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+        self.executor.run(checked_for(sql, Dialect::Sqlite)?, limits, cancel)
     }
 }
 
@@ -154,5 +177,24 @@ pub fn open(spec: &str) -> Result<Box<dyn DataSource>, ExecError> {
         Ok(Box::new(postgres::PgSource::connect(spec)?))
     } else {
         Ok(Box::new(SqliteSource::new(spec)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard;
+
+    #[test]
+    fn a_source_runs_only_sql_checked_for_its_own_dialect() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("shop.sqlite");
+        rusqlite::Connection::open(&file).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);").unwrap();
+        let source = SqliteSource::new(&file);
+        let sql = "SELECT count(*) AS n FROM t";
+        let ran = source.run(&guard::check_for(sql, Dialect::Sqlite).unwrap(), &Limits::default(), None).unwrap();
+        assert_eq!(ran.rows, [vec![serde_json::json!(2)]]);
+        let err = source.run(&guard::check_for(sql, Dialect::Postgres).unwrap(), &Limits::default(), None).unwrap_err();
+        assert_eq!(err.to_string(), "the query was refused before it ran: it was checked as PostgreSQL SQL, but this source is SQLite");
     }
 }

@@ -130,10 +130,12 @@ pub fn open_source(source: &Source, password: Option<&str>) -> Result<Box<dyn Da
     }
 }
 
-/// The first `limit` rows of `table`, read through the source's read-only walls.
+/// The first `limit` rows of `table`, read through the guard and the source's read-only walls.
 pub fn preview(source: &dyn DataSource, table: &str, limit: usize) -> Result<QueryResult, ExecError> {
     let limits = Limits { max_rows: limit, ..Limits::default() };
-    source.run(&format!("SELECT * FROM {}", quote_ident(table)), &limits, None)
+    let sql = format!("SELECT * FROM {}", quote_ident(table));
+    let checked = crate::guard::check_for(&sql, source.dialect()).map_err(|e| ExecError::Refused(e.0))?;
+    source.run(&checked, &limits, None)
 }
 
 /// Whether `path` starts with SQLite's file header (an `.xlsx` renamed `.db` does not).

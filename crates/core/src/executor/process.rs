@@ -20,6 +20,11 @@
 //! Inside the worker the in-process walls ([`SqliteExecutor::run_here`]) still apply: read-only
 //! immutable open, authorizer, progress handler, length limits and linear built-ins.
 //!
+//! The SQL crosses the pipe as text, and the worker runs it as `&str` without checking it again:
+//! the app sends only what [`crate::source::SqliteSource`] was given, a
+//! [`crate::guard::CheckedSql`] (only [`SqliteExecutor::run`]'s own tests send unguarded SQL, on
+//! purpose), and a request forged on the pipe still meets every in-process wall.
+//!
 //! Protocol: one JSON request per line on stdin, one JSON answer per line on stdout.
 //! `{"op": "query", "path": …, "sql": …, "limits": {…}}` answers `{"ok": {"columns", "rows",
 //! "truncated"}}`; `{"op": "schema", "path": …}` answers `{"ok": <Schema>}`; a failure is
@@ -304,6 +309,7 @@ fn answer(line: &str) -> Value {
     match request["op"].as_str() {
         Some("query") => {
             let limits = serde_json::from_value::<WireLimits>(request["limits"].clone()).map(Limits::from).unwrap_or_default();
+            // Checked by the host before it was sent (see the module docs).
             match executor.run_here(request["sql"].as_str().unwrap_or_default(), &limits, None) {
                 Ok(r) => json!({"ok": WireResult { columns: r.columns, rows: r.rows, truncated: r.truncated }}),
                 Err(e) => fail(&e),

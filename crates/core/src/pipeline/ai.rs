@@ -506,7 +506,9 @@ impl Pipeline {
             .iter()
             .filter(|t| !t.is_view)
             .filter_map(|t| {
-                let r = self.source.run(&format!("SELECT * FROM {} LIMIT {SAMPLE_ROWS}", quote_ident(&t.name)), &limits, None).ok()?;
+                let sql = format!("SELECT * FROM {} LIMIT {SAMPLE_ROWS}", quote_ident(&t.name));
+                let checked = crate::guard::check_for(&sql, self.source.dialect()).ok()?;
+                let r = self.source.run(&checked, &limits, None).ok()?;
                 Some((t.name.clone(), serde_json::json!({"columns": r.columns, "rows": r.rows})))
             })
             .collect()

@@ -24,6 +24,7 @@ pub(crate) mod tls;
 
 use super::{DataSource, Dialect};
 use crate::executor::{ExecError, Limits, QueryResult};
+use crate::guard::CheckedSql;
 use crate::schema::{Column, ColumnKind, ForeignKey, ProfileKey, Schema, Table, MAX_LISTED_VALUES};
 
 /// The longest a PostgreSQL schema profile is used: its change signal comes from statistics
@@ -220,6 +221,14 @@ impl PgSource {
             out.push(columns.iter().map(|n| obj.get(n).cloned().unwrap_or(Value::Null)).collect());
         }
         Ok(QueryResult { truncated, columns, rows: out })
+    }
+
+    /// Runs any text as one query behind the server-side walls only (read-only transaction,
+    /// statement timeout, client-side cancel, row and byte caps), without the guard. The raw
+    /// wall, for the tests that prove those walls hold on their own: the app never calls it; it
+    /// runs SQL through [`DataSource::run`], which takes a [`CheckedSql`].
+    pub fn run_raw(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+        self.runtime.block_on(self.query_json(sql, limits, cancel))
     }
 
     async fn query_json(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
@@ -423,8 +432,8 @@ impl DataSource for PgSource {
         })
     }
 
-    fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
-        self.runtime.block_on(self.query_json(sql, limits, cancel))
+    fn run(&self, sql: &CheckedSql, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+        self.run_raw(super::checked_for(sql, Dialect::Postgres)?, limits, cancel)
     }
 }
 
