@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod budget;
 pub mod cache;
 pub mod chart;
+pub mod clock;
 pub mod datadir;
 pub mod executor;
 pub mod glossary;

@@ -333,6 +333,8 @@ pub struct Pipeline {
     fingerprint: String,
     /// Where each question's trace goes (Langfuse), if anywhere.
     tracer: Option<Arc<dyn crate::trace::Tracer>>,
+    /// Where the time comes from (breakers, the answer cache, budgets, traces).
+    clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl Pipeline {
@@ -368,7 +370,16 @@ impl Pipeline {
             embedder: Arc::new(crate::cache::embed::LocalEmbedder),
             fingerprint,
             tracer: None,
+            clock: Arc::new(crate::clock::SystemClock),
         })
+    }
+
+    /// Reads the time from `clock` (the system clock by default): tests move a fixed clock
+    /// instead of sleeping.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn crate::clock::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Runs the LLM's Python answers with `runner`.
@@ -423,7 +434,7 @@ impl Pipeline {
         cancel: Option<Arc<AtomicBool>>,
         approved: Option<f64>,
     ) -> Result<Answer, AskError> {
-        let started = std::time::SystemTime::now();
+        let started = std::time::SystemTime::from(self.clock.now());
         let clock = std::time::Instant::now();
         let span = tracing::info_span!("question", chars = question.chars().count());
         let _entered = span.enter();
@@ -552,7 +563,7 @@ impl Pipeline {
                 answer.cache = Some("miss".into());
             }
             let cached = cached.map(|(key, embedding, hit, _)| (key, embedding, hit));
-            let now = crate::breaker::now();
+            let now = self.clock.utc();
             let provider = llm.kind().as_str();
             let mut timer = crate::trace::Timer::start("breaker");
             let paused = self.breaker_allow(provider, now);
@@ -584,7 +595,7 @@ impl Pipeline {
                 Err(AskError::Config(_)) => crate::breaker::Outcome::Neutral,
                 _ => crate::breaker::Outcome::Success,
             };
-            self.breaker_record(provider, &health, crate::breaker::now());
+            self.breaker_record(provider, &health, self.clock.utc());
             if let (Ok(Some(reply)), Some((key, Some(embedding), _))) = (&outcome, &cached) {
                 self.cache_store(key, embedding, reply, answer.cost.total_nanos);
             }
@@ -622,7 +633,7 @@ impl Pipeline {
             crate::llm::prompt::PROMPT_VERSION,
             &self.source.describe(),
         );
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.epoch_secs();
         let mut db = crate::history::AppDb::open(path).inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened")).ok()?;
         // The exact layer first: it needs no embedding (which may be a paid network call, held to
         // the budget like an AI call: the embedder's provider, this source and the global scope).
@@ -659,7 +670,7 @@ impl Pipeline {
     fn embed_within_budget(&self, db: &mut crate::history::AppDb, question: &str) -> Result<Vec<f32>, crate::cache::embed::EmbedError> {
         let scopes = ["global".to_string(), format!("provider:{}", self.embedder.provider()), format!("source:{}", self.source.describe())];
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        crate::cache::embed::embed_within_budget(self.embedder.as_ref(), db, &scopes, question, chrono::Local::now().naive_local())
+        crate::cache::embed::embed_within_budget(self.embedder.as_ref(), db, &scopes, question, self.clock.local())
     }
 
     /// Runs `work` on the app database when there is one. `None` without one, or when it fails
@@ -675,7 +686,7 @@ impl Pipeline {
     }
 
     fn cache_count(&self, hit: Option<&crate::cache::Hit>, micros: u64) {
-        self.with_app_db("the cache's statistics could not be updated", |db| db.cache_count(hit, micros, chrono::Utc::now().timestamp()));
+        self.with_app_db("the cache's statistics could not be updated", |db| db.cache_count(hit, micros, self.clock.epoch_secs()));
     }
 
     fn cache_forget(&self, id: i64) {
@@ -686,7 +697,7 @@ impl Pipeline {
         let Some(config) = self.options.cache.as_ref() else { return };
         let embedder = self.embedder.id();
         let entry = crate::cache::Entry { key, embedding, embedder: &embedder, reply, cost_nanos };
-        self.with_app_db("the answer could not be cached", |db| db.cache_store(&entry, config, chrono::Utc::now().timestamp()));
+        self.with_app_db("the answer could not be cached", |db| db.cache_store(&entry, config, self.clock.epoch_secs()));
     }
 
     /// Whether the provider's breaker lets a call out; `Some((until, why))` when it is paused.

@@ -549,6 +549,8 @@ fn outages_of_every_kind_open_the_shared_breaker_which_survives_a_restart_and_re
     use plainsight_core::history::AppDb;
     let (shop, app_db) = shop_with_app_db(10.0);
     let server = Server::start();
+    // The pipelines read a clock the test moves: waiting for the pause to pass is a step.
+    let clock = Arc::new(plainsight_core::clock::FixedClock::at(chrono::Utc::now()));
     let open_pipeline = || {
         let mut c = config(ProviderKind::Perplexity, &server);
         c.max_retries = 0;
@@ -559,7 +561,10 @@ fn outages_of_every_kind_open_the_shared_breaker_which_survives_a_restart_and_re
             breaker: three_strikes(Duration::from_millis(400)),
             ..PipelineOptions::default()
         };
-        Pipeline::open(&shop.db, options).expect("pipeline").with_llm(Arc::new(HttpProvider::new(c).expect("client")))
+        Pipeline::open(&shop.db, options)
+            .expect("pipeline")
+            .with_llm(Arc::new(HttpProvider::new(c).expect("client")))
+            .with_clock(Arc::clone(&clock) as Arc<dyn plainsight_core::clock::Clock>)
     };
     let p = open_pipeline();
     // A server error, a timeout and a garbage success body: three outages in a row.
@@ -580,24 +585,24 @@ fn outages_of_every_kind_open_the_shared_breaker_which_survives_a_restart_and_re
     assert_eq!(a.error_kind.as_deref(), Some("provider_paused"), "{a:?}");
     assert!(a.message.contains("paused until") && a.message.contains("(last: Perplexity sent a reply"), "{}", a.message);
     assert_eq!(server.requests().len(), 3, "a paused provider is not called");
-    let now = chrono::Local::now().naive_local();
+    let now = plainsight_core::clock::Clock::utc(clock.as_ref());
     let stored = AppDb::open(&app_db).expect("app db").breakers(three_strikes(Duration::from_millis(400))).expect("breakers");
     assert_eq!((stored[0].provider.as_str(), stored[0].breaker.state_name(now)), ("perplexity", "open"));
     // After the pause one trial goes out; it succeeds and the breaker closes.
-    std::thread::sleep(Duration::from_millis(450));
+    clock.advance(Duration::from_millis(450));
     server.push(perplexity::agent_ok(&answer_json(BOUGHT_TOGETHER), AgentUsage::new(2_400, 90, 0.0024, 0.00009, 0.0)));
     let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
     assert_eq!((a.route, a.error_kind.as_deref()), (Route::Answer, None), "{a:?}");
     let mut db = AppDb::open(&app_db).expect("app db");
     let stored = db.breakers(three_strikes(Duration::from_millis(400))).expect("breakers");
-    assert_eq!(stored[0].breaker.state_name(chrono::Local::now().naive_local()), "closed");
+    assert_eq!(stored[0].breaker.state_name(plainsight_core::clock::Clock::utc(clock.as_ref())), "closed");
     // A rejected key (an HTML 401) is shown at once and never opens the breaker.
     for _ in 0..4 {
         server.push(perplexity::unauthorized_html());
         let a = p.ask("which products were bought together most often?", today(), None).expect("answer");
         assert_eq!(a.error_kind.as_deref(), Some("llm_unauthorized"));
     }
-    let now = chrono::Local::now().naive_local();
+    let now = plainsight_core::clock::Clock::utc(clock.as_ref());
     assert_eq!(db.breaker_allow("perplexity", three_strikes(Duration::from_millis(400)), now).expect("read"), Ok(()));
     db.breaker_record("perplexity", three_strikes(Duration::from_millis(400)), &Outcome::Success, now).expect("write");
 }

@@ -258,7 +258,7 @@ impl Pipeline {
                 break;
             }
             // The budget first: reserve the most this call can cost, or stop here.
-            let now = chrono::Local::now().naive_local();
+            let now = self.clock.local();
             let mut timer = crate::trace::Timer::start("budget");
             let reserved = budget.as_mut().map(|db| db.reserve(crate::budget::Purpose::Ai, &scope_refs, upper, now));
             timer.outcome(match &reserved {
@@ -313,7 +313,7 @@ impl Pipeline {
                             // Charged in full; the estimates for this model grow so it fits next time.
                             let _ = db.grow_estimator_margin(&margin_key, upper, actual);
                         }
-                        db.settle(r, actual, chrono::Local::now().naive_local())
+                        db.settle(r, actual, self.clock.local())
                     }
                     Err(_) => db.release(r),
                 };
@@ -475,7 +475,7 @@ impl Pipeline {
             None => None,
             Some((db, scopes)) => {
                 let r = db
-                    .reserve(crate::budget::Purpose::Sandbox, scopes, nanos(most), chrono::Local::now().naive_local())
+                    .reserve(crate::budget::Purpose::Sandbox, scopes, nanos(most), self.clock.local())
                     .map_err(|e| AskError::Python(crate::python::PyError::Unavailable(format!("the sandbox was not started: {e}"))))?;
                 Some((db, r))
             }
@@ -488,7 +488,7 @@ impl Pipeline {
             .inspect_err(|_| timer.outcome("failed"));
         drop(timer);
         if let Some((db, reservation)) = reserved {
-            if let Err(e) = db.settle(&reservation, nanos(runner.last_cost_usd()), chrono::Local::now().naive_local()) {
+            if let Err(e) = db.settle(&reservation, nanos(runner.last_cost_usd()), self.clock.local()) {
                 tracing::warn!(error = %e, "the budget could not be updated");
             }
         }

@@ -1,0 +1,78 @@
+//! `Clock`: where the pipeline reads the time. Times are kept in UTC (breakers, the answer
+//! cache, budgets' `at` stamps); a local time is derived only to show it or to find the local
+//! day a daily budget belongs to. The app and the CLI use [`SystemClock`]; tests hand the
+//! pipeline a [`FixedClock`] and move it forward instead of sleeping.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Local, NaiveDateTime, Utc};
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Now as naive UTC (how breakers store their times).
+    fn utc(&self) -> NaiveDateTime {
+        self.now().naive_utc()
+    }
+
+    /// Now in this computer's time zone, without the zone (how budget periods are counted:
+    /// a daily budget resets at local midnight).
+    fn local(&self) -> NaiveDateTime {
+        self.now().with_timezone(&Local).naive_local()
+    }
+
+    /// Seconds since 1970 (how the answer cache stores its times).
+    fn epoch_secs(&self) -> i64 {
+        self.now().timestamp()
+    }
+}
+
+/// The computer's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved: for tests, so that waiting for a pause to pass or a
+/// cache entry to expire is a step, not a sleep.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_clock_moves_only_when_told_and_every_form_agrees() {
+        let start = DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").unwrap().with_timezone(&Utc);
+        let clock = FixedClock::at(start);
+        assert_eq!(clock.now(), start);
+        clock.advance(Duration::from_millis(1_500));
+        assert_eq!(clock.epoch_secs(), start.timestamp() + 1);
+        assert_eq!(clock.utc(), (start + chrono::Duration::milliseconds(1_500)).naive_utc());
+        assert_eq!(clock.local(), clock.now().with_timezone(&Local).naive_local());
+    }
+}
