@@ -10,7 +10,7 @@ use plainsight_core::executor::ExecError;
 use plainsight_core::history::HistoryError;
 use plainsight_core::import::ImportError;
 use plainsight_core::AskError;
-use plainsight_ipc::IpcError;
+use plainsight_ipc::{ErrorKind, IpcError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -71,28 +71,28 @@ impl From<plainsight_core::settings::SettingsError> for AppError {
 
 impl AppError {
     /// A stable identifier for the UI and the log.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::DataDir(_) => "data_dir_unavailable",
-            Self::Ask(e) => e.kind(),
-            Self::History(_) => "history_unavailable",
-            Self::Chart(_) => "chart_failed",
-            Self::BadToday(_) => "bad_today",
-            Self::NoChart => "no_chart",
-            Self::Write { .. } | Self::NotAFile => "export_failed",
-            Self::Interrupted(_) => "interrupted",
+            Self::DataDir(_) => ErrorKind::DataDirUnavailable,
+            Self::Ask(e) => core_kind(e.kind()).unwrap_or(ErrorKind::QueryFailed),
+            Self::History(_) => ErrorKind::HistoryUnavailable,
+            Self::Chart(_) => ErrorKind::ChartFailed,
+            Self::BadToday(_) => ErrorKind::BadToday,
+            Self::NoChart => ErrorKind::NoChart,
+            Self::Write { .. } | Self::NotAFile => ErrorKind::ExportFailed,
+            Self::Interrupted(_) => ErrorKind::Interrupted,
             Self::Source(e) => source_kind(e),
             Self::Import(e) => import_kind(e),
-            Self::NoSuchSource => "no_such_source",
-            Self::SampleIsBuiltIn => "sample_is_built_in",
-            Self::NotAFileToOpen(_) => "file_missing",
-            Self::IncompleteConnection => "incomplete_connection",
-            Self::ImportRunning => "import_running",
-            Self::Setting(_) => "bad_setting",
-            Self::Keychain(plainsight_core::secrets::StoreError::Locked) => "keychain_locked",
-            Self::Keychain(_) => "keychain_unavailable",
-            Self::InvalidSetting(_) => "invalid_setting",
-            Self::IncompleteGlossaryEntry => "incomplete_glossary_entry",
+            Self::NoSuchSource => ErrorKind::NoSuchSource,
+            Self::SampleIsBuiltIn => ErrorKind::SampleIsBuiltIn,
+            Self::NotAFileToOpen(_) => ErrorKind::FileMissing,
+            Self::IncompleteConnection => ErrorKind::IncompleteConnection,
+            Self::ImportRunning => ErrorKind::ImportRunning,
+            Self::Setting(_) => ErrorKind::BadSetting,
+            Self::Keychain(plainsight_core::secrets::StoreError::Locked) => ErrorKind::KeychainLocked,
+            Self::Keychain(_) => ErrorKind::KeychainUnavailable,
+            Self::InvalidSetting(_) => ErrorKind::InvalidSetting,
+            Self::IncompleteGlossaryEntry => ErrorKind::IncompleteGlossaryEntry,
         }
     }
 
@@ -120,21 +120,32 @@ impl AppError {
     }
 }
 
-fn source_kind(e: &ExecError) -> &'static str {
+/// Core's kinds (`AskError::kind`, `LlmError::kind`, an answer's `error_kind`) are strings, as
+/// its CLI prints them; here, at the boundary, they become [`ErrorKind`]. A kind core made up
+/// that the IPC enum does not know is logged (and a test below keeps that from happening).
+pub fn core_kind(kind: &str) -> Option<ErrorKind> {
+    let known = ErrorKind::parse(kind);
+    if known.is_none() {
+        tracing::error!(kind, "core reported a kind the window does not know; add it to plainsight_ipc::ErrorKind");
+    }
+    known
+}
+
+fn source_kind(e: &ExecError) -> ErrorKind {
     match e {
-        ExecError::Missing(_) => "file_missing",
-        ExecError::Open { .. } | ExecError::Corrupt(_) => "not_a_database",
-        ExecError::Locked(_) => "database_locked",
-        ExecError::Connect(_) => "connection_failed",
-        _ => "source_failed",
+        ExecError::Missing(_) => ErrorKind::FileMissing,
+        ExecError::Open { .. } | ExecError::Corrupt(_) => ErrorKind::NotADatabase,
+        ExecError::Locked(_) => ErrorKind::DatabaseLocked,
+        ExecError::Connect(_) => ErrorKind::ConnectionFailed,
+        _ => ErrorKind::SourceFailed,
     }
 }
 
-fn import_kind(e: &ImportError) -> &'static str {
+fn import_kind(e: &ImportError) -> ErrorKind {
     match e {
-        ImportError::Cancelled => "import_cancelled",
-        ImportError::TableExists(_) => "table_exists",
-        _ => "import_failed",
+        ImportError::Cancelled => ErrorKind::ImportCancelled,
+        ImportError::TableExists(_) => ErrorKind::TableExists,
+        _ => ErrorKind::ImportFailed,
     }
 }
 
@@ -162,8 +173,8 @@ pub(crate) fn sentence(message: &str) -> String {
 impl From<AppError> for IpcError {
     fn from(error: AppError) -> Self {
         // The webview only gets the plain message; the chain of causes goes to the log.
-        tracing::warn!(kind = error.kind(), error = ?error, "command failed");
-        IpcError { kind: error.kind().to_string(), message: error.user_message() }
+        tracing::warn!(kind = error.kind().as_str(), error = ?error, "command failed");
+        IpcError { kind: error.kind(), message: error.user_message() }
     }
 }
 
@@ -177,6 +188,43 @@ mod tests {
         assert_eq!((ipc.kind.as_str(), ipc.message.as_str()), (kind, message), "kind and message the UI shows");
     }
 
+    /// Every kind core can report (errors and an answer's `error_kind`) is one the window knows.
+    #[test]
+    fn every_core_kind_is_an_ipc_kind() {
+        use plainsight_core::llm::provider::LlmError;
+        let provider = "Perplexity";
+        let llm = [
+            LlmError::NoKey { provider, env: "PERPLEXITY_API_KEY" },
+            LlmError::Unauthorized { provider },
+            LlmError::Rejected { provider, message: "no".into() },
+            LlmError::RateLimited { provider, retry_after: None },
+            LlmError::Server { provider, status: 500 },
+            LlmError::Timeout { provider, secs: 1 },
+            LlmError::Connect { provider, url: "http://127.0.0.1:9".into() },
+            LlmError::Cancelled,
+            LlmError::BadReply { provider, detail: "?".into() },
+            LlmError::Failed { provider, message: "no".into() },
+        ];
+        let asks = [
+            AskError::EmptyQuestion,
+            AskError::TooLong(5000),
+            AskError::Open(ExecError::Cancelled),
+            AskError::Exec(ExecError::Cancelled),
+            AskError::Exec(ExecError::TimedOut(1000)),
+            AskError::Exec(ExecError::Missing("x.db".into())),
+            AskError::Config("no".into()),
+        ];
+        let answer_kinds = ["approval_needed", "budget_exceeded", "budget_unavailable", "llm_code_failed", "provider_paused"];
+        let kinds = llm.iter().map(LlmError::kind).chain(asks.iter().map(AskError::kind)).chain(answer_kinds);
+        for kind in kinds {
+            assert_eq!(core_kind(kind).map(ErrorKind::as_str), Some(kind), "{kind} is an ipc ErrorKind");
+        }
+        for e in llm {
+            let kind = e.kind();
+            assert_eq!(AppError::from(AskError::from(e)).kind().as_str(), kind);
+        }
+    }
+
     #[test]
     fn errors_reach_the_webview_in_plain_words() {
         check(AskError::EmptyQuestion.into(), "empty_question", "Type a question first, for example \"sales by region last month\".");
@@ -187,5 +235,8 @@ mod tests {
             "The chart could not be saved to /nope/chart.png. Check that the folder exists and that you can write to it.",
         );
         check(AppError::BadToday("tomorrow".into()), "bad_today", "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\".");
+        // A failed key test (Settings → Test) keeps the provider's own kind, not `bad_setting`.
+        let refused = plainsight_core::llm::provider::LlmError::Unauthorized { provider: "Perplexity" };
+        check(AppError::Ask(refused.into()), "llm_unauthorized", "Perplexity rejected the API key; open Settings → API keys and check it.");
     }
 }

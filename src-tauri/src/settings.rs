@@ -9,7 +9,7 @@ use plainsight_core::llm::provider::{self, HttpProvider, ProviderKind};
 use plainsight_core::secrets::{self, KeyName, Keychain, Origin, SecretStore};
 use plainsight_core::settings::{Kind, FIELDS};
 use plainsight_core::setup::{self, Setup};
-use plainsight_ipc::{KeyStatus, SettingField, SettingsView};
+use plainsight_ipc::{FieldKind, KeyState, KeyStatus, SettingField, SettingsView};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -42,15 +42,15 @@ fn apply(state: &AppState) -> Result<(), AppError> {
 
 fn key_status(name: &KeyName) -> KeyStatus {
     let (state, masked, problem) = match secrets::lookup(&Keychain, name, &env) {
-        Ok(Some((secret, Origin::Keychain))) => ("keychain", Some(secret.masked()), None),
-        Ok(Some((secret, Origin::Environment(_)))) => ("environment", Some(secret.masked()), None),
-        Ok(None) => ("none", None, None),
-        Err(e) => ("none", None, Some(e.to_string())),
+        Ok(Some((secret, Origin::Keychain))) => (KeyState::Keychain, Some(secret.masked()), None),
+        Ok(Some((secret, Origin::Environment(_)))) => (KeyState::Environment, Some(secret.masked()), None),
+        Ok(None) => (KeyState::NotSet, None, None),
+        Err(e) => (KeyState::NotSet, None, Some(e.to_string())),
     };
     KeyStatus {
         name: name.as_str(),
         label: name.label(),
-        state: state.into(),
+        state,
         masked,
         env_var: name.env_var().map(str::to_string),
         testable: matches!(name, KeyName::Perplexity | KeyName::OpenAi),
@@ -74,16 +74,16 @@ pub fn view(state: &AppState) -> Result<SettingsView, AppError> {
         .iter()
         .map(|f| {
             let (kind, options, min, max) = match &f.kind {
-                Kind::Choice(options) => ("choice", options.iter().map(|o| (*o).to_string()).collect(), None, None),
-                Kind::Number { min, max } => ("number", Vec::new(), Some(*min), Some(*max)),
-                Kind::Switch => ("switch", Vec::new(), None, None),
-                Kind::Text => ("text", Vec::new(), None, None),
+                Kind::Choice(options) => (FieldKind::Choice, options.iter().map(|o| (*o).to_string()).collect(), None, None),
+                Kind::Number { min, max } => (FieldKind::Number, Vec::new(), Some(*min), Some(*max)),
+                Kind::Switch => (FieldKind::Switch, Vec::new(), None, None),
+                Kind::Text => (FieldKind::Text, Vec::new(), None, None),
             };
             SettingField {
                 key: f.key.into(),
                 label: f.label.into(),
                 help: f.help.into(),
-                kind: kind.into(),
+                kind,
                 options,
                 min,
                 max,
@@ -147,7 +147,8 @@ pub fn test_key(state: &AppState, name: &str) -> Result<String, AppError> {
     config.max_retries = 0;
     config.timeout = Duration::from_secs(20);
     config.api_key = secrets::lookup(&Keychain, &name, &env)?.map(|(s, _)| s);
-    let checked =
-        HttpProvider::new(config).and_then(|p| p.check()).map_err(|e| AppError::Setting(crate::error::sentence(&e.to_string())))?;
+    // A failed test keeps the provider's own kind (`llm_unauthorized`, `llm_unreachable` …), so
+    // the window can say what to fix; the message is the provider's, as a sentence.
+    let checked = HttpProvider::new(config).and_then(|p| p.check()).map_err(|e| AppError::Ask(e.into()))?;
     Ok(checked)
 }

@@ -90,7 +90,12 @@ fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
     SourceView {
         id: source.id,
         name: source.name,
-        kind: source.kind.as_str().to_string(),
+        kind: match source.kind {
+            SourceKind::Sample => plainsight_ipc::SourceKind::Sample,
+            SourceKind::Workspace => plainsight_ipc::SourceKind::Workspace,
+            SourceKind::Sqlite => plainsight_ipc::SourceKind::Sqlite,
+            SourceKind::Postgres => plainsight_ipc::SourceKind::Postgres,
+        },
         location: source.location,
         active: source.active,
         tables,
@@ -281,7 +286,7 @@ mod tests {
         assert_eq!((summary.table.as_str(), summary.rows_imported, summary.rows_skipped), ("shop_orders", 3, 1));
         assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((3, 3)), "progress ends at the total");
         let now = active(&outcome.sources);
-        assert_eq!((now.kind.as_str(), now.tables.len()), ("workspace", 1));
+        assert_eq!((now.kind, now.tables.len()), (plainsight_ipc::SourceKind::Workspace, 1));
         assert_eq!((now.tables[0].name.as_str(), now.tables[0].rows), ("shop_orders", 3));
         let answer = f.state.pipeline().ask("total amount by region", today(), None).unwrap();
         assert_eq!(
@@ -291,7 +296,7 @@ mod tests {
 
         // Re-importing without "replace" is refused and leaves the table as it was.
         let err = add(&f, &request(&csv)).unwrap_err();
-        assert_eq!(err.kind(), "table_exists");
+        assert_eq!(err.kind().as_str(), "table_exists");
         let preview = preview(&f.state, now.id, "shop_orders").unwrap();
         assert_eq!(preview.rows.len(), 3);
     }
@@ -303,8 +308,8 @@ mod tests {
         let body: String = std::iter::once("n\n".to_string()).chain((0..20_000).map(|i| format!("{i}\n"))).collect();
         std::fs::write(&csv, body).unwrap();
         let err = add_file(&f.state, &request(&csv), &AtomicBool::new(true), &mut |_| {}).unwrap_err();
-        assert_eq!(err.kind(), "import_cancelled");
-        assert_eq!(active(&list(&f.state).unwrap()).kind, "sample", "the sample data stays active");
+        assert_eq!(err.kind().as_str(), "import_cancelled");
+        assert_eq!(active(&list(&f.state).unwrap()).kind, plainsight_ipc::SourceKind::Sample, "the sample data stays active");
     }
 
     #[test]
@@ -316,7 +321,7 @@ mod tests {
         let outcome = add(&f, &request(&shop)).unwrap();
         assert!(outcome.import.is_none(), "a SQLite file is recognised by its header, whatever its extension");
         let id = active(&outcome.sources).id;
-        assert_eq!(active(&outcome.sources).kind, "sqlite");
+        assert_eq!(active(&outcome.sources).kind, plainsight_ipc::SourceKind::Sqlite);
         f.state.pipeline().ask("sales by region last month", today(), None).unwrap();
         // An AI answer cached for this file is forgotten with it; others stay.
         for source in [active(&outcome.sources).location.clone(), "other.sqlite".to_string()] {
@@ -337,12 +342,12 @@ mod tests {
             1,
             "only the other source's answer stays"
         );
-        assert_eq!(active(&view).kind, "sample", "the sample data takes over");
+        assert_eq!(active(&view).kind, plainsight_ipc::SourceKind::Sample, "the sample data takes over");
         assert_eq!(std::fs::read(&shop).unwrap(), before, "the file is untouched and still there");
 
         let sample_id = active(&view).id;
-        assert_eq!(remove(&f.state, sample_id).unwrap_err().kind(), "sample_is_built_in");
-        assert_eq!(add(&f, &request(&f.dir.path().join("nowhere.csv"))).unwrap_err().kind(), "file_missing");
+        assert_eq!(remove(&f.state, sample_id).unwrap_err().kind().as_str(), "sample_is_built_in");
+        assert_eq!(add(&f, &request(&f.dir.path().join("nowhere.csv"))).unwrap_err().kind().as_str(), "file_missing");
         let fake = f.dir.path().join("fake.db");
         std::fs::write(&fake, "not a database").unwrap();
         let err = add(&f, &request(&fake)).unwrap_err();
@@ -369,6 +374,6 @@ mod tests {
     #[test]
     fn an_incomplete_postgres_form_is_refused_before_connecting() {
         let form = PostgresForm { host: " ".into(), port: 5432, database: "shop".into(), user: "reader".into(), password: None };
-        assert_eq!(test_postgres(&form).unwrap_err().kind(), "incomplete_connection");
+        assert_eq!(test_postgres(&form).unwrap_err().kind().as_str(), "incomplete_connection");
     }
 }

@@ -3,11 +3,15 @@
 //! command runs it on a worker thread.
 
 use chrono::{Local, NaiveDateTime};
+use plainsight_core::budget::Period;
 use plainsight_core::budget::ScopeState;
 use plainsight_core::chart::{self, ChartKind, ChartSpec};
 use plainsight_core::llm::provider::ProviderKind;
 use plainsight_core::money::dollars;
-use plainsight_ipc::{Banner, BudgetView, CacheStatsView, ProviderStatusView, SpendingView, SpentAnswer};
+use plainsight_ipc::{
+    Banner, BannerLevel, BudgetPeriod, BudgetState, BudgetView, CacheStatsView, ProviderState, ProviderStatusView, SpendingView,
+    SpentAnswer,
+};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -33,15 +37,27 @@ fn when(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Core's budget state (`ok`, `warning`, `blocked`), typed at the boundary.
+fn budget_state(state: &str) -> BudgetState {
+    BudgetState::parse(state).unwrap_or_else(|| {
+        tracing::error!(state, "core reported a budget state the window does not know");
+        BudgetState::Ok
+    })
+}
+
 fn budget_view(s: &ScopeState) -> BudgetView {
     BudgetView {
         scope: s.scope.name.clone(),
         label: label(&s.scope.name),
-        period: s.scope.period.as_str().into(),
+        period: match s.scope.period {
+            Period::Day => BudgetPeriod::Day,
+            Period::Month => BudgetPeriod::Month,
+            Period::Total => BudgetPeriod::Total,
+        },
         limit_usd: s.scope.limit_usd(),
         spent_usd: s.spent_usd(),
         reserved_usd: s.reserved_usd(),
-        state: s.state.into(),
+        state: budget_state(s.state),
         resets_at: s.resets_at.map(when),
     }
 }
@@ -51,18 +67,18 @@ fn budget_view(s: &ScopeState) -> BudgetView {
 pub fn banners(scopes: &[BudgetView], providers: &[ProviderStatusView]) -> Vec<Banner> {
     let mut out = Vec::new();
     for s in scopes {
-        let per = if s.period == "total" { String::new() } else { format!(" per {}", s.period) };
+        let per = if s.period == BudgetPeriod::Total { String::new() } else { format!(" per {}", s.period) };
         let resets = s.resets_at.as_ref().map(|t| format!(" It resets at {t}.")).unwrap_or_default();
-        match s.state.as_str() {
-            "blocked" => out.push(Banner {
-                level: "blocked".into(),
+        match s.state {
+            BudgetState::Blocked => out.push(Banner {
+                level: BannerLevel::Blocked,
                 text: format!(
                     "{}: the ${:.2}{per} budget is spent, so questions are answered offline.{resets} You can raise it in Settings.",
                     s.label, s.limit_usd
                 ),
             }),
-            "warning" => out.push(Banner {
-                level: "warning".into(),
+            BudgetState::Warning => out.push(Banner {
+                level: BannerLevel::Warning,
                 text: format!(
                     "{}: ${:.2} of the ${:.2}{per} budget is used ({:.0} %).",
                     s.label,
@@ -71,12 +87,12 @@ pub fn banners(scopes: &[BudgetView], providers: &[ProviderStatusView]) -> Vec<B
                     100.0 * (s.spent_usd + s.reserved_usd) / s.limit_usd.max(1e-9)
                 ),
             }),
-            _ => {}
+            BudgetState::Ok => {}
         }
     }
-    for p in providers.iter().filter(|p| p.state == "paused") {
+    for p in providers.iter().filter(|p| p.state == ProviderState::Paused) {
         out.push(Banner {
-            level: "paused".into(),
+            level: BannerLevel::Paused,
             text: format!(
                 "{} is paused until {} after repeated failures; questions are answered offline meanwhile.",
                 p.name,
@@ -97,14 +113,14 @@ fn providers(state: &AppState) -> Result<Vec<ProviderStatusView>, AppError> {
         .map(|s| {
             let paused = s.breaker.paused_until(now);
             let state = match (paused, s.breaker.state_name(now)) {
-                (Some(_), _) => "paused",
-                (None, "closed") => "ok",
-                _ => "retrying",
+                (Some(_), _) => ProviderState::Paused,
+                (None, "closed") => ProviderState::Ok,
+                _ => ProviderState::Retrying,
             };
             ProviderStatusView {
                 name: ProviderKind::parse(&s.provider).map_or_else(|| s.provider.clone(), |k| k.display_name().to_string()),
                 provider: s.provider,
-                state: state.into(),
+                state,
                 paused_until: paused.map(plainsight_core::breaker::local_time),
                 last_error: s.last_error,
             }
@@ -175,15 +191,15 @@ fn daily_chart(daily: &[(String, f64)]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn scope(state: &str, spent: f64) -> BudgetView {
+    fn scope(state: BudgetState, spent: f64) -> BudgetView {
         BudgetView {
             scope: "global".into(),
             label: label("global"),
-            period: "day".into(),
+            period: BudgetPeriod::Day,
             limit_usd: 5.0,
             spent_usd: spent,
             reserved_usd: 0.0,
-            state: state.into(),
+            state,
             resets_at: Some("2026-11-27 00:00".into()),
         }
     }
@@ -193,11 +209,11 @@ mod tests {
         let paused = ProviderStatusView {
             provider: "openai".into(),
             name: "OpenAI-compatible".into(),
-            state: "paused".into(),
+            state: ProviderState::Paused,
             paused_until: Some("14:32".into()),
             last_error: None,
         };
-        let b = banners(&[scope("ok", 1.0), scope("warning", 4.25), scope("blocked", 5.0)], &[paused]);
+        let b = banners(&[scope(BudgetState::Ok, 1.0), scope(BudgetState::Warning, 4.25), scope(BudgetState::Blocked, 5.0)], &[paused]);
         let texts: Vec<(&str, &str)> = b.iter().map(|b| (b.level.as_str(), b.text.as_str())).collect();
         assert_eq!(
             texts,

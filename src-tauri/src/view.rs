@@ -3,8 +3,9 @@
 
 use plainsight_core::history::HistoryEntry;
 use plainsight_core::planner::Mapping;
+use plainsight_core::router::Route as CoreRoute;
 use plainsight_core::{Answer, CostSource};
-use plainsight_ipc::{AnswerView, ChartView, CostLine, CostView, EstimateView, HistoryItem, MappingView};
+use plainsight_ipc::{AnswerView, CacheOutcome, ChartView, CostLine, CostView, EstimateView, HistoryItem, MappingView, Route};
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
 pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
@@ -18,7 +19,7 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
     AnswerView {
         history_id,
         question: answer.question.clone(),
-        route: answer.route.as_str().to_string(),
+        route: route(answer.route),
         confidence: answer.confidence,
         interpretation: answer.interpretation.clone(),
         language: answer.language.map(|l| l.as_str().to_string()),
@@ -31,14 +32,14 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         message: answer.message.clone(),
         cost: CostView {
             total_usd: answer.cost.total_usd(),
-            source: cost_source(answer.cost.source).to_string(),
+            source: cost_source(answer.cost.source),
             breakdown: answer.cost.breakdown.iter().map(|c| CostLine { item: c.item.clone(), usd: c.usd() }).collect(),
         },
         generated_by: answer.generated_by.clone(),
         privacy_receipt: answer.privacy_receipt.clone(),
-        error_kind: answer.error_kind.clone(),
+        error_kind: answer.error_kind.as_deref().and_then(crate::error::core_kind),
         estimate: answer.estimate.map(|e| EstimateView { about_usd: e.about_usd, at_most_usd: e.at_most_usd }),
-        cache: answer.cache.clone(),
+        cache: answer.cache.as_deref().and_then(cache_outcome),
         timings: plainsight_core::trace::summary(&answer.stages),
         mappings: answer.mappings.iter().map(mapping).collect(),
     }
@@ -49,21 +50,58 @@ fn mapping(m: &Mapping) -> MappingView {
     MappingView { said: m.said.clone(), table: m.table.clone(), column: m.column.clone(), alternatives: m.alternatives.clone() }
 }
 
-fn cost_source(source: CostSource) -> &'static str {
+fn cost_source(source: CostSource) -> plainsight_ipc::CostSource {
     match source {
-        CostSource::None => "none",
-        CostSource::Provider => "provider",
-        CostSource::Estimate => "estimate",
+        CostSource::None => plainsight_ipc::CostSource::Offline,
+        CostSource::Provider => plainsight_ipc::CostSource::Provider,
+        CostSource::Estimate => plainsight_ipc::CostSource::Estimate,
     }
 }
 
+fn route(route: CoreRoute) -> Route {
+    match route {
+        CoreRoute::Answer => Route::Answer,
+        CoreRoute::Clarify => Route::Clarify,
+        CoreRoute::Fallback => Route::Fallback,
+        CoreRoute::Refused => Route::Refused,
+        CoreRoute::Blocked => Route::Blocked,
+    }
+}
+
+fn cache_outcome(cache: &str) -> Option<CacheOutcome> {
+    let known = CacheOutcome::parse(cache);
+    if known.is_none() {
+        tracing::error!(cache, "core reported a cache outcome the window does not know");
+    }
+    known
+}
+
+/// A past question; its route is stored as core's string (an answer until shown otherwise).
 pub fn history_item(entry: HistoryEntry) -> HistoryItem {
-    HistoryItem { id: entry.id, question: entry.question, route: entry.route, asked_at: entry.asked_at }
+    let route = Route::parse(&entry.route).unwrap_or_else(|| {
+        tracing::error!(route = %entry.route, "the history holds a route the window does not know");
+        Route::Answer
+    });
+    HistoryItem { id: entry.id, question: entry.question, route, asked_at: entry.asked_at }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Core's routes and cache outcomes keep the strings the history and the CLI use.
+    #[test]
+    fn core_routes_and_cache_outcomes_cross_as_the_same_strings() {
+        for core in [CoreRoute::Answer, CoreRoute::Clarify, CoreRoute::Fallback, CoreRoute::Refused, CoreRoute::Blocked] {
+            assert_eq!(route(core).as_str(), core.as_str());
+        }
+        for cache in ["miss", "exact", "semantic"] {
+            assert_eq!(cache_outcome(cache).map(CacheOutcome::as_str), Some(cache));
+        }
+        for (core, shown) in [(CostSource::None, "none"), (CostSource::Provider, "provider"), (CostSource::Estimate, "estimate")] {
+            assert_eq!(cost_source(core).as_str(), shown);
+        }
+    }
 
     #[test]
     fn each_word_the_planner_read_crosses_with_its_alternatives() {

@@ -1,5 +1,6 @@
 //! How values read in the table: `12,345.67` for amounts, `1,204` for counts, dates as they are.
 
+use plainsight_ipc::CostSource;
 use serde_json::Value;
 
 /// How one column's cells are written, decided once from all of its values.
@@ -108,11 +109,11 @@ pub fn estimate(about_usd: f64, at_most_usd: f64) -> (String, String) {
 
 /// What the answer cost, in words, with its parts: "Cost: $0.0025 (prompt $0.0024, completion
 /// $0.0001)". Parts that cost nothing are left out.
-pub fn cost(total_usd: f64, source: &str, parts: &[(String, f64)]) -> String {
+pub fn cost(total_usd: f64, source: CostSource, parts: &[(String, f64)]) -> String {
     let head = match source {
-        "none" => return "Answered offline — no cost".into(),
-        "estimate" => format!("Estimated cost: ${total_usd:.4}"),
-        _ => format!("Cost: ${total_usd:.4}"),
+        CostSource::Offline => return "Answered offline — no cost".into(),
+        CostSource::Estimate => format!("Estimated cost: ${total_usd:.4}"),
+        CostSource::Provider => format!("Cost: ${total_usd:.4}"),
     };
     let shown: Vec<String> = parts
         .iter()

@@ -2,8 +2,8 @@
 //! with the `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView,
-    SourcesView, SpendingView, TablePreview,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ErrorKind, ExportFormat, HistoryItem, IpcError, PostgresForm,
+    SettingsView, SourcesView, SpendingView, TablePreview,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -246,11 +246,14 @@ async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<
 
 /// The two sides disagree about a shape: only a mismatched build can cause this.
 fn broken(cmd: &str) -> IpcError {
-    IpcError { kind: "ipc_mismatch".into(), message: format!("Plainsight's window and engine do not match ({cmd}). Reinstall Plainsight.") }
+    IpcError {
+        kind: ErrorKind::IpcMismatch,
+        message: format!("Plainsight's window and engine do not match ({cmd}). Reinstall Plainsight."),
+    }
 }
 
 /// A rejection that is not an `IpcError`: Tauri itself refused, or the page runs outside the app.
 fn unexpected(rejection: &JsValue) -> IpcError {
     let detail = rejection.as_string().unwrap_or_else(|| "no details".into());
-    IpcError { kind: "ipc_unavailable".into(), message: format!("Plainsight's engine did not respond ({detail}). Restart Plainsight.") }
+    IpcError { kind: ErrorKind::IpcUnavailable, message: format!("Plainsight's engine did not respond ({detail}). Restart Plainsight.") }
 }

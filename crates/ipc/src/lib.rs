@@ -4,14 +4,214 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Declares a unit enum that crosses IPC as one of a fixed set of snake_case strings (the same
+/// strings as before these were enums, so the CLI's JSON and stored history do not change), with
+/// `as_str`, `parse` and `ALL`.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The string it crosses IPC as.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+
+            /// The value for one of the strings [`Self::as_str`] gives; none for any other.
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|value| value.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// A stable kind of failure, for the UI to match on (and for the log). Core's kinds
+    /// (`AskError::kind`, `LlmError::kind`, an answer's `error_kind`), the app's own and the two
+    /// the window makes itself when the engine does not answer.
+    pub enum ErrorKind {
+        // The question.
+        EmptyQuestion = "empty_question",
+        QuestionTooLong = "question_too_long",
+        // The data.
+        DatabaseUnavailable = "database_unavailable",
+        DatabaseUnreadable = "database_unreadable",
+        RefusedSql = "refused_sql",
+        Timeout = "timeout",
+        Cancelled = "cancelled",
+        QueryFailed = "query_failed",
+        SampleDbFailed = "sample_db_failed",
+        PythonFailed = "python_failed",
+        // Settings and keys.
+        BadSetting = "bad_setting",
+        InvalidSetting = "invalid_setting",
+        KeychainLocked = "keychain_locked",
+        KeychainUnavailable = "keychain_unavailable",
+        // The AI.
+        LlmNoKey = "llm_no_key",
+        LlmUnauthorized = "llm_unauthorized",
+        LlmRejected = "llm_rejected",
+        LlmRateLimited = "llm_rate_limited",
+        LlmServerError = "llm_server_error",
+        LlmTimeout = "llm_timeout",
+        LlmUnreachable = "llm_unreachable",
+        LlmBadReply = "llm_bad_reply",
+        LlmFailed = "llm_failed",
+        LlmCodeFailed = "llm_code_failed",
+        // Spending controls (an answer's `error_kind`).
+        ApprovalNeeded = "approval_needed",
+        BudgetExceeded = "budget_exceeded",
+        BudgetUnavailable = "budget_unavailable",
+        ProviderPaused = "provider_paused",
+        // The app.
+        DataDirUnavailable = "data_dir_unavailable",
+        HistoryUnavailable = "history_unavailable",
+        ChartFailed = "chart_failed",
+        BadToday = "bad_today",
+        NoChart = "no_chart",
+        ExportFailed = "export_failed",
+        Interrupted = "interrupted",
+        IncompleteGlossaryEntry = "incomplete_glossary_entry",
+        // Data sources and imports.
+        NoSuchSource = "no_such_source",
+        SampleIsBuiltIn = "sample_is_built_in",
+        FileMissing = "file_missing",
+        NotADatabase = "not_a_database",
+        DatabaseLocked = "database_locked",
+        ConnectionFailed = "connection_failed",
+        SourceFailed = "source_failed",
+        IncompleteConnection = "incomplete_connection",
+        ImportRunning = "import_running",
+        ImportCancelled = "import_cancelled",
+        TableExists = "table_exists",
+        ImportFailed = "import_failed",
+        // Made by the window itself.
+        IpcMismatch = "ipc_mismatch",
+        IpcUnavailable = "ipc_unavailable",
+    }
+}
+
+string_enum! {
+    /// How a question was answered.
+    pub enum Route {
+        Answer = "answer",
+        Clarify = "clarify",
+        Fallback = "fallback",
+        Refused = "refused",
+        /// A spending control stopped it (budget spent, approval needed, provider paused).
+        Blocked = "blocked",
+    }
+}
+
+string_enum! {
+    /// Whether the answer cache was consulted and what it gave (AI questions only).
+    pub enum CacheOutcome {
+        Miss = "miss",
+        Exact = "exact",
+        Semantic = "semantic",
+    }
+}
+
+string_enum! {
+    /// Where an answer's cost comes from.
+    pub enum CostSource {
+        /// Answered offline: no cost.
+        Offline = "none",
+        Provider = "provider",
+        Estimate = "estimate",
+    }
+}
+
+string_enum! {
+    /// Where a budget stands.
+    pub enum BudgetState {
+        Ok = "ok",
+        /// Past its soft cap.
+        Warning = "warning",
+        /// Spent: questions are answered offline.
+        Blocked = "blocked",
+    }
+}
+
+string_enum! {
+    /// A budget's period.
+    pub enum BudgetPeriod {
+        Day = "day",
+        Month = "month",
+        Total = "total",
+    }
+}
+
+string_enum! {
+    /// An AI provider's health, from its circuit breaker.
+    pub enum ProviderState {
+        Ok = "ok",
+        Paused = "paused",
+        Retrying = "retrying",
+    }
+}
+
+string_enum! {
+    /// A banner's colour: yellow past a soft cap, red when a budget is spent, or a paused provider.
+    pub enum BannerLevel {
+        Warning = "warning",
+        Blocked = "blocked",
+        Paused = "paused",
+    }
+}
+
+string_enum! {
+    /// What a data source is.
+    pub enum SourceKind {
+        Sample = "sample",
+        Workspace = "workspace",
+        Sqlite = "sqlite",
+        Postgres = "postgres",
+    }
+}
+
+string_enum! {
+    /// How a setting is edited.
+    pub enum FieldKind {
+        Choice = "choice",
+        Number = "number",
+        Switch = "switch",
+        Text = "text",
+    }
+}
+
+string_enum! {
+    /// Where a key comes from.
+    pub enum KeyState {
+        NotSet = "none",
+        Keychain = "keychain",
+        Environment = "environment",
+    }
+}
+
 /// One answer, ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnswerView {
     /// Id of the history entry this answer was recorded as (for export and re-display).
     pub history_id: Option<i64>,
     pub question: String,
-    /// `answer`, `clarify`, `fallback` or `refused`.
-    pub route: String,
+    pub route: Route,
     pub confidence: f64,
     pub interpretation: String,
     /// `sql`, `python`, or none.
@@ -31,11 +231,11 @@ pub struct AnswerView {
     pub privacy_receipt: Option<String>,
     /// A stable kind when part of the answer failed (e.g. `llm_unauthorized`), or
     /// `approval_needed` when the question waits for the person's OK to spend.
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     /// What the AI was expected to cost, worked out before anything was sent.
     pub estimate: Option<EstimateView>,
-    /// `miss`, `exact` or `semantic` when the answer cache was consulted (AI questions only).
-    pub cache: Option<String>,
+    /// When the answer cache was consulted (AI questions only).
+    pub cache: Option<CacheOutcome>,
     /// Where the time went: "plan 3 ms · AI 1.2 s · run 18 ms · chart 6 ms".
     pub timings: String,
     /// What each word of the question was read as, for the person to confirm or correct (empty
@@ -97,13 +297,11 @@ pub struct BudgetView {
     pub scope: String,
     /// "All AI spending", "Perplexity", "sales.sqlite".
     pub label: String,
-    /// `day`, `month` or `total`.
-    pub period: String,
+    pub period: BudgetPeriod,
     pub limit_usd: f64,
     pub spent_usd: f64,
     pub reserved_usd: f64,
-    /// `ok`, `warning` or `blocked`.
-    pub state: String,
+    pub state: BudgetState,
     /// Local time, `YYYY-MM-DD HH:MM`; none for a total budget.
     pub resets_at: Option<String>,
 }
@@ -114,8 +312,7 @@ pub struct ProviderStatusView {
     pub provider: String,
     /// "Perplexity", "OpenAI-compatible".
     pub name: String,
-    /// `ok`, `paused` or `retrying`.
-    pub state: String,
+    pub state: ProviderState,
     /// Local time `HH:MM` when a paused provider is tried again.
     pub paused_until: Option<String>,
     pub last_error: Option<String>,
@@ -135,7 +332,7 @@ pub struct SpentAnswer {
 /// spent) or `paused` (a provider is paused after failures).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Banner {
-    pub level: String,
+    pub level: BannerLevel,
     pub text: String,
 }
 
@@ -153,8 +350,7 @@ pub struct ChartView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostView {
     pub total_usd: f64,
-    /// `none` (offline), `provider` or `estimate`.
-    pub source: String,
+    pub source: CostSource,
     /// Prompt, completion, fees, self-correction.
     pub breakdown: Vec<CostLine>,
 }
@@ -170,7 +366,7 @@ pub struct CostLine {
 pub struct HistoryItem {
     pub id: i64,
     pub question: String,
-    pub route: String,
+    pub route: Route,
     /// Local time, `YYYY-MM-DD HH:MM`.
     pub asked_at: String,
 }
@@ -187,7 +383,7 @@ pub enum ExportFormat {
 /// non-technical person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpcError {
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
@@ -213,8 +409,7 @@ pub struct SourcesView {
 pub struct SourceView {
     pub id: i64,
     pub name: String,
-    /// `sample`, `workspace`, `sqlite` or `postgres`.
-    pub kind: String,
+    pub kind: SourceKind,
     /// A file path, or a PostgreSQL address without its password.
     pub location: String,
     /// Questions are answered from this source.
@@ -307,8 +502,7 @@ pub struct SettingField {
     pub key: String,
     pub label: String,
     pub help: String,
-    /// `choice`, `number`, `switch` or `text`.
-    pub kind: String,
+    pub kind: FieldKind,
     pub options: Vec<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -322,8 +516,7 @@ pub struct KeyStatus {
     /// `perplexity`, `openai`, `embeddings`, `daytona`, `langfuse-public`, `langfuse-secret`.
     pub name: String,
     pub label: String,
-    /// `none`, `keychain` or `environment`.
-    pub state: String,
+    pub state: KeyState,
     /// `•••• 1234`.
     pub masked: Option<String>,
     /// The environment variable that overrides it.
@@ -363,6 +556,145 @@ impl std::fmt::Debug for PostgresForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each enum crosses IPC as exactly the strings it did when these fields were `String`s
+    /// (listed from the code before the change), so the CLI's JSON and stored history read the same.
+    #[track_caller]
+    fn same_strings<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug + Copy>(
+        all: &[T],
+        as_str: fn(T) -> &'static str,
+        parse: fn(&str) -> Option<T>,
+        today: &[&str],
+    ) {
+        let serialized: Vec<String> = all.iter().map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_string()).collect();
+        assert_eq!(serialized, today, "serialized strings");
+        let shown: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+        assert_eq!(shown, today, "as_str");
+        for (value, text) in all.iter().zip(today) {
+            assert_eq!(serde_json::from_value::<T>(Value::String((*text).into())).unwrap(), *value, "{text} reads back");
+            assert_eq!(parse(text), Some(*value), "{text} parses");
+        }
+        assert_eq!(parse("no_such_thing"), None);
+    }
+
+    #[test]
+    fn error_kinds_are_todays_strings() {
+        same_strings(
+            ErrorKind::ALL,
+            ErrorKind::as_str,
+            ErrorKind::parse,
+            &[
+                "empty_question",
+                "question_too_long",
+                "database_unavailable",
+                "database_unreadable",
+                "refused_sql",
+                "timeout",
+                "cancelled",
+                "query_failed",
+                "sample_db_failed",
+                "python_failed",
+                "bad_setting",
+                "invalid_setting",
+                "keychain_locked",
+                "keychain_unavailable",
+                "llm_no_key",
+                "llm_unauthorized",
+                "llm_rejected",
+                "llm_rate_limited",
+                "llm_server_error",
+                "llm_timeout",
+                "llm_unreachable",
+                "llm_bad_reply",
+                "llm_failed",
+                "llm_code_failed",
+                "approval_needed",
+                "budget_exceeded",
+                "budget_unavailable",
+                "provider_paused",
+                "data_dir_unavailable",
+                "history_unavailable",
+                "chart_failed",
+                "bad_today",
+                "no_chart",
+                "export_failed",
+                "interrupted",
+                "incomplete_glossary_entry",
+                "no_such_source",
+                "sample_is_built_in",
+                "file_missing",
+                "not_a_database",
+                "database_locked",
+                "connection_failed",
+                "source_failed",
+                "incomplete_connection",
+                "import_running",
+                "import_cancelled",
+                "table_exists",
+                "import_failed",
+                "ipc_mismatch",
+                "ipc_unavailable",
+            ],
+        );
+    }
+
+    #[test]
+    fn routes_are_todays_strings() {
+        same_strings(Route::ALL, Route::as_str, Route::parse, &["answer", "clarify", "fallback", "refused", "blocked"]);
+    }
+
+    #[test]
+    fn cache_outcomes_are_todays_strings() {
+        same_strings(CacheOutcome::ALL, CacheOutcome::as_str, CacheOutcome::parse, &["miss", "exact", "semantic"]);
+    }
+
+    #[test]
+    fn cost_sources_are_todays_strings() {
+        same_strings(CostSource::ALL, CostSource::as_str, CostSource::parse, &["none", "provider", "estimate"]);
+    }
+
+    #[test]
+    fn budget_states_are_todays_strings() {
+        same_strings(BudgetState::ALL, BudgetState::as_str, BudgetState::parse, &["ok", "warning", "blocked"]);
+    }
+
+    #[test]
+    fn budget_periods_are_todays_strings() {
+        same_strings(BudgetPeriod::ALL, BudgetPeriod::as_str, BudgetPeriod::parse, &["day", "month", "total"]);
+    }
+
+    #[test]
+    fn provider_states_are_todays_strings() {
+        same_strings(ProviderState::ALL, ProviderState::as_str, ProviderState::parse, &["ok", "paused", "retrying"]);
+    }
+
+    #[test]
+    fn banner_levels_are_todays_strings() {
+        same_strings(BannerLevel::ALL, BannerLevel::as_str, BannerLevel::parse, &["warning", "blocked", "paused"]);
+    }
+
+    #[test]
+    fn source_kinds_are_todays_strings() {
+        same_strings(SourceKind::ALL, SourceKind::as_str, SourceKind::parse, &["sample", "workspace", "sqlite", "postgres"]);
+    }
+
+    #[test]
+    fn field_kinds_are_todays_strings() {
+        same_strings(FieldKind::ALL, FieldKind::as_str, FieldKind::parse, &["choice", "number", "switch", "text"]);
+    }
+
+    #[test]
+    fn key_states_are_todays_strings() {
+        same_strings(KeyState::ALL, KeyState::as_str, KeyState::parse, &["none", "keychain", "environment"]);
+    }
+
+    #[test]
+    fn an_error_crosses_as_kind_and_message_strings() {
+        let error = IpcError { kind: ErrorKind::LlmUnauthorized, message: "Check the key.".into() };
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json, serde_json::json!({"kind": "llm_unauthorized", "message": "Check the key."}));
+        assert_eq!(serde_json::from_value::<IpcError>(json).unwrap(), error);
+    }
 
     #[test]
     fn a_postgres_form_never_prints_its_password() {

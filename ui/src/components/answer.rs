@@ -4,7 +4,7 @@
 //! their OK to ask for.
 
 use leptos::prelude::*;
-use plainsight_ipc::{AnswerView, ExportFormat};
+use plainsight_ipc::{AnswerView, CacheOutcome, ErrorKind, ExportFormat, Route};
 
 use crate::components::approval::Approval;
 use crate::components::chart::Chart;
@@ -14,11 +14,9 @@ use crate::format;
 use crate::session::{Screen, Session};
 
 /// Failures the person fixes on the Settings screen's API keys.
-const KEY_PROBLEMS: [&str; 2] = ["llm_unauthorized", "llm_no_key"];
+const KEY_PROBLEMS: [ErrorKind; 2] = [ErrorKind::LlmUnauthorized, ErrorKind::LlmNoKey];
 /// Failures the Spending page explains: a spent budget, a paused provider.
-const SPENDING_PROBLEMS: [&str; 2] = ["budget_exceeded", "provider_paused"];
-/// The question waits for the person's OK to spend on the AI; nothing was sent.
-const APPROVAL_NEEDED: &str = "approval_needed";
+const SPENDING_PROBLEMS: [ErrorKind; 2] = [ErrorKind::BudgetExceeded, ErrorKind::ProviderPaused];
 
 #[component]
 pub fn Answer(
@@ -55,12 +53,12 @@ pub fn Answer(
         ..
     } = answer;
     let session = expect_context::<Session>();
-    let kind = error_kind.as_deref().unwrap_or_default();
-    let waiting = kind == APPROVAL_NEEDED;
+    // The question waits for the person's OK to spend on the AI; nothing was sent.
+    let waiting = error_kind == Some(ErrorKind::ApprovalNeeded);
     // Where the person fixes what went wrong, if it is theirs to fix.
-    let fix = if KEY_PROBLEMS.contains(&kind) {
+    let fix = if error_kind.is_some_and(|kind| KEY_PROBLEMS.contains(&kind)) {
         Some(("open-settings", Screen::Settings, "Open Settings"))
-    } else if SPENDING_PROBLEMS.contains(&kind) {
+    } else if error_kind.is_some_and(|kind| SPENDING_PROBLEMS.contains(&kind)) {
         Some(("open-spending", Screen::Spending, "See spending"))
     } else {
         None
@@ -75,7 +73,7 @@ pub fn Answer(
     let parts: Vec<(String, f64)> = cost.breakdown.iter().map(|c| (c.item.clone(), c.usd)).collect();
     // The AI's earlier answer, reused: its code ran again on today's data (the message says what
     // that saved).
-    let cached = cache_label(cache.as_deref()).filter(|_| !waiting);
+    let cached = cache.and_then(cache_label).filter(|_| !waiting);
     let (by, cost_line) = if waiting {
         (None, "Nothing was sent to the AI — no cost".to_string())
     } else if cached.is_some() {
@@ -83,7 +81,7 @@ pub fn Answer(
         (by, "Nothing was sent to the AI — no cost".to_string())
     } else {
         let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
-        (by, format::cost(cost.total_usd, &cost.source, &parts))
+        (by, format::cost(cost.total_usd, cost.source, &parts))
     };
     // The approval dialog already says what was estimated.
     let estimated = estimate.filter(|_| !waiting).map(|e| {
@@ -93,7 +91,7 @@ pub fn Answer(
     let said = if waiting {
         Some(view! { <Approval question=question.clone() message estimate on_approve/> }.into_any())
     } else {
-        (!message.is_empty()).then(|| view! { <p class=tone(&route)>{message} {fix}</p> }.into_any())
+        (!message.is_empty()).then(|| view! { <p class=tone(route)>{message} {fix}</p> }.into_any())
     };
     let receipt = privacy_receipt.map(|sent| {
         view! {
@@ -171,19 +169,19 @@ pub fn Answer(
 }
 
 /// The badge for an answer the cache gave (`exact` or `semantic`); none for a miss or no lookup.
-fn cache_label(cache: Option<&str>) -> Option<&'static str> {
+fn cache_label(cache: CacheOutcome) -> Option<&'static str> {
     match cache {
-        Some("exact") => Some("From cache"),
-        Some("semantic") => Some("From cache (similar question)"),
-        _ => None,
+        CacheOutcome::Exact => Some("From cache"),
+        CacheOutcome::Semantic => Some("From cache (similar question)"),
+        CacheOutcome::Miss => None,
     }
 }
 
 /// How the answer's message reads for its route.
-fn tone(route: &str) -> &'static str {
+fn tone(route: Route) -> &'static str {
     match route {
-        "refused" | "blocked" => "message warning",
-        "fallback" | "clarify" => "message info",
-        _ => "message",
+        Route::Refused | Route::Blocked => "message warning",
+        Route::Fallback | Route::Clarify => "message info",
+        Route::Answer => "message",
     }
 }

@@ -14,7 +14,7 @@ pub fn Banners() -> impl IntoView {
         <div id="banners" class="banners" aria-live="polite">
             <For
                 each=move || session.banners.get()
-                key=|banner| (banner.level.clone(), banner.text.clone())
+                key=|banner| (banner.level, banner.text.clone())
                 let(banner)
             >
                 <div class=format!("banner banner-{}", banner.level) role="status">

@@ -2,24 +2,23 @@
 //! (click one to preview it), and "Use for questions" / "Remove" (confirmed inline).
 
 use leptos::prelude::*;
-use plainsight_ipc::SourceView;
+use plainsight_ipc::{SourceKind, SourceView};
 
 use crate::format;
 
 /// A source's kind, as a person would say it.
-pub fn kind_label(kind: &str) -> &'static str {
+pub fn kind_label(kind: SourceKind) -> &'static str {
     match kind {
-        "sample" => "Built-in sample data",
-        "workspace" => "Files imported into Plainsight",
-        "sqlite" => "SQLite file, opened read-only",
-        "postgres" => "PostgreSQL database, read-only",
-        _ => "Data source",
+        SourceKind::Sample => "Built-in sample data",
+        SourceKind::Workspace => "Files imported into Plainsight",
+        SourceKind::Sqlite => "SQLite file, opened read-only",
+        SourceKind::Postgres => "PostgreSQL database, read-only",
     }
 }
 
 /// What removing a source leaves alone.
-pub fn kept_when_removed(kind: &str) -> &'static str {
-    if kind == "postgres" {
+pub fn kept_when_removed(kind: SourceKind) -> &'static str {
+    if kind == SourceKind::Postgres {
         "Nothing in the database is changed."
     } else {
         "The file itself is not deleted."
@@ -41,7 +40,7 @@ pub fn SourceCard(
 ) -> impl IntoView {
     let SourceView { id, name, kind, location, active, tables, problem } = source;
     let confirming = RwSignal::new(false);
-    let confirm_text = format!("Remove “{name}” from Plainsight? {}", kept_when_removed(&kind));
+    let confirm_text = format!("Remove “{name}” from Plainsight? {}", kept_when_removed(kind));
     let use_button = (!active).then(|| {
         view! {
             <button class="secondary use-source" disabled=move || busy.get() on:click=move |_| on_use.run(id)>
@@ -49,7 +48,7 @@ pub fn SourceCard(
             </button>
         }
     });
-    let remove_button = (kind != "sample").then(|| {
+    let remove_button = (kind != SourceKind::Sample).then(|| {
         view! {
             <button
                 class="quiet remove-source"
@@ -94,7 +93,7 @@ pub fn SourceCard(
     };
     let location_title = location.clone();
     view! {
-        <li class="source" class:active=active data-kind=kind.clone()>
+        <li class="source" class:active=active data-kind=kind.as_str()>
             <div class="source-head">
                 <div class="source-title">
                     <h3>{name}</h3>
@@ -103,7 +102,7 @@ pub fn SourceCard(
                 <div class="source-actions">{use_button} {remove_button}</div>
             </div>
             <p class="source-meta">
-                {kind_label(&kind)}
+                {kind_label(kind)}
                 " · "
                 <span class="location" title=location_title>{location}</span>
             </p>

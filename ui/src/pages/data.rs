@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plainsight_ipc::{
-    AddFileRequest, ImportProgress, ImportSummaryView, ImportedColumnView, IpcError, SourcesView, TablePreview, IMPORT_PROGRESS_EVENT,
+    AddFileRequest, ErrorKind, ImportProgress, ImportSummaryView, ImportedColumnView, IpcError, SourceKind, SourcesView, TablePreview,
+    IMPORT_PROGRESS_EVENT,
 };
 use serde_json::Value;
 
@@ -163,18 +164,19 @@ impl DataScreen {
         }
         self.start();
         let name = self.source_name(id);
+        // A file's source unless the list says otherwise: its file is not deleted.
         let kind = self
             .session
             .sources
-            .with_untracked(|v| v.as_ref().and_then(|v| v.sources.iter().find(|s| s.id == id)).map(|s| s.kind.clone()))
-            .unwrap_or_default();
+            .with_untracked(|v| v.as_ref().and_then(|v| v.sources.iter().find(|s| s.id == id)).map(|s| s.kind))
+            .unwrap_or(SourceKind::Sqlite);
         self.changing_source.set(true);
         spawn_local(async move {
             match ipc::remove_source(id).await {
                 Ok(sources) => {
                     self.done(format!(
                         "Removed “{name}” from Plainsight. {} Questions now go to {}.",
-                        kept_when_removed(&kind).replace(" is ", " was "),
+                        kept_when_removed(kind).replace(" is ", " was "),
                         Self::active_name(&sources)
                     ));
                     self.session.sources.set(Some(sources));
@@ -319,7 +321,7 @@ impl DataScreen {
                 }
                 true
             }
-            Err(e) if e.kind == "import_cancelled" => {
+            Err(e) if e.kind == ErrorKind::ImportCancelled => {
                 self.done(e.message);
                 false
             }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError, SourceView};
+use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError, SourceKind, SourceView};
 
 use crate::components::answer::Answer;
 use crate::ipc;
@@ -189,7 +189,7 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
 #[component]
 fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_ask: Callback<String>) -> impl IntoView {
     let session = expect_context::<Session>();
-    let own = move || source.get().filter(|s| s.kind != "sample");
+    let own = move || source.get().filter(|s| s.kind != SourceKind::Sample);
     let about = move || match own() {
         None => {
             let chips = SUGGESTIONS

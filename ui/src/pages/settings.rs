@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{CacheStatsView, KeyStatus, SettingField, SettingsView};
+use plainsight_ipc::{CacheStatsView, ErrorKind, FieldKind, KeyState, KeyStatus, SettingField, SettingsView};
 use wasm_bindgen::prelude::*;
 
 use crate::components::messages::Messages;
@@ -149,13 +149,13 @@ fn option_label(value: &str) -> &str {
 /// Where a key is, in plain words, with its last four characters.
 fn key_state(key: &KeyStatus) -> String {
     let masked = key.masked.as_deref().unwrap_or("••••");
-    match key.state.as_str() {
-        "keychain" => format!("Saved in your system keychain {masked}"),
-        "environment" => {
+    match key.state {
+        KeyState::Keychain => format!("Saved in your system keychain {masked}"),
+        KeyState::Environment => {
             let var = key.env_var.as_deref().unwrap_or("an environment variable");
             format!("From the environment variable {var} {masked} (developer override)")
         }
-        _ => "Not set".into(),
+        KeyState::NotSet => "Not set".into(),
     }
 }
 
@@ -320,7 +320,7 @@ impl SettingsScreen {
                     // A raised budget can lift a banner.
                     self.session.refresh_banners();
                 }
-                Err(e) if e.kind == "invalid_setting" => self.refused.update(|r| {
+                Err(e) if e.kind == ErrorKind::InvalidSetting => self.refused.update(|r| {
                     r.insert(key, e.message);
                 }),
                 Err(e) => {
@@ -728,8 +728,8 @@ fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
         }
     };
 
-    let control = match kind.as_str() {
-        "choice" => {
+    let control = match kind {
+        FieldKind::Choice => {
             let options = options
                 .into_iter()
                 .map(|option| {
@@ -747,7 +747,7 @@ fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
             }
             .into_any()
         }
-        "switch" => view! {
+        FieldKind::Switch => view! {
             <input
                 id=id.clone()
                 type="checkbox"
@@ -758,8 +758,8 @@ fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
             />
         }
         .into_any(),
-        kind => {
-            let number = kind == "number";
+        FieldKind::Number | FieldKind::Text => {
+            let number = kind == FieldKind::Number;
             view! {
                 <input
                     id=id.clone()
@@ -802,7 +802,7 @@ fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
         }
     };
     view! {
-        <div class="setting" data-key=key.clone() data-kind=kind.clone()>
+        <div class="setting" data-key=key.clone() data-kind=kind.as_str()>
             <div class="setting-text">
                 <label for=id>{label}</label>
                 <p class="help" id=help_id>{help}</p>
@@ -873,8 +873,8 @@ fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
     };
 
     let state = move || current.with(|k| k.as_ref().map(key_state).unwrap_or_default());
-    let is_set = move || current.with(|k| k.as_ref().is_some_and(|k| k.state != "none"));
-    let from_env = move || current.with(|k| k.as_ref().is_some_and(|k| k.state == "environment"));
+    let is_set = move || current.with(|k| k.as_ref().is_some_and(|k| k.state != KeyState::NotSet));
+    let from_env = move || current.with(|k| k.as_ref().is_some_and(|k| k.state == KeyState::Environment));
     let problem = move || {
         current.with(|k| k.as_ref().and_then(|k| k.problem.clone())).map(|p| view! { <p class="message warning key-problem">{p}</p> })
     };

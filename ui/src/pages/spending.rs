@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{BudgetView, ProviderStatusView, SpendingView, SpentAnswer};
+use plainsight_ipc::{BudgetPeriod, BudgetState, BudgetView, ProviderState, ProviderStatusView, SpendingView, SpentAnswer};
 
 use crate::components::messages::Messages;
 use crate::format;
@@ -109,8 +109,8 @@ pub fn Spending() -> impl IntoView {
 }
 
 /// "per day", "per month", "in total".
-fn per(period: &str) -> String {
-    if period == "total" {
+fn per(period: BudgetPeriod) -> String {
+    if period == BudgetPeriod::Total {
         "in total".into()
     } else {
         format!("per {period}")
@@ -125,12 +125,12 @@ fn BudgetRow(scope: BudgetView) -> impl IntoView {
     let share = |usd: f64| if limit_usd > 0.0 { (100.0 * usd / limit_usd).clamp(0.0, 100.0) } else { 100.0 };
     let spent_pct = share(spent_usd);
     let reserved_pct = share(reserved_usd).min(100.0 - spent_pct);
-    let said = match state.as_str() {
-        "blocked" => "Spent: questions are answered offline",
-        "warning" => "Nearly spent",
-        _ => "OK",
+    let said = match state {
+        BudgetState::Blocked => "Spent: questions are answered offline",
+        BudgetState::Warning => "Nearly spent",
+        BudgetState::Ok => "OK",
     };
-    let figures = format!("{} of {} {}", format::usd(spent_usd), format::usd(limit_usd), per(&period));
+    let figures = format!("{} of {} {}", format::usd(spent_usd), format::usd(limit_usd), per(period));
     let bar_label = format!("{label}: {figures}");
     let reserved = (reserved_usd > 0.0).then(|| {
         view! { <span class="budget-reserved-text">{format!("{} reserved for questions being answered", format::usd(reserved_usd))}</span> }
@@ -173,10 +173,10 @@ fn Providers(providers: Vec<ProviderStatusView>) -> impl IntoView {
         .into_iter()
         .map(|p| {
             let why = p.last_error.map(|e| format!(" — {e}")).unwrap_or_default();
-            let status = match p.state.as_str() {
-                "paused" => format!("paused until {}{why}", p.paused_until.as_deref().unwrap_or("later")),
-                "retrying" => format!("being tried again after a pause{why}"),
-                _ => "OK".into(),
+            let status = match p.state {
+                ProviderState::Paused => format!("paused until {}{why}", p.paused_until.as_deref().unwrap_or("later")),
+                ProviderState::Retrying => format!("being tried again after a pause{why}"),
+                ProviderState::Ok => "OK".into(),
             };
             view! {
                 <li class=format!("provider provider-{}", p.state) data-provider=p.provider>
