@@ -491,7 +491,8 @@ impl Pipeline {
                 mapping.said.clone_from(term);
             }
         }
-        let route = router::route(plan.confidence, plan.wants_change, self.options.thresholds);
+        let decision = router::decide(&plan, self.options.thresholds);
+        let route = decision.route;
         tracing::debug!(route = route.as_str(), confidence = plan.confidence, "routed");
         timer.outcome(route.as_str());
         drop(timer);
@@ -507,7 +508,7 @@ impl Pipeline {
             truncated: false,
             chart: None,
             options: Vec::new(),
-            message: plan.message,
+            message: decision.message,
             cost: Cost::none(),
             cache: None,
             error_kind: None,
@@ -571,7 +572,7 @@ impl Pipeline {
             drop(timer);
             if let Some((until, why)) = paused {
                 // The provider failed repeatedly: answer offline at once and say until when.
-                self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
+                self.fill_offline(&mut answer, plan.sql, &plan.title, decision.options, cancel)?;
                 let why = why.map(|w| format!(" (last: {w})")).unwrap_or_default();
                 answer.message = format!(
                     "{} is paused until {} after repeated failures{why}, so this was answered offline. {}",
@@ -605,7 +606,7 @@ impl Pipeline {
                 // The AI could not help: say why, and give the offline reading instead.
                 Err(AskError::Llm(e)) => {
                     tracing::warn!(kind = e.kind(), error = %e, "the AI call failed; answering offline");
-                    self.fill_offline(&mut offline, plan.sql, &plan.title, plan.options, cancel)?;
+                    self.fill_offline(&mut offline, plan.sql, &plan.title, decision.options, cancel)?;
                     offline.message = format!("{}. {}", sentence_case(&e.to_string()), offline.message).trim().to_string();
                     offline.error_kind = Some(e.kind().to_string());
                     offline.privacy_receipt = answer.privacy_receipt;
@@ -615,7 +616,7 @@ impl Pipeline {
                 Err(other) => Err(other),
             };
         }
-        self.fill_offline(&mut answer, plan.sql, &plan.title, plan.options, cancel)?;
+        self.fill_offline(&mut answer, plan.sql, &plan.title, decision.options, cancel)?;
         Ok(answer)
     }
 
@@ -861,6 +862,24 @@ mod tests {
             assert_eq!(a.route, route, "{q}");
             assert!(a.code.is_none() && a.rows.is_empty(), "{q}: nothing runs");
             assert!(!a.message.is_empty(), "{q}: says why");
+        }
+    }
+
+    #[test]
+    fn the_configured_route_threshold_decides_and_its_clarification_offers_rephrasings() {
+        let (d, _) = pipeline();
+        let path = crate::datadir::sample_db_path(d.path());
+        let strict = Thresholds { answer: 0.9, ..Thresholds::default() };
+        let p = Pipeline::open(&path, PipelineOptions { thresholds: strict, ..PipelineOptions::default() }).unwrap();
+        let a = p.ask("by region last month", today(), None).unwrap();
+        assert!((0.8..0.9).contains(&a.confidence), "read at {}: {}", a.confidence, a.interpretation);
+        assert_eq!(a.route, Route::Clarify, "below \"answer offline at\" 0.9");
+        assert!(a.code.is_none() && a.rows.is_empty(), "nothing runs");
+        assert!(!a.message.is_empty(), "says why it asks");
+        assert!((1..=3).contains(&a.options.len()), "offers 1–3 rephrasings: {:?}", a.options);
+        for option in &a.options {
+            let again = p.ask(option, today(), None).unwrap();
+            assert_eq!(again.route, Route::Answer, "{option:?} offered at 0.9 is answered at 0.9 ({})", again.confidence);
         }
     }
 

@@ -5,7 +5,11 @@
 //! measures, groupings, filters and rankings using the vocabulary in [`lexicon`] and the
 //! linguistic model of the schema in [`model`] (derived automatically, nothing hard-coded about
 //! the sample database). It then picks the one table or view that can answer all of it and
-//! writes the SQL. Whatever it did not understand lowers the confidence, which the router uses.
+//! writes the SQL. Whatever it did not understand lowers the confidence. It reads and never
+//! decides: every plan carries the rephrasings it can answer on this data (each with the
+//! confidence it plans at), what it was unsure of and what the data is about, and the router
+//! ([`crate::router::decide`]) chooses the route, the message and the options with the configured
+//! thresholds.
 
 mod conditions;
 mod extremes;
@@ -29,20 +33,45 @@ use lexicon::{
 };
 use words::Words;
 
-/// The planner's reading of a question.
+/// The planner's reading of a question: no route, no message; [`crate::router::decide`] makes
+/// those from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub sql: Option<String>,
     pub confidence: f64,
     pub interpretation: String,
     pub wants_change: bool,
-    /// Concrete rephrasings to offer when unsure.
-    pub options: Vec<String>,
-    pub message: String,
+    /// Rephrasings this planner writes SQL for on this data, best first, each with the confidence
+    /// it plans at; the router offers those it would answer.
+    pub rephrasings: Vec<Rephrasing>,
+    /// What the planner was unsure of, for the router's clarification.
+    pub doubt: Doubt,
+    /// What this data can answer ("revenue, profit, quantity"), for the router's fallback.
+    pub topics: String,
     /// A chart title ("Revenue by region, last month").
     pub title: String,
     /// What each word was read as, for the person to confirm or correct ("worth → price").
     pub mappings: Vec<Mapping>,
+}
+
+/// A question the planner offers instead, and the confidence it plans at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rephrasing {
+    pub question: String,
+    pub confidence: f64,
+}
+
+/// What kept the planner from being sure: the router says it when it asks the person to choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doubt {
+    /// Words it did not read, or read by guessing (also the reading of a confident plan).
+    Words,
+    /// No figure named and none implied ("how are we doing?").
+    Figure,
+    /// Every part was read, but no one table answers all of them.
+    Table,
+    /// Nothing in this data matches the words it did not read.
+    Data,
 }
 
 /// One word of the question and the column it was read as, with the other columns of the same
@@ -337,8 +366,8 @@ impl Planner {
         self.plan_with(question, today, true)
     }
 
-    /// Plans a question; `with_options` also finds the rephrasings to offer when unsure (each
-    /// checked by planning it without options, so this never recurses further).
+    /// Plans a question; `with_options` also plans its rephrasings (each planned without them,
+    /// so this never recurses further).
     fn plan_with(&self, question: &str, today: NaiveDate, with_options: bool) -> Plan {
         let mut words = Words::new(question);
         if wants_change(&words) {
@@ -347,8 +376,9 @@ impl Planner {
                 confidence: 1.0,
                 interpretation: "This asks to change data.".into(),
                 wants_change: true,
-                options: Vec::new(),
-                message: "Plainsight only reads your data; it never changes or deletes it. Ask a question about it instead, for example \"how many orders were refunded last month\".".into(),
+                rephrasings: Vec::new(),
+                doubt: Doubt::Words,
+                topics: self.topics(),
                 title: String::new(),
                 mappings: Vec::new(),
             };
@@ -368,13 +398,14 @@ impl Planner {
                     confidence: 0.5,
                     interpretation: "The question does not say which figure to show.".into(),
                     wants_change: false,
-                    message: "Which figures would you like to see? Pick one of these or rephrase.".into(),
-                    options: examples,
+                    rephrasings: examples,
+                    doubt: Doubt::Figure,
+                    topics: self.topics(),
                     title: String::new(),
                     mappings: Vec::new(),
                 }
             } else {
-                self.not_about_this_data(&reading, &examples)
+                self.not_about_this_data(&reading, examples)
             };
         }
         match sql::build(&self.model, &reading) {
@@ -401,27 +432,12 @@ impl Planner {
                 if !reading.unknown.is_empty() {
                     interpretation.push_str(&format!("; did not understand \"{}\"", reading.unknown.join(" ")));
                 }
-                let confidence = confidence.clamp(0.0, 1.0);
                 Plan {
-                    options: if (0.3..0.8).contains(&confidence) {
-                        self.examples_for(&reading, question, today, with_options)
-                    } else {
-                        Vec::new()
-                    },
-                    message: if confidence < 0.3 {
-                        let examples = self.examples_for(&reading, question, today, with_options);
-                        format!(
-                            "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
-                            self.topics(),
-                            examples.first().cloned().unwrap_or_default()
-                        )
-                    } else if confidence < 0.8 {
-                        "I'm not sure I understood all of that. Did you mean one of these?".into()
-                    } else {
-                        String::new()
-                    },
+                    rephrasings: self.examples_for(&reading, question, today, with_options),
+                    doubt: Doubt::Words,
+                    topics: self.topics(),
                     sql: Some(built.sql),
-                    confidence,
+                    confidence: confidence.clamp(0.0, 1.0),
                     interpretation,
                     wants_change: false,
                     title: built.title,
@@ -432,34 +448,32 @@ impl Planner {
             // the world cup in 2018?"): not a question about this data.
             Err(_) if (reading.measure_implied || reading.measure.is_none()) && reading.dims.is_empty() && reading.unknown.len() >= 2 => {
                 let examples = self.examples_for(&reading, question, today, with_options);
-                self.not_about_this_data(&reading, &examples)
+                self.not_about_this_data(&reading, examples)
             }
             Err(why) => Plan {
                 sql: None,
                 confidence: 0.45,
                 interpretation: why,
                 wants_change: false,
-                message: "I could not find one table that answers all of that. Did you mean one of these?".into(),
-                options: self.examples_for(&reading, question, today, with_options),
+                rephrasings: self.examples_for(&reading, question, today, with_options),
+                doubt: Doubt::Table,
+                topics: self.topics(),
                 title: String::new(),
                 mappings: Vec::new(),
             },
         }
     }
 
-    /// The fallback: nothing in this data matches the words not understood; what it can answer.
-    fn not_about_this_data(&self, reading: &Reading, examples: &[String]) -> Plan {
+    /// Nothing in this data matches the words not understood: a reading the router falls back on.
+    fn not_about_this_data(&self, reading: &Reading, examples: Vec<Rephrasing>) -> Plan {
         Plan {
             sql: None,
             confidence: 0.1,
             interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
             wants_change: false,
-            message: format!(
-                "I can't answer that from this data. I can answer questions about {}, for example \"{}\".",
-                self.topics(),
-                examples.first().cloned().unwrap_or_default()
-            ),
-            options: Vec::new(),
+            rephrasings: examples,
+            doubt: Doubt::Data,
+            topics: self.topics(),
             title: String::new(),
             mappings: Vec::new(),
         }
@@ -1465,10 +1479,11 @@ impl Planner {
             .or_else(|| self.model.tables.iter().filter(|t| !t.measures.is_empty()).max_by_key(|t| (t.measures.len(), t.dims.len())))
     }
 
-    /// Up to three rephrasings this planner answers with confidence on this data: the question
-    /// without the words it did not read, then its figure (or the data's main figures) by the
-    /// main grouping, over time and in total. Each is planned before it is offered.
-    fn examples_for(&self, r: &Reading, question: &str, today: NaiveDate, with_options: bool) -> Vec<String> {
+    /// The rephrasings this planner writes SQL for on this data, with the confidence each plans
+    /// at: the question without the words it did not read, then its figure (or the data's main
+    /// figures) by the main grouping, over time and in total. Each is planned here; which of them
+    /// are offered (those it would answer, at most three) is the router's choice.
+    fn examples_for(&self, r: &Reading, question: &str, today: NaiveDate, with_options: bool) -> Vec<Rephrasing> {
         if !with_options {
             return Vec::new();
         }
@@ -1518,14 +1533,14 @@ impl Planner {
             }
             candidates.push(format!("total {m}"));
         }
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<Rephrasing> = Vec::new();
         for c in candidates {
-            if out.len() == 3 || c.trim().is_empty() || out.contains(&c) || c.eq_ignore_ascii_case(question.trim()) {
+            if c.trim().is_empty() || out.iter().any(|o| o.question == c) || c.eq_ignore_ascii_case(question.trim()) {
                 continue;
             }
             let plan = self.plan_with(&c, today, false);
-            if plan.sql.is_some() && plan.confidence >= 0.8 {
-                out.push(c);
+            if plan.sql.is_some() {
+                out.push(Rephrasing { question: c, confidence: plan.confidence });
             }
         }
         out

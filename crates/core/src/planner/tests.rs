@@ -18,8 +18,14 @@ fn answers(p: &Planner, question: &str, sql: &str) {
     assert_eq!(plan.sql.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")), Some(sql.to_string()), "{question}");
 }
 
+/// What the router makes of a plan at the default thresholds.
+fn decided(plan: &Plan) -> crate::router::Decision {
+    crate::router::decide(plan, crate::router::Thresholds::default())
+}
+
+/// A question the router clarifies at the default thresholds: the options it offers.
 #[track_caller]
-fn unsure(p: &Planner, question: &str) -> Plan {
+fn unsure(p: &Planner, question: &str) -> Vec<String> {
     let plan = p.plan(question, today());
     assert!(
         (0.3..0.8).contains(&plan.confidence),
@@ -27,8 +33,9 @@ fn unsure(p: &Planner, question: &str) -> Plan {
         plan.confidence,
         plan.interpretation
     );
-    assert!(!plan.options.is_empty() && plan.options.len() <= 3, "{question}: 1–3 options");
-    plan
+    let options = decided(&plan).options;
+    assert!(!options.is_empty() && options.len() <= 3, "{question}: 1–3 options");
+    options
 }
 
 #[test]
@@ -81,8 +88,7 @@ fn misspellings_are_corrected_and_said() {
 fn vague_questions_get_options_that_themselves_answer() {
     let p = planner();
     for q in ["how are we doing?", "show me the numbers"] {
-        let plan = unsure(&p, q);
-        for option in &plan.options {
+        for option in &unsure(&p, q) {
             assert!(p.plan(option, today()).confidence >= 0.8, "option {option:?} offered for {q:?} must be answerable");
         }
     }
@@ -93,7 +99,8 @@ fn unrelated_questions_fall_back_and_writes_are_refused() {
     let p = planner();
     let plan = p.plan("what's the weather in Paris tomorrow?", today());
     assert!(plan.confidence < 0.3, "{plan:?}");
-    assert!(plan.message.contains("I can answer questions about"), "{}", plan.message);
+    let message = decided(&plan).message;
+    assert!(message.contains("I can answer questions about"), "{message}");
     for q in ["delete all refunded orders", "drop the customers table", "please update the prices", "truncate orders"] {
         assert!(p.plan(q, today()).wants_change, "{q} must be refused");
     }
@@ -271,7 +278,7 @@ fn compound_names_whose_averages_and_chance_matches() {
     );
     // A stored value matched by chance ("Paris" is a city here) is not a question about the data.
     let plan = p.plan("will it rain in Paris tomorrow", today());
-    assert!(plan.confidence < 0.3 && plan.message.starts_with("I can't answer that"), "{plan:?}");
+    assert!(plan.confidence < 0.3 && decided(&plan).message.starts_with("I can't answer that"), "{plan:?}");
 }
 
 mod shapes;
