@@ -710,7 +710,7 @@ fn breaker(action: BreakerAction) -> Result<()> {
     let BreakerAction::Show { json } = action;
     let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let config = db.settings(&env)?.pipeline_options().breaker;
+    let config = plainsight_core::setup::options_from(&db.settings(&env)?).breaker;
     let now = plainsight_core::breaker::now();
     let statuses = db.breakers(config)?;
     if json {

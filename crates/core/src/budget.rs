@@ -208,22 +208,23 @@ fn load(conn: &rusqlite::Connection, name: &str) -> Result<Option<Scope>, rusqli
     .optional()
 }
 
-/// The global daily budget the settings ask for (`budget_daily_usd`, `budget_soft_cap_pct`).
-pub fn global_from(settings: &crate::settings::Settings) -> Scope {
-    let usd: f64 = settings.get("budget_daily_usd").parse().unwrap_or(5.0);
+/// The global daily budget of `daily_usd` (5 when it is not an amount) that warns at
+/// `soft_pct` percent (the Settings screen's `budget_daily_usd` and `budget_soft_cap_pct`).
+pub fn global_daily(daily_usd: &str, soft_pct: &str) -> Scope {
+    let usd: f64 = daily_usd.parse().unwrap_or(5.0);
     Scope {
         name: "global".into(),
         limit_nanos: limit_nanos(usd).unwrap_or(nanos(5.0)),
         period: Period::Day,
-        soft: (settings.get("budget_soft_cap_pct").parse::<f64>().unwrap_or(80.0) / 100.0).clamp(0.01, 1.0),
+        soft: (soft_pct.parse::<f64>().unwrap_or(80.0) / 100.0).clamp(0.01, 1.0),
     }
 }
 
 impl AppDb {
-    /// Defines the global budget from the settings when none is defined yet.
-    pub fn ensure_global_budget(&self, settings: &crate::settings::Settings) -> Result<(), BudgetError> {
-        if load(self.conn(), "global")?.is_none() {
-            self.set_budget(&global_from(settings))?;
+    /// Defines `scope` when no scope of its name is defined yet (a budget set elsewhere stays).
+    pub fn ensure_budget(&self, scope: &Scope) -> Result<(), BudgetError> {
+        if load(self.conn(), &canonical_scope(&scope.name))?.is_none() {
+            self.set_budget(scope)?;
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
 
-use crate::source::Dialect;
+use crate::dialect::Dialect;
 use sqlparser::parser::Parser;
 
 /// Why a statement was refused. The message is meant to be shown as is.

@@ -30,3 +30,16 @@ pub(crate) async fn capped_text(mut resp: reqwest::Response) -> Result<String, r
     }
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
+
+/// A server on this computer (Ollama, LM Studio): free, and needs no key. Decided from the
+/// parsed URL, never from its text: `http://127.0.0.1@host/` is `host`, `http://127.evil.com/` is
+/// a name, and a URL with a user name or password is never local.
+pub fn is_local(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else { return false };
+    if !url.username().is_empty() || url.password().is_some() || !matches!(url.scheme(), "http" | "https") {
+        return false;
+    }
+    let Some(host) = url.host_str() else { return false };
+    host.eq_ignore_ascii_case("localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}

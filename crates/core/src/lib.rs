@@ -12,6 +12,7 @@ pub mod cache;
 pub mod chart;
 pub mod clock;
 pub mod datadir;
+pub mod dialect;
 pub mod executor;
 pub mod glossary;
 pub mod guard;

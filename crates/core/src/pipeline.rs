@@ -32,14 +32,7 @@ fn sentence_case(s: &str) -> String {
 /// long it took in µs.
 type CacheLookup = (crate::cache::CacheKey, Option<Vec<f32>>, Option<crate::cache::Hit>, u64);
 
-/// Whether questions the planner is unsure of go to an LLM (once one is configured).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AiMode {
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
+pub use crate::router::AiMode;
 
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {

@@ -238,7 +238,7 @@ pub struct Planner {
 }
 
 impl Planner {
-    pub fn new(schema: &crate::schema::Schema, dialect: crate::source::Dialect) -> Self {
+    pub fn new(schema: &crate::schema::Schema, dialect: crate::dialect::Dialect) -> Self {
         let mut model = Model::build(schema);
         model.dialect = dialect;
         Self { model }
@@ -260,7 +260,7 @@ impl Planner {
         let mut slots = Vec::new();
         // Synonyms and plurals read as one word, so "sales by products" and "revenue per
         // product" have equal slots.
-        let word = |w: &str| crate::cache::embed::canonical_word(w);
+        let word = |w: &str| lexicon::canonical_word(w);
         if let Some(m) = &r.measure {
             slots.push(match m {
                 Measure::Sum { word: w } => format!("measure=sum:{}", word(w)),

@@ -131,8 +131,7 @@ pub enum Engine {
 /// anywhere; with no usable LLM (no key, circuit open, budget spent) or `--offline`, the
 /// planner's route stands; `Always` sends everything else to the LLM; `Auto` keeps confident
 /// plans local (zero cost) and sends the questions the planner would clarify or fall back on.
-pub fn engine(route: Route, mode: crate::pipeline::AiMode, llm_ready: bool) -> Engine {
-    use crate::pipeline::AiMode;
+pub fn engine(route: Route, mode: AiMode, llm_ready: bool) -> Engine {
     match (route, mode) {
         (Route::Refused | Route::Blocked, _) | (_, AiMode::Never) => Engine::Planner,
         _ if !llm_ready => Engine::Planner,
@@ -153,6 +152,15 @@ pub fn route(confidence: f64, wants_change: bool, t: Thresholds) -> Route {
     } else {
         Route::Fallback
     }
+}
+
+/// Whether questions the planner is unsure of go to an LLM (once one is configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AiMode {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[cfg(test)]
@@ -300,7 +308,7 @@ mod tests {
 
     #[test]
     fn confident_plans_stay_local_and_the_rest_go_to_a_ready_llm() {
-        use crate::pipeline::AiMode::{Always, Auto, Never};
+        use AiMode::{Always, Auto, Never};
         assert_eq!(engine(Route::Answer, Auto, true), Engine::Planner, "free and instant when the planner is sure");
         assert_eq!(engine(Route::Clarify, Auto, true), Engine::Llm);
         assert_eq!(engine(Route::Fallback, Auto, true), Engine::Llm);

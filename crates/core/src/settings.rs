@@ -7,8 +7,6 @@ use rusqlite::params;
 
 use crate::history::{AppDb, HistoryError};
 use crate::llm::provider::{Choice, ProviderKind};
-use crate::pipeline::{AiMode, PipelineOptions};
-use crate::router::Thresholds;
 
 /// What a setting holds, for the form.
 #[derive(Debug, Clone, PartialEq)]
@@ -300,38 +298,13 @@ impl Settings {
         self.values.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v.as_str())
     }
 
-    fn number(&self, key: &str) -> f64 {
+    /// A number setting's value (0 when it is not one).
+    pub fn number(&self, key: &str) -> f64 {
         self.get(key).parse().unwrap_or_default()
     }
 
     pub fn all(&self) -> &[(&'static str, String)] {
         &self.values
-    }
-
-    /// The pipeline's options from these settings (glossary added by the caller).
-    pub fn pipeline_options(&self) -> PipelineOptions {
-        let ai = match self.get("ai_mode") {
-            "always" => AiMode::Always,
-            "never" => AiMode::Never,
-            _ => AiMode::Auto,
-        };
-        PipelineOptions {
-            ai,
-            thresholds: Thresholds { answer: self.number("route_threshold"), clarify: self.number("fallback_threshold") },
-            self_correct: self.number("self_correct") as u8,
-            send_sample_rows: self.get("send_sample_rows") == "true",
-            approval_usd: Some(self.number("approval_usd")),
-            cache: (self.number("cache_ttl_secs") >= 1.0).then(|| crate::cache::CacheConfig {
-                ttl: std::time::Duration::from_secs(self.number("cache_ttl_secs") as u64),
-                threshold: self.number("cache_similarity") as f32,
-                max_entries: self.number("cache_max_entries") as usize,
-            }),
-            breaker: crate::breaker::Config {
-                threshold: self.number("breaker_failures") as u32,
-                cool_down: std::time::Duration::from_millis(self.number("breaker_recovery_ms") as u64),
-            },
-            ..PipelineOptions::default()
-        }
     }
 
     /// The AI provider choice these settings make.
@@ -415,8 +388,8 @@ mod tests {
         assert_eq!((s.get("budget_daily_usd"), s.get("ai_provider"), s.get("send_sample_rows")), ("5.00", "perplexity", "false"));
         let env = |n: &str| (n == "BUDGET_DEFAULT_LIMIT").then(|| "12.5".to_string());
         assert_eq!(db.settings(&env).unwrap().get("budget_daily_usd"), "12.5");
-        let o = s.pipeline_options();
-        assert_eq!((o.thresholds.answer, o.thresholds.clarify, o.ai, o.send_sample_rows), (0.8, 0.3, AiMode::Auto, false));
+        let o = crate::setup::options_from(&s);
+        assert_eq!((o.thresholds.answer, o.thresholds.clarify, o.ai, o.send_sample_rows), (0.8, 0.3, crate::AiMode::Auto, false));
     }
 
     #[test]

@@ -17,8 +17,9 @@ use crate::cache::embed::Embedder;
 use crate::history::{AppDb, HistoryError};
 use crate::llm::provider::{self, Choice, LlmProvider, ProviderKind};
 use crate::python::CodeRunner;
+use crate::router::Thresholds;
 use crate::secrets::SecretStore;
-use crate::settings::SettingsError;
+use crate::settings::{Settings, SettingsError};
 use crate::source::DataSource;
 use crate::trace::Tracer;
 use crate::{AiMode, AskError, Pipeline, PipelineOptions};
@@ -116,7 +117,7 @@ pub fn from_settings(
     crate::router::Thresholds::parse(env(crate::pipeline::ROUTE_ENV).as_deref(), env(crate::pipeline::FALLBACK_ENV).as_deref())
         .map_err(SetupError::Setting)?;
     let settings = db.settings(env)?;
-    let mut options = settings.pipeline_options();
+    let mut options = options_from(&settings);
     options.glossary = db.glossary()?;
     if let Some(ai) = overrides.ai {
         options.ai = ai;
@@ -128,7 +129,7 @@ pub fn from_settings(
         options.limits.timeout = timeout;
     }
     // The global daily budget every AI call reserves against: from Settings the first time only.
-    db.ensure_global_budget(&settings).map_err(|e| SetupError::Setting(e.to_string()))?;
+    db.ensure_budget(&global_budget(&settings)).map_err(|e| SetupError::Setting(e.to_string()))?;
     options.app_db = Some(crate::datadir::app_db_path(data_dir));
     options.data_dir = Some(data_dir.to_path_buf());
 
@@ -164,7 +165,7 @@ pub fn from_settings(
     } else {
         monty()
     };
-    let embedder = crate::cache::embed::from_settings(&settings, store, env).map_err(SetupError::Setting)?;
+    let embedder = embedder_from(&settings, store, env).map_err(SetupError::Setting)?;
     // Langfuse is optional: without keys, or when it cannot start, answers are simply not traced.
     let tracer = crate::trace::langfuse::configured(store, env, settings.get("langfuse_host"))
         .inspect_err(|error| tracing::warn!(%error, "Langfuse tracing is off"))
@@ -174,10 +175,64 @@ pub fn from_settings(
     Ok(Setup { options, llm, runner, embedder: Some(embedder), tracer })
 }
 
+/// The pipeline's options from `settings` (glossary added by the caller).
+pub fn options_from(settings: &Settings) -> PipelineOptions {
+    let ai = match settings.get("ai_mode") {
+        "always" => AiMode::Always,
+        "never" => AiMode::Never,
+        _ => AiMode::Auto,
+    };
+    PipelineOptions {
+        ai,
+        thresholds: Thresholds { answer: settings.number("route_threshold"), clarify: settings.number("fallback_threshold") },
+        self_correct: settings.number("self_correct") as u8,
+        send_sample_rows: settings.get("send_sample_rows") == "true",
+        approval_usd: Some(settings.number("approval_usd")),
+        cache: (settings.number("cache_ttl_secs") >= 1.0).then(|| crate::cache::CacheConfig {
+            ttl: std::time::Duration::from_secs(settings.number("cache_ttl_secs") as u64),
+            threshold: settings.number("cache_similarity") as f32,
+            max_entries: settings.number("cache_max_entries") as usize,
+        }),
+        breaker: crate::breaker::Config {
+            threshold: settings.number("breaker_failures") as u32,
+            cool_down: std::time::Duration::from_millis(settings.number("breaker_recovery_ms") as u64),
+        },
+        ..PipelineOptions::default()
+    }
+}
+
+/// The embedder the settings choose: the local one, or an OpenAI-compatible service at the AI
+/// server address (OpenAI's own when the provider is not OpenAI-compatible) with the Embeddings
+/// key from the keychain (or `OPENAI_API_KEY`).
+pub fn embedder_from(
+    settings: &crate::settings::Settings,
+    store: &dyn crate::secrets::SecretStore,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn Embedder>, String> {
+    if settings.get("cache_embedder") != "openai" {
+        return Ok(Arc::new(crate::cache::embed::LocalEmbedder));
+    }
+    let base = match (settings.get("ai_provider"), settings.get("ai_base_url")) {
+        ("openai", base) if !base.is_empty() => base.to_string(),
+        _ => "https://api.openai.com/v1".to_string(),
+    };
+    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Embeddings, env).map_err(|e| e.to_string())?.map(|(k, _)| k);
+    if key.is_none() && !crate::http::is_local(&base) {
+        return Err("The cache is set to compare questions with an embeddings service, but there is no Embeddings key yet; add it under API keys or choose local.".into());
+    }
+    let model = Some(settings.get("cache_embedding_model")).filter(|m| !m.is_empty()).unwrap_or("text-embedding-3-small");
+    Ok(Arc::new(crate::cache::embed::OpenAiEmbedder::new(&base, model, key, false).map_err(|e| e.to_string())?))
+}
+
 /// One warm Monty worker for the process's lifetime, when the worker program is installed.
 fn monty() -> Option<Arc<dyn CodeRunner>> {
     static MONTY: OnceLock<Option<Arc<dyn CodeRunner>>> = OnceLock::new();
     MONTY.get_or_init(|| crate::python::find_worker().map(|w| Arc::new(crate::python::MontyWorker::new(w)) as Arc<dyn CodeRunner>)).clone()
+}
+
+/// The global daily budget the settings ask for.
+fn global_budget(settings: &crate::settings::Settings) -> crate::budget::Scope {
+    crate::budget::global_daily(settings.get("budget_daily_usd"), settings.get("budget_soft_cap_pct"))
 }
 
 /// Settings that define the global budget: changing one changes the budget itself.
@@ -200,7 +255,7 @@ pub fn reset_setting(db: &AppDb, key: &str, env: &dyn Fn(&str) -> Option<String>
 fn sync_budget(db: &AppDb, key: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
     if BUDGET_SETTINGS.contains(&key) {
         let settings = db.settings(env)?;
-        db.set_budget(&crate::budget::global_from(&settings))
+        db.set_budget(&global_budget(&settings))
             .map_err(|e| SettingsError::Field(crate::settings::FieldError { field: key.into(), message: e.to_string() }))?;
     }
     Ok(())

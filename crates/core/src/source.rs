@@ -13,23 +13,7 @@ use crate::executor::{ExecError, Limits, QueryResult, SqliteExecutor};
 use crate::guard::CheckedSql;
 use crate::schema::{ProfileKey, Schema};
 
-/// The SQL dialect a source speaks; the guard and the planner follow it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Dialect {
-    #[default]
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    /// Its name in messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sqlite => "SQLite",
-            Self::Postgres => "PostgreSQL",
-        }
-    }
-}
+pub use crate::dialect::Dialect;
 
 /// The statement of `sql` when it was checked for `dialect`; otherwise a plain refusal, so a
 /// query checked as SQLite never runs on PostgreSQL (or the other way round).

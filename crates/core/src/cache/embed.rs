@@ -11,7 +11,6 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::planner::lexicon::{canonical, singular, ENTITY_SYNONYMS, MEASURE_SYNONYMS};
 use crate::secret::Secret;
 
 #[derive(Debug, thiserror::Error)]
@@ -104,27 +103,7 @@ pub fn normalised_words(text: &str) -> Vec<String> {
     crate::planner::words::Words::new(text).all().iter().map(|w| canonical_word(w)).filter(|w| !STOP.contains(&w.as_str())).collect()
 }
 
-/// One word for all its synonyms and forms: "sales", "turnover" → "revenue"; "clients" →
-/// "customer". Measures first ("sales" is revenue, not the entity "sale").
-pub fn canonical_word(w: &str) -> String {
-    if let Some(n) = crate::planner::lexicon::number_word(w) {
-        return n.to_string();
-    }
-    // Time grains as one word: "monthly" = "per month".
-    for (adjective, grain) in
-        [("daily", "day"), ("weekly", "week"), ("monthly", "month"), ("quarterly", "quarter"), ("yearly", "year"), ("annual", "year")]
-    {
-        if w == adjective {
-            return grain.to_string();
-        }
-    }
-    let single = singular(w);
-    canonical(MEASURE_SYNONYMS, w)
-        .or_else(|| canonical(MEASURE_SYNONYMS, &single))
-        .or_else(|| canonical(ENTITY_SYNONYMS, w))
-        .or_else(|| canonical(ENTITY_SYNONYMS, &single))
-        .map_or(single.clone(), singular)
-}
+pub use crate::planner::lexicon::canonical_word;
 
 fn fnv(bytes: &[u8], seed: u64) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ seed;
@@ -318,29 +297,6 @@ impl Embedder for OpenAiEmbedder {
     fn provider(&self) -> &str {
         "openai"
     }
-}
-
-/// The embedder the settings choose: the local one, or an OpenAI-compatible service at the AI
-/// server address (OpenAI's own when the provider is not OpenAI-compatible) with the Embeddings
-/// key from the keychain (or `OPENAI_API_KEY`).
-pub fn from_settings(
-    settings: &crate::settings::Settings,
-    store: &dyn crate::secrets::SecretStore,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<std::sync::Arc<dyn Embedder>, String> {
-    if settings.get("cache_embedder") != "openai" {
-        return Ok(std::sync::Arc::new(LocalEmbedder));
-    }
-    let base = match (settings.get("ai_provider"), settings.get("ai_base_url")) {
-        ("openai", base) if !base.is_empty() => base.to_string(),
-        _ => "https://api.openai.com/v1".to_string(),
-    };
-    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Embeddings, env).map_err(|e| e.to_string())?.map(|(k, _)| k);
-    if key.is_none() && !crate::llm::prices::is_local(&base) {
-        return Err("The cache is set to compare questions with an embeddings service, but there is no Embeddings key yet; add it under API keys or choose local.".into());
-    }
-    let model = Some(settings.get("cache_embedding_model")).filter(|m| !m.is_empty()).unwrap_or("text-embedding-3-small");
-    Ok(std::sync::Arc::new(OpenAiEmbedder::new(&base, model, key, false).map_err(|e| e.to_string())?))
 }
 
 #[cfg(test)]

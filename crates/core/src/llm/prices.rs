@@ -43,18 +43,7 @@ pub fn daytona_per_second(cpus: f64, gib: f64) -> f64 {
     cpus * d["vcpu_per_second"].as_f64().unwrap_or(0.0) + gib * d["gib_per_second"].as_f64().unwrap_or(0.0)
 }
 
-/// A server on this computer (Ollama, LM Studio): free, and needs no key. Decided from the
-/// parsed URL, never from its text: `http://127.0.0.1@host/` is `host`, `http://127.evil.com/` is
-/// a name, and a URL with a user name or password is never local.
-pub fn is_local(base_url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(base_url) else { return false };
-    if !url.username().is_empty() || url.password().is_some() || !matches!(url.scheme(), "http" | "https") {
-        return false;
-    }
-    let Some(host) = url.host_str() else { return false };
-    host.eq_ignore_ascii_case("localhost")
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
+pub use crate::http::is_local;
 
 /// The price of `model` at `provider`; local servers are free; `None` when the table does not
 /// know the model.

@@ -11,9 +11,9 @@
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
+use crate::dialect::Dialect;
 use crate::llm::privacy;
 use crate::schema::{ColumnKind, Schema};
-use crate::source::Dialect;
 
 /// Part of the cache key: change it whenever the wording below changes.
 pub const PROMPT_VERSION: &str = "sql-py-v2";

@@ -600,7 +600,7 @@ pub fn configured(
         config.timeout = Duration::from_secs(secs.clamp(1, 900));
     }
     config.api_key = key(kind);
-    let local = crate::llm::prices::is_local(&config.base_url);
+    let local = crate::http::is_local(&config.base_url);
     // The key travels only encrypted, or to this computer; and never inside the URL itself.
     if let Ok(url) = reqwest::Url::parse(&config.base_url) {
         if !url.username().is_empty() || url.password().is_some() {

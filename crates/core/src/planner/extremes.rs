@@ -4,7 +4,7 @@
 //! column they sort by through [`SUPERLATIVES`] and [`COMPARATIVE_ADJECTIVES`], matched against
 //! the expanded words of the schema's columns, never against a table by name.
 
-use super::lexicon::{singular, COMPARATIVE_ADJECTIVES, FILLER, NON_ADDITIVE, RECORD_WORDS, SUPERLATIVES};
+use super::lexicon::{singular, COMPARATIVE_ADJECTIVES, FILLER, RECORD_WORDS, SUPERLATIVES};
 use super::model::name_words;
 use super::words::Words;
 use super::{following_number, Dim, Measure, Order, Planner, Reading};
@@ -330,7 +330,4 @@ impl Planner {
     }
 }
 
-/// True when a figure named so does not add up (a price, a rate, an age).
-pub(crate) fn non_additive(word: &str) -> bool {
-    word.split('_').flat_map(name_words).any(|p| NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str()))
-}
+pub(crate) use super::model::non_additive;

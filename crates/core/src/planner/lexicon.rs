@@ -666,3 +666,25 @@ pub const VERB_KINDS: &[(&[&str], &[&str])] = &[
     (&["earned", "earn", "earns", "made"], &["revenue", "income", "earnings", "salary", "amount"]),
     (&["paid", "pay", "pays", "spent", "spend", "spends"], &["amount", "price", "cost", "total"]),
 ];
+
+/// One word for all its synonyms and forms: "sales", "turnover" → "revenue"; "clients" →
+/// "customer". Measures first ("sales" is revenue, not the entity "sale").
+pub fn canonical_word(w: &str) -> String {
+    if let Some(n) = number_word(w) {
+        return n.to_string();
+    }
+    // Time grains as one word: "monthly" = "per month".
+    for (adjective, grain) in
+        [("daily", "day"), ("weekly", "week"), ("monthly", "month"), ("quarterly", "quarter"), ("yearly", "year"), ("annual", "year")]
+    {
+        if w == adjective {
+            return grain.to_string();
+        }
+    }
+    let single = singular(w);
+    canonical(MEASURE_SYNONYMS, w)
+        .or_else(|| canonical(MEASURE_SYNONYMS, &single))
+        .or_else(|| canonical(ENTITY_SYNONYMS, w))
+        .or_else(|| canonical(ENTITY_SYNONYMS, &single))
+        .map_or(single.clone(), singular)
+}

@@ -182,7 +182,7 @@ pub struct Model {
     /// Declared foreign keys, and `<entity>_id` / `<Entity>Id` columns where none are declared.
     pub edges: Vec<Edge>,
     /// The SQL dialect to write.
-    pub dialect: crate::source::Dialect,
+    pub dialect: crate::dialect::Dialect,
     /// Where the data ends: the latest date stored in any table.
     pub latest: Option<chrono::NaiveDate>,
 }
@@ -622,7 +622,7 @@ impl Model {
             }
             // A whole-number column named exactly ("by size", "by floor"): grouped like text.
             // Never a figure's own word ("by revenue" ranks by it, it does not group by it).
-            if exact.is_none() && canonical(MEASURE_SYNONYMS, word).is_none() && !super::extremes::non_additive(word) {
+            if exact.is_none() && canonical(MEASURE_SYNONYMS, word).is_none() && !non_additive(word) {
                 exact = t.measures.iter().find(|m| m.eq_ignore_ascii_case(word) || m.eq_ignore_ascii_case(&sing)).map(|m| vec![m.clone()]);
             }
             // The entity's own table: its name column(s) ("by product" over products.name).
@@ -640,6 +640,12 @@ impl Model {
         let canon = canonical(ENTITY_SYNONYMS, word).unwrap_or(&sing);
         self.tables.iter().filter(|t| !t.is_view).find(|t| t.entity == canon)
     }
+}
+
+/// True when a figure named so does not add up (a price, a rate, an age).
+pub(crate) fn non_additive(word: &str) -> bool {
+    use super::lexicon::{singular, NON_ADDITIVE};
+    word.split('_').flat_map(name_words).any(|p| NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str()))
 }
 
 #[cfg(test)]

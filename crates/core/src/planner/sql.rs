@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::lexicon::{canonical, singular, Grain, MEASURE_SYNONYMS};
 use super::model::{name_words, Edge, Model, TableModel, ValueRef, DATE_FROM_PARTS};
 use super::{Dim, Measure, Order, Reading, SortBy};
-use crate::source::Dialect;
+use crate::dialect::Dialect;
 
 /// Quotes an identifier for the dialect: PostgreSQL folds unquoted names to lower case, so any
 /// upper-case letter needs quotes there.
