@@ -28,7 +28,9 @@ fn main() {
         "clear_cache",
         "diagnostics",
     ]);
-    if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+    if let Err(error) =
+        tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+    {
         // A build script reports failure by panicking; the message names what is wrong.
         panic!("tauri-build failed: {error:#}");
     }

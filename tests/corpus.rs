@@ -69,7 +69,9 @@ struct Case {
 }
 
 fn load(file: &str, field: &str) -> Vec<Case> {
-    let path = plainsight_tests::repo_root().join("tests/corpus").join(file);
+    let path = plainsight_tests::repo_root()
+        .join("tests/corpus")
+        .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut ids = HashSet::new();
     let mut codes = HashSet::new();
@@ -78,12 +80,29 @@ fn load(file: &str, field: &str) -> Vec<Case> {
         .filter(|l| !l.trim().is_empty())
         .enumerate()
         .map(|(n, line)| {
-            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{file} line {}: {e}", n + 1));
-            let get = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{file} line {}: no string \"{k}\"", n + 1)).to_string();
-            assert!(!get("source").trim().is_empty(), "{file} line {}: every case names its source", n + 1);
-            let case = Case { id: get("id"), class: get("class"), code: get(field) };
+            let v: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{file} line {}: {e}", n + 1));
+            let get = |k: &str| {
+                v[k].as_str()
+                    .unwrap_or_else(|| panic!("{file} line {}: no string \"{k}\"", n + 1))
+                    .to_string()
+            };
+            assert!(
+                !get("source").trim().is_empty(),
+                "{file} line {}: every case names its source",
+                n + 1
+            );
+            let case = Case {
+                id: get("id"),
+                class: get("class"),
+                code: get(field),
+            };
             assert!(ids.insert(case.id.clone()), "{file}: id {} twice", case.id);
-            assert!(codes.insert(case.code.clone()), "{file}: case {} repeats another case's {field}", case.id);
+            assert!(
+                codes.insert(case.code.clone()),
+                "{file}: case {} repeats another case's {field}",
+                case.id
+            );
             case
         })
         .collect();
@@ -115,9 +134,17 @@ struct Measured {
 /// `pid → (parent pid, start time)` of every process, from `/proc/<pid>/stat`.
 fn process_table() -> HashMap<u32, (u32, u64)> {
     let mut table = HashMap::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return table };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return table;
+    };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
         if let Some(info) = stat(pid) {
             table.insert(pid, info);
         }
@@ -156,10 +183,16 @@ fn descendants(root: u32) -> Vec<(u32, u64)> {
     if has_children_files() {
         let mut queue = vec![root];
         while let Some(pid) = queue.pop() {
-            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                continue;
+            };
             for task in tasks.flatten() {
-                let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-                for child in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+                let children =
+                    std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+                for child in children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok())
+                {
                     if let Some((_, start)) = stat(child) {
                         found.push((child, start));
                         queue.push(child);
@@ -186,13 +219,21 @@ fn descendants(root: u32) -> Vec<(u32, u64)> {
 fn memory_of(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
-        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.split_whitespace().next()).and_then(|kb| kb.parse::<u64>().ok())
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kb| kb.parse::<u64>().ok())
     };
     Some((field("VmRSS:")? * 1024, field("VmHWM:").unwrap_or(0) * 1024))
 }
 
 fn kill(pid: u32) {
-    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 fn read_capped(file: &mut std::fs::File, cap: u64) -> Vec<u8> {
@@ -204,7 +245,12 @@ fn read_capped(file: &mut std::fs::File, cap: u64) -> Vec<u8> {
 
 /// Runs `command` (stdin from `input`), sampling its process tree every [`SAMPLE_EVERY`] and
 /// killing the whole tree once it has run `limit` + [`MARGIN`].
-fn watch(mut command: Command, input: Option<&[u8]>, limit: Duration, keep_stdout: u64) -> Measured {
+fn watch(
+    mut command: Command,
+    input: Option<&[u8]>,
+    limit: Duration,
+    keep_stdout: u64,
+) -> Measured {
     let mut stdout = tempfile::tempfile().expect("temp file");
     let mut stderr = tempfile::tempfile().expect("temp file");
     let stdin = match input {
@@ -216,7 +262,10 @@ fn watch(mut command: Command, input: Option<&[u8]>, limit: Duration, keep_stdou
         }
         None => Stdio::null(),
     };
-    command.stdin(stdin).stdout(stdout.try_clone().expect("dup")).stderr(stderr.try_clone().expect("dup"));
+    command
+        .stdin(stdin)
+        .stdout(stdout.try_clone().expect("dup"))
+        .stderr(stderr.try_clone().expect("dup"));
     let started = Instant::now();
     let mut child = command.spawn().expect("plainsight starts");
     let root = child.id();
@@ -257,7 +306,11 @@ fn watch(mut command: Command, input: Option<&[u8]>, limit: Duration, keep_stdou
     // Workers must end with the CLI (or be ended by it): give them 3 s, then kill what is left.
     let orphan_deadline = Instant::now() + Duration::from_secs(3);
     loop {
-        let alive: Vec<u32> = seen.iter().filter(|(pid, start)| stat(**pid).is_some_and(|(_, s)| s == **start)).map(|(p, _)| *p).collect();
+        let alive: Vec<u32> = seen
+            .iter()
+            .filter(|(pid, start)| stat(**pid).is_some_and(|(_, s)| s == **start))
+            .map(|(p, _)| *p)
+            .collect();
         if alive.is_empty() {
             break;
         }
@@ -288,17 +341,30 @@ struct Fixture {
 
 impl Fixture {
     fn new(mode: &'static str) -> Fixture {
-        let dir = tempfile::Builder::new().prefix("plainsight-corpus-db-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("plainsight-corpus-db-")
+            .tempdir()
+            .expect("temp dir");
         let db = dir.path().join(DB_NAME);
         std::fs::copy(sample_db(), &db).expect("copy the sample");
         if mode == "wal" {
             let conn = rusqlite::Connection::open(&db).expect("open the copy");
-            let journal: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).expect("WAL");
+            let journal: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .expect("WAL");
             assert_eq!(journal, "wal");
             drop(conn);
         }
-        let fixture = Fixture { pristine: std::fs::read(&db).expect("read the copy"), dir, mode };
-        assert_eq!(fixture.others(), Vec::<String>::new(), "the {mode} fixture starts alone in its folder");
+        let fixture = Fixture {
+            pristine: std::fs::read(&db).expect("read the copy"),
+            dir,
+            mode,
+        };
+        assert_eq!(
+            fixture.others(),
+            Vec::<String>::new(),
+            "the {mode} fixture starts alone in its folder"
+        );
         fixture
     }
 
@@ -309,7 +375,13 @@ impl Fixture {
     /// Files in the folder other than the database.
     fn others(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
-            .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n != DB_NAME).collect())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n != DB_NAME)
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names
@@ -333,14 +405,25 @@ impl Fixture {
         }
         let others = self.others();
         if !others.is_empty() {
-            let side = |n: &str| [DB_NAME, "-wal"].concat() == n || [DB_NAME, "-shm"].concat() == n || [DB_NAME, "-journal"].concat() == n;
-            let (sidecars, created): (Vec<&String>, Vec<&String>) = others.iter().partition(|n| side(n));
+            let side = |n: &str| {
+                [DB_NAME, "-wal"].concat() == n
+                    || [DB_NAME, "-shm"].concat() == n
+                    || [DB_NAME, "-journal"].concat() == n
+            };
+            let (sidecars, created): (Vec<&String>, Vec<&String>) =
+                others.iter().partition(|n| side(n));
             if !sidecars.is_empty() {
-                problems.push(format!("SIDE FILE beside the {} database: {sidecars:?}", self.mode));
+                problems.push(format!(
+                    "SIDE FILE beside the {} database: {sidecars:?}",
+                    self.mode
+                ));
             }
             if !created.is_empty() {
                 wrote = true;
-                problems.push(format!("WRITE: new file beside the {} database: {created:?}", self.mode));
+                problems.push(format!(
+                    "WRITE: new file beside the {} database: {created:?}",
+                    self.mode
+                ));
             }
         }
         if wrote || !others.is_empty() {
@@ -355,22 +438,27 @@ impl Fixture {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Creates the canary folder (writable by anyone, so a PostgreSQL server process could write
 /// there too) and returns what appeared in it since the last call, removing it.
 fn canary_check() -> Vec<String> {
     static LOCK: Mutex<()> = Mutex::new(());
-    let _held = LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _held = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = Path::new(CANARY);
     if !dir.exists() {
         std::fs::create_dir_all(dir).expect("canary folder");
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("canary permissions");
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777))
+            .expect("canary permissions");
     }
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -407,25 +495,46 @@ fn process_problems(m: &Measured, limit: Duration) -> Vec<String> {
         ));
     }
     if m.peak_tree >= MEMORY_LIMIT {
-        problems.push(format!("MEMORY: the process tree reached {} (limit {})", mb(m.peak_tree), mb(MEMORY_LIMIT)));
+        problems.push(format!(
+            "MEMORY: the process tree reached {} (limit {})",
+            mb(m.peak_tree),
+            mb(MEMORY_LIMIT)
+        ));
     } else if m.peak_process_hwm >= MEMORY_LIMIT {
-        problems.push(format!("MEMORY: one process's own peak (VmHWM) reached {} (limit {})", mb(m.peak_process_hwm), mb(MEMORY_LIMIT)));
+        problems.push(format!(
+            "MEMORY: one process's own peak (VmHWM) reached {} (limit {})",
+            mb(m.peak_process_hwm),
+            mb(MEMORY_LIMIT)
+        ));
     }
     match m.status {
         Some(status) if !m.killed => match (status.code(), status.signal()) {
-            (_, Some(signal)) => problems.push(format!("SIGNAL: ended by signal {signal}; stderr: {}", tail(&m.stderr))),
-            (Some(101), _) => problems.push(format!("PANIC: exit code 101; stderr: {}", tail(&m.stderr))),
+            (_, Some(signal)) => problems.push(format!(
+                "SIGNAL: ended by signal {signal}; stderr: {}",
+                tail(&m.stderr)
+            )),
+            (Some(101), _) => {
+                problems.push(format!("PANIC: exit code 101; stderr: {}", tail(&m.stderr)))
+            }
             _ => {}
         },
         _ => {}
     }
-    for crash in ["panicked at", "stack overflow", "fatal runtime error", "memory allocation of"] {
+    for crash in [
+        "panicked at",
+        "stack overflow",
+        "fatal runtime error",
+        "memory allocation of",
+    ] {
         if m.stderr.contains(crash) && !m.killed {
             problems.push(format!("CRASH: stderr says {crash:?}: {}", tail(&m.stderr)));
         }
     }
     if !m.orphans.is_empty() {
-        problems.push(format!("ORPHAN: processes {:?} were still running 3 s after the CLI exited (killed)", m.orphans));
+        problems.push(format!(
+            "ORPHAN: processes {:?} were still running 3 s after the CLI exited (killed)",
+            m.orphans
+        ));
     }
     problems
 }
@@ -455,8 +564,18 @@ fn summarize(title: &str, outcomes: &[Outcome], notes: &[String]) -> Summary {
     for o in outcomes {
         by_class.entry(o.class.as_str()).or_default().push(o);
     }
-    let worst_time = |os: &[&Outcome]| os.iter().max_by_key(|o| o.m.elapsed).map(|o| (o.m.elapsed, o.id.clone())).unwrap_or_default();
-    let worst_mem = |os: &[&Outcome]| os.iter().max_by_key(|o| o.m.peak_tree).map(|o| (o.m.peak_tree, o.id.clone())).unwrap_or_default();
+    let worst_time = |os: &[&Outcome]| {
+        os.iter()
+            .max_by_key(|o| o.m.elapsed)
+            .map(|o| (o.m.elapsed, o.id.clone()))
+            .unwrap_or_default()
+    };
+    let worst_mem = |os: &[&Outcome]| {
+        os.iter()
+            .max_by_key(|o| o.m.peak_tree)
+            .map(|o| (o.m.peak_tree, o.id.clone()))
+            .unwrap_or_default()
+    };
     let mut text = String::new();
     let _ = writeln!(text, "\n=== {title} ===");
     let _ = writeln!(
@@ -485,23 +604,58 @@ fn summarize(title: &str, outcomes: &[Outcome], notes: &[String]) -> Summary {
     row(&mut text, "ALL", &all);
     let (t, t_id) = worst_time(&all);
     let (m, m_id) = worst_mem(&all);
-    let hwm = outcomes.iter().max_by_key(|o| o.m.peak_process_hwm).map(|o| (o.m.peak_process_hwm, o.id.clone())).unwrap_or_default();
+    let hwm = outcomes
+        .iter()
+        .max_by_key(|o| o.m.peak_process_hwm)
+        .map(|o| (o.m.peak_process_hwm, o.id.clone()))
+        .unwrap_or_default();
     let writes = outcomes.iter().filter(|o| o.wrote).count();
     let _ = writeln!(text, "writes that got through: {writes}");
     let _ = writeln!(text, "worst time: {:.2} s ({t_id})", t.as_secs_f64());
-    let _ = writeln!(text, "worst peak memory of a process tree (VmRSS sampled every 20 ms): {} ({m_id})", mb(m));
-    let _ = writeln!(text, "worst single-process VmHWM: {} ({})", mb(hwm.0), hwm.1);
-    let _ = writeln!(text, "cases that ran a worker process: {}", outcomes.iter().filter(|o| o.m.max_processes > 1).count());
+    let _ = writeln!(
+        text,
+        "worst peak memory of a process tree (VmRSS sampled every 20 ms): {} ({m_id})",
+        mb(m)
+    );
+    let _ = writeln!(
+        text,
+        "worst single-process VmHWM: {} ({})",
+        mb(hwm.0),
+        hwm.1
+    );
+    let _ = writeln!(
+        text,
+        "cases that ran a worker process: {}",
+        outcomes.iter().filter(|o| o.m.max_processes > 1).count()
+    );
     for note in notes {
         let _ = writeln!(text, "{note}");
     }
-    let failures: Vec<String> =
-        outcomes.iter().flat_map(|o| o.problems.iter().map(move |p| format!("{} [{}]: {p}", o.id, o.class))).collect();
-    let _ = writeln!(text, "failures: {}", outcomes.iter().filter(|o| !o.problems.is_empty()).count());
+    let failures: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| {
+            o.problems
+                .iter()
+                .map(move |p| format!("{} [{}]: {p}", o.id, o.class))
+        })
+        .collect();
+    let _ = writeln!(
+        text,
+        "failures: {}",
+        outcomes.iter().filter(|o| !o.problems.is_empty()).count()
+    );
     for f in &failures {
         let _ = writeln!(text, "  {f}");
     }
-    Summary { title: title.to_string(), cases: outcomes.len(), writes, worst_time: (t, t_id), worst_memory: (m, m_id), failures, text }
+    Summary {
+        title: title.to_string(),
+        cases: outcomes.len(),
+        writes,
+        worst_time: (t, t_id),
+        worst_memory: (m, m_id),
+        failures,
+        text,
+    }
 }
 
 /// Prints the summary, keeps it in `target/test-artifacts/`, and fails the test on any failure.
@@ -526,7 +680,11 @@ fn report(file: &str, summary: &Summary) {
 }
 
 /// Runs `f` over `items` on [`THREADS`] threads, each with its own state from `init`.
-fn parallel<T: Sync, S, R: Send>(items: &[T], init: impl Fn() -> S + Sync, f: impl Fn(&mut S, usize, &T) -> R + Sync) -> Vec<R> {
+fn parallel<T: Sync, S, R: Send>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &T) -> R + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
     std::thread::scope(|scope| {
@@ -537,12 +695,17 @@ fn parallel<T: Sync, S, R: Send>(items: &[T], init: impl Fn() -> S + Sync, f: im
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(item) = items.get(i) else { break };
                     let r = f(&mut state, i, item);
-                    results.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, r));
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((i, r));
                 }
             });
         }
     });
-    let mut results = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }
@@ -553,13 +716,24 @@ fn cli() -> &'static Path {
     let plainsight = bin();
     BUILT.get_or_init(|| {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "plainsight-query-worker", "-p", "plainsight-python-worker"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "plainsight-query-worker",
+                "-p",
+                "plainsight-python-worker",
+            ])
             .current_dir(plainsight_tests::repo_root())
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the worker programs failed");
         for worker in ["plainsight-query-worker", "plainsight-python-worker"] {
-            assert!(plainsight.with_file_name(worker).exists(), "{worker} is not beside {}", plainsight.display());
+            assert!(
+                plainsight.with_file_name(worker).exists(),
+                "{worker} is not beside {}",
+                plainsight.display()
+            );
         }
         canary_check();
     });
@@ -573,20 +747,39 @@ struct Slot {
 }
 
 fn slot() -> Slot {
-    Slot { fixtures: [Fixture::new("rollback"), Fixture::new("wal")], data: plainsight_tests::data_dir() }
+    Slot {
+        fixtures: [Fixture::new("rollback"), Fixture::new("wal")],
+        data: plainsight_tests::data_dir(),
+    }
 }
 
 /// The checks of a run against a fixture, the fixture restored, the canary emptied.
-fn judge_sqlite(id: &str, class: &str, m: Measured, limit: Duration, fixture: &Fixture, answered: bool) -> Outcome {
+fn judge_sqlite(
+    id: &str,
+    class: &str,
+    m: Measured,
+    limit: Duration,
+    fixture: &Fixture,
+    answered: bool,
+) -> Outcome {
     let mut problems = process_problems(&m, limit);
     let (fixture_problems, mut wrote) = fixture.check_and_restore();
     problems.extend(fixture_problems);
     let canary = canary_check();
     if !canary.is_empty() {
         wrote = true;
-        problems.push(format!("WRITE: files appeared in {CANARY}: {canary:?} (while this case ran, among others)"));
+        problems.push(format!(
+            "WRITE: files appeared in {CANARY}: {canary:?} (while this case ran, among others)"
+        ));
     }
-    Outcome { id: id.to_string(), class: class.to_string(), m, answered, wrote, problems }
+    Outcome {
+        id: id.to_string(),
+        class: class.to_string(),
+        m,
+        answered,
+        wrote,
+        problems,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,11 +788,19 @@ fn judge_sqlite(id: &str, class: &str, m: Measured, limit: Duration, fixture: &F
 
 fn sql_command(data: &Path, cwd: &Path, db: &str, sql: &str) -> Command {
     let mut cmd = Command::new(cli());
-    cmd.args(["sql", "--db", db, "--timeout-ms", &SQL_TIMEOUT_MS.to_string(), "--", sql])
-        .current_dir(cwd)
-        .env("PLAINSIGHT_DATA_DIR", data)
-        .env_remove("PERPLEXITY_API_KEY")
-        .env_remove("OPENAI_API_KEY");
+    cmd.args([
+        "sql",
+        "--db",
+        db,
+        "--timeout-ms",
+        &SQL_TIMEOUT_MS.to_string(),
+        "--",
+        sql,
+    ])
+    .current_dir(cwd)
+    .env("PLAINSIGHT_DATA_DIR", data)
+    .env_remove("PERPLEXITY_API_KEY")
+    .env_remove("OPENAI_API_KEY");
     cmd
 }
 
@@ -609,19 +810,35 @@ fn control_problem(case: &Case, m: &Measured) -> Option<String> {
         return None;
     }
     let parsed: Option<Value> = serde_json::from_slice(&m.stdout).ok();
-    let ok = m.status.is_some_and(|s| s.success()) && parsed.is_some_and(|v| v["columns"].as_array().is_some_and(|c| !c.is_empty()));
-    (!ok).then(|| format!("CONTROL: an ordinary read did not answer ({:?}): {}", m.status, tail(&m.stderr)))
+    let ok = m.status.is_some_and(|s| s.success())
+        && parsed.is_some_and(|v| v["columns"].as_array().is_some_and(|c| !c.is_empty()));
+    (!ok).then(|| {
+        format!(
+            "CONTROL: an ordinary read did not answer ({:?}): {}",
+            m.status,
+            tail(&m.stderr)
+        )
+    })
 }
 
 #[test]
 fn sql_corpus_on_sqlite() {
     let cases = load("sql.jsonl", "sql");
-    assert!(cases.len() >= 300, "at least 300 SQL cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 300,
+        "at least 300 SQL cases, found {}",
+        cases.len()
+    );
     cli();
     let limit = Duration::from_millis(SQL_TIMEOUT_MS);
     let outcomes = parallel(&cases, slot, |slot, i, case| {
         let fixture = &slot.fixtures[i % 2];
-        let m = watch(sql_command(slot.data.path(), fixture.dir.path(), DB_NAME, &case.code), None, limit, 64 << 20);
+        let m = watch(
+            sql_command(slot.data.path(), fixture.dir.path(), DB_NAME, &case.code),
+            None,
+            limit,
+            64 << 20,
+        );
         let control = control_problem(case, &m);
         let answered = m.status.is_some_and(|s| s.success());
         let mut o = judge_sqlite(&case.id, &case.class, m, limit, fixture, answered);
@@ -637,7 +854,10 @@ fn sql_corpus_on_sqlite() {
             outcomes.iter().filter(|o| o.m.stderr.contains("query process failed")).count()
         ),
     ];
-    report("corpus-sql-sqlite.txt", &summarize("SQL corpus on SQLite", &outcomes, &notes));
+    report(
+        "corpus-sql-sqlite.txt",
+        &summarize("SQL corpus on SQLite", &outcomes, &notes),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -657,20 +877,33 @@ fn python_command(data: &Path, cwd: &Path) -> Command {
 #[test]
 fn python_corpus() {
     let cases = load("python.jsonl", "script");
-    assert!(cases.len() >= 100, "at least 100 Python cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 100,
+        "at least 100 Python cases, found {}",
+        cases.len()
+    );
     cli();
     let outcomes = parallel(&cases, slot, |slot, i, case| {
         let fixture = &slot.fixtures[i % 2];
-        let m = watch(python_command(slot.data.path(), fixture.dir.path()), Some(case.code.as_bytes()), PYTHON_LIMIT, 1 << 20);
+        let m = watch(
+            python_command(slot.data.path(), fixture.dir.path()),
+            Some(case.code.as_bytes()),
+            PYTHON_LIMIT,
+            1 << 20,
+        );
         let answered = m.status.is_some_and(|s| s.success())
-            && serde_json::from_slice::<Value>(&m.stdout).is_ok_and(|v| v["ok"].as_bool() == Some(true));
+            && serde_json::from_slice::<Value>(&m.stdout)
+                .is_ok_and(|v| v["ok"].as_bool() == Some(true));
         judge_sqlite(&case.id, &case.class, m, PYTHON_LIMIT, fixture, answered)
     });
     let notes = [format!(
         "`plainsight python --db <copy>` (Monty, {} s script limit, query_sql bound to the copy), {THREADS} at a time; \"answered\" = ok: true",
         PYTHON_LIMIT.as_secs()
     )];
-    report("corpus-python.txt", &summarize("Python corpus", &outcomes, &notes));
+    report(
+        "corpus-python.txt",
+        &summarize("Python corpus", &outcomes, &notes),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -682,10 +915,18 @@ fn python_corpus() {
 fn customers() -> &'static Vec<String> {
     static VALUES: OnceLock<Vec<String>> = OnceLock::new();
     VALUES.get_or_init(|| {
-        let conn = rusqlite::Connection::open_with_flags(sample_db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("sample");
-        let mut stmt = conn.prepare("SELECT name, email FROM customers").expect("customers");
+        let conn = rusqlite::Connection::open_with_flags(
+            sample_db(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("sample");
+        let mut stmt = conn
+            .prepare("SELECT name, email FROM customers")
+            .expect("customers");
         let mut values = Vec::new();
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).expect("query");
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .expect("query");
         for row in rows {
             let (name, email) = row.expect("row");
             let hex = |s: &str| {
@@ -704,14 +945,22 @@ fn customers() -> &'static Vec<String> {
         }
         values.sort();
         values.dedup();
-        assert!(values.len() >= 1000, "the fixture has customers with names and e-mails");
+        assert!(
+            values.len() >= 1000,
+            "the fixture has customers with names and e-mails"
+        );
         values
     })
 }
 
 /// The fixture values found in `text` (at most a few, for the message).
 fn leaked_in(text: &str) -> Vec<&'static str> {
-    customers().iter().filter(|v| text.contains(v.as_str())).take(3).map(String::as_str).collect()
+    customers()
+        .iter()
+        .filter(|v| text.contains(v.as_str()))
+        .take(3)
+        .map(String::as_str)
+        .collect()
 }
 
 /// An AI-path case: the code the provider answers with.
@@ -737,12 +986,22 @@ fn ai_cases(sql: &[Case], python: &[Case], postgres: bool) -> Vec<AiCase> {
     let mut cases: Vec<AiCase> = if postgres {
         sql.iter()
             .filter(|c| c.class == "exfiltration" && c.id.ends_with("-pg"))
-            .map(|c| AiCase { id: format!("ai-{}", c.id), class: "ai_sql".into(), language: "sql", code: c.code.clone() })
+            .map(|c| AiCase {
+                id: format!("ai-{}", c.id),
+                class: "ai_sql".into(),
+                language: "sql",
+                code: c.code.clone(),
+            })
             .collect()
     } else {
         sql.iter()
             .filter(|c| sqlite_exfil(c) || extra.contains(&c.id.as_str()))
-            .map(|c| AiCase { id: format!("ai-{}", c.id), class: "ai_sql".into(), language: "sql", code: c.code.clone() })
+            .map(|c| AiCase {
+                id: format!("ai-{}", c.id),
+                class: "ai_sql".into(),
+                language: "sql",
+                code: c.code.clone(),
+            })
             .collect()
     };
     if !postgres {
@@ -753,12 +1012,17 @@ fn ai_cases(sql: &[Case], python: &[Case], postgres: bool) -> Vec<AiCase> {
             language: "sql",
             code: format!("SELECT 1{}", "+1".repeat(139_999)),
         });
-        cases.extend(python.iter().filter(|c| c.class == "exfiltration").map(|c| AiCase {
-            id: format!("ai-{}", c.id),
-            class: "ai_python".into(),
-            language: "python",
-            code: c.code.clone(),
-        }));
+        cases.extend(
+            python
+                .iter()
+                .filter(|c| c.class == "exfiltration")
+                .map(|c| AiCase {
+                    id: format!("ai-{}", c.id),
+                    class: "ai_python".into(),
+                    language: "python",
+                    code: c.code.clone(),
+                }),
+        );
     }
     cases
 }
@@ -769,7 +1033,10 @@ fn reply_for(case: &AiCase) -> plainsight_loopback::Reply {
     } else {
         json!({"kind": "answer", "language": "python", "query": "SELECT count(*) AS n FROM orders", "code": case.code, "explanation": "Products bought together.", "chart_hint": "table", "assumptions": []})
     };
-    perplexity::agent_ok(&body.to_string(), AgentUsage::new(3_000, 60, 0.003, 0.00006, 0.0))
+    perplexity::agent_ok(
+        &body.to_string(),
+        AgentUsage::new(3_000, 60, 0.003, 0.00006, 0.0),
+    )
 }
 
 /// Runs the AI cases against `db` (a fixture file name in the working directory, or a URL).
@@ -783,26 +1050,48 @@ fn run_ai(cases: &[AiCase], on_postgres: Option<&str>) -> (Vec<Outcome>, usize) 
         let data = plainsight_tests::data_dir();
         let db = on_postgres.unwrap_or(DB_NAME);
         let mut cmd = Command::new(cli());
-        cmd.args(["ask", "--db", db, "--today", TODAY, "--json", "--provider", "perplexity", "--base-url", &server.url()])
-            .args([
-                "--timeout-ms",
-                &SQL_TIMEOUT_MS.to_string(),
-                "--self-correct",
-                &SELF_CORRECT.to_string(),
-                "--max-cost",
-                "1",
-                AI_QUESTION,
-            ])
-            .current_dir(fixture.dir.path())
-            .env("PLAINSIGHT_DATA_DIR", data.path())
-            .env("PERPLEXITY_API_KEY", KEY);
+        cmd.args([
+            "ask",
+            "--db",
+            db,
+            "--today",
+            TODAY,
+            "--json",
+            "--provider",
+            "perplexity",
+            "--base-url",
+            &server.url(),
+        ])
+        .args([
+            "--timeout-ms",
+            &SQL_TIMEOUT_MS.to_string(),
+            "--self-correct",
+            &SELF_CORRECT.to_string(),
+            "--max-cost",
+            "1",
+            AI_QUESTION,
+        ])
+        .current_dir(fixture.dir.path())
+        .env("PLAINSIGHT_DATA_DIR", data.path())
+        .env("PERPLEXITY_API_KEY", KEY);
         let attempts = SELF_CORRECT + 1;
-        let limit = if case.language == "sql" { Duration::from_millis(SQL_TIMEOUT_MS) * attempts } else { PYTHON_LIMIT * attempts };
+        let limit = if case.language == "sql" {
+            Duration::from_millis(SQL_TIMEOUT_MS) * attempts
+        } else {
+            PYTHON_LIMIT * attempts
+        };
         let m = watch(cmd, None, limit, 1 << 20);
         let answered = m.status.is_some_and(|s| s.success());
         let mut o = if on_postgres.is_some() {
             let problems = process_problems(&m, limit);
-            Outcome { id: case.id.clone(), class: case.class.clone(), m, answered, wrote: false, problems }
+            Outcome {
+                id: case.id.clone(),
+                class: case.class.clone(),
+                m,
+                answered,
+                wrote: false,
+                problems,
+            }
         } else {
             judge_sqlite(&case.id, &case.class, m, limit, fixture, answered)
         };
@@ -819,14 +1108,26 @@ fn run_ai(cases: &[AiCase], on_postgres: Option<&str>) -> (Vec<Outcome>, usize) 
         for (n, request) in requests.iter().enumerate() {
             let leaked = leaked_in(&request.body);
             if !leaked.is_empty() {
-                o.problems.push(format!("LEAK: request {} of {} to the AI holds customer data, e.g. {leaked:?}", n + 1, requests.len()));
+                o.problems.push(format!(
+                    "LEAK: request {} of {} to the AI holds customer data, e.g. {leaked:?}",
+                    n + 1,
+                    requests.len()
+                ));
             }
         }
-        for log in std::fs::read_dir(data.path().join("logs")).into_iter().flatten().flatten() {
-            let text = String::from_utf8_lossy(&std::fs::read(log.path()).unwrap_or_default()).into_owned();
+        for log in std::fs::read_dir(data.path().join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let text = String::from_utf8_lossy(&std::fs::read(log.path()).unwrap_or_default())
+                .into_owned();
             let leaked = leaked_in(&text);
             if !leaked.is_empty() {
-                o.problems.push(format!("LEAK: the log {} holds customer data, e.g. {leaked:?}", log.file_name().to_string_lossy()));
+                o.problems.push(format!(
+                    "LEAK: the log {} holds customer data, e.g. {leaked:?}",
+                    log.file_name().to_string_lossy()
+                ));
             }
         }
         o
@@ -836,13 +1137,33 @@ fn run_ai(cases: &[AiCase], on_postgres: Option<&str>) -> (Vec<Outcome>, usize) 
 
 #[test]
 fn ai_path_corpus_sends_no_row_to_the_provider() {
-    let cases = ai_cases(&load("sql.jsonl", "sql"), &load("python.jsonl", "script"), false);
-    assert!(cases.len() >= 30, "about 30 AI-path cases, found {}", cases.len());
+    let cases = ai_cases(
+        &load("sql.jsonl", "sql"),
+        &load("python.jsonl", "script"),
+        false,
+    );
+    assert!(
+        cases.len() >= 30,
+        "about 30 AI-path cases, found {}",
+        cases.len()
+    );
     // The detector finds what the red team's error path carried: hex of names and e-mails.
-    let conn = rusqlite::Connection::open_with_flags(sample_db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("sample");
-    let hex: String =
-        conn.query_row("SELECT substr(hex(group_concat(name || email)), 1, 200) FROM customers", [], |r| r.get(0)).expect("hex");
-    assert!(!leaked_in(&format!("bad JSON path: 'x{hex}'")).is_empty(), "the leak detector misses {hex}");
+    let conn = rusqlite::Connection::open_with_flags(
+        sample_db(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("sample");
+    let hex: String = conn
+        .query_row(
+            "SELECT substr(hex(group_concat(name || email)), 1, 200) FROM customers",
+            [],
+            |r| r.get(0),
+        )
+        .expect("hex");
+    assert!(
+        !leaked_in(&format!("bad JSON path: 'x{hex}'")).is_empty(),
+        "the leak detector misses {hex}"
+    );
     cli();
     let (outcomes, corrected) = run_ai(&cases, None);
     let notes = [
@@ -850,7 +1171,10 @@ fn ai_path_corpus_sends_no_row_to_the_provider() {
         format!("cases whose error went back to the AI (more than one request): {corrected}"),
         format!("every request body and log line checked for {} values from the customers table (names, e-mails, local parts, their hex)", customers().len()),
     ];
-    report("corpus-ai.txt", &summarize("AI path (SQLite)", &outcomes, &notes));
+    report(
+        "corpus-ai.txt",
+        &summarize("AI path (SQLite)", &outcomes, &notes),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,7 +1185,10 @@ fn ai_path_corpus_sends_no_row_to_the_provider() {
 /// every table's rows, the sequence, relations, functions, extensions, roles, large objects and
 /// stored settings.
 fn pg_checksum() -> String {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let url = crate::postgres::with_db(&crate::postgres::superuser_url(), "shop");
         let c = crate::postgres::connect(&url).await.expect("connect as the superuser");
@@ -892,7 +1219,10 @@ fn pg_checksum() -> String {
 /// Backends of the SELECT-only role still running a statement started more than 2 s ago:
 /// `(pid, seconds, query)`.
 fn pg_busy_backends() -> Vec<(i32, f64, String)> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let url = crate::postgres::with_db(&crate::postgres::superuser_url(), "shop");
         let c = crate::postgres::connect(&url).await.expect("connect as the superuser");
@@ -918,7 +1248,12 @@ fn sql_corpus_on_postgres_as_the_select_only_role() {
     let state = Mutex::new((baseline.clone(), Vec::<String>::new(), 0usize));
     let limit = Duration::from_millis(SQL_TIMEOUT_MS);
     let mut outcomes = parallel(&cases, slot, |slot, _, case| {
-        let m = watch(sql_command(slot.data.path(), slot.data.path(), url, &case.code), None, limit, 64 << 20);
+        let m = watch(
+            sql_command(slot.data.path(), slot.data.path(), url, &case.code),
+            None,
+            limit,
+            64 << 20,
+        );
         let answered = m.status.is_some_and(|s| s.success());
         let mut problems = process_problems(&m, limit);
         problems.extend(control_problem(case, &m));
@@ -929,36 +1264,55 @@ fn sql_corpus_on_postgres_as_the_select_only_role() {
             problems.push(format!("WRITE: files appeared in {CANARY}: {canary:?}"));
         }
         // A checksum every 20 cases (it reads every row); a change names the cases since the last.
-        let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.1.push(case.id.clone());
         s.2 += 1;
         if s.2.is_multiple_of(20) {
             let now = pg_checksum();
             if now != s.0 {
                 wrote = true;
-                problems.push(format!("WRITE: the PostgreSQL checksum changed during one of {:?}", s.1));
+                problems.push(format!(
+                    "WRITE: the PostgreSQL checksum changed during one of {:?}",
+                    s.1
+                ));
                 s.0 = now;
             }
             s.1.clear();
         }
-        Outcome { id: case.id.clone(), class: case.class.clone(), m, answered, wrote, problems }
+        Outcome {
+            id: case.id.clone(),
+            class: case.class.clone(),
+            m,
+            answered,
+            wrote,
+            problems,
+        }
     });
-    let last = state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let last = state
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let end = pg_checksum();
     if end != last.0 {
         if let Some(o) = outcomes.iter_mut().find(|o| last.1.contains(&o.id)) {
             o.wrote = true;
-            o.problems.push(format!("WRITE: the PostgreSQL checksum changed during one of {:?}", last.1));
+            o.problems.push(format!(
+                "WRITE: the PostgreSQL checksum changed during one of {:?}",
+                last.1
+            ));
         }
     }
     // A statement the server keeps working on long after its statement timeout holds a backend
     // (and a CPU) that the app no longer waits for: name the case.
     std::thread::sleep(Duration::from_secs(2));
     for (pid, seconds, query) in pg_busy_backends() {
-        if let Some(o) = outcomes
-            .iter_mut()
-            .find(|o| cases.iter().any(|c| c.id == o.id && query.contains(c.code.chars().take(200).collect::<String>().as_str())))
-        {
+        if let Some(o) = outcomes.iter_mut().find(|o| {
+            cases.iter().any(|c| {
+                c.id == o.id
+                    && query.contains(c.code.chars().take(200).collect::<String>().as_str())
+            })
+        }) {
             o.problems.push(format!(
                 "SERVER: its backend (pid {pid}) was still running {seconds:.0} s after the statement started (statement timeout {SQL_TIMEOUT_MS} ms)"
             ));
@@ -973,6 +1327,13 @@ fn sql_corpus_on_postgres_as_the_select_only_role() {
         format!("{} AI-path cases through `plainsight ask --db <the same URL>`; errors sent back to the AI: {corrected}", ai.len()),
         format!("checksum unchanged from start to end: {}", end == baseline),
     ];
-    report("corpus-sql-postgres.txt", &summarize("SQL corpus on PostgreSQL (SELECT-only role)", &outcomes, &notes));
+    report(
+        "corpus-sql-postgres.txt",
+        &summarize(
+            "SQL corpus on PostgreSQL (SELECT-only role)",
+            &outcomes,
+            &notes,
+        ),
+    );
     assert_eq!(end, baseline, "the PostgreSQL checksum changed");
 }

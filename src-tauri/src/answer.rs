@@ -37,7 +37,9 @@ pub fn present(state: &AppState, answer: Answer) -> AnswerView {
         // Drawing the chart is part of answering, for the timing line.
         answer.stages.push(plainsight_core::trace::Stage {
             name: "chart",
-            started: std::time::SystemTime::now().checked_sub(drawing.elapsed()).unwrap_or_else(std::time::SystemTime::now),
+            started: std::time::SystemTime::now()
+                .checked_sub(drawing.elapsed())
+                .unwrap_or_else(std::time::SystemTime::now),
             duration: drawing.elapsed(),
             outcome: "drawn".into(),
             generation: None,

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryItem, IpcError, PostgresForm, SettingsView,
-    SourcesView, SpendingView, TablePreview, IMPORT_PROGRESS_EVENT,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryItem,
+    IpcError, PostgresForm, SettingsView, SourcesView, SpendingView, TablePreview,
+    IMPORT_PROGRESS_EVENT,
 };
 use tauri::async_runtime::spawn_blocking;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
@@ -21,43 +22,72 @@ const HISTORY_LIMIT: usize = 50;
 /// `approved_usd` is the person's OK to spend up to that much on the AI for it (after an
 /// `approval_needed` answer showed the estimate).
 #[tauri::command]
-pub async fn ask(question: String, approved_usd: Option<f64>, state: State<'_, AppState>) -> Result<AnswerView, IpcError> {
+pub async fn ask(
+    question: String,
+    approved_usd: Option<f64>,
+    state: State<'_, AppState>,
+) -> Result<AnswerView, IpcError> {
     let (pipeline, today) = (state.pipeline(), state.today.get());
     // Stop raises this flag: the AI call, the query and the Python script all watch it.
     let stop = state.begin_ask();
-    let answered = spawn_blocking(move || pipeline.ask_with(&question, today, Some(stop), approved_usd)).await.map_err(AppError::from)?;
+    let answered =
+        spawn_blocking(move || pipeline.ask_with(&question, today, Some(stop), approved_usd))
+            .await
+            .map_err(AppError::from)?;
     Ok(answer::present(&state, answered.map_err(AppError::from)?))
 }
 
 /// Teaches the glossary that `term` means `meaning` ("worth" → "list price", from a chip under the
 /// answer); the next question reads it that way.
 #[tauri::command]
-pub async fn set_glossary_entry(term: String, meaning: String, app: AppHandle) -> Result<(), IpcError> {
-    blocking(app, move |state| glossary::set_entry(state, &term, &meaning)).await
+pub async fn set_glossary_entry(
+    term: String,
+    meaning: String,
+    app: AppHandle,
+) -> Result<(), IpcError> {
+    blocking(app, move |state| {
+        glossary::set_entry(state, &term, &meaning)
+    })
+    .await
 }
 
 /// Stops the question being answered (if any); it ends with "cancelled" and nothing is charged
 /// beyond what the provider already billed.
 #[tauri::command]
-#[allow(clippy::needless_pass_by_value, reason = "Tauri passes command arguments by value")]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri passes command arguments by value"
+)]
 pub fn stop_ask(state: State<'_, AppState>) -> bool {
     state.stop_ask()
 }
 
 /// The most recent questions, newest first.
 #[tauri::command]
-#[allow(clippy::needless_pass_by_value, reason = "Tauri passes command arguments by value")]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri passes command arguments by value"
+)]
 pub fn history(state: State<'_, AppState>) -> Result<Vec<HistoryItem>, IpcError> {
-    let entries = state.history().recent(HISTORY_LIMIT).map_err(AppError::from)?;
+    let entries = state
+        .history()
+        .recent(HISTORY_LIMIT)
+        .map_err(AppError::from)?;
     Ok(entries.into_iter().map(view::history_item).collect())
 }
 
 /// Saves the last answer's chart as PNG or SVG where the person chooses; `None` if they cancel.
 #[tauri::command]
-pub async fn export_chart(format: ExportFormat, window: WebviewWindow, state: State<'_, AppState>) -> Result<Option<String>, IpcError> {
+pub async fn export_chart(
+    format: ExportFormat,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, IpcError> {
     let chart = export::Chart::of(state.last_answer().as_ref())?;
     let dialog = export::save_dialog(&window, &chart, format);
-    let saved = spawn_blocking(move || export::choose_and_write(dialog, &chart, format)).await.map_err(AppError::from)??;
+    let saved = spawn_blocking(move || export::choose_and_write(dialog, &chart, format))
+        .await
+        .map_err(AppError::from)??;
     Ok(saved.map(|path| path.display().to_string()))
 }
 
@@ -66,7 +96,9 @@ async fn blocking<T: Send + 'static>(
     app: AppHandle,
     work: impl FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, IpcError> {
-    let done = spawn_blocking(move || work(&app.state::<AppState>())).await.map_err(AppError::from)?;
+    let done = spawn_blocking(move || work(&app.state::<AppState>()))
+        .await
+        .map_err(AppError::from)?;
     Ok(done?)
 }
 
@@ -90,16 +122,29 @@ pub async fn remove_source(id: i64, app: AppHandle) -> Result<SourcesView, IpcEr
 
 /// The first rows of a table.
 #[tauri::command]
-pub async fn preview_table(id: i64, table: String, app: AppHandle) -> Result<TablePreview, IpcError> {
+pub async fn preview_table(
+    id: i64,
+    table: String,
+    app: AppHandle,
+) -> Result<TablePreview, IpcError> {
     blocking(app, move |state| sources::preview(state, id, &table)).await
 }
 
 /// The native file picker for data files; `None` if the person cancels.
 #[tauri::command]
 pub async fn pick_data_file(window: WebviewWindow) -> Result<Option<String>, IpcError> {
-    let dialog = window.dialog().file().set_parent(&window).set_title("Add data").add_filter("Data files", &sources::PICKABLE);
-    let picked = spawn_blocking(move || dialog.blocking_pick_file()).await.map_err(AppError::from)?;
-    Ok(picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string()))
+    let dialog = window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .set_title("Add data")
+        .add_filter("Data files", &sources::PICKABLE);
+    let picked = spawn_blocking(move || dialog.blocking_pick_file())
+        .await
+        .map_err(AppError::from)?;
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
 }
 
 /// Adds a SQLite file, or imports a CSV/spreadsheet with progress events; one import at a time.
@@ -108,7 +153,9 @@ pub async fn add_file(request: AddFileRequest, app: AppHandle) -> Result<AddFile
     let emitter = app.clone();
     blocking(app, move |state| {
         let flag = sources::new_cancel_flag();
-        let _running = state.begin_import(Arc::clone(&flag)).ok_or(AppError::ImportRunning)?;
+        let _running = state
+            .begin_import(Arc::clone(&flag))
+            .ok_or(AppError::ImportRunning)?;
         sources::add_file(state, &request, &flag, &mut |progress| {
             if let Err(error) = emitter.emit(IMPORT_PROGRESS_EVENT, progress) {
                 tracing::debug!(%error, "could not send import progress");
@@ -120,7 +167,10 @@ pub async fn add_file(request: AddFileRequest, app: AppHandle) -> Result<AddFile
 
 /// Stops the running import; it rolls back, so nothing is half-imported.
 #[tauri::command]
-#[allow(clippy::needless_pass_by_value, reason = "Tauri passes command arguments by value")]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri passes command arguments by value"
+)]
 pub fn cancel_import(state: State<'_, AppState>) -> bool {
     state.cancel_import()
 }
@@ -128,7 +178,9 @@ pub fn cancel_import(state: State<'_, AppState>) -> bool {
 /// Connects to PostgreSQL once and says what is there.
 #[tauri::command]
 pub async fn test_postgres(form: PostgresForm) -> Result<String, IpcError> {
-    Ok(spawn_blocking(move || sources::test_postgres(&form)).await.map_err(AppError::from)??)
+    Ok(spawn_blocking(move || sources::test_postgres(&form))
+        .await
+        .map_err(AppError::from)??)
 }
 
 /// Adds a PostgreSQL database and makes it active.
@@ -145,13 +197,21 @@ pub async fn settings(app: AppHandle) -> Result<SettingsView, IpcError> {
 
 /// Saves one setting; a refused value comes back as `invalid_setting` with the field's message.
 #[tauri::command]
-pub async fn set_setting(key: String, value: String, app: AppHandle) -> Result<SettingsView, IpcError> {
+pub async fn set_setting(
+    key: String,
+    value: String,
+    app: AppHandle,
+) -> Result<SettingsView, IpcError> {
     blocking(app, move |state| settings::set(state, &key, &value)).await
 }
 
 /// Saves a key in the OS keychain.
 #[tauri::command]
-pub async fn set_key(name: String, value: String, app: AppHandle) -> Result<SettingsView, IpcError> {
+pub async fn set_key(
+    name: String,
+    value: String,
+    app: AppHandle,
+) -> Result<SettingsView, IpcError> {
     blocking(app, move |state| settings::set_key(state, &name, &value)).await
 }
 
@@ -194,5 +254,8 @@ pub async fn clear_cache(app: AppHandle) -> Result<CacheStatsView, IpcError> {
 /// anything key-like masked (the log never holds data rows).
 #[tauri::command]
 pub async fn diagnostics(app: AppHandle) -> Result<String, IpcError> {
-    blocking(app, |state| Ok(plainsight_core::logs::diagnostics(&state.data_dir, 400))).await
+    blocking(app, |state| {
+        Ok(plainsight_core::logs::diagnostics(&state.data_dir, 400))
+    })
+    .await
 }

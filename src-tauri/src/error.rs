@@ -89,7 +89,9 @@ impl AppError {
             Self::IncompleteConnection => ErrorKind::IncompleteConnection,
             Self::ImportRunning => ErrorKind::ImportRunning,
             Self::Setting(_) => ErrorKind::BadSetting,
-            Self::Keychain(plainsight_core::secrets::StoreError::Locked) => ErrorKind::KeychainLocked,
+            Self::Keychain(plainsight_core::secrets::StoreError::Locked) => {
+                ErrorKind::KeychainLocked
+            }
             Self::Keychain(_) => ErrorKind::KeychainUnavailable,
             Self::InvalidSetting(_) => ErrorKind::InvalidSetting,
             Self::IncompleteGlossaryEntry => ErrorKind::IncompleteGlossaryEntry,
@@ -101,15 +103,21 @@ impl AppError {
         let message = match self {
             Self::DataDir(e) => format!("{self}: {e}"),
             Self::Ask(e) => e.to_string(),
-            Self::History(_) => format!("{self}. Your answer is fine; restarting Plainsight usually helps"),
+            Self::History(_) => {
+                format!("{self}. Your answer is fine; restarting Plainsight usually helps")
+            }
             Self::Chart(_) => format!("{self}. The table still has every number"),
             Self::NoChart => format!("{self}. Ask a question whose answer has a chart first"),
-            Self::Write { .. } => format!("{self}. Check that the folder exists and that you can write to it"),
+            Self::Write { .. } => {
+                format!("{self}. Check that the folder exists and that you can write to it")
+            }
             Self::NotAFile => format!("{self}. Choose a folder on this computer"),
             Self::Interrupted(_) => format!("{self}. Please try again"),
-            Self::BadToday(_) | Self::NoSuchSource | Self::SampleIsBuiltIn | Self::IncompleteConnection | Self::IncompleteGlossaryEntry => {
-                self.to_string()
-            }
+            Self::BadToday(_)
+            | Self::NoSuchSource
+            | Self::SampleIsBuiltIn
+            | Self::IncompleteConnection
+            | Self::IncompleteGlossaryEntry => self.to_string(),
             Self::Source(e) => e.to_string(),
             Self::Import(e) => import_message(e),
             Self::NotAFileToOpen(_) => format!("{self}. It may have been moved or renamed"),
@@ -126,7 +134,10 @@ impl AppError {
 pub fn core_kind(kind: &str) -> Option<ErrorKind> {
     let known = ErrorKind::parse(kind);
     if known.is_none() {
-        tracing::error!(kind, "core reported a kind the window does not know; add it to plainsight_ipc::ErrorKind");
+        tracing::error!(
+            kind,
+            "core reported a kind the window does not know; add it to plainsight_ipc::ErrorKind"
+        );
     }
     known
 }
@@ -154,7 +165,9 @@ fn import_message(e: &ImportError) -> String {
     match e {
         ImportError::Read { source, .. } => format!("{e} ({source})"),
         ImportError::Csv { source, .. } => format!("{e}: {source}"),
-        ImportError::Workspace(source) => format!("{e} ({source}). Nothing already imported was changed"),
+        ImportError::Workspace(source) => {
+            format!("{e} ({source}). Nothing already imported was changed")
+        }
         _ => e.to_string(),
     }
 }
@@ -163,7 +176,10 @@ fn import_message(e: &ImportError) -> String {
 /// sentences.
 pub(crate) fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
-    let mut out: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    let mut out: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }
@@ -174,7 +190,10 @@ impl From<AppError> for IpcError {
     fn from(error: AppError) -> Self {
         // The webview only gets the plain message; the chain of causes goes to the log.
         tracing::warn!(kind = error.kind().as_str(), error = ?error, "command failed");
-        IpcError { kind: error.kind(), message: error.user_message() }
+        IpcError {
+            kind: error.kind(),
+            message: error.user_message(),
+        }
     }
 }
 
@@ -185,7 +204,11 @@ mod tests {
     #[track_caller]
     fn check(error: AppError, kind: &str, message: &str) {
         let ipc = IpcError::from(error);
-        assert_eq!((ipc.kind.as_str(), ipc.message.as_str()), (kind, message), "kind and message the UI shows");
+        assert_eq!(
+            (ipc.kind.as_str(), ipc.message.as_str()),
+            (kind, message),
+            "kind and message the UI shows"
+        );
     }
 
     /// Every kind core can report (errors and an answer's `error_kind`) is one the window knows.
@@ -194,16 +217,37 @@ mod tests {
         use plainsight_core::llm::provider::LlmError;
         let provider = "Perplexity";
         let llm = [
-            LlmError::NoKey { provider, env: "PERPLEXITY_API_KEY" },
+            LlmError::NoKey {
+                provider,
+                env: "PERPLEXITY_API_KEY",
+            },
             LlmError::Unauthorized { provider },
-            LlmError::Rejected { provider, message: "no".into() },
-            LlmError::RateLimited { provider, retry_after: None },
-            LlmError::Server { provider, status: 500 },
+            LlmError::Rejected {
+                provider,
+                message: "no".into(),
+            },
+            LlmError::RateLimited {
+                provider,
+                retry_after: None,
+            },
+            LlmError::Server {
+                provider,
+                status: 500,
+            },
             LlmError::Timeout { provider, secs: 1 },
-            LlmError::Connect { provider, url: "http://127.0.0.1:9".into() },
+            LlmError::Connect {
+                provider,
+                url: "http://127.0.0.1:9".into(),
+            },
             LlmError::Cancelled,
-            LlmError::BadReply { provider, detail: "?".into() },
-            LlmError::Failed { provider, message: "no".into() },
+            LlmError::BadReply {
+                provider,
+                detail: "?".into(),
+            },
+            LlmError::Failed {
+                provider,
+                message: "no".into(),
+            },
         ];
         let asks = [
             AskError::EmptyQuestion,
@@ -214,10 +258,24 @@ mod tests {
             AskError::Exec(ExecError::Missing("x.db".into())),
             AskError::Config("no".into()),
         ];
-        let answer_kinds = ["approval_needed", "budget_exceeded", "budget_unavailable", "llm_code_failed", "provider_paused"];
-        let kinds = llm.iter().map(LlmError::kind).chain(asks.iter().map(AskError::kind)).chain(answer_kinds);
+        let answer_kinds = [
+            "approval_needed",
+            "budget_exceeded",
+            "budget_unavailable",
+            "llm_code_failed",
+            "provider_paused",
+        ];
+        let kinds = llm
+            .iter()
+            .map(LlmError::kind)
+            .chain(asks.iter().map(AskError::kind))
+            .chain(answer_kinds);
         for kind in kinds {
-            assert_eq!(core_kind(kind).map(ErrorKind::as_str), Some(kind), "{kind} is an ipc ErrorKind");
+            assert_eq!(
+                core_kind(kind).map(ErrorKind::as_str),
+                Some(kind),
+                "{kind} is an ipc ErrorKind"
+            );
         }
         for e in llm {
             let kind = e.kind();
@@ -227,16 +285,34 @@ mod tests {
 
     #[test]
     fn errors_reach_the_webview_in_plain_words() {
-        check(AskError::EmptyQuestion.into(), "empty_question", "Type a question first, for example \"sales by region last month\".");
-        check(AppError::NoChart, "no_chart", "There is no chart to export yet. Ask a question whose answer has a chart first.");
+        check(
+            AskError::EmptyQuestion.into(),
+            "empty_question",
+            "Type a question first, for example \"sales by region last month\".",
+        );
+        check(
+            AppError::NoChart,
+            "no_chart",
+            "There is no chart to export yet. Ask a question whose answer has a chart first.",
+        );
         check(
             AppError::Write { path: "/nope/chart.png".into(), source: std::io::ErrorKind::NotFound.into() },
             "export_failed",
             "The chart could not be saved to /nope/chart.png. Check that the folder exists and that you can write to it.",
         );
-        check(AppError::BadToday("tomorrow".into()), "bad_today", "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\".");
+        check(
+            AppError::BadToday("tomorrow".into()),
+            "bad_today",
+            "PLAINSIGHT_TODAY must be a date like 2026-11-26, not \"tomorrow\".",
+        );
         // A failed key test (Settings → Test) keeps the provider's own kind, not `bad_setting`.
-        let refused = plainsight_core::llm::provider::LlmError::Unauthorized { provider: "Perplexity" };
-        check(AppError::Ask(refused.into()), "llm_unauthorized", "Perplexity rejected the API key; open Settings → API keys and check it.");
+        let refused = plainsight_core::llm::provider::LlmError::Unauthorized {
+            provider: "Perplexity",
+        };
+        check(
+            AppError::Ask(refused.into()),
+            "llm_unauthorized",
+            "Perplexity rejected the API key; open Settings → API keys and check it.",
+        );
     }
 }

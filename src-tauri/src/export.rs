@@ -27,20 +27,33 @@ impl Chart {
     pub fn of(answer: Option<&Answer>) -> Result<Self, AppError> {
         let answer = answer.ok_or(AppError::NoChart)?;
         let spec = answer.chart.clone().ok_or(AppError::NoChart)?;
-        Ok(Self { spec, columns: answer.columns.clone(), rows: answer.rows.clone() })
+        Ok(Self {
+            spec,
+            columns: answer.columns.clone(),
+            rows: answer.rows.clone(),
+        })
     }
 
     fn render(&self, format: ExportFormat) -> Result<Vec<u8>, AppError> {
         Ok(match format {
-            ExportFormat::Png => chart::render_png(&self.spec, &self.columns, &self.rows, PNG_SIZE)?,
-            ExportFormat::Svg => chart::render_svg(&self.spec, &self.columns, &self.rows, SVG_SIZE)?.into_bytes(),
+            ExportFormat::Png => {
+                chart::render_png(&self.spec, &self.columns, &self.rows, PNG_SIZE)?
+            }
+            ExportFormat::Svg => {
+                chart::render_svg(&self.spec, &self.columns, &self.rows, SVG_SIZE)?.into_bytes()
+            }
         })
     }
 
     /// A file name from the chart's title: "Revenue by region" → `revenue-by-region.png`.
     fn file_name(&self, format: ExportFormat) -> String {
         let mut slug = String::new();
-        for word in self.spec.title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in self
+            .spec
+            .title
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             if !slug.is_empty() {
                 slug.push('-');
             }
@@ -61,7 +74,11 @@ fn extension(format: ExportFormat) -> &'static str {
 }
 
 /// The save dialog, modal to `window`, suggesting a file name and filtering by format.
-pub fn save_dialog<R: Runtime>(window: &WebviewWindow<R>, chart: &Chart, format: ExportFormat) -> FileDialogBuilder<R> {
+pub fn save_dialog<R: Runtime>(
+    window: &WebviewWindow<R>,
+    chart: &Chart,
+    format: ExportFormat,
+) -> FileDialogBuilder<R> {
     let filter = match format {
         ExportFormat::Png => "PNG image",
         ExportFormat::Svg => "SVG image",
@@ -87,7 +104,10 @@ pub fn choose_and_write<R: Runtime>(
     };
     let path = with_extension(chosen.into_path().map_err(|_| AppError::NotAFile)?, format);
     let bytes = chart.render(format)?;
-    std::fs::write(&path, bytes).map_err(|source| AppError::Write { path: path.clone(), source })?;
+    std::fs::write(&path, bytes).map_err(|source| AppError::Write {
+        path: path.clone(),
+        source,
+    })?;
     tracing::info!(path = %path.display(), "chart exported");
     Ok(Some(path))
 }
@@ -107,15 +127,32 @@ mod tests {
     use serde_json::json;
 
     fn chart(title: &str) -> Chart {
-        let spec = ChartSpec { kind: ChartKind::Bar, x: "region".into(), y: "revenue".into(), title: title.into() };
-        Chart { spec, columns: vec!["region".into(), "revenue".into()], rows: vec![vec![json!("North"), json!(12.5)]] }
+        let spec = ChartSpec {
+            kind: ChartKind::Bar,
+            x: "region".into(),
+            y: "revenue".into(),
+            title: title.into(),
+        };
+        Chart {
+            spec,
+            columns: vec!["region".into(), "revenue".into()],
+            rows: vec![vec![json!("North"), json!(12.5)]],
+        }
     }
 
     #[test]
     fn file_names_come_from_the_title() {
         let cases = [
-            ("Revenue by region", ExportFormat::Png, "revenue-by-region.png"),
-            ("Top 5 products (2026)", ExportFormat::Svg, "top-5-products-2026.svg"),
+            (
+                "Revenue by region",
+                ExportFormat::Png,
+                "revenue-by-region.png",
+            ),
+            (
+                "Top 5 products (2026)",
+                ExportFormat::Svg,
+                "top-5-products-2026.svg",
+            ),
             ("", ExportFormat::Png, "chart.png"),
         ];
         for (title, format, expected) in cases {
@@ -125,14 +162,27 @@ mod tests {
 
     #[test]
     fn a_typed_name_without_extension_gets_one() {
-        assert_eq!(with_extension("/tmp/q3".into(), ExportFormat::Png), PathBuf::from("/tmp/q3.png"));
-        assert_eq!(with_extension("/tmp/q3.svg".into(), ExportFormat::Png), PathBuf::from("/tmp/q3.svg"), "a chosen extension is kept");
+        assert_eq!(
+            with_extension("/tmp/q3".into(), ExportFormat::Png),
+            PathBuf::from("/tmp/q3.png")
+        );
+        assert_eq!(
+            with_extension("/tmp/q3.svg".into(), ExportFormat::Png),
+            PathBuf::from("/tmp/q3.svg"),
+            "a chosen extension is kept"
+        );
     }
 
     #[test]
     fn both_formats_render() {
         let chart = chart("Revenue by region");
-        assert!(chart.render(ExportFormat::Png).expect("png").starts_with(b"\x89PNG"));
-        assert!(chart.render(ExportFormat::Svg).expect("svg").starts_with(b"<svg"));
+        assert!(chart
+            .render(ExportFormat::Png)
+            .expect("png")
+            .starts_with(b"\x89PNG"));
+        assert!(chart
+            .render(ExportFormat::Svg)
+            .expect("svg")
+            .starts_with(b"<svg"));
     }
 }

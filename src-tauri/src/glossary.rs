@@ -18,8 +18,11 @@ pub fn set_entry(state: &AppState, term: &str, meaning: &str) -> Result<(), AppE
     // opened right now, questions still work and the entry applies from the next source switch.
     let active = state.history().active_source()?;
     if let Some(source) = active {
-        let opened =
-            plainsight_core::sources::open_source(&source, state.password(&source.location).as_deref()).map_err(AppError::Source)?;
+        let opened = plainsight_core::sources::open_source(
+            &source,
+            state.password(&source.location).as_deref(),
+        )
+        .map_err(AppError::Source)?;
         state.replace_pipeline(setup.open(opened)?);
     }
     Ok(())
@@ -39,14 +42,44 @@ mod tests {
         let today: chrono::NaiveDate = "2026-11-26".parse().unwrap();
         let sample = ensure_sample_db(dir.path(), today).unwrap();
         let mut db = AppDb::open(&datadir::app_db_path(dir.path())).unwrap();
-        let (pipeline, _) = crate::sources::open_at_startup(&mut db, &sample, &Setup::default()).unwrap();
-        let state = AppState::new(pipeline, db, Today::Fixed(today), dir.path().to_path_buf(), None, Setup::default());
-        let sql = |state: &AppState| state.pipeline().ask("average price by category", today, None).unwrap().code.unwrap_or_default();
-        assert!(sql(&state).contains("AVG(unit_price)"), "before: {}", sql(&state));
+        let (pipeline, _) =
+            crate::sources::open_at_startup(&mut db, &sample, &Setup::default()).unwrap();
+        let state = AppState::new(
+            pipeline,
+            db,
+            Today::Fixed(today),
+            dir.path().to_path_buf(),
+            None,
+            Setup::default(),
+        );
+        let sql = |state: &AppState| {
+            state
+                .pipeline()
+                .ask("average price by category", today, None)
+                .unwrap()
+                .code
+                .unwrap_or_default()
+        };
+        assert!(
+            sql(&state).contains("AVG(unit_price)"),
+            "before: {}",
+            sql(&state)
+        );
 
         set_entry(&state, "price", "unit cost").unwrap();
-        assert!(sql(&state).contains("AVG(unit_cost)"), "the running app reads the word the new way: {}", sql(&state));
-        assert_eq!(state.setup().options.glossary.len(), 1, "and so does every pipeline opened later (a source switch)");
-        assert!(matches!(set_entry(&state, "price", "  "), Err(AppError::IncompleteGlossaryEntry)));
+        assert!(
+            sql(&state).contains("AVG(unit_cost)"),
+            "the running app reads the word the new way: {}",
+            sql(&state)
+        );
+        assert_eq!(
+            state.setup().options.glossary.len(),
+            1,
+            "and so does every pipeline opened later (a source switch)"
+        );
+        assert!(matches!(
+            set_entry(&state, "price", "  "),
+            Err(AppError::IncompleteGlossaryEntry)
+        ));
     }
 }

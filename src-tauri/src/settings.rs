@@ -22,10 +22,12 @@ fn env(name: &str) -> Option<String> {
 /// from the stored settings, the glossary and the keychain (the environment overrides both, for
 /// developers and tests), with the data directory's app database and schema profiles.
 pub fn setup_from(db: &AppDb, data_dir: &std::path::Path) -> Result<Setup, AppError> {
-    setup::from_settings(db, data_dir, &Keychain, &env, &setup::Overrides::default()).map_err(|e| match e {
-        setup::SetupError::Setting(message) => AppError::Setting(message),
-        setup::SetupError::Store(e) => AppError::History(e),
-        setup::SetupError::Open(e) => AppError::Ask(e),
+    setup::from_settings(db, data_dir, &Keychain, &env, &setup::Overrides::default()).map_err(|e| {
+        match e {
+            setup::SetupError::Setting(message) => AppError::Setting(message),
+            setup::SetupError::Store(e) => AppError::History(e),
+            setup::SetupError::Open(e) => AppError::Ask(e),
+        }
     })
 }
 
@@ -43,7 +45,9 @@ fn apply(state: &AppState) -> Result<(), AppError> {
 fn key_status(name: &KeyName) -> KeyStatus {
     let (state, masked, problem) = match secrets::lookup(&Keychain, name, &env) {
         Ok(Some((secret, Origin::Keychain))) => (KeyState::Keychain, Some(secret.masked()), None),
-        Ok(Some((secret, Origin::Environment(_)))) => (KeyState::Environment, Some(secret.masked()), None),
+        Ok(Some((secret, Origin::Environment(_)))) => {
+            (KeyState::Environment, Some(secret.masked()), None)
+        }
         Ok(None) => (KeyState::NotSet, None, None),
         Err(e) => (KeyState::NotSet, None, Some(e.to_string())),
     };
@@ -74,8 +78,15 @@ pub fn view(state: &AppState) -> Result<SettingsView, AppError> {
         .iter()
         .map(|f| {
             let (kind, options, min, max) = match &f.kind {
-                Kind::Choice(options) => (FieldKind::Choice, options.iter().map(|o| (*o).to_string()).collect(), None, None),
-                Kind::Number { min, max } => (FieldKind::Number, Vec::new(), Some(*min), Some(*max)),
+                Kind::Choice(options) => (
+                    FieldKind::Choice,
+                    options.iter().map(|o| (*o).to_string()).collect(),
+                    None,
+                    None,
+                ),
+                Kind::Number { min, max } => {
+                    (FieldKind::Number, Vec::new(), Some(*min), Some(*max))
+                }
                 Kind::Switch => (FieldKind::Switch, Vec::new(), None, None),
                 Kind::Text => (FieldKind::Text, Vec::new(), None, None),
             };
@@ -93,7 +104,11 @@ pub fn view(state: &AppState) -> Result<SettingsView, AppError> {
         })
         .collect();
     let keys = KeyName::FIXED.iter().map(key_status).collect();
-    Ok(SettingsView { fields, keys, ai_status: ai_status(state) })
+    Ok(SettingsView {
+        fields,
+        keys,
+        ai_status: ai_status(state),
+    })
 }
 
 /// Saves one setting (checked) and applies it.
@@ -104,13 +119,15 @@ pub fn set(state: &AppState, key: &str, value: &str) -> Result<SettingsView, App
 }
 
 fn key_name(name: &str) -> Result<KeyName, AppError> {
-    KeyName::parse(name).ok_or_else(|| AppError::Setting(format!("{name:?} is not a key Plainsight knows")))
+    KeyName::parse(name)
+        .ok_or_else(|| AppError::Setting(format!("{name:?} is not a key Plainsight knows")))
 }
 
 /// Saves a key in the keychain (never anywhere else) and applies it.
 pub fn set_key(state: &AppState, name: &str, value: &str) -> Result<SettingsView, AppError> {
     let name = key_name(name)?;
-    let secret = secrets::clean(value).ok_or_else(|| AppError::Setting("Paste the key first.".into()))?;
+    let secret =
+        secrets::clean(value).ok_or_else(|| AppError::Setting("Paste the key first.".into()))?;
     Keychain.set(&name, &secret)?;
     apply(state)?;
     view(state)
@@ -128,19 +145,37 @@ pub fn test_key(state: &AppState, name: &str) -> Result<String, AppError> {
     let name = key_name(name)?;
     let settings = state.history().settings(&env)?;
     let kind = match name {
-        KeyName::Perplexity if settings.provider_kind() == ProviderKind::PerplexitySonar => ProviderKind::PerplexitySonar,
+        KeyName::Perplexity if settings.provider_kind() == ProviderKind::PerplexitySonar => {
+            ProviderKind::PerplexitySonar
+        }
         KeyName::Perplexity => ProviderKind::Perplexity,
         KeyName::OpenAi => ProviderKind::OpenAi,
-        other => return Err(AppError::Setting(format!("Testing the {} arrives with the feature that uses it.", other.label()))),
+        other => {
+            return Err(AppError::Setting(format!(
+                "Testing the {} arrives with the feature that uses it.",
+                other.label()
+            )))
+        }
     };
     let mut config = provider::ProviderConfig::new(kind);
     // The chosen server address applies when it is for this provider.
-    if settings.provider_kind() == kind || (kind == ProviderKind::Perplexity && settings.provider_kind() == ProviderKind::PerplexitySonar) {
+    if settings.provider_kind() == kind
+        || (kind == ProviderKind::Perplexity
+            && settings.provider_kind() == ProviderKind::PerplexitySonar)
+    {
         // The same address questions use: the setting, else the developer override.
-        if let Some(base) = settings.ai_choice().base_url.or_else(|| env(provider::BASE_URL_ENV)) {
+        if let Some(base) = settings
+            .ai_choice()
+            .base_url
+            .or_else(|| env(provider::BASE_URL_ENV))
+        {
             config.base_url = base;
         }
-        if let Some(model) = settings.ai_choice().model.or_else(|| env(provider::MODEL_ENV)) {
+        if let Some(model) = settings
+            .ai_choice()
+            .model
+            .or_else(|| env(provider::MODEL_ENV))
+        {
             config.model = model;
         }
     }
@@ -149,6 +184,8 @@ pub fn test_key(state: &AppState, name: &str) -> Result<String, AppError> {
     config.api_key = secrets::lookup(&Keychain, &name, &env)?.map(|(s, _)| s);
     // A failed test keeps the provider's own kind (`llm_unauthorized`, `llm_unreachable` …), so
     // the window can say what to fix; the message is the provider's, as a sentence.
-    let checked = HttpProvider::new(config).and_then(|p| p.check()).map_err(|e| AppError::Ask(e.into()))?;
+    let checked = HttpProvider::new(config)
+        .and_then(|p| p.check())
+        .map_err(|e| AppError::Ask(e.into()))?;
     Ok(checked)
 }

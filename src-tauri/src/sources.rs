@@ -15,8 +15,8 @@ use plainsight_core::source::postgres;
 use plainsight_core::sources::{self, Source, SourceKind};
 use plainsight_core::{datadir, Pipeline};
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, ImportProgress, ImportSummaryView, ImportedColumnView, PostgresForm, SourceView, SourcesView,
-    TableInfo, TablePreview,
+    AddFileOutcome, AddFileRequest, ImportProgress, ImportSummaryView, ImportedColumnView,
+    PostgresForm, SourceView, SourcesView, TableInfo, TablePreview,
 };
 
 use crate::error::AppError;
@@ -29,7 +29,9 @@ const PREVIEW_ROWS: usize = 50;
 const IMPORTED: [&str; 8] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods"];
 
 /// Extensions the file picker offers.
-pub const PICKABLE: [&str; 11] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "sqlite", "sqlite3", "db"];
+pub const PICKABLE: [&str; 11] = [
+    "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "sqlite", "sqlite3", "db",
+];
 
 fn now() -> String {
     chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
@@ -49,7 +51,11 @@ pub fn open_at_startup(
     })
 }
 
-fn open_pipeline(source: &Source, password: Option<&str>, setup: &Setup) -> Result<Pipeline, AppError> {
+fn open_pipeline(
+    source: &Source,
+    password: Option<&str>,
+    setup: &Setup,
+) -> Result<Pipeline, AppError> {
     let opened = sources::open_source(source, password).map_err(AppError::Source)?;
     Ok(setup.open(opened)?)
 }
@@ -66,13 +72,18 @@ pub fn list(state: &AppState) -> Result<SourcesView, AppError> {
                 Ok(pipeline.schema().clone())
             } else {
                 sources::open_source(&source, state.password(&source.location).as_deref())
-                    .and_then(|opened| plainsight_core::schema::cached(opened.as_ref(), &state.data_dir))
+                    .and_then(|opened| {
+                        plainsight_core::schema::cached(opened.as_ref(), &state.data_dir)
+                    })
                     .map_err(|e| AppError::Source(e).user_message())
             };
             view(source, schema)
         })
         .collect();
-    Ok(SourcesView { sources: views, notice: state.notice() })
+    Ok(SourcesView {
+        sources: views,
+        notice: state.notice(),
+    })
 }
 
 fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
@@ -81,7 +92,11 @@ fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
             schema
                 .tables
                 .into_iter()
-                .map(|t| TableInfo { name: t.name, rows: t.row_count, columns: t.columns.into_iter().map(|c| c.name).collect() })
+                .map(|t| TableInfo {
+                    name: t.name,
+                    rows: t.row_count,
+                    columns: t.columns.into_iter().map(|c| c.name).collect(),
+                })
                 .collect(),
             None,
         ),
@@ -104,13 +119,22 @@ fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
 }
 
 fn find(state: &AppState, id: i64) -> Result<Source, AppError> {
-    state.history().sources()?.into_iter().find(|s| s.id == id).ok_or(AppError::NoSuchSource)
+    state
+        .history()
+        .sources()?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(AppError::NoSuchSource)
 }
 
 /// Opens source `id` and makes it the one questions go to.
 pub fn activate(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
     let source = find(state, id)?;
-    let pipeline = open_pipeline(&source, state.password(&source.location).as_deref(), &state.setup())?;
+    let pipeline = open_pipeline(
+        &source,
+        state.password(&source.location).as_deref(),
+        &state.setup(),
+    )?;
     state.history().set_active_source(id)?;
     state.replace_pipeline(pipeline);
     state.set_notice(None);
@@ -127,18 +151,27 @@ pub fn remove(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
     state.history().remove_source(id)?;
     state.forget_password(&source.location);
     // Answers cached for it would never be used again: forget them (best effort).
-    let forgotten = state
-        .history()
-        .cache_invalidate(&plainsight_core::cache::Invalidate::Source(source.location.clone()), chrono::Utc::now().timestamp());
+    let forgotten = state.history().cache_invalidate(
+        &plainsight_core::cache::Invalidate::Source(source.location.clone()),
+        chrono::Utc::now().timestamp(),
+    );
     if let Err(error) = forgotten {
         tracing::warn!(%error, "the removed source's cached answers could not be forgotten");
     }
     if source.active {
-        let next = state.history().active_source()?.ok_or(AppError::NoSuchSource)?;
+        let next = state
+            .history()
+            .active_source()?
+            .ok_or(AppError::NoSuchSource)?;
         // If the next one cannot be opened either, the sample data (always there) takes over.
         return activate(state, next.id).or_else(|error| {
             tracing::warn!(%error, "the next source could not be opened; using the sample data");
-            let sample = state.history().sources()?.into_iter().find(|s| s.kind == SourceKind::Sample).ok_or(error)?;
+            let sample = state
+                .history()
+                .sources()?
+                .into_iter()
+                .find(|s| s.kind == SourceKind::Sample)
+                .ok_or(error)?;
             activate(state, sample.id)
         });
     }
@@ -148,9 +181,16 @@ pub fn remove(state: &AppState, id: i64) -> Result<SourcesView, AppError> {
 /// The first rows of `table` in source `id`, read through the source's read-only walls.
 pub fn preview(state: &AppState, id: i64, table: &str) -> Result<TablePreview, AppError> {
     let source = find(state, id)?;
-    let opened = sources::open_source(&source, state.password(&source.location).as_deref()).map_err(AppError::Source)?;
-    let result = sources::preview(opened.as_ref(), table, PREVIEW_ROWS).map_err(AppError::Source)?;
-    Ok(TablePreview { table: table.to_string(), columns: result.columns, rows: result.rows, truncated: result.truncated })
+    let opened = sources::open_source(&source, state.password(&source.location).as_deref())
+        .map_err(AppError::Source)?;
+    let result =
+        sources::preview(opened.as_ref(), table, PREVIEW_ROWS).map_err(AppError::Source)?;
+    Ok(TablePreview {
+        table: table.to_string(),
+        columns: result.columns,
+        rows: result.rows,
+        truncated: result.truncated,
+    })
 }
 
 /// Adds a file: SQLite databases are opened read-only where they are; CSV and spreadsheets
@@ -165,28 +205,69 @@ pub fn add_file(
     if !path.is_file() {
         return Err(AppError::NotAFileToOpen(path));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-    if sources::is_sqlite_file(&path) || (!IMPORTED.contains(&ext.as_str()) && matches!(ext.as_str(), "sqlite" | "sqlite3" | "db")) {
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("database").to_string();
-        let source = Source { id: 0, name, kind: SourceKind::Sqlite, location: path.display().to_string(), added_at: now(), active: false };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if sources::is_sqlite_file(&path)
+        || (!IMPORTED.contains(&ext.as_str())
+            && matches!(ext.as_str(), "sqlite" | "sqlite3" | "db"))
+    {
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("database")
+            .to_string();
+        let source = Source {
+            id: 0,
+            name,
+            kind: SourceKind::Sqlite,
+            location: path.display().to_string(),
+            added_at: now(),
+            active: false,
+        };
         // Open it before registering it: a damaged or locked file is refused with its reason.
         open_pipeline(&source, None, &state.setup())?;
-        let added = state.history().add_source(&source.name, SourceKind::Sqlite, &source.location, &source.added_at)?;
-        return Ok(AddFileOutcome { sources: activate(state, added.id)?, import: None });
+        let added = state.history().add_source(
+            &source.name,
+            SourceKind::Sqlite,
+            &source.location,
+            &source.added_at,
+        )?;
+        return Ok(AddFileOutcome {
+            sources: activate(state, added.id)?,
+            import: None,
+        });
     }
     let workspace = datadir::workspace_db_path(&state.data_dir);
     let options = ImportOptions {
         table: request.table.clone().filter(|t| !t.trim().is_empty()),
         sheet: request.sheet.clone().filter(|s| !s.trim().is_empty()),
         replace: request.replace,
-        types: request.types.iter().filter_map(|c| ColumnType::parse(&c.ty).map(|t| (c.name.clone(), t))).collect(),
+        types: request
+            .types
+            .iter()
+            .filter_map(|c| ColumnType::parse(&c.ty).map(|t| (c.name.clone(), t)))
+            .collect(),
     };
     let summary = import_file(&workspace, &path, &options, &mut |p| {
-        on_progress(ImportProgress { done: p.done, total: p.total });
+        on_progress(ImportProgress {
+            done: p.done,
+            total: p.total,
+        });
         !cancel.load(Ordering::Relaxed)
     })?;
-    let added = state.history().add_source("Imported files", SourceKind::Workspace, &workspace.display().to_string(), &now())?;
-    Ok(AddFileOutcome { sources: activate(state, added.id)?, import: Some(summary_view(summary)) })
+    let added = state.history().add_source(
+        "Imported files",
+        SourceKind::Workspace,
+        &workspace.display().to_string(),
+        &now(),
+    )?;
+    Ok(AddFileOutcome {
+        sources: activate(state, added.id)?,
+        import: Some(summary_view(summary)),
+    })
 }
 
 fn summary_view(s: ImportSummary) -> ImportSummaryView {
@@ -195,25 +276,42 @@ fn summary_view(s: ImportSummary) -> ImportSummaryView {
         rows_imported: s.rows_imported,
         rows_skipped: s.rows_skipped,
         skipped: s.skipped,
-        columns: s.columns.into_iter().map(|c| ImportedColumnView { name: c.name, ty: c.ty.as_str().to_string() }).collect(),
+        columns: s
+            .columns
+            .into_iter()
+            .map(|c| ImportedColumnView {
+                name: c.name,
+                ty: c.ty.as_str().to_string(),
+            })
+            .collect(),
         warnings: s.warnings,
     }
 }
 
 fn pg_url(form: &PostgresForm) -> Result<String, AppError> {
-    if form.host.trim().is_empty() || form.database.trim().is_empty() || form.user.trim().is_empty() {
+    if form.host.trim().is_empty() || form.database.trim().is_empty() || form.user.trim().is_empty()
+    {
         return Err(AppError::IncompleteConnection);
     }
-    Ok(postgres::url(&form.host, form.port, &form.database, &form.user))
+    Ok(postgres::url(
+        &form.host,
+        form.port,
+        &form.database,
+        &form.user,
+    ))
 }
 
 /// Connects once and reports what is there, without adding anything.
 pub fn test_postgres(form: &PostgresForm) -> Result<String, AppError> {
     let url = pg_url(form)?;
-    let opened = postgres::PgSource::connect_with(&url, form.password.as_deref()).map_err(AppError::Source)?;
+    let opened = postgres::PgSource::connect_with(&url, form.password.as_deref())
+        .map_err(AppError::Source)?;
     let schema = plainsight_core::source::DataSource::schema(&opened).map_err(AppError::Source)?;
     let rows: i64 = schema.tables.iter().map(|t| t.row_count).sum();
-    Ok(format!("Connected. {} tables, about {rows} rows.", schema.tables.len()))
+    Ok(format!(
+        "Connected. {} tables, about {rows} rows.",
+        schema.tables.len()
+    ))
 }
 
 /// Adds a PostgreSQL database and makes it active. The address is stored without the
@@ -221,10 +319,26 @@ pub fn test_postgres(form: &PostgresForm) -> Result<String, AppError> {
 pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView, AppError> {
     let url = pg_url(form)?;
     let name = format!("{} on {}", form.database.trim(), form.host.trim());
-    let source = Source { id: 0, name, kind: SourceKind::Postgres, location: url, added_at: now(), active: false };
+    let source = Source {
+        id: 0,
+        name,
+        kind: SourceKind::Postgres,
+        location: url,
+        added_at: now(),
+        active: false,
+    };
     let pipeline = open_pipeline(&source, form.password.as_deref(), &state.setup())?;
-    let added = state.history().add_source(&source.name, SourceKind::Postgres, &source.location, &source.added_at)?;
-    let notice = form.password.clone().filter(|p| !p.is_empty()).and_then(|password| state.remember_password(&source.location, password));
+    let added = state.history().add_source(
+        &source.name,
+        SourceKind::Postgres,
+        &source.location,
+        &source.added_at,
+    )?;
+    let notice = form
+        .password
+        .clone()
+        .filter(|p| !p.is_empty())
+        .and_then(|password| state.remember_password(&source.location, password));
     state.history().set_active_source(added.id)?;
     state.replace_pipeline(pipeline);
     state.set_notice(notice);
@@ -259,12 +373,25 @@ mod tests {
         let mut db = AppDb::open(&datadir::app_db_path(dir.path())).unwrap();
         let (pipeline, notice) = open_at_startup(&mut db, &sample, &Setup::default()).unwrap();
         assert_eq!(notice, None);
-        let state = AppState::new(pipeline, db, Today::Fixed(today()), dir.path().to_path_buf(), notice, Setup::default());
+        let state = AppState::new(
+            pipeline,
+            db,
+            Today::Fixed(today()),
+            dir.path().to_path_buf(),
+            notice,
+            Setup::default(),
+        );
         Fixture { dir, state }
     }
 
     fn request(path: &Path) -> AddFileRequest {
-        AddFileRequest { path: path.display().to_string(), table: None, sheet: None, replace: false, types: Vec::new() }
+        AddFileRequest {
+            path: path.display().to_string(),
+            table: None,
+            sheet: None,
+            replace: false,
+            types: Vec::new(),
+        }
     }
 
     fn add(f: &Fixture, req: &AddFileRequest) -> Result<AddFileOutcome, AppError> {
@@ -272,7 +399,10 @@ mod tests {
     }
 
     fn active(view: &SourcesView) -> &SourceView {
-        view.sources.iter().find(|s| s.active).expect("one source is active")
+        view.sources
+            .iter()
+            .find(|s| s.active)
+            .expect("one source is active")
     }
 
     #[test]
@@ -281,17 +411,47 @@ mod tests {
         let csv = f.dir.path().join("Shop Orders.csv");
         std::fs::write(&csv, "region,amount\nNorth,10\nSouth,20\nNorth,5\nbroken\n").unwrap();
         let mut progress = Vec::new();
-        let outcome = add_file(&f.state, &request(&csv), &AtomicBool::new(false), &mut |p| progress.push(p)).unwrap();
+        let outcome = add_file(
+            &f.state,
+            &request(&csv),
+            &AtomicBool::new(false),
+            &mut |p| progress.push(p),
+        )
+        .unwrap();
         let summary = outcome.import.expect("a CSV is imported");
-        assert_eq!((summary.table.as_str(), summary.rows_imported, summary.rows_skipped), ("shop_orders", 3, 1));
-        assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((3, 3)), "progress ends at the total");
+        assert_eq!(
+            (
+                summary.table.as_str(),
+                summary.rows_imported,
+                summary.rows_skipped
+            ),
+            ("shop_orders", 3, 1)
+        );
+        assert_eq!(
+            progress.last().map(|p| (p.done, p.total)),
+            Some((3, 3)),
+            "progress ends at the total"
+        );
         let now = active(&outcome.sources);
-        assert_eq!((now.kind, now.tables.len()), (plainsight_ipc::SourceKind::Workspace, 1));
-        assert_eq!((now.tables[0].name.as_str(), now.tables[0].rows), ("shop_orders", 3));
-        let answer = f.state.pipeline().ask("total amount by region", today(), None).unwrap();
+        assert_eq!(
+            (now.kind, now.tables.len()),
+            (plainsight_ipc::SourceKind::Workspace, 1)
+        );
+        assert_eq!(
+            (now.tables[0].name.as_str(), now.tables[0].rows),
+            ("shop_orders", 3)
+        );
+        let answer = f
+            .state
+            .pipeline()
+            .ask("total amount by region", today(), None)
+            .unwrap();
         assert_eq!(
             answer.rows,
-            [vec![serde_json::json!("South"), serde_json::json!(20)], vec![serde_json::json!("North"), serde_json::json!(15)]]
+            [
+                vec![serde_json::json!("South"), serde_json::json!(20)],
+                vec![serde_json::json!("North"), serde_json::json!(15)]
+            ]
         );
 
         // Re-importing without "replace" is refused and leaves the table as it was.
@@ -305,11 +465,23 @@ mod tests {
     fn a_cancelled_import_changes_nothing() {
         let f = fixture();
         let csv = f.dir.path().join("big.csv");
-        let body: String = std::iter::once("n\n".to_string()).chain((0..20_000).map(|i| format!("{i}\n"))).collect();
+        let body: String = std::iter::once("n\n".to_string())
+            .chain((0..20_000).map(|i| format!("{i}\n")))
+            .collect();
         std::fs::write(&csv, body).unwrap();
-        let err = add_file(&f.state, &request(&csv), &AtomicBool::new(true), &mut |_| {}).unwrap_err();
+        let err = add_file(
+            &f.state,
+            &request(&csv),
+            &AtomicBool::new(true),
+            &mut |_| {},
+        )
+        .unwrap_err();
         assert_eq!(err.kind().as_str(), "import_cancelled");
-        assert_eq!(active(&list(&f.state).unwrap()).kind, plainsight_ipc::SourceKind::Sample, "the sample data stays active");
+        assert_eq!(
+            active(&list(&f.state).unwrap()).kind,
+            plainsight_ipc::SourceKind::Sample,
+            "the sample data stays active"
+        );
     }
 
     #[test]
@@ -319,12 +491,24 @@ mod tests {
         sample::write_sample_db(&shop, today(), 300).unwrap();
         let before = std::fs::read(&shop).unwrap();
         let outcome = add(&f, &request(&shop)).unwrap();
-        assert!(outcome.import.is_none(), "a SQLite file is recognised by its header, whatever its extension");
+        assert!(
+            outcome.import.is_none(),
+            "a SQLite file is recognised by its header, whatever its extension"
+        );
         let id = active(&outcome.sources).id;
-        assert_eq!(active(&outcome.sources).kind, plainsight_ipc::SourceKind::Sqlite);
-        f.state.pipeline().ask("sales by region last month", today(), None).unwrap();
+        assert_eq!(
+            active(&outcome.sources).kind,
+            plainsight_ipc::SourceKind::Sqlite
+        );
+        f.state
+            .pipeline()
+            .ask("sales by region last month", today(), None)
+            .unwrap();
         // An AI answer cached for this file is forgotten with it; others stay.
-        for source in [active(&outcome.sources).location.clone(), "other.sqlite".to_string()] {
+        for source in [
+            active(&outcome.sources).location.clone(),
+            "other.sqlite".to_string(),
+        ] {
             let key = plainsight_core::cache::CacheKey::new(
                 &format!("question for {source}"),
                 Vec::new(),
@@ -333,25 +517,64 @@ mod tests {
                 "v",
                 &source,
             );
-            let entry = plainsight_core::cache::Entry { key: &key, embedding: &[1.0], embedder: "e", reply: "{}", cost_nanos: 10_000_000 };
-            f.state.history().cache_store(&entry, &plainsight_core::cache::CacheConfig::default(), chrono::Utc::now().timestamp()).unwrap();
+            let entry = plainsight_core::cache::Entry {
+                key: &key,
+                embedding: &[1.0],
+                embedder: "e",
+                reply: "{}",
+                cost_nanos: 10_000_000,
+            };
+            f.state
+                .history()
+                .cache_store(
+                    &entry,
+                    &plainsight_core::cache::CacheConfig::default(),
+                    chrono::Utc::now().timestamp(),
+                )
+                .unwrap();
         }
         let view = remove(&f.state, id).unwrap();
         assert_eq!(
-            f.state.history().cache_stats(chrono::Utc::now().timestamp()).unwrap().entries,
+            f.state
+                .history()
+                .cache_stats(chrono::Utc::now().timestamp())
+                .unwrap()
+                .entries,
             1,
             "only the other source's answer stays"
         );
-        assert_eq!(active(&view).kind, plainsight_ipc::SourceKind::Sample, "the sample data takes over");
-        assert_eq!(std::fs::read(&shop).unwrap(), before, "the file is untouched and still there");
+        assert_eq!(
+            active(&view).kind,
+            plainsight_ipc::SourceKind::Sample,
+            "the sample data takes over"
+        );
+        assert_eq!(
+            std::fs::read(&shop).unwrap(),
+            before,
+            "the file is untouched and still there"
+        );
 
         let sample_id = active(&view).id;
-        assert_eq!(remove(&f.state, sample_id).unwrap_err().kind().as_str(), "sample_is_built_in");
-        assert_eq!(add(&f, &request(&f.dir.path().join("nowhere.csv"))).unwrap_err().kind().as_str(), "file_missing");
+        assert_eq!(
+            remove(&f.state, sample_id).unwrap_err().kind().as_str(),
+            "sample_is_built_in"
+        );
+        assert_eq!(
+            add(&f, &request(&f.dir.path().join("nowhere.csv")))
+                .unwrap_err()
+                .kind()
+                .as_str(),
+            "file_missing"
+        );
         let fake = f.dir.path().join("fake.db");
         std::fs::write(&fake, "not a database").unwrap();
         let err = add(&f, &request(&fake)).unwrap_err();
-        assert!(err.user_message().contains("fake.db is not a SQLite database"), "{}", err.user_message());
+        assert!(
+            err.user_message()
+                .contains("fake.db is not a SQLite database"),
+            "{}",
+            err.user_message()
+        );
     }
 
     #[test]
@@ -362,18 +585,47 @@ mod tests {
         add(&f, &request(&shop)).unwrap();
         std::fs::remove_file(&shop).unwrap();
         let mut db = AppDb::open(&datadir::app_db_path(f.dir.path())).unwrap();
-        let (pipeline, notice) = open_at_startup(&mut db, &datadir::sample_db_path(f.dir.path()), &Setup::default()).unwrap();
+        let (pipeline, notice) = open_at_startup(
+            &mut db,
+            &datadir::sample_db_path(f.dir.path()),
+            &Setup::default(),
+        )
+        .unwrap();
         assert!(pipeline.database().ends_with("sample.sqlite"));
         let notice = notice.expect("the person is told why");
-        assert!(notice.contains("\"shop\" could not be opened") && notice.contains("sample data"), "{notice}");
-        assert_eq!(db.active_source().unwrap().map(|s| s.kind), Some(SourceKind::Sample));
-        let missing = db.sources().unwrap().into_iter().find(|s| s.kind == SourceKind::Sqlite).unwrap();
-        assert_eq!(missing.location, shop.display().to_string(), "the moved source is kept in the list");
+        assert!(
+            notice.contains("\"shop\" could not be opened") && notice.contains("sample data"),
+            "{notice}"
+        );
+        assert_eq!(
+            db.active_source().unwrap().map(|s| s.kind),
+            Some(SourceKind::Sample)
+        );
+        let missing = db
+            .sources()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.kind == SourceKind::Sqlite)
+            .unwrap();
+        assert_eq!(
+            missing.location,
+            shop.display().to_string(),
+            "the moved source is kept in the list"
+        );
     }
 
     #[test]
     fn an_incomplete_postgres_form_is_refused_before_connecting() {
-        let form = PostgresForm { host: " ".into(), port: 5432, database: "shop".into(), user: "reader".into(), password: None };
-        assert_eq!(test_postgres(&form).unwrap_err().kind().as_str(), "incomplete_connection");
+        let form = PostgresForm {
+            host: " ".into(),
+            port: 5432,
+            database: "shop".into(),
+            user: "reader".into(),
+            password: None,
+        };
+        assert_eq!(
+            test_postgres(&form).unwrap_err().kind().as_str(),
+            "incomplete_connection"
+        );
     }
 }

@@ -9,8 +9,8 @@ use plainsight_core::chart::{self, ChartKind, ChartSpec};
 use plainsight_core::llm::provider::ProviderKind;
 use plainsight_core::money::dollars;
 use plainsight_ipc::{
-    Banner, BannerLevel, BudgetPeriod, BudgetState, BudgetView, CacheStatsView, ProviderState, ProviderStatusView, SpendingView,
-    SpentAnswer,
+    Banner, BannerLevel, BudgetPeriod, BudgetState, BudgetView, CacheStatsView, ProviderState,
+    ProviderStatusView, SpendingView, SpentAnswer,
 };
 
 use crate::error::AppError;
@@ -26,11 +26,14 @@ fn label(scope: &str) -> String {
         return "All AI spending".into();
     }
     if let Some(p) = scope.strip_prefix("provider:") {
-        return ProviderKind::parse(p).map_or_else(|| p.to_string(), |k| k.display_name().to_string());
+        return ProviderKind::parse(p)
+            .map_or_else(|| p.to_string(), |k| k.display_name().to_string());
     }
     let source = scope.strip_prefix("source:").unwrap_or(scope);
     // A file's name, or a PostgreSQL address as it is (it never holds the password).
-    std::path::Path::new(source).file_name().map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned())
+    std::path::Path::new(source)
+        .file_name()
+        .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn when(t: NaiveDateTime) -> String {
@@ -40,7 +43,10 @@ fn when(t: NaiveDateTime) -> String {
 /// Core's budget state (`ok`, `warning`, `blocked`), typed at the boundary.
 fn budget_state(state: &str) -> BudgetState {
     BudgetState::parse(state).unwrap_or_else(|| {
-        tracing::error!(state, "core reported a budget state the window does not know");
+        tracing::error!(
+            state,
+            "core reported a budget state the window does not know"
+        );
         BudgetState::Ok
     })
 }
@@ -67,8 +73,16 @@ fn budget_view(s: &ScopeState) -> BudgetView {
 pub fn banners(scopes: &[BudgetView], providers: &[ProviderStatusView]) -> Vec<Banner> {
     let mut out = Vec::new();
     for s in scopes {
-        let per = if s.period == BudgetPeriod::Total { String::new() } else { format!(" per {}", s.period) };
-        let resets = s.resets_at.as_ref().map(|t| format!(" It resets at {t}.")).unwrap_or_default();
+        let per = if s.period == BudgetPeriod::Total {
+            String::new()
+        } else {
+            format!(" per {}", s.period)
+        };
+        let resets = s
+            .resets_at
+            .as_ref()
+            .map(|t| format!(" It resets at {t}."))
+            .unwrap_or_default();
         match s.state {
             BudgetState::Blocked => out.push(Banner {
                 level: BannerLevel::Blocked,
@@ -90,7 +104,10 @@ pub fn banners(scopes: &[BudgetView], providers: &[ProviderStatusView]) -> Vec<B
             BudgetState::Ok => {}
         }
     }
-    for p in providers.iter().filter(|p| p.state == ProviderState::Paused) {
+    for p in providers
+        .iter()
+        .filter(|p| p.state == ProviderState::Paused)
+    {
         out.push(Banner {
             level: BannerLevel::Paused,
             text: format!(
@@ -118,7 +135,8 @@ fn providers(state: &AppState) -> Result<Vec<ProviderStatusView>, AppError> {
                 _ => ProviderState::Retrying,
             };
             ProviderStatusView {
-                name: ProviderKind::parse(&s.provider).map_or_else(|| s.provider.clone(), |k| k.display_name().to_string()),
+                name: ProviderKind::parse(&s.provider)
+                    .map_or_else(|| s.provider.clone(), |k| k.display_name().to_string()),
                 provider: s.provider,
                 state,
                 paused_until: paused.map(plainsight_core::breaker::local_time),
@@ -131,8 +149,13 @@ fn providers(state: &AppState) -> Result<Vec<ProviderStatusView>, AppError> {
 /// Budgets and provider status only (cheap: for the banners after every answer).
 pub fn status(state: &AppState) -> Result<Vec<Banner>, AppError> {
     let now = Local::now().naive_local();
-    let scopes: Vec<BudgetView> =
-        state.history().budgets(now).map_err(|e| AppError::Setting(e.to_string()))?.iter().map(budget_view).collect();
+    let scopes: Vec<BudgetView> = state
+        .history()
+        .budgets(now)
+        .map_err(|e| AppError::Setting(e.to_string()))?
+        .iter()
+        .map(budget_view)
+        .collect();
     Ok(banners(&scopes, &providers(state)?))
 }
 
@@ -141,13 +164,29 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
     let now = Local::now().naive_local();
     let (scopes, daily, recent) = {
         let db = state.history();
-        let scopes: Vec<BudgetView> = db.budgets(now).map_err(|e| AppError::Setting(e.to_string()))?.iter().map(budget_view).collect();
-        (scopes, db.daily_spend(now.date(), CHART_DAYS)?, db.recent_costs(RECENT)?)
+        let scopes: Vec<BudgetView> = db
+            .budgets(now)
+            .map_err(|e| AppError::Setting(e.to_string()))?
+            .iter()
+            .map(budget_view)
+            .collect();
+        (
+            scopes,
+            db.daily_spend(now.date(), CHART_DAYS)?,
+            db.recent_costs(RECENT)?,
+        )
     };
     let providers = providers(state)?;
     // Amounts are whole nano-dollars in the app database; dollars from here on, for display.
-    let daily: Vec<(String, f64)> = daily.into_iter().map(|(day, nanos)| (day, dollars(nanos))).collect();
-    let daily_svg = daily.iter().any(|(_, usd)| *usd > 0.0).then(|| daily_chart(&daily)).flatten();
+    let daily: Vec<(String, f64)> = daily
+        .into_iter()
+        .map(|(day, nanos)| (day, dollars(nanos)))
+        .collect();
+    let daily_svg = daily
+        .iter()
+        .any(|(_, usd)| *usd > 0.0)
+        .then(|| daily_chart(&daily))
+        .flatten();
     Ok(SpendingView {
         banners: banners(&scopes, &providers),
         scopes,
@@ -155,7 +194,12 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
         daily_svg,
         recent: recent
             .into_iter()
-            .map(|(question, asked_at, nanos, by)| SpentAnswer { question, asked_at, usd: dollars(nanos), by })
+            .map(|(question, asked_at, nanos, by)| SpentAnswer {
+                question,
+                asked_at,
+                usd: dollars(nanos),
+                by,
+            })
             .collect(),
     })
 }
@@ -181,10 +225,24 @@ pub fn cache_stats(state: &AppState, clear: bool) -> Result<CacheStatsView, AppE
 /// Spend per day as a bar chart (Plotters, through core's chart renderer).
 fn daily_chart(daily: &[(String, f64)]) -> Option<String> {
     let columns = vec!["day".to_string(), "spent (USD)".to_string()];
-    let rows: Vec<Vec<serde_json::Value>> =
-        daily.iter().map(|(day, usd)| vec![serde_json::Value::from(day.get(5..).unwrap_or(day)), serde_json::Value::from(*usd)]).collect();
-    let spec = ChartSpec { kind: ChartKind::Bar, x: columns[0].clone(), y: columns[1].clone(), title: "AI spend per day".into() };
-    chart::render_svg(&spec, &columns, &rows, (880, 300)).inspect_err(|error| tracing::warn!(?error, "could not draw the spend chart")).ok()
+    let rows: Vec<Vec<serde_json::Value>> = daily
+        .iter()
+        .map(|(day, usd)| {
+            vec![
+                serde_json::Value::from(day.get(5..).unwrap_or(day)),
+                serde_json::Value::from(*usd),
+            ]
+        })
+        .collect();
+    let spec = ChartSpec {
+        kind: ChartKind::Bar,
+        x: columns[0].clone(),
+        y: columns[1].clone(),
+        title: "AI spend per day".into(),
+    };
+    chart::render_svg(&spec, &columns, &rows, (880, 300))
+        .inspect_err(|error| tracing::warn!(?error, "could not draw the spend chart"))
+        .ok()
 }
 
 #[cfg(test)]
@@ -213,8 +271,18 @@ mod tests {
             paused_until: Some("14:32".into()),
             last_error: None,
         };
-        let b = banners(&[scope(BudgetState::Ok, 1.0), scope(BudgetState::Warning, 4.25), scope(BudgetState::Blocked, 5.0)], &[paused]);
-        let texts: Vec<(&str, &str)> = b.iter().map(|b| (b.level.as_str(), b.text.as_str())).collect();
+        let b = banners(
+            &[
+                scope(BudgetState::Ok, 1.0),
+                scope(BudgetState::Warning, 4.25),
+                scope(BudgetState::Blocked, 5.0),
+            ],
+            &[paused],
+        );
+        let texts: Vec<(&str, &str)> = b
+            .iter()
+            .map(|b| (b.level.as_str(), b.text.as_str()))
+            .collect();
         assert_eq!(
             texts,
             [

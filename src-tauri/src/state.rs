@@ -37,7 +37,9 @@ impl Today {
     }
 
     fn parse(value: &str) -> Result<Self, AppError> {
-        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map(Self::Fixed).map_err(|_| AppError::BadToday(value.to_string()))
+        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+            .map(Self::Fixed)
+            .map_err(|_| AppError::BadToday(value.to_string()))
     }
 
     pub fn get(self) -> NaiveDate {
@@ -86,7 +88,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub fn new(pipeline: Pipeline, history: AppDb, today: Today, data_dir: PathBuf, notice: Option<String>, setup: Setup) -> Self {
+    pub fn new(
+        pipeline: Pipeline,
+        history: AppDb,
+        today: Today,
+        data_dir: PathBuf,
+        notice: Option<String>,
+        setup: Setup,
+    ) -> Self {
         Self {
             pipeline: RwLock::new(Arc::new(pipeline)),
             history: Mutex::new(history),
@@ -110,11 +119,17 @@ impl AppState {
 
     /// Raises the running question's Stop flag.
     pub fn stop_ask(&self) -> bool {
-        lock(&self.asking).as_ref().map(|f| f.store(true, std::sync::atomic::Ordering::Relaxed)).is_some()
+        lock(&self.asking)
+            .as_ref()
+            .map(|f| f.store(true, std::sync::atomic::Ordering::Relaxed))
+            .is_some()
     }
 
     pub fn setup(&self) -> Setup {
-        self.setup.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.setup
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn set_setup(&self, setup: Setup) {
@@ -126,7 +141,10 @@ impl AppState {
     }
 
     pub fn replace_pipeline(&self, pipeline: Pipeline) {
-        *self.pipeline.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(pipeline);
+        *self
+            .pipeline
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(pipeline);
     }
 
     /// Starts an import: `None` if one is already running.
@@ -141,7 +159,10 @@ impl AppState {
 
     /// Asks the running import (if any) to stop; it rolls back.
     pub fn cancel_import(&self) -> bool {
-        lock(&self.import_cancel).as_ref().map(|flag| flag.store(true, std::sync::atomic::Ordering::Relaxed)).is_some()
+        lock(&self.import_cancel)
+            .as_ref()
+            .map(|flag| flag.store(true, std::sync::atomic::Ordering::Relaxed))
+            .is_some()
     }
 
     /// A PostgreSQL connection's password: typed this session, else from the OS keychain (or
@@ -165,9 +186,14 @@ impl AppState {
     /// memory until Plainsight closes (and says so).
     pub fn remember_password(&self, location: &str, password: String) -> Option<String> {
         let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
-        let saved = plainsight_core::secrets::Keychain.set(&name, &plainsight_core::secret::Secret::new(password.clone()));
+        let saved = plainsight_core::secrets::Keychain.set(
+            &name,
+            &plainsight_core::secret::Secret::new(password.clone()),
+        );
         lock(&self.passwords).insert(location.to_string(), SessionPassword(password));
-        saved.err().map(|e| format!("{e}. The password is kept only until Plainsight closes."))
+        saved
+            .err()
+            .map(|e| format!("{e}. The password is kept only until Plainsight closes."))
     }
 
     pub fn forget_password(&self, location: &str) {
@@ -214,7 +240,14 @@ mod tests {
     fn today_is_a_plain_iso_date_or_refused() {
         let fixed = NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
         assert_eq!(Today::parse("2026-11-26").ok(), Some(Today::Fixed(fixed)));
-        assert_eq!(Today::parse(" 2026-11-26\n").ok(), Some(Today::Fixed(fixed)), "surrounding whitespace is ignored");
-        assert!(matches!(Today::parse("26/11/2026"), Err(AppError::BadToday(_))));
+        assert_eq!(
+            Today::parse(" 2026-11-26\n").ok(),
+            Some(Today::Fixed(fixed)),
+            "surrounding whitespace is ignored"
+        );
+        assert!(matches!(
+            Today::parse("26/11/2026"),
+            Err(AppError::BadToday(_))
+        ));
     }
 }

@@ -5,7 +5,10 @@ use plainsight_core::history::HistoryEntry;
 use plainsight_core::planner::Mapping;
 use plainsight_core::router::Route as CoreRoute;
 use plainsight_core::{Answer, CostSource};
-use plainsight_ipc::{AnswerView, CacheOutcome, ChartView, CostLine, CostView, EstimateView, HistoryItem, MappingView, Route};
+use plainsight_ipc::{
+    AnswerView, CacheOutcome, ChartView, CostLine, CostView, EstimateView, HistoryItem,
+    MappingView, Route,
+};
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
 pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
@@ -33,12 +36,26 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         cost: CostView {
             total_usd: answer.cost.total_usd(),
             source: cost_source(answer.cost.source),
-            breakdown: answer.cost.breakdown.iter().map(|c| CostLine { item: c.item.clone(), usd: c.usd() }).collect(),
+            breakdown: answer
+                .cost
+                .breakdown
+                .iter()
+                .map(|c| CostLine {
+                    item: c.item.clone(),
+                    usd: c.usd(),
+                })
+                .collect(),
         },
         generated_by: answer.generated_by.clone(),
         privacy_receipt: answer.privacy_receipt.clone(),
-        error_kind: answer.error_kind.as_deref().and_then(crate::error::core_kind),
-        estimate: answer.estimate.map(|e| EstimateView { about_usd: e.about_usd, at_most_usd: e.at_most_usd }),
+        error_kind: answer
+            .error_kind
+            .as_deref()
+            .and_then(crate::error::core_kind),
+        estimate: answer.estimate.map(|e| EstimateView {
+            about_usd: e.about_usd,
+            at_most_usd: e.at_most_usd,
+        }),
         cache: answer.cache.as_deref().and_then(cache_outcome),
         timings: plainsight_core::trace::summary(&answer.stages),
         mappings: answer.mappings.iter().map(mapping).collect(),
@@ -47,7 +64,12 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
 
 /// "worth" → `products.unit_price` (or `list_price`, `cost` …).
 fn mapping(m: &Mapping) -> MappingView {
-    MappingView { said: m.said.clone(), table: m.table.clone(), column: m.column.clone(), alternatives: m.alternatives.clone() }
+    MappingView {
+        said: m.said.clone(),
+        table: m.table.clone(),
+        column: m.column.clone(),
+        alternatives: m.alternatives.clone(),
+    }
 }
 
 fn cost_source(source: CostSource) -> plainsight_ipc::CostSource {
@@ -71,7 +93,10 @@ fn route(route: CoreRoute) -> Route {
 fn cache_outcome(cache: &str) -> Option<CacheOutcome> {
     let known = CacheOutcome::parse(cache);
     if known.is_none() {
-        tracing::error!(cache, "core reported a cache outcome the window does not know");
+        tracing::error!(
+            cache,
+            "core reported a cache outcome the window does not know"
+        );
     }
     known
 }
@@ -82,7 +107,12 @@ pub fn history_item(entry: HistoryEntry) -> HistoryItem {
         tracing::error!(route = %entry.route, "the history holds a route the window does not know");
         Route::Answer
     });
-    HistoryItem { id: entry.id, question: entry.question, route, asked_at: entry.asked_at }
+    HistoryItem {
+        id: entry.id,
+        question: entry.question,
+        route,
+        asked_at: entry.asked_at,
+    }
 }
 
 #[cfg(test)]
@@ -92,13 +122,23 @@ mod tests {
     /// Core's routes and cache outcomes keep the strings the history and the CLI use.
     #[test]
     fn core_routes_and_cache_outcomes_cross_as_the_same_strings() {
-        for core in [CoreRoute::Answer, CoreRoute::Clarify, CoreRoute::Fallback, CoreRoute::Refused, CoreRoute::Blocked] {
+        for core in [
+            CoreRoute::Answer,
+            CoreRoute::Clarify,
+            CoreRoute::Fallback,
+            CoreRoute::Refused,
+            CoreRoute::Blocked,
+        ] {
             assert_eq!(route(core).as_str(), core.as_str());
         }
         for cache in ["miss", "exact", "semantic"] {
             assert_eq!(cache_outcome(cache).map(CacheOutcome::as_str), Some(cache));
         }
-        for (core, shown) in [(CostSource::None, "none"), (CostSource::Provider, "provider"), (CostSource::Estimate, "estimate")] {
+        for (core, shown) in [
+            (CostSource::None, "none"),
+            (CostSource::Provider, "provider"),
+            (CostSource::Estimate, "estimate"),
+        ] {
             assert_eq!(cost_source(core).as_str(), shown);
         }
     }
@@ -108,13 +148,36 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
         let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
-        let pipeline = plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default()).expect("pipeline");
-        let answered = pipeline.ask("average price by category", today, None).expect("answer");
+        let pipeline =
+            plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
+                .expect("pipeline");
+        let answered = pipeline
+            .ask("average price by category", today, None)
+            .expect("answer");
         let shown = answer(&answered, Some(7), None);
-        assert_eq!(shown.mappings.len(), answered.mappings.len(), "every word the planner read: {:?}", shown.mappings);
-        let price = shown.mappings.iter().find(|m| m.said == "price").expect("\"price\" crosses");
-        assert_eq!((price.table.as_str(), price.column.as_str()), ("products", "unit_price"), "{price:?}");
-        assert!(price.alternatives.iter().any(|c| c == "unit_cost"), "with the other columns it could mean: {price:?}");
-        assert_eq!(MappingView::words(&price.alternatives[0]), price.alternatives[0].replace('_', " "));
+        assert_eq!(
+            shown.mappings.len(),
+            answered.mappings.len(),
+            "every word the planner read: {:?}",
+            shown.mappings
+        );
+        let price = shown
+            .mappings
+            .iter()
+            .find(|m| m.said == "price")
+            .expect("\"price\" crosses");
+        assert_eq!(
+            (price.table.as_str(), price.column.as_str()),
+            ("products", "unit_price"),
+            "{price:?}"
+        );
+        assert!(
+            price.alternatives.iter().any(|c| c == "unit_cost"),
+            "with the other columns it could mean: {price:?}"
+        );
+        assert_eq!(
+            MappingView::words(&price.alternatives[0]),
+            price.alternatives[0].replace('_', " ")
+        );
     }
 }

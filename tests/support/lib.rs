@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
 }
 
 /// Cargo's target directory, honouring `CARGO_TARGET_DIR`.
@@ -38,19 +41,27 @@ pub fn built_binary(name: &str) -> PathBuf {
 /// Where tests leave files worth looking at (screenshots), kept after the run.
 pub fn artifacts_dir() -> PathBuf {
     let dir = target_dir().join("test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
 
 /// A fresh, empty data directory for one test (`PLAINSIGHT_DATA_DIR`), removed afterwards.
 pub fn data_dir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("plainsight-test-").tempdir().unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"))
+    tempfile::Builder::new()
+        .prefix("plainsight-test-")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"))
 }
 
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap_or_else(|e| panic!("no free loopback port: {e}"));
-    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("no local address: {e}"))
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap_or_else(|e| panic!("no free loopback port: {e}"));
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no local address: {e}"))
 }
 
 /// Waits until something accepts connections on `port`, or `timeout` passes.
@@ -91,11 +102,19 @@ impl TauriDriver {
         let port = free_port();
         let native_port = free_port();
         let marker = format!("{}-{port}", std::process::id());
-        let output = std::fs::File::create(&log).unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
-        let errors = output.try_clone().unwrap_or_else(|e| panic!("cannot share {}: {e}", log.display()));
+        let output = std::fs::File::create(&log)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let errors = output
+            .try_clone()
+            .unwrap_or_else(|e| panic!("cannot share {}: {e}", log.display()));
         let mut command = Command::new("tauri-driver");
         command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env(RUN_MARKER, &marker)
             .stdin(Stdio::null())
             .stdout(output)
@@ -103,8 +122,15 @@ impl TauriDriver {
         for (key, value) in envs {
             command.env(key, value);
         }
-        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start tauri-driver (scripts/test installs it): {e}"));
-        let driver = Self { child, marker, port, log };
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!("cannot start tauri-driver (scripts/test installs it): {e}")
+        });
+        let driver = Self {
+            child,
+            marker,
+            port,
+            log,
+        };
         assert!(
             wait_for_port(port, Duration::from_secs(20)),
             "tauri-driver did not listen on 127.0.0.1:{port} within 20 s; see {}",
@@ -128,11 +154,14 @@ impl TauriDriver {
     /// Processes started for this run, found by the marker in their environment.
     fn marked_processes(&self) -> Vec<u32> {
         let needle = format!("{RUN_MARKER}={}", self.marker);
-        let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
         entries
             .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
             .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
             })
             .collect()
     }
@@ -140,7 +169,9 @@ impl TauriDriver {
     /// Sends `signal` to every marked process, then waits up to `grace` for them to exit.
     fn signal_all_and_wait(&mut self, signal: &str, grace: Duration) -> bool {
         for pid in self.marked_processes() {
-            let _ = Command::new("kill").args([signal, &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args([signal, &pid.to_string()])
+                .status();
         }
         let deadline = Instant::now() + grace;
         loop {

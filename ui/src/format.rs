@@ -21,7 +21,10 @@ impl ColumnFormat {
     }
 }
 
-pub fn column_format<'a>(name: &str, mut values: impl Iterator<Item = &'a Value> + Clone) -> ColumnFormat {
+pub fn column_format<'a>(
+    name: &str,
+    mut values: impl Iterator<Item = &'a Value> + Clone,
+) -> ColumnFormat {
     let present = values.clone().filter(|v| !v.is_null());
     if present.clone().next().is_none() || !present.clone().all(Value::is_number) {
         return ColumnFormat::Text;
@@ -49,7 +52,9 @@ pub fn cell(value: &Value, format: ColumnFormat) -> String {
 /// `1234567.891` with 2 decimals → `1,234,567.89`.
 pub fn number(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3 + 4);
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -83,13 +88,23 @@ pub fn rows(count: u64) -> String {
 pub fn heading(column: &str) -> String {
     let spaced = column.replace('_', " ");
     let mut chars = spaced.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// An amount of money: `$0.0042` under a cent (AI calls cost fractions of one), `$7.50` from a
 /// cent up (and nothing as `$0.00`), `<$0.0001` for less than the smallest step shown.
 pub fn usd(value: f64) -> String {
-    usd_with(value, if value != 0.0 && value.abs() < 0.01 { 4 } else { 2 })
+    usd_with(
+        value,
+        if value != 0.0 && value.abs() < 0.01 {
+            4
+        } else {
+            2
+        },
+    )
 }
 
 fn usd_with(value: f64, decimals: usize) -> String {
@@ -103,8 +118,15 @@ fn usd_with(value: f64, decimals: usize) -> String {
 /// An AI cost estimate, "$0.0042" and "$0.0600": both with the precision the smaller one needs,
 /// so the two read alike side by side.
 pub fn estimate(about_usd: f64, at_most_usd: f64) -> (String, String) {
-    let decimals = if about_usd.min(at_most_usd).abs() < 0.01 { 4 } else { 2 };
-    (usd_with(about_usd, decimals), usd_with(at_most_usd, decimals))
+    let decimals = if about_usd.min(at_most_usd).abs() < 0.01 {
+        4
+    } else {
+        2
+    };
+    (
+        usd_with(about_usd, decimals),
+        usd_with(at_most_usd, decimals),
+    )
 }
 
 /// What the answer cost, in words, with its parts: "Cost: $0.0025 (prompt $0.0024, completion
@@ -118,7 +140,13 @@ pub fn cost(total_usd: f64, source: CostSource, parts: &[(String, f64)]) -> Stri
     let shown: Vec<String> = parts
         .iter()
         .filter(|(_, usd)| *usd > 0.0)
-        .map(|(item, usd)| if *usd < 0.0001 { format!("{item} <$0.0001") } else { format!("{item} ${usd:.4}") })
+        .map(|(item, usd)| {
+            if *usd < 0.0001 {
+                format!("{item} <$0.0001")
+            } else {
+                format!("{item} ${usd:.4}")
+            }
+        })
         .collect();
     if shown.is_empty() {
         head
@@ -146,23 +174,46 @@ mod tests {
             (999.999, 2, "1,000.00"),
         ];
         for (value, decimals, expected) in cases {
-            assert_eq!(number(value, decimals), expected, "{value} with {decimals} decimals");
+            assert_eq!(
+                number(value, decimals),
+                expected,
+                "{value} with {decimals} decimals"
+            );
         }
     }
 
     #[test]
     fn a_column_is_formatted_as_a_whole() {
         let values = [json!(10), json!(2.5)];
-        assert_eq!(column_format("revenue", values.iter()), ColumnFormat::Amount);
-        assert_eq!(column_format("orders", [json!(10), json!(null)].iter()), ColumnFormat::Count);
-        assert_eq!(column_format("year", [json!(2026)].iter()), ColumnFormat::Plain);
-        assert_eq!(column_format("region", [json!("North")].iter()), ColumnFormat::Text);
+        assert_eq!(
+            column_format("revenue", values.iter()),
+            ColumnFormat::Amount
+        );
+        assert_eq!(
+            column_format("orders", [json!(10), json!(null)].iter()),
+            ColumnFormat::Count
+        );
+        assert_eq!(
+            column_format("year", [json!(2026)].iter()),
+            ColumnFormat::Plain
+        );
+        assert_eq!(
+            column_format("region", [json!("North")].iter()),
+            ColumnFormat::Text
+        );
         assert_eq!(cell(&json!(10), ColumnFormat::Amount), "10.00");
     }
 
     #[test]
     fn money_shows_fractions_of_a_cent() {
-        let cases = [(0.0042, "$0.0042"), (0.06, "$0.06"), (7.5, "$7.50"), (1234.5, "$1,234.50"), (0.0, "$0.00"), (0.00004, "<$0.0001")];
+        let cases = [
+            (0.0042, "$0.0042"),
+            (0.06, "$0.06"),
+            (7.5, "$7.50"),
+            (1234.5, "$1,234.50"),
+            (0.0, "$0.00"),
+            (0.00004, "<$0.0001"),
+        ];
         for (value, expected) in cases {
             assert_eq!(usd(value), expected, "{value}");
         }

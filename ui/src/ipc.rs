@@ -2,8 +2,8 @@
 //! with the `plainsight-ipc` structs. Anything that goes wrong comes back as an [`IpcError`].
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ErrorKind, ExportFormat, HistoryItem, IpcError, PostgresForm,
-    SettingsView, SourcesView, SpendingView, TablePreview,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ErrorKind, ExportFormat,
+    HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView, SpendingView, TablePreview,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,14 @@ struct SetKeyArgs<'a> {
 /// Answers `question`. `approved_usd` is the person's OK to spend up to that much on the AI for
 /// it, after an `approval_needed` answer showed the estimate.
 pub async fn ask(question: &str, approved_usd: Option<f64>) -> Result<AnswerView, IpcError> {
-    call("ask", &AskArgs { question, approved_usd }).await
+    call(
+        "ask",
+        &AskArgs {
+            question,
+            approved_usd,
+        },
+    )
+    .await
 }
 
 /// Stops the question being answered; `false` if none was.
@@ -221,7 +228,10 @@ pub async fn diagnostics() -> Result<String, IpcError> {
 /// Calls `on_payload` with each `event`'s payload for as long as the window is open (the screens
 /// that listen are created once, so nothing needs to unlisten). A payload of another shape is
 /// ignored: only a mismatched build can send one.
-pub async fn listen<T: DeserializeOwned + 'static>(event: &str, mut on_payload: impl FnMut(T) + 'static) -> Result<(), IpcError> {
+pub async fn listen<T: DeserializeOwned + 'static>(
+    event: &str,
+    mut on_payload: impl FnMut(T) + 'static,
+) -> Result<(), IpcError> {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
         if let Ok(Event { payload }) = serde_wasm_bindgen::from_value::<Event<T>>(raw) {
             on_payload(payload);
@@ -231,16 +241,24 @@ pub async fn listen<T: DeserializeOwned + 'static>(event: &str, mut on_payload: 
     .into_js_value();
     match tauri_listen(event, &handler).await {
         Ok(_unlisten) => Ok(()),
-        Err(rejection) => Err(serde_wasm_bindgen::from_value::<IpcError>(rejection.clone()).unwrap_or_else(|_| unexpected(&rejection))),
+        Err(rejection) => Err(
+            serde_wasm_bindgen::from_value::<IpcError>(rejection.clone())
+                .unwrap_or_else(|_| unexpected(&rejection)),
+        ),
     }
 }
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, IpcError> {
     // json_compatible: plain JS objects, not `Map`s, which is what Tauri expects for arguments.
-    let args = args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| broken(cmd))?;
+    let args = args
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|_| broken(cmd))?;
     match invoke(cmd, args).await {
         Ok(reply) => serde_wasm_bindgen::from_value(reply).map_err(|_| broken(cmd)),
-        Err(rejection) => Err(serde_wasm_bindgen::from_value::<IpcError>(rejection.clone()).unwrap_or_else(|_| unexpected(&rejection))),
+        Err(rejection) => Err(
+            serde_wasm_bindgen::from_value::<IpcError>(rejection.clone())
+                .unwrap_or_else(|_| unexpected(&rejection)),
+        ),
     }
 }
 
@@ -248,12 +266,17 @@ async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<
 fn broken(cmd: &str) -> IpcError {
     IpcError {
         kind: ErrorKind::IpcMismatch,
-        message: format!("Plainsight's window and engine do not match ({cmd}). Reinstall Plainsight."),
+        message: format!(
+            "Plainsight's window and engine do not match ({cmd}). Reinstall Plainsight."
+        ),
     }
 }
 
 /// A rejection that is not an `IpcError`: Tauri itself refused, or the page runs outside the app.
 fn unexpected(rejection: &JsValue) -> IpcError {
     let detail = rejection.as_string().unwrap_or_else(|| "no details".into());
-    IpcError { kind: ErrorKind::IpcUnavailable, message: format!("Plainsight's engine did not respond ({detail}). Restart Plainsight.") }
+    IpcError {
+        kind: ErrorKind::IpcUnavailable,
+        message: format!("Plainsight's engine did not respond ({detail}). Restart Plainsight."),
+    }
 }

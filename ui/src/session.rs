@@ -53,17 +53,24 @@ impl Session {
 
     /// The source questions go to (tracked).
     pub fn active_source(self) -> Option<SourceView> {
-        self.sources.with(|view| view.as_ref().and_then(|v| v.sources.iter().find(|s| s.active).cloned()))
+        self.sources.with(|view| {
+            view.as_ref()
+                .and_then(|v| v.sources.iter().find(|s| s.active).cloned())
+        })
     }
 
     /// Whether the AI is on, once the settings are known (tracked). The engine only says so in
     /// its status sentence.
     pub fn ai_on(self) -> Option<bool> {
-        self.settings.with(|view| view.as_ref().map(|v| v.ai_status.starts_with("The AI is on")))
+        self.settings.with(|view| {
+            view.as_ref()
+                .map(|v| v.ai_status.starts_with("The AI is on"))
+        })
     }
 
     /// Why the app fell back to the sample data, if it did (tracked).
     pub fn notice(self) -> Option<String> {
-        self.sources.with(|view| view.as_ref().and_then(|v| v.notice.clone()))
+        self.sources
+            .with(|view| view.as_ref().and_then(|v| v.notice.clone()))
     }
 }

@@ -21,7 +21,11 @@ use plainsight_core::source;
 use plainsight_core::{datadir, guard, sample, setup, AiMode, Answer};
 
 #[derive(Parser)]
-#[command(name = "plainsight", version, about = "Ask questions about your data in plain English.")]
+#[command(
+    name = "plainsight",
+    version,
+    about = "Ask questions about your data in plain English."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -278,7 +282,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Through the redaction wall: an error may quote a provider's words, or an address.
-            eprintln!("plainsight: {}", plainsight_core::redact::redact(&sentence(&e)));
+            eprintln!(
+                "plainsight: {}",
+                plainsight_core::redact::redact(&sentence(&e))
+            );
             ExitCode::FAILURE
         }
     }
@@ -302,7 +309,20 @@ fn local_today() -> NaiveDate {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Ask { db, today, offline, json, ai, timeout_ms, provider, model, base_url, self_correct, max_cost, question } => {
+        Command::Ask {
+            db,
+            today,
+            offline,
+            json,
+            ai,
+            timeout_ms,
+            provider,
+            model,
+            base_url,
+            self_correct,
+            max_cost,
+            question,
+        } => {
             if max_cost.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
                 bail!("--max-cost must be an amount in USD, 0 or more");
             }
@@ -311,7 +331,9 @@ fn run(cli: Cli) -> Result<()> {
                 Some(db) => db,
                 None => {
                     let dir = datadir::data_dir()?;
-                    plainsight_core::ensure_sample_db(&dir, today)?.display().to_string()
+                    plainsight_core::ensure_sample_db(&dir, today)?
+                        .display()
+                        .to_string()
                 }
             };
             let ai = if offline {
@@ -330,9 +352,14 @@ fn run(cli: Cli) -> Result<()> {
                 ai,
                 self_correct,
                 query_timeout: Some(Duration::from_millis(timeout_ms)),
-                choice: llm::Choice { provider, model, base_url },
+                choice: llm::Choice {
+                    provider,
+                    model,
+                    base_url,
+                },
             };
-            let ready = setup::from_settings(&app, &dir, &secrets::Keychain, &env, &overrides).map_err(anyhow::Error::msg)?;
+            let ready = setup::from_settings(&app, &dir, &secrets::Keychain, &env, &overrides)
+                .map_err(anyhow::Error::msg)?;
             drop(app);
             if ready.options.ai == AiMode::Always && ready.llm.is_none() {
                 bail!("--ai always needs an AI provider: set PERPLEXITY_API_KEY (or OPENAI_API_KEY with --provider openai)");
@@ -353,20 +380,45 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Sql { db, max_rows, timeout_ms, statement } => {
+        Command::Sql {
+            db,
+            max_rows,
+            timeout_ms,
+            statement,
+        } => {
             let source = source::open(&db)?;
             let checked = guard::check_for(&statement, source.dialect()).context("refused")?;
-            let limits = Limits { max_rows, timeout: Duration::from_millis(timeout_ms), ..Limits::default() };
+            let limits = Limits {
+                max_rows,
+                timeout: Duration::from_millis(timeout_ms),
+                ..Limits::default()
+            };
             let result = source.run(&checked, &limits, None)?;
-            println!("{}", serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated}));
+            println!(
+                "{}",
+                serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated})
+            );
             Ok(())
         }
-        Command::Import { file, table, sheet, replace, types, workspace, json } => {
+        Command::Import {
+            file,
+            table,
+            sheet,
+            replace,
+            types,
+            workspace,
+            json,
+        } => {
             let workspace = match workspace {
                 Some(w) => w,
                 None => datadir::workspace_db_path(&datadir::data_dir()?),
             };
-            let options = ImportOptions { table, sheet, replace, types };
+            let options = ImportOptions {
+                table,
+                sheet,
+                replace,
+                types,
+            };
             let mut last = std::time::Instant::now();
             let summary = import_file(&workspace, &file, &options, &mut |p| {
                 if last.elapsed() > Duration::from_millis(500) {
@@ -376,14 +428,21 @@ fn run(cli: Cli) -> Result<()> {
                 true
             })?;
             if json {
-                let columns: Vec<_> = summary.columns.iter().map(|c| serde_json::json!({"name": c.name, "type": c.ty.sql()})).collect();
+                let columns: Vec<_> = summary
+                    .columns
+                    .iter()
+                    .map(|c| serde_json::json!({"name": c.name, "type": c.ty.sql()}))
+                    .collect();
                 println!(
                     "{}",
                     serde_json::json!({"table": summary.table, "rows_imported": summary.rows_imported, "rows_skipped": summary.rows_skipped,
                         "skipped": summary.skipped, "columns": columns, "warnings": summary.warnings})
                 );
             } else {
-                println!("Imported {} rows into \"{}\" ({} skipped).", summary.rows_imported, summary.table, summary.rows_skipped);
+                println!(
+                    "Imported {} rows into \"{}\" ({} skipped).",
+                    summary.rows_imported, summary.table, summary.rows_skipped
+                );
                 for reason in summary.skipped.iter().chain(&summary.warnings) {
                     println!("  {reason}");
                 }
@@ -394,7 +453,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Budget { action } => budget(action),
         Command::Breaker { action } => breaker(action),
         Command::Cache { action } => cache(action),
-        Command::Python { db, runner, json: _ } => python(db, runner),
+        Command::Python {
+            db,
+            runner,
+            json: _,
+        } => python(db, runner),
         Command::Settings { action } => settings(action),
         Command::Glossary { action } => {
             let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
@@ -407,8 +470,11 @@ fn run(cli: Cli) -> Result<()> {
                     db.set_glossary_entry(&term, &meaning)?;
                 }
                 GlossaryAction::List => {
-                    let entries: Vec<_> =
-                        db.glossary()?.into_iter().map(|e| serde_json::json!({"term": e.term, "meaning": e.meaning})).collect();
+                    let entries: Vec<_> = db
+                        .glossary()?
+                        .into_iter()
+                        .map(|e| serde_json::json!({"term": e.term, "meaning": e.meaning}))
+                        .collect();
                     println!("{}", serde_json::Value::Array(entries));
                 }
                 GlossaryAction::Remove { term } => {
@@ -464,17 +530,31 @@ fn print_human(a: &Answer) {
             .map(|r| {
                 r.iter()
                     .map(|v| {
-                        v.as_f64()
-                            .filter(|_| v.is_number())
-                            .map_or_else(|| v.as_str().map_or_else(|| v.to_string(), str::to_string), plainsight_core::chart::format_number)
+                        v.as_f64().filter(|_| v.is_number()).map_or_else(
+                            || v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                            plainsight_core::chart::format_number,
+                        )
                     })
                     .collect()
             })
             .collect();
         let widths: Vec<usize> = (0..a.columns.len())
-            .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([a.columns[i].len()]).max().unwrap_or(0))
+            .map(|i| {
+                cells
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([a.columns[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
-        let line = |vals: &[String]| vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join("  ");
+        let line = |vals: &[String]| {
+            vals.iter()
+                .zip(&widths)
+                .map(|(v, w)| format!("{v:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
         println!("\n{}", line(&a.columns));
         for row in &cells {
             println!("{}", line(row));
@@ -490,8 +570,12 @@ fn print_human(a: &Answer) {
 
 /// `--type Zip=text`.
 fn parse_type_choice(s: &str) -> Result<(String, ColumnType), String> {
-    let (name, ty) = s.rsplit_once('=').ok_or_else(|| format!("expected COLUMN=TYPE, got {s:?}"))?;
-    let ty = ColumnType::parse(ty).ok_or_else(|| format!("{ty:?} is not a column type; use integer, real, date, datetime or text"))?;
+    let (name, ty) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected COLUMN=TYPE, got {s:?}"))?;
+    let ty = ColumnType::parse(ty).ok_or_else(|| {
+        format!("{ty:?} is not a column type; use integer, real, date, datetime or text")
+    })?;
     Ok((name.trim().to_string(), ty))
 }
 
@@ -520,14 +604,17 @@ fn settings(action: SettingsAction) -> Result<()> {
             }
         }
         SettingsAction::Get { key } => {
-            let field = plainsight_core::settings::FIELDS.iter().find(|f| f.key == key);
+            let field = plainsight_core::settings::FIELDS
+                .iter()
+                .find(|f| f.key == key);
             if field.is_none() {
                 bail!("There is no setting called {key:?}.");
             }
             println!("{}", db.settings(&env)?.get(&key));
         }
         SettingsAction::Set { key, value } => {
-            setup::set_setting(&db, &key, &value, &env).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            setup::set_setting(&db, &key, &value, &env)
+                .map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
             println!("{key} = {}", db.settings(&env)?.get(&key));
         }
         SettingsAction::Reset { key } => {
@@ -552,17 +639,24 @@ fn keys(action: KeysAction) -> Result<()> {
         KeysAction::Set { name } => {
             let name = key_name(&name)?;
             let mut input = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut input).context("could not read the key from stdin")?;
+            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut input)
+                .context("could not read the key from stdin")?;
             let secret =
                 secrets::clean(&input).context("no key was given on stdin; pipe it in, e.g. `pbpaste | plainsight keys set perplexity`")?;
             store.set(&name, &secret)?;
-            println!("Saved the {} ({}) in the system keychain.", name.label(), secret.masked());
+            println!(
+                "Saved the {} ({}) in the system keychain.",
+                name.label(),
+                secret.masked()
+            );
         }
         KeysAction::GetMasked { name } => {
             let name = key_name(&name)?;
             match secrets::lookup(&store, &name, &env)? {
                 Some((secret, secrets::Origin::Keychain)) => println!("{}", secret.masked()),
-                Some((secret, secrets::Origin::Environment(var))) => println!("{} (from the environment variable {var})", secret.masked()),
+                Some((secret, secrets::Origin::Environment(var))) => {
+                    println!("{} (from the environment variable {var})", secret.masked())
+                }
                 None => println!("There is no {} yet.", name.label()),
             }
         }
@@ -579,7 +673,10 @@ fn keys(action: KeysAction) -> Result<()> {
             let kind = match name {
                 KeyName::Perplexity => llm::ProviderKind::Perplexity,
                 KeyName::OpenAi => llm::ProviderKind::OpenAi,
-                other => bail!("testing the {} arrives with the feature that uses it", other.label()),
+                other => bail!(
+                    "testing the {} arrives with the feature that uses it",
+                    other.label()
+                ),
             };
             let mut config = llm::ProviderConfig::new(kind);
             if let Some(base) = base_url {
@@ -599,7 +696,13 @@ fn record(answer: &plainsight_core::Answer) {
     let recorded = datadir::data_dir()
         .map_err(|e| e.to_string())
         .and_then(|dir| AppDb::open(&datadir::app_db_path(&dir)).map_err(|e| e.to_string()))
-        .and_then(|db| db.record_answer(answer, &chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()).map_err(|e| e.to_string()));
+        .and_then(|db| {
+            db.record_answer(
+                answer,
+                &chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
+            )
+            .map_err(|e| e.to_string())
+        });
     if let Err(error) = recorded {
         tracing::warn!(%error, "could not record the question in history");
     }
@@ -609,18 +712,28 @@ fn record(answer: &plainsight_core::Answer) {
 /// `ok: false` with a plain `error` (exit 0).
 fn python(db: Option<String>, runner: Runner) -> Result<()> {
     let mut script = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut script).context("could not read the script from stdin")?;
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut script)
+        .context("could not read the script from stdin")?;
     let db = match db {
         Some(db) => db,
-        None => plainsight_core::ensure_sample_db(&datadir::data_dir()?, local_today())?.display().to_string(),
+        None => plainsight_core::ensure_sample_db(&datadir::data_dir()?, local_today())?
+            .display()
+            .to_string(),
     };
     let source = source::open(&db)?;
     let started = std::time::Instant::now();
-    let sql = |q: &str| -> std::result::Result<Vec<serde_json::Map<String, serde_json::Value>>, String> {
-        let checked = guard::check_for(q, source.dialect()).map_err(|e| format!("the SQL was refused: {e}"))?;
-        let r = source.run(&checked, &Limits::default(), None).map_err(|e| e.to_string())?;
-        Ok(r.rows.into_iter().map(|row| r.columns.iter().cloned().zip(row).collect()).collect())
-    };
+    let sql =
+        |q: &str| -> std::result::Result<Vec<serde_json::Map<String, serde_json::Value>>, String> {
+            let checked = guard::check_for(q, source.dialect())
+                .map_err(|e| format!("the SQL was refused: {e}"))?;
+            let r = source
+                .run(&checked, &Limits::default(), None)
+                .map_err(|e| e.to_string())?;
+            Ok(r.rows
+                .into_iter()
+                .map(|row| r.columns.iter().cloned().zip(row).collect())
+                .collect())
+        };
     // Checked before it runs (imports, escape hatches); the sandbox holds regardless.
     let outcome = match plainsight_core::python::validate(&script) {
         Err(e) => Err(e.to_string()),
@@ -631,7 +744,9 @@ fn python(db: Option<String>, runner: Runner) -> Result<()> {
         Ok(o) => {
             serde_json::json!({"ok": true, "columns": o.columns, "rows": o.rows, "stdout": o.printed, "error": null, "duration_ms": duration_ms})
         }
-        Err(e) => serde_json::json!({"ok": false, "columns": [], "rows": [], "stdout": "", "error": e, "duration_ms": duration_ms}),
+        Err(e) => {
+            serde_json::json!({"ok": false, "columns": [], "rows": [], "stdout": "", "error": e, "duration_ms": duration_ms})
+        }
     };
     println!("{out}");
     Ok(())
@@ -646,9 +761,12 @@ fn run_script(
     use plainsight_core::python::{CodeRunner, MontyWorker, PyLimits};
     match runner {
         Runner::Monty => {
-            let worker = plainsight_core::python::find_worker()
-                .ok_or("the Python sandbox (plainsight-python-worker) is not installed beside plainsight")?;
-            MontyWorker::new(worker).run_with_sql(script, &[], PyLimits::default(), sql, None).map_err(|e| e.to_string())
+            let worker = plainsight_core::python::find_worker().ok_or(
+                "the Python sandbox (plainsight-python-worker) is not installed beside plainsight",
+            )?;
+            MontyWorker::new(worker)
+                .run_with_sql(script, &[], PyLimits::default(), sql, None)
+                .map_err(|e| e.to_string())
         }
         Runner::Daytona => {
             let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -672,7 +790,13 @@ fn cache(action: CacheAction) -> Result<()> {
     let what = match action {
         CacheAction::Stats { json } => {
             let s = db.cache_stats(now)?;
-            let rate = |n: i64| if s.lookups > 0 { n as f64 / s.lookups as f64 } else { 0.0 };
+            let rate = |n: i64| {
+                if s.lookups > 0 {
+                    n as f64 / s.lookups as f64
+                } else {
+                    0.0
+                }
+            };
             if json {
                 println!(
                     "{}",
@@ -694,9 +818,21 @@ fn cache(action: CacheAction) -> Result<()> {
             return Ok(());
         }
         CacheAction::Clear => Invalidate::All,
-        CacheAction::Invalidate { model: Some(m), source: None, older_than: None } => Invalidate::Model(m),
-        CacheAction::Invalidate { model: None, source: Some(s), older_than: None } => Invalidate::Source(s),
-        CacheAction::Invalidate { model: None, source: None, older_than: Some(secs) } => Invalidate::OlderThan(Duration::from_secs(secs)),
+        CacheAction::Invalidate {
+            model: Some(m),
+            source: None,
+            older_than: None,
+        } => Invalidate::Model(m),
+        CacheAction::Invalidate {
+            model: None,
+            source: Some(s),
+            older_than: None,
+        } => Invalidate::Source(s),
+        CacheAction::Invalidate {
+            model: None,
+            source: None,
+            older_than: Some(secs),
+        } => Invalidate::OlderThan(Duration::from_secs(secs)),
         CacheAction::Invalidate { .. } => bail!("give one of --model, --source or --older-than"),
     };
     let n = db.cache_invalidate(&what, now)?;
@@ -752,10 +888,22 @@ fn budget(action: BudgetAction) -> Result<()> {
     let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
     let now = chrono::Local::now().naive_local();
     match action {
-        BudgetAction::Set { scope, limit, period, soft } => {
-            let period = Period::parse(&period).with_context(|| format!("{period:?} is not a period; use day, month or total"))?;
+        BudgetAction::Set {
+            scope,
+            limit,
+            period,
+            soft,
+        } => {
+            let period = Period::parse(&period)
+                .with_context(|| format!("{period:?} is not a period; use day, month or total"))?;
             let limit_nanos = limit_nanos(limit).map_err(anyhow::Error::msg)?;
-            db.set_budget(&Scope { name: scope.clone(), limit_nanos, period, soft }).map_err(anyhow::Error::msg)?;
+            db.set_budget(&Scope {
+                name: scope.clone(),
+                limit_nanos,
+                period,
+                soft,
+            })
+            .map_err(anyhow::Error::msg)?;
             println!("The {scope} budget is ${limit:.2} per {}.", period.as_str());
         }
         BudgetAction::Show { json } => {

@@ -69,7 +69,9 @@ fn pipeline(cache: bool) -> Pipeline {
         cache: cache.then(CacheConfig::default),
         ..PipelineOptions::default()
     };
-    Pipeline::open(&w.shop, options).expect("pipeline").with_llm(Arc::new(HttpProvider::new(config).expect("client")))
+    Pipeline::open(&w.shop, options)
+        .expect("pipeline")
+        .with_llm(Arc::new(HttpProvider::new(config).expect("client")))
 }
 
 #[divan::bench(sample_count = 5, sample_size = 1)]
@@ -84,7 +86,8 @@ fn ask_uncached(bencher: Bencher) {
 #[divan::bench(sample_count = 50)]
 fn ask_cached(bencher: Bencher) {
     let p = pipeline(true);
-    p.ask(QUESTION, today(), None).expect("the first ask fills the cache");
+    p.ask(QUESTION, today(), None)
+        .expect("the first ask fills the cache");
     bencher.bench_local(|| {
         let a = p.ask(QUESTION, today(), None).expect("answer");
         assert_eq!(a.cache.as_deref(), Some("exact"));
@@ -96,14 +99,34 @@ fn planner() -> &'static Planner {
     P.get_or_init(|| {
         let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
         plainsight_core::sample::generate(&mut conn, today(), 200).expect("sample");
-        Planner::new(&plainsight_core::schema::introspect(&conn).expect("schema"), plainsight_core::source::Dialect::Sqlite)
+        Planner::new(
+            &plainsight_core::schema::introspect(&conn).expect("schema"),
+            plainsight_core::source::Dialect::Sqlite,
+        )
     })
 }
 
 /// `n` distinct questions an analyst might have asked the AI over time.
 fn questions(n: usize) -> Vec<String> {
-    let measures = ["revenue", "profit", "units sold", "orders", "average order value", "new customers", "refunds"];
-    let groupings = ["by region", "by category", "by channel", "by segment", "by product", "by customer", "per month", "per week"];
+    let measures = [
+        "revenue",
+        "profit",
+        "units sold",
+        "orders",
+        "average order value",
+        "new customers",
+        "refunds",
+    ];
+    let groupings = [
+        "by region",
+        "by category",
+        "by channel",
+        "by segment",
+        "by product",
+        "by customer",
+        "per month",
+        "per week",
+    ];
     let periods = [
         "this month",
         "last month",
@@ -116,7 +139,14 @@ fn questions(n: usize) -> Vec<String> {
         "in March 2026",
         "since June",
     ];
-    let extras = ["", " top 5", " top 10", " for the West region", " for online customers", " not online"];
+    let extras = [
+        "",
+        " top 5",
+        " top 10",
+        " for the West region",
+        " for online customers",
+        " not online",
+    ];
     let mut out = Vec::with_capacity(n);
     let mut store = 0;
     'fill: loop {
@@ -127,7 +157,11 @@ fn questions(n: usize) -> Vec<String> {
                         if out.len() == n {
                             break 'fill;
                         }
-                        let named = if store == 0 { String::new() } else { format!(" at \"Store {store}\"") };
+                        let named = if store == 0 {
+                            String::new()
+                        } else {
+                            format!(" at \"Store {store}\"")
+                        };
                         out.push(format!("{m} {g} {p}{e}{named}"));
                     }
                 }
@@ -139,20 +173,41 @@ fn questions(n: usize) -> Vec<String> {
 }
 
 fn key(q: &str) -> CacheKey {
-    CacheKey::new(q, planner().slots(q, today()), "fingerprint", "perplexity/sonar", "v1", "shop.sqlite")
+    CacheKey::new(
+        q,
+        planner().slots(q, today()),
+        "fingerprint",
+        "perplexity/sonar",
+        "v1",
+        "shop.sqlite",
+    )
 }
 
 /// An app database holding `questions` as cached answers.
 fn filled(questions: &[String]) -> (tempfile::TempDir, AppDb) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = AppDb::open(&dir.path().join("plainsight.sqlite")).expect("db");
-    let config = CacheConfig { max_entries: 1_000_000, ttl: Duration::from_secs(86_400), ..CacheConfig::default() };
+    let config = CacheConfig {
+        max_entries: 1_000_000,
+        ttl: Duration::from_secs(86_400),
+        ..CacheConfig::default()
+    };
     let embedder = LocalEmbedder.id();
     for q in questions {
         let k = key(q);
         let e = LocalEmbedder.embed(q).expect("embedding");
-        db.cache_store(&Entry { key: &k, embedding: &e, embedder: &embedder, reply: "{}", cost_nanos: 3_000_000 }, &config, NOW)
-            .expect("store");
+        db.cache_store(
+            &Entry {
+                key: &k,
+                embedding: &e,
+                embedder: &embedder,
+                reply: "{}",
+                cost_nanos: 3_000_000,
+            },
+            &config,
+            NOW,
+        )
+        .expect("store");
     }
     (dir, db)
 }
@@ -167,7 +222,9 @@ fn lookup(db: &AppDb, q: &str) -> bool {
         return true;
     }
     let e = LocalEmbedder.embed(q).expect("embedding");
-    db.cache_semantic(&k, &e, &LocalEmbedder.id(), 0.8, NOW).expect("semantic").is_some()
+    db.cache_semantic(&k, &e, &LocalEmbedder.id(), 0.8, NOW)
+        .expect("semantic")
+        .is_some()
 }
 
 #[divan::bench(args = [1_000, 100_000], sample_count = 200)]
@@ -182,10 +239,16 @@ fn semantic_lookup(bencher: Bencher, n: usize) {
 #[divan::bench(args = [1_000, 10_000], sample_count = 50)]
 fn one_bucket_lookup(bencher: Bencher, n: usize) {
     // Every entry differs only in wording: the same slots, so one bucket holds them all.
-    let fillers = ["please", "kindly", "now", "quickly", "again", "today", "here", "there", "also", "just"];
+    let fillers = [
+        "please", "kindly", "now", "quickly", "again", "today", "here", "there", "also", "just",
+    ];
     let qs: Vec<String> = (0..n)
         .map(|i| {
-            format!("which products were bought together most often {} {}", fillers[i % 10], fillers[(i / 10) % 10].repeat(1 + i / 100))
+            format!(
+                "which products were bought together most often {} {}",
+                fillers[i % 10],
+                fillers[(i / 10) % 10].repeat(1 + i / 100)
+            )
         })
         .collect();
     let (_dir, db) = filled(&qs);

@@ -28,10 +28,13 @@ fn csv() -> &'static Path {
             let dir = tempfile::tempdir().expect("temp dir");
             let path = dir.path().join("orders.csv");
             let regions = ["North", "South", "East", "West", "Central"];
-            let mut body = String::from("order_id,order_date,region,customer,quantity,amount,discount\n");
+            let mut body =
+                String::from("order_id,order_date,region,customer,quantity,amount,discount\n");
             let mut x: u64 = 42;
             for i in 1..=ROWS {
-                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 let r = x >> 33;
                 let cents = 100 + r % 499_900;
                 let (whole, frac) = (cents / 100, cents % 100);
@@ -60,11 +63,19 @@ fn csv() -> &'static Path {
 #[divan::bench(sample_count = 10)]
 fn plainsight_import(bencher: divan::Bencher<'_, '_>) {
     let file = csv();
-    bencher.with_inputs(|| tempfile::tempdir().expect("temp dir")).bench_local_values(|dir| {
-        let summary = import_file(&dir.path().join("w.db"), file, &ImportOptions::default(), &mut |_| true).expect("import");
-        assert_eq!(summary.rows_imported, ROWS as u64);
-        dir
-    });
+    bencher
+        .with_inputs(|| tempfile::tempdir().expect("temp dir"))
+        .bench_local_values(|dir| {
+            let summary = import_file(
+                &dir.path().join("w.db"),
+                file,
+                &ImportOptions::default(),
+                &mut |_| true,
+            )
+            .expect("import");
+            assert_eq!(summary.rows_imported, ROWS as u64);
+            dir
+        });
 }
 
 #[divan::bench(sample_count = 10)]

@@ -24,28 +24,54 @@ fn planner() -> &'static Planner {
     static P: OnceLock<Planner> = OnceLock::new();
     P.get_or_init(|| {
         let mut conn = rusqlite::Connection::open_in_memory().expect("memory db");
-        plainsight_core::sample::generate(&mut conn, today(), plainsight_core::sample::DEFAULT_ORDERS).expect("sample");
-        Planner::new(&plainsight_core::schema::introspect(&conn).expect("schema"), plainsight_core::source::Dialect::Sqlite)
+        plainsight_core::sample::generate(
+            &mut conn,
+            today(),
+            plainsight_core::sample::DEFAULT_ORDERS,
+        )
+        .expect("sample");
+        Planner::new(
+            &plainsight_core::schema::introspect(&conn).expect("schema"),
+            plainsight_core::source::Dialect::Sqlite,
+        )
     })
 }
 
 fn open(path: &str) -> Planner {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("database");
-    Planner::new(&plainsight_core::schema::introspect(&conn).expect("schema"), plainsight_core::source::Dialect::Sqlite)
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("database");
+    Planner::new(
+        &plainsight_core::schema::introspect(&conn).expect("schema"),
+        plainsight_core::source::Dialect::Sqlite,
+    )
 }
 
 fn chinook() -> &'static Planner {
     static P: OnceLock<Planner> = OnceLock::new();
-    P.get_or_init(|| open(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/chinook.sqlite")))
+    P.get_or_init(|| {
+        open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/chinook.sqlite"
+        ))
+    })
 }
 
 fn northwind() -> &'static Planner {
     static P: OnceLock<Planner> = OnceLock::new();
-    P.get_or_init(|| open(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/northwind.sqlite")))
+    P.get_or_init(|| {
+        open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/northwind.sqlite"
+        ))
+    })
 }
 
 fn questions() -> Vec<String> {
-    read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/eval/questions.dev.jsonl"))
+    read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/eval/questions.dev.jsonl"
+    ))
 }
 
 fn read(path: &str) -> Vec<String> {
@@ -64,7 +90,10 @@ fn plan(question: &str) -> f64 {
 
 #[divan::bench(args = questions())]
 fn baseline_words(question: &str) -> usize {
-    divan::black_box(question).split_whitespace().map(str::to_lowercase).count()
+    divan::black_box(question)
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .count()
 }
 
 #[divan::bench(args = read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/eval/chinook.jsonl")))]

@@ -59,12 +59,20 @@ fn rows() -> &'static [Map<String, Value>] {
         let mut x: u64 = 42;
         (0..ROWS)
             .map(|_| {
-                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 let r = x >> 33;
-                let date = format!("{}-{:02}-{:02}", 2024 + (r % 24) / 12, 1 + r % 12, 1 + r % 28);
+                let date = format!(
+                    "{}-{:02}-{:02}",
+                    2024 + (r % 24) / 12,
+                    1 + r % 12,
+                    1 + r % 28
+                );
                 #[allow(clippy::cast_precision_loss)]
                 let amount = (100 + r % 499_900) as f64 / 100.0;
-                let row = json!({"date": date, "region": regions[(r % 5) as usize], "amount": amount});
+                let row =
+                    json!({"date": date, "region": regions[(r % 5) as usize], "amount": amount});
                 row.as_object().cloned().expect("object")
             })
             .collect()
@@ -82,8 +90,11 @@ fn worker_program() -> &'static PathBuf {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the worker");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        target.join("release").join(plainsight_core::python::WORKER_NAME)
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        target
+            .join("release")
+            .join(plainsight_core::python::WORKER_NAME)
     })
 }
 
@@ -92,7 +103,10 @@ fn worker_program() -> &'static PathBuf {
 fn python3() -> Option<&'static PathBuf> {
     static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
     PATH.get_or_init(|| {
-        let out = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .ok()?;
         let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
         (out.status.success() && path.is_file()).then_some(path)
     })
@@ -114,12 +128,21 @@ fn run_python3(python: &PathBuf, program: &str, rows: &[Map<String, Value>]) -> 
         .stderr(Stdio::inherit())
         .spawn()
         .expect("python3 starts");
-    child.stdin.take().expect("stdin").write_all(&input).expect("rows sent");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("rows sent");
     let out = child.wait_with_output().expect("python3 ends");
     assert!(out.status.success(), "python3 failed: {}", out.status);
     let result: Value = serde_json::from_slice(&out.stdout).expect("python3 printed JSON");
     let (columns, rows) = table(&result).expect("a table");
-    PyOutput { columns, rows, printed: String::new() }
+    PyOutput {
+        columns,
+        rows,
+        printed: String::new(),
+    }
 }
 
 fn check(out: &PyOutput) {
@@ -127,14 +150,21 @@ fn check(out: &PyOutput) {
     assert_eq!(out.rows.len(), 24, "24 months");
     // Every way gives the same table as the first run of any.
     static FIRST: OnceLock<Vec<Vec<Value>>> = OnceLock::new();
-    assert_eq!(FIRST.get_or_init(|| out.rows.clone()), &out.rows, "the same table every way");
+    assert_eq!(
+        FIRST.get_or_init(|| out.rows.clone()),
+        &out.rows,
+        "the same table every way"
+    );
 }
 
 #[divan::bench(sample_count = 30, sample_size = 1)]
 fn monty_warm(bencher: divan::Bencher<'_, '_>) {
     let w = MontyWorker::new(worker_program().clone());
     let rows = rows();
-    check(&w.run(SCRIPT, rows, PyLimits::default()).expect("warm-up run"));
+    check(
+        &w.run(SCRIPT, rows, PyLimits::default())
+            .expect("warm-up run"),
+    );
     bencher.bench_local(|| w.run(SCRIPT, rows, PyLimits::default()).expect("runs"));
 }
 
@@ -142,7 +172,11 @@ fn monty_warm(bencher: divan::Bencher<'_, '_>) {
 fn monty_cold(bencher: divan::Bencher<'_, '_>) {
     let program = worker_program();
     let rows = rows();
-    check(&MontyWorker::new(program.clone()).run(SCRIPT, rows, PyLimits::default()).expect("runs"));
+    check(
+        &MontyWorker::new(program.clone())
+            .run(SCRIPT, rows, PyLimits::default())
+            .expect("runs"),
+    );
     bencher.bench_local(|| {
         let w = MontyWorker::new(program.clone());
         let out = w.run(SCRIPT, rows, PyLimits::default()).expect("runs");

@@ -48,7 +48,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { threshold: 5, cool_down: Duration::from_secs(30) }
+        Self {
+            threshold: 5,
+            cool_down: Duration::from_secs(30),
+        }
     }
 }
 
@@ -77,7 +80,13 @@ fn later(now: NaiveDateTime, d: Duration) -> NaiveDateTime {
 
 impl Breaker {
     pub fn new(config: Config) -> Self {
-        Self { state: State::Closed { failures: 0 }, config: Config { threshold: config.threshold.max(1), ..config } }
+        Self {
+            state: State::Closed { failures: 0 },
+            config: Config {
+                threshold: config.threshold.max(1),
+                ..config
+            },
+        }
     }
 
     /// May a call go out now? `Err(when)` says when to try again. An open breaker whose
@@ -86,11 +95,19 @@ impl Breaker {
         match self.state {
             State::Closed { .. } => Ok(()),
             State::HalfOpen { probe_until, .. } if now < probe_until => Err(probe_until),
-            State::HalfOpen { cool_down, .. } | State::Open { cool_down, .. } if self.paused_until(now).is_none() => {
-                self.state = State::HalfOpen { cool_down, probe_until: later(now, PROBE_LEASE) };
+            State::HalfOpen { cool_down, .. } | State::Open { cool_down, .. }
+                if self.paused_until(now).is_none() =>
+            {
+                self.state = State::HalfOpen {
+                    cool_down,
+                    probe_until: later(now, PROBE_LEASE),
+                };
                 Ok(())
             }
-            State::Open { until, .. } | State::HalfOpen { probe_until: until, .. } => Err(until),
+            State::Open { until, .. }
+            | State::HalfOpen {
+                probe_until: until, ..
+            } => Err(until),
         }
     }
 
@@ -102,20 +119,29 @@ impl Breaker {
     /// stopped, never sent): a half-open trial ends, and the next caller may try at once.
     pub fn neutral(&mut self, now: NaiveDateTime) {
         if let State::HalfOpen { cool_down, .. } = self.state {
-            self.state = State::HalfOpen { cool_down, probe_until: now };
+            self.state = State::HalfOpen {
+                cool_down,
+                probe_until: now,
+            };
         }
     }
 
     /// An outage (server error, timeout, unreachable). Other failures do not count.
     pub fn outage(&mut self, now: NaiveDateTime) {
         self.state = match self.state {
-            State::Closed { failures } if failures + 1 >= self.config.threshold => {
-                State::Open { until: later(now, self.config.cool_down), cool_down: self.config.cool_down }
-            }
-            State::Closed { failures } => State::Closed { failures: failures + 1 },
+            State::Closed { failures } if failures + 1 >= self.config.threshold => State::Open {
+                until: later(now, self.config.cool_down),
+                cool_down: self.config.cool_down,
+            },
+            State::Closed { failures } => State::Closed {
+                failures: failures + 1,
+            },
             State::HalfOpen { cool_down, .. } => {
                 let longer = (cool_down * 2).min(self.config.max_cool_down());
-                State::Open { until: later(now, longer), cool_down: longer }
+                State::Open {
+                    until: later(now, longer),
+                    cool_down: longer,
+                }
             }
             open @ State::Open { .. } => open,
         };
@@ -160,7 +186,10 @@ pub enum Outcome {
 
 /// A stored (UTC) time as the person's local "HH:MM".
 pub fn local_time(utc: NaiveDateTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(utc, chrono::Utc).with_timezone(&chrono::Local).format("%H:%M").to_string()
+    chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(utc, chrono::Utc)
+        .with_timezone(&chrono::Local)
+        .format("%H:%M")
+        .to_string()
 }
 
 /// Now, as breakers store it.
@@ -184,7 +213,11 @@ fn from_ms(ms: i64) -> Duration {
     Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-fn load(conn: &rusqlite::Connection, provider: &str, config: Config) -> Result<Option<Status>, rusqlite::Error> {
+fn load(
+    conn: &rusqlite::Connection,
+    provider: &str,
+    config: Config,
+) -> Result<Option<Status>, rusqlite::Error> {
     conn.query_row(
         "SELECT state, failures, until, cool_down_ms, last_error, updated_at FROM breakers WHERE provider = ?1",
         [provider],
@@ -213,7 +246,10 @@ fn save(conn: &rusqlite::Connection, status: &Status) -> Result<(), rusqlite::Er
     let (kind, failures, until, cool_down) = match status.breaker.state {
         State::Closed { failures } => ("closed", failures, None, status.breaker.config.cool_down),
         State::Open { until, cool_down } => ("open", 0, Some(until), cool_down),
-        State::HalfOpen { cool_down, probe_until } => ("half-open", 0, Some(probe_until), cool_down),
+        State::HalfOpen {
+            cool_down,
+            probe_until,
+        } => ("half-open", 0, Some(probe_until), cool_down),
     };
     conn.execute(
         "INSERT INTO breakers(provider, state, failures, until, cool_down_ms, last_error, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -233,8 +269,12 @@ impl AppDb {
         config: Config,
         now: NaiveDateTime,
     ) -> Result<Result<(), (NaiveDateTime, Option<String>)>, HistoryError> {
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some(mut status) = load(&tx, provider, config)? else { return Ok(Ok(())) };
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(mut status) = load(&tx, provider, config)? else {
+            return Ok(Ok(()));
+        };
         let allowed = status.breaker.allow(now);
         if allowed.is_ok() && !matches!(status.breaker.state, State::Closed { .. }) {
             status.updated_at = now;
@@ -245,8 +285,16 @@ impl AppDb {
     }
 
     /// Records how a call to `provider` went.
-    pub fn breaker_record(&mut self, provider: &str, config: Config, outcome: &Outcome, now: NaiveDateTime) -> Result<(), HistoryError> {
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn breaker_record(
+        &mut self,
+        provider: &str,
+        config: Config,
+        outcome: &Outcome,
+        now: NaiveDateTime,
+    ) -> Result<(), HistoryError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut status = load(&tx, provider, config)?.unwrap_or_else(|| Status {
             provider: provider.to_string(),
             breaker: Breaker::new(config),
@@ -288,12 +336,17 @@ mod tests {
     use super::*;
 
     fn t(secs: i64) -> NaiveDateTime {
-        chrono::DateTime::from_timestamp(1_795_000_000 + secs, 0).unwrap().naive_utc()
+        chrono::DateTime::from_timestamp(1_795_000_000 + secs, 0)
+            .unwrap()
+            .naive_utc()
     }
 
     #[test]
     fn opens_after_the_threshold_half_opens_after_the_cool_down_and_recovers() {
-        let mut b = Breaker::new(Config { threshold: 3, cool_down: Duration::from_secs(30) });
+        let mut b = Breaker::new(Config {
+            threshold: 3,
+            cool_down: Duration::from_secs(30),
+        });
         for _ in 0..2 {
             b.outage(t(0));
             assert!(b.allow(t(0)).is_ok());
@@ -349,23 +402,42 @@ mod tests {
     fn the_stored_breaker_is_shared_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.sqlite");
-        let config = Config { threshold: 2, cool_down: Duration::from_secs(30) };
+        let config = Config {
+            threshold: 2,
+            cool_down: Duration::from_secs(30),
+        };
         {
             let mut db = AppDb::open(&path).unwrap();
             assert_eq!(db.breaker_allow("openai", config, t(0)).unwrap(), Ok(()));
-            db.breaker_record("openai", config, &Outcome::Outage("HTTP 500".into()), t(0)).unwrap();
-            db.breaker_record("openai", config, &Outcome::Outage("HTTP 502".into()), t(1)).unwrap();
+            db.breaker_record("openai", config, &Outcome::Outage("HTTP 500".into()), t(0))
+                .unwrap();
+            db.breaker_record("openai", config, &Outcome::Outage("HTTP 502".into()), t(1))
+                .unwrap();
         }
         // Another process (or the app after a restart) sees it paused, and why.
         let mut db = AppDb::open(&path).unwrap();
-        assert_eq!(db.breaker_allow("openai", config, t(5)).unwrap(), Err((t(31), Some("HTTP 502".into()))));
-        assert_eq!(db.breaker_allow("perplexity", config, t(5)).unwrap(), Ok(()), "each provider has its own");
+        assert_eq!(
+            db.breaker_allow("openai", config, t(5)).unwrap(),
+            Err((t(31), Some("HTTP 502".into())))
+        );
+        assert_eq!(
+            db.breaker_allow("perplexity", config, t(5)).unwrap(),
+            Ok(()),
+            "each provider has its own"
+        );
         // After the cool-down one caller gets the trial; a second waits for it.
         assert_eq!(db.breaker_allow("openai", config, t(31)).unwrap(), Ok(()));
         let mut other = AppDb::open(&path).unwrap();
-        assert!(other.breaker_allow("openai", config, t(32)).unwrap().is_err());
-        db.breaker_record("openai", config, &Outcome::Success, t(33)).unwrap();
-        assert_eq!(other.breaker_allow("openai", config, t(34)).unwrap(), Ok(()));
+        assert!(other
+            .breaker_allow("openai", config, t(32))
+            .unwrap()
+            .is_err());
+        db.breaker_record("openai", config, &Outcome::Success, t(33))
+            .unwrap();
+        assert_eq!(
+            other.breaker_allow("openai", config, t(34)).unwrap(),
+            Ok(())
+        );
         let all = other.breakers(config).unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].breaker.state_name(t(34)), "closed");
@@ -375,10 +447,20 @@ mod tests {
     fn a_last_error_that_quotes_a_key_is_stored_masked() {
         let key = crate::secret::Secret::new("sk-breaker-test-0123456789abcdef");
         let mut db = AppDb::open_in_memory().unwrap();
-        let config = Config { threshold: 1, cool_down: Duration::from_secs(30) };
-        let why = format!("OpenAI had a problem: upstream said key {} is over quota (postgres://u:pw123456@h/db)", key.expose());
-        db.breaker_record("openai", config, &Outcome::Outage(why), t(0)).unwrap();
-        let stored: String = db.conn().query_row("SELECT last_error FROM breakers", [], |r| r.get(0)).unwrap();
+        let config = Config {
+            threshold: 1,
+            cool_down: Duration::from_secs(30),
+        };
+        let why = format!(
+            "OpenAI had a problem: upstream said key {} is over quota (postgres://u:pw123456@h/db)",
+            key.expose()
+        );
+        db.breaker_record("openai", config, &Outcome::Outage(why), t(0))
+            .unwrap();
+        let stored: String = db
+            .conn()
+            .query_row("SELECT last_error FROM breakers", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(stored, "OpenAI had a problem: upstream said key [redacted] is over quota (postgres://u:[redacted]@h/db)");
     }
 }

@@ -66,12 +66,18 @@ impl Period {
     fn window(self, now: NaiveDateTime) -> (String, Option<NaiveDateTime>) {
         let day = now.date();
         match self {
-            Self::Day => (day.to_string(), day.succ_opt().map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())),
+            Self::Day => (
+                day.to_string(),
+                day.succ_opt()
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default()),
+            ),
             Self::Month => {
                 let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
                 (
                     format!("{:04}-{:02}", day.year(), day.month()),
-                    first.checked_add_months(Months::new(1)).and_then(|d| d.and_hms_opt(0, 0, 0)),
+                    first
+                        .checked_add_months(Months::new(1))
+                        .and_then(|d| d.and_hms_opt(0, 0, 0)),
                 )
             }
             Self::Total => ("total".into(), None),
@@ -129,7 +135,9 @@ pub fn limit_nanos(usd: f64) -> Result<i64, BudgetError> {
     if usd.is_finite() && usd >= 0.0 {
         Ok(nanos(usd))
     } else {
-        Err(BudgetError::Invalid("the limit must be an amount in USD, 0 or more".into()))
+        Err(BudgetError::Invalid(
+            "the limit must be an amount in USD, 0 or more".into(),
+        ))
     }
 }
 
@@ -137,7 +145,14 @@ pub fn limit_nanos(usd: f64) -> Result<i64, BudgetError> {
 pub enum BudgetError {
     /// Amounts in nano-dollars.
     #[error("the {scope} budget of ${:.2} per {period} is spent (${:.4} used{}); {}", dollars(*.limit), dollars(*.spent), if *.reserved > 0 { format!(", ${:.4} in flight", dollars(*.reserved)) } else { String::new() }, resets(*.resets_at))]
-    Exceeded { scope: String, limit: i64, period: &'static str, spent: i64, reserved: i64, resets_at: Option<NaiveDateTime> },
+    Exceeded {
+        scope: String,
+        limit: i64,
+        period: &'static str,
+        spent: i64,
+        reserved: i64,
+        resets_at: Option<NaiveDateTime>,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -177,12 +192,18 @@ pub fn canonical_scope(name: &str) -> String {
 
 fn check_scope(name: &str) -> Result<(), BudgetError> {
     let ok = name == "global"
-        || name.strip_prefix("provider:").is_some_and(|n| !n.trim().is_empty())
-        || name.strip_prefix("source:").is_some_and(|n| !n.trim().is_empty());
+        || name
+            .strip_prefix("provider:")
+            .is_some_and(|n| !n.trim().is_empty())
+        || name
+            .strip_prefix("source:")
+            .is_some_and(|n| !n.trim().is_empty());
     if ok {
         Ok(())
     } else {
-        Err(BudgetError::Invalid(format!("{name:?} is not a budget scope; use global, provider:<name> or source:<name>")))
+        Err(BudgetError::Invalid(format!(
+            "{name:?} is not a budget scope; use global, provider:<name> or source:<name>"
+        )))
     }
 }
 
@@ -197,14 +218,18 @@ fn used(tx: &rusqlite::Connection, scope: &str, key: &str) -> Result<(i64, i64),
 }
 
 fn load(conn: &rusqlite::Connection, name: &str) -> Result<Option<Scope>, rusqlite::Error> {
-    conn.query_row("SELECT scope, limit_nanos, period, soft FROM budget_scopes WHERE scope = ?1", [name], |r| {
-        Ok(Scope {
-            name: r.get(0)?,
-            limit_nanos: r.get(1)?,
-            period: Period::parse(&r.get::<_, String>(2)?).unwrap_or(Period::Total),
-            soft: r.get(3)?,
-        })
-    })
+    conn.query_row(
+        "SELECT scope, limit_nanos, period, soft FROM budget_scopes WHERE scope = ?1",
+        [name],
+        |r| {
+            Ok(Scope {
+                name: r.get(0)?,
+                limit_nanos: r.get(1)?,
+                period: Period::parse(&r.get::<_, String>(2)?).unwrap_or(Period::Total),
+                soft: r.get(3)?,
+            })
+        },
+    )
     .optional()
 }
 
@@ -234,10 +259,14 @@ impl AppDb {
         check_scope(&scope.name)?;
         let name = canonical_scope(&scope.name);
         if scope.limit_nanos < 0 {
-            return Err(BudgetError::Invalid("the limit must be an amount in USD, 0 or more".into()));
+            return Err(BudgetError::Invalid(
+                "the limit must be an amount in USD, 0 or more".into(),
+            ));
         }
         if !(scope.soft > 0.0 && scope.soft <= 1.0) {
-            return Err(BudgetError::Invalid("the warning level must be between 0 and 1 (e.g. 0.8 for 80 %)".into()));
+            return Err(BudgetError::Invalid(
+                "the warning level must be between 0 and 1 (e.g. 0.8 for 80 %)".into(),
+            ));
         }
         self.conn().execute(
             "INSERT INTO budget_scopes(scope, limit_nanos, period, soft) VALUES (?1, ?2, ?3, ?4)
@@ -249,19 +278,33 @@ impl AppDb {
 
     /// Reserves `nanos` nano-dollars for `purpose` in every one of `scopes` that is defined,
     /// atomically: all or none.
-    pub fn reserve(&mut self, purpose: Purpose, scopes: &[&str], nanos: i64, now: NaiveDateTime) -> Result<Reservation, BudgetError> {
+    pub fn reserve(
+        &mut self,
+        purpose: Purpose,
+        scopes: &[&str],
+        nanos: i64,
+        now: NaiveDateTime,
+    ) -> Result<Reservation, BudgetError> {
         if nanos < 0 {
-            return Err(BudgetError::Invalid("a reservation must be an amount, 0 or more".into()));
+            return Err(BudgetError::Invalid(
+                "a reservation must be an amount, 0 or more".into(),
+            ));
         }
         let id = format!("r{}-{}", std::process::id(), crate::random_hex(8));
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for name in scopes.iter().map(|n| canonical_scope(n)) {
             let name = name.as_str();
-            let Some(scope) = load(&tx, name)? else { continue };
+            let Some(scope) = load(&tx, name)? else {
+                continue;
+            };
             let (key, resets_at) = scope.period.window(now);
             let (spent, reserved) = used(&tx, name, &key)?;
             // Whole nano-dollars: an exact fit fits, one nano-dollar more does not.
-            if i128::from(spent) + i128::from(reserved) + i128::from(nanos) > i128::from(scope.limit_nanos) {
+            if i128::from(spent) + i128::from(reserved) + i128::from(nanos)
+                > i128::from(scope.limit_nanos)
+            {
                 return Err(BudgetError::Exceeded {
                     scope: scope.name,
                     limit: scope.limit_nanos,
@@ -282,8 +325,15 @@ impl AppDb {
 
     /// Replaces a reservation with the actual cost in nano-dollars (charged in full, even above
     /// the reservation).
-    pub fn settle(&mut self, reservation: &Reservation, actual_nanos: i64, now: NaiveDateTime) -> Result<(), BudgetError> {
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn settle(
+        &mut self,
+        reservation: &Reservation,
+        actual_nanos: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), BudgetError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE budget_ledger SET kind = 'settled', nanos = ?2, at = ?3 WHERE reservation = ?1 AND kind = 'reserved'",
             params![reservation.0, actual_nanos.max(0), now.to_string()],
@@ -294,7 +344,10 @@ impl AppDb {
 
     /// Gives a reservation back (the call failed before anything was billed).
     pub fn release(&mut self, reservation: &Reservation) -> Result<(), BudgetError> {
-        self.conn().execute("DELETE FROM budget_ledger WHERE reservation = ?1 AND kind = 'reserved'", [&reservation.0])?;
+        self.conn().execute(
+            "DELETE FROM budget_ledger WHERE reservation = ?1 AND kind = 'reserved'",
+            [&reservation.0],
+        )?;
         Ok(())
     }
 
@@ -307,7 +360,9 @@ impl AppDb {
             .collect::<Result<_, _>>()?;
         let mut out = Vec::new();
         for name in names {
-            let Some(scope) = load(self.conn(), &name)? else { continue };
+            let Some(scope) = load(self.conn(), &name)? else {
+                continue;
+            };
             let (key, resets_at) = scope.period.window(now);
             let (spent, reserved) = used(self.conn(), &name, &key)?;
             let busy = spent.saturating_add(reserved);
@@ -321,7 +376,13 @@ impl AppDb {
             } else {
                 "ok"
             };
-            out.push(ScopeState { scope, spent_nanos: spent, reserved_nanos: reserved, state, resets_at });
+            out.push(ScopeState {
+                scope,
+                spent_nanos: spent,
+                reserved_nanos: reserved,
+                state,
+                resets_at,
+            });
         }
         Ok(out)
     }
@@ -334,15 +395,26 @@ impl AppDb {
     /// How much to scale this model's upper-bound estimates (1 until a provider once charged
     /// more than was reserved).
     pub fn estimator_margin(&self, model: &str) -> Result<f64, BudgetError> {
-        let factor: Option<f64> =
-            self.conn().query_row("SELECT factor FROM estimator_margins WHERE model = ?1", [model], |r| r.get(0)).optional()?;
+        let factor: Option<f64> = self
+            .conn()
+            .query_row(
+                "SELECT factor FROM estimator_margins WHERE model = ?1",
+                [model],
+                |r| r.get(0),
+            )
+            .optional()?;
         Ok(factor.unwrap_or(1.0).clamp(1.0, MAX_MARGIN))
     }
 
     /// A provider charged `actual` against a reservation of `reserved` (nano-dollars): the excess
     /// was charged, and from now on this model's estimates are scaled so the same call would fit,
     /// plus 25 %.
-    pub fn grow_estimator_margin(&self, model: &str, reserved: i64, actual: i64) -> Result<f64, BudgetError> {
+    pub fn grow_estimator_margin(
+        &self,
+        model: &str,
+        reserved: i64,
+        actual: i64,
+    ) -> Result<f64, BudgetError> {
         if !(actual > reserved && reserved > 0) {
             return self.estimator_margin(model);
         }
@@ -355,7 +427,13 @@ impl AppDb {
              ON CONFLICT(model) DO UPDATE SET factor = max(factor, excluded.factor)",
             params![model, factor],
         )?;
-        tracing::warn!(model, reserved, actual, factor, "the provider charged more than the estimate; the margin grows");
+        tracing::warn!(
+            model,
+            reserved,
+            actual,
+            factor,
+            "the provider charged more than the estimate; the margin grows"
+        );
         self.estimator_margin(model)
     }
 }
@@ -369,7 +447,12 @@ mod tests {
     }
 
     fn scope(name: &str, limit: f64, period: Period) -> Scope {
-        Scope { name: name.into(), limit_nanos: nanos(limit), period, soft: 0.8 }
+        Scope {
+            name: name.into(),
+            limit_nanos: nanos(limit),
+            period,
+            soft: 0.8,
+        }
     }
 
     const AI: Purpose = Purpose::Ai;
@@ -391,17 +474,28 @@ mod tests {
         let b = db.reserve(AI, &["global"], nanos(0.5), now).unwrap();
         db.release(&b).unwrap();
         let s = &db.budgets(now).unwrap()[0];
-        assert_eq!((s.spent_nanos, s.reserved_nanos, s.state), (200_000_000, 0, "ok"));
+        assert_eq!(
+            (s.spent_nanos, s.reserved_nanos, s.state),
+            (200_000_000, 0, "ok")
+        );
         assert_eq!((s.spent_usd(), s.scope.limit_usd()), (0.2, 1.0));
         // A provider charging more than reserved: the excess is charged.
         let c = db.reserve(AI, &["global"], nanos(0.1), now).unwrap();
         db.settle(&c, nanos(0.85), now).unwrap();
         assert_eq!(db.budgets(now).unwrap()[0].state, "blocked");
         // Tomorrow the day's budget is fresh.
-        assert!(db.reserve(AI, &["global"], nanos(0.9), at("2026-11-27 00:00")).is_ok());
-        assert_eq!(db.budgets(at("2026-11-27 00:01")).unwrap()[0].state, "warning");
+        assert!(db
+            .reserve(AI, &["global"], nanos(0.9), at("2026-11-27 00:00"))
+            .is_ok());
+        assert_eq!(
+            db.budgets(at("2026-11-27 00:01")).unwrap()[0].state,
+            "warning"
+        );
         assert!(db.set_budget(&scope("team", 1.0, Period::Day)).is_err());
-        assert!(db.reserve(AI, &["global"], -1, now).is_err(), "no negative reservations");
+        assert!(
+            db.reserve(AI, &["global"], -1, now).is_err(),
+            "no negative reservations"
+        );
         assert!(limit_nanos(f64::NAN).is_err() && limit_nanos(-0.01).is_err());
         assert_eq!(limit_nanos(0.01).unwrap(), 10_000_000);
     }
@@ -411,16 +505,29 @@ mod tests {
         // Ten charges of the provider's 0.00748 fill a 0.0748 budget exactly: with dollars in
         // floating point their sum is 0.07479999999999999 or 0.07480000000000001.
         let mut db = AppDb::open_in_memory().unwrap();
-        db.set_budget(&scope("global", 0.0748, Period::Total)).unwrap();
+        db.set_budget(&scope("global", 0.0748, Period::Total))
+            .unwrap();
         let now = at("2026-11-26 10:00");
         for _ in 0..10 {
             let r = db.reserve(AI, &["global"], nanos(0.00748), now).unwrap();
             db.settle(&r, nanos(0.00748), now).unwrap();
         }
         let s = &db.budgets(now).unwrap()[0];
-        assert_eq!((s.spent_nanos, s.state, s.spent_usd()), (74_800_000, "blocked", 0.0748));
-        assert!(db.reserve(AI, &["global"], 0, now).is_ok(), "nothing more still fits");
-        assert!(matches!(db.reserve(AI, &["global"], 1, now), Err(BudgetError::Exceeded { spent: 74_800_000, .. })));
+        assert_eq!(
+            (s.spent_nanos, s.state, s.spent_usd()),
+            (74_800_000, "blocked", 0.0748)
+        );
+        assert!(
+            db.reserve(AI, &["global"], 0, now).is_ok(),
+            "nothing more still fits"
+        );
+        assert!(matches!(
+            db.reserve(AI, &["global"], 1, now),
+            Err(BudgetError::Exceeded {
+                spent: 74_800_000,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -428,7 +535,9 @@ mod tests {
         let mut db = AppDb::open_in_memory().unwrap();
         db.set_budget(&scope("global", 1.0, Period::Day)).unwrap();
         let now = at("2026-11-26 10:00");
-        let r = db.reserve(Purpose::Embedding, &["global", "provider:openai"], 300, now).unwrap();
+        let r = db
+            .reserve(Purpose::Embedding, &["global", "provider:openai"], 300, now)
+            .unwrap();
         db.settle(&r, 140, now).unwrap();
         let rows: Vec<(String, String, i64)> = db
             .conn()
@@ -438,7 +547,11 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(rows, [("embedding".to_string(), "settled".to_string(), 140)], "only the defined scope is charged");
+        assert_eq!(
+            rows,
+            [("embedding".to_string(), "settled".to_string(), 140)],
+            "only the defined scope is charged"
+        );
     }
 
     #[test]
@@ -455,22 +568,36 @@ mod tests {
         for round in 0..30 {
             let mut db = AppDb::open_in_memory().unwrap();
             let limit = 50 * cent + (next() % 100) as i64 * cent;
-            db.set_budget(&Scope { name: "global".into(), limit_nanos: limit, period: Period::Month, soft: 0.8 }).unwrap();
-            db.set_budget(&Scope { name: "provider:perplexity".into(), limit_nanos: limit * 7 / 10, period: Period::Total, soft: 0.8 })
-                .unwrap();
+            db.set_budget(&Scope {
+                name: "global".into(),
+                limit_nanos: limit,
+                period: Period::Month,
+                soft: 0.8,
+            })
+            .unwrap();
+            db.set_budget(&Scope {
+                name: "provider:perplexity".into(),
+                limit_nanos: limit * 7 / 10,
+                period: Period::Total,
+                soft: 0.8,
+            })
+            .unwrap();
             let now = at("2026-11-26 10:00");
             let mut open: Vec<(Reservation, i64)> = Vec::new();
             for _ in 0..200 {
                 match next() % 3 {
                     0 => {
                         let amount = (next() % 30) as i64 * cent + (next() % 1000) as i64;
-                        if let Ok(r) = db.reserve(AI, &["global", "provider:perplexity"], amount, now) {
+                        if let Ok(r) =
+                            db.reserve(AI, &["global", "provider:perplexity"], amount, now)
+                        {
                             open.push((r, amount));
                         }
                     }
                     1 if !open.is_empty() => {
                         let (r, amount) = open.swap_remove((next() as usize) % open.len());
-                        db.settle(&r, amount * (next() % 101) as i64 / 100, now).unwrap();
+                        db.settle(&r, amount * (next() % 101) as i64 / 100, now)
+                            .unwrap();
                     }
                     _ if !open.is_empty() => {
                         let (r, _) = open.swap_remove((next() as usize) % open.len());
@@ -479,7 +606,10 @@ mod tests {
                     _ => {}
                 }
                 for s in db.budgets(now).unwrap() {
-                    assert!(s.spent_nanos + s.reserved_nanos <= s.scope.limit_nanos, "round {round}: {s:?}");
+                    assert!(
+                        s.spent_nanos + s.reserved_nanos <= s.scope.limit_nanos,
+                        "round {round}: {s:?}"
+                    );
                 }
             }
         }
@@ -489,7 +619,10 @@ mod tests {
     fn two_hundred_concurrent_reservations_never_pass_the_hard_cap() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plainsight.sqlite");
-        AppDb::open(&path).unwrap().set_budget(&scope("global", 1.0, Period::Day)).unwrap();
+        AppDb::open(&path)
+            .unwrap()
+            .set_budget(&scope("global", 1.0, Period::Day))
+            .unwrap();
         let now = at("2026-11-26 10:00");
         let handles: Vec<_> = (0..200)
             .map(|i| {
@@ -508,10 +641,17 @@ mod tests {
                 })
             })
             .collect();
-        let granted = handles.into_iter().map(|h| h.join().unwrap()).filter(|ok| *ok).count();
+        let granted = handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|ok| *ok)
+            .count();
         let s = &AppDb::open(&path).unwrap().budgets(now).unwrap()[0];
         assert!(s.spent_nanos <= nanos(1.0), "{s:?}");
-        assert!(granted > 50 && granted < 200, "some got through, the rest were told the budget is spent: {granted}");
+        assert!(
+            granted > 50 && granted < 200,
+            "some got through, the rest were told the budget is spent: {granted}"
+        );
     }
 
     #[test]
@@ -524,9 +664,14 @@ mod tests {
         let dotted = format!("source:{}/./shop.db", dir.path().display());
         db.set_budget(&scope(&dotted, 0.01, Period::Day)).unwrap();
         let plain = format!("source:{}", file.display());
-        let err = db.reserve(AI, &[plain.as_str()], nanos(12.5), at("2026-11-26 10:00")).unwrap_err();
+        let err = db
+            .reserve(AI, &[plain.as_str()], nanos(12.5), at("2026-11-26 10:00"))
+            .unwrap_err();
         assert!(err.to_string().contains("budget"), "{err}");
-        assert_eq!(canonical_scope("source:postgres://u@127.0.0.1/shop"), "source:postgres://u@127.0.0.1/shop");
+        assert_eq!(
+            canonical_scope("source:postgres://u@127.0.0.1/shop"),
+            "source:postgres://u@127.0.0.1/shop"
+        );
         assert_eq!(canonical_scope(" global "), "global");
     }
 }

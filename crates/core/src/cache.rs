@@ -44,7 +44,11 @@ pub struct CacheConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        Self { ttl: Duration::from_secs(3600), threshold: 0.8, max_entries: 10_000 }
+        Self {
+            ttl: Duration::from_secs(3600),
+            threshold: 0.8,
+            max_entries: 10_000,
+        }
     }
 }
 
@@ -74,8 +78,19 @@ fn sha(parts: &[&str]) -> String {
 }
 
 impl CacheKey {
-    pub fn new(question: &str, slots: Vec<String>, fingerprint: &str, model: &str, prompt_version: &str, source: &str) -> Self {
-        let asked = question.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    pub fn new(
+        question: &str,
+        slots: Vec<String>,
+        fingerprint: &str,
+        model: &str,
+        prompt_version: &str,
+        source: &str,
+    ) -> Self {
+        let asked = question
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         Self {
             question: embed::normalised_words(question).join(" "),
             asked: asked.trim_end_matches(['?', '!', '.', ' ']).to_string(),
@@ -89,13 +104,25 @@ impl CacheKey {
 
     /// Everything but the wording: entries of one bucket differ only in how they were asked.
     fn bucket(&self, embedder: &str) -> String {
-        sha(&[&self.slots.join("\u{1}"), &self.fingerprint, &self.model, &self.prompt_version, embedder])
+        sha(&[
+            &self.slots.join("\u{1}"),
+            &self.fingerprint,
+            &self.model,
+            &self.prompt_version,
+            embedder,
+        ])
     }
 
     /// The exact layer keys on the question as typed (lowercase, spacing and end punctuation
     /// ignored): dropping words is the semantic layer's business, bounded by the slots.
     fn exact(&self) -> String {
-        sha(&[&self.asked, &self.slots.join("\u{1}"), &self.fingerprint, &self.model, &self.prompt_version])
+        sha(&[
+            &self.asked,
+            &self.slots.join("\u{1}"),
+            &self.fingerprint,
+            &self.model,
+            &self.prompt_version,
+        ])
     }
 }
 
@@ -176,7 +203,9 @@ fn to_blob(v: &[f32]) -> Vec<u8> {
 }
 
 fn from_blob(b: &[u8]) -> Vec<f32> {
-    b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 fn secs(d: Duration) -> i64 {
@@ -212,7 +241,9 @@ impl AppDb {
         let mut best: Option<Hit> = None;
         while let Some(r) = rows.next()? {
             let similarity = embed::cosine(embedding, &from_blob(&r.get::<_, Vec<u8>>(1)?));
-            let better = best.as_ref().is_none_or(|b| matches!(b.kind, HitKind::Semantic { similarity: s } if similarity > s));
+            let better = best.as_ref().is_none_or(
+                |b| matches!(b.kind, HitKind::Semantic { similarity: s } if similarity > s),
+            );
             if similarity >= threshold && better {
                 best = Some(Hit {
                     id: r.get(0)?,
@@ -228,8 +259,19 @@ impl AppDb {
 
     /// Keeps a generation; replaces an entry with the same exact key; evicts the least recently
     /// used beyond `config.max_entries`.
-    pub fn cache_store(&self, entry: &Entry<'_>, config: &CacheConfig, now: i64) -> Result<(), HistoryError> {
-        let Entry { key, embedding, embedder, reply, cost_nanos } = *entry;
+    pub fn cache_store(
+        &self,
+        entry: &Entry<'_>,
+        config: &CacheConfig,
+        now: i64,
+    ) -> Result<(), HistoryError> {
+        let Entry {
+            key,
+            embedding,
+            embedder,
+            reply,
+            cost_nanos,
+        } = *entry;
         // A reply may quote a key back: what is kept has passed the redaction wall.
         let reply = crate::redact::redact(reply);
         self.conn().execute(
@@ -262,7 +304,11 @@ impl AppDb {
         )?;
         // The count is kept by triggers, so a store under the bound costs no scan.
         let max = i64::try_from(config.max_entries).unwrap_or(i64::MAX);
-        let stored: i64 = self.conn().query_row("SELECT stored FROM cache_stats WHERE id = 1", [], |r| r.get(0))?;
+        let stored: i64 =
+            self.conn()
+                .query_row("SELECT stored FROM cache_stats WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
         if stored > max {
             self.conn().execute(
                 "DELETE FROM llm_cache WHERE id IN (SELECT id FROM llm_cache ORDER BY last_used_at, id LIMIT ?1)",
@@ -273,7 +319,12 @@ impl AppDb {
     }
 
     /// Counts a lookup: a hit (and what it saved) or a miss, and how long it took.
-    pub fn cache_count(&self, hit: Option<&Hit>, micros: u64, now: i64) -> Result<(), HistoryError> {
+    pub fn cache_count(
+        &self,
+        hit: Option<&Hit>,
+        micros: u64,
+        now: i64,
+    ) -> Result<(), HistoryError> {
         let (exact, semantic, saved) = match hit.map(|h| (h.kind, h.cost_nanos)) {
             Some((HitKind::Exact, nanos)) => (1, 0, nanos),
             Some((HitKind::Semantic { .. }, nanos)) => (0, 1, nanos),
@@ -285,14 +336,18 @@ impl AppDb {
             params![exact, semantic, saved, i64::try_from(micros).unwrap_or(i64::MAX)],
         )?;
         if let Some(h) = hit {
-            self.conn().execute("UPDATE llm_cache SET last_used_at = ?2, hits = hits + 1 WHERE id = ?1", params![h.id, now])?;
+            self.conn().execute(
+                "UPDATE llm_cache SET last_used_at = ?2, hits = hits + 1 WHERE id = ?1",
+                params![h.id, now],
+            )?;
         }
         Ok(())
     }
 
     /// Forgets one entry (its code no longer runs on this data).
     pub fn cache_forget(&self, id: i64) -> Result<(), HistoryError> {
-        self.conn().execute("DELETE FROM llm_cache WHERE id = ?1", [id])?;
+        self.conn()
+            .execute("DELETE FROM llm_cache WHERE id = ?1", [id])?;
         Ok(())
     }
 
@@ -300,20 +355,30 @@ impl AppDb {
     pub fn cache_invalidate(&self, what: &Invalidate, now: i64) -> Result<usize, HistoryError> {
         let n = match what {
             Invalidate::All => self.conn().execute("DELETE FROM llm_cache", [])?,
-            Invalidate::Model(m) if m.ends_with('/') => {
-                self.conn().execute("DELETE FROM llm_cache WHERE substr(model, 1, length(?1)) = ?1", [m])?
-            }
-            Invalidate::Model(m) => self.conn().execute("DELETE FROM llm_cache WHERE model = ?1", [m])?,
-            Invalidate::Source(s) => self.conn().execute("DELETE FROM llm_cache WHERE source = ?1", [s])?,
-            Invalidate::OlderThan(age) => {
-                self.conn().execute("DELETE FROM llm_cache WHERE created_at < ?1", [now.saturating_sub(secs(*age))])?
-            }
+            Invalidate::Model(m) if m.ends_with('/') => self.conn().execute(
+                "DELETE FROM llm_cache WHERE substr(model, 1, length(?1)) = ?1",
+                [m],
+            )?,
+            Invalidate::Model(m) => self
+                .conn()
+                .execute("DELETE FROM llm_cache WHERE model = ?1", [m])?,
+            Invalidate::Source(s) => self
+                .conn()
+                .execute("DELETE FROM llm_cache WHERE source = ?1", [s])?,
+            Invalidate::OlderThan(age) => self.conn().execute(
+                "DELETE FROM llm_cache WHERE created_at < ?1",
+                [now.saturating_sub(secs(*age))],
+            )?,
         };
         Ok(n)
     }
 
     pub fn cache_stats(&self, now: i64) -> Result<CacheStats, HistoryError> {
-        let entries: i64 = self.conn().query_row("SELECT count(*) FROM llm_cache WHERE expires_at > ?1", [now], |r| r.get(0))?;
+        let entries: i64 = self.conn().query_row(
+            "SELECT count(*) FROM llm_cache WHERE expires_at > ?1",
+            [now],
+            |r| r.get(0),
+        )?;
         let mut s = self.conn().query_row(
             "SELECT lookups, exact_hits, semantic_hits, saved_nanos, lookup_micros FROM cache_stats WHERE id = 1",
             [],

@@ -76,10 +76,18 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
     if rows.is_empty() || columns.is_empty() {
         return None;
     }
-    let numeric =
-        |i: usize| rows.iter().all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null())) && rows.iter().any(|r| r[i].is_number());
+    let numeric = |i: usize| {
+        rows.iter()
+            .all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null()))
+            && rows.iter().any(|r| r[i].is_number())
+    };
     if rows.len() == 1 && columns.len() == 1 && numeric(0) {
-        return Some(ChartSpec { kind: ChartKind::Number, x: String::new(), y: columns[0].clone(), title: title.to_string() });
+        return Some(ChartSpec {
+            kind: ChartKind::Number,
+            x: String::new(),
+            y: columns[0].clone(),
+            title: title.to_string(),
+        });
     }
     let x = (0..columns.len()).find(|&i| rows.iter().all(|r| r[i].is_string()))?;
     let y = (0..columns.len()).find(|&i| i != x && numeric(i))?;
@@ -93,7 +101,12 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
     } else {
         return None;
     };
-    Some(ChartSpec { kind, x: columns[x].clone(), y: columns[y].clone(), title: title.to_string() })
+    Some(ChartSpec {
+        kind,
+        x: columns[x].clone(),
+        y: columns[y].clone(),
+        title: title.to_string(),
+    })
 }
 
 /// Formats a number the way a business user reads it: `12,345.67`, `1,204`.
@@ -120,7 +133,11 @@ pub fn format_number(v: f64) -> String {
         }
         grouped.push(ch);
     }
-    let sign = if negative && (whole > 0 || frac > 0) { "-" } else { "" };
+    let sign = if negative && (whole > 0 || frac > 0) {
+        "-"
+    } else {
+        ""
+    };
     if v.fract() == 0.0 {
         format!("{sign}{grouped}")
     } else {
@@ -128,12 +145,24 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
-fn points(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>]) -> Result<Vec<(String, f64)>, ChartError> {
-    let yi = columns.iter().position(|c| *c == spec.y).ok_or(ChartError::MissingColumn)?;
+fn points(
+    spec: &ChartSpec,
+    columns: &[String],
+    rows: &[Vec<Value>],
+) -> Result<Vec<(String, f64)>, ChartError> {
+    let yi = columns
+        .iter()
+        .position(|c| *c == spec.y)
+        .ok_or(ChartError::MissingColumn)?;
     let xi = if spec.kind == ChartKind::Number {
         None
     } else {
-        Some(columns.iter().position(|c| *c == spec.x).ok_or(ChartError::MissingColumn)?)
+        Some(
+            columns
+                .iter()
+                .position(|c| *c == spec.x)
+                .ok_or(ChartError::MissingColumn)?,
+        )
     };
     Ok(rows
         .iter()
@@ -170,12 +199,30 @@ where
                 _ => spec.title.clone(),
             };
             let big_style = (FONT, (h / 4).max(24)).into_font().color(&ACCENT);
-            let small_style = (FONT, (h / 14).max(12)).into_font().color(&RGBColor(71, 85, 105));
-            let centre =
-                |t: &str, f: &TextStyle<'_>| -> i32 { (w as i32 - root.estimate_text_size(t, f).map(|s| s.0 as i32).unwrap_or(0)) / 2 };
+            let small_style = (FONT, (h / 14).max(12))
+                .into_font()
+                .color(&RGBColor(71, 85, 105));
+            let centre = |t: &str, f: &TextStyle<'_>| -> i32 {
+                (w as i32
+                    - root
+                        .estimate_text_size(t, f)
+                        .map(|s| s.0 as i32)
+                        .unwrap_or(0))
+                    / 2
+            };
             let text = format_number(value);
-            root.draw_text(&text, &big_style, (centre(&text, &big_style), (h / 3) as i32)).map_err(draw_err)?;
-            root.draw_text(&caption, &small_style, (centre(&caption, &small_style), (h * 3 / 4) as i32)).map_err(draw_err)?;
+            root.draw_text(
+                &text,
+                &big_style,
+                (centre(&text, &big_style), (h / 3) as i32),
+            )
+            .map_err(draw_err)?;
+            root.draw_text(
+                &caption,
+                &small_style,
+                (centre(&caption, &small_style), (h * 3 / 4) as i32),
+            )
+            .map_err(draw_err)?;
         }
         ChartKind::Line => {
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
@@ -201,8 +248,19 @@ where
                 .label_style((FONT, label_px))
                 .draw()
                 .map_err(draw_err)?;
-            chart.draw_series(LineSeries::new(pts.iter().enumerate().map(|(i, p)| (i, p.1)), ACCENT.stroke_width(2))).map_err(draw_err)?;
-            chart.draw_series(pts.iter().enumerate().map(|(i, p)| Circle::new((i, p.1), 3, ACCENT.filled()))).map_err(draw_err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().enumerate().map(|(i, p)| (i, p.1)),
+                    ACCENT.stroke_width(2),
+                ))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(
+                    pts.iter()
+                        .enumerate()
+                        .map(|(i, p)| Circle::new((i, p.1), 3, ACCENT.filled())),
+                )
+                .map_err(draw_err)?;
         }
         ChartKind::Bar | ChartKind::Pie | ChartKind::Scatter => {
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
@@ -223,7 +281,9 @@ where
                 .x_labels(pts.len())
                 .x_label_formatter(&|seg| match seg {
                     // At most about 12 labels, so 30 days do not print over each other.
-                    SegmentValue::CenterOf(i) if i % pts.len().div_ceil(12).max(1) == 0 => labels.get(*i).cloned().unwrap_or_default(),
+                    SegmentValue::CenterOf(i) if i % pts.len().div_ceil(12).max(1) == 0 => {
+                        labels.get(*i).cloned().unwrap_or_default()
+                    }
                     _ => String::new(),
                 })
                 .y_label_formatter(&|v| axis_label(*v, max - min))
@@ -234,7 +294,13 @@ where
                 .map_err(draw_err)?;
             chart
                 .draw_series(pts.iter().enumerate().map(|(i, p)| {
-                    let mut bar = Rectangle::new([(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), p.1)], ACCENT.filled());
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), 0.0),
+                            (SegmentValue::Exact(i + 1), p.1),
+                        ],
+                        ACCENT.filled(),
+                    );
                     bar.set_margin(0, 0, 6, 6);
                     bar
                 }))
@@ -253,7 +319,12 @@ fn register_font() {
 }
 
 /// Renders the chart as an SVG document.
-pub fn render_svg(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], size: (u32, u32)) -> Result<String, ChartError> {
+pub fn render_svg(
+    spec: &ChartSpec,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    size: (u32, u32),
+) -> Result<String, ChartError> {
     register_font();
     let pts = points(spec, columns, rows)?;
     let mut svg = String::new();
@@ -265,7 +336,12 @@ pub fn render_svg(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], siz
 }
 
 /// Renders the chart as a PNG image (text rasterised with the embedded font).
-pub fn render_png(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+pub fn render_png(
+    spec: &ChartSpec,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    size: (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
     register_font();
     let pts = points(spec, columns, rows)?;
     let mut buffer = vec![0u8; size.0 as usize * size.1 as usize * 3];
@@ -273,9 +349,15 @@ pub fn render_png(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>], siz
         let root = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
         draw(&root, spec, &pts)?;
     }
-    let image = image::RgbImage::from_raw(size.0, size.1, buffer).ok_or_else(|| ChartError::Draw("buffer size".into()))?;
+    let image = image::RgbImage::from_raw(size.0, size.1, buffer)
+        .ok_or_else(|| ChartError::Draw("buffer size".into()))?;
     let mut png = Vec::new();
-    image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageOutputFormat::Png).map_err(ChartError::Encode)?;
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut png),
+            image::ImageOutputFormat::Png,
+        )
+        .map_err(ChartError::Encode)?;
     Ok(png)
 }
 
@@ -296,11 +378,32 @@ mod tests {
 
     #[test]
     fn chart_follows_the_shape_of_the_result() {
-        assert_eq!(kind(&["region", "revenue"], json!([["West", 10.5], ["East", 3]])), Some(ChartKind::Bar));
-        assert_eq!(kind(&["month", "revenue"], json!([["2026-01", 10.5], ["2026-02", 3]])), Some(ChartKind::Line));
-        assert_eq!(kind(&["order_date", "revenue"], json!([["2026-01-01", 1], ["2026-01-02", 2]])), Some(ChartKind::Line));
-        assert_eq!(kind(&["revenue"], json!([[1234.5]])), Some(ChartKind::Number));
-        assert_eq!(kind(&["region", "profit"], json!([["West", 1234.5]])), Some(ChartKind::Number));
+        assert_eq!(
+            kind(&["region", "revenue"], json!([["West", 10.5], ["East", 3]])),
+            Some(ChartKind::Bar)
+        );
+        assert_eq!(
+            kind(
+                &["month", "revenue"],
+                json!([["2026-01", 10.5], ["2026-02", 3]])
+            ),
+            Some(ChartKind::Line)
+        );
+        assert_eq!(
+            kind(
+                &["order_date", "revenue"],
+                json!([["2026-01-01", 1], ["2026-01-02", 2]])
+            ),
+            Some(ChartKind::Line)
+        );
+        assert_eq!(
+            kind(&["revenue"], json!([[1234.5]])),
+            Some(ChartKind::Number)
+        );
+        assert_eq!(
+            kind(&["region", "profit"], json!([["West", 1234.5]])),
+            Some(ChartKind::Number)
+        );
         assert_eq!(kind(&["name", "email"], json!([["a", "b"]])), None);
         assert_eq!(kind(&["a", "b"], json!([[1, 2], [3, 4]])), None);
         assert_eq!(kind(&["x"], json!([])), None);
@@ -312,10 +415,20 @@ mod tests {
         assert_eq!(axis_label(0.25, 0.5), "0.250");
         assert_eq!(axis_label(3.5, 5.0), "3.50");
         assert_eq!(axis_label(1234.5, 5000.0), format_number(1234.5));
-        let days: Vec<Vec<Value>> = (1..=30).map(|d| vec![json!(format!("11-{d:02}")), json!(0.0001 * f64::from(d))]).collect();
-        let spec = ChartSpec { kind: ChartKind::Bar, x: "day".into(), y: "spent".into(), title: "t".into() };
+        let days: Vec<Vec<Value>> = (1..=30)
+            .map(|d| vec![json!(format!("11-{d:02}")), json!(0.0001 * f64::from(d))])
+            .collect();
+        let spec = ChartSpec {
+            kind: ChartKind::Bar,
+            x: "day".into(),
+            y: "spent".into(),
+            title: "t".into(),
+        };
         let svg = render_svg(&spec, &cols(&["day", "spent"]), &days, (880, 300)).unwrap();
-        assert!(svg.contains("11-01") && svg.contains("11-04") && !svg.contains("11-02"), "one label in every few days");
+        assert!(
+            svg.contains("11-01") && svg.contains("11-04") && !svg.contains("11-02"),
+            "one label in every few days"
+        );
         assert!(svg.contains("0.0030"), "ticks below a cent are readable");
     }
 
@@ -329,8 +442,15 @@ mod tests {
 
     fn region_chart() -> (ChartSpec, Vec<String>, Vec<Vec<Value>>) {
         let columns = cols(&["region", "revenue"]);
-        let rows = vec![vec![json!("North"), json!(120.0)], vec![json!("West"), json!(80.5)]];
-        (choose(&columns, &rows, "Revenue by region").unwrap(), columns, rows)
+        let rows = vec![
+            vec![json!("North"), json!(120.0)],
+            vec![json!("West"), json!(80.5)],
+        ];
+        (
+            choose(&columns, &rows, "Revenue by region").unwrap(),
+            columns,
+            rows,
+        )
     }
 
     #[test]
@@ -347,7 +467,8 @@ mod tests {
     fn bar_chart_svg_snapshot() {
         // Update with `UPDATE_EXPECT=1 cargo test -p plainsight-core chart`; review the diff.
         let (spec, columns, rows) = region_chart();
-        expect_test::expect_file!["../tests/snapshots/region_bar.svg"].assert_eq(&render_svg(&spec, &columns, &rows, (640, 360)).unwrap());
+        expect_test::expect_file!["../tests/snapshots/region_bar.svg"]
+            .assert_eq(&render_svg(&spec, &columns, &rows, (640, 360)).unwrap());
     }
 
     #[test]
@@ -357,14 +478,31 @@ mod tests {
         assert_eq!(&png[1..4], b"PNG");
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
         // The caption band at the top holds dark anti-aliased title text drawn with the embedded font.
-        let dark = img.enumerate_pixels().filter(|(_, y, p)| *y < 40 && p.0.iter().all(|c| *c < 100)).count();
-        assert!(dark > 50, "title text should be drawn in the caption band, found {dark} dark pixels");
+        let dark = img
+            .enumerate_pixels()
+            .filter(|(_, y, p)| *y < 40 && p.0.iter().all(|c| *c < 100))
+            .count();
+        assert!(
+            dark > 50,
+            "title text should be drawn in the caption band, found {dark} dark pixels"
+        );
     }
 
     #[test]
     fn number_card_shows_the_value() {
-        let spec = ChartSpec { kind: ChartKind::Number, x: String::new(), y: "revenue".into(), title: "Revenue this year".into() };
-        let svg = render_svg(&spec, &cols(&["revenue"]), &[vec![json!(1234567.5)]], (400, 240)).unwrap();
+        let spec = ChartSpec {
+            kind: ChartKind::Number,
+            x: String::new(),
+            y: "revenue".into(),
+            title: "Revenue this year".into(),
+        };
+        let svg = render_svg(
+            &spec,
+            &cols(&["revenue"]),
+            &[vec![json!(1234567.5)]],
+            (400, 240),
+        )
+        .unwrap();
         assert!(svg.contains("1,234,567.50"), "{svg}");
     }
 }

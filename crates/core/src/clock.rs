@@ -50,14 +50,20 @@ impl FixedClock {
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -67,12 +73,20 @@ mod tests {
 
     #[test]
     fn a_fixed_clock_moves_only_when_told_and_every_form_agrees() {
-        let start = DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").unwrap().with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let clock = FixedClock::at(start);
         assert_eq!(clock.now(), start);
         clock.advance(Duration::from_millis(1_500));
         assert_eq!(clock.epoch_secs(), start.timestamp() + 1);
-        assert_eq!(clock.utc(), (start + chrono::Duration::milliseconds(1_500)).naive_utc());
-        assert_eq!(clock.local(), clock.now().with_timezone(&Local).naive_local());
+        assert_eq!(
+            clock.utc(),
+            (start + chrono::Duration::milliseconds(1_500)).naive_utc()
+        );
+        assert_eq!(
+            clock.local(),
+            clock.now().with_timezone(&Local).naive_local()
+        );
     }
 }

@@ -24,9 +24,15 @@ pub enum DataDirError {
 pub fn data_dir() -> Result<PathBuf, DataDirError> {
     let dir = match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => directories::ProjectDirs::from("", "", "plainsight").ok_or(DataDirError::NoHome)?.data_dir().to_path_buf(),
+        None => directories::ProjectDirs::from("", "", "plainsight")
+            .ok_or(DataDirError::NoHome)?
+            .data_dir()
+            .to_path_buf(),
     };
-    std::fs::create_dir_all(&dir).map_err(|source| DataDirError::Create { path: dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&dir).map_err(|source| DataDirError::Create {
+        path: dir.display().to_string(),
+        source,
+    })?;
     Ok(dir)
 }
 

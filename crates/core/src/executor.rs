@@ -57,7 +57,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_rows: 10_000, timeout: Duration::from_millis(5_000), max_length: 1_000_000, max_bytes: 32 << 20 }
+        Self {
+            max_rows: 10_000,
+            timeout: Duration::from_millis(5_000),
+            max_length: 1_000_000,
+            max_bytes: 32 << 20,
+        }
     }
 }
 
@@ -97,7 +102,9 @@ pub enum ExecError {
     SqlTooLong(usize),
     #[error("the query was stopped because it needed more memory than the {0} MB allowed (or Plainsight's query process failed); nothing was changed, and it has been restarted")]
     WorkerDied(u64),
-    #[error("the query needed more memory than the {0} MB allowed and was stopped; nothing was changed")]
+    #[error(
+        "the query needed more memory than the {0} MB allowed and was stopped; nothing was changed"
+    )]
     OutOfMemory(i64),
     #[error("the query needed more temporary space for sorting than the {0} MB allowed and was stopped; nothing was changed")]
     TempTooBig(u64),
@@ -133,7 +140,9 @@ impl SqliteExecutor {
         let open_err = |source: rusqlite::Error| {
             let path = self.path.display().to_string();
             match source.sqlite_error_code() {
-                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ExecError::Locked(path),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                    ExecError::Locked(path)
+                }
                 Some(ErrorCode::DatabaseCorrupt) => ExecError::Corrupt(path),
                 _ => ExecError::Open { path, source },
             }
@@ -145,19 +154,32 @@ impl SqliteExecutor {
         let wal_frames = std::fs::metadata(side("-wal")).is_ok_and(|m| m.len() > 32);
         let journal = side("-journal").exists();
         let shm = side("-shm").exists();
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
         let conn = if wal_frames && !shm {
-            snapshot(&self.path).map_err(|e| ExecError::Connect(format!("{} could not be read: {e}", self.path.display())))?
+            snapshot(&self.path).map_err(|e| {
+                ExecError::Connect(format!("{} could not be read: {e}", self.path.display()))
+            })?
         } else if wal_frames || journal {
             // Another program is writing (or was): its side files are already there; read through them.
-            ReadOnly { conn: Connection::open_with_flags(&self.path, flags).map_err(open_err)?, _snapshot: None }
+            ReadOnly {
+                conn: Connection::open_with_flags(&self.path, flags).map_err(open_err)?,
+                _snapshot: None,
+            }
         } else {
-            ReadOnly { conn: Connection::open_with_flags(uri(&self.path, "immutable=1"), flags).map_err(open_err)?, _snapshot: None }
+            ReadOnly {
+                conn: Connection::open_with_flags(uri(&self.path, "immutable=1"), flags)
+                    .map_err(open_err)?,
+                _snapshot: None,
+            }
         };
         // Wait briefly for another program's write to finish before calling the file locked.
-        conn.busy_timeout(Duration::from_secs(2)).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(2))
+            .map_err(open_err)?;
         // Reading the schema proves it is a SQLite database (a text file opens fine but fails here).
-        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).map_err(open_err)?;
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+            .map_err(open_err)?;
         Ok(conn)
     }
 
@@ -165,7 +187,12 @@ impl SqliteExecutor {
     /// This is the raw wall, taking any text: the app reaches it only through
     /// [`crate::source::SqliteSource`], whose `run` takes a [`guard::CheckedSql`]; its own tests
     /// call it with unguarded SQL on purpose, to prove it stays safe without the guard.
-    pub fn run(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+    pub fn run(
+        &self,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError> {
         match process::pool() {
             Some(pool) => pool.query(&self.path, sql, limits, cancel.as_deref()),
             None => self.run_here(sql, limits, cancel),
@@ -184,12 +211,17 @@ impl SqliteExecutor {
     pub fn schema_here(&self) -> Result<Schema, ExecError> {
         let mut conn = self.open_read_only()?;
         functions::install(&conn, 1_000_000, MAX_LIKE_PATTERN).map_err(ExecError::Sql)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, 1_000_000).map_err(ExecError::Sql)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(ExecError::Sql)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, 1_000_000)
+            .map_err(ExecError::Sql)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)
+            .map_err(ExecError::Sql)?;
         // The file's own views run while it is profiled: the same authorizer as a query, plus the
         // two catalogue pragmas introspection reads.
         conn.authorizer(Some(|ctx: AuthContext<'_>| match ctx.action {
-            AuthAction::Pragma { pragma_name: "table_info" | "foreign_key_list", pragma_value: Some(_) } => Authorization::Allow,
+            AuthAction::Pragma {
+                pragma_name: "table_info" | "foreign_key_list",
+                pragma_value: Some(_),
+            } => Authorization::Allow,
             other => authorize(&other),
         }))
         .map_err(ExecError::Sql)?;
@@ -198,19 +230,33 @@ impl SqliteExecutor {
 
     /// Runs one query in this process, behind every wall but the process's own (the query worker
     /// calls this).
-    pub fn run_here(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+    pub fn run_here(
+        &self,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError> {
         if sql.len() > MAX_SQL_LENGTH {
             return Err(ExecError::SqlTooLong(sql.len()));
         }
         let mut conn = self.open_read_only()?;
-        conn.pragma_update(None, "query_only", true).map_err(ExecError::Sql)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(ExecError::Sql)?;
         // Temporary sorts stay SQLite's default (files in the temporary folder, past the page
         // cache): `temp_store = memory` made a GROUP BY over 1M rows 1.7x slower (scripts/bench-sql).
-        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(ExecError::Sql)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, limits.max_length).map_err(ExecError::Sql)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LENGTH as i32).map_err(ExecError::Sql)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, MAX_LIKE_PATTERN as i32).map_err(ExecError::Sql)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, MAX_COLUMNS).map_err(ExecError::Sql)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)
+            .map_err(ExecError::Sql)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, limits.max_length)
+            .map_err(ExecError::Sql)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LENGTH as i32)
+            .map_err(ExecError::Sql)?;
+        conn.set_limit(
+            Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH,
+            MAX_LIKE_PATTERN as i32,
+        )
+        .map_err(ExecError::Sql)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, MAX_COLUMNS)
+            .map_err(ExecError::Sql)?;
         let max_length = usize::try_from(limits.max_length).unwrap_or(0);
         functions::install(&conn, max_length, MAX_LIKE_PATTERN).map_err(ExecError::Sql)?;
         let denied: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
@@ -232,7 +278,10 @@ impl SqliteExecutor {
         conn.progress_handler(
             1_000,
             Some(move || {
-                if cancel_in_hook.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+                if cancel_in_hook
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+                {
                     return true;
                 }
                 if Instant::now() >= deadline {
@@ -254,19 +303,31 @@ impl SqliteExecutor {
                     ExecError::TimedOut(limits.timeout.as_millis())
                 }
                 Some(ErrorCode::OperationInterrupted) => ExecError::Cancelled,
-                Some(ErrorCode::AuthorizationForStatementDenied) => ExecError::NotAllowed("a denied action".into()),
+                Some(ErrorCode::AuthorizationForStatementDenied) => {
+                    ExecError::NotAllowed("a denied action".into())
+                }
                 Some(ErrorCode::TooBig) => ExecError::TooBig(limits.max_length),
-                Some(ErrorCode::OutOfMemory) => ExecError::OutOfMemory(process::WORKER_SQLITE_HEAP >> 20),
-                Some(ErrorCode::ReadOnly) => ExecError::NotAllowed("a write to a read-only database".into()),
-                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ExecError::Locked(self.path.display().to_string()),
-                Some(ErrorCode::DatabaseCorrupt) => ExecError::Corrupt(self.path.display().to_string()),
+                Some(ErrorCode::OutOfMemory) => {
+                    ExecError::OutOfMemory(process::WORKER_SQLITE_HEAP >> 20)
+                }
+                Some(ErrorCode::ReadOnly) => {
+                    ExecError::NotAllowed("a write to a read-only database".into())
+                }
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                    ExecError::Locked(self.path.display().to_string())
+                }
+                Some(ErrorCode::DatabaseCorrupt) => {
+                    ExecError::Corrupt(self.path.display().to_string())
+                }
                 _ => ExecError::Sql(e),
             }
         };
 
         let mut stmt = conn.prepare(sql).map_err(classify)?;
         if !stmt.readonly() {
-            return Err(ExecError::NotAllowed("a statement that is not read-only".into()));
+            return Err(ExecError::NotAllowed(
+                "a statement that is not read-only".into(),
+            ));
         }
         let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
         let width = columns.len();
@@ -294,15 +355,23 @@ impl SqliteExecutor {
             }
             rows.push(values);
         }
-        Ok(QueryResult { columns, rows, truncated })
+        Ok(QueryResult {
+            columns,
+            rows,
+            truncated,
+        })
     }
 }
 
 /// The authorizer's decision: reads and allowlisted functions only.
 fn authorize(action: &AuthAction<'_>) -> Authorization {
     match action {
-        AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => Authorization::Allow,
-        AuthAction::Function { function_name } if guard::is_allowed_function(function_name) => Authorization::Allow,
+        AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => {
+            Authorization::Allow
+        }
+        AuthAction::Function { function_name } if guard::is_allowed_function(function_name) => {
+            Authorization::Allow
+        }
         _ => Authorization::Deny,
     }
 }
@@ -311,7 +380,11 @@ fn describe(action: &AuthAction<'_>) -> String {
     match action {
         AuthAction::Function { function_name } => format!("the function {function_name}()"),
         AuthAction::Pragma { pragma_name, .. } => format!("PRAGMA {pragma_name}"),
-        other => format!("{other:?}").split([' ', '{', '(']).next().unwrap_or("an action").to_string(),
+        other => format!("{other:?}")
+            .split([' ', '{', '('])
+            .next()
+            .unwrap_or("an action")
+            .to_string(),
     }
 }
 
@@ -363,12 +436,22 @@ fn snapshot(path: &Path) -> std::io::Result<ReadOnly> {
     let dir = tempfile::tempdir()?;
     let copy = dir.path().join("snapshot.db");
     std::fs::copy(path, &copy)?;
-    std::fs::copy(format!("{}-wal", path.display()), format!("{}-wal", copy.display()))?;
+    std::fs::copy(
+        format!("{}-wal", path.display()),
+        format!("{}-wal", copy.display()),
+    )?;
     // Read-write on the private copy: SQLite must replay the log into its own new -shm.
-    let conn = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    let conn = Connection::open_with_flags(
+        &copy,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(std::io::Error::other)?;
+    conn.pragma_update(None, "query_only", true)
         .map_err(std::io::Error::other)?;
-    conn.pragma_update(None, "query_only", true).map_err(std::io::Error::other)?;
-    Ok(ReadOnly { conn, _snapshot: Some(dir) })
+    Ok(ReadOnly {
+        conn,
+        _snapshot: Some(dir),
+    })
 }
 
 fn to_json(value: ValueRef<'_>) -> Value {
@@ -400,23 +483,39 @@ mod tests {
     }
 
     fn count(ex: &SqliteExecutor) -> i64 {
-        Connection::open(ex.path()).unwrap().query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).unwrap()
+        Connection::open(ex.path())
+            .unwrap()
+            .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))
+            .unwrap()
     }
 
     #[track_caller]
     fn stopped(ex: &SqliteExecutor, sql: &str) -> ExecError {
         let before = std::fs::read(ex.path()).unwrap();
         let err = ex.run(sql, &Limits::default(), None).expect_err(sql);
-        assert_eq!(std::fs::read(ex.path()).unwrap(), before, "{sql} changed the file");
+        assert_eq!(
+            std::fs::read(ex.path()).unwrap(),
+            before,
+            "{sql} changed the file"
+        );
         err
     }
 
     #[test]
     fn reads_work_and_return_json_values() {
         let (_d, ex) = fixture();
-        let r = ex.run("SELECT status, count(*) AS n, 1.5 FROM orders GROUP BY status ORDER BY status", &Limits::default(), None).unwrap();
+        let r = ex
+            .run(
+                "SELECT status, count(*) AS n, 1.5 FROM orders GROUP BY status ORDER BY status",
+                &Limits::default(),
+                None,
+            )
+            .unwrap();
         assert_eq!(r.columns, ["status", "n", "1.5"]);
-        assert_eq!(r.rows[0], [Value::from("completed"), Value::from(2), Value::from(1.5)]);
+        assert_eq!(
+            r.rows[0],
+            [Value::from("completed"), Value::from(2), Value::from(1.5)]
+        );
         assert!(!r.truncated);
     }
 
@@ -440,11 +539,18 @@ mod tests {
     #[test]
     fn pragma_cannot_undo_query_only_and_the_authorizer_alone_stops_writes() {
         let (_d, ex) = fixture();
-        assert!(matches!(stopped(&ex, "PRAGMA query_only = 0"), ExecError::NotAllowed(_)));
-        assert!(matches!(stopped(&ex, "PRAGMA writable_schema = 1"), ExecError::NotAllowed(_)));
+        assert!(matches!(
+            stopped(&ex, "PRAGMA query_only = 0"),
+            ExecError::NotAllowed(_)
+        ));
+        assert!(matches!(
+            stopped(&ex, "PRAGMA writable_schema = 1"),
+            ExecError::NotAllowed(_)
+        ));
         // The authorizer on its own, with the file writable and query_only off: a write is denied.
         let mut conn = Connection::open(ex.path()).unwrap();
-        conn.authorizer(Some(|ctx: AuthContext<'_>| authorize(&ctx.action))).unwrap();
+        conn.authorizer(Some(|ctx: AuthContext<'_>| authorize(&ctx.action)))
+            .unwrap();
         assert!(conn.execute("DELETE FROM orders", []).is_err());
         assert!(conn.execute_batch("PRAGMA query_only = 0").is_err());
         drop(conn);
@@ -472,14 +578,22 @@ mod tests {
     #[test]
     fn functions_off_the_allowlist_are_denied() {
         let (_d, ex) = fixture();
-        assert!(matches!(stopped(&ex, "SELECT sqlite_version()"), ExecError::NotAllowed(w) if w.contains("sqlite_version")));
-        assert!(matches!(stopped(&ex, "SELECT randomblob(10)"), ExecError::NotAllowed(_)));
+        assert!(
+            matches!(stopped(&ex, "SELECT sqlite_version()"), ExecError::NotAllowed(w) if w.contains("sqlite_version"))
+        );
+        assert!(matches!(
+            stopped(&ex, "SELECT randomblob(10)"),
+            ExecError::NotAllowed(_)
+        ));
     }
 
     #[test]
     fn a_runaway_query_is_stopped_by_the_time_limit() {
         let (_d, ex) = fixture();
-        let limits = Limits { timeout: Duration::from_millis(100), ..Limits::default() };
+        let limits = Limits {
+            timeout: Duration::from_millis(100),
+            ..Limits::default()
+        };
         let err =
             ex.run("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n", &limits, None).unwrap_err();
         assert!(matches!(err, ExecError::TimedOut(100)), "{err:?}");
@@ -498,18 +612,29 @@ mod tests {
     #[test]
     fn size_bombs_hit_the_length_limit() {
         let (_d, ex) = fixture();
-        let err = ex.run("SELECT printf('%.*c', 2000000000, 'x')", &Limits::default(), None).unwrap_err();
+        let err = ex
+            .run(
+                "SELECT printf('%.*c', 2000000000, 'x')",
+                &Limits::default(),
+                None,
+            )
+            .unwrap_err();
         assert!(matches!(err, ExecError::TooBig(_)), "{err:?}");
     }
 
     #[test]
     fn rows_are_capped_and_flagged() {
         let (_d, ex) = fixture();
-        let limits = Limits { max_rows: 2, ..Limits::default() };
+        let limits = Limits {
+            max_rows: 2,
+            ..Limits::default()
+        };
         let r = ex.run("SELECT * FROM orders", &limits, None).unwrap();
         assert_eq!(r.rows.len(), 2);
         assert!(r.truncated);
-        let r = ex.run("SELECT * FROM orders LIMIT 2", &limits, None).unwrap();
+        let r = ex
+            .run("SELECT * FROM orders LIMIT 2", &limits, None)
+            .unwrap();
         assert!(!r.truncated, "exactly max_rows rows is not truncated");
     }
 
@@ -521,8 +646,15 @@ mod tests {
             Err(ExecError::Missing(_))
         ));
         let text = d.path().join("notes.txt");
-        std::fs::write(&text, "hello, this is not a database at all, just some text to read").unwrap();
-        assert!(matches!(SqliteExecutor::new(&text).run("SELECT 1", &Limits::default(), None), Err(ExecError::Open { .. })));
+        std::fs::write(
+            &text,
+            "hello, this is not a database at all, just some text to read",
+        )
+        .unwrap();
+        assert!(matches!(
+            SqliteExecutor::new(&text).run("SELECT 1", &Limits::default(), None),
+            Err(ExecError::Open { .. })
+        ));
     }
 
     #[test]
@@ -534,10 +666,18 @@ mod tests {
             .execute_batch("CREATE TABLE t(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('row %d', i) FROM n;")
             .unwrap();
         // Another program holds an exclusive lock (rollback journal): readers must wait.
-        writer.execute_batch("BEGIN EXCLUSIVE; INSERT INTO t VALUES ('pending');").unwrap();
-        let err = SqliteExecutor::new(&path).run("SELECT count(*) FROM t", &Limits::default(), None).unwrap_err();
+        writer
+            .execute_batch("BEGIN EXCLUSIVE; INSERT INTO t VALUES ('pending');")
+            .unwrap();
+        let err = SqliteExecutor::new(&path)
+            .run("SELECT count(*) FROM t", &Limits::default(), None)
+            .unwrap_err();
         assert!(matches!(err, ExecError::Locked(_)), "{err:?}");
-        assert!(err.to_string().contains("books.sqlite is locked by another program"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("books.sqlite is locked by another program"),
+            "{err}"
+        );
         writer.execute_batch("ROLLBACK").unwrap();
         drop(writer);
 
@@ -548,14 +688,18 @@ mod tests {
             *b = (i % 251) as u8;
         }
         std::fs::write(&path, &bytes).unwrap();
-        let err = SqliteExecutor::new(&path).run("SELECT count(*), max(x) FROM t", &Limits::default(), None).unwrap_err();
+        let err = SqliteExecutor::new(&path)
+            .run("SELECT count(*), max(x) FROM t", &Limits::default(), None)
+            .unwrap_err();
         assert!(matches!(err, ExecError::Corrupt(_)), "{err:?}");
         assert!(err.to_string().contains("books.sqlite is damaged"), "{err}");
     }
 
     fn beside(path: &Path) -> Vec<String> {
-        let mut names: Vec<String> =
-            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     }
@@ -565,13 +709,26 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("shop.db");
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("PRAGMA journal_mode = wal; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);").unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = wal; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);",
+        )
+        .unwrap();
         drop(conn);
-        assert_eq!(beside(&path), ["shop.db"], "a clean close leaves no side files");
+        assert_eq!(
+            beside(&path),
+            ["shop.db"],
+            "a clean close leaves no side files"
+        );
         let before = std::fs::read(&path).unwrap();
-        let r = SqliteExecutor::new(&path).run_here("SELECT count(*) FROM t", &Limits::default(), None).unwrap();
+        let r = SqliteExecutor::new(&path)
+            .run_here("SELECT count(*) FROM t", &Limits::default(), None)
+            .unwrap();
         assert_eq!(r.rows[0][0], Value::from(2));
-        assert_eq!(beside(&path), ["shop.db"], "reading created files beside the database");
+        assert_eq!(
+            beside(&path),
+            ["shop.db"],
+            "reading created files beside the database"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
@@ -583,33 +740,60 @@ mod tests {
         writer
             .execute_batch("PRAGMA journal_mode = wal; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t(x); INSERT INTO t VALUES (1);")
             .unwrap();
-        writer.execute_batch("INSERT INTO t VALUES (2), (3);").unwrap();
+        writer
+            .execute_batch("INSERT INTO t VALUES (2), (3);")
+            .unwrap();
         let files = beside(&path);
         assert_eq!(files, ["live.db", "live.db-shm", "live.db-wal"]);
-        let r = SqliteExecutor::new(&path).run_here("SELECT count(*) FROM t", &Limits::default(), None).unwrap();
-        assert_eq!(r.rows[0][0], Value::from(3), "rows committed to the log are read");
+        let r = SqliteExecutor::new(&path)
+            .run_here("SELECT count(*) FROM t", &Limits::default(), None)
+            .unwrap();
+        assert_eq!(
+            r.rows[0][0],
+            Value::from(3),
+            "rows committed to the log are read"
+        );
         assert_eq!(beside(&path), files);
 
         // The same files copied without the -shm (a backup, a synced folder): read through a private copy.
         let other = tempfile::tempdir().unwrap();
         let copy = other.path().join("copy.db");
         std::fs::copy(&path, &copy).unwrap();
-        std::fs::copy(d.path().join("live.db-wal"), other.path().join("copy.db-wal")).unwrap();
-        let r = SqliteExecutor::new(&copy).run_here("SELECT count(*) FROM t", &Limits::default(), None).unwrap();
+        std::fs::copy(
+            d.path().join("live.db-wal"),
+            other.path().join("copy.db-wal"),
+        )
+        .unwrap();
+        let r = SqliteExecutor::new(&copy)
+            .run_here("SELECT count(*) FROM t", &Limits::default(), None)
+            .unwrap();
         assert_eq!(r.rows[0][0], Value::from(3));
-        assert_eq!(beside(&copy), ["copy.db", "copy.db-wal"], "no -shm was created beside the copy");
+        assert_eq!(
+            beside(&copy),
+            ["copy.db", "copy.db-wal"],
+            "no -shm was created beside the copy"
+        );
     }
 
     #[test]
     fn a_result_is_cut_at_its_byte_budget() {
         let (_d, ex) = fixture();
-        let limits = Limits { max_bytes: 100_000, ..Limits::default() };
+        let limits = Limits {
+            max_bytes: 100_000,
+            ..Limits::default()
+        };
         let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT printf('%.1000c', 'x') FROM n";
         let r = ex.run_here(sql, &limits, None).unwrap();
         assert!(r.truncated);
         assert!((90..100).contains(&r.rows.len()), "{}", r.rows.len());
-        let limits = Limits { max_bytes: 500, ..Limits::default() };
-        assert!(matches!(ex.run_here(sql, &limits, None), Err(ExecError::ResultTooBig(500))));
+        let limits = Limits {
+            max_bytes: 500,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            ex.run_here(sql, &limits, None),
+            Err(ExecError::ResultTooBig(500))
+        ));
     }
 
     #[test]
@@ -617,7 +801,10 @@ mod tests {
         let (_d, ex) = fixture();
         let sql = format!("SELECT {}", vec!["1"; 60_000].join("+"));
         let err = ex.run_here(&sql, &Limits::default(), None).unwrap_err();
-        assert!(matches!(err, ExecError::SqlTooLong(n) if n == sql.len()), "{err:?}");
+        assert!(
+            matches!(err, ExecError::SqlTooLong(n) if n == sql.len()),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("characters long"), "{err}");
     }
 }

@@ -175,7 +175,9 @@ pub fn is_allowed_function(name: &str) -> bool {
 }
 
 fn is_allowed_in(name: &str, dialect: Dialect) -> bool {
-    is_allowed_function(name) || dialect == Dialect::Postgres && ALLOWED_POSTGRES_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())
+    is_allowed_function(name)
+        || dialect == Dialect::Postgres
+            && ALLOWED_POSTGRES_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// The longest SQL the guard reads. Generated queries are a few hundred characters; a 300 KB
@@ -226,7 +228,10 @@ fn operator_count(sql: &str) -> (usize, usize) {
             b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&' | b'<' | b'>' | b'=' | b'^' | b'~' => {
                 // `<>`, `||`, `>=` are one operator.
                 count += 1;
-                while b.get(i + 1).is_some_and(|c| matches!(c, b'|' | b'&' | b'<' | b'>' | b'=')) {
+                while b
+                    .get(i + 1)
+                    .is_some_and(|c| matches!(c, b'|' | b'&' | b'<' | b'>' | b'='))
+                {
                     i += 1;
                 }
             }
@@ -236,7 +241,10 @@ fn operator_count(sql: &str) -> (usize, usize) {
                     i += 1;
                 }
                 let word = &sql[start..i];
-                if word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or") || word.eq_ignore_ascii_case("not") {
+                if word.eq_ignore_ascii_case("and")
+                    || word.eq_ignore_ascii_case("or")
+                    || word.eq_ignore_ascii_case("not")
+                {
                     count += 1;
                 } else if word.eq_ignore_ascii_case("select") {
                     selects += 1;
@@ -332,23 +340,36 @@ pub fn check_for(sql: &str, dialect: Dialect) -> Result<CheckedSql, GuardError> 
         Dialect::Sqlite => &SQLiteDialect {},
         Dialect::Postgres => &PostgreSqlDialect {},
     };
-    let statements = Parser::parse_sql(parser_dialect, trimmed).map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
+    let statements = Parser::parse_sql(parser_dialect, trimmed)
+        .map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
     let [statement] = statements.as_slice() else {
-        return Err(GuardError(format!("Only one statement can run at a time; this has {}.", statements.len())));
+        return Err(GuardError(format!(
+            "Only one statement can run at a time; this has {}.",
+            statements.len()
+        )));
     };
     let Statement::Query(_) = statement else {
-        return Err(GuardError(format!("Only read-only queries can run; {} statements are not allowed.", verb(statement))));
+        return Err(GuardError(format!(
+            "Only read-only queries can run; {} statements are not allowed.",
+            verb(statement)
+        )));
     };
     if let ControlFlow::Break(reason) = statement.visit(&mut ReadOnly { dialect }) {
         return Err(GuardError(reason));
     }
-    Ok(CheckedSql { sql: trimmed.to_string(), dialect })
+    Ok(CheckedSql {
+        sql: trimmed.to_string(),
+        dialect,
+    })
 }
 
 /// A short name for a statement kind ("DELETE", "PRAGMA"), for messages.
 fn verb(statement: &Statement) -> String {
     let text = statement.to_string();
-    text.split_whitespace().next().unwrap_or("this").to_ascii_uppercase()
+    text.split_whitespace()
+        .next()
+        .unwrap_or("this")
+        .to_ascii_uppercase()
 }
 
 struct ReadOnly {
@@ -361,7 +382,10 @@ impl Visitor for ReadOnly {
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<String> {
         match statement {
             Statement::Query(_) => ControlFlow::Continue(()),
-            other => ControlFlow::Break(format!("Writes and commands are not allowed inside a query ({} found).", verb(other))),
+            other => ControlFlow::Break(format!(
+                "Writes and commands are not allowed inside a query ({} found).",
+                verb(other)
+            )),
         }
     }
 
@@ -369,25 +393,39 @@ impl Visitor for ReadOnly {
         if let Some(with) = &query.with {
             for cte in &with.cte_tables {
                 if writes(&cte.query.body) {
-                    return ControlFlow::Break("Data-modifying WITH clauses are not allowed.".into());
+                    return ControlFlow::Break(
+                        "Data-modifying WITH clauses are not allowed.".into(),
+                    );
                 }
             }
         }
         if writes(&query.body) {
-            return ControlFlow::Break("Only read-only queries can run; this one changes data.".into());
+            return ControlFlow::Break(
+                "Only read-only queries can run; this one changes data.".into(),
+            );
         }
         if let SetExpr::Select(select) = query.body.as_ref() {
             if select.into.is_some() {
-                return ControlFlow::Break("SELECT … INTO creates a table, which is not allowed.".into());
+                return ControlFlow::Break(
+                    "SELECT … INTO creates a table, which is not allowed.".into(),
+                );
             }
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<String> {
-        if let TableFactor::Table { name, args: Some(_), .. } = factor {
+        if let TableFactor::Table {
+            name,
+            args: Some(_),
+            ..
+        } = factor
+        {
             // Table-valued functions (pragma_table_info, json_each, …) are not on the allowlist.
-            return ControlFlow::Break(format!("The table function {} is not allowed.", last_part(name)));
+            return ControlFlow::Break(format!(
+                "The table function {} is not allowed.",
+                last_part(name)
+            ));
         }
         if let TableFactor::TableFunction { .. } | TableFactor::Function { .. } = factor {
             return ControlFlow::Break("Table functions are not allowed.".into());
@@ -401,11 +439,21 @@ impl Visitor for ReadOnly {
             return ControlFlow::Break(format!("{name} is a PRAGMA, which is not allowed."));
         }
         // Virtual tables that read the file's pages or expand JSON, even named without arguments.
-        if matches!(name.as_str(), "dbstat" | "json_each" | "json_tree" | "jsonb_each" | "jsonb_tree" | "generate_series" | "fts3tokenize")
-            || name.starts_with("sqlite_stat")
+        if matches!(
+            name.as_str(),
+            "dbstat"
+                | "json_each"
+                | "json_tree"
+                | "jsonb_each"
+                | "jsonb_tree"
+                | "generate_series"
+                | "fts3tokenize"
+        ) || name.starts_with("sqlite_stat")
             || name == "sqlite_dbpage"
         {
-            return ControlFlow::Break(format!("{name} is a built-in table of SQLite, which generated queries cannot read."));
+            return ControlFlow::Break(format!(
+                "{name} is a built-in table of SQLite, which generated queries cannot read."
+            ));
         }
         ControlFlow::Continue(())
     }
@@ -414,7 +462,9 @@ impl Visitor for ReadOnly {
         if let Expr::Function(function) = expr {
             let name = last_part(&function.name);
             if function.name.0.len() > 1 || !is_allowed_in(&name, self.dialect) {
-                return ControlFlow::Break(format!("The function {name}() is not allowed in generated queries."));
+                return ControlFlow::Break(format!(
+                    "The function {name}() is not allowed in generated queries."
+                ));
             }
         }
         ControlFlow::Continue(())
@@ -432,7 +482,10 @@ fn writes(body: &SetExpr) -> bool {
 
 fn last_part(name: &ObjectName) -> String {
     // Any quoting style: "x", [x], `x` (sqlparser keeps brackets and backticks in the text).
-    name.0.last().map(|p| p.to_string().trim_matches(['"', '[', ']', '`']).to_string()).unwrap_or_default()
+    name.0
+        .last()
+        .map(|p| p.to_string().trim_matches(['"', '[', ']', '`']).to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -450,7 +503,11 @@ mod tests {
     fn refused(sql: &str, why: &str) {
         match check(sql) {
             Ok(_) => panic!("expected {sql:?} to be refused"),
-            Err(e) => assert!(e.0.contains(why), "{sql:?} refused with {:?}, expected it to mention {why:?}", e.0),
+            Err(e) => assert!(
+                e.0.contains(why),
+                "{sql:?} refused with {:?}, expected it to mention {why:?}",
+                e.0
+            ),
         }
     }
 
@@ -494,27 +551,42 @@ mod tests {
         refused("SELECT load_extension('/tmp/evil.so')", "load_extension");
         refused("SELECT sqlite_version()", "sqlite_version");
         refused("SELECT randomblob(1000000000)", "randomblob");
-        refused("SELECT * FROM pragma_table_info('orders')", "pragma_table_info");
+        refused(
+            "SELECT * FROM pragma_table_info('orders')",
+            "pragma_table_info",
+        );
         refused("SELECT main.evil(1)", "evil");
     }
 
     #[test]
     fn postgres_escapes_are_refused() {
         let pg = |sql: &str| check_for(sql, Dialect::Postgres);
-        assert!(pg("SELECT to_char(order_date::date, 'YYYY-MM'), date_trunc('week', now()) FROM sales").is_ok());
+        assert!(pg(
+            "SELECT to_char(order_date::date, 'YYYY-MM'), date_trunc('week', now()) FROM sales"
+        )
+        .is_ok());
         for (sql, why) in [
-            ("SELECT set_config('statement_timeout', '0', false)", "set_config"),
+            (
+                "SELECT set_config('statement_timeout', '0', false)",
+                "set_config",
+            ),
             ("SELECT pg_sleep(60)", "pg_sleep"),
             ("SELECT nextval('orders_order_id_seq')", "nextval"),
             ("SELECT lo_import('/etc/passwd')", "lo_import"),
             ("COMMIT; DELETE FROM orders", "one statement"),
-            ("WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d", "not allowed"),
+            (
+                "WITH d AS (DELETE FROM orders RETURNING *) SELECT * FROM d",
+                "not allowed",
+            ),
             ("COPY orders TO '/tmp/x'", "COPY"),
         ] {
             let e = pg(sql).expect_err(sql);
             assert!(e.0.contains(why), "{sql}: {e}");
         }
-        assert!(check("SELECT date_trunc('month', order_date) FROM sales").is_err(), "Postgres-only functions are not allowed on SQLite");
+        assert!(
+            check("SELECT date_trunc('month', order_date) FROM sales").is_err(),
+            "Postgres-only functions are not allowed on SQLite"
+        );
     }
 
     #[test]
@@ -531,27 +603,50 @@ mod tests {
         for (sql, says) in [
             (chain(140_000), "characters long"),
             (chain(40_000), "operators"),
-            (format!("SELECT 1 FROM sales WHERE {}", vec!["region = 'x'"; 2_000].join(" OR ")), "operators"),
+            (
+                format!(
+                    "SELECT 1 FROM sales WHERE {}",
+                    vec!["region = 'x'"; 2_000].join(" OR ")
+                ),
+                "operators",
+            ),
         ] {
             let err = check(&sql).unwrap_err().0;
             assert!(err.contains(says), "{err}");
         }
         // Real queries stay well inside, and operators inside strings or comments do not count.
         assert!(check(&chain(900)).is_ok());
-        assert!(check(&format!("SELECT '{}' -- {}", "+".repeat(5_000), "+".repeat(5_000))).is_ok());
-        assert_eq!(operator_count("SELECT a + b FROM t WHERE x = 'a+b' AND y <> 2 /* + */"), (4, 1));
+        assert!(check(&format!(
+            "SELECT '{}' -- {}",
+            "+".repeat(5_000),
+            "+".repeat(5_000)
+        ))
+        .is_ok());
+        assert_eq!(
+            operator_count("SELECT a + b FROM t WHERE x = 'a+b' AND y <> 2 /* + */"),
+            (4, 1)
+        );
         // A chain of CTEs that PostgreSQL would plan for minutes is refused by its SELECTs,
         // in both dialects; twenty steps (more than any real question needs) pass.
         let ctes = |n: usize| {
-            let parts: Vec<String> = (1..n).map(|i| format!("c{i} AS (SELECT x FROM c{})", i - 1)).collect();
-            format!("WITH c0 AS (SELECT 1 AS x), {} SELECT x FROM c{}", parts.join(", "), n - 1)
+            let parts: Vec<String> = (1..n)
+                .map(|i| format!("c{i} AS (SELECT x FROM c{})", i - 1))
+                .collect();
+            format!(
+                "WITH c0 AS (SELECT 1 AS x), {} SELECT x FROM c{}",
+                parts.join(", "),
+                n - 1
+            )
         };
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let err = check_for(&ctes(3_000), dialect).unwrap_err().0;
             assert!(err.contains("3001 SELECTs"), "{err}");
             assert!(check_for(&ctes(20), dialect).is_ok());
         }
-        assert_eq!(operator_count("SELECT 'select' AS \"select\" -- select"), (0, 1));
+        assert_eq!(
+            operator_count("SELECT 'select' AS \"select\" -- select"),
+            (0, 1)
+        );
     }
 
     #[test]
@@ -573,9 +668,15 @@ mod tests {
     #[test]
     fn checked_sql_is_the_trimmed_statement_and_its_dialect() {
         let sqlite = check("  SELECT 1 ;\n").unwrap();
-        assert_eq!((sqlite.as_str(), sqlite.dialect(), sqlite.to_string()), ("SELECT 1", Dialect::Sqlite, "SELECT 1".to_string()));
+        assert_eq!(
+            (sqlite.as_str(), sqlite.dialect(), sqlite.to_string()),
+            ("SELECT 1", Dialect::Sqlite, "SELECT 1".to_string())
+        );
         let pg = check_for("SELECT now()", Dialect::Postgres).unwrap();
-        assert_eq!((pg.dialect(), pg.into_string()), (Dialect::Postgres, "SELECT now()".to_string()));
+        assert_eq!(
+            (pg.dialect(), pg.into_string()),
+            (Dialect::Postgres, "SELECT now()".to_string())
+        );
         // No public constructor besides the guard: the `compile_fail` doctest on `CheckedSql`
         // proves a struct literal does not build outside this module.
     }

@@ -197,7 +197,10 @@ pub struct AppDb {
 
 impl AppDb {
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
-        let conn = Connection::open(path).map_err(|source| HistoryError::Open { path: path.display().to_string(), source })?;
+        let conn = Connection::open(path).map_err(|source| HistoryError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::init(conn)
     }
 
@@ -211,9 +214,16 @@ impl AppDb {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > MIGRATIONS.len() as i64 {
-            return Err(HistoryError::TooNew { found: version, known: MIGRATIONS.len() });
+            return Err(HistoryError::TooNew {
+                found: version,
+                known: MIGRATIONS.len(),
+            });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
@@ -239,9 +249,17 @@ impl AppDb {
     }
 
     /// Records an answer with what it cost and who wrote its code (the planner or the AI).
-    pub fn record_answer(&self, answer: &crate::Answer, asked_at: &str) -> Result<i64, HistoryError> {
-        let breakdown: Vec<serde_json::Value> =
-            answer.cost.breakdown.iter().map(|c| serde_json::json!({"item": c.item, "nanos": c.nanos})).collect();
+    pub fn record_answer(
+        &self,
+        answer: &crate::Answer,
+        asked_at: &str,
+    ) -> Result<i64, HistoryError> {
+        let breakdown: Vec<serde_json::Value> = answer
+            .cost
+            .breakdown
+            .iter()
+            .map(|c| serde_json::json!({"item": c.item, "nanos": c.nanos}))
+            .collect();
         let source = match answer.cost.source {
             crate::CostSource::None => "none",
             crate::CostSource::Provider => "provider",
@@ -268,19 +286,30 @@ impl AppDb {
 
     /// Total recorded spend, in nano-dollars (for the budget and the status line).
     pub fn total_spent(&self) -> Result<i64, HistoryError> {
-        Ok(self.conn.query_row("SELECT coalesce(sum(cost_nanos), 0) FROM history", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(cost_nanos), 0) FROM history",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Spend per day (`YYYY-MM-DD`, nano-dollars) for the `days` days up to and including
     /// `today`, oldest first, days without spend included as 0 (for the Spending page's chart).
-    pub fn daily_spend(&self, today: chrono::NaiveDate, days: u32) -> Result<Vec<(String, i64)>, HistoryError> {
+    pub fn daily_spend(
+        &self,
+        today: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<(String, i64)>, HistoryError> {
         let first = today - chrono::Duration::days(i64::from(days.max(1)) - 1);
         let mut stmt = self.conn.prepare(
             "SELECT substr(asked_at, 1, 10) AS day, sum(cost_nanos) FROM history
              WHERE substr(asked_at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY day",
         )?;
-        let spent: Vec<(String, i64)> =
-            stmt.query_map(params![first.to_string(), today.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let spent: Vec<(String, i64)> = stmt
+            .query_map(params![first.to_string(), today.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
         Ok(first
             .iter_days()
             .take_while(|d| *d <= today)
@@ -294,11 +323,16 @@ impl AppDb {
 
     /// The most recent answers that cost something, newest first: (question, asked at,
     /// nano-dollars, who was paid).
-    pub fn recent_costs(&self, limit: usize) -> Result<Vec<(String, String, i64, String)>, HistoryError> {
+    pub fn recent_costs(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(String, String, i64, String)>, HistoryError> {
         let mut stmt = self
             .conn
             .prepare("SELECT question, asked_at, cost_nanos, generated_by FROM history WHERE cost_nanos > 0 ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -348,19 +382,41 @@ mod tests {
         let path = dir.path().join("app.sqlite");
         {
             let db = AppDb::open(&path).unwrap();
-            db.record("sales by region", "answer", "2026-11-26 09:00", Some("SELECT 1"), "").unwrap();
-            db.record("how are we doing?", "clarify", "2026-11-26 09:01", None, "").unwrap();
+            db.record(
+                "sales by region",
+                "answer",
+                "2026-11-26 09:00",
+                Some("SELECT 1"),
+                "",
+            )
+            .unwrap();
+            db.record("how are we doing?", "clarify", "2026-11-26 09:01", None, "")
+                .unwrap();
         }
         let db = AppDb::open(&path).unwrap();
         let recent = db.recent(10).unwrap();
-        assert_eq!(recent.iter().map(|e| e.question.as_str()).collect::<Vec<_>>(), ["how are we doing?", "sales by region"]);
-        assert_eq!(db.get(recent[1].id).unwrap().unwrap().code.as_deref(), Some("SELECT 1"));
+        assert_eq!(
+            recent
+                .iter()
+                .map(|e| e.question.as_str())
+                .collect::<Vec<_>>(),
+            ["how are we doing?", "sales by region"]
+        );
+        assert_eq!(
+            db.get(recent[1].id).unwrap().unwrap().code.as_deref(),
+            Some("SELECT 1")
+        );
     }
 
     #[test]
     fn spend_per_day_fills_quiet_days_with_zero() {
         let db = AppDb::open_in_memory().unwrap();
-        for (at, usd) in [("2026-11-24 09:00", 0.25), ("2026-11-24 18:00", 0.5), ("2026-11-26 08:00", 0.125), ("2026-10-01 08:00", 9.0)] {
+        for (at, usd) in [
+            ("2026-11-24 09:00", 0.25),
+            ("2026-11-24 18:00", 0.5),
+            ("2026-11-26 08:00", 0.125),
+            ("2026-10-01 08:00", 9.0),
+        ] {
             db.conn
                 .execute(
                     "INSERT INTO history(question, route, asked_at, cost_nanos) VALUES ('q', 'answer', ?1, ?2)",
@@ -371,9 +427,20 @@ mod tests {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         assert_eq!(
             db.daily_spend(today, 3).unwrap(),
-            [("2026-11-24".to_string(), 750_000_000), ("2026-11-25".to_string(), 0), ("2026-11-26".to_string(), 125_000_000)]
+            [
+                ("2026-11-24".to_string(), 750_000_000),
+                ("2026-11-25".to_string(), 0),
+                ("2026-11-26".to_string(), 125_000_000)
+            ]
         );
-        assert_eq!(db.recent_costs(2).unwrap().iter().map(|c| c.2).collect::<Vec<_>>(), [9_000_000_000, 125_000_000]);
+        assert_eq!(
+            db.recent_costs(2)
+                .unwrap()
+                .iter()
+                .map(|c| c.2)
+                .collect::<Vec<_>>(),
+            [9_000_000_000, 125_000_000]
+        );
         assert_eq!(db.total_spent().unwrap(), 9_875_000_000);
     }
 
@@ -408,39 +475,80 @@ mod tests {
             tx.commit().unwrap();
         }
         let db = AppDb::open(&path).unwrap();
-        let ints =
-            |sql: &str| -> Vec<i64> { db.conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect() };
-        assert_eq!(ints("SELECT cost_nanos FROM history ORDER BY id"), [7_480_000, 0]);
-        assert_eq!(ints("SELECT limit_nanos FROM budget_scopes ORDER BY scope"), [5_000_000_000, 100_000]);
-        assert_eq!(ints("SELECT nanos FROM budget_ledger ORDER BY id"), [7_480_000, 123_456_789]);
+        let ints = |sql: &str| -> Vec<i64> {
+            db.conn
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(
+            ints("SELECT cost_nanos FROM history ORDER BY id"),
+            [7_480_000, 0]
+        );
+        assert_eq!(
+            ints("SELECT limit_nanos FROM budget_scopes ORDER BY scope"),
+            [5_000_000_000, 100_000]
+        );
+        assert_eq!(
+            ints("SELECT nanos FROM budget_ledger ORDER BY id"),
+            [7_480_000, 123_456_789]
+        );
         assert_eq!(ints("SELECT count(*) FROM budget_ledger WHERE purpose = 'ai' AND reservation IN ('r1', 'r2')"), [2]);
         assert_eq!(ints("SELECT cost_nanos FROM llm_cache"), [2_490_000]);
         assert_eq!(ints("SELECT saved_nanos FROM cache_stats"), [4_980_000]);
-        let breakdown: String = db.conn.query_row("SELECT cost_breakdown FROM history WHERE id = 1", [], |r| r.get(0)).unwrap();
+        let breakdown: String = db
+            .conn
+            .query_row("SELECT cost_breakdown FROM history WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
         assert_eq!(
             breakdown,
             r#"[{"item":"prompt","nanos":1000000},{"item":"completion","nanos":480000},{"item":"fees","nanos":6000000}]"#
         );
         // No dollar column is left to drift from the integer one; the cache's count still works.
-        for (table, column) in
-            [("history", "cost_usd"), ("budget_scopes", "limit_usd"), ("budget_ledger", "usd"), ("llm_cache", "cost_usd")]
-        {
+        for (table, column) in [
+            ("history", "cost_usd"),
+            ("budget_scopes", "limit_usd"),
+            ("budget_ledger", "usd"),
+            ("llm_cache", "cost_usd"),
+        ] {
             let n: i64 = db
                 .conn
-                .query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| r.get(0))
+                .query_row(
+                    &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                    [column],
+                    |r| r.get(0),
+                )
                 .unwrap();
             assert_eq!(n, 0, "{table}.{column}");
         }
         db.conn.execute("DELETE FROM llm_cache", []).unwrap();
         assert_eq!(ints("SELECT stored FROM cache_stats"), [0]);
-        assert_eq!(db.recent_costs(5).unwrap().iter().map(|c| c.2).collect::<Vec<_>>(), [7_480_000]);
+        assert_eq!(
+            db.recent_costs(5)
+                .unwrap()
+                .iter()
+                .map(|c| c.2)
+                .collect::<Vec<_>>(),
+            [7_480_000]
+        );
     }
 
     #[test]
     fn a_database_from_a_newer_version_is_refused_not_damaged() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.sqlite");
-        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(AppDb::open(&path), Err(HistoryError::TooNew { found: 99, .. })));
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        assert!(matches!(
+            AppDb::open(&path),
+            Err(HistoryError::TooNew { found: 99, .. })
+        ));
     }
 }

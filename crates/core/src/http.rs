@@ -4,11 +4,12 @@
 /// A `reqwest` builder with Plainsight's TLS set up; the caller adds timeouts and builds it.
 pub(crate) fn https_builder() -> Result<reqwest::ClientBuilder, String> {
     let roots = crate::source::postgres::tls::trusted_roots(None).map_err(|e| e.to_string())?;
-    let mut tls = rustls::ClientConfig::builder_with_provider(crate::source::postgres::tls::provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let mut tls =
+        rustls::ClientConfig::builder_with_provider(crate::source::postgres::tls::provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(reqwest::Client::builder().tls_backend_preconfigured(tls))
 }
@@ -35,11 +36,22 @@ pub(crate) async fn capped_text(mut resp: reqwest::Response) -> Result<String, r
 /// parsed URL, never from its text: `http://127.0.0.1@host/` is `host`, `http://127.evil.com/` is
 /// a name, and a URL with a user name or password is never local.
 pub fn is_local(base_url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(base_url) else { return false };
-    if !url.username().is_empty() || url.password().is_some() || !matches!(url.scheme(), "http" | "https") {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || !matches!(url.scheme(), "http" | "https")
+    {
         return false;
     }
-    let Some(host) = url.host_str() else { return false };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
     host.eq_ignore_ascii_case("localhost")
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

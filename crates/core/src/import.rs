@@ -86,11 +86,19 @@ pub enum ImportError {
         source: calamine::Error,
     },
     #[error("{path} has no sheet named \"{sheet}\" (it has: {available})")]
-    NoSheet { path: String, sheet: String, available: String },
+    NoSheet {
+        path: String,
+        sheet: String,
+        available: String,
+    },
     #[error("{0} files cannot be imported; use CSV, XLSX, XLS or ODS")]
     Unsupported(String),
     #[error("{path} has {columns} columns; a table can have at most {max}")]
-    TooManyColumns { path: String, columns: usize, max: usize },
+    TooManyColumns {
+        path: String,
+        columns: usize,
+        max: usize,
+    },
     #[error("{path} is too large to import as a spreadsheet: {why}; save the sheet as CSV and import that")]
     SheetTooLarge { path: String, why: String },
     #[error("a table named \"{0}\" already exists; choose another name or replace it")]
@@ -146,15 +154,25 @@ impl SheetRows {
     fn open(path: &Path, sheet: Option<&str>) -> Result<(Self, String), ImportError> {
         use calamine::{open_workbook_auto, Data, Reader};
         let display = path.display().to_string();
-        let mut book = open_workbook_auto(path).map_err(|source| ImportError::Excel { path: display.clone(), source })?;
+        let mut book = open_workbook_auto(path).map_err(|source| ImportError::Excel {
+            path: display.clone(),
+            source,
+        })?;
         let names = book.sheet_names();
         let name = match sheet {
-            Some(s) => names.iter().find(|n| n.eq_ignore_ascii_case(s)).cloned().ok_or_else(|| ImportError::NoSheet {
-                path: display.clone(),
-                sheet: s.to_string(),
-                available: names.join(", "),
-            })?,
-            None => names.first().cloned().ok_or_else(|| ImportError::Empty(display.clone()))?,
+            Some(s) => names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(s))
+                .cloned()
+                .ok_or_else(|| ImportError::NoSheet {
+                    path: display.clone(),
+                    sheet: s.to_string(),
+                    available: names.join(", "),
+                })?,
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| ImportError::Empty(display.clone()))?,
         };
         let cell = |d: &Data| -> String {
             match d {
@@ -179,15 +197,22 @@ impl SheetRows {
             // Cells are streamed and their extent and text checked before a grid is allocated:
             // a 2 KB file with cells at A1 and XFD1048576, or one shared string repeated a
             // million times, must be refused, not allocated.
-            let mut reader = xlsx
-                .worksheet_cells_reader(&name)
-                .map_err(|e| ImportError::Excel { path: display.clone(), source: calamine::Error::Xlsx(e) })?;
-            let too_large = |why: String| ImportError::SheetTooLarge { path: display.clone(), why };
+            let mut reader =
+                xlsx.worksheet_cells_reader(&name)
+                    .map_err(|e| ImportError::Excel {
+                        path: display.clone(),
+                        source: calamine::Error::Xlsx(e),
+                    })?;
+            let too_large = |why: String| ImportError::SheetTooLarge {
+                path: display.clone(),
+                why,
+            };
             let mut cells: Vec<(u32, u32, String)> = Vec::new();
             let mut text_bytes = 0usize;
-            while let Some(c) =
-                reader.next_cell().map_err(|e| ImportError::Excel { path: display.clone(), source: calamine::Error::Xlsx(e) })?
-            {
+            while let Some(c) = reader.next_cell().map_err(|e| ImportError::Excel {
+                path: display.clone(),
+                source: calamine::Error::Xlsx(e),
+            })? {
                 let (r, col) = c.get_position();
                 let value = cell(&Data::from(c.get_value().clone()));
                 if value.is_empty() {
@@ -195,18 +220,31 @@ impl SheetRows {
                 }
                 text_bytes += value.len();
                 if text_bytes > MAX_SHEET_TEXT_BYTES {
-                    return Err(too_large(format!("its cells hold more than {} MB of text", MAX_SHEET_TEXT_BYTES / 1_000_000)));
+                    return Err(too_large(format!(
+                        "its cells hold more than {} MB of text",
+                        MAX_SHEET_TEXT_BYTES / 1_000_000
+                    )));
                 }
                 cells.push((r, col, value));
                 if cells.len() > MAX_SHEET_CELLS {
-                    return Err(too_large(format!("it has more than {MAX_SHEET_CELLS} filled cells")));
+                    return Err(too_large(format!(
+                        "it has more than {MAX_SHEET_CELLS} filled cells"
+                    )));
                 }
             }
-            let (r0, c0) = (cells.iter().map(|c| c.0).min().unwrap_or(0), cells.iter().map(|c| c.1).min().unwrap_or(0));
-            let (r1, c1) = (cells.iter().map(|c| c.0).max().unwrap_or(0), cells.iter().map(|c| c.1).max().unwrap_or(0));
+            let (r0, c0) = (
+                cells.iter().map(|c| c.0).min().unwrap_or(0),
+                cells.iter().map(|c| c.1).min().unwrap_or(0),
+            );
+            let (r1, c1) = (
+                cells.iter().map(|c| c.0).max().unwrap_or(0),
+                cells.iter().map(|c| c.1).max().unwrap_or(0),
+            );
             let (height, width) = ((r1 - r0) as usize + 1, (c1 - c0) as usize + 1);
             if height.saturating_mul(width) > MAX_SHEET_GRID {
-                return Err(too_large(format!("its filled cells span {height} rows by {width} columns")));
+                return Err(too_large(format!(
+                    "its filled cells span {height} rows by {width} columns"
+                )));
             }
             let mut grid = vec![vec![String::new(); width]; height];
             for (r, col, value) in cells {
@@ -214,7 +252,12 @@ impl SheetRows {
             }
             grid
         } else {
-            let range = book.worksheet_range(&name).map_err(|source| ImportError::Excel { path: display.clone(), source })?;
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|source| ImportError::Excel {
+                    path: display.clone(),
+                    source,
+                })?;
             range.rows().map(|r| r.iter().map(cell).collect()).collect()
         };
         if rows.iter().all(|r| r.iter().all(String::is_empty)) {
@@ -257,7 +300,9 @@ fn first_row(row: &[String]) -> FirstRow {
     for c in row.iter().map(|c| c.trim()) {
         if infer::is_missing(c) {
             gaps += 1;
-        } else if infer::parse_number(c).is_some() || infer::parse_date(c, DateOrder::MonthFirst).is_some() {
+        } else if infer::parse_number(c).is_some()
+            || infer::parse_date(c, DateOrder::MonthFirst).is_some()
+        {
             return FirstRow::Data;
         } else {
             text += 1;
@@ -328,12 +373,17 @@ impl NullTally {
     const MAX_SPELLINGS: usize = 8;
 
     fn new(width: usize) -> Self {
-        Self { per_column: vec![0; width], ..Self::default() }
+        Self {
+            per_column: vec![0; width],
+            ..Self::default()
+        }
     }
 
     /// Counts `raw` when it is a no-value spelling; true if so.
     fn note(&mut self, column: usize, raw: &str) -> bool {
-        let Some(token) = infer::null_token(raw) else { return false };
+        let Some(token) = infer::null_token(raw) else {
+            return false;
+        };
         self.cells += 1;
         self.per_column[column] += 1;
         if !self.spellings.iter().any(|s| s == token) {
@@ -353,13 +403,22 @@ impl NullTally {
         }
         let noun = if self.cells == 1 { "cell" } else { "cells" };
         let more = if self.more_spellings { ", …" } else { "" };
-        let columns: Vec<String> = names.iter().zip(&self.per_column).filter(|(_, n)| **n > 0).map(|(c, _)| format!("\"{c}\"")).collect();
+        let columns: Vec<String> = names
+            .iter()
+            .zip(&self.per_column)
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, _)| format!("\"{c}\""))
+            .collect();
         let place = match columns.as_slice() {
             [one] => one.clone(),
             [first @ .., last] if columns.len() <= 4 => format!("{} and {last}", first.join(", ")),
             _ => format!("{} columns", columns.len()),
         };
-        Some(format!("{} {noun} read as empty ({}{more}) in {place}.", thousands(self.cells), self.spellings.join(", ")))
+        Some(format!(
+            "{} {noun} read as empty ({}{more}) in {place}.",
+            thousands(self.cells),
+            self.spellings.join(", ")
+        ))
     }
 }
 
@@ -371,32 +430,57 @@ pub fn import_file(
     opts: &ImportOptions,
     on_progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<ImportSummary, ImportError> {
-    let ext = file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("imported").to_string();
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("imported")
+        .to_string();
     if !file.is_file() {
-        return Err(ImportError::Read { path: file.display().to_string(), source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+        return Err(ImportError::Read {
+            path: file.display().to_string(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        });
     }
     let open = || -> Result<(Box<dyn RowSource>, String), ImportError> {
         match ext.as_str() {
             "csv" | "tsv" | "txt" => Ok((Box::new(CsvRows::open(file)?), stem.clone())),
             "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
                 let (rows, sheet) = SheetRows::open(file, opts.sheet.as_deref())?;
-                let name = if opts.sheet.is_some() { format!("{stem}_{sheet}") } else { stem.clone() };
+                let name = if opts.sheet.is_some() {
+                    format!("{stem}_{sheet}")
+                } else {
+                    stem.clone()
+                };
                 Ok((Box::new(rows), name))
             }
-            other => Err(ImportError::Unsupported(if other.is_empty() { "Extension-less".into() } else { format!(".{other}") })),
+            other => Err(ImportError::Unsupported(if other.is_empty() {
+                "Extension-less".into()
+            } else {
+                format!(".{other}")
+            })),
         }
     };
     let (mut rows, default_name) = open()?;
-    let table = opts.table.as_deref().map_or_else(|| table_name(&default_name), table_name);
+    let table = opts
+        .table
+        .as_deref()
+        .map_or_else(|| table_name(&default_name), table_name);
 
     let mut conn = Connection::open(workspace)?;
     conn.pragma_update(None, "journal_mode", "wal")?;
     // Safe with WAL (no corruption on power loss); the import is one transaction anyway.
     conn.pragma_update(None, "synchronous", "normal")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let exists: bool =
-        conn.query_row("SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE)", [&table], |r| r.get(0))?;
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE)",
+        [&table],
+        |r| r.get(0),
+    )?;
     if exists && !opts.replace {
         return Err(ImportError::TableExists(table));
     }
@@ -407,9 +491,14 @@ pub fn import_file(
         return Err(ImportError::Empty(file.display().to_string()));
     }
     let width = first.len();
-    let max = usize::try_from(conn.limit(rusqlite::limits::Limit::SQLITE_LIMIT_COLUMN)?).unwrap_or(usize::MAX);
+    let max = usize::try_from(conn.limit(rusqlite::limits::Limit::SQLITE_LIMIT_COLUMN)?)
+        .unwrap_or(usize::MAX);
     if width > max {
-        return Err(ImportError::TooManyColumns { path: file.display().to_string(), columns: width, max });
+        return Err(ImportError::TooManyColumns {
+            path: file.display().to_string(),
+            columns: width,
+            max,
+        });
     }
     let mut stats = vec![ColumnStats::default(); width];
     let mut total = 0u64;
@@ -425,7 +514,10 @@ pub fn import_file(
         FirstRow::Header => true,
         FirstRow::Data => false,
         // Text over a column of numbers or dates is its name.
-        FirstRow::HeaderWithGaps => first.iter().zip(&stats).any(|(c, s)| !infer::is_missing(c) && s.typed()),
+        FirstRow::HeaderWithGaps => first
+            .iter()
+            .zip(&stats)
+            .any(|(c, s)| !infer::is_missing(c) && s.typed()),
     };
     if !header {
         first.iter().zip(&mut stats).for_each(|(v, s)| s.observe(v));
@@ -437,20 +529,39 @@ pub fn import_file(
     let mut orders = Vec::with_capacity(width);
     for (name, s) in names.iter().zip(&stats) {
         let (inferred, order, column_warnings) = s.decide(name);
-        let chosen = opts.types.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| *t);
+        let chosen = opts
+            .types
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, t)| *t);
         let ty = chosen.unwrap_or(inferred);
         if chosen.is_some_and(|t| t != inferred) {
-            warnings.push(format!("\"{name}\" was imported as {} as you chose (it looked like {}).", ty.as_str(), inferred.as_str()));
+            warnings.push(format!(
+                "\"{name}\" was imported as {} as you chose (it looked like {}).",
+                ty.as_str(),
+                inferred.as_str()
+            ));
         }
-        columns.push(ImportedColumn { name: name.clone(), ty });
+        columns.push(ImportedColumn {
+            name: name.clone(),
+            ty,
+        });
         orders.push(order);
         warnings.extend(column_warnings);
     }
-    for (name, _) in opts.types.iter().filter(|(n, _)| !names.iter().any(|x| x.eq_ignore_ascii_case(n))) {
-        warnings.push(format!("There is no column \"{name}\", so the type chosen for it was not used."));
+    for (name, _) in opts
+        .types
+        .iter()
+        .filter(|(n, _)| !names.iter().any(|x| x.eq_ignore_ascii_case(n)))
+    {
+        warnings.push(format!(
+            "There is no column \"{name}\", so the type chosen for it was not used."
+        ));
     }
     if !header {
-        warnings.push("The first row looked like data, so columns were named column_1, column_2, …".into());
+        warnings.push(
+            "The first row looked like data, so columns were named column_1, column_2, …".into(),
+        );
     }
 
     // Pass 2: one transaction; dropping it on any error or cancel rolls everything back.
@@ -458,8 +569,15 @@ pub fn import_file(
     if exists {
         tx.execute_batch(&format!("DROP TABLE {}", quote_ident(&table)))?;
     }
-    let defs: Vec<String> = columns.iter().map(|c| format!("{} {}", quote_ident(&c.name), c.ty.sql())).collect();
-    tx.execute_batch(&format!("CREATE TABLE {} ({})", quote_ident(&table), defs.join(", ")))?;
+    let defs: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{} {}", quote_ident(&c.name), c.ty.sql()))
+        .collect();
+    tx.execute_batch(&format!(
+        "CREATE TABLE {} ({})",
+        quote_ident(&table),
+        defs.join(", ")
+    ))?;
     let (mut rows, _) = open()?;
     if header {
         rows.next_row(&mut row)?;
@@ -470,7 +588,10 @@ pub fn import_file(
     let mut nulls = NullTally::new(width);
     {
         let placeholders = vec!["?"; width].join(", ");
-        let mut insert = tx.prepare(&format!("INSERT INTO {} VALUES ({placeholders})", quote_ident(&table)))?;
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO {} VALUES ({placeholders})",
+            quote_ident(&table)
+        ))?;
         while rows.next_row(&mut row)? {
             if row.len() != width {
                 if row.len() == 1 && row[0].trim().is_empty() {
@@ -478,7 +599,11 @@ pub fn import_file(
                 }
                 skipped += 1;
                 if reasons.len() < MAX_REASONS {
-                    reasons.push(format!("line {} has {} values, expected {width}", rows.line(), row.len()));
+                    reasons.push(format!(
+                        "line {} has {} values, expected {width}",
+                        rows.line(),
+                        row.len()
+                    ));
                 }
                 continue;
             }
@@ -491,12 +616,20 @@ pub fn import_file(
             }
             insert.raw_execute()?;
             imported += 1;
-            if imported.is_multiple_of(5_000) && !on_progress(Progress { done: imported, total }) {
+            if imported.is_multiple_of(5_000)
+                && !on_progress(Progress {
+                    done: imported,
+                    total,
+                })
+            {
                 return Err(ImportError::Cancelled);
             }
         }
     }
-    if !on_progress(Progress { done: imported, total }) {
+    if !on_progress(Progress {
+        done: imported,
+        total,
+    }) {
         return Err(ImportError::Cancelled);
     }
     tx.commit()?;
@@ -504,7 +637,14 @@ pub fn import_file(
     if rows.converted_encoding() {
         warnings.push("Some text was not UTF-8 and was read as Windows-1252.".into());
     }
-    Ok(ImportSummary { table, rows_imported: imported, rows_skipped: skipped, skipped: reasons, columns, warnings })
+    Ok(ImportSummary {
+        table,
+        rows_imported: imported,
+        rows_skipped: skipped,
+        skipped: reasons,
+        columns,
+        warnings,
+    })
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ pub mod sources;
 pub mod trace;
 pub mod worker;
 
-pub use pipeline::{ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Estimate, Language, Pipeline, PipelineOptions};
+pub use pipeline::{
+    ensure_sample_db, AiMode, Answer, AskError, Cost, CostItem, CostSource, Estimate, Language,
+    Pipeline, PipelineOptions,
+};
 pub use router::Route;
 
 /// `bytes` random bytes as hex, for ids (trace and span ids, budget reservations). `RandomState`
@@ -49,7 +52,11 @@ pub(crate) fn random_hex(bytes: usize) -> String {
     let mut out = String::with_capacity(bytes * 2 + 16);
     while out.len() < bytes * 2 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out.truncate(bytes * 2);

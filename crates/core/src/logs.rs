@@ -26,7 +26,8 @@ pub struct Redacting<W>(pub W);
 
 impl<W: Write> Write for Redacting<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write_all(crate::redact::redact(&String::from_utf8_lossy(buf)).as_bytes())?;
+        self.0
+            .write_all(crate::redact::redact(&String::from_utf8_lossy(buf)).as_bytes())?;
         Ok(buf.len())
     }
 
@@ -48,7 +49,8 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 /// The daily-rolling appender in `dir` (created if missing); old files beyond the bound are
 /// removed now and at every rollover.
 pub fn appender(dir: &Path) -> Result<RollingFileAppender, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("could not create the log folder {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("could not create the log folder {}: {e}", dir.display()))?;
     RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(PREFIX)
@@ -61,24 +63,45 @@ pub fn appender(dir: &Path) -> Result<RollingFileAppender, String> {
 /// Installs the process's subscriber: the log file at `level` (`RUST_LOG` syntax, e.g. `info` or
 /// `warn,plainsight_core=debug`), and stderr at `stderr_level` when given. Keep the returned
 /// guard alive: dropping it flushes the file.
-pub fn init(data_dir: &Path, level: &str, stderr_level: Option<&str>) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+pub fn init(
+    data_dir: &Path,
+    level: &str,
+    stderr_level: Option<&str>,
+) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
     let (writer, guard) = tracing_appender::non_blocking(Redacting(appender(&log_dir(data_dir))?));
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let file = fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter);
-    let stderr = stderr_level
-        .map(|l| fmt::layer().with_writer(redacted_stderr).with_filter(EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn"))));
-    tracing_subscriber::registry().with(file).with(stderr).try_init().map_err(|e| e.to_string())?;
+    let file = fmt::layer()
+        .with_ansi(false)
+        .with_writer(writer)
+        .with_filter(filter);
+    let stderr = stderr_level.map(|l| {
+        fmt::layer()
+            .with_writer(redacted_stderr)
+            .with_filter(EnvFilter::try_new(l).unwrap_or_else(|_| EnvFilter::new("warn")))
+    });
+    tracing_subscriber::registry()
+        .with(file)
+        .with(stderr)
+        .try_init()
+        .map_err(|e| e.to_string())?;
     Ok(guard)
 }
 
 /// The app's and CLI's logging: the log file in the data folder at the Settings' `log_level`, and
 /// stderr at `PLAINSIGHT_LOG` (else `stderr_default`). Without a data folder, stderr only; logging
 /// never stops the program. Keep the returned guard alive to the end (it flushes the file).
-pub fn init_from_settings(stderr_default: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+pub fn init_from_settings(
+    stderr_default: &str,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let stderr = std::env::var("PLAINSIGHT_LOG").unwrap_or_else(|_| stderr_default.into());
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let file_level = crate::datadir::data_dir().ok().and_then(|dir| {
-        let level = crate::history::AppDb::open(&crate::datadir::app_db_path(&dir)).ok()?.settings(&env).ok()?.get("log_level").to_string();
+        let level = crate::history::AppDb::open(&crate::datadir::app_db_path(&dir))
+            .ok()?
+            .settings(&env)
+            .ok()?
+            .get("log_level")
+            .to_string();
         Some((dir, level))
     });
     if let Some((dir, level)) = file_level {
@@ -88,7 +111,10 @@ pub fn init_from_settings(stderr_default: &str) -> Option<tracing_appender::non_
         }
     }
     let filter = EnvFilter::try_new(&stderr).unwrap_or_else(|_| EnvFilter::new(stderr_default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(redacted_stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(redacted_stderr)
+        .try_init();
     None
 }
 
@@ -99,7 +125,11 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX)))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+        })
         .collect();
     files.sort();
     files
@@ -121,7 +151,11 @@ pub fn diagnostics(data_dir: &Path, max_lines: usize) -> String {
     if let Some(newest) = files.last() {
         let text = std::fs::read_to_string(newest).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
-        out.push_str(&format!("--- {} (last {} lines) ---\n", newest.display(), lines.len().min(max_lines)));
+        out.push_str(&format!(
+            "--- {} (last {} lines) ---\n",
+            newest.display(),
+            lines.len().min(max_lines)
+        ));
         for line in &lines[lines.len().saturating_sub(max_lines)..] {
             out.push_str(&crate::redact::redact(line));
             out.push('\n');
@@ -140,8 +174,15 @@ mod tests {
     fn every_line_written_passes_the_redaction_wall() {
         let key = crate::secret::Secret::new("pplx-logs-test-0123456789WXYZ");
         let mut out = Redacting(Vec::new());
-        let line = format!("WARN the provider said: invalid key {} (postgres://ann:hunter2@db/shop) plan 3 ms\n", key.expose());
-        assert_eq!(out.write(line.as_bytes()).unwrap(), line.len(), "the whole buffer counts as written");
+        let line = format!(
+            "WARN the provider said: invalid key {} (postgres://ann:hunter2@db/shop) plan 3 ms\n",
+            key.expose()
+        );
+        assert_eq!(
+            out.write(line.as_bytes()).unwrap(),
+            line.len(),
+            "the whole buffer counts as written"
+        );
         let written = String::from_utf8(out.0).unwrap();
         assert_eq!(written, "WARN the provider said: invalid key [redacted] (postgres://ann:[redacted]@db/shop) plan 3 ms\n");
     }
@@ -152,7 +193,11 @@ mod tests {
         let logs = log_dir(dir.path());
         std::fs::create_dir_all(&logs).unwrap();
         for day in 1..=12 {
-            std::fs::write(logs.join(format!("plainsight.2026-11-{day:02}.log")), "old\n").unwrap();
+            std::fs::write(
+                logs.join(format!("plainsight.2026-11-{day:02}.log")),
+                "old\n",
+            )
+            .unwrap();
             // The appender keeps the newest by creation time: make the days' files distinct.
             std::thread::sleep(std::time::Duration::from_millis(15));
         }
@@ -163,10 +208,17 @@ mod tests {
         let kept = files(&logs);
         assert!(kept.len() <= MAX_LOG_FILES, "{kept:?}");
         assert!(
-            kept.iter().any(|f| f.ends_with("plainsight.2026-11-12.log")) && !kept.iter().any(|f| f.ends_with("plainsight.2026-11-01.log")),
+            kept.iter()
+                .any(|f| f.ends_with("plainsight.2026-11-12.log"))
+                && !kept
+                    .iter()
+                    .any(|f| f.ends_with("plainsight.2026-11-01.log")),
             "{kept:?}"
         );
-        assert!(logs.join("notes.txt").exists(), "other files are left alone");
+        assert!(
+            logs.join("notes.txt").exists(),
+            "other files are left alone"
+        );
         let d = diagnostics(dir.path(), 10);
         assert!(d.starts_with("Plainsight ") && d.contains("today"), "{d}");
     }

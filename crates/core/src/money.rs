@@ -38,10 +38,17 @@ mod tests {
         assert_eq!(dollars(nanos(0.00748)), 0.00748);
         assert_eq!(format!("{}", dollars(nanos(0.00748))), "0.00748");
         assert_eq!(serde_json::json!(dollars(7_480_000)).to_string(), "0.00748");
-        assert_eq!(dollars(nanos(0.1) + nanos(0.2)), 0.3, "not 0.30000000000000004");
+        assert_eq!(
+            dollars(nanos(0.1) + nanos(0.2)),
+            0.3,
+            "not 0.30000000000000004"
+        );
         assert_eq!(dollars(nanos(0.001) + nanos(0.00648)), 0.00748);
         assert_eq!(nanos(5.0), 5 * NANOS_PER_USD);
-        assert_eq!((nanos(f64::NAN), nanos(f64::INFINITY), nanos(-f64::INFINITY)), (0, i64::MAX, i64::MIN));
+        assert_eq!(
+            (nanos(f64::NAN), nanos(f64::INFINITY), nanos(-f64::INFINITY)),
+            (0, i64::MAX, i64::MIN)
+        );
         // Every amount under a million dollars comes back as itself.
         for n in [1_i64, 7, 999_999_999, 1_234_567_891, 999_999_999_999_999] {
             assert_eq!(nanos(dollars(n)), n, "{n}");

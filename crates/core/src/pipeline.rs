@@ -25,12 +25,19 @@ mod feedback;
 
 fn sentence_case(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// A cache lookup: the key, the question's embedding (when it was made), the entry hit, and how
 /// long it took in µs.
-type CacheLookup = (crate::cache::CacheKey, Option<Vec<f32>>, Option<crate::cache::Hit>, u64);
+type CacheLookup = (
+    crate::cache::CacheKey,
+    Option<Vec<f32>>,
+    Option<crate::cache::Hit>,
+    u64,
+);
 
 pub use crate::router::AiMode;
 
@@ -82,8 +89,12 @@ impl PipelineOptions {
     /// `CONFIDENCE_FALLBACK_THRESHOLD` when set.
     pub fn from_env() -> Result<Self, AskError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let thresholds = Thresholds::parse(var(ROUTE_ENV).as_deref(), var(FALLBACK_ENV).as_deref()).map_err(AskError::Config)?;
-        Ok(Self { thresholds, ..Self::default() })
+        let thresholds = Thresholds::parse(var(ROUTE_ENV).as_deref(), var(FALLBACK_ENV).as_deref())
+            .map_err(AskError::Config)?;
+        Ok(Self {
+            thresholds,
+            ..Self::default()
+        })
     }
 }
 
@@ -143,7 +154,11 @@ pub struct Cost {
 
 impl Cost {
     pub fn none() -> Self {
-        Self { total_nanos: 0, source: CostSource::None, breakdown: Vec::new() }
+        Self {
+            total_nanos: 0,
+            source: CostSource::None,
+            breakdown: Vec::new(),
+        }
     }
 
     /// The total in dollars, for display and JSON: the provider's 0.00748 is `0.00748`.
@@ -236,8 +251,16 @@ impl Answer {
     /// a table is data).
     fn redact_secrets(&mut self) {
         use crate::redact::{known_secrets, redact};
-        let texts = [&mut self.question, &mut self.interpretation, &mut self.message];
-        for text in texts.into_iter().chain(&mut self.options).chain(&mut self.columns) {
+        let texts = [
+            &mut self.question,
+            &mut self.interpretation,
+            &mut self.message,
+        ];
+        for text in texts
+            .into_iter()
+            .chain(&mut self.options)
+            .chain(&mut self.columns)
+        {
             *text = redact(text);
         }
         for text in self.code.iter_mut().chain(self.privacy_receipt.iter_mut()) {
@@ -338,17 +361,26 @@ impl Pipeline {
 
     /// Answers from any data source (SQLite file, PostgreSQL). The schema comes from the profile
     /// cache in `options.data_dir` when the data has not changed since it was last read.
-    pub fn with_source(source: Box<dyn DataSource>, options: PipelineOptions) -> Result<Self, AskError> {
+    pub fn with_source(
+        source: Box<dyn DataSource>,
+        options: PipelineOptions,
+    ) -> Result<Self, AskError> {
         let started = std::time::Instant::now();
         let read = match &options.data_dir {
             Some(dir) => crate::schema::profile(source.as_ref(), dir),
-            None => source.schema().map(|s| (s, crate::schema::Profiled::Uncached)),
+            None => source
+                .schema()
+                .map(|s| (s, crate::schema::Profiled::Uncached)),
         };
         let (schema, profiled) = read.map_err(|e| match e {
             ExecError::Sql(inner) => AskError::Schema(inner),
             other => AskError::Open(other),
         })?;
-        tracing::info!(profile = profiled.as_str(), ms = started.elapsed().as_millis() as u64, "schema read");
+        tracing::info!(
+            profile = profiled.as_str(),
+            ms = started.elapsed().as_millis() as u64,
+            "schema read"
+        );
         let planner = Planner::new(&schema, source.dialect());
         let breaker = std::sync::Mutex::new(crate::breaker::Breaker::new(options.breaker));
         let fingerprint = crate::source::schema_fingerprint(&schema);
@@ -413,7 +445,12 @@ impl Pipeline {
     }
 
     /// Answers one question as of `today`.
-    pub fn ask(&self, question: &str, today: NaiveDate, cancel: Option<Arc<AtomicBool>>) -> Result<Answer, AskError> {
+    pub fn ask(
+        &self,
+        question: &str,
+        today: NaiveDate,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<Answer, AskError> {
         self.ask_with(question, today, cancel, None)
     }
 
@@ -458,12 +495,22 @@ impl Pipeline {
                 });
             }
         } else if let Err(e) = &outcome {
-            tracing::info!(kind = e.kind(), ms = clock.elapsed().as_secs_f64() * 1000.0, "not answered");
+            tracing::info!(
+                kind = e.kind(),
+                ms = clock.elapsed().as_secs_f64() * 1000.0,
+                "not answered"
+            );
         }
         outcome
     }
 
-    fn answer(&self, question: &str, today: NaiveDate, cancel: Option<Arc<AtomicBool>>, approved: Option<f64>) -> Result<Answer, AskError> {
+    fn answer(
+        &self,
+        question: &str,
+        today: NaiveDate,
+        cancel: Option<Arc<AtomicBool>>,
+        approved: Option<f64>,
+    ) -> Result<Answer, AskError> {
         let question = question.trim();
         if question.is_empty() {
             return Err(AskError::EmptyQuestion);
@@ -475,18 +522,28 @@ impl Pipeline {
         let (rewritten, glossed) = crate::glossary::apply(question, &self.options.glossary);
         let mut plan = self.planner.plan(&rewritten, today);
         for (term, meaning) in glossed.iter().rev() {
-            plan.interpretation = format!("{term} = {meaning} (your glossary); {}", plan.interpretation);
+            plan.interpretation = format!(
+                "{term} = {meaning} (your glossary); {}",
+                plan.interpretation
+            );
         }
         // A word the glossary put in stands for the person's own: they correct "price", not the
         // "unit cost" it was rewritten to.
         for mapping in &mut plan.mappings {
-            if let Some((term, _)) = glossed.iter().find(|(_, meaning)| crate::glossary::same_words(meaning, &mapping.said)) {
+            if let Some((term, _)) = glossed
+                .iter()
+                .find(|(_, meaning)| crate::glossary::same_words(meaning, &mapping.said))
+            {
                 mapping.said.clone_from(term);
             }
         }
         let decision = router::decide(&plan, self.options.thresholds);
         let route = decision.route;
-        tracing::debug!(route = route.as_str(), confidence = plan.confidence, "routed");
+        tracing::debug!(
+            route = route.as_str(),
+            confidence = plan.confidence,
+            "routed"
+        );
         timer.outcome(route.as_str());
         drop(timer);
         let mut answer = Answer {
@@ -511,7 +568,11 @@ impl Pipeline {
             stages: Vec::new(),
             mappings: plan.mappings,
         };
-        if let Some(llm) = self.llm.as_ref().filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm) {
+        if let Some(llm) = self
+            .llm
+            .as_ref()
+            .filter(|_| router::engine(route, self.options.ai, true) == router::Engine::Llm)
+        {
             // The cache first: a hit needs neither the provider nor the budget.
             let mut timer = crate::trace::Timer::start("cache");
             let cached = self.cache_lookup(&rewritten, today, llm.as_ref());
@@ -526,13 +587,22 @@ impl Pipeline {
                 // A cached Python answer may start a paid remote sandbox: it is budgeted too.
                 let scopes = self.budget_scopes(llm.as_ref());
                 let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                let mut budget = self.options.app_db.as_ref().and_then(|p| crate::history::AppDb::open(p).ok());
-                match self.apply_reply(&hit.reply, &mut from_cache, cancel.as_ref(), budget.as_mut().map(|db| (db, scope_refs.as_slice())))
-                {
+                let mut budget = self
+                    .options
+                    .app_db
+                    .as_ref()
+                    .and_then(|p| crate::history::AppDb::open(p).ok());
+                match self.apply_reply(
+                    &hit.reply,
+                    &mut from_cache,
+                    cancel.as_ref(),
+                    budget.as_mut().map(|db| (db, scope_refs.as_slice())),
+                ) {
                     Ok(ai::Applied::Answered) => {
                         self.cache_count(Some(hit), cached.as_ref().map_or(0, |c| c.3));
                         from_cache.cache = Some(hit.kind.as_str().into());
-                        from_cache.generated_by = format!("{}/{}", llm.kind().as_str(), llm.model());
+                        from_cache.generated_by =
+                            format!("{}/{}", llm.kind().as_str(), llm.model());
                         from_cache.mappings.clear();
                         // Nothing was paid to the AI; a remote sandbox run (if any) is the cost.
                         if from_cache.cost.total_nanos > 0 {
@@ -547,7 +617,9 @@ impl Pipeline {
                         .to_string();
                         return Ok(from_cache);
                     }
-                    Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                    Err(AskError::Exec(ExecError::Cancelled)) => {
+                        return Err(AskError::Exec(ExecError::Cancelled))
+                    }
                     // Its code no longer runs here: forget it and ask afresh.
                     _ => self.cache_forget(hit.id),
                 }
@@ -581,7 +653,9 @@ impl Pipeline {
             let mut offline = answer.clone();
             let outcome = self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref(), approved);
             let health = match &outcome {
-                Err(AskError::Llm(e)) if e.is_outage() => crate::breaker::Outcome::Outage(sentence_case(&e.to_string())),
+                Err(AskError::Llm(e)) if e.is_outage() => {
+                    crate::breaker::Outcome::Outage(sentence_case(&e.to_string()))
+                }
                 Err(AskError::Llm(_)) => crate::breaker::Outcome::Neutral,
                 // Blocked by the budget or waiting for approval: nothing was sent.
                 Ok(_) if answer.route == Route::Blocked => crate::breaker::Outcome::Neutral,
@@ -595,12 +669,23 @@ impl Pipeline {
             }
             return match outcome {
                 Ok(_) => Ok(answer),
-                Err(AskError::Llm(crate::llm::provider::LlmError::Cancelled)) => Err(AskError::Exec(ExecError::Cancelled)),
+                Err(AskError::Llm(crate::llm::provider::LlmError::Cancelled)) => {
+                    Err(AskError::Exec(ExecError::Cancelled))
+                }
                 // The AI could not help: say why, and give the offline reading instead.
                 Err(AskError::Llm(e)) => {
                     tracing::warn!(kind = e.kind(), error = %e, "the AI call failed; answering offline");
-                    self.fill_offline(&mut offline, plan.sql, &plan.title, decision.options, cancel)?;
-                    offline.message = format!("{}. {}", sentence_case(&e.to_string()), offline.message).trim().to_string();
+                    self.fill_offline(
+                        &mut offline,
+                        plan.sql,
+                        &plan.title,
+                        decision.options,
+                        cancel,
+                    )?;
+                    offline.message =
+                        format!("{}. {}", sentence_case(&e.to_string()), offline.message)
+                            .trim()
+                            .to_string();
                     offline.error_kind = Some(e.kind().to_string());
                     offline.privacy_receipt = answer.privacy_receipt;
                     offline.cost = answer.cost;
@@ -616,8 +701,17 @@ impl Pipeline {
     /// The cache's key for `question`, its embedding (when the exact layer missed and it could be
     /// made), the entry it hits (if any) and how long the lookup took in µs; `None` when there is
     /// no cache.
-    fn cache_lookup(&self, question: &str, today: NaiveDate, llm: &dyn LlmProvider) -> Option<CacheLookup> {
-        let (Some(config), Some(path)) = (self.options.cache.as_ref(), self.options.app_db.as_ref()) else { return None };
+    fn cache_lookup(
+        &self,
+        question: &str,
+        today: NaiveDate,
+        llm: &dyn LlmProvider,
+    ) -> Option<CacheLookup> {
+        let (Some(config), Some(path)) =
+            (self.options.cache.as_ref(), self.options.app_db.as_ref())
+        else {
+            return None;
+        };
         let started = std::time::Instant::now();
         let key = crate::cache::CacheKey::new(
             question,
@@ -628,7 +722,9 @@ impl Pipeline {
             &self.source.describe(),
         );
         let now = self.clock.epoch_secs();
-        let mut db = crate::history::AppDb::open(path).inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened")).ok()?;
+        let mut db = crate::history::AppDb::open(path)
+            .inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened"))
+            .ok()?;
         // The exact layer first: it needs no embedding (which may be a paid network call, held to
         // the budget like an AI call: the embedder's provider, this source and the global scope).
         let mut embedding = None;
@@ -655,16 +751,34 @@ impl Pipeline {
             }
         };
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        tracing::debug!(hit = hit.as_ref().map(|h| h.kind.as_str()), micros, "cache lookup");
+        tracing::debug!(
+            hit = hit.as_ref().map(|h| h.kind.as_str()),
+            micros,
+            "cache lookup"
+        );
         Some((key, embedding, hit, micros))
     }
 
     /// Embeds `question` with the cache's embedder, reserving a paid embedding in the budget
     /// first and settling it after ([`crate::cache::embed::embed_within_budget`]).
-    fn embed_within_budget(&self, db: &mut crate::history::AppDb, question: &str) -> Result<Vec<f32>, crate::cache::embed::EmbedError> {
-        let scopes = ["global".to_string(), format!("provider:{}", self.embedder.provider()), format!("source:{}", self.source.describe())];
+    fn embed_within_budget(
+        &self,
+        db: &mut crate::history::AppDb,
+        question: &str,
+    ) -> Result<Vec<f32>, crate::cache::embed::EmbedError> {
+        let scopes = [
+            "global".to_string(),
+            format!("provider:{}", self.embedder.provider()),
+            format!("source:{}", self.source.describe()),
+        ];
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        crate::cache::embed::embed_within_budget(self.embedder.as_ref(), db, &scopes, question, self.clock.local())
+        crate::cache::embed::embed_within_budget(
+            self.embedder.as_ref(),
+            db,
+            &scopes,
+            question,
+            self.clock.local(),
+        )
     }
 
     /// Runs `work` on the app database when there is one. `None` without one, or when it fails
@@ -676,45 +790,88 @@ impl Pipeline {
         work: impl FnOnce(&mut crate::history::AppDb) -> Result<T, crate::history::HistoryError>,
     ) -> Option<T> {
         let path = self.options.app_db.as_ref()?;
-        crate::history::AppDb::open(path).and_then(|mut db| work(&mut db)).inspect_err(|e| tracing::warn!(error = %e, "{failed}")).ok()
+        crate::history::AppDb::open(path)
+            .and_then(|mut db| work(&mut db))
+            .inspect_err(|e| tracing::warn!(error = %e, "{failed}"))
+            .ok()
     }
 
     fn cache_count(&self, hit: Option<&crate::cache::Hit>, micros: u64) {
-        self.with_app_db("the cache's statistics could not be updated", |db| db.cache_count(hit, micros, self.clock.epoch_secs()));
+        self.with_app_db("the cache's statistics could not be updated", |db| {
+            db.cache_count(hit, micros, self.clock.epoch_secs())
+        });
     }
 
     fn cache_forget(&self, id: i64) {
-        self.with_app_db("a cached answer could not be forgotten", |db| db.cache_forget(id));
+        self.with_app_db("a cached answer could not be forgotten", |db| {
+            db.cache_forget(id)
+        });
     }
 
-    fn cache_store(&self, key: &crate::cache::CacheKey, embedding: &[f32], reply: &str, cost_nanos: i64) {
-        let Some(config) = self.options.cache.as_ref() else { return };
+    fn cache_store(
+        &self,
+        key: &crate::cache::CacheKey,
+        embedding: &[f32],
+        reply: &str,
+        cost_nanos: i64,
+    ) {
+        let Some(config) = self.options.cache.as_ref() else {
+            return;
+        };
         let embedder = self.embedder.id();
-        let entry = crate::cache::Entry { key, embedding, embedder: &embedder, reply, cost_nanos };
-        self.with_app_db("the answer could not be cached", |db| db.cache_store(&entry, config, self.clock.epoch_secs()));
+        let entry = crate::cache::Entry {
+            key,
+            embedding,
+            embedder: &embedder,
+            reply,
+            cost_nanos,
+        };
+        self.with_app_db("the answer could not be cached", |db| {
+            db.cache_store(&entry, config, self.clock.epoch_secs())
+        });
     }
 
     /// Whether the provider's breaker lets a call out; `Some((until, why))` when it is paused.
     /// Kept in the app database when there is one (shared by the app and CLI processes), else
     /// (or when it cannot be read) in this process.
-    fn breaker_allow(&self, provider: &str, now: chrono::NaiveDateTime) -> Option<(chrono::NaiveDateTime, Option<String>)> {
-        let shared = self.with_app_db("the circuit breaker's state could not be read; using this process's", |db| {
-            db.breaker_allow(provider, self.options.breaker, now)
-        });
+    fn breaker_allow(
+        &self,
+        provider: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Option<(chrono::NaiveDateTime, Option<String>)> {
+        let shared = self.with_app_db(
+            "the circuit breaker's state could not be read; using this process's",
+            |db| db.breaker_allow(provider, self.options.breaker, now),
+        );
         match shared {
             Some(allowed) => allowed.err(),
-            None => self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).allow(now).err().map(|until| (until, None)),
+            None => self
+                .breaker
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .allow(now)
+                .err()
+                .map(|until| (until, None)),
         }
     }
 
-    fn breaker_record(&self, provider: &str, outcome: &crate::breaker::Outcome, now: chrono::NaiveDateTime) {
-        let saved = self.with_app_db("the circuit breaker's state could not be saved; using this process's", |db| {
-            db.breaker_record(provider, self.options.breaker, outcome, now)
-        });
+    fn breaker_record(
+        &self,
+        provider: &str,
+        outcome: &crate::breaker::Outcome,
+        now: chrono::NaiveDateTime,
+    ) {
+        let saved = self.with_app_db(
+            "the circuit breaker's state could not be saved; using this process's",
+            |db| db.breaker_record(provider, self.options.breaker, outcome, now),
+        );
         if saved.is_some() {
             return;
         }
-        let mut breaker = self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut breaker = self
+            .breaker
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match outcome {
             crate::breaker::Outcome::Success => breaker.success(),
             crate::breaker::Outcome::Outage(_) => breaker.outage(now),
@@ -747,13 +904,21 @@ impl Pipeline {
     }
 
     /// Guards and runs SQL (the planner's or the AI's) on the source's read-only connection.
-    fn run_sql(&self, sql: &str, cancel: Option<Arc<AtomicBool>>) -> Result<(String, crate::executor::QueryResult), AskError> {
+    fn run_sql(
+        &self,
+        sql: &str,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<(String, crate::executor::QueryResult), AskError> {
         let mut timer = crate::trace::Timer::start("guard");
-        let checked = guard::check_for(sql, self.source.dialect()).inspect_err(|_| timer.outcome("refused"))?;
+        let checked = guard::check_for(sql, self.source.dialect())
+            .inspect_err(|_| timer.outcome("refused"))?;
         drop(timer);
         let mut timer = crate::trace::Timer::start("run");
-        let result =
-            self.source.run(&checked, &self.options.limits, cancel).inspect_err(|_| timer.outcome("failed")).map_err(AskError::Exec)?;
+        let result = self
+            .source
+            .run(&checked, &self.options.limits, cancel)
+            .inspect_err(|_| timer.outcome("failed"))
+            .map_err(AskError::Exec)?;
         if result.truncated {
             timer.outcome("truncated");
         }
@@ -761,7 +926,13 @@ impl Pipeline {
     }
 
     /// Puts a query's result, its SQL and its chart into `answer`.
-    fn fill_result(&self, answer: &mut Answer, checked: String, result: crate::executor::QueryResult, title: &str) {
+    fn fill_result(
+        &self,
+        answer: &mut Answer,
+        checked: String,
+        result: crate::executor::QueryResult,
+        title: &str,
+    ) {
         let timer = crate::trace::Timer::start("chart");
         answer.chart = chart::choose(&result.columns, &result.rows, title);
         drop(timer);
@@ -799,8 +970,14 @@ mod tests {
     fn pipeline() -> (tempfile::TempDir, Pipeline) {
         let dir = tempfile::tempdir().unwrap();
         let path = ensure_sample_db(dir.path(), today()).unwrap();
-        assert!(path.is_file(), "the sample database is created on first use");
-        (dir, Pipeline::open(&path, PipelineOptions::default()).unwrap())
+        assert!(
+            path.is_file(),
+            "the sample database is created on first use"
+        );
+        (
+            dir,
+            Pipeline::open(&path, PipelineOptions::default()).unwrap(),
+        )
     }
 
     fn today() -> NaiveDate {
@@ -810,11 +987,16 @@ mod tests {
     #[test]
     fn an_answer_carries_table_chart_code_and_zero_cost() {
         let (_d, p) = pipeline();
-        let a = p.ask("show me last month's sales by region", today(), None).unwrap();
+        let a = p
+            .ask("show me last month's sales by region", today(), None)
+            .unwrap();
         assert_eq!(a.route, Route::Answer);
         assert_eq!(a.columns, ["region", "revenue"]);
         assert_eq!(a.rows.len(), 5);
-        assert_eq!(a.chart.as_ref().map(|c| c.kind), Some(chart::ChartKind::Bar));
+        assert_eq!(
+            a.chart.as_ref().map(|c| c.kind),
+            Some(chart::ChartKind::Bar)
+        );
         assert!(a.code.as_deref().is_some_and(|c| c.starts_with("SELECT")));
         assert_eq!(a.cost, Cost::none());
         let json = a.to_json();
@@ -825,21 +1007,67 @@ mod tests {
     fn a_planner_answer_says_what_each_word_was_read_as_in_the_persons_words() {
         let (d, p) = pipeline();
         let a = p.ask("average price by category", today(), None).unwrap();
-        let price = a.mappings.iter().find(|m| m.said == "price").expect("\"price\" is listed");
-        assert_eq!((price.table.as_str(), price.column.as_str()), ("products", "unit_price"), "{:?}", a.mappings);
-        assert!(price.alternatives.iter().any(|c| c == "unit_cost"), "the other figure is offered: {price:?}");
+        let price = a
+            .mappings
+            .iter()
+            .find(|m| m.said == "price")
+            .expect("\"price\" is listed");
+        assert_eq!(
+            (price.table.as_str(), price.column.as_str()),
+            ("products", "unit_price"),
+            "{:?}",
+            a.mappings
+        );
+        assert!(
+            price.alternatives.iter().any(|c| c == "unit_cost"),
+            "the other figure is offered: {price:?}"
+        );
         let json = &a.to_json()["mappings"];
-        let listed = json.as_array().and_then(|all| all.iter().find(|m| m["said"] == "price")).expect("in the JSON");
-        assert_eq!((&listed["table"], &listed["column"]), (&json!("products"), &json!("unit_price")), "{json}");
-        assert!(listed["alternatives"].as_array().is_some_and(|a| a.contains(&json!("unit_cost"))), "{json}");
+        let listed = json
+            .as_array()
+            .and_then(|all| all.iter().find(|m| m["said"] == "price"))
+            .expect("in the JSON");
+        assert_eq!(
+            (&listed["table"], &listed["column"]),
+            (&json!("products"), &json!("unit_price")),
+            "{json}"
+        );
+        assert!(
+            listed["alternatives"]
+                .as_array()
+                .is_some_and(|a| a.contains(&json!("unit_cost"))),
+            "{json}"
+        );
 
         // Corrected through the glossary, the chip still shows the person's own word.
-        let glossary = vec![crate::glossary::Entry { term: "price".into(), meaning: "unit cost".into() }];
+        let glossary = vec![crate::glossary::Entry {
+            term: "price".into(),
+            meaning: "unit cost".into(),
+        }];
         let path = crate::datadir::sample_db_path(d.path());
-        let taught = Pipeline::open(&path, PipelineOptions { glossary, ..PipelineOptions::default() }).unwrap();
-        let b = taught.ask("average price by category", today(), None).unwrap();
-        assert!(b.code.as_deref().is_some_and(|c| c.contains("AVG(unit_cost)")), "{:?}", b.code);
-        let price = b.mappings.iter().find(|m| m.said == "price").expect("still \"price\"");
+        let taught = Pipeline::open(
+            &path,
+            PipelineOptions {
+                glossary,
+                ..PipelineOptions::default()
+            },
+        )
+        .unwrap();
+        let b = taught
+            .ask("average price by category", today(), None)
+            .unwrap();
+        assert!(
+            b.code
+                .as_deref()
+                .is_some_and(|c| c.contains("AVG(unit_cost)")),
+            "{:?}",
+            b.code
+        );
+        let price = b
+            .mappings
+            .iter()
+            .find(|m| m.said == "price")
+            .expect("still \"price\"");
         assert_eq!(price.column, "unit_cost", "{:?}", b.mappings);
     }
 
@@ -862,26 +1090,60 @@ mod tests {
     fn the_configured_route_threshold_decides_and_its_clarification_offers_rephrasings() {
         let (d, _) = pipeline();
         let path = crate::datadir::sample_db_path(d.path());
-        let strict = Thresholds { answer: 0.9, ..Thresholds::default() };
-        let p = Pipeline::open(&path, PipelineOptions { thresholds: strict, ..PipelineOptions::default() }).unwrap();
+        let strict = Thresholds {
+            answer: 0.9,
+            ..Thresholds::default()
+        };
+        let p = Pipeline::open(
+            &path,
+            PipelineOptions {
+                thresholds: strict,
+                ..PipelineOptions::default()
+            },
+        )
+        .unwrap();
         let a = p.ask("by region last month", today(), None).unwrap();
-        assert!((0.8..0.9).contains(&a.confidence), "read at {}: {}", a.confidence, a.interpretation);
+        assert!(
+            (0.8..0.9).contains(&a.confidence),
+            "read at {}: {}",
+            a.confidence,
+            a.interpretation
+        );
         assert_eq!(a.route, Route::Clarify, "below \"answer offline at\" 0.9");
         assert!(a.code.is_none() && a.rows.is_empty(), "nothing runs");
         assert!(!a.message.is_empty(), "says why it asks");
-        assert!((1..=3).contains(&a.options.len()), "offers 1–3 rephrasings: {:?}", a.options);
+        assert!(
+            (1..=3).contains(&a.options.len()),
+            "offers 1–3 rephrasings: {:?}",
+            a.options
+        );
         for option in &a.options {
             let again = p.ask(option, today(), None).unwrap();
-            assert_eq!(again.route, Route::Answer, "{option:?} offered at 0.9 is answered at 0.9 ({})", again.confidence);
+            assert_eq!(
+                again.route,
+                Route::Answer,
+                "{option:?} offered at 0.9 is answered at 0.9 ({})",
+                again.confidence
+            );
         }
     }
 
     #[test]
     fn bad_questions_and_databases_are_plain_errors() {
         let (d, p) = pipeline();
-        assert_eq!(p.ask("   ", today(), None).unwrap_err().kind(), "empty_question");
-        assert_eq!(p.ask(&"sales ".repeat(300), today(), None).unwrap_err().kind(), "question_too_long");
-        let missing = Pipeline::open(&d.path().join("missing.sqlite"), PipelineOptions::default()).err().unwrap();
+        assert_eq!(
+            p.ask("   ", today(), None).unwrap_err().kind(),
+            "empty_question"
+        );
+        assert_eq!(
+            p.ask(&"sales ".repeat(300), today(), None)
+                .unwrap_err()
+                .kind(),
+            "question_too_long"
+        );
+        let missing = Pipeline::open(&d.path().join("missing.sqlite"), PipelineOptions::default())
+            .err()
+            .unwrap();
         assert_eq!(missing.kind(), "database_unavailable");
         assert!(missing.to_string().contains("no database at"), "{missing}");
     }
@@ -890,7 +1152,9 @@ mod tests {
     fn a_cancelled_question_stops() {
         let (_d, p) = pipeline();
         let cancel = Arc::new(AtomicBool::new(true));
-        let err = p.ask("revenue by customer", today(), Some(cancel)).unwrap_err();
+        let err = p
+            .ask("revenue by customer", today(), Some(cancel))
+            .unwrap_err();
         assert_eq!(err.kind(), "cancelled");
     }
 }

@@ -29,7 +29,8 @@ pub use model::Model;
 pub use time::Window;
 
 use lexicon::{
-    canonical, number_word, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS, RECORD_WORDS, VAGUE, WEEKDAYS, WRITE_VERBS,
+    canonical, number_word, singular, ASCENDING, DESCENDING, ENTITY_SYNONYMS, FILLER, GRAINS,
+    RECORD_WORDS, VAGUE, WEEKDAYS, WRITE_VERBS,
 };
 use words::Words;
 
@@ -99,7 +100,11 @@ pub enum Measure {
     /// How many periods of a grain the rows fall in ("how many months had …").
     Periods { grain: Grain },
     /// How many of an entity ("orders", "customers").
-    Count { entity: String, with_orders: bool, new: bool },
+    Count {
+        entity: String,
+        with_orders: bool,
+        new: bool,
+    },
     /// Money per order.
     OrderValue,
     /// SUM(profit) / SUM(revenue).
@@ -267,8 +272,14 @@ impl Planner {
                 Measure::Avg { word: w } => format!("measure=avg:{}", word(w)),
                 Measure::Min { word: w } => format!("measure=min:{}", word(w)),
                 Measure::Max { word: w } => format!("measure=max:{}", word(w)),
-                Measure::PerEntity { word: w, entity } => format!("measure=per:{}:{}", word(w), word(entity)),
-                Measure::Count { entity, with_orders, new } => format!("measure=count:{}:{with_orders}:{new}", word(entity)),
+                Measure::PerEntity { word: w, entity } => {
+                    format!("measure=per:{}:{}", word(w), word(entity))
+                }
+                Measure::Count {
+                    entity,
+                    with_orders,
+                    new,
+                } => format!("measure=count:{}:{with_orders}:{new}", word(entity)),
                 other => format!("measure={other:?}"),
             });
         }
@@ -279,7 +290,12 @@ impl Planner {
             });
         }
         for f in &r.filters {
-            slots.push(format!("filter={}.{}={}", f.table, f.column, f.value.to_lowercase()));
+            slots.push(format!(
+                "filter={}.{}={}",
+                f.table,
+                f.column,
+                f.value.to_lowercase()
+            ));
         }
         if let Some(w) = &r.window {
             slots.push(format!("window={}..{}", w.start, w.end));
@@ -305,7 +321,10 @@ impl Planner {
             } else if let Some(n) = number_word(w) {
                 slots.push(format!("number={n}"));
             }
-            if matches!(w.as_str(), "not" | "no" | "non" | "excluding" | "except" | "without" | "excl") {
+            if matches!(
+                w.as_str(),
+                "not" | "no" | "non" | "excluding" | "except" | "without" | "excl"
+            ) {
                 if let Some(next) = all.get(i + 1) {
                     slots.push(format!("not={}", singular(next)));
                 }
@@ -313,12 +332,18 @@ impl Planner {
         }
         // Words that change what is asked without being a figure or a value: "and" vs "or",
         // "how many" vs "which", "before" vs "after", "only", "never".
-        const LOGIC: &[&str] = &["and", "or", "both", "either", "neither", "nor", "only", "never", "before", "after", "first", "least"];
+        const LOGIC: &[&str] = &[
+            "and", "or", "both", "either", "neither", "nor", "only", "never", "before", "after",
+            "first", "least",
+        ];
         for w in all.iter().filter(|w| LOGIC.contains(&w.as_str())) {
             slots.push(format!("logic={w}"));
         }
         let text = all.join(" ");
-        if text.contains("how many") || text.contains("number of") || all.iter().any(|w| w == "count") {
+        if text.contains("how many")
+            || text.contains("number of")
+            || all.iter().any(|w| w == "count")
+        {
             slots.push("ask=count".into());
         }
         // A relative time the planner did not resolve to a window ("since Monday", "overdue",
@@ -348,7 +373,11 @@ impl Planner {
             "next",
             "past",
         ];
-        if r.window.is_none() && all.iter().any(|w| RELATIVE.contains(&w.as_str()) || WEEKDAYS.contains(&w.as_str())) {
+        if r.window.is_none()
+            && all
+                .iter()
+                .any(|w| RELATIVE.contains(&w.as_str()) || WEEKDAYS.contains(&w.as_str()))
+        {
             slots.push(format!("asked_on={today}"));
         }
         // A capitalised word that is a known value is already a filter ("West").
@@ -419,7 +448,8 @@ impl Planner {
                 }
                 // No figure and no grouping named, and words we do not know ("the weather in
                 // Paris"): a stored value matched by chance, not a question about this data.
-                if reading.measure_implied && reading.dims.is_empty() && !reading.unknown.is_empty() {
+                if reading.measure_implied && reading.dims.is_empty() && !reading.unknown.is_empty()
+                {
                     confidence = confidence.min(0.2);
                 }
                 let mut interpretation = built.interpretation;
@@ -430,7 +460,10 @@ impl Planner {
                     interpretation.push_str(&format!("; {guess}"));
                 }
                 if !reading.unknown.is_empty() {
-                    interpretation.push_str(&format!("; did not understand \"{}\"", reading.unknown.join(" ")));
+                    interpretation.push_str(&format!(
+                        "; did not understand \"{}\"",
+                        reading.unknown.join(" ")
+                    ));
                 }
                 Plan {
                     rephrasings: self.examples_for(&reading, question, today, with_options),
@@ -446,7 +479,11 @@ impl Planner {
             }
             // Only a year or a name was recognised among words this data does not know ("who won
             // the world cup in 2018?"): not a question about this data.
-            Err(_) if (reading.measure_implied || reading.measure.is_none()) && reading.dims.is_empty() && reading.unknown.len() >= 2 => {
+            Err(_)
+                if (reading.measure_implied || reading.measure.is_none())
+                    && reading.dims.is_empty()
+                    && reading.unknown.len() >= 2 =>
+            {
                 let examples = self.examples_for(&reading, question, today, with_options);
                 self.not_about_this_data(&reading, examples)
             }
@@ -469,7 +506,10 @@ impl Planner {
         Plan {
             sql: None,
             confidence: 0.1,
-            interpretation: format!("Nothing in this data matches \"{}\".", reading.unknown.join(" ")),
+            interpretation: format!(
+                "Nothing in this data matches \"{}\".",
+                reading.unknown.join(" ")
+            ),
             wants_change: false,
             rephrasings: examples,
             doubt: Doubt::Data,
@@ -481,7 +521,10 @@ impl Planner {
 
     /// Reads measures, groupings, filters, time and ranking out of the words.
     fn read(&self, words: &mut Words, today: NaiveDate, names: &[String]) -> Reading {
-        let mut r = Reading { corrections: correct_spelling(words, &self.model), ..Reading::default() };
+        let mut r = Reading {
+            corrections: correct_spelling(words, &self.model),
+            ..Reading::default()
+        };
         // Synonyms from the thesaurus for words the schema does not know ("gender" → sex).
         let known = |w: &str| {
             FILLER.contains(&w)
@@ -489,7 +532,10 @@ impl Planner {
                 || time_word(w)
                 || is_connector(w)
                 || lexicon::is_known_word(w)
-                || lexicon::MEASURE_SYNONYMS.iter().chain(ENTITY_SYNONYMS).any(|g| g.contains(&w))
+                || lexicon::MEASURE_SYNONYMS
+                    .iter()
+                    .chain(ENTITY_SYNONYMS)
+                    .any(|g| g.contains(&w))
         };
         for (from, to) in thesaurus::apply(words, &self.model, &known) {
             r.guesses.push(format!("read \"{from}\" as \"{to}\""));
@@ -498,39 +544,69 @@ impl Planner {
         // Data that ends well before today (last year's export): a month or weekday without a
         // year means the one in the data, said in the interpretation; "last month" stays
         // relative to today but is doubtful, so it is asked about rather than answered empty.
-        let stale = self.model.latest.filter(|l| *l + chrono::Days::new(45) < today);
+        let stale = self
+            .model
+            .latest
+            .filter(|l| *l + chrono::Days::new(45) < today);
         let relative = words.all().iter().any(|w| {
             matches!(
                 w.as_str(),
-                "last" | "this" | "past" | "previous" | "ytd" | "mtd" | "qtd" | "today" | "yesterday" | "current" | "recent" | "ago"
+                "last"
+                    | "this"
+                    | "past"
+                    | "previous"
+                    | "ytd"
+                    | "mtd"
+                    | "qtd"
+                    | "today"
+                    | "yesterday"
+                    | "current"
+                    | "recent"
+                    | "ago"
             )
         });
         r.window = time::extract(words, today);
         if let (Some(latest), Some(w), true) = (stale, &r.window, relative) {
-            r.guesses.push(format!("this data ends on {latest}, before {}", w.said));
+            r.guesses
+                .push(format!("this data ends on {latest}, before {}", w.said));
             r.stale_relative = true;
         }
         // A month without a year on data that ends before it: the same month in the data
         // (moved by the table chosen, see sql::build).
-        r.window_floats =
-            !relative && !words.all().iter().any(|w| w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..=2200).contains(&y)));
+        r.window_floats = !relative
+            && !words.all().iter().any(|w| {
+                w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..=2200).contains(&y))
+            });
         // "in March and April": the months together, a row for each.
         if let Some(w) = r.window.clone() {
-            let more: Vec<usize> =
-                words.unused().filter(|&k| words.get(k).is_some_and(|x| x.len() >= 3 && time::month_number(x).is_some())).collect();
+            let more: Vec<usize> = words
+                .unused()
+                .filter(|&k| {
+                    words
+                        .get(k)
+                        .is_some_and(|x| x.len() >= 3 && time::month_number(x).is_some())
+                })
+                .collect();
             if !more.is_empty() && w.end - w.start <= chrono::Duration::days(31) {
                 let mut start = w.start;
                 let mut end = w.end;
                 for k in more {
                     let m = time::month_number(words.get(k).unwrap_or_default()).unwrap_or(1);
-                    if let Some(s) = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&w.start), m, 1) {
+                    if let Some(s) =
+                        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&w.start), m, 1)
+                    {
                         start = start.min(s);
                         end = end.max(s + chrono::Months::new(1));
                         words.mark(k);
                     }
                 }
                 let said = format!("{} and the other months named", w.said);
-                r.window = Some(Window { start, end, meaning: time::describe(start, end), said });
+                r.window = Some(Window {
+                    start,
+                    end,
+                    meaning: time::describe(start, end),
+                    said,
+                });
                 push_dim(&mut r, Dim::Grain(Grain::Month));
             }
         }
@@ -613,20 +689,33 @@ impl Planner {
             &["most", "popular"],
         ] {
             if let Some(i) = words.take(phrase) {
-                let n = following_number(words, i + phrase.len()).or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
+                let n = following_number(words, i + phrase.len())
+                    .or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
                 r.rank = Some((Order::Desc, n.unwrap_or(1)));
-                r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
+                r.measure.get_or_insert(Measure::Sum {
+                    word: "quantity".into(),
+                });
             }
         }
-        for phrase in [&["worst", "selling"][..], &["least", "sold"], &["sold", "the", "least"], &["least", "popular"]] {
+        for phrase in [
+            &["worst", "selling"][..],
+            &["least", "sold"],
+            &["sold", "the", "least"],
+            &["least", "popular"],
+        ] {
             if let Some(i) = words.take(phrase) {
-                let n = following_number(words, i + phrase.len()).or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
+                let n = following_number(words, i + phrase.len())
+                    .or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
                 r.rank = Some((Order::Asc, n.unwrap_or(1)));
-                r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
+                r.measure.get_or_insert(Measure::Sum {
+                    word: "quantity".into(),
+                });
             }
         }
         if words.take(&["units", "sold"]).is_some() || words.take(&["items", "sold"]).is_some() {
-            r.measure.get_or_insert(Measure::Sum { word: "quantity".into() });
+            r.measure.get_or_insert(Measure::Sum {
+                word: "quantity".into(),
+            });
         }
 
         // Extremes and superlatives: "minimum price", "cheapest", "most expensive".
@@ -644,14 +733,22 @@ impl Planner {
                     continue;
                 };
                 words.mark(i);
-                let n = following_number(words, i + 1).or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
+                let n = following_number(words, i + 1)
+                    .or_else(|| i.checked_sub(1).and_then(|k| following_number(words, k)));
                 // "top products" without a number shows ten; "top customer", "the best", "highest" one.
                 let plural_next = words.get(i + 1).is_some_and(|next| singular(next) != next);
-                let default = if matches!(w.as_str(), "top" | "bottom") && plural_next { 10 } else { 1 };
+                let default = if matches!(w.as_str(), "top" | "bottom") && plural_next {
+                    10
+                } else {
+                    1
+                };
                 // "which 3 clients placed the most orders": the number stands before the entity.
                 let n = n.or_else(|| {
                     let k = words.unused().find(|&k| {
-                        words.get(k).and_then(|x| x.parse::<u32>().ok()).is_some_and(|x| (1..=1000).contains(&x))
+                        words
+                            .get(k)
+                            .and_then(|x| x.parse::<u32>().ok())
+                            .is_some_and(|x| (1..=1000).contains(&x))
                             && self.dim_at(words, k + 1).is_some()
                     })?;
                     following_number(words, k)
@@ -675,10 +772,17 @@ impl Planner {
             push_dim(&mut r, Dim::Grain(Grain::Month));
         }
         // A comparison is about the groups of the entity named before it: "customers with more than …".
-        if let Some(at) = compared_at.filter(|_| !r.dims.iter().any(|d| matches!(d, Dim::Column { .. }))) {
+        if let Some(at) =
+            compared_at.filter(|_| !r.dims.iter().any(|d| matches!(d, Dim::Column { .. })))
+        {
             for k in (0..at).rev() {
                 // A figure's own column is compared, not grouped by.
-                if words.get(k).is_some_and(|w| self.model.measure_columns(w).first().is_some_and(|c| c.2 >= 4)) {
+                if words.get(k).is_some_and(|w| {
+                    self.model
+                        .measure_columns(w)
+                        .first()
+                        .is_some_and(|c| c.2 >= 4)
+                }) {
                     continue;
                 }
                 if let Some(dim @ Dim::Column { .. }) = self.dim_at(words, k) {
@@ -694,15 +798,31 @@ impl Planner {
         // "the worst delay" is the highest: best and worst follow what the figure measures.
         if let (Some((order, n)), Some("best" | "worst")) = (r.rank, r.rank_word.as_deref()) {
             let word = match &r.measure {
-                Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => Some(word.clone()),
+                Some(
+                    Measure::Sum { word }
+                    | Measure::Avg { word }
+                    | Measure::Min { word }
+                    | Measure::Max { word },
+                ) => Some(word.clone()),
                 _ => None,
             };
-            let columns = word.map(|w| self.model.measure_columns(&w)).unwrap_or_default();
-            let bad = columns
-                .first()
-                .is_some_and(|(_, c, _)| model::name_words(c).iter().any(|p| lexicon::WORSE_WHEN_HIGHER.contains(&p.as_str())));
+            let columns = word
+                .map(|w| self.model.measure_columns(&w))
+                .unwrap_or_default();
+            let bad = columns.first().is_some_and(|(_, c, _)| {
+                model::name_words(c)
+                    .iter()
+                    .any(|p| lexicon::WORSE_WHEN_HIGHER.contains(&p.as_str()))
+            });
             if bad {
-                r.rank = Some((if order == Order::Desc { Order::Asc } else { Order::Desc }, n));
+                r.rank = Some((
+                    if order == Order::Desc {
+                        Order::Asc
+                    } else {
+                        Order::Desc
+                    },
+                    n,
+                ));
             }
         }
         self.settle_ranking(words, &mut r);
@@ -723,7 +843,9 @@ impl Planner {
         // figure is shown and the comparison said as not understood.
         let counting = {
             let text = r.words.join(" ");
-            text.contains("how many") || text.contains("number of") || r.words.iter().any(|w| w == "count")
+            text.contains("how many")
+                || text.contains("number of")
+                || r.words.iter().any(|w| w == "count")
         };
         if r.measure.is_none() && r.list.is_none() && r.row_filters.len() == 1 && !counting {
             let f = r.row_filters.remove(0);
@@ -733,9 +855,18 @@ impl Planner {
         // "when was AMZN at its lowest price": the row of the extreme, with its date.
         if let (Some(k), true) = (words.find(&["when"]), r.dims.is_empty()) {
             if let Some(Measure::Min { word } | Measure::Max { word }) = r.measure.clone() {
-                let order = if matches!(r.measure, Some(Measure::Min { .. })) { Order::Asc } else { Order::Desc };
+                let order = if matches!(r.measure, Some(Measure::Min { .. })) {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
                 words.mark(k);
-                r.list = Some(List { order, n: 1, by: SortBy::Column(word), entity: None });
+                r.list = Some(List {
+                    order,
+                    n: 1,
+                    by: SortBy::Column(word),
+                    entity: None,
+                });
                 r.measure = None;
             }
         }
@@ -746,28 +877,43 @@ impl Planner {
             && !matches!(r.measure, Some(Measure::Min { .. } | Measure::Max { .. }))
         {
             r.rank = None;
-            r.unknown.push(r.rank_word.clone().unwrap_or_else(|| "ranking".into()));
+            r.unknown
+                .push(r.rank_word.clone().unwrap_or_else(|| "ranking".into()));
         }
         // "how many members", "number of flights on Tuesday": count the rows being filtered.
         let text = r.words.join(" ");
         if r.measure.is_none()
             && r.list.is_none()
-            && (text.contains("how many") || text.contains("number of") || r.words.iter().any(|w| w == "count"))
+            && (text.contains("how many")
+                || text.contains("number of")
+                || r.words.iter().any(|w| w == "count"))
         {
             let table = r
                 .filters
                 .first()
                 .map(|f| f.table.clone())
-                .or_else(|| r.row_filters.first().and_then(|f| self.model.measure_columns(&f.word).into_iter().next()).map(|c| c.0))
+                .or_else(|| {
+                    r.row_filters
+                        .first()
+                        .and_then(|f| self.model.measure_columns(&f.word).into_iter().next())
+                        .map(|c| c.0)
+                })
                 .or_else(|| self.fact_table().map(|t| t.name.clone()));
             if let Some(t) = table.and_then(|t| self.model.table(&t)) {
-                r.measure = Some(Measure::Count { entity: t.entity.clone(), with_orders: false, new: false });
+                r.measure = Some(Measure::Count {
+                    entity: t.entity.clone(),
+                    with_orders: false,
+                    new: false,
+                });
             }
         }
 
         if r.measure.is_none()
             && r.list.is_none()
-            && (!r.dims.is_empty() || r.rank.is_some() || !r.filters.is_empty() || r.window.is_some())
+            && (!r.dims.is_empty()
+                || r.rank.is_some()
+                || !r.filters.is_empty()
+                || r.window.is_some())
         {
             if let Some(word) = self.default_money_word() {
                 r.measure = Some(Measure::Sum { word });
@@ -778,15 +924,32 @@ impl Planner {
         // The table's own entity names the rows being measured: "average price of *parcels*
         // over 20 kg".
         let measured: Vec<String> = match &r.measure {
-            Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => {
-                self.model.measure_columns(word).into_iter().map(|(t, _, _)| t).collect()
-            }
+            Some(
+                Measure::Sum { word }
+                | Measure::Avg { word }
+                | Measure::Min { word }
+                | Measure::Max { word },
+            ) => self
+                .model
+                .measure_columns(word)
+                .into_iter()
+                .map(|(t, _, _)| t)
+                .collect(),
             _ => Vec::new(),
         };
-        let filtered: Vec<String> = r.row_filters.iter().flat_map(|f| self.model.measure_columns(&f.word)).map(|(t, _, _)| t).collect();
+        let filtered: Vec<String> = r
+            .row_filters
+            .iter()
+            .flat_map(|f| self.model.measure_columns(&f.word))
+            .map(|(t, _, _)| t)
+            .collect();
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default();
-            if self.model.entity_table(w).is_some_and(|t| measured.contains(&t.name) || filtered.contains(&t.name)) {
+            if self
+                .model
+                .entity_table(w)
+                .is_some_and(|t| measured.contains(&t.name) || filtered.contains(&t.name))
+            {
                 words.mark(i);
             }
         }
@@ -796,7 +959,9 @@ impl Planner {
             if let Some(t) = self.model.entity_table(w) {
                 let entity = t.entity.clone();
                 if r.filters.iter().any(|f| {
-                    self.model.table(&f.table).is_some_and(|ft| ft.entity == entity || ft.has(&format!("{entity}_id")) || ft.has(&entity))
+                    self.model.table(&f.table).is_some_and(|ft| {
+                        ft.entity == entity || ft.has(&format!("{entity}_id")) || ft.has(&entity)
+                    })
                 }) {
                     words.mark(i);
                 }
@@ -807,19 +972,36 @@ impl Planner {
             if let Some((cmp, n)) = r.having.take() {
                 // "orders over $100": with no groups, the comparison is on each row's figure.
                 let word = match &r.measure {
-                    Some(Measure::Sum { word } | Measure::Avg { word }) if !self.model.measure_columns(word).is_empty() => {
+                    Some(Measure::Sum { word } | Measure::Avg { word })
+                        if !self.model.measure_columns(word).is_empty() =>
+                    {
                         Some(word.clone())
                     }
-                    _ => self.default_money_word().filter(|w| !self.model.measure_columns(w).is_empty()).or_else(|| {
-                        // "AMZN above 100": the one figure the table has.
-                        let t = r.filters.first().and_then(|f| self.model.table(&f.table)).or_else(|| self.fact_table())?;
-                        (t.measures.len() == 1).then(|| t.measures[0].clone())
-                    }),
+                    _ => self
+                        .default_money_word()
+                        .filter(|w| !self.model.measure_columns(w).is_empty())
+                        .or_else(|| {
+                            // "AMZN above 100": the one figure the table has.
+                            let t = r
+                                .filters
+                                .first()
+                                .and_then(|f| self.model.table(&f.table))
+                                .or_else(|| self.fact_table())?;
+                            (t.measures.len() == 1).then(|| t.measures[0].clone())
+                        }),
                 };
                 match word {
                     Some(word) => {
-                        r.guesses.push(format!("\"{} {n}\" compares each row's {}", cmp.words(), word.replace('_', " ")));
-                        r.row_filters.push(RowFilter { word, cmp, value: n });
+                        r.guesses.push(format!(
+                            "\"{} {n}\" compares each row's {}",
+                            cmp.words(),
+                            word.replace('_', " ")
+                        ));
+                        r.row_filters.push(RowFilter {
+                            word,
+                            cmp,
+                            value: n,
+                        });
                     }
                     None => r.unknown.push(format!("{} {n}", cmp.words())),
                 }
@@ -841,9 +1023,20 @@ impl Planner {
         // it tells columns apart: "gross" vs "net" weight).
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default().to_string();
-            let next_understood = words.used(i + 1) && words.get(i + 1).is_some_and(|n| !FILLER.contains(&n) && !is_connector(n));
-            let prev_understood = i > 0 && words.used(i - 1) && words.get(i - 1).is_some_and(|n| !FILLER.contains(&n) && !is_connector(n));
-            let contrasting = self.model.vocabulary.iter().any(|v| *v == w || *v == singular(&w));
+            let next_understood = words.used(i + 1)
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| !FILLER.contains(&n) && !is_connector(n));
+            let prev_understood = i > 0
+                && words.used(i - 1)
+                && words
+                    .get(i - 1)
+                    .is_some_and(|n| !FILLER.contains(&n) && !is_connector(n));
+            let contrasting = self
+                .model
+                .vocabulary
+                .iter()
+                .any(|v| *v == w || *v == singular(&w));
             if (next_understood || prev_understood)
                 && !contrasting
                 && !FILLER.contains(&w.as_str())
@@ -862,7 +1055,10 @@ impl Planner {
                 continue;
             }
             // "data" in "months of data" is filler, not vagueness.
-            if FILLER.contains(&w) && VAGUE.contains(&w) && (r.measure.is_some() || r.list.is_some()) {
+            if FILLER.contains(&w)
+                && VAGUE.contains(&w)
+                && (r.measure.is_some() || r.list.is_some())
+            {
                 continue;
             }
             // "diamonds that weigh over 2 carats", "total miles flown": the verb of a figure read.
@@ -870,11 +1066,17 @@ impl Planner {
             if RECORD_WORDS.contains(&w) && read_figure {
                 continue;
             }
-            if (lexicon::MEASURE_VERBS.contains(&w) || lexicon::EVENT_VERBS.contains(&w)) && read_figure {
+            if (lexicon::MEASURE_VERBS.contains(&w) || lexicon::EVENT_VERBS.contains(&w))
+                && read_figure
+            {
                 continue;
             }
             // "clarity grades", "origin airport": the kind of value a grouping holds.
-            let after_dim = i > 0 && words.used(i - 1) && words.get(i - 1).is_some_and(|p| !self.model.dim_columns(p).is_empty());
+            let after_dim = i > 0
+                && words.used(i - 1)
+                && words
+                    .get(i - 1)
+                    .is_some_and(|p| !self.model.dim_columns(p).is_empty());
             if lexicon::CLASS_NOUNS.contains(&w) && after_dim {
                 r.guesses.push(format!(
                     "read \"{} {w}\" as {}",
@@ -886,7 +1088,9 @@ impl Planner {
             // "market value", "list price": a qualifier of the money figure named next.
             if lexicon::MONEY_QUALIFIERS.contains(&w)
                 && words.used(i + 1)
-                && words.get(i + 1).is_some_and(|n| !self.model.measure_columns(n).is_empty())
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| !self.model.measure_columns(n).is_empty())
             {
                 r.guesses.push(format!(
                     "read \"{w} {}\" as {}",
@@ -898,9 +1102,10 @@ impl Planner {
             // "carat weight": the kind of figure the unit before it measures.
             let unit_kind = i > 0
                 && words.used(i - 1)
-                && lexicon::UNITS
-                    .iter()
-                    .any(|(u, kinds)| words.get(i - 1).is_some_and(|p| singular(p) == *u) && kinds.contains(&singular(w).as_str()));
+                && lexicon::UNITS.iter().any(|(u, kinds)| {
+                    words.get(i - 1).is_some_and(|p| singular(p) == *u)
+                        && kinds.contains(&singular(w).as_str())
+                });
             if unit_kind {
                 continue;
             }
@@ -921,21 +1126,36 @@ impl Planner {
                 if i + len > words.len() || (i..i + len).any(|k| words.used(k)) {
                     continue;
                 }
-                let phrase = (i..i + len).filter_map(|k| words.get(k)).collect::<Vec<_>>().join(" ");
+                let phrase = (i..i + len)
+                    .filter_map(|k| words.get(k))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 // A single word that names a table, an entity or a measure is that, not a stored value
                 // (northwind's "Customers" relationship value must not swallow "top 5 customers").
                 if len == 1
-                    && (FILLER.contains(&phrase.as_str()) || self.model.entity_table(&phrase).is_some() || self.model.can_measure(&phrase))
+                    && (FILLER.contains(&phrase.as_str())
+                        || self.model.entity_table(&phrase).is_some()
+                        || self.model.can_measure(&phrase))
                 {
                     continue;
                 }
                 // "refunds" finds the stored "refunded": a single word by its stem too.
-                let stemmed = (len == 1 && phrase.len() >= 5).then(|| model::stem(&phrase)).filter(|s| s.len() >= 4);
-                let found = self.model.values.get(&phrase).or_else(|| stemmed.as_ref().and_then(|st| self.model.stems.get(st)));
+                let stemmed = (len == 1 && phrase.len() >= 5)
+                    .then(|| model::stem(&phrase))
+                    .filter(|s| s.len() >= 4);
+                let found = self
+                    .model
+                    .values
+                    .get(&phrase)
+                    .or_else(|| stemmed.as_ref().and_then(|st| self.model.stems.get(st)));
                 if let Some(refs) = found {
                     // A value from a long list ("Japan" among 142 countries) only when said as a
                     // name or in several words: "best" or "may" in a column of titles is chance.
-                    let indexed = refs.iter().all(|v| self.model.indexed.contains(&(v.table.clone(), v.column.clone())));
+                    let indexed = refs.iter().all(|v| {
+                        self.model
+                            .indexed
+                            .contains(&(v.table.clone(), v.column.clone()))
+                    });
                     if indexed
                         && len == 1
                         && (!names.contains(&phrase)
@@ -946,7 +1166,10 @@ impl Planner {
                         continue;
                     }
                     if indexed {
-                        r.guesses.push(format!("\"{phrase}\" found among the values of {}", refs[0].column));
+                        r.guesses.push(format!(
+                            "\"{phrase}\" found among the values of {}",
+                            refs[0].column
+                        ));
                     }
                     r.filters.extend(refs.iter().cloned());
                     if let Some(role) = conditions::role_before(words, i) {
@@ -959,8 +1182,10 @@ impl Planner {
                     for k in [i.wrapping_sub(1), i + len] {
                         if let Some(w) = words.get(k).filter(|_| !words.used(k)) {
                             let sing = singular(w);
-                            let names_column =
-                                refs.iter().any(|v| v.column.eq_ignore_ascii_case(&sing) || v.column.eq_ignore_ascii_case(w));
+                            let names_column = refs.iter().any(|v| {
+                                v.column.eq_ignore_ascii_case(&sing)
+                                    || v.column.eq_ignore_ascii_case(w)
+                            });
                             if names_column {
                                 words.mark(k);
                             }
@@ -979,18 +1204,31 @@ impl Planner {
     /// Inc."): that value, as a guess said in the interpretation.
     fn read_name_prefixes(&self, words: &mut Words, r: &mut Reading, names: &[String]) {
         for i in words.unused().collect::<Vec<_>>() {
-            let Some(w) = words.get(i).map(str::to_string) else { continue };
+            let Some(w) = words.get(i).map(str::to_string) else {
+                continue;
+            };
             if !names.contains(&w) || w.len() < 3 {
                 continue;
             }
             let prefix = format!("{w} ");
-            let matches: Vec<&model::ValueRef> =
-                self.model.values.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).flat_map(|(_, refs)| refs).collect();
-            let distinct: std::collections::BTreeSet<(&str, &str, &str)> =
-                matches.iter().map(|v| (v.table.as_str(), v.column.as_str(), v.value.as_str())).collect();
+            let matches: Vec<&model::ValueRef> = self
+                .model
+                .values
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .flat_map(|(_, refs)| refs)
+                .collect();
+            let distinct: std::collections::BTreeSet<(&str, &str, &str)> = matches
+                .iter()
+                .map(|v| (v.table.as_str(), v.column.as_str(), v.value.as_str()))
+                .collect();
             if distinct.len() == 1 {
                 let v = matches[0].clone();
-                r.guesses.push(format!("read \"{}\" as \"{}\"", words.get(i).unwrap_or_default(), v.value));
+                r.guesses.push(format!(
+                    "read \"{}\" as \"{}\"",
+                    words.get(i).unwrap_or_default(),
+                    v.value
+                ));
                 words.mark(i);
                 r.filters.push(v);
             }
@@ -1003,16 +1241,29 @@ impl Planner {
             if !matches!(words.get(i), Some("average" | "avg" | "mean")) {
                 continue;
             }
-            let (Some(x), Some("per"), Some(y)) = (words.get(i + 1), words.get(i + 2), words.get(i + 3)) else { continue };
-            if [i + 1, i + 2, i + 3].iter().any(|k| words.used(*k)) || self.model.measure_columns(x).is_empty() {
+            let (Some(x), Some("per"), Some(y)) =
+                (words.get(i + 1), words.get(i + 2), words.get(i + 3))
+            else {
+                continue;
+            };
+            if [i + 1, i + 2, i + 3].iter().any(|k| words.used(*k))
+                || self.model.measure_columns(x).is_empty()
+            {
                 continue;
             }
             let entity = canonical(ENTITY_SYNONYMS, y).map_or_else(|| singular(y), str::to_string);
             // Only where one table has the figure and identifies the entity; otherwise "average X
             // per Y" reads as the average of X for each Y.
-            let measured: Vec<String> = self.model.measure_columns(x).into_iter().map(|(t, _, _)| t).collect();
+            let measured: Vec<String> = self
+                .model
+                .measure_columns(x)
+                .into_iter()
+                .map(|(t, _, _)| t)
+                .collect();
             let known = self.model.tables.iter().any(|t| {
-                measured.contains(&t.name) && (t.has(&format!("{entity}_id")) || t.dims.iter().any(|d| d.eq_ignore_ascii_case(&entity)))
+                measured.contains(&t.name)
+                    && (t.has(&format!("{entity}_id"))
+                        || t.dims.iter().any(|d| d.eq_ignore_ascii_case(&entity)))
             });
             if !known {
                 continue;
@@ -1044,7 +1295,12 @@ impl Planner {
             }
         }
         // "revenue trend", "sales over time": a monthly series.
-        for phrase in [&["trend"][..], &["trends"], &["over", "time"], &["trending"]] {
+        for phrase in [
+            &["trend"][..],
+            &["trends"],
+            &["over", "time"],
+            &["trending"],
+        ] {
             if words.take(phrase).is_some() && r.dims.is_empty() {
                 push_dim(r, Dim::Grain(Grain::Month));
             }
@@ -1053,12 +1309,17 @@ impl Planner {
         let mut i = 0;
         while i < words.len() {
             let w = words.get(i).unwrap_or_default().to_string();
-            let introduces =
-                matches!(w.as_str(), "by" | "per" | "each" | "every" | "across" | "which" | "what" | "among") && !words.used(i);
+            let introduces = matches!(
+                w.as_str(),
+                "by" | "per" | "each" | "every" | "across" | "which" | "what" | "among"
+            ) && !words.used(i);
             if introduces {
                 let before = r.dims.len();
                 let mut k = i + 1;
-                while matches!(words.get(k), Some("the" | "a" | "each" | "our" | "their" | "individual")) {
+                while matches!(
+                    words.get(k),
+                    Some("the" | "a" | "each" | "our" | "their" | "individual")
+                ) {
                     k += 1;
                 }
                 // Two words naming one thing: "media type" (MediaType), "sales rep", "customer segment".
@@ -1066,7 +1327,9 @@ impl Planner {
                     (Some(a), Some(b)) if !words.used(k) && !words.used(k + 1) => {
                         let compound = format!("{a}_{b}");
                         // "customer segment": a column of the customer's own table, named after it.
-                        let of_entity = self.model.entity_table(a).is_some_and(|t| t.all_columns.iter().any(|c| c.eq_ignore_ascii_case(b)));
+                        let of_entity = self.model.entity_table(a).is_some_and(|t| {
+                            t.all_columns.iter().any(|c| c.eq_ignore_ascii_case(b))
+                        });
                         if !self.model.dim_columns(&compound).is_empty() {
                             Some(Dim::Column { word: compound })
                         } else if let Some(column) = self.abbreviated_dim(&[a, b]) {
@@ -1111,7 +1374,12 @@ impl Planner {
         if r.rank.is_some() && r.dims.is_empty() && r.sort.is_none() {
             for k in words.unused().collect::<Vec<_>>() {
                 // A figure is what is ranked by, never the thing ranked.
-                if words.get(k).is_some_and(|w| self.model.measure_columns(w).first().is_some_and(|c| c.2 >= 4)) {
+                if words.get(k).is_some_and(|w| {
+                    self.model
+                        .measure_columns(w)
+                        .first()
+                        .is_some_and(|c| c.2 >= 4)
+                }) {
                     continue;
                 }
                 if let Some(dim) = self.dim_at(words, k) {
@@ -1131,14 +1399,21 @@ impl Planner {
             // "month" holding "Jan") is a grouping like any other.
             let sing = lexicon::singular(w);
             let no_dates = self.model.tables.iter().all(|t| t.dates.is_empty());
-            let own_column = no_dates && self.model.tables.iter().any(|t| t.dims.iter().any(|d| d.eq_ignore_ascii_case(&sing)));
+            let own_column = no_dates
+                && self
+                    .model
+                    .tables
+                    .iter()
+                    .any(|t| t.dims.iter().any(|d| d.eq_ignore_ascii_case(&sing)));
             if !own_column {
                 return Some(Dim::Grain(*g));
             }
             return Some(Dim::Column { word: sing });
         }
         if !self.model.dim_columns(w).is_empty() {
-            return Some(Dim::Column { word: w.to_string() });
+            return Some(Dim::Column {
+                word: w.to_string(),
+            });
         }
         // A grouping whose name abbreviates the word ("continent" → `cont`).
         if FILLER.contains(&w) {
@@ -1149,9 +1424,17 @@ impl Planner {
 
     /// The one grouping column whose name abbreviates these words ("grade span" → `grspan`).
     fn abbreviated_dim(&self, phrase: &[&str]) -> Option<String> {
-        let found: Vec<&String> =
-            self.model.tables.iter().flat_map(|t| t.dims.iter()).filter(|d| model::abbreviates(&model::name_words(d), phrase)).collect();
-        found.first().filter(|f| found.iter().all(|g| g == *f)).map(|d| (*d).clone())
+        let found: Vec<&String> = self
+            .model
+            .tables
+            .iter()
+            .flat_map(|t| t.dims.iter())
+            .filter(|d| model::abbreviates(&model::name_words(d), phrase))
+            .collect();
+        found
+            .first()
+            .filter(|f| found.iter().all(|g| g == *f))
+            .map(|d| (*d).clone())
     }
 
     fn read_measures(&self, words: &mut Words, r: &mut Reading) {
@@ -1162,7 +1445,8 @@ impl Planner {
                 for i in words.unused().collect::<Vec<_>>() {
                     let w = words.get(i).unwrap_or_default();
                     if w == word
-                        || canonical(lexicon::MEASURE_SYNONYMS, w).is_some_and(|c| Some(c) == canonical(lexicon::MEASURE_SYNONYMS, &word))
+                        || canonical(lexicon::MEASURE_SYNONYMS, w)
+                            .is_some_and(|c| Some(c) == canonical(lexicon::MEASURE_SYNONYMS, &word))
                     {
                         words.mark(i);
                     }
@@ -1199,10 +1483,19 @@ impl Planner {
                 while words.used(at) && matches!(words.get(at), Some("number" | "of")) {
                     at += 1;
                 }
-                let qualified = words.get(at).is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q));
+                let qualified = words
+                    .get(at)
+                    .is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q));
                 let found = self
                     .measure_phrase_at(words, at)
-                    .or_else(|| qualified.then(|| self.measure_phrase_at(words, at + 1).map(|(w, l)| (w, l + 1))).flatten())
+                    .or_else(|| {
+                        qualified
+                            .then(|| {
+                                self.measure_phrase_at(words, at + 1)
+                                    .map(|(w, l)| (w, l + 1))
+                            })
+                            .flatten()
+                    })
                     .map(|(w, l)| (w, l + at - i - 1));
                 if let Some((w, len)) = found {
                     for k in i..=i + len {
@@ -1221,31 +1514,49 @@ impl Planner {
             // ...and a name that abbreviates the word ("population" → `pop`), when nothing names
             // the word itself.
             let said = words.get(i).unwrap_or_default().to_string();
-            let phrase = self.measure_phrase_at(words, i).filter(|(_, len)| *len > 1).or_else(|| {
-                let other_meaning = self.model.entity_table(&said).is_some()
-                    || self.table_named_by(&said).is_some()
-                    || !self.model.dim_columns(&said).is_empty()
-                    || self.model.values.contains_key(&said);
-                (!FILLER.contains(&said.as_str()) && !self.model.can_measure(&said) && !other_meaning)
-                    .then(|| self.abbreviated_measure_at(words, i))
-                    .flatten()
-            });
+            let phrase = self
+                .measure_phrase_at(words, i)
+                .filter(|(_, len)| *len > 1)
+                .or_else(|| {
+                    let other_meaning = self.model.entity_table(&said).is_some()
+                        || self.table_named_by(&said).is_some()
+                        || !self.model.dim_columns(&said).is_empty()
+                        || self.model.values.contains_key(&said);
+                    (!FILLER.contains(&said.as_str())
+                        && !self.model.can_measure(&said)
+                        && !other_meaning)
+                        .then(|| self.abbreviated_measure_at(words, i))
+                        .flatten()
+                });
             let (w, len) = match phrase {
                 Some(found) => found,
                 None => {
                     let w = words.get(i).unwrap_or_default().to_string();
-                    let w = if w == "margin" { "profit".to_string() } else { w };
+                    let w = if w == "margin" {
+                        "profit".to_string()
+                    } else {
+                        w
+                    };
                     // A filler word is a figure only when a qualifier says so ("market value").
                     let qualified = i > 0
-                        && words.get(i - 1).is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q))
-                        && self.model.measure_columns(&w).first().is_some_and(|c| c.2 >= 4);
+                        && words
+                            .get(i - 1)
+                            .is_some_and(|q| lexicon::MONEY_QUALIFIERS.contains(&q))
+                        && self
+                            .model
+                            .measure_columns(&w)
+                            .first()
+                            .is_some_and(|c| c.2 >= 4);
                     if FILLER.contains(&w.as_str()) && !qualified || !self.model.can_measure(&w) {
                         continue;
                     }
                     // "orders" counts the orders table's rows; it is not the part of a column
                     // name it shares (`UnitsOnOrder`).
                     let best = self.model.measure_columns(&w).first().map_or(0, |c| c.2);
-                    if self.model.entity_table(&w).is_some() && best < 3 && canonical(lexicon::MEASURE_SYNONYMS, &w).is_none() {
+                    if self.model.entity_table(&w).is_some()
+                        && best < 3
+                        && canonical(lexicon::MEASURE_SYNONYMS, &w).is_none()
+                    {
                         continue;
                     }
                     (w, 1)
@@ -1255,18 +1566,29 @@ impl Planner {
                 words.mark(k);
             }
             // A price or a rate does not add up: averaged unless "total" or "sum" is said.
-            let summed = words.unused().any(|k| matches!(words.get(k), Some("total" | "sum" | "sums" | "totals" | "combined")));
+            let summed = words.unused().any(|k| {
+                matches!(
+                    words.get(k),
+                    Some("total" | "sum" | "sums" | "totals" | "combined")
+                )
+            });
             if extremes::non_additive(&w) && !summed && !self.model.measure_columns(&w).is_empty() {
-                r.guesses.push(format!("{} is averaged, since it does not add up", w.replace('_', " ")));
+                r.guesses.push(format!(
+                    "{} is averaged, since it does not add up",
+                    w.replace('_', " ")
+                ));
                 r.measure = Some(Measure::Avg { word: w });
                 r.avg_default = true;
                 return;
             }
             // Mark repeats and synonyms ("sales … by revenue" is one measure).
-            let canon = canonical(lexicon::MEASURE_SYNONYMS, &w).unwrap_or(&w).to_string();
+            let canon = canonical(lexicon::MEASURE_SYNONYMS, &w)
+                .unwrap_or(&w)
+                .to_string();
             for j in words.unused().collect::<Vec<_>>() {
                 let other = words.get(j).unwrap_or_default();
-                if other == w || canonical(lexicon::MEASURE_SYNONYMS, other) == Some(canon.as_str()) {
+                if other == w || canonical(lexicon::MEASURE_SYNONYMS, other) == Some(canon.as_str())
+                {
                     words.mark(j);
                 }
             }
@@ -1278,17 +1600,23 @@ impl Planner {
         for i in words.unused().collect::<Vec<_>>() {
             let w = words.get(i).unwrap_or_default().to_string();
             // "in the Rock genre": the entity word names the filter's own table, not a count.
-            if self
-                .model
-                .entity_table(&w)
-                .is_some_and(|t| r.filters.iter().any(|f| f.table == t.name && t.name_columns.contains(&f.column)))
-            {
+            if self.model.entity_table(&w).is_some_and(|t| {
+                r.filters
+                    .iter()
+                    .any(|f| f.table == t.name && t.name_columns.contains(&f.column))
+            }) {
                 continue;
             }
             if self.model.entity_table(&w).is_some()
-                || self.model.tables.iter().any(|t| t.has(&format!("{}_id", singular(&w)))) && canonical(ENTITY_SYNONYMS, &w).is_some()
+                || self
+                    .model
+                    .tables
+                    .iter()
+                    .any(|t| t.has(&format!("{}_id", singular(&w))))
+                    && canonical(ENTITY_SYNONYMS, &w).is_some()
             {
-                let entity = canonical(ENTITY_SYNONYMS, &w).map_or_else(|| singular(&w), str::to_string);
+                let entity =
+                    canonical(ENTITY_SYNONYMS, &w).map_or_else(|| singular(&w), str::to_string);
                 words.mark(i);
                 let mut new = false;
                 for phrase in [
@@ -1327,7 +1655,11 @@ impl Planner {
                 ] {
                     with_orders |= words.take(phrase).is_some();
                 }
-                r.measure = Some(Measure::Count { entity, with_orders, new });
+                r.measure = Some(Measure::Count {
+                    entity,
+                    with_orders,
+                    new,
+                });
                 return;
             }
         }
@@ -1338,7 +1670,10 @@ impl Planner {
     /// the word (a flight *number*). Counts of things that are counts ("how many units") are
     /// left to the sum.
     fn read_count(&self, words: &mut Words, r: &mut Reading) -> bool {
-        let at = words.find(&["how", "many"]).or_else(|| words.find(&["number", "of"])).map(|i| i + 2);
+        let at = words
+            .find(&["how", "many"])
+            .or_else(|| words.find(&["number", "of"]))
+            .map(|i| i + 2);
         let Some(mut k) = at else { return false };
         // "average number of staff", "the highest number of unemployed": a figure of a column of
         // counts, not a count of rows.
@@ -1367,13 +1702,21 @@ impl Planner {
             return false;
         }
         let mut distinct = false;
-        while let Some(w @ ("different" | "distinct" | "unique" | "separate" | "individual" | "the" | "of")) = words.get(k) {
+        while let Some(
+            w @ ("different" | "distinct" | "unique" | "separate" | "individual" | "the" | "of"),
+        ) = words.get(k)
+        {
             distinct |= w != "the" && w != "of";
             k += 1;
         }
-        let Some(w) = words.get(k).filter(|_| !words.used(k)).map(str::to_string) else { return false };
+        let Some(w) = words.get(k).filter(|_| !words.used(k)).map(str::to_string) else {
+            return false;
+        };
         // "how many months had …", "in how many years": distinct periods of the date.
-        if let Some((_, grain)) = GRAINS.iter().find(|(ws, _)| ws.contains(&w.as_str()) && w.ends_with('s')) {
+        if let Some((_, grain)) = GRAINS
+            .iter()
+            .find(|(ws, _)| ws.contains(&w.as_str()) && w.ends_with('s'))
+        {
             if self.model.tables.iter().any(|t| !t.dates.is_empty()) {
                 words.mark(k);
                 r.measure = Some(Measure::Periods { grain: *grain });
@@ -1386,7 +1729,11 @@ impl Planner {
             if let Some((_, cols)) = self.model.dim_columns(&compound).into_iter().next() {
                 words.mark(k);
                 words.mark(k + 1);
-                r.measure = Some(Measure::Count { entity: cols[0].clone(), with_orders: false, new: false });
+                r.measure = Some(Measure::Count {
+                    entity: cols[0].clone(),
+                    with_orders: false,
+                    new: false,
+                });
                 return true;
             }
         }
@@ -1394,7 +1741,14 @@ impl Planner {
         if self.model.entity_table(&w).is_some() {
             return false; // the entity count below handles its own table
         }
-        let table_of = |w: &str| self.table_named_by(w).or_else(|| RECORD_WORDS.contains(&w).then(|| self.fact_table()).flatten());
+        let table_of = |w: &str| {
+            self.table_named_by(w).or_else(|| {
+                RECORD_WORDS
+                    .contains(&w)
+                    .then(|| self.fact_table())
+                    .flatten()
+            })
+        };
         let dim = self.model.dim_columns(&w).into_iter().next();
         let entity = if let (Some((_, cols)), None) = (&dim, table_of(&w)) {
             // A column's distinct values: "how many firms", "how many different destinations".
@@ -1406,15 +1760,28 @@ impl Planner {
             let countable = model::name_words(&col).iter().any(|p| {
                 matches!(
                     p.as_str(),
-                    "quantity" | "units" | "count" | "number" | "items" | "people" | "passengers" | "seats" | "employees" | "visitors"
+                    "quantity"
+                        | "units"
+                        | "count"
+                        | "number"
+                        | "items"
+                        | "people"
+                        | "passengers"
+                        | "seats"
+                        | "employees"
+                        | "visitors"
                 )
             });
             if countable || canonical(lexicon::MEASURE_SYNONYMS, &sing) == Some("quantity") {
                 return false;
             }
             // "how many bills were over $20": rows of the table holding the bill.
-            r.guesses.push(format!("\"{w}\" counted as rows of {table}"));
-            self.model.table(&table).map(|t| t.entity.clone()).unwrap_or_default()
+            r.guesses
+                .push(format!("\"{w}\" counted as rows of {table}"));
+            self.model
+                .table(&table)
+                .map(|t| t.entity.clone())
+                .unwrap_or_default()
         } else {
             return false;
         };
@@ -1422,7 +1789,11 @@ impl Planner {
             return false;
         }
         words.mark(k);
-        r.measure = Some(Measure::Count { entity, with_orders: false, new: false });
+        r.measure = Some(Measure::Count {
+            entity,
+            with_orders: false,
+            new: false,
+        });
         true
     }
 
@@ -1431,7 +1802,12 @@ impl Planner {
     fn read_also(&self, words: &mut Words, r: &mut Reading, at: usize) {
         let mut k = at;
         while matches!(words.get(k), Some("and")) && !words.used(k) {
-            let Some((w, len)) = self.measure_phrase_at(words, k + 1).filter(|(w, _)| self.names_column(w)) else { break };
+            let Some((w, len)) = self
+                .measure_phrase_at(words, k + 1)
+                .filter(|(w, _)| self.names_column(w))
+            else {
+                break;
+            };
             for j in k..=k + len {
                 words.mark(j);
             }
@@ -1444,23 +1820,34 @@ impl Planner {
     pub(super) fn table_named_by(&self, w: &str) -> Option<&model::TableModel> {
         let sing = singular(w);
         let st = model::stem(w);
-        self.model
-            .tables
-            .iter()
-            .filter(|t| !t.is_view)
-            .find(|t| t.entity == sing || model::name_words(&t.name).iter().any(|p| *p == sing || *p == w || model::stem(p) == st))
+        self.model.tables.iter().filter(|t| !t.is_view).find(|t| {
+            t.entity == sing
+                || model::name_words(&t.name)
+                    .iter()
+                    .any(|p| *p == sing || *p == w || model::stem(p) == st)
+        })
     }
 
     /// The money measure a ranking or grouping uses when no measure is named.
     fn default_money_word(&self) -> Option<String> {
-        ["revenue", "sales", "amount", "total"].into_iter().find(|w| self.model.can_measure(w)).map(str::to_string)
+        ["revenue", "sales", "amount", "total"]
+            .into_iter()
+            .find(|w| self.model.can_measure(w))
+            .map(str::to_string)
     }
 
     /// What this database can answer, in words: "revenue, profit and units".
     fn topics(&self) -> String {
         let fact = self.fact_table();
-        let measures: Vec<String> =
-            fact.map(|t| t.measures.iter().take(4).map(|m| model::name_words(m).join(" ")).collect()).unwrap_or_default();
+        let measures: Vec<String> = fact
+            .map(|t| {
+                t.measures
+                    .iter()
+                    .take(4)
+                    .map(|m| model::name_words(m).join(" "))
+                    .collect()
+            })
+            .unwrap_or_default();
         if measures.is_empty() {
             "the tables in this database".into()
         } else {
@@ -1476,14 +1863,26 @@ impl Planner {
             .filter(|t| !t.measures.is_empty() && !t.dates.is_empty())
             .max_by_key(|t| (t.measures.len(), t.is_view, t.dims.len()))
             // A spreadsheet with no dates: the table with the most figures.
-            .or_else(|| self.model.tables.iter().filter(|t| !t.measures.is_empty()).max_by_key(|t| (t.measures.len(), t.dims.len())))
+            .or_else(|| {
+                self.model
+                    .tables
+                    .iter()
+                    .filter(|t| !t.measures.is_empty())
+                    .max_by_key(|t| (t.measures.len(), t.dims.len()))
+            })
     }
 
     /// The rephrasings this planner writes SQL for on this data, with the confidence each plans
     /// at: the question without the words it did not read, then its figure (or the data's main
     /// figures) by the main grouping, over time and in total. Each is planned here; which of them
     /// are offered (those it would answer, at most three) is the router's choice.
-    fn examples_for(&self, r: &Reading, question: &str, today: NaiveDate, with_options: bool) -> Vec<Rephrasing> {
+    fn examples_for(
+        &self,
+        r: &Reading,
+        question: &str,
+        today: NaiveDate,
+        with_options: bool,
+    ) -> Vec<Rephrasing> {
         if !with_options {
             return Vec::new();
         }
@@ -1502,14 +1901,26 @@ impl Planner {
         let said = |w: &str| w.replace('_', " ");
         let mut measures: Vec<String> = Vec::new();
         match &r.measure {
-            Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }) => {
+            Some(
+                Measure::Sum { word }
+                | Measure::Avg { word }
+                | Measure::Min { word }
+                | Measure::Max { word },
+            ) => {
                 measures.push(said(word));
             }
-            Some(Measure::Count { entity, .. }) => measures.push(format!("number of {}", lexicon::plural(&said(entity)))),
+            Some(Measure::Count { entity, .. }) => {
+                measures.push(format!("number of {}", lexicon::plural(&said(entity))))
+            }
             _ => {}
         }
         if let Some(f) = fact {
-            measures.extend(f.measures.iter().take(2).map(|m| model::name_words(m).join(" ")));
+            measures.extend(
+                f.measures
+                    .iter()
+                    .take(2)
+                    .map(|m| model::name_words(m).join(" ")),
+            );
         }
         let dim = r
             .dims
@@ -1520,8 +1931,16 @@ impl Planner {
             })
             .or_else(|| {
                 let f = fact?;
-                let low_card = f.dims.iter().find(|d| self.model.values.values().flatten().any(|v| v.table == f.name && &v.column == *d));
-                low_card.or_else(|| f.dims.first()).map(|d| model::name_words(d).join(" "))
+                let low_card = f.dims.iter().find(|d| {
+                    self.model
+                        .values
+                        .values()
+                        .flatten()
+                        .any(|v| v.table == f.name && &v.column == *d)
+                });
+                low_card
+                    .or_else(|| f.dims.first())
+                    .map(|d| model::name_words(d).join(" "))
             });
         let dated = fact.is_some_and(|f| !f.dates.is_empty());
         for m in &measures {
@@ -1535,12 +1954,18 @@ impl Planner {
         }
         let mut out: Vec<Rephrasing> = Vec::new();
         for c in candidates {
-            if c.trim().is_empty() || out.iter().any(|o| o.question == c) || c.eq_ignore_ascii_case(question.trim()) {
+            if c.trim().is_empty()
+                || out.iter().any(|o| o.question == c)
+                || c.eq_ignore_ascii_case(question.trim())
+            {
                 continue;
             }
             let plan = self.plan_with(&c, today, false);
             if plan.sql.is_some() {
-                out.push(Rephrasing { question: c, confidence: plan.confidence });
+                out.push(Rephrasing {
+                    question: c,
+                    confidence: plan.confidence,
+                });
             }
         }
         out
@@ -1556,7 +1981,12 @@ fn push_dim(r: &mut Reading, dim: Dim) {
 /// "more than 20", "at least $1,000", "under 5": marks the words and returns where they start.
 fn read_comparison(words: &mut Words, r: &mut Reading) -> Option<usize> {
     for i in words.unused().collect::<Vec<_>>() {
-        let w = |k: usize| words.get(i + k).filter(|_| !words.used(i + k)).unwrap_or("");
+        let w = |k: usize| {
+            words
+                .get(i + k)
+                .filter(|_| !words.used(i + k))
+                .unwrap_or("")
+        };
         let (cmp, len) = match (w(0), w(1)) {
             ("more" | "greater" | "higher" | "larger" | "bigger", "than") => (Cmp::Above, 2),
             ("over" | "above" | "exceeding" | "exceeds" | "exceeded", _) => (Cmp::Above, 1),
@@ -1567,8 +1997,14 @@ fn read_comparison(words: &mut Words, r: &mut Reading) -> Option<usize> {
             _ => continue,
         };
         // "no less than" / "no more than" carry a "than" too.
-        let len = if w(0) == "no" && w(2) == "than" { 3 } else { len };
-        let Some(n) = conditions::parse_amount(w(len)) else { continue };
+        let len = if w(0) == "no" && w(2) == "than" {
+            3
+        } else {
+            len
+        };
+        let Some(n) = conditions::parse_amount(w(len)) else {
+            continue;
+        };
         for k in i..=i + len {
             words.mark(k);
         }
@@ -1581,7 +2017,10 @@ fn read_comparison(words: &mut Words, r: &mut Reading) -> Option<usize> {
 /// "top 5" → 5 (marks the number).
 fn following_number(words: &mut Words, i: usize) -> Option<u32> {
     let w = words.get(i).filter(|_| !words.used(i))?;
-    let n = w.parse::<u32>().ok().or_else(|| number_word(w).filter(|n| *n <= 10))?;
+    let n = w
+        .parse::<u32>()
+        .ok()
+        .or_else(|| number_word(w).filter(|n| *n <= 10))?;
     words.mark(i);
     (n > 0).then_some(n.min(1000))
 }
@@ -1616,9 +2055,35 @@ fn is_connector(w: &str) -> bool {
 
 /// True when the question asks to change data rather than read it.
 fn wants_change(words: &Words) -> bool {
-    const ALWAYS: &[&str] = &["delete", "drop", "truncate", "insert", "alter", "erase", "wipe", "purge", "destroy", "overwrite"];
+    const ALWAYS: &[&str] = &[
+        "delete",
+        "drop",
+        "truncate",
+        "insert",
+        "alter",
+        "erase",
+        "wipe",
+        "purge",
+        "destroy",
+        "overwrite",
+    ];
     let first = words.all().iter().find(|w| {
-        !matches!(w.as_str(), "please" | "can" | "could" | "would" | "you" | "i" | "want" | "to" | "go" | "ahead" | "and" | "now" | "just")
+        !matches!(
+            w.as_str(),
+            "please"
+                | "can"
+                | "could"
+                | "would"
+                | "you"
+                | "i"
+                | "want"
+                | "to"
+                | "go"
+                | "ahead"
+                | "and"
+                | "now"
+                | "just"
+        )
     });
     let all = words.all();
     // "the biggest drop in sales" is a decrease, not DROP TABLE: "drop" changes data only as a
@@ -1644,8 +2109,13 @@ fn wants_change(words: &Words) -> bool {
                 )
             )
     };
-    all.iter().enumerate().any(|(i, w)| ALWAYS.contains(&w.as_str()) && (w != "drop" || drops_something(i)))
-        || first.is_some_and(|w| WRITE_VERBS.contains(&w.as_str()) || matches!(w.as_str(), "change" | "set" | "add" | "create" | "edit"))
+    all.iter()
+        .enumerate()
+        .any(|(i, w)| ALWAYS.contains(&w.as_str()) && (w != "drop" || drops_something(i)))
+        || first.is_some_and(|w| {
+            WRITE_VERBS.contains(&w.as_str())
+                || matches!(w.as_str(), "change" | "set" | "add" | "create" | "edit")
+        })
 }
 
 /// Replaces misspelt words with the nearest known word ("revnue" → "revenue").

@@ -31,7 +31,12 @@ pub struct PyLimits {
 
 impl Default for PyLimits {
     fn default() -> Self {
-        Self { time: Duration::from_secs(5), memory_bytes: 256 << 20, max_output: 64 << 10, max_depth: 200 }
+        Self {
+            time: Duration::from_secs(5),
+            memory_bytes: 256 << 20,
+            max_output: 64 << 10,
+            max_depth: 200,
+        }
     }
 }
 
@@ -71,7 +76,12 @@ pub type QuerySql<'a> = &'a dyn Fn(&str) -> Result<Vec<Map<String, Value>>, Stri
 
 /// Runs one script over rows.
 pub trait CodeRunner: Send + Sync {
-    fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError>;
+    fn run(
+        &self,
+        script: &str,
+        rows: &[Map<String, Value>],
+        limits: PyLimits,
+    ) -> Result<PyOutput, PyError>;
 
     /// Like [`CodeRunner::run`], with `query_sql` bound to `sql` where the runner can call back
     /// to the host (a remote sandbox cannot: it only gets `rows`).
@@ -108,7 +118,9 @@ pub struct MontyWorker {
 
 impl std::fmt::Debug for MontyWorker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MontyWorker").field("program", &self.program).finish_non_exhaustive()
+        f.debug_struct("MontyWorker")
+            .field("program", &self.program)
+            .finish_non_exhaustive()
     }
 }
 
@@ -123,16 +135,25 @@ pub fn find_worker() -> Option<PathBuf> {
 
 impl MontyWorker {
     pub fn new(program: PathBuf) -> Self {
-        Self { program, worker: Mutex::new(None) }
+        Self {
+            program,
+            worker: Mutex::new(None),
+        }
     }
 
     fn spawn(&self) -> Result<Worker, PyError> {
-        Worker::spawn(&self.program, &[]).map_err(|e| PyError::Unavailable(format!("{}: {e}", self.program.display())))
+        Worker::spawn(&self.program, &[])
+            .map_err(|e| PyError::Unavailable(format!("{}: {e}", self.program.display())))
     }
 }
 
 impl CodeRunner for MontyWorker {
-    fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError> {
+    fn run(
+        &self,
+        script: &str,
+        rows: &[Map<String, Value>],
+        limits: PyLimits,
+    ) -> Result<PyOutput, PyError> {
         self.call(script, rows, limits, None, None)
     }
 
@@ -172,7 +193,9 @@ impl MontyWorker {
         if slot.is_none() {
             *slot = Some(self.spawn()?);
         }
-        let Some(worker) = slot.as_mut() else { return Err(PyError::Crashed) };
+        let Some(worker) = slot.as_mut() else {
+            return Err(PyError::Crashed);
+        };
         // One write: the pipe is unbuffered, and rows can be megabytes.
         let sent = worker.send(&request);
         // The worker enforces the time limit itself; this is the wall behind it.
@@ -215,9 +238,19 @@ impl MontyWorker {
                 return Err(PyError::Cancelled);
             }
             // Crashed (a memory breach aborts it), or hung: replace it next time.
-            let breached = worker.child.try_wait().ok().flatten().and_then(|s| s.code()) == Some(MEMORY_EXIT_CODE);
+            let breached = worker
+                .child
+                .try_wait()
+                .ok()
+                .flatten()
+                .and_then(|s| s.code())
+                == Some(MEMORY_EXIT_CODE);
             *slot = None;
-            return Err(if breached { PyError::Memory(limits.memory_bytes >> 20) } else { PyError::Crashed });
+            return Err(if breached {
+                PyError::Memory(limits.memory_bytes >> 20)
+            } else {
+                PyError::Crashed
+            });
         };
         drop(slot);
         let v: Value = serde_json::from_str(&reply).map_err(|_| PyError::Crashed)?;
@@ -232,16 +265,43 @@ impl MontyWorker {
             });
         }
         let (columns, rows) = table(&v["ok"]["result"])?;
-        Ok(PyOutput { columns, rows, printed: v["ok"]["printed"].as_str().unwrap_or_default().to_string() })
+        Ok(PyOutput {
+            columns,
+            rows,
+            printed: v["ok"]["printed"].as_str().unwrap_or_default().to_string(),
+        })
     }
 }
 
 /// Modules a script may import (what Monty offers that analysis needs).
-pub const ALLOWED_IMPORTS: &[&str] = &["json", "math", "re", "datetime", "collections", "functools", "statistics", "itertools", "typing"];
+pub const ALLOWED_IMPORTS: &[&str] = &[
+    "json",
+    "math",
+    "re",
+    "datetime",
+    "collections",
+    "functools",
+    "statistics",
+    "itertools",
+    "typing",
+];
 
 /// Names no analysis script needs; their presence says the script is trying to get out.
-const FORBIDDEN: &[&str] =
-    &["eval", "exec", "compile", "open", "__import__", "globals", "locals", "vars", "getattr", "setattr", "delattr", "breakpoint", "input"];
+const FORBIDDEN: &[&str] = &[
+    "eval",
+    "exec",
+    "compile",
+    "open",
+    "__import__",
+    "globals",
+    "locals",
+    "vars",
+    "getattr",
+    "setattr",
+    "delattr",
+    "breakpoint",
+    "input",
+];
 
 /// Checks a script before it runs: it must parse as plain analysis code, import only
 /// [`ALLOWED_IMPORTS`], use no double-underscore names and none of the escape hatches. The
@@ -250,20 +310,43 @@ pub fn validate(script: &str) -> Result<(), PyError> {
     let refuse = |why: String| Err(PyError::Script(format!("not allowed here: {why}")));
     for line in script.lines() {
         let code = line.split('#').next().unwrap_or_default().trim();
-        let module = code.strip_prefix("import ").or_else(|| code.strip_prefix("from ").map(|r| r.split(" import").next().unwrap_or(r)));
+        let module = code.strip_prefix("import ").or_else(|| {
+            code.strip_prefix("from ")
+                .map(|r| r.split(" import").next().unwrap_or(r))
+        });
         if let Some(modules) = module {
-            for m in modules.split(',').map(|m| m.split_whitespace().next().unwrap_or_default().split('.').next().unwrap_or_default()) {
+            for m in modules.split(',').map(|m| {
+                m.split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+            }) {
                 if !ALLOWED_IMPORTS.contains(&m) {
-                    return refuse(format!("importing {m} (only {} are available)", ALLOWED_IMPORTS.join(", ")));
+                    return refuse(format!(
+                        "importing {m} (only {} are available)",
+                        ALLOWED_IMPORTS.join(", ")
+                    ));
                 }
             }
         }
     }
     // Comments say nothing about what runs.
-    let code: String = script.lines().map(|l| l.split('#').next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+    let code: String = script
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
     let script = code.as_str();
-    let words: Vec<&str> = script.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
-    if let Some(w) = words.iter().find(|w| w.starts_with("__") && w.ends_with("__")) {
+    let words: Vec<&str> = script
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if let Some(w) = words
+        .iter()
+        .find(|w| w.starts_with("__") && w.ends_with("__"))
+    {
         return refuse(format!("the name {w}"));
     }
     // A forbidden name used as a call or value (`open(`), not inside a longer word.
@@ -271,7 +354,9 @@ pub fn validate(script: &str) -> Result<(), PyError> {
         let called = script.match_indices(name).any(|(at, _)| {
             let before = script[..at].chars().next_back();
             let after = script[at + name.len()..].trim_start().chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '\'' || c == '"') && after == Some('(')
+            !before.is_some_and(|c| {
+                c.is_alphanumeric() || c == '_' || c == '.' || c == '\'' || c == '"'
+            }) && after == Some('(')
         });
         if called {
             return refuse(format!("{name}()"));
@@ -285,7 +370,13 @@ const MEMORY_EXIT_CODE: i32 = 65;
 
 /// "NameError: name 'x' is not defined" — the traceback's last line says it best.
 fn last_line(message: &str) -> String {
-    message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(message).trim().to_string()
+    message
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message)
+        .trim()
+        .to_string()
 }
 
 /// A result as a table: a list of dicts (rows), a dict of equal-length lists (columns), a list
@@ -301,21 +392,40 @@ pub fn table(result: &Value) -> Result<(Vec<String>, Vec<Vec<Value>>), PyError> 
                     }
                 }
             }
-            let rows = items.iter().map(|item| columns.iter().map(|c| item.get(c).cloned().unwrap_or(Value::Null)).collect()).collect();
+            let rows = items
+                .iter()
+                .map(|item| {
+                    columns
+                        .iter()
+                        .map(|c| item.get(c).cloned().unwrap_or(Value::Null))
+                        .collect()
+                })
+                .collect();
             Ok((columns, rows))
         }
         Value::Object(map) if !map.is_empty() && map.values().all(Value::is_array) => {
-            let lengths: Vec<usize> = map.values().filter_map(|v| v.as_array().map(Vec::len)).collect();
+            let lengths: Vec<usize> = map
+                .values()
+                .filter_map(|v| v.as_array().map(Vec::len))
+                .collect();
             if lengths.windows(2).any(|w| w[0] != w[1]) {
                 return Err(PyError::Shape("its columns have different lengths".into()));
             }
             let columns: Vec<String> = map.keys().cloned().collect();
             let n = lengths.first().copied().unwrap_or(0);
-            let rows = (0..n).map(|i| map.values().map(|col| col[i].clone()).collect()).collect();
+            let rows = (0..n)
+                .map(|i| map.values().map(|col| col[i].clone()).collect())
+                .collect();
             Ok((columns, rows))
         }
-        Value::Object(map) => Ok((map.keys().cloned().collect(), vec![map.values().cloned().collect()])),
-        Value::Array(items) => Ok((vec!["value".into()], items.iter().map(|v| vec![v.clone()]).collect())),
+        Value::Object(map) => Ok((
+            map.keys().cloned().collect(),
+            vec![map.values().cloned().collect()],
+        )),
+        Value::Array(items) => Ok((
+            vec!["value".into()],
+            items.iter().map(|v| vec![v.clone()]).collect(),
+        )),
         Value::Null => Err(PyError::Shape("it is None".into())),
         other => Ok((vec!["result".into()], vec![vec![other.clone()]])),
     }
@@ -327,8 +437,14 @@ mod tests {
 
     #[test]
     fn scripts_are_checked_before_they_run() {
-        assert_eq!(validate("import math, json\nfrom collections import Counter\nresult = math.sqrt(4)"), Ok(()));
-        assert_eq!(validate("# open(x) in a comment is fine\nresult = [r for r in rows if r['opened']]"), Ok(()));
+        assert_eq!(
+            validate("import math, json\nfrom collections import Counter\nresult = math.sqrt(4)"),
+            Ok(())
+        );
+        assert_eq!(
+            validate("# open(x) in a comment is fine\nresult = [r for r in rows if r['opened']]"),
+            Ok(())
+        );
         for (script, why) in [
             ("import os", "importing os"),
             ("from subprocess import run", "importing subprocess"),
@@ -344,13 +460,23 @@ mod tests {
 
     #[test]
     fn results_of_every_documented_shape_become_tables() {
-        let rows = table(&json!([{"region": "West", "total": 10}, {"region": "East", "total": 5, "note": "x"}])).unwrap();
+        let rows = table(
+            &json!([{"region": "West", "total": 10}, {"region": "East", "total": 5, "note": "x"}]),
+        )
+        .unwrap();
         assert_eq!(rows.0, ["region", "total", "note"]);
         assert_eq!(rows.1[0], [json!("West"), json!(10), Value::Null]);
-        let cols = table(&json!({"month": ["2026-01", "2026-02"], "forecast": [1.5, 2.5]})).unwrap();
+        let cols =
+            table(&json!({"month": ["2026-01", "2026-02"], "forecast": [1.5, 2.5]})).unwrap();
         assert_eq!((cols.0.len(), cols.1.len()), (2, 2));
-        assert_eq!(table(&json!(42.5)).unwrap(), (vec!["result".to_string()], vec![vec![json!(42.5)]]));
-        assert!(matches!(table(&json!({"a": [1], "b": [1, 2]})), Err(PyError::Shape(_))));
+        assert_eq!(
+            table(&json!(42.5)).unwrap(),
+            (vec!["result".to_string()], vec![vec![json!(42.5)]])
+        );
+        assert!(matches!(
+            table(&json!({"a": [1], "b": [1, 2]})),
+            Err(PyError::Shape(_))
+        ));
         assert!(matches!(table(&Value::Null), Err(PyError::Shape(_))));
     }
 }

@@ -94,7 +94,9 @@ pub fn remember(secret: &str) {
     if secret.chars().count() < MIN_SECRET_CHARS {
         return;
     }
-    let mut secrets = SECRETS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut secrets = SECRETS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if secrets.iter().any(|s| s == secret) {
         return;
     }
@@ -108,7 +110,9 @@ pub fn remember(secret: &str) {
 /// `text` with every remembered secret replaced by [`MASK`], and nothing else changed: for data
 /// rows, where a long hex value is data, not a key.
 pub fn known_secrets(text: &str) -> Cow<'_, str> {
-    let secrets = SECRETS.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let secrets = SECRETS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut out = Cow::Borrowed(text);
     for secret in secrets.iter() {
         if out.contains(secret.as_str()) {
@@ -128,15 +132,24 @@ pub fn redact(text: &str) -> String {
 /// Separates words: whitespace, quotes, brackets and commas (`:`, `=`, `/`, `@`, `?`, `&` stay
 /// inside a word, so an address is one word).
 fn separates(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '`' | ',' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>'
+        )
 }
 
 /// Whether `name` (the end of a word before `=` or `:`) names a secret.
 fn names_secret(name: &str) -> bool {
-    let name = name.trim_start_matches(['-', '_', '.', '?', '&', '$']).to_ascii_lowercase();
+    let name = name
+        .trim_start_matches(['-', '_', '.', '?', '&', '$'])
+        .to_ascii_lowercase();
     let last = name.rsplit(['.', '/', '?', '&']).next().unwrap_or(&name);
     SECRET_NAMES.iter().any(|n| {
-        last == *n || (last.len() > n.len() && last.ends_with(n) && matches!(last.as_bytes()[last.len() - n.len() - 1], b'_' | b'-'))
+        last == *n
+            || (last.len() > n.len()
+                && last.ends_with(n)
+                && matches!(last.as_bytes()[last.len() - n.len() - 1], b'_' | b'-'))
     })
 }
 
@@ -206,7 +219,8 @@ fn by_position(text: &str) -> String {
 fn credential_like(word: &str) -> bool {
     word.len() >= 8
         && (word.bytes().any(|b| b.is_ascii_digit())
-            || (word.bytes().any(|b| b.is_ascii_uppercase()) && word.bytes().any(|b| b.is_ascii_lowercase()))
+            || (word.bytes().any(|b| b.is_ascii_uppercase())
+                && word.bytes().any(|b| b.is_ascii_lowercase()))
             || word.ends_with('='))
 }
 
@@ -215,8 +229,13 @@ fn credential_like(word: &str) -> bool {
 fn mask_in_word(word: &str) -> String {
     let mut word = word.to_string();
     if let Some(scheme) = word.find("://") {
-        let authority_end = word[scheme + 3..].find(['/', '?', '#']).map_or(word.len(), |i| scheme + 3 + i);
-        if let Some(at) = word[scheme + 3..authority_end].rfind('@').map(|i| scheme + 3 + i) {
+        let authority_end = word[scheme + 3..]
+            .find(['/', '?', '#'])
+            .map_or(word.len(), |i| scheme + 3 + i);
+        if let Some(at) = word[scheme + 3..authority_end]
+            .rfind('@')
+            .map(|i| scheme + 3 + i)
+        {
             if let Some(colon) = word[scheme + 3..at].find(':').map(|i| scheme + 3 + i) {
                 if colon + 1 < at {
                     word.replace_range(colon + 1..at, MASK);
@@ -233,7 +252,13 @@ fn mask_in_word(word: &str) -> String {
         let (name, after) = (&rest[..eq], &rest[eq + 1..]);
         out.push_str(name);
         out.push('=');
-        let value_end = after.find(['&', '=']).map_or(after.len(), |i| if after.as_bytes()[i] == b'=' { after.len() } else { i });
+        let value_end = after.find(['&', '=']).map_or(after.len(), |i| {
+            if after.as_bytes()[i] == b'=' {
+                after.len()
+            } else {
+                i
+            }
+        });
         // The name is what follows the last separator of a pair (`?`, `&`, `;`, `:`, a leading `-`).
         let key = name.rsplit(['?', '&', ':']).next().unwrap_or(name);
         if names_secret(key) && value_end > 0 {
@@ -267,9 +292,11 @@ fn shapes(text: &str) -> String {
         let end = rest.find(|c: char| !key_char(c)).unwrap_or(rest.len());
         let run = &rest[..end];
         rest = &rest[end..];
-        let prefixed = KEY_PREFIXES
-            .iter()
-            .any(|p| run.len() >= p.len() + 8 && run.starts_with(p) && run[p.len()..].bytes().any(|b| b.is_ascii_digit()));
+        let prefixed = KEY_PREFIXES.iter().any(|p| {
+            run.len() >= p.len() + 8
+                && run.starts_with(p)
+                && run[p.len()..].bytes().any(|b| b.is_ascii_digit())
+        });
         if prefixed || run.split(['-', '_']).any(random_looking) {
             out.push_str(MASK);
         } else {
@@ -285,7 +312,11 @@ fn random_looking(part: &str) -> bool {
     if part.len() < 32 {
         return false;
     }
-    let switches = part.as_bytes().windows(2).filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit()).count();
+    let switches = part
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+        .count();
     switches >= 3
 }
 
@@ -301,39 +332,84 @@ mod tests {
         let r = redact(text);
         assert!(!r.contains("Zq81-remembered-secret-value"), "{r}");
         assert_eq!(r.matches(MASK).count(), 2, "{r}");
-        assert_eq!(redact("a short answer"), "a short answer", "short secrets are not masked by value");
-        assert_eq!(known_secrets("x Zq81-remembered-secret-value y"), format!("x {MASK} y"));
-        assert_eq!(known_secrets("deadbeefdeadbeefdeadbeefdeadbeef00"), "deadbeefdeadbeefdeadbeefdeadbeef00", "data shapes stay");
+        assert_eq!(
+            redact("a short answer"),
+            "a short answer",
+            "short secrets are not masked by value"
+        );
+        assert_eq!(
+            known_secrets("x Zq81-remembered-secret-value y"),
+            format!("x {MASK} y")
+        );
+        assert_eq!(
+            known_secrets("deadbeefdeadbeefdeadbeefdeadbeef00"),
+            "deadbeefdeadbeefdeadbeefdeadbeef00",
+            "data shapes stay"
+        );
     }
 
     #[test]
     fn keys_and_passwords_are_masked_by_shape_and_position() {
         let line = r#"WARN sent key pplx-abcdef0123456789 with "Authorization: Bearer sk-live-999999999" to postgres://ann:hunter2@db:5432/shop password=topsecret ok"#;
         let r = redact(line);
-        for secret in ["pplx-abcdef0123456789", "sk-live-999999999", "hunter2", "topsecret"] {
+        for secret in [
+            "pplx-abcdef0123456789",
+            "sk-live-999999999",
+            "hunter2",
+            "topsecret",
+        ] {
             assert!(!r.contains(secret), "{secret} in {r}");
         }
-        assert!(r.contains("postgres://ann:[redacted]@db:5432/shop") && r.starts_with("WARN sent key [redacted]"), "{r}");
+        assert!(
+            r.contains("postgres://ann:[redacted]@db:5432/shop")
+                && r.starts_with("WARN sent key [redacted]"),
+            "{r}"
+        );
         for (text, secret) in [
-            ("opening postgres://shop@127.0.0.1/shop?password=s3cret&sslmode=require failed", "s3cret"),
+            (
+                "opening postgres://shop@127.0.0.1/shop?password=s3cret&sslmode=require failed",
+                "s3cret",
+            ),
             ("mysql://root:pw1234@127.0.0.1/shop", "pw1234"),
             ("https://api.example.com/v1?api_key=abc123&x=1", "abc123"),
             ("sslpassword=hunter22 sslmode=verify-full", "hunter22"),
-            (r#"{"api_key": "k3y-value-here", "model": "sonar"}"#, "k3y-value-here"),
+            (
+                r#"{"api_key": "k3y-value-here", "model": "sonar"}"#,
+                "k3y-value-here",
+            ),
             ("password: correct horse", "correct"),
-            ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+            (
+                "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+                "dXNlcjpwYXNzd29yZA",
+            ),
             ("token=abc.def.ghi", "abc.def.ghi"),
-            ("key 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"),
-            ("AKIAIOSFODNN7EXAMPLE is an AWS key id", "AKIAIOSFODNN7EXAMPLE"),
-            ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "eyJhbGciOiJIUzI1NiJ9"),
-            ("a base62 secret Xk9pQ2mZ7rT4vW8yB3nC6dF1gH5jK0lA", "Xk9pQ2mZ7rT4vW8yB3nC6dF1gH5jK0lA"),
+            (
+                "key 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "0123456789abcdef0123456789abcdef",
+            ),
+            (
+                "AKIAIOSFODNN7EXAMPLE is an AWS key id",
+                "AKIAIOSFODNN7EXAMPLE",
+            ),
+            (
+                "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+                "eyJhbGciOiJIUzI1NiJ9",
+            ),
+            (
+                "a base62 secret Xk9pQ2mZ7rT4vW8yB3nC6dF1gH5jK0lA",
+                "Xk9pQ2mZ7rT4vW8yB3nC6dF1gH5jK0lA",
+            ),
         ] {
             let r = redact(text);
             assert!(!r.contains(secret), "{secret} in {r} (from {text})");
             assert!(r.contains(MASK), "{r}");
         }
-        assert!(redact("sslmode=require").contains("require"), "other pairs stay");
-        assert!(redact("https://api.example.com/v1?x=1&api_key=abc123").ends_with("?x=1&api_key=[redacted]"));
+        assert!(
+            redact("sslmode=require").contains("require"),
+            "other pairs stay"
+        );
+        assert!(redact("https://api.example.com/v1?x=1&api_key=abc123")
+            .ends_with("?x=1&api_key=[redacted]"));
     }
 
     #[test]
@@ -353,7 +429,11 @@ mod tests {
         ] {
             assert_eq!(redact(text), text);
         }
-        assert_eq!(redact(&redact("postgres://a:b1234567@h/db")), redact("postgres://a:b1234567@h/db"), "masking again changes nothing");
+        assert_eq!(
+            redact(&redact("postgres://a:b1234567@h/db")),
+            redact("postgres://a:b1234567@h/db"),
+            "masking again changes nothing"
+        );
     }
 
     #[test]
@@ -362,6 +442,10 @@ mod tests {
         let started = std::time::Instant::now();
         let r = redact(&text);
         assert!(!r.contains("pplx-abcdef"));
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

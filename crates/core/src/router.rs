@@ -42,7 +42,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { answer: 0.8, clarify: 0.3 }
+        Self {
+            answer: 0.8,
+            clarify: 0.3,
+        }
     }
 }
 
@@ -91,30 +94,64 @@ pub fn decide(plan: &Plan, t: Thresholds) -> Decision {
         route = Route::Clarify;
     }
     // Offered only what would be answered as it is offered, and never the question itself.
-    let answerable: Vec<String> =
-        plan.rephrasings.iter().filter(|r| r.confidence >= t.answer).map(|r| r.question.clone()).take(MAX_OPTIONS).collect();
+    let answerable: Vec<String> = plan
+        .rephrasings
+        .iter()
+        .filter(|r| r.confidence >= t.answer)
+        .map(|r| r.question.clone())
+        .take(MAX_OPTIONS)
+        .collect();
     let (message, options) = match route {
         Route::Answer => (String::new(), Vec::new()),
         Route::Refused => (REFUSED.to_string(), Vec::new()),
-        Route::Clarify => (clarify_message(plan.doubt, !answerable.is_empty()), answerable),
+        Route::Clarify => (
+            clarify_message(plan.doubt, !answerable.is_empty()),
+            answerable,
+        ),
         // A spending control blocks a question later, with its own words; never from a plan.
         Route::Blocked => (String::new(), Vec::new()),
         Route::Fallback => {
-            let example = answerable.first().map(|q| format!(", for example \"{q}\"")).unwrap_or_default();
-            (format!("I can't answer that from this data. I can answer questions about {}{example}.", plan.topics), Vec::new())
+            let example = answerable
+                .first()
+                .map(|q| format!(", for example \"{q}\""))
+                .unwrap_or_default();
+            (
+                format!(
+                    "I can't answer that from this data. I can answer questions about {}{example}.",
+                    plan.topics
+                ),
+                Vec::new(),
+            )
         }
     };
-    Decision { route, message, options }
+    Decision {
+        route,
+        message,
+        options,
+    }
 }
 
 /// What a clarification says: what was unsure, then how to go on.
 fn clarify_message(doubt: Doubt, offered: bool) -> String {
     let (unsure, pick) = match doubt {
-        Doubt::Words | Doubt::Data => ("I'm not sure I understood all of that.", "Did you mean one of these?"),
-        Doubt::Figure => ("Which figures would you like to see?", "Pick one of these or rephrase."),
-        Doubt::Table => ("I could not find one table that answers all of that.", "Did you mean one of these?"),
+        Doubt::Words | Doubt::Data => (
+            "I'm not sure I understood all of that.",
+            "Did you mean one of these?",
+        ),
+        Doubt::Figure => (
+            "Which figures would you like to see?",
+            "Pick one of these or rephrase.",
+        ),
+        Doubt::Table => (
+            "I could not find one table that answers all of that.",
+            "Did you mean one of these?",
+        ),
     };
-    let next = if offered { pick } else { "Try rephrasing the question." };
+    let next = if offered {
+        pick
+    } else {
+        "Try rephrasing the question."
+    };
     format!("{unsure} {next}")
 }
 
@@ -180,19 +217,37 @@ mod tests {
             (1.0, true, Route::Refused),
         ];
         for (confidence, change, want) in cases {
-            assert_eq!(route(confidence, change, t), want, "confidence {confidence}, change {change}");
+            assert_eq!(
+                route(confidence, change, t),
+                want,
+                "confidence {confidence}, change {change}"
+            );
         }
     }
 
     #[test]
     fn thresholds_come_from_settings_and_are_checked() {
         assert_eq!(Thresholds::parse(None, None), Ok(Thresholds::default()));
-        assert_eq!(Thresholds::parse(Some("0.9"), Some(" 0.4 ")), Ok(Thresholds { answer: 0.9, clarify: 0.4 }));
-        assert!(Thresholds::parse(Some("high"), None).unwrap_err().contains("CONFIDENCE_ROUTE_THRESHOLD must be a number"));
+        assert_eq!(
+            Thresholds::parse(Some("0.9"), Some(" 0.4 ")),
+            Ok(Thresholds {
+                answer: 0.9,
+                clarify: 0.4
+            })
+        );
+        assert!(Thresholds::parse(Some("high"), None)
+            .unwrap_err()
+            .contains("CONFIDENCE_ROUTE_THRESHOLD must be a number"));
         assert!(Thresholds::parse(Some("1.5"), None).is_err());
-        assert!(Thresholds::parse(Some("0.5"), Some("0.6")).unwrap_err().contains("must not be above"));
+        assert!(Thresholds::parse(Some("0.5"), Some("0.6"))
+            .unwrap_err()
+            .contains("must not be above"));
         let strict = Thresholds::parse(Some("0.99"), None).unwrap();
-        assert_eq!(route(0.95, false, strict), Route::Clarify, "a stricter threshold sends a 0.95 plan to clarify");
+        assert_eq!(
+            route(0.95, false, strict),
+            Route::Clarify,
+            "a stricter threshold sends a 0.95 plan to clarify"
+        );
     }
 
     fn plan(confidence: f64, sql: bool, doubt: Doubt, rephrasings: &[(&str, f64)]) -> Plan {
@@ -201,7 +256,13 @@ mod tests {
             confidence,
             interpretation: String::new(),
             wants_change: false,
-            rephrasings: rephrasings.iter().map(|(q, c)| Rephrasing { question: q.to_string(), confidence: *c }).collect(),
+            rephrasings: rephrasings
+                .iter()
+                .map(|(q, c)| Rephrasing {
+                    question: q.to_string(),
+                    confidence: *c,
+                })
+                .collect(),
             doubt,
             topics: "revenue, profit".into(),
             title: String::new(),
@@ -213,8 +274,16 @@ mod tests {
 
     #[test]
     fn the_router_chooses_message_and_options_with_the_configured_thresholds() {
-        let offered = [("total revenue", 0.95), ("revenue by month", 0.85), ("revenue by city", 0.5), ("profit by region", 0.95)];
-        let strict = Thresholds { answer: 0.9, clarify: 0.3 };
+        let offered = [
+            ("total revenue", 0.95),
+            ("revenue by month", 0.85),
+            ("revenue by city", 0.5),
+            ("profit by region", 0.95),
+        ];
+        let strict = Thresholds {
+            answer: 0.9,
+            clarify: 0.3,
+        };
         let d = Thresholds::default();
         let cases: [(Plan, Thresholds, Route, &str, &[&str]); 9] = [
             (plan(0.95, true, Doubt::Words, &offered), d, Route::Answer, "", &[]),
@@ -272,7 +341,15 @@ mod tests {
         for (i, (p, t, route, message, options)) in cases.into_iter().enumerate() {
             let got = decide(&p, t);
             assert_eq!(
-                (got.route, got.message.as_str(), got.options.iter().map(String::as_str).collect::<Vec<_>>().as_slice()),
+                (
+                    got.route,
+                    got.message.as_str(),
+                    got.options
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .as_slice()
+                ),
                 (route, message, options),
                 "case {i}: {p:?} at {t:?}"
             );
@@ -281,7 +358,10 @@ mod tests {
         change.wants_change = true;
         let refused = decide(&change, d);
         assert_eq!(refused.route, Route::Refused);
-        assert!(refused.message.contains("never changes or deletes it") && refused.options.is_empty(), "{refused:?}");
+        assert!(
+            refused.message.contains("never changes or deletes it") && refused.options.is_empty(),
+            "{refused:?}"
+        );
     }
 
     /// The sample database's planner reads "by region last month" at 0.85 (the figure implied):
@@ -292,31 +372,57 @@ mod tests {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         let today: chrono::NaiveDate = "2026-11-26".parse().unwrap();
         crate::sample::generate(&mut conn, today, 800).unwrap();
-        let planner = crate::planner::Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite);
+        let planner = crate::planner::Planner::new(
+            &crate::schema::introspect(&conn).unwrap(),
+            crate::source::Dialect::Sqlite,
+        );
         let strict = Thresholds::parse(Some("0.9"), None).unwrap();
         let plan = planner.plan("by region last month", today);
         assert!((0.8..0.9).contains(&plan.confidence), "{plan:?}");
-        assert_eq!(decide(&plan, Thresholds::default()), Decision { route: Route::Answer, message: String::new(), options: Vec::new() });
+        assert_eq!(
+            decide(&plan, Thresholds::default()),
+            Decision {
+                route: Route::Answer,
+                message: String::new(),
+                options: Vec::new()
+            }
+        );
         let clarify = decide(&plan, strict);
         assert_eq!(clarify.route, Route::Clarify, "{clarify:?}");
         assert!(!clarify.message.is_empty(), "{clarify:?}");
         assert!((1..=3).contains(&clarify.options.len()), "{clarify:?}");
         for option in &clarify.options {
-            assert_eq!(decide(&planner.plan(option, today), strict).route, Route::Answer, "{option:?} is answered at 0.9");
+            assert_eq!(
+                decide(&planner.plan(option, today), strict).route,
+                Route::Answer,
+                "{option:?} is answered at 0.9"
+            );
         }
     }
 
     #[test]
     fn confident_plans_stay_local_and_the_rest_go_to_a_ready_llm() {
         use AiMode::{Always, Auto, Never};
-        assert_eq!(engine(Route::Answer, Auto, true), Engine::Planner, "free and instant when the planner is sure");
+        assert_eq!(
+            engine(Route::Answer, Auto, true),
+            Engine::Planner,
+            "free and instant when the planner is sure"
+        );
         assert_eq!(engine(Route::Clarify, Auto, true), Engine::Llm);
         assert_eq!(engine(Route::Fallback, Auto, true), Engine::Llm);
-        assert_eq!(engine(Route::Clarify, Auto, false), Engine::Planner, "no key, open circuit or spent budget: offline");
+        assert_eq!(
+            engine(Route::Clarify, Auto, false),
+            Engine::Planner,
+            "no key, open circuit or spent budget: offline"
+        );
         assert_eq!(engine(Route::Answer, Always, true), Engine::Llm);
         assert_eq!(engine(Route::Fallback, Never, true), Engine::Planner);
         for mode in [Auto, Always, Never] {
-            assert_eq!(engine(Route::Refused, mode, true), Engine::Planner, "writes are never sent anywhere");
+            assert_eq!(
+                engine(Route::Refused, mode, true),
+                Engine::Planner,
+                "writes are never sent anywhere"
+            );
         }
     }
 }

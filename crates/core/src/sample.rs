@@ -44,8 +44,9 @@ const CITIES: [[&str; 4]; 5] = [
     ["Omaha", "Des Moines", "Wichita", "Topeka"],
 ];
 const FIRST: [&str; 30] = [
-    "Ava", "Ben", "Chloe", "Dev", "Elena", "Finn", "Grace", "Hugo", "Iris", "Jonah", "Kira", "Liam", "Maya", "Noah", "Olive", "Priya",
-    "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavi", "Yara", "Zane", "Alma", "Bruno", "Cleo", "Dario",
+    "Ava", "Ben", "Chloe", "Dev", "Elena", "Finn", "Grace", "Hugo", "Iris", "Jonah", "Kira",
+    "Liam", "Maya", "Noah", "Olive", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor",
+    "Wren", "Xavi", "Yara", "Zane", "Alma", "Bruno", "Cleo", "Dario",
 ];
 const LAST: [&str; 30] = [
     "Alder",
@@ -246,11 +247,17 @@ struct Customer {
 pub fn write_sample_db(out: &Path, today: NaiveDate, orders: u32) -> Result<(), SampleError> {
     let tmp = out.with_extension("tmp-sample");
     let _ = std::fs::remove_file(&tmp);
-    let write_err = |source| SampleError::Write { path: out.display().to_string(), source };
+    let write_err = |source| SampleError::Write {
+        path: out.display().to_string(),
+        source,
+    };
     let mut conn = Connection::open(&tmp).map_err(write_err)?;
     generate(&mut conn, today, orders).map_err(write_err)?;
     drop(conn);
-    std::fs::rename(&tmp, out).map_err(|source| SampleError::Rename { path: out.display().to_string(), source })
+    std::fs::rename(&tmp, out).map_err(|source| SampleError::Rename {
+        path: out.display().to_string(),
+        source,
+    })
 }
 
 /// Fills an empty connection with the sample schema and data.
@@ -261,7 +268,10 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
     let tx = conn.transaction()?;
 
     for (i, name) in REGIONS.iter().enumerate() {
-        tx.execute("INSERT INTO regions(region_id, name) VALUES (?1, ?2)", params![i as i64 + 1, name])?;
+        tx.execute(
+            "INSERT INTO regions(region_id, name) VALUES (?1, ?2)",
+            params![i as i64 + 1, name],
+        )?;
     }
 
     // Products: 12 per category, priced within the category's range; cost 45–65% of price.
@@ -272,7 +282,8 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
         for (c, (cat, nouns, lo, hi)) in PRODUCTS.iter().enumerate() {
             for (k, noun) in nouns.iter().enumerate() {
                 id += 1;
-                let price = ((lo + (hi - lo) * rng.unit().powf(1.6)) * 100.0).round() / 100.0 - 0.01;
+                let price =
+                    ((lo + (hi - lo) * rng.unit().powf(1.6)) * 100.0).round() / 100.0 - 0.01;
                 let price = price.max(4.99);
                 let cost = (price * (0.45 + 0.2 * rng.unit()) * 100.0).round() / 100.0;
                 let name = format!("{} {}", BRANDS[(k + c) % BRANDS.len()], noun);
@@ -294,10 +305,18 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
             let seg = rng.weighted(&[0.5, 0.15, 0.35]);
             // About a quarter signed up before the window, the rest during it.
             let offset = (rng.unit() * (span_days + 365) as f64) as i64 - 365;
-            let signup = if offset < 0 { start - Days::new(offset.unsigned_abs()) } else { start + Days::new(offset as u64) };
+            let signup = if offset < 0 {
+                start - Days::new(offset.unsigned_abs())
+            } else {
+                start + Days::new(offset as u64)
+            };
             (rng.below(5), seg, signup)
         };
-        customers.push(Customer { region, segment, signup });
+        customers.push(Customer {
+            region,
+            segment,
+            signup,
+        });
     }
     customers.sort_by_key(|c| c.signup);
     {
@@ -306,14 +325,30 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i / FIRST.len() + i * 7) % LAST.len()];
             let name = format!("{first} {last}");
-            let email = format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i + 1);
+            let email = format!(
+                "{}.{}{}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                i + 1
+            );
             let city = CITIES[c.region][rng.below(4)];
-            stmt.execute(params![i as i64 + 1, name, email, city, c.region as i64 + 1, SEGMENTS[c.segment], c.signup.to_string()])?;
+            stmt.execute(params![
+                i as i64 + 1,
+                name,
+                email,
+                city,
+                c.region as i64 + 1,
+                SEGMENTS[c.segment],
+                c.signup.to_string()
+            ])?;
         }
     }
     // Index of the first customer of each (region, segment) combination who signed up before the window.
     let anchor = |region: usize, segment: usize| -> usize {
-        customers.iter().position(|c| c.region == region && c.segment == segment && c.signup < start).expect("anchors exist")
+        customers
+            .iter()
+            .position(|c| c.region == region && c.segment == segment && c.signup < start)
+            .expect("anchors exist")
     };
 
     // Order dates: a weight per day (weekends busier, gentle growth, summer/December peaks).
@@ -322,7 +357,11 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let weekend = if d.weekday().number_from_monday() >= 6 { 1.3 } else { 1.0 };
+            let weekend = if d.weekday().number_from_monday() >= 6 {
+                1.3
+            } else {
+                1.0
+            };
             let season = match d.month() {
                 6..=8 => 1.25,
                 11 | 12 => 1.3,
@@ -342,7 +381,8 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
     }
 
     // (date, customer index, channel, status, forced category) — coverage orders first for each month.
-    let mut plan: Vec<(NaiveDate, usize, usize, &str, Option<usize>)> = Vec::with_capacity(orders as usize + 200);
+    let mut plan: Vec<(NaiveDate, usize, usize, &str, Option<usize>)> =
+        Vec::with_capacity(orders as usize + 200);
     let mut month = start;
     while month <= end {
         for k in 0..5 {
@@ -352,7 +392,13 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
         // Make sure every (region, segment) and channel pairing appears, not just the diagonal.
         for k in 0..15 {
             let day = month + Days::new(k as u64 % u64::from(days_in_month_until(month, end)));
-            plan.push((day, anchor(k % 5, k / 5), (k + 1) % 3, "completed", Some((k + 2) % 5)));
+            plan.push((
+                day,
+                anchor(k % 5, k / 5),
+                (k + 1) % 3,
+                "completed",
+                Some((k + 2) % 5),
+            ));
         }
         month = month + Months::new(1);
     }
@@ -379,7 +425,13 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
             tx.prepare("INSERT INTO order_items(order_id, product_id, quantity, unit_price, discount) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for (i, (date, customer, channel, status, forced)) in plan.iter().enumerate() {
             let order_id = i + 1;
-            order_stmt.execute(params![order_id as i64, *customer as i64 + 1, date.to_string(), status, CHANNELS[*channel]])?;
+            order_stmt.execute(params![
+                order_id as i64,
+                *customer as i64 + 1,
+                date.to_string(),
+                status,
+                CHANNELS[*channel]
+            ])?;
             let n_items = 1 + rng.weighted(&[0.5, 0.3, 0.15, 0.05]);
             let wholesale = customers[*customer].segment == 1;
             for item in 0..n_items {
@@ -388,8 +440,16 @@ pub fn generate(conn: &mut Connection, today: NaiveDate, orders: u32) -> rusqlit
                     _ => rng.weighted(&category_weights(date.month())),
                 };
                 let (product_id, price) = products_by_cat[cat][rng.below(12)];
-                let quantity = if wholesale { 2 + rng.below(9) } else { 1 + rng.weighted(&[0.7, 0.2, 0.1]) };
-                let discount = if rng.unit() < 0.7 { 0.0 } else { 0.05 * (1 + rng.below(6)) as f64 };
+                let quantity = if wholesale {
+                    2 + rng.below(9)
+                } else {
+                    1 + rng.weighted(&[0.7, 0.2, 0.1])
+                };
+                let discount = if rng.unit() < 0.7 {
+                    0.0
+                } else {
+                    0.05 * (1 + rng.below(6)) as f64
+                };
                 item_stmt.execute(params![
                     order_id as i64,
                     product_id as i64,
@@ -469,22 +529,49 @@ mod tests {
             );
             assert_eq!(gaps, 0, "every {col} must have orders in every month");
         }
-        assert_eq!(scalar(&conn, "SELECT COUNT(DISTINCT month) FROM sales"), 25, "24 full months plus the current one");
+        assert_eq!(
+            scalar(&conn, "SELECT COUNT(DISTINCT month) FROM sales"),
+            25,
+            "24 full months plus the current one"
+        );
     }
 
     #[test]
     fn default_size_and_status_mix_match_the_spec() {
         let conn = db("2026-11-26", DEFAULT_ORDERS);
         let orders = scalar(&conn, "SELECT COUNT(*) FROM orders");
-        assert!((19_000..=21_000).contains(&orders), "about 20,000 orders, got {orders}");
+        assert!(
+            (19_000..=21_000).contains(&orders),
+            "about 20,000 orders, got {orders}"
+        );
         assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM customers"), 500);
         assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM products"), 60);
-        let refunded = scalar(&conn, "SELECT COUNT(*) FROM orders WHERE status = 'refunded'") * 1000 / orders;
-        let cancelled = scalar(&conn, "SELECT COUNT(*) FROM orders WHERE status = 'cancelled'") * 1000 / orders;
-        assert!((40..=60).contains(&refunded), "about 5% refunded, got {refunded}‰");
-        assert!((20..=40).contains(&cancelled), "about 3% cancelled, got {cancelled}‰");
+        let refunded = scalar(
+            &conn,
+            "SELECT COUNT(*) FROM orders WHERE status = 'refunded'",
+        ) * 1000
+            / orders;
+        let cancelled = scalar(
+            &conn,
+            "SELECT COUNT(*) FROM orders WHERE status = 'cancelled'",
+        ) * 1000
+            / orders;
+        assert!(
+            (40..=60).contains(&refunded),
+            "about 5% refunded, got {refunded}‰"
+        );
+        assert!(
+            (20..=40).contains(&cancelled),
+            "about 3% cancelled, got {cancelled}‰"
+        );
         assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM orders WHERE order_date > '2026-11-26' OR order_date < '2024-11-01'"), 0);
-        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM order_items WHERE discount < 0 OR discount > 0.3"), 0);
+        assert_eq!(
+            scalar(
+                &conn,
+                "SELECT COUNT(*) FROM order_items WHERE discount < 0 OR discount > 0.3"
+            ),
+            0
+        );
     }
 
     #[test]
@@ -500,8 +587,16 @@ mod tests {
     #[test]
     fn same_seed_and_today_give_the_same_data() {
         let digest = |c: &Connection| -> (i64, f64) {
-            c.query_row("SELECT COUNT(*), ROUND(SUM(revenue), 4) FROM sales", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+            c.query_row(
+                "SELECT COUNT(*), ROUND(SUM(revenue), 4) FROM sales",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
         };
-        assert_eq!(digest(&db("2026-03-15", 2000)), digest(&db("2026-03-15", 2000)));
+        assert_eq!(
+            digest(&db("2026-03-15", 2000)),
+            digest(&db("2026-03-15", 2000))
+        );
     }
 }

@@ -78,7 +78,9 @@ pub struct Table {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -89,7 +91,9 @@ pub struct Schema {
 
 impl Schema {
     pub fn table(&self, name: &str) -> Option<&Table> {
-        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+        self.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -113,7 +117,10 @@ const SQLITE_KEYWORDS: [&str; 147] = [
 
 /// True when `name` is an SQLite keyword, in any case (`order`, `Table`).
 pub fn is_keyword(name: &str) -> bool {
-    name.len() <= 17 && SQLITE_KEYWORDS.binary_search_by(|k| k.bytes().cmp(name.bytes().map(|b| b.to_ascii_uppercase()))).is_ok()
+    name.len() <= 17
+        && SQLITE_KEYWORDS
+            .binary_search_by(|k| k.bytes().cmp(name.bytes().map(|b| b.to_ascii_uppercase())))
+            .is_ok()
 }
 
 /// Quotes an identifier for SQLite: plain ASCII names (letters, digits, `_`, not starting with
@@ -135,7 +142,9 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     let mut stmt = conn.prepare(
         "SELECT name, type = 'view', coalesce(sql, '') FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )?;
-    let names: Vec<(String, bool, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let names: Vec<(String, bool, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
     let mut tables = Vec::with_capacity(names.len());
     // The definitions of the tables kept, in step with `tables`.
     let mut kept = Vec::with_capacity(names.len());
@@ -159,7 +168,11 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     }
     // A view over a fixed-period view is fixed too ("Category Sales for 1997").
     for _ in 0..3 {
-        let fixed: Vec<String> = tables.iter().filter(|t| t.fixed_period).map(|t| t.name.to_lowercase()).collect();
+        let fixed: Vec<String> = tables
+            .iter()
+            .filter(|t| t.fixed_period)
+            .map(|t| t.name.to_lowercase())
+            .collect();
         for (table, (is_view, sql)) in tables.iter_mut().zip(&kept) {
             if *is_view && !table.fixed_period && fixed.iter().any(|f| sql.contains(f.as_str())) {
                 table.fixed_period = true;
@@ -188,8 +201,13 @@ fn read_view(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
     let _ = done.send(());
     let _ = watchdog.join();
     match read {
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::OperationInterrupted => {
-            tracing::warn!(view = name, "reading the view took too long; it is kept without values");
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+        {
+            tracing::warn!(
+                view = name,
+                "reading the view took too long; it is kept without values"
+            );
             let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1)")?;
             let columns = stmt
                 .query_map([name], |r| {
@@ -199,12 +217,22 @@ fn read_view(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
                         ColumnKind::Date
                     } else if d.contains("INT") {
                         ColumnKind::Integer
-                    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"].iter().any(|k| d.contains(k)) {
+                    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"]
+                        .iter()
+                        .any(|k| d.contains(k))
+                    {
                         ColumnKind::Real
                     } else {
                         ColumnKind::Text
                     };
-                    Ok(Column { name: col, decl_type: decl, kind, primary_key: false, values: Vec::new(), index: Vec::new() })
+                    Ok(Column {
+                        name: col,
+                        decl_type: decl,
+                        kind,
+                        primary_key: false,
+                        values: Vec::new(),
+                        index: Vec::new(),
+                    })
                 })?
                 .collect::<Result<_, _>>()?;
             Ok(Table {
@@ -225,18 +253,33 @@ fn read_view(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
 pub fn has_date_literal(sql: &str) -> bool {
     sql.split('\'').skip(1).step_by(2).any(|lit| {
         let b = lit.as_bytes();
-        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        b.len() >= 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[..10]
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
     })
 }
 
 fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<Table> {
     let q = quote_ident(name);
     let mut stmt = conn.prepare("SELECT name, type, pk FROM pragma_table_info(?1)")?;
-    let raw: Vec<(String, String, i64)> = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let raw: Vec<(String, String, i64)> = stmt
+        .query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
     let mut columns = Vec::with_capacity(raw.len());
     for (col, decl_type, pk) in raw {
         let kind = infer_kind(conn, &q, &col, &decl_type)?;
-        columns.push(Column { name: col, decl_type, kind, primary_key: pk > 0, values: Vec::new(), index: Vec::new() });
+        columns.push(Column {
+            name: col,
+            decl_type,
+            kind,
+            primary_key: pk > 0,
+            values: Vec::new(),
+            index: Vec::new(),
+        });
     }
     // The values pass counts the rows when it reads them all; otherwise count(*) does (for a
     // table, SQLite counts the smallest index's pages).
@@ -244,26 +287,59 @@ fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<
         Some(rows) => rows,
         None => conn.query_row(&format!("SELECT count(*) FROM {q}"), [], |r| r.get(0))?,
     };
-    let mut stmt = conn.prepare("SELECT \"from\", \"table\", coalesce(\"to\", '') FROM pragma_foreign_key_list(?1)")?;
+    let mut stmt = conn.prepare(
+        "SELECT \"from\", \"table\", coalesce(\"to\", '') FROM pragma_foreign_key_list(?1)",
+    )?;
     let foreign_keys = stmt
-        .query_map([name], |r| Ok(ForeignKey { column: r.get(0)?, table: r.get(1)?, to_column: r.get(2)? }))?
+        .query_map([name], |r| {
+            Ok(ForeignKey {
+                column: r.get(0)?,
+                table: r.get(1)?,
+                to_column: r.get(2)?,
+            })
+        })?
         .collect::<Result<_, _>>()?;
-    let latest = if is_view { None } else { latest_date(conn, &q, &columns)? };
-    Ok(Table { name: name.to_string(), is_view, columns, foreign_keys, row_count, fixed_period: false, latest })
+    let latest = if is_view {
+        None
+    } else {
+        latest_date(conn, &q, &columns)?
+    };
+    Ok(Table {
+        name: name.to_string(),
+        is_view,
+        columns,
+        foreign_keys,
+        row_count,
+        fixed_period: false,
+        latest,
+    })
 }
 
 /// The latest date in a table: the largest ISO date of its date columns, or of its year,
 /// month and day columns. One aggregate per column, only where such columns exist.
-fn latest_date(conn: &Connection, table: &str, columns: &[Column]) -> rusqlite::Result<Option<String>> {
+fn latest_date(
+    conn: &Connection,
+    table: &str,
+    columns: &[Column],
+) -> rusqlite::Result<Option<String>> {
     let mut latest: Option<String> = None;
-    let named = |w: &str| columns.iter().find(|c| c.kind.is_numeric() && c.name.eq_ignore_ascii_case(w)).map(|c| quote_ident(&c.name));
-    let mut exprs: Vec<String> =
-        columns.iter().filter(|c| c.kind == ColumnKind::Date).map(|c| format!("substr(MAX({}), 1, 10)", quote_ident(&c.name))).collect();
+    let named = |w: &str| {
+        columns
+            .iter()
+            .find(|c| c.kind.is_numeric() && c.name.eq_ignore_ascii_case(w))
+            .map(|c| quote_ident(&c.name))
+    };
+    let mut exprs: Vec<String> = columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Date)
+        .map(|c| format!("substr(MAX({}), 1, 10)", quote_ident(&c.name)))
+        .collect();
     if let (Some(y), Some(m), Some(d)) = (named("year"), named("month"), named("day")) {
         exprs.push(format!("printf('%04d-%02d-%02d', MAX({y} * 10000 + {m} * 100 + {d}) / 10000, MAX({y} * 10000 + {m} * 100 + {d}) / 100 % 100, MAX({y} * 10000 + {m} * 100 + {d}) % 100)"));
     }
     for e in exprs {
-        let v: Option<String> = conn.query_row(&format!("SELECT {e} FROM {table}"), [], |r| r.get(0))?;
+        let v: Option<String> =
+            conn.query_row(&format!("SELECT {e} FROM {table}"), [], |r| r.get(0))?;
         if let Some(v) = v.filter(|v| looks_like_date(v)) {
             if latest.as_ref().is_none_or(|l| v > *l) {
                 latest = Some(v);
@@ -275,7 +351,12 @@ fn latest_date(conn: &Connection, table: &str, columns: &[Column]) -> rusqlite::
 
 /// The declared type decides when it is clear; otherwise (views, untyped columns, dates kept
 /// as text) a sample of stored values does.
-fn infer_kind(conn: &Connection, table: &str, col: &str, decl: &str) -> rusqlite::Result<ColumnKind> {
+fn infer_kind(
+    conn: &Connection,
+    table: &str,
+    col: &str,
+    decl: &str,
+) -> rusqlite::Result<ColumnKind> {
     let d = decl.to_ascii_uppercase();
     if d.contains("DATE") || d.contains("TIME") {
         return Ok(ColumnKind::Date);
@@ -285,16 +366,26 @@ fn infer_kind(conn: &Connection, table: &str, col: &str, decl: &str) -> rusqlite
         .prepare(&format!("SELECT CASE typeof({c}) WHEN 'text' THEN {c} ELSE typeof({c}) END FROM {table} WHERE {c} IS NOT NULL LIMIT 50"))?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let all = |pred: &dyn Fn(&str) -> bool| !sample.is_empty() && sample.iter().flatten().all(|v| pred(v));
+    let all = |pred: &dyn Fn(&str) -> bool| {
+        !sample.is_empty() && sample.iter().flatten().all(|v| pred(v))
+    };
     Ok(if d.contains("INT") || all(&|v| v == "integer") {
         ColumnKind::Integer
-    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"].iter().any(|k| d.contains(k)) || all(&|v| v == "real" || v == "integer") {
+    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"]
+        .iter()
+        .any(|k| d.contains(k))
+        || all(&|v| v == "real" || v == "integer")
+    {
         ColumnKind::Real
     } else if all(&looks_like_date) {
         ColumnKind::Date
     } else if all(&looks_like_month) {
         ColumnKind::Month
-    } else if d.contains("CHAR") || d.contains("TEXT") || d.contains("CLOB") || all(&|v| v != "blob") {
+    } else if d.contains("CHAR")
+        || d.contains("TEXT")
+        || d.contains("CLOB")
+        || all(&|v| v != "blob")
+    {
         ColumnKind::Text
     } else {
         ColumnKind::Other
@@ -303,7 +394,14 @@ fn infer_kind(conn: &Connection, table: &str, col: &str, decl: &str) -> rusqlite
 
 fn looks_like_date(v: &str) -> bool {
     let b = v.as_bytes();
-    b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().chain(&b[5..7]).chain(&b[8..10]).all(u8::is_ascii_digit)
+    b.len() >= 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[..4]
+            .iter()
+            .chain(&b[5..7])
+            .chain(&b[8..10])
+            .all(u8::is_ascii_digit)
 }
 
 fn looks_like_month(v: &str) -> bool {
@@ -316,12 +414,21 @@ fn looks_like_month(v: &str) -> bool {
 /// [`MAX_LISTED_VALUES`] of them. One pass reads every such column at once (a view over joins is
 /// computed once, not once per column, and nothing is sorted or grouped), and it stops as soon
 /// as every column has shown too many values. Returns the number of rows when it read them all.
-fn list_values(conn: &Connection, table: &str, columns: &mut [Column]) -> rusqlite::Result<Option<i64>> {
-    let listed: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].kind == ColumnKind::Text && !columns[i].primary_key).collect();
+fn list_values(
+    conn: &Connection,
+    table: &str,
+    columns: &mut [Column],
+) -> rusqlite::Result<Option<i64>> {
+    let listed: Vec<usize> = (0..columns.len())
+        .filter(|&i| columns[i].kind == ColumnKind::Text && !columns[i].primary_key)
+        .collect();
     if listed.is_empty() {
         return Ok(None);
     }
-    let select: Vec<String> = listed.iter().map(|&i| quote_ident(&columns[i].name)).collect();
+    let select: Vec<String> = listed
+        .iter()
+        .map(|&i| quote_ident(&columns[i].name))
+        .collect();
     let mut stmt = conn.prepare(&format!("SELECT {} FROM {table}", select.join(", ")))?;
     let mut rows = stmt.query([])?;
     // Every distinct value up to MAX_INDEXED_VALUES (`None` once a column has more); those with at
@@ -385,18 +492,33 @@ mod tests {
         assert_eq!(sales.column("month").unwrap().kind, ColumnKind::Month);
         assert_eq!(sales.column("revenue").unwrap().kind, ColumnKind::Real);
         assert_eq!(sales.column("quantity").unwrap().kind, ColumnKind::Integer);
-        assert_eq!(sales.column("region").unwrap().values, ["Central", "East", "North", "South", "West"]);
-        assert!(sales.column("customer").unwrap().values.is_empty(), "500 customers is not low-cardinality");
+        assert_eq!(
+            sales.column("region").unwrap().values,
+            ["Central", "East", "North", "South", "West"]
+        );
+        assert!(
+            sales.column("customer").unwrap().values.is_empty(),
+            "500 customers is not low-cardinality"
+        );
         let orders = s.table("orders").unwrap();
         assert_eq!(orders.foreign_keys[0].table, "customers");
-        assert_eq!(orders.column("status").unwrap().values, ["cancelled", "completed", "refunded"]);
+        assert_eq!(
+            orders.column("status").unwrap().values,
+            ["cancelled", "completed", "refunded"]
+        );
     }
 
     /// What `list_values` replaced: one GROUP BY per column.
     fn grouped(conn: &Connection, table: &str, col: &str) -> Vec<String> {
         let c = quote_ident(col);
         let sql = format!("SELECT {c} FROM {table} WHERE {c} IS NOT NULL AND length({c}) <= 60 GROUP BY {c} LIMIT 31");
-        let v: Vec<String> = conn.prepare(&sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        let v: Vec<String> = conn
+            .prepare(&sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
         if v.len() > MAX_LISTED_VALUES {
             Vec::new()
         } else {
@@ -425,18 +547,37 @@ mod tests {
             } else {
                 "x".repeat(61)
             };
-            let mixed: rusqlite::types::Value = if i % 2 == 0 { 7.into() } else { "seven".to_string().into() };
+            let mixed: rusqlite::types::Value = if i % 2 == 0 {
+                7.into()
+            } else {
+                "seven".to_string().into()
+            };
             conn.execute(
                 "INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                rusqlite::params![i, few, format!("v{}", i % 30), format!("m{}", i % 31), long, mixed],
+                rusqlite::params![
+                    i,
+                    few,
+                    format!("v{}", i % 30),
+                    format!("m{}", i % 31),
+                    long,
+                    mixed
+                ],
             )
             .unwrap();
         }
         for i in 0..1000 {
-            conn.execute("INSERT INTO wide VALUES (?1, ?2)", [format!("a{i}"), format!("b{i}")]).unwrap();
+            conn.execute(
+                "INSERT INTO wide VALUES (?1, ?2)",
+                [format!("a{i}"), format!("b{i}")],
+            )
+            .unwrap();
         }
         let s = introspect(&conn).unwrap();
-        let thirty: Vec<String> = (0..30).map(|i| format!("v{i}")).collect::<BTreeSet<_>>().into_iter().collect();
+        let thirty: Vec<String> = (0..30)
+            .map(|i| format!("v{i}"))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         for (table, col, expected) in [
             ("t", "few", vec!["a".to_string(), "b".into(), "c".into()]),
             ("t", "thirty", thirty.clone()),
@@ -445,15 +586,27 @@ mod tests {
             ("t", "mixed", vec!["7".into(), "seven".into()]),
             ("v", "few", vec!["a".into(), "b".into(), "c".into()]),
             ("v", "thirty", thirty),
-            ("v", "label", vec!["one".into(), "two".into(), "zero".into()]),
+            (
+                "v",
+                "label",
+                vec!["one".into(), "two".into(), "zero".into()],
+            ),
             ("wide", "a", vec![]),
             ("wide", "b", vec![]),
-            ("u", "label", vec!["one".into(), "two".into(), "zero".into()]),
+            (
+                "u",
+                "label",
+                vec!["one".into(), "two".into(), "zero".into()],
+            ),
         ] {
             let got = &s.table(table).unwrap().column(col).unwrap().values;
             assert_eq!(got, &expected, "{table}.{col}");
             if col != "mixed" {
-                assert_eq!(got, &grouped(&conn, table, col), "{table}.{col}: as GROUP BY listed them");
+                assert_eq!(
+                    got,
+                    &grouped(&conn, table, col),
+                    "{table}.{col}: as GROUP BY listed them"
+                );
             }
         }
         for (table, rows) in [("t", 100), ("v", 90), ("u", 3), ("wide", 1000)] {
@@ -489,13 +642,23 @@ mod tests {
         ] {
             assert_eq!(quote_ident(name), quoted, "{name}");
         }
-        assert!(SQLITE_KEYWORDS.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search");
+        assert!(
+            SQLITE_KEYWORDS.windows(2).all(|w| w[0] < w[1]),
+            "sorted, for the binary search"
+        );
         // Every keyword works as a table and column name once quoted.
         let conn = Connection::open_in_memory().unwrap();
         for kw in SQLITE_KEYWORDS {
             let q = quote_ident(&kw.to_ascii_lowercase());
-            conn.execute_batch(&format!("CREATE TABLE {q} ({q} INTEGER); INSERT INTO {q} ({q}) VALUES (1);")).unwrap();
-            let v: i64 = conn.query_row(&format!("SELECT {q} FROM {q} WHERE {q} = 1"), [], |r| r.get(0)).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE {q} ({q} INTEGER); INSERT INTO {q} ({q}) VALUES (1);"
+            ))
+            .unwrap();
+            let v: i64 = conn
+                .query_row(&format!("SELECT {q} FROM {q} WHERE {q} = 1"), [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
             assert_eq!(v, 1, "{kw}");
         }
     }
@@ -510,10 +673,20 @@ mod tests {
         .unwrap();
         let started = std::time::Instant::now();
         let s = introspect(&conn).unwrap();
-        assert!(started.elapsed() < VIEW_READ_LIMIT * 3, "took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < VIEW_READ_LIMIT * 3,
+            "took {:?}",
+            started.elapsed()
+        );
         let forever = s.table("forever").unwrap();
         assert_eq!(forever.columns.len(), 2);
-        assert!(forever.columns.iter().all(|c| c.values.is_empty() && c.index.is_empty()));
-        assert_eq!(s.table("t").unwrap().column("region").unwrap().values, ["North"]);
+        assert!(forever
+            .columns
+            .iter()
+            .all(|c| c.values.is_empty() && c.index.is_empty()));
+        assert_eq!(
+            s.table("t").unwrap().column("region").unwrap().values,
+            ["North"]
+        );
     }
 }

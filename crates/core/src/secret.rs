@@ -29,7 +29,10 @@ impl Secret {
         if chars.len() < 12 {
             "••••".to_string()
         } else {
-            format!("•••• {}", chars[chars.len() - 4..].iter().collect::<String>())
+            format!(
+                "•••• {}",
+                chars[chars.len() - 4..].iter().collect::<String>()
+            )
         }
     }
 }
@@ -56,7 +59,11 @@ mod tests {
         assert_eq!(format!("{key}"), "•••• WXYZ");
         assert_eq!(format!("{key:?}"), "Secret(•••• WXYZ)");
         assert!(!format!("{key:?} {key}").contains("0123456789"));
-        assert_eq!(Secret::new("short").masked(), "••••", "short values show nothing");
+        assert_eq!(
+            Secret::new("short").masked(),
+            "••••",
+            "short values show nothing"
+        );
         assert_eq!(key.expose(), "pplx-0123456789abcdefWXYZ");
     }
 }

@@ -28,8 +28,14 @@ pub enum KeyName {
 
 impl KeyName {
     /// Every fixed key, in the order the Settings screen lists them.
-    pub const FIXED: [KeyName; 6] =
-        [KeyName::Perplexity, KeyName::OpenAi, KeyName::Embeddings, KeyName::Daytona, KeyName::LangfusePublic, KeyName::LangfuseSecret];
+    pub const FIXED: [KeyName; 6] = [
+        KeyName::Perplexity,
+        KeyName::OpenAi,
+        KeyName::Embeddings,
+        KeyName::Daytona,
+        KeyName::LangfusePublic,
+        KeyName::LangfuseSecret,
+    ];
 
     /// The CLI's and the UI's spelling (and the keychain account): `perplexity`, `postgres:<name>`.
     pub fn as_str(&self) -> String {
@@ -49,7 +55,9 @@ impl KeyName {
         if let Some(name) = s.strip_prefix("postgres:").filter(|n| !n.trim().is_empty()) {
             return Some(Self::Postgres(name.trim().to_string()));
         }
-        Self::FIXED.into_iter().find(|k| k.as_str() == s.to_ascii_lowercase())
+        Self::FIXED
+            .into_iter()
+            .find(|k| k.as_str() == s.to_ascii_lowercase())
     }
 
     /// What a person calls it.
@@ -142,7 +150,12 @@ fn store_error(e: &keyring::Error) -> StoreError {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().chars().take(160).collect()
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(160)
+        .collect()
 }
 
 impl Keychain {
@@ -161,7 +174,9 @@ impl SecretStore for Keychain {
     }
 
     fn set(&self, name: &KeyName, value: &Secret) -> Result<(), StoreError> {
-        Self::entry(name)?.set_password(value.expose()).map_err(|e| store_error(&e))
+        Self::entry(name)?
+            .set_password(value.expose())
+            .map_err(|e| store_error(&e))
     }
 
     fn delete(&self, name: &KeyName) -> Result<bool, StoreError> {
@@ -207,11 +222,17 @@ mod tests {
         for k in KeyName::FIXED {
             assert_eq!(KeyName::parse(&k.as_str()), Some(k.clone()));
         }
-        assert_eq!(KeyName::parse("postgres:shop on db.example.com"), Some(KeyName::Postgres("shop on db.example.com".into())));
+        assert_eq!(
+            KeyName::parse("postgres:shop on db.example.com"),
+            Some(KeyName::Postgres("shop on db.example.com".into()))
+        );
         assert_eq!(KeyName::parse("postgres:"), None);
         assert_eq!(KeyName::parse("gemini"), None);
         assert_eq!(KeyName::Perplexity.env_var(), Some("PERPLEXITY_API_KEY"));
-        assert_eq!(clean("pplx-abc\n").map(|s| s.expose().to_string()), Some("pplx-abc".into()));
+        assert_eq!(
+            clean("pplx-abc\n").map(|s| s.expose().to_string()),
+            Some("pplx-abc".into())
+        );
         assert_eq!(clean(" \n"), None);
     }
 
@@ -232,10 +253,16 @@ mod tests {
 
     #[test]
     fn the_environment_overrides_and_says_so() {
-        let env = |n: &str| (n == "PERPLEXITY_API_KEY").then(|| "pplx-from-env-0000ABCD".to_string());
+        let env =
+            |n: &str| (n == "PERPLEXITY_API_KEY").then(|| "pplx-from-env-0000ABCD".to_string());
         let (key, origin) = lookup(&Empty, &KeyName::Perplexity, &env).unwrap().unwrap();
-        assert_eq!((key.masked().as_str(), origin), ("•••• ABCD", Origin::Environment("PERPLEXITY_API_KEY")));
+        assert_eq!(
+            (key.masked().as_str(), origin),
+            ("•••• ABCD", Origin::Environment("PERPLEXITY_API_KEY"))
+        );
         assert_eq!(lookup(&Empty, &KeyName::Daytona, &env).unwrap(), None);
-        assert!(StoreError::Locked.to_string().starts_with("Your system keychain is locked or unavailable; unlock it and try again"));
+        assert!(StoreError::Locked
+            .to_string()
+            .starts_with("Your system keychain is locked or unavailable; unlock it and try again"));
     }
 }

@@ -235,13 +235,19 @@ fn field(key: &str) -> Result<&'static Field, FieldError> {
     FIELDS
         .iter()
         .find(|f| f.key == key)
-        .ok_or_else(|| FieldError { field: key.into(), message: format!("There is no setting called {key:?}.") })
+        .ok_or_else(|| FieldError {
+            field: key.into(),
+            message: format!("There is no setting called {key:?}."),
+        })
 }
 
 /// Checks and normalises `value` for `f` ("0.80" → "0.8", "Yes" → "true").
 pub fn check(f: &Field, value: &str) -> Result<String, FieldError> {
     let v = value.trim();
-    let bad = |message: String| FieldError { field: f.key.into(), message };
+    let bad = |message: String| FieldError {
+        field: f.key.into(),
+        message,
+    };
     match &f.kind {
         Kind::Choice(options) => {
             let lower = v.to_ascii_lowercase();
@@ -295,7 +301,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn get(&self, key: &str) -> &str {
-        self.values.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v.as_str())
+        self.values
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     /// A number setting's value (0 when it is not one).
@@ -310,7 +319,11 @@ impl Settings {
     /// The AI provider choice these settings make.
     pub fn ai_choice(&self) -> Choice {
         let opt = |k: &str| Some(self.get(k).to_string()).filter(|v| !v.is_empty());
-        Choice { provider: opt("ai_provider"), model: opt("ai_model"), base_url: opt("ai_base_url") }
+        Choice {
+            provider: opt("ai_provider"),
+            model: opt("ai_model"),
+            base_url: opt("ai_base_url"),
+        }
     }
 
     pub fn provider_kind(&self) -> ProviderKind {
@@ -326,27 +339,52 @@ impl AppDb {
     /// Every setting, resolved. `env` reads the `.env.example` names (the process environment).
     pub fn settings(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, HistoryError> {
         let mut stmt = self.conn().prepare("SELECT key, value FROM settings")?;
-        let stored: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let stored: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let values = FIELDS
             .iter()
             .map(|f| {
-                let from_store = stored.iter().find(|(k, _)| k == f.key).and_then(|(_, v)| check(f, v).ok());
-                let from_env = f.env.and_then(env).and_then(|v| check(f, &v).ok()).filter(|v| !v.is_empty());
-                (f.key, from_store.or(from_env).unwrap_or_else(|| f.default.to_string()))
+                let from_store = stored
+                    .iter()
+                    .find(|(k, _)| k == f.key)
+                    .and_then(|(_, v)| check(f, v).ok());
+                let from_env = f
+                    .env
+                    .and_then(env)
+                    .and_then(|v| check(f, &v).ok())
+                    .filter(|v| !v.is_empty());
+                (
+                    f.key,
+                    from_store
+                        .or(from_env)
+                        .unwrap_or_else(|| f.default.to_string()),
+                )
             })
             .collect();
         Ok(Settings { values })
     }
 
     /// Checks and saves one setting (one statement: nothing half-saved).
-    pub fn set_setting(&self, key: &str, value: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+    pub fn set_setting(
+        &self,
+        key: &str,
+        value: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), SettingsError> {
         let f = field(key)?;
         let value = check(f, value)?;
         // The two thresholds must stay in order.
         let current = self.settings(env)?;
         let (route, fallback) = match key {
-            "route_threshold" => (value.parse().unwrap_or_default(), current.number("fallback_threshold")),
-            "fallback_threshold" => (current.number("route_threshold"), value.parse().unwrap_or_default()),
+            "route_threshold" => (
+                value.parse().unwrap_or_default(),
+                current.number("fallback_threshold"),
+            ),
+            "fallback_threshold" => (
+                current.number("route_threshold"),
+                value.parse().unwrap_or_default(),
+            ),
             _ => (1.0, 0.0),
         };
         if fallback > route {
@@ -368,7 +406,9 @@ impl AppDb {
     /// Forgets a stored setting, so its default applies again.
     pub fn reset_setting(&self, key: &str) -> Result<(), SettingsError> {
         field(key)?;
-        self.conn().execute("DELETE FROM settings WHERE key = ?1", [key]).map_err(HistoryError::from)?;
+        self.conn()
+            .execute("DELETE FROM settings WHERE key = ?1", [key])
+            .map_err(HistoryError::from)?;
         Ok(())
     }
 }
@@ -385,37 +425,78 @@ mod tests {
     fn defaults_come_from_the_environment_then_built_in_values() {
         let db = AppDb::open_in_memory().unwrap();
         let s = db.settings(&no_env).unwrap();
-        assert_eq!((s.get("budget_daily_usd"), s.get("ai_provider"), s.get("send_sample_rows")), ("5.00", "perplexity", "false"));
+        assert_eq!(
+            (
+                s.get("budget_daily_usd"),
+                s.get("ai_provider"),
+                s.get("send_sample_rows")
+            ),
+            ("5.00", "perplexity", "false")
+        );
         let env = |n: &str| (n == "BUDGET_DEFAULT_LIMIT").then(|| "12.5".to_string());
         assert_eq!(db.settings(&env).unwrap().get("budget_daily_usd"), "12.5");
         let o = crate::setup::options_from(&s);
-        assert_eq!((o.thresholds.answer, o.thresholds.clarify, o.ai, o.send_sample_rows), (0.8, 0.3, crate::AiMode::Auto, false));
+        assert_eq!(
+            (
+                o.thresholds.answer,
+                o.thresholds.clarify,
+                o.ai,
+                o.send_sample_rows
+            ),
+            (0.8, 0.3, crate::AiMode::Auto, false)
+        );
     }
 
     #[test]
     fn values_are_checked_normalised_and_kept() {
         let db = AppDb::open_in_memory().unwrap();
         db.set_setting("ai_provider", " OpenAI ", &no_env).unwrap();
-        db.set_setting("ai_base_url", "http://localhost:11434/v1/", &no_env).unwrap();
+        db.set_setting("ai_base_url", "http://localhost:11434/v1/", &no_env)
+            .unwrap();
         db.set_setting("send_sample_rows", "on", &no_env).unwrap();
         db.set_setting("route_threshold", "0.90", &no_env).unwrap();
         let s = db.settings(&no_env).unwrap();
         assert_eq!(
-            (s.get("ai_provider"), s.get("ai_base_url"), s.get("send_sample_rows"), s.get("route_threshold")),
+            (
+                s.get("ai_provider"),
+                s.get("ai_base_url"),
+                s.get("send_sample_rows"),
+                s.get("route_threshold")
+            ),
             ("openai", "http://localhost:11434/v1", "true", "0.9")
         );
-        assert_eq!(s.ai_choice().base_url.as_deref(), Some("http://localhost:11434/v1"));
+        assert_eq!(
+            s.ai_choice().base_url.as_deref(),
+            Some("http://localhost:11434/v1")
+        );
         let refused = |key: &str, value: &str| match db.set_setting(key, value, &no_env) {
             Err(SettingsError::Field(e)) => e,
             other => panic!("{key}={value}: {other:?}"),
         };
-        assert_eq!(refused("budget_daily_usd", "five").message, "Enter a number from 0 to 10000.");
-        assert_eq!(refused("ai_provider", "gemini").message, "Choose one of: perplexity, perplexity-sonar, openai.");
-        assert!(refused("ai_base_url", "ftp://x").message.starts_with("Enter an address starting with https://"));
-        assert!(refused("fallback_threshold", "0.95").message.contains("must not be above"));
+        assert_eq!(
+            refused("budget_daily_usd", "five").message,
+            "Enter a number from 0 to 10000."
+        );
+        assert_eq!(
+            refused("ai_provider", "gemini").message,
+            "Choose one of: perplexity, perplexity-sonar, openai."
+        );
+        assert!(refused("ai_base_url", "ftp://x")
+            .message
+            .starts_with("Enter an address starting with https://"));
+        assert!(refused("fallback_threshold", "0.95")
+            .message
+            .contains("must not be above"));
         assert!(refused("colour", "blue").message.contains("no setting"));
-        assert_eq!(db.settings(&no_env).unwrap().get("budget_daily_usd"), "5.00", "a refused value changes nothing");
+        assert_eq!(
+            db.settings(&no_env).unwrap().get("budget_daily_usd"),
+            "5.00",
+            "a refused value changes nothing"
+        );
         db.reset_setting("ai_provider").unwrap();
-        assert_eq!(db.settings(&no_env).unwrap().get("ai_provider"), "perplexity");
+        assert_eq!(
+            db.settings(&no_env).unwrap().get("ai_provider"),
+            "perplexity"
+        );
     }
 }

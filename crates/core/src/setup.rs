@@ -84,21 +84,37 @@ pub enum SetupError {
 /// is opened. If that fails (file moved, server down, password not given this session),
 /// questions go to the sample data and the notice says why, in words for the person. `now` is
 /// the local time the sample is registered at (shown on the Data screen).
-pub fn open_at_startup(db: &mut AppDb, sample: &Path, setup: &Setup, now: &str) -> Result<(Pipeline, Option<String>), SetupError> {
+pub fn open_at_startup(
+    db: &mut AppDb,
+    sample: &Path,
+    setup: &Setup,
+    now: &str,
+) -> Result<(Pipeline, Option<String>), SetupError> {
     use crate::sources::SourceKind;
-    let sample_source = db.add_source("Sample shop (Harbor & Pine Supply)", SourceKind::Sample, &sample.display().to_string(), now)?;
+    let sample_source = db.add_source(
+        "Sample shop (Harbor & Pine Supply)",
+        SourceKind::Sample,
+        &sample.display().to_string(),
+        now,
+    )?;
     let active = db.active_source()?.unwrap_or(sample_source.clone());
-    let open_sample = |setup: &Setup| setup.open(Box::new(crate::source::SqliteSource::new(sample)));
+    let open_sample =
+        |setup: &Setup| setup.open(Box::new(crate::source::SqliteSource::new(sample)));
     if active.id == sample_source.id {
         return Ok((open_sample(setup)?, None));
     }
-    let opened = crate::sources::open_source(&active, None).map_err(AskError::Open).and_then(|source| setup.open(source));
+    let opened = crate::sources::open_source(&active, None)
+        .map_err(AskError::Open)
+        .and_then(|source| setup.open(source));
     match opened {
         Ok(pipeline) => Ok((pipeline, None)),
         Err(error) => {
             tracing::warn!(source = %active.location, %error, "the active source could not be opened; using the sample data");
             db.set_active_source(sample_source.id)?;
-            let notice = format!("\"{}\" could not be opened ({error}), so questions go to the sample data for now.", active.name);
+            let notice = format!(
+                "\"{}\" could not be opened ({error}), so questions go to the sample data for now.",
+                active.name
+            );
             Ok((open_sample(setup)?, Some(notice)))
         }
     }
@@ -114,8 +130,11 @@ pub fn from_settings(
     overrides: &Overrides,
 ) -> Result<Setup, SetupError> {
     // A developer's threshold override that is not a number is an error, not silently ignored.
-    crate::router::Thresholds::parse(env(crate::pipeline::ROUTE_ENV).as_deref(), env(crate::pipeline::FALLBACK_ENV).as_deref())
-        .map_err(SetupError::Setting)?;
+    crate::router::Thresholds::parse(
+        env(crate::pipeline::ROUTE_ENV).as_deref(),
+        env(crate::pipeline::FALLBACK_ENV).as_deref(),
+    )
+    .map_err(SetupError::Setting)?;
     let settings = db.settings(env)?;
     let mut options = options_from(&settings);
     options.glossary = db.glossary()?;
@@ -129,7 +148,8 @@ pub fn from_settings(
         options.limits.timeout = timeout;
     }
     // The global daily budget every AI call reserves against: from Settings the first time only.
-    db.ensure_budget(&global_budget(&settings)).map_err(|e| SetupError::Setting(e.to_string()))?;
+    db.ensure_budget(&global_budget(&settings))
+        .map_err(|e| SetupError::Setting(e.to_string()))?;
     options.app_db = Some(crate::datadir::app_db_path(data_dir));
     options.data_dir = Some(data_dir.to_path_buf());
 
@@ -145,7 +165,10 @@ pub fn from_settings(
         _ => match provider::configured(&choice, env, &key).map_err(SetupError::Setting)? {
             Some(mut config) => {
                 config.timeout = Duration::from_secs(settings.ai_timeout_secs().max(1));
-                Some(provider::from_config(config).map_err(|e| SetupError::Setting(e.to_string()))?)
+                Some(
+                    provider::from_config(config)
+                        .map_err(|e| SetupError::Setting(e.to_string()))?,
+                )
             }
             None => None,
         },
@@ -172,7 +195,13 @@ pub fn from_settings(
         .ok()
         .flatten()
         .map(|t| Arc::new(t) as Arc<dyn Tracer>);
-    Ok(Setup { options, llm, runner, embedder: Some(embedder), tracer })
+    Ok(Setup {
+        options,
+        llm,
+        runner,
+        embedder: Some(embedder),
+        tracer,
+    })
 }
 
 /// The pipeline's options from `settings` (glossary added by the caller).
@@ -184,7 +213,10 @@ pub fn options_from(settings: &Settings) -> PipelineOptions {
     };
     PipelineOptions {
         ai,
-        thresholds: Thresholds { answer: settings.number("route_threshold"), clarify: settings.number("fallback_threshold") },
+        thresholds: Thresholds {
+            answer: settings.number("route_threshold"),
+            clarify: settings.number("fallback_threshold"),
+        },
         self_correct: settings.number("self_correct") as u8,
         send_sample_rows: settings.get("send_sample_rows") == "true",
         approval_usd: Some(settings.number("approval_usd")),
@@ -195,7 +227,9 @@ pub fn options_from(settings: &Settings) -> PipelineOptions {
         }),
         breaker: crate::breaker::Config {
             threshold: settings.number("breaker_failures") as u32,
-            cool_down: std::time::Duration::from_millis(settings.number("breaker_recovery_ms") as u64),
+            cool_down: std::time::Duration::from_millis(
+                settings.number("breaker_recovery_ms") as u64
+            ),
         },
         ..PipelineOptions::default()
     }
@@ -216,23 +250,38 @@ pub fn embedder_from(
         ("openai", base) if !base.is_empty() => base.to_string(),
         _ => "https://api.openai.com/v1".to_string(),
     };
-    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Embeddings, env).map_err(|e| e.to_string())?.map(|(k, _)| k);
+    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Embeddings, env)
+        .map_err(|e| e.to_string())?
+        .map(|(k, _)| k);
     if key.is_none() && !crate::http::is_local(&base) {
         return Err("The cache is set to compare questions with an embeddings service, but there is no Embeddings key yet; add it under API keys or choose local.".into());
     }
-    let model = Some(settings.get("cache_embedding_model")).filter(|m| !m.is_empty()).unwrap_or("text-embedding-3-small");
-    Ok(Arc::new(crate::cache::embed::OpenAiEmbedder::new(&base, model, key, false).map_err(|e| e.to_string())?))
+    let model = Some(settings.get("cache_embedding_model"))
+        .filter(|m| !m.is_empty())
+        .unwrap_or("text-embedding-3-small");
+    Ok(Arc::new(
+        crate::cache::embed::OpenAiEmbedder::new(&base, model, key, false)
+            .map_err(|e| e.to_string())?,
+    ))
 }
 
 /// One warm Monty worker for the process's lifetime, when the worker program is installed.
 fn monty() -> Option<Arc<dyn CodeRunner>> {
     static MONTY: OnceLock<Option<Arc<dyn CodeRunner>>> = OnceLock::new();
-    MONTY.get_or_init(|| crate::python::find_worker().map(|w| Arc::new(crate::python::MontyWorker::new(w)) as Arc<dyn CodeRunner>)).clone()
+    MONTY
+        .get_or_init(|| {
+            crate::python::find_worker()
+                .map(|w| Arc::new(crate::python::MontyWorker::new(w)) as Arc<dyn CodeRunner>)
+        })
+        .clone()
 }
 
 /// The global daily budget the settings ask for.
 fn global_budget(settings: &crate::settings::Settings) -> crate::budget::Scope {
-    crate::budget::global_daily(settings.get("budget_daily_usd"), settings.get("budget_soft_cap_pct"))
+    crate::budget::global_daily(
+        settings.get("budget_daily_usd"),
+        settings.get("budget_soft_cap_pct"),
+    )
 }
 
 /// Settings that define the global budget: changing one changes the budget itself.
@@ -240,23 +289,40 @@ const BUDGET_SETTINGS: &[&str] = &["budget_daily_usd", "budget_soft_cap_pct"];
 
 /// Checks and saves one setting, as the Settings screen and `plainsight settings set` do; a
 /// change to the daily budget's settings updates the global budget.
-pub fn set_setting(db: &AppDb, key: &str, value: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+pub fn set_setting(
+    db: &AppDb,
+    key: &str,
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), SettingsError> {
     db.set_setting(key, value, env)?;
     sync_budget(db, key, env)
 }
 
 /// Forgets one stored setting (its default applies again), updating the global budget as
 /// [`set_setting`] does.
-pub fn reset_setting(db: &AppDb, key: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+pub fn reset_setting(
+    db: &AppDb,
+    key: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), SettingsError> {
     db.reset_setting(key)?;
     sync_budget(db, key, env)
 }
 
-fn sync_budget(db: &AppDb, key: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+fn sync_budget(
+    db: &AppDb,
+    key: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), SettingsError> {
     if BUDGET_SETTINGS.contains(&key) {
         let settings = db.settings(env)?;
-        db.set_budget(&global_budget(&settings))
-            .map_err(|e| SettingsError::Field(crate::settings::FieldError { field: key.into(), message: e.to_string() }))?;
+        db.set_budget(&global_budget(&settings)).map_err(|e| {
+            SettingsError::Field(crate::settings::FieldError {
+                field: key.into(),
+                message: e.to_string(),
+            })
+        })?;
     }
     Ok(())
 }
@@ -293,10 +359,24 @@ mod tests {
     fn a_budget_set_anywhere_persists_until_changed_anywhere() {
         let dir = tempfile::tempdir().unwrap();
         let db = AppDb::open(&crate::datadir::app_db_path(dir.path())).unwrap();
-        let limit = |db: &AppDb| db.budgets(chrono::Utc::now().naive_utc()).unwrap()[0].scope.limit_usd();
+        let limit = |db: &AppDb| {
+            db.budgets(chrono::Utc::now().naive_utc()).unwrap()[0]
+                .scope
+                .limit_usd()
+        };
         from_settings(&db, dir.path(), &NoKeys, &no_env, &Overrides::default()).unwrap();
-        assert_eq!(limit(&db), 5.0, "the first start defines the global budget from Settings");
-        db.set_budget(&Scope { name: "global".into(), limit_nanos: 20_000_000_000, period: Period::Month, soft: 0.8 }).unwrap();
+        assert_eq!(
+            limit(&db),
+            5.0,
+            "the first start defines the global budget from Settings"
+        );
+        db.set_budget(&Scope {
+            name: "global".into(),
+            limit_nanos: 20_000_000_000,
+            period: Period::Month,
+            soft: 0.8,
+        })
+        .unwrap();
         from_settings(&db, dir.path(), &NoKeys, &no_env, &Overrides::default()).unwrap();
         assert_eq!(limit(&db), 20.0, "a later start keeps it");
         set_setting(&db, "budget_daily_usd", "7.5", &no_env).unwrap();
@@ -310,10 +390,29 @@ mod tests {
         set_setting(&db, "ai_mode", "never", &no_env).unwrap();
         set_setting(&db, "self_correct", "2", &no_env).unwrap();
         set_setting(&db, "route_threshold", "0.95", &no_env).unwrap();
-        let stored = from_settings(&db, dir.path(), &NoKeys, &no_env, &Overrides::default()).unwrap();
-        assert_eq!((stored.options.ai, stored.options.self_correct, stored.options.thresholds.answer), (AiMode::Never, 2, 0.95));
-        let overrides = Overrides { ai: Some(AiMode::Auto), self_correct: Some(0), ..Overrides::default() };
+        let stored =
+            from_settings(&db, dir.path(), &NoKeys, &no_env, &Overrides::default()).unwrap();
+        assert_eq!(
+            (
+                stored.options.ai,
+                stored.options.self_correct,
+                stored.options.thresholds.answer
+            ),
+            (AiMode::Never, 2, 0.95)
+        );
+        let overrides = Overrides {
+            ai: Some(AiMode::Auto),
+            self_correct: Some(0),
+            ..Overrides::default()
+        };
         let given = from_settings(&db, dir.path(), &NoKeys, &no_env, &overrides).unwrap();
-        assert_eq!((given.options.ai, given.options.self_correct, given.options.thresholds.answer), (AiMode::Auto, 0, 0.95));
+        assert_eq!(
+            (
+                given.options.ai,
+                given.options.self_correct,
+                given.options.thresholds.answer
+            ),
+            (AiMode::Auto, 0, 0.95)
+        );
     }
 }

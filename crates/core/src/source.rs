@@ -21,7 +21,11 @@ pub fn checked_for(sql: &CheckedSql, dialect: Dialect) -> Result<&str, ExecError
     if sql.dialect() == dialect {
         Ok(sql.as_str())
     } else {
-        Err(ExecError::Refused(format!("it was checked as {} SQL, but this source is {}", sql.dialect().name(), dialect.name())))
+        Err(ExecError::Refused(format!(
+            "it was checked as {} SQL, but this source is {}",
+            sql.dialect().name(),
+            dialect.name()
+        )))
     }
 }
 
@@ -41,7 +45,12 @@ pub trait DataSource: Send + Sync {
     /// Runs one read-only query within `limits`. Only the guard makes a [`CheckedSql`]
     /// ([`crate::guard::check_for`]), so unguarded SQL cannot reach a source; one checked for
     /// another dialect is refused ([`checked_for`]).
-    fn run(&self, sql: &CheckedSql, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError>;
+    fn run(
+        &self,
+        sql: &CheckedSql,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError>;
 }
 
 /// Changes when tables, columns or types change (not when rows do): part of cache keys.
@@ -65,7 +74,9 @@ pub struct SqliteSource {
 
 impl SqliteSource {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { executor: SqliteExecutor::new(path) }
+        Self {
+            executor: SqliteExecutor::new(path),
+        }
     }
 
     /// Opens the file read-only and reads its table list: proves it is a readable SQLite
@@ -90,25 +101,39 @@ impl SqliteSource {
 /// None when the file is missing or is not a SQLite database (reading it will say why).
 pub fn sqlite_change_signal(path: &Path) -> Option<String> {
     fn stamp(m: &std::fs::Metadata) -> String {
-        let nanos = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        let nanos = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
         format!("{}@{nanos}", m.len())
     }
     fn head(path: &Path, n: usize) -> Option<Vec<u8>> {
         let mut buf = Vec::with_capacity(n);
-        std::fs::File::open(path).ok()?.take(n as u64).read_to_end(&mut buf).ok()?;
+        std::fs::File::open(path)
+            .ok()?
+            .take(n as u64)
+            .read_to_end(&mut buf)
+            .ok()?;
         Some(buf)
     }
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
-    let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+    let meta = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)?;
     let header = head(path, 100)?;
     // An empty file is an empty database; anything else must start with SQLite's header.
     let sqlite = header.len() == 100 && header.starts_with(b"SQLite format 3\0");
     if !sqlite && !header.is_empty() {
         return None;
     }
-    let fields = if header.is_empty() { String::new() } else { format!("{}/{}", hex(&header[24..28]), hex(&header[40..44])) };
+    let fields = if header.is_empty() {
+        String::new()
+    } else {
+        format!("{}/{}", hex(&header[24..28]), hex(&header[40..44]))
+    };
     let mut signal = format!("db {} {fields}", stamp(&meta));
     let wal = PathBuf::from(format!("{}-wal", path.display()));
     // A WAL without a 32-byte header holds no frames: the data is all in the main file.
@@ -116,7 +141,11 @@ pub fn sqlite_change_signal(path: &Path) -> Option<String> {
         let wal_header = head(&wal, 32).unwrap_or_default();
         let shm = head(Path::new(&format!("{}-shm", path.display())), 40).unwrap_or_default();
         let index = hex(shm.get(16..40).unwrap_or_default());
-        signal.push_str(&format!("; wal {} {}; shm {index}", stamp(&wal_meta), hex(wal_header.get(12..24).unwrap_or_default())));
+        signal.push_str(&format!(
+            "; wal {} {}; shm {index}",
+            stamp(&wal_meta),
+            hex(wal_header.get(12..24).unwrap_or_default())
+        ));
     }
     Some(signal)
 }
@@ -147,11 +176,21 @@ impl DataSource for SqliteSource {
     fn profile_key(&self) -> Option<ProfileKey> {
         let path = std::fs::canonicalize(self.executor.path()).ok()?;
         let signal = sqlite_change_signal(&path)?;
-        Some(ProfileKey { identity: path.display().to_string(), signal, max_age: None })
+        Some(ProfileKey {
+            identity: path.display().to_string(),
+            signal,
+            max_age: None,
+        })
     }
 
-    fn run(&self, sql: &CheckedSql, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
-        self.executor.run(checked_for(sql, Dialect::Sqlite)?, limits, cancel)
+    fn run(
+        &self,
+        sql: &CheckedSql,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError> {
+        self.executor
+            .run(checked_for(sql, Dialect::Sqlite)?, limits, cancel)
     }
 }
 
@@ -173,12 +212,27 @@ mod tests {
     fn a_source_runs_only_sql_checked_for_its_own_dialect() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("shop.sqlite");
-        rusqlite::Connection::open(&file).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);").unwrap();
+        rusqlite::Connection::open(&file)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);")
+            .unwrap();
         let source = SqliteSource::new(&file);
         let sql = "SELECT count(*) AS n FROM t";
-        let ran = source.run(&guard::check_for(sql, Dialect::Sqlite).unwrap(), &Limits::default(), None).unwrap();
+        let ran = source
+            .run(
+                &guard::check_for(sql, Dialect::Sqlite).unwrap(),
+                &Limits::default(),
+                None,
+            )
+            .unwrap();
         assert_eq!(ran.rows, [vec![serde_json::json!(2)]]);
-        let err = source.run(&guard::check_for(sql, Dialect::Postgres).unwrap(), &Limits::default(), None).unwrap_err();
+        let err = source
+            .run(
+                &guard::check_for(sql, Dialect::Postgres).unwrap(),
+                &Limits::default(),
+                None,
+            )
+            .unwrap_err();
         assert_eq!(err.to_string(), "the query was refused before it ran: it was checked as PostgreSQL SQL, but this source is SQLite");
     }
 }

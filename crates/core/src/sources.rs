@@ -66,7 +66,13 @@ const COLUMNS: &str = "id, name, kind, location, added_at, active";
 
 impl AppDb {
     /// Adds a source (or returns the existing one for the same location); the first becomes active.
-    pub fn add_source(&self, name: &str, kind: SourceKind, location: &str, added_at: &str) -> Result<Source, HistoryError> {
+    pub fn add_source(
+        &self,
+        name: &str,
+        kind: SourceKind,
+        location: &str,
+        added_at: &str,
+    ) -> Result<Source, HistoryError> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO sources(name, kind, location, added_at, active)
@@ -82,19 +88,32 @@ impl AppDb {
     }
 
     pub fn sources(&self) -> Result<Vec<Source>, HistoryError> {
-        let mut stmt = self.conn().prepare(&format!("SELECT {COLUMNS} FROM sources ORDER BY id"))?;
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT {COLUMNS} FROM sources ORDER BY id"))?;
         let rows = stmt.query_map([], row_to_source)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn active_source(&self) -> Result<Option<Source>, HistoryError> {
-        Ok(self.conn().query_row(&format!("SELECT {COLUMNS} FROM sources WHERE active"), [], row_to_source).optional()?)
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM sources WHERE active"),
+                [],
+                row_to_source,
+            )
+            .optional()?)
     }
 
     /// Makes `id` the active source (one transaction: exactly one stays active).
     pub fn set_active_source(&mut self, id: i64) -> Result<bool, HistoryError> {
         let tx = self.conn_mut().transaction()?;
-        let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM sources WHERE id = ?1)", [id], |r| r.get(0))?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM sources WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
         if exists {
             tx.execute("UPDATE sources SET active = (id = ?1)", [id])?;
         }
@@ -117,9 +136,15 @@ impl AppDb {
 
 /// Opens a registered source. PostgreSQL sources are stored without their password, so it is
 /// passed here (otherwise `PGPASSWORD` is used).
-pub fn open_source(source: &Source, password: Option<&str>) -> Result<Box<dyn DataSource>, ExecError> {
+pub fn open_source(
+    source: &Source,
+    password: Option<&str>,
+) -> Result<Box<dyn DataSource>, ExecError> {
     match source.kind {
-        SourceKind::Postgres => Ok(Box::new(PgSource::connect_with(&source.location, password)?)),
+        SourceKind::Postgres => Ok(Box::new(PgSource::connect_with(
+            &source.location,
+            password,
+        )?)),
         SourceKind::Sample | SourceKind::Workspace | SourceKind::Sqlite => {
             let sqlite = SqliteSource::new(&source.location);
             // Fail now, with the file's own message, rather than at the first question (the
@@ -131,17 +156,28 @@ pub fn open_source(source: &Source, password: Option<&str>) -> Result<Box<dyn Da
 }
 
 /// The first `limit` rows of `table`, read through the guard and the source's read-only walls.
-pub fn preview(source: &dyn DataSource, table: &str, limit: usize) -> Result<QueryResult, ExecError> {
-    let limits = Limits { max_rows: limit, ..Limits::default() };
+pub fn preview(
+    source: &dyn DataSource,
+    table: &str,
+    limit: usize,
+) -> Result<QueryResult, ExecError> {
+    let limits = Limits {
+        max_rows: limit,
+        ..Limits::default()
+    };
     let sql = format!("SELECT * FROM {}", quote_ident(table));
-    let checked = crate::guard::check_for(&sql, source.dialect()).map_err(|e| ExecError::Refused(e.0))?;
+    let checked =
+        crate::guard::check_for(&sql, source.dialect()).map_err(|e| ExecError::Refused(e.0))?;
     source.run(&checked, &limits, None)
 }
 
 /// Whether `path` starts with SQLite's file header (an `.xlsx` renamed `.db` does not).
 pub fn is_sqlite_file(path: &Path) -> bool {
     let mut header = [0u8; 16];
-    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header)).is_ok() && &header == b"SQLite format 3\0"
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && &header == b"SQLite format 3\0"
 }
 
 #[cfg(test)]
@@ -152,14 +188,38 @@ mod tests {
     fn one_source_is_active_and_removing_it_keeps_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("shop.sqlite");
-        rusqlite::Connection::open(&file).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3);").unwrap();
+        rusqlite::Connection::open(&file)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3);")
+            .unwrap();
         let mut db = AppDb::open_in_memory().unwrap();
-        let sample = db.add_source("Sample", SourceKind::Sample, "/data/sample.sqlite", "2026-11-26 09:00").unwrap();
+        let sample = db
+            .add_source(
+                "Sample",
+                SourceKind::Sample,
+                "/data/sample.sqlite",
+                "2026-11-26 09:00",
+            )
+            .unwrap();
         assert!(sample.active, "the first source is active");
-        let shop = db.add_source("shop", SourceKind::Sqlite, &file.display().to_string(), "2026-11-26 09:01").unwrap();
+        let shop = db
+            .add_source(
+                "shop",
+                SourceKind::Sqlite,
+                &file.display().to_string(),
+                "2026-11-26 09:01",
+            )
+            .unwrap();
         assert!(!shop.active);
         assert_eq!(
-            db.add_source("shop again", SourceKind::Sqlite, &file.display().to_string(), "x").unwrap().id,
+            db.add_source(
+                "shop again",
+                SourceKind::Sqlite,
+                &file.display().to_string(),
+                "x"
+            )
+            .unwrap()
+            .id,
             shop.id,
             "same file, same source"
         );
@@ -167,7 +227,11 @@ mod tests {
         assert!(!db.set_active_source(999).unwrap());
         assert_eq!(db.active_source().unwrap().map(|s| s.id), Some(shop.id));
         db.remove_source(shop.id).unwrap();
-        assert_eq!(db.active_source().unwrap().map(|s| s.id), Some(sample.id), "another source becomes active");
+        assert_eq!(
+            db.active_source().unwrap().map(|s| s.id),
+            Some(sample.id),
+            "another source becomes active"
+        );
         assert!(file.is_file(), "removing a source never deletes the file");
         let opened = open_source(&shop, None).unwrap();
         let rows = preview(opened.as_ref(), "t", 2).unwrap();
@@ -190,6 +254,9 @@ mod tests {
             active: true,
         };
         let err = open_source(&source, None).err().unwrap().to_string();
-        assert!(err.contains("orders.db") && err.contains("not a SQLite database"), "{err}");
+        assert!(
+            err.contains("orders.db") && err.contains("not a SQLite database"),
+            "{err}"
+        );
     }
 }

@@ -55,13 +55,36 @@ pub(crate) fn take() -> Vec<Stage> {
 }
 
 /// Records a stage that started at `started` and ends now.
-pub(crate) fn record(name: &'static str, started: Instant, outcome: &str, generation: Option<Generation>) {
-    let generation =
-        generation.map(|g| Generation { input: crate::redact::redact(&g.input), output: crate::redact::redact(&g.output), ..g });
+pub(crate) fn record(
+    name: &'static str,
+    started: Instant,
+    outcome: &str,
+    generation: Option<Generation>,
+) {
+    let generation = generation.map(|g| Generation {
+        input: crate::redact::redact(&g.input),
+        output: crate::redact::redact(&g.output),
+        ..g
+    });
     let duration = started.elapsed();
-    let wall = SystemTime::now().checked_sub(duration).unwrap_or_else(SystemTime::now);
-    tracing::info!(stage = name, ms = duration.as_secs_f64() * 1000.0, outcome, "stage");
-    STAGES.with(|s| s.borrow_mut().push(Stage { name, started: wall, duration, outcome: outcome.to_string(), generation }));
+    let wall = SystemTime::now()
+        .checked_sub(duration)
+        .unwrap_or_else(SystemTime::now);
+    tracing::info!(
+        stage = name,
+        ms = duration.as_secs_f64() * 1000.0,
+        outcome,
+        "stage"
+    );
+    STAGES.with(|s| {
+        s.borrow_mut().push(Stage {
+            name,
+            started: wall,
+            duration,
+            outcome: outcome.to_string(),
+            generation,
+        })
+    });
 }
 
 /// Times a stage: records it when dropped (outcome `ok` unless [`Timer::outcome`] said otherwise)
@@ -75,7 +98,12 @@ pub(crate) struct Timer {
 
 impl Timer {
     pub(crate) fn start(name: &'static str) -> Self {
-        Self { name, started: Instant::now(), outcome: "ok", _span: tracing::info_span!("stage", name).entered() }
+        Self {
+            name,
+            started: Instant::now(),
+            outcome: "ok",
+            _span: tracing::info_span!("stage", name).entered(),
+        }
     }
 
     pub(crate) fn outcome(&mut self, outcome: &'static str) {
@@ -105,15 +133,13 @@ pub fn summary(stages: &[Stage]) -> String {
     parts
         .into_iter()
         .filter(|(_, d)| *d >= Duration::from_micros(500))
-        .map(
-            |(n, d)| {
-                if d >= Duration::from_secs(1) {
-                    format!("{n} {:.1} s", d.as_secs_f64())
-                } else {
-                    format!("{n} {} ms", d.as_millis())
-                }
-            },
-        )
+        .map(|(n, d)| {
+            if d >= Duration::from_secs(1) {
+                format!("{n} {:.1} s", d.as_secs_f64())
+            } else {
+                format!("{n} {} ms", d.as_millis())
+            }
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -149,12 +175,39 @@ mod tests {
         {
             let _t = Timer::start("plan");
         }
-        record("llm", Instant::now().checked_sub(Duration::from_millis(1_200)).unwrap_or_else(Instant::now), "ok", None);
-        record("run", Instant::now().checked_sub(Duration::from_millis(18)).unwrap_or_else(Instant::now), "ok", None);
-        record("run", Instant::now().checked_sub(Duration::from_millis(2)).unwrap_or_else(Instant::now), "ok", None);
-        std::thread::spawn(|| record("chart", Instant::now(), "ok", None)).join().unwrap();
+        record(
+            "llm",
+            Instant::now()
+                .checked_sub(Duration::from_millis(1_200))
+                .unwrap_or_else(Instant::now),
+            "ok",
+            None,
+        );
+        record(
+            "run",
+            Instant::now()
+                .checked_sub(Duration::from_millis(18))
+                .unwrap_or_else(Instant::now),
+            "ok",
+            None,
+        );
+        record(
+            "run",
+            Instant::now()
+                .checked_sub(Duration::from_millis(2))
+                .unwrap_or_else(Instant::now),
+            "ok",
+            None,
+        );
+        std::thread::spawn(|| record("chart", Instant::now(), "ok", None))
+            .join()
+            .unwrap();
         let stages = take();
-        assert_eq!(stages.iter().map(|s| s.name).collect::<Vec<_>>(), ["plan", "llm", "run", "run"], "another thread's stages are its own");
+        assert_eq!(
+            stages.iter().map(|s| s.name).collect::<Vec<_>>(),
+            ["plan", "llm", "run", "run"],
+            "another thread's stages are its own"
+        );
         assert_eq!(summary(&stages), "AI 1.2 s · run 20 ms");
         assert!(take().is_empty());
     }

@@ -21,7 +21,11 @@ pub fn find_program(name: &str, env: &str) -> Option<PathBuf> {
     }
     let exe = std::env::current_exe().ok()?;
     let name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-    exe.ancestors().skip(1).take(2).map(|dir| dir.join(&name)).find(|p| p.is_file())
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&name))
+        .find(|p| p.is_file())
 }
 
 /// A running worker. Dropping it kills it.
@@ -54,10 +58,21 @@ pub enum Waited {
 impl Worker {
     /// Starts `program` with `args`, an empty environment and no stderr.
     pub fn spawn(program: &Path, args: &[String]) -> std::io::Result<Self> {
-        let mut child =
-            Command::new(program).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).env_clear().spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env_clear()
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
         let (tx, replies) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -67,7 +82,11 @@ impl Worker {
                 }
             }
         });
-        Ok(Self { child, stdin, replies })
+        Ok(Self {
+            child,
+            stdin,
+            replies,
+        })
     }
 
     /// Writes one message as one line (one write: the pipe is unbuffered and requests can be
@@ -88,7 +107,10 @@ impl Worker {
             if left.is_zero() {
                 return Waited::Late;
             }
-            match self.replies.recv_timeout(left.min(Duration::from_millis(50))) {
+            match self
+                .replies
+                .recv_timeout(left.min(Duration::from_millis(50)))
+            {
                 Ok(line) => return Waited::Line(line),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Waited::Gone,

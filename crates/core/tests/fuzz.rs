@@ -92,8 +92,16 @@ fn deep_sql() -> impl Strategy<Value = String> {
     (0usize..4, 1usize..200_000).prop_map(|(shape, n)| match shape {
         0 => format!("SELECT {}1{}", "(".repeat(n), ")".repeat(n)),
         1 => format!("SELECT 1{}", "+1".repeat(n)),
-        2 => format!("SELECT {}1{}", "(SELECT ".repeat(n.min(20_000)), ")".repeat(n.min(20_000))),
-        _ => format!("SELECT {}1{}", "CASE WHEN 1 THEN ".repeat(n.min(20_000)), " END".repeat(n.min(20_000))),
+        2 => format!(
+            "SELECT {}1{}",
+            "(SELECT ".repeat(n.min(20_000)),
+            ")".repeat(n.min(20_000))
+        ),
+        _ => format!(
+            "SELECT {}1{}",
+            "CASE WHEN 1 THEN ".repeat(n.min(20_000)),
+            " END".repeat(n.min(20_000))
+        ),
     })
 }
 
@@ -196,7 +204,8 @@ const CSV_TOKENS: &[&str] = &[
 
 fn csv_text() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        prop::collection::vec(prop::sample::select(CSV_TOKENS), 0..400).prop_map(|t| t.concat().into_bytes()),
+        prop::collection::vec(prop::sample::select(CSV_TOKENS), 0..400)
+            .prop_map(|t| t.concat().into_bytes()),
         prop::collection::vec(any::<u8>(), 0..4_000),
     ]
 }
@@ -238,11 +247,17 @@ fn xlsx() -> &'static [u8] {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         for (c, h) in ["region", "month", "sales"].iter().enumerate() {
-            sheet.write_string(0, u16::try_from(c).unwrap_or(0), *h).expect("header");
+            sheet
+                .write_string(0, u16::try_from(c).unwrap_or(0), *h)
+                .expect("header");
         }
         for r in 1..20u32 {
-            sheet.write_string(r, 0, ["North", "South", "East"][r as usize % 3]).expect("cell");
-            sheet.write_string(r, 1, format!("2024-{:02}", r % 12 + 1)).expect("cell");
+            sheet
+                .write_string(r, 0, ["North", "South", "East"][r as usize % 3])
+                .expect("cell");
+            sheet
+                .write_string(r, 1, format!("2024-{:02}", r % 12 + 1))
+                .expect("cell");
             sheet.write_number(r, 2, f64::from(r) * 12.5).expect("cell");
         }
         book.save_to_buffer().expect("a workbook")

@@ -81,7 +81,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "settings",
         ],
     ),
-    ("pipeline", &["pipeline", "pipeline::ai", "pipeline::feedback"]),
+    (
+        "pipeline",
+        &["pipeline", "pipeline::ai", "pipeline::feedback"],
+    ),
     ("setup", &["setup"]),
 ];
 
@@ -90,7 +93,11 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
     fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, String>) {
         for entry in std::fs::read_dir(dir).expect("a source folder") {
             let path = entry.expect("an entry").path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
             if path.is_dir() {
                 if name != "tests" {
                     walk(&path, root, out);
@@ -100,8 +107,14 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
             if !name.ends_with(".rs") || name == "tests.rs" {
                 continue;
             }
-            let rel = path.strip_prefix(root).expect("under the root").with_extension("");
-            let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            let rel = path
+                .strip_prefix(root)
+                .expect("under the root")
+                .with_extension("");
+            let parts: Vec<String> = rel
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
             let mut module = parts.join("::");
             if let Some(parent) = module.strip_suffix("::mod") {
                 module = parent.to_string();
@@ -111,7 +124,11 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
             }
             let text = std::fs::read_to_string(&path).expect("a source file");
             let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-            let code: String = text.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+            let code: String = text
+                .lines()
+                .map(|l| l.split("//").next().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\n");
             out.insert(module, code);
         }
     }
@@ -126,16 +143,31 @@ fn imports(mods: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, code) in mods {
         let to = edges.entry(module.clone()).or_default();
-        let parent = module.rsplit_once("::").map_or("crate", |(p, _)| p).to_string();
-        for (prefix, base) in
-            [("crate::", String::new()), ("super::", if parent == "crate" { String::new() } else { format!("{parent}::") })]
-        {
+        let parent = module
+            .rsplit_once("::")
+            .map_or("crate", |(p, _)| p)
+            .to_string();
+        for (prefix, base) in [
+            ("crate::", String::new()),
+            (
+                "super::",
+                if parent == "crate" {
+                    String::new()
+                } else {
+                    format!("{parent}::")
+                },
+            ),
+        ] {
             for (at, _) in code.match_indices(prefix) {
                 // Not the tail of a longer path (`plainsight_core::crate::` cannot occur; `x::super::` can).
-                if code[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                if code[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                {
                     continue;
                 }
-                let path: String = code[at + prefix.len()..].chars().take_while(|&c| ident(c)).collect();
+                let path: String = code[at + prefix.len()..]
+                    .chars()
+                    .take_while(|&c| ident(c))
+                    .collect();
                 let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
                 // The longest prefix of the path that is a module.
                 let target = (1..=segments.len())
@@ -198,7 +230,13 @@ fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
             }
         }
     }
-    let mut walk = Walk { edges, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), found: Vec::new() };
+    let mut walk = Walk {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
     for v in edges.keys() {
         if !walk.index.contains_key(v.as_str()) {
             walk.visit(v);
@@ -213,8 +251,15 @@ fn workspace() -> PathBuf {
 
 #[test]
 fn no_crate_has_an_import_cycle() {
-    let crates =
-        ["crates/core/src", "crates/cli/src", "crates/ipc/src", "crates/pyworker/src", "crates/queryworker/src", "src-tauri/src", "ui/src"];
+    let crates = [
+        "crates/core/src",
+        "crates/cli/src",
+        "crates/ipc/src",
+        "crates/pyworker/src",
+        "crates/queryworker/src",
+        "src-tauri/src",
+        "ui/src",
+    ];
     let mut found = Vec::new();
     for dir in crates {
         let mods = modules(&workspace().join(dir));
@@ -228,18 +273,34 @@ fn no_crate_has_an_import_cycle() {
 
 #[test]
 fn core_imports_only_from_its_own_layer_or_below() {
-    let layer_of: BTreeMap<&str, usize> = LAYERS.iter().enumerate().flat_map(|(i, (_, ms))| ms.iter().map(move |m| (*m, i))).collect();
+    let layer_of: BTreeMap<&str, usize> = LAYERS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, ms))| ms.iter().map(move |m| (*m, i)))
+        .collect();
     let mods = modules(&workspace().join("crates/core/src"));
-    let unplaced: Vec<&String> = mods.keys().filter(|m| !layer_of.contains_key(m.as_str())).collect();
-    assert!(unplaced.is_empty(), "place these modules in a layer in tests/layers.rs (and ARCHITECTURE.md): {unplaced:?}");
-    let gone: Vec<&&str> = layer_of.keys().filter(|m| !mods.contains_key(**m)).collect();
+    let unplaced: Vec<&String> = mods
+        .keys()
+        .filter(|m| !layer_of.contains_key(m.as_str()))
+        .collect();
+    assert!(
+        unplaced.is_empty(),
+        "place these modules in a layer in tests/layers.rs (and ARCHITECTURE.md): {unplaced:?}"
+    );
+    let gone: Vec<&&str> = layer_of
+        .keys()
+        .filter(|m| !mods.contains_key(**m))
+        .collect();
     assert!(gone.is_empty(), "these modules no longer exist: {gone:?}");
     let mut upward = Vec::new();
     for (module, targets) in imports(&mods) {
         for target in targets {
             let (from, to) = (layer_of[module.as_str()], layer_of[target.as_str()]);
             if to > from {
-                upward.push(format!("{module} ({}) imports {target} ({})", LAYERS[from].0, LAYERS[to].0));
+                upward.push(format!(
+                    "{module} ({}) imports {target} ({})",
+                    LAYERS[from].0, LAYERS[to].0
+                ));
             }
         }
     }
@@ -258,9 +319,24 @@ fn the_checker_finds_a_cycle_and_ignores_comments_tests_and_ancestors() {
         ("e::f", "use super::Y; use crate::e::Z;"),
     ]
     .into_iter()
-    .map(|(m, c)| (m.to_string(), c.split("//").next().unwrap_or_default().to_string() + c.split_once('\n').map_or("", |(_, r)| r)))
+    .map(|(m, c)| {
+        (
+            m.to_string(),
+            c.split("//").next().unwrap_or_default().to_string()
+                + c.split_once('\n').map_or("", |(_, r)| r),
+        )
+    })
     .collect();
     let edges = imports(&mods);
-    assert_eq!(cycles(&edges), [vec!["a".to_string(), "b".to_string()], vec!["c".to_string(), "d".to_string()]]);
-    assert!(edges["e::f"].is_empty(), "a child using its parent is not an import cycle");
+    assert_eq!(
+        cycles(&edges),
+        [
+            vec!["a".to_string(), "b".to_string()],
+            vec!["c".to_string(), "d".to_string()]
+        ]
+    );
+    assert!(
+        edges["e::f"].is_empty(),
+        "a child using its parent is not an import cycle"
+    );
 }

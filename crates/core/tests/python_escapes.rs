@@ -42,18 +42,29 @@ fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
         let program = common::worker_program();
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let planted = format!("pplx-PLANTED-{}-{nanos}", std::process::id());
         std::env::set_var("PLAINSIGHT_PLANTED", &planted);
         // `MontyWorker` does not choose the worker's working directory: it inherits this one.
         let cwd = tempfile::tempdir().expect("temp dir");
         std::env::set_current_dir(cwd.path()).expect("cd into the temp dir");
-        Setup { program, planted, cwd }
+        Setup {
+            program,
+            planted,
+            cwd,
+        }
     })
 }
 
 fn limits() -> PyLimits {
-    PyLimits { time: Duration::from_secs(1), memory_bytes: 64 << 20, max_output: 64 << 10, max_depth: 200 }
+    PyLimits {
+        time: Duration::from_secs(1),
+        memory_bytes: 64 << 20,
+        max_output: 64 << 10,
+        max_depth: 200,
+    }
 }
 
 /// What a case must end in.
@@ -84,7 +95,11 @@ struct Case {
 }
 
 fn case(name: &'static str, script: &str, expect: Expect) -> Case {
-    Case { name, script: script.to_string(), expect }
+    Case {
+        name,
+        script: script.to_string(),
+        expect,
+    }
 }
 
 fn refused(needle: &'static str) -> Expect {
@@ -111,7 +126,12 @@ fn one(value: Value) -> Expect {
 }
 
 /// Paths the cases try to create, relative ones in the worker's working directory.
-const WRITTEN: &[&str] = &["/tmp/pwned", "/tmp/pwned_dir", "/tmp/plainsight-pwned", "pwned.txt"];
+const WRITTEN: &[&str] = &[
+    "/tmp/pwned",
+    "/tmp/pwned_dir",
+    "/tmp/plainsight-pwned",
+    "pwned.txt",
+];
 
 fn cases() -> Vec<Case> {
     use Expect::{AnyOf, AnyScript, Crashed, Memory, Timeout};
@@ -322,8 +342,14 @@ fn cases() -> Vec<Case> {
 /// Whether `got` is `expect`; `None` when it is not, `Some(alternative)` for which one matched.
 fn matches(expect: &Expect, got: &Result<PyOutput, PyError>, limits: PyLimits) -> Option<usize> {
     let ok = match (expect, got) {
-        (Expect::AnyOf(alternatives), _) => return alternatives.iter().position(|e| matches(e, got, limits).is_some()),
-        (Expect::Refused(needles), Err(PyError::Script(m))) => needles.iter().any(|n| m.contains(n)),
+        (Expect::AnyOf(alternatives), _) => {
+            return alternatives
+                .iter()
+                .position(|e| matches(e, got, limits).is_some())
+        }
+        (Expect::Refused(needles), Err(PyError::Script(m))) => {
+            needles.iter().any(|n| m.contains(n))
+        }
         (Expect::TooLarge(needle), Err(PyError::Shape(m))) => m.contains(needle),
         (Expect::AnyScript, Err(PyError::Script(_)))
         | (Expect::Crashed, Err(PyError::Crashed))
@@ -338,10 +364,18 @@ fn matches(expect: &Expect, got: &Result<PyOutput, PyError>, limits: PyLimits) -
 /// A plain message: one line, no traceback, short, in the product's words.
 fn assert_plain(name: &str, err: &PyError) {
     let message = err.to_string();
-    assert!(!message.contains('\n') && !message.contains("Traceback"), "{name}: not one plain line: {message:?}");
-    assert!(message.chars().count() <= 400, "{name}: too long ({} chars): {message:.200}", message.chars().count());
     assert!(
-        message.starts_with("the Python script") || message.starts_with("Plainsight's Python sandbox"),
+        !message.contains('\n') && !message.contains("Traceback"),
+        "{name}: not one plain line: {message:?}"
+    );
+    assert!(
+        message.chars().count() <= 400,
+        "{name}: too long ({} chars): {message:.200}",
+        message.chars().count()
+    );
+    assert!(
+        message.starts_with("the Python script")
+            || message.starts_with("Plainsight's Python sandbox"),
         "{name}: not in the product's words: {message}"
     );
 }
@@ -363,9 +397,14 @@ fn workers(program: &Path) -> Vec<u32> {
     let program = std::fs::canonicalize(program).expect("worker path");
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-        let child = status.lines().any(|l| l.strip_prefix("PPid:").is_some_and(|p| p.trim() == me.to_string()));
+        let child = status.lines().any(|l| {
+            l.strip_prefix("PPid:")
+                .is_some_and(|p| p.trim() == me.to_string())
+        });
         if child && std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe == program) {
             found.push(pid);
         }
@@ -383,8 +422,15 @@ fn assert_worker_isolated(program: &Path, cwd: &Path, secret_file: &Path) -> Vec
     for pid in &pids {
         let proc = PathBuf::from(format!("/proc/{pid}"));
         let environ = std::fs::read(proc.join("environ")).expect("environ");
-        assert!(environ.is_empty(), "the worker's environment is not empty: {:?}", String::from_utf8_lossy(&environ));
-        assert_eq!(std::fs::read_link(proc.join("cwd")).expect("cwd"), std::fs::canonicalize(cwd).expect("cwd"));
+        assert!(
+            environ.is_empty(),
+            "the worker's environment is not empty: {:?}",
+            String::from_utf8_lossy(&environ)
+        );
+        assert_eq!(
+            std::fs::read_link(proc.join("cwd")).expect("cwd"),
+            std::fs::canonicalize(cwd).expect("cwd")
+        );
         for fd in std::fs::read_dir(proc.join("fd")).expect("fds").flatten() {
             let target = std::fs::read_link(fd.path()).unwrap_or_default();
             assert_ne!(target, secret_file, "the worker holds the SQLite file open");
@@ -396,19 +442,27 @@ fn assert_worker_isolated(program: &Path, cwd: &Path, secret_file: &Path) -> Vec
 #[test]
 fn escape_attempts_are_refused_and_the_machine_is_unchanged() {
     let setup = setup();
-    assert_eq!(std::env::var("PLAINSIGHT_PLANTED").as_deref(), Ok(setup.planted.as_str()), "planted in this process");
+    assert_eq!(
+        std::env::var("PLAINSIGHT_PLANTED").as_deref(),
+        Ok(setup.planted.as_str()),
+        "planted in this process"
+    );
     // A database this process has open the whole time; the worker must never see it.
     let data = tempfile::tempdir().expect("temp dir");
     let db_path = data.path().join("shop.sqlite");
     let db = rusqlite::Connection::open(&db_path).expect("db");
-    db.execute_batch("CREATE TABLE t(secret TEXT); INSERT INTO t VALUES ('row-1'), ('row-2');").expect("fill");
+    db.execute_batch("CREATE TABLE t(secret TEXT); INSERT INTO t VALUES ('row-1'), ('row-2');")
+        .expect("fill");
     let db_before = fingerprint(&db_path).expect("db exists");
     let written: Vec<PathBuf> = WRITTEN.iter().map(|p| setup.cwd.path().join(p)).collect();
     let written_before: Vec<_> = written.iter().map(|p| fingerprint(p)).collect();
 
     let w = MontyWorker::new(setup.program.clone());
     let limits = limits();
-    assert_eq!(w.run("result = 1", &[], limits).expect("warm").rows, [vec![json!(1)]]);
+    assert_eq!(
+        w.run("result = 1", &[], limits).expect("warm").rows,
+        [vec![json!(1)]]
+    );
     #[cfg(target_os = "linux")]
     let first = assert_worker_isolated(&setup.program, setup.cwd.path(), &db_path);
 
@@ -418,7 +472,11 @@ fn escape_attempts_are_refused_and_the_machine_is_unchanged() {
     let (mut n_refused, mut n_supported, mut n_bugs) = (0, 0, 0);
     for c in &cases {
         let got = w.run(&c.script, &[], limits);
-        let label = format!("case `{}` ({:?})", c.name, c.script.chars().take(60).collect::<String>());
+        let label = format!(
+            "case `{}` ({:?})",
+            c.name,
+            c.script.chars().take(60).collect::<String>()
+        );
         match matches(&c.expect, &got, limits) {
             None => failures.push(format!("{label}: expected {:?}, got {got:?}", c.expect)),
             Some(0) => {
@@ -441,28 +499,64 @@ fn escape_attempts_are_refused_and_the_machine_is_unchanged() {
                 eprintln!("refused    {label}: {e}");
             }
         }
-        let shown = format!("{got:?} {}", got.as_ref().map_or_else(ToString::to_string, |o| o.printed.clone()));
-        assert!(!shown.contains(&setup.planted), "{label}: the planted secret escaped: {shown:.300}");
-        assert!(!shown.contains("root:x:0:0"), "{label}: /etc/passwd escaped: {shown:.300}");
+        let shown = format!(
+            "{got:?} {}",
+            got.as_ref()
+                .map_or_else(ToString::to_string, |o| o.printed.clone())
+        );
+        assert!(
+            !shown.contains(&setup.planted),
+            "{label}: the planted secret escaped: {shown:.300}"
+        );
+        assert!(
+            !shown.contains("root:x:0:0"),
+            "{label}: /etc/passwd escaped: {shown:.300}"
+        );
         let now: Vec<_> = written.iter().map(|p| fingerprint(p)).collect();
-        assert_eq!(now, written_before, "{label}: a file it tried to write changed: {WRITTEN:?}");
-        let entries: Vec<_> = std::fs::read_dir(setup.cwd.path()).expect("cwd").flatten().map(|e| e.file_name()).collect();
-        assert!(entries.is_empty(), "{label}: the worker's directory is no longer empty: {entries:?}");
+        assert_eq!(
+            now, written_before,
+            "{label}: a file it tried to write changed: {WRITTEN:?}"
+        );
+        let entries: Vec<_> = std::fs::read_dir(setup.cwd.path())
+            .expect("cwd")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            entries.is_empty(),
+            "{label}: the worker's directory is no longer empty: {entries:?}"
+        );
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     eprintln!("{} cases: {n_refused} refused or stopped, {n_supported} harmless-supported, {n_bugs} known bugs", cases.len());
 
     // After all that, the same runner still answers, the worker is still isolated, and dropping
     // the runner ends every worker it started.
-    assert_eq!(w.run("result = 6 * 7", &[], limits).expect("runs").rows, [vec![json!(42)]]);
+    assert_eq!(
+        w.run("result = 6 * 7", &[], limits).expect("runs").rows,
+        [vec![json!(42)]]
+    );
     #[cfg(target_os = "linux")]
     {
         let last = assert_worker_isolated(&setup.program, setup.cwd.path(), &db_path);
         drop(w);
         for pid in first.iter().chain(&last) {
-            assert!(!Path::new(&format!("/proc/{pid}")).exists(), "worker {pid} outlived its runner");
+            assert!(
+                !Path::new(&format!("/proc/{pid}")).exists(),
+                "worker {pid} outlived its runner"
+            );
         }
     }
     drop(db);
-    assert_eq!(fingerprint(&db_path), Some(db_before), "the SQLite file changed");
+    assert_eq!(
+        fingerprint(&db_path),
+        Some(db_before),
+        "the SQLite file changed"
+    );
 }

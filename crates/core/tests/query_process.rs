@@ -22,7 +22,8 @@ fn program() -> PathBuf {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the worker");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         target.join("debug").join(WORKER_NAME)
     })
     .clone()
@@ -36,7 +37,8 @@ fn shop(dir: &Path) -> PathBuf {
     path
 }
 
-const ENDLESS: &str = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n";
+const ENDLESS: &str =
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n";
 
 #[test]
 fn answers_come_back_through_the_worker_and_it_stays_warm() {
@@ -44,11 +46,26 @@ fn answers_come_back_through_the_worker_and_it_stays_warm() {
     let path = shop(d.path());
     let pool = Pool::new(program());
     for _ in 0..3 {
-        let r = pool.query(&path, "SELECT region, count(*) FROM orders GROUP BY region ORDER BY region", &Limits::default(), None).unwrap();
+        let r = pool
+            .query(
+                &path,
+                "SELECT region, count(*) FROM orders GROUP BY region ORDER BY region",
+                &Limits::default(),
+                None,
+            )
+            .unwrap();
         assert_eq!(r.columns, ["region", "count(*)"]);
-        assert_eq!(r.rows, [[serde_json::json!("North"), serde_json::json!(1)], [serde_json::json!("South"), serde_json::json!(1)]]);
+        assert_eq!(
+            r.rows,
+            [
+                [serde_json::json!("North"), serde_json::json!(1)],
+                [serde_json::json!("South"), serde_json::json!(1)]
+            ]
+        );
     }
-    let err = pool.query(&path, "DELETE FROM orders", &Limits::default(), None).unwrap_err();
+    let err = pool
+        .query(&path, "DELETE FROM orders", &Limits::default(), None)
+        .unwrap_err();
     assert!(matches!(err, ExecError::NotAllowed(_)), "{err:?}");
     let schema = pool.schema(&path).unwrap();
     assert_eq!(schema.tables[0].name, "orders");
@@ -62,18 +79,32 @@ fn a_query_stuck_inside_one_call_is_killed_at_its_time_limit() {
     let d = tempfile::tempdir().unwrap();
     let path = shop(d.path());
     let writer = Connection::open(&path).unwrap();
-    writer.execute_batch("BEGIN EXCLUSIVE; INSERT INTO orders(region) VALUES ('East');").unwrap();
+    writer
+        .execute_batch("BEGIN EXCLUSIVE; INSERT INTO orders(region) VALUES ('East');")
+        .unwrap();
     let pool = Pool::new(program());
-    let limits = Limits { timeout: Duration::from_millis(200), ..Limits::default() };
+    let limits = Limits {
+        timeout: Duration::from_millis(200),
+        ..Limits::default()
+    };
     let started = Instant::now();
-    let err = pool.query(&path, "SELECT count(*) FROM orders", &limits, None).unwrap_err();
+    let err = pool
+        .query(&path, "SELECT count(*) FROM orders", &limits, None)
+        .unwrap_err();
     let took = started.elapsed();
     assert!(matches!(err, ExecError::TimedOut(200)), "{err:?}");
     // The limit plus the grace, with a generous margin for a loaded machine; 2 s is the lock wait.
     assert!(took < Duration::from_millis(1_900), "{took:?}");
     writer.execute_batch("ROLLBACK").unwrap();
     // The next query gets a fresh worker.
-    assert!(pool.query(&path, "SELECT count(*) FROM orders", &Limits::default(), None).is_ok());
+    assert!(pool
+        .query(
+            &path,
+            "SELECT count(*) FROM orders",
+            &Limits::default(),
+            None
+        )
+        .is_ok());
 }
 
 #[test]
@@ -90,8 +121,13 @@ fn stop_ends_a_running_query_within_a_second() {
         *raised.lock().unwrap() = Some(Instant::now());
         raise.store(true, Ordering::Relaxed);
     });
-    let limits = Limits { timeout: Duration::from_secs(60), ..Limits::default() };
-    let err = pool.query(&path, ENDLESS, &limits, Some(&cancel)).unwrap_err();
+    let limits = Limits {
+        timeout: Duration::from_secs(60),
+        ..Limits::default()
+    };
+    let err = pool
+        .query(&path, ENDLESS, &limits, Some(&cancel))
+        .unwrap_err();
     let ended = Instant::now();
     stopper.join().unwrap();
     assert!(matches!(err, ExecError::Cancelled), "{err:?}");
@@ -107,14 +143,27 @@ fn a_query_that_needs_too_much_memory_or_space_is_stopped() {
     let d = tempfile::tempdir().unwrap();
     let path = shop(d.path());
     let pool = Pool::new(program());
-    let limits = Limits { timeout: Duration::from_secs(120), ..Limits::default() };
+    let limits = Limits {
+        timeout: Duration::from_secs(120),
+        ..Limits::default()
+    };
     let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000) \
                SELECT count(*) FROM (SELECT DISTINCT printf('%.5000c', 'x') || x FROM n)";
     let err = pool.query(&path, sql, &limits, None).unwrap_err();
-    assert!(matches!(err, ExecError::OutOfMemory(_) | ExecError::WorkerDied(_) | ExecError::TempTooBig(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ExecError::OutOfMemory(_) | ExecError::WorkerDied(_) | ExecError::TempTooBig(_)
+        ),
+        "{err:?}"
+    );
     eprintln!("stopped with: {err}");
     assert!(err.to_string().contains("than the"), "{err}");
-    assert!(pool.query(&path, "SELECT 1", &Limits::default(), None).is_ok(), "a fresh worker answers");
+    assert!(
+        pool.query(&path, "SELECT 1", &Limits::default(), None)
+            .is_ok(),
+        "a fresh worker answers"
+    );
 }
 
 #[test]
@@ -130,7 +179,10 @@ fn a_hostile_view_cannot_hang_reading_the_tables() {
     drop(conn);
     let pool = Pool::new(program());
     let schema = pool.schema(&path).unwrap();
-    assert!(schema.tables.iter().any(|t| t.name == "forever"), "the view is listed with its columns");
+    assert!(
+        schema.tables.iter().any(|t| t.name == "forever"),
+        "the view is listed with its columns"
+    );
     // A view calling functions the authorizer denies cannot be asked about: it is left out, and
     // the file still opens.
     let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();

@@ -24,7 +24,11 @@ struct Case {
 }
 
 fn table(columns: &[&str], rows: Vec<Vec<Value>>, printed: &str) -> Result<PyOutput, PyError> {
-    Ok(PyOutput { columns: columns.iter().map(|c| (*c).to_string()).collect(), rows, printed: printed.into() })
+    Ok(PyOutput {
+        columns: columns.iter().map(|c| (*c).to_string()).collect(),
+        rows,
+        printed: printed.into(),
+    })
 }
 
 fn cases() -> Vec<Case> {
@@ -69,10 +73,13 @@ fn cases() -> Vec<Case> {
 }
 
 fn rows() -> Vec<Map<String, Value>> {
-    [json!({"region": "North", "amount": 10}), json!({"region": "South", "amount": 2})]
-        .into_iter()
-        .map(|v| v.as_object().cloned().expect("object"))
-        .collect()
+    [
+        json!({"region": "North", "amount": 10}),
+        json!({"region": "South", "amount": 2}),
+    ]
+    .into_iter()
+    .map(|v| v.as_object().cloned().expect("object"))
+    .collect()
 }
 
 fn monty() -> MontyWorker {
@@ -83,15 +90,25 @@ fn monty() -> MontyWorker {
 fn both_runners_keep_the_same_contract() {
     let monty = monty();
     let server = DaytonaServer::start();
-    let daytona = DaytonaRunner::new(&server.url(), Secret::new(API_KEY)).expect("client").with_start_limit(Duration::from_secs(10));
+    let daytona = DaytonaRunner::new(&server.url(), Secret::new(API_KEY))
+        .expect("client")
+        .with_start_limit(Duration::from_secs(10));
     for case in cases() {
         let got = monty.run(case.script, &rows(), PyLimits::default());
         assert_eq!(got, case.expected, "Monty: {}", case.name);
         server.script_result(case.sandbox_output.0, case.sandbox_output.1);
         let got = daytona.run(case.script, &rows(), PyLimits::default());
         assert_eq!(got, case.expected, "Daytona: {}", case.name);
-        let sent = server.code_runs().last().and_then(|r| r["code"].as_str().map(str::to_string)).expect("code-run body");
-        assert!(sent.contains(case.script) && sent.contains("North"), "{}: the script and its rows were sent", case.name);
+        let sent = server
+            .code_runs()
+            .last()
+            .and_then(|r| r["code"].as_str().map(str::to_string))
+            .expect("code-run body");
+        assert!(
+            sent.contains(case.script) && sent.contains("North"),
+            "{}: the script and its rows were sent",
+            case.name
+        );
     }
     assert!(server.live().is_empty(), "no sandbox left behind");
 }

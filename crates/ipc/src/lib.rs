@@ -560,18 +560,33 @@ mod tests {
     /// Each enum crosses IPC as exactly the strings it did when these fields were `String`s
     /// (listed from the code before the change), so the CLI's JSON and stored history read the same.
     #[track_caller]
-    fn same_strings<T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug + Copy>(
+    fn same_strings<
+        T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug + Copy,
+    >(
         all: &[T],
         as_str: fn(T) -> &'static str,
         parse: fn(&str) -> Option<T>,
         today: &[&str],
     ) {
-        let serialized: Vec<String> = all.iter().map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_string()).collect();
+        let serialized: Vec<String> = all
+            .iter()
+            .map(|v| {
+                serde_json::to_value(v)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
         assert_eq!(serialized, today, "serialized strings");
         let shown: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
         assert_eq!(shown, today, "as_str");
         for (value, text) in all.iter().zip(today) {
-            assert_eq!(serde_json::from_value::<T>(Value::String((*text).into())).unwrap(), *value, "{text} reads back");
+            assert_eq!(
+                serde_json::from_value::<T>(Value::String((*text).into())).unwrap(),
+                *value,
+                "{text} reads back"
+            );
             assert_eq!(parse(text), Some(*value), "{text} parses");
         }
         assert_eq!(parse("no_such_thing"), None);
@@ -640,59 +655,115 @@ mod tests {
 
     #[test]
     fn routes_are_todays_strings() {
-        same_strings(Route::ALL, Route::as_str, Route::parse, &["answer", "clarify", "fallback", "refused", "blocked"]);
+        same_strings(
+            Route::ALL,
+            Route::as_str,
+            Route::parse,
+            &["answer", "clarify", "fallback", "refused", "blocked"],
+        );
     }
 
     #[test]
     fn cache_outcomes_are_todays_strings() {
-        same_strings(CacheOutcome::ALL, CacheOutcome::as_str, CacheOutcome::parse, &["miss", "exact", "semantic"]);
+        same_strings(
+            CacheOutcome::ALL,
+            CacheOutcome::as_str,
+            CacheOutcome::parse,
+            &["miss", "exact", "semantic"],
+        );
     }
 
     #[test]
     fn cost_sources_are_todays_strings() {
-        same_strings(CostSource::ALL, CostSource::as_str, CostSource::parse, &["none", "provider", "estimate"]);
+        same_strings(
+            CostSource::ALL,
+            CostSource::as_str,
+            CostSource::parse,
+            &["none", "provider", "estimate"],
+        );
     }
 
     #[test]
     fn budget_states_are_todays_strings() {
-        same_strings(BudgetState::ALL, BudgetState::as_str, BudgetState::parse, &["ok", "warning", "blocked"]);
+        same_strings(
+            BudgetState::ALL,
+            BudgetState::as_str,
+            BudgetState::parse,
+            &["ok", "warning", "blocked"],
+        );
     }
 
     #[test]
     fn budget_periods_are_todays_strings() {
-        same_strings(BudgetPeriod::ALL, BudgetPeriod::as_str, BudgetPeriod::parse, &["day", "month", "total"]);
+        same_strings(
+            BudgetPeriod::ALL,
+            BudgetPeriod::as_str,
+            BudgetPeriod::parse,
+            &["day", "month", "total"],
+        );
     }
 
     #[test]
     fn provider_states_are_todays_strings() {
-        same_strings(ProviderState::ALL, ProviderState::as_str, ProviderState::parse, &["ok", "paused", "retrying"]);
+        same_strings(
+            ProviderState::ALL,
+            ProviderState::as_str,
+            ProviderState::parse,
+            &["ok", "paused", "retrying"],
+        );
     }
 
     #[test]
     fn banner_levels_are_todays_strings() {
-        same_strings(BannerLevel::ALL, BannerLevel::as_str, BannerLevel::parse, &["warning", "blocked", "paused"]);
+        same_strings(
+            BannerLevel::ALL,
+            BannerLevel::as_str,
+            BannerLevel::parse,
+            &["warning", "blocked", "paused"],
+        );
     }
 
     #[test]
     fn source_kinds_are_todays_strings() {
-        same_strings(SourceKind::ALL, SourceKind::as_str, SourceKind::parse, &["sample", "workspace", "sqlite", "postgres"]);
+        same_strings(
+            SourceKind::ALL,
+            SourceKind::as_str,
+            SourceKind::parse,
+            &["sample", "workspace", "sqlite", "postgres"],
+        );
     }
 
     #[test]
     fn field_kinds_are_todays_strings() {
-        same_strings(FieldKind::ALL, FieldKind::as_str, FieldKind::parse, &["choice", "number", "switch", "text"]);
+        same_strings(
+            FieldKind::ALL,
+            FieldKind::as_str,
+            FieldKind::parse,
+            &["choice", "number", "switch", "text"],
+        );
     }
 
     #[test]
     fn key_states_are_todays_strings() {
-        same_strings(KeyState::ALL, KeyState::as_str, KeyState::parse, &["none", "keychain", "environment"]);
+        same_strings(
+            KeyState::ALL,
+            KeyState::as_str,
+            KeyState::parse,
+            &["none", "keychain", "environment"],
+        );
     }
 
     #[test]
     fn an_error_crosses_as_kind_and_message_strings() {
-        let error = IpcError { kind: ErrorKind::LlmUnauthorized, message: "Check the key.".into() };
+        let error = IpcError {
+            kind: ErrorKind::LlmUnauthorized,
+            message: "Check the key.".into(),
+        };
         let json = serde_json::to_value(&error).unwrap();
-        assert_eq!(json, serde_json::json!({"kind": "llm_unauthorized", "message": "Check the key."}));
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "llm_unauthorized", "message": "Check the key."})
+        );
         assert_eq!(serde_json::from_value::<IpcError>(json).unwrap(), error);
     }
 

@@ -21,7 +21,10 @@ use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use monty::{MontyRun, RunProgress};
-use monty_types::{CompileOptions, ExcType, ExtFunctionResult, MontyException, MontyObject, PrintWriter, ResourceLimits, ResourceTracker};
+use monty_types::{
+    CompileOptions, ExcType, ExtFunctionResult, MontyException, MontyObject, PrintWriter,
+    ResourceLimits, ResourceTracker,
+};
 use serde_json::{json, Map, Value};
 
 #[global_allocator]
@@ -39,10 +42,15 @@ fn main() {
             continue;
         }
         let answer = match serde_json::from_str::<Value>(&line) {
-            Ok(request) => run(&request, &mut |sql| ask_host(sql, &mut lines, &mut std::io::stdout())),
+            Ok(request) => run(&request, &mut |sql| {
+                ask_host(sql, &mut lines, &mut std::io::stdout())
+            }),
             Err(e) => error("request", &format!("the request was not JSON ({e})")),
         };
-        if writeln!(stdout, "{answer}").and_then(|()| stdout.flush()).is_err() {
+        if writeln!(stdout, "{answer}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             break;
         }
     }
@@ -55,13 +63,27 @@ const SCRIPT_FILE: &str = "analysis.py";
 /// comes first and the script's line last, so a long message (it can hold rows) is shortened in
 /// between and never pushes them out.
 fn described(e: &MontyException, script_lines: usize) -> String {
-    let message: String = e.message().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+    let message: String = e
+        .message()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let message = match message.char_indices().nth(300) {
         Some((at, _)) => format!("{}…", &message[..at]),
         None => message,
     };
-    let mut said = if message.is_empty() { e.exc_type().to_string() } else { format!("{}: {message}", e.exc_type()) };
-    let line = e.traceback().iter().rev().find(|f| f.filename == SCRIPT_FILE).map(|f| f.start.line as usize);
+    let mut said = if message.is_empty() {
+        e.exc_type().to_string()
+    } else {
+        format!("{}: {message}", e.exc_type())
+    };
+    let line = e
+        .traceback()
+        .iter()
+        .rev()
+        .find(|f| f.filename == SCRIPT_FILE)
+        .map(|f| f.start.line as usize);
     if let Some(line) = line.filter(|l| (1..=script_lines).contains(l)) {
         said.push_str(&format!(" (line {line})"));
     }
@@ -76,10 +98,20 @@ fn error(kind: &str, message: &str) -> Value {
 }
 
 /// Sends a `query_sql` call to the host and reads its answer.
-fn ask_host(sql: &str, lines: &mut impl Iterator<Item = std::io::Result<String>>, out: &mut impl Write) -> Result<Value, String> {
-    writeln!(out, "{}", json!({"call": "query_sql", "sql": sql})).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
-    let line = lines.next().and_then(Result::ok).ok_or("the host did not answer")?;
-    let v: Value = serde_json::from_str(&line).map_err(|_| "the host's answer was not JSON".to_string())?;
+fn ask_host(
+    sql: &str,
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    out: &mut impl Write,
+) -> Result<Value, String> {
+    writeln!(out, "{}", json!({"call": "query_sql", "sql": sql}))
+        .and_then(|()| out.flush())
+        .map_err(|e| e.to_string())?;
+    let line = lines
+        .next()
+        .and_then(Result::ok)
+        .ok_or("the host did not answer")?;
+    let v: Value =
+        serde_json::from_str(&line).map_err(|_| "the host's answer was not JSON".to_string())?;
     match v.get("error").and_then(Value::as_str) {
         Some(e) => Err(e.to_string()),
         None => Ok(v.get("rows").cloned().unwrap_or(Value::Array(Vec::new()))),
@@ -87,10 +119,14 @@ fn ask_host(sql: &str, lines: &mut impl Iterator<Item = std::io::Result<String>>
 }
 
 fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> Value {
-    let Some(script) = request["script"].as_str() else { return error("request", "no script") };
+    let Some(script) = request["script"].as_str() else {
+        return error("request", "no script");
+    };
     let time = Duration::from_millis(request["time_ms"].as_u64().unwrap_or(5_000));
-    let memory = usize::try_from(request["memory_bytes"].as_u64().unwrap_or(256 << 20)).unwrap_or(usize::MAX);
-    let max_output = usize::try_from(request["max_output"].as_u64().unwrap_or(64 << 10)).unwrap_or(64 << 10);
+    let memory = usize::try_from(request["memory_bytes"].as_u64().unwrap_or(256 << 20))
+        .unwrap_or(usize::MAX);
+    let max_output =
+        usize::try_from(request["max_output"].as_u64().unwrap_or(64 << 10)).unwrap_or(64 << 10);
     let depth = usize::try_from(request["max_depth"].as_u64().unwrap_or(200)).unwrap_or(200);
     let rows = to_monty(&request["rows"]);
     // The allocator's hard ceiling (the process aborts beyond it); Monty's own soft limit below.
@@ -118,16 +154,36 @@ fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> 
     };
     let mut printed = String::new();
     let outcome = if with_sql {
-        let values = vec![rows, MontyObject::Function { name: "query_sql".to_owned(), docstring: None }];
-        drive(runner, values, ResourceTracker::new(limits), &mut printed, max_output, host)
+        let values = vec![
+            rows,
+            MontyObject::Function {
+                name: "query_sql".to_owned(),
+                docstring: None,
+            },
+        ];
+        drive(
+            runner,
+            values,
+            ResourceTracker::new(limits),
+            &mut printed,
+            max_output,
+            host,
+        )
     } else {
-        runner.run(vec![rows], ResourceTracker::new(limits), PrintWriter::CollectString(&mut printed, Some(max_output)))
+        runner.run(
+            vec![rows],
+            ResourceTracker::new(limits),
+            PrintWriter::CollectString(&mut printed, Some(max_output)),
+        )
     };
     match outcome {
         Ok(value) => {
             // Measured before converting: a huge result must not become a huge JSON string.
             if value.deep_host_size() > max_output.saturating_mul(16) {
-                return error("output", "its result is too large to show (more than a few thousand rows)");
+                return error(
+                    "output",
+                    "its result is too large to show (more than a few thousand rows)",
+                );
             }
             json!({"ok": {"result": to_json(&value), "printed": printed}})
         }
@@ -138,10 +194,15 @@ fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> 
                 ExcType::TimeoutError if message.contains("time limit exceeded") => "timeout",
                 // The output collector stops just short of its cap.
                 ExcType::MemoryError if printed.len() + 1_024 >= max_output => {
-                    return error("output", &format!("it printed more than {} KB", max_output >> 10));
+                    return error(
+                        "output",
+                        &format!("it printed more than {} KB", max_output >> 10),
+                    );
                 }
                 ExcType::MemoryError => "memory",
-                ExcType::NameError if e.message().is_some_and(|m| m.contains("'result'")) => "no_result",
+                ExcType::NameError if e.message().is_some_and(|m| m.contains("'result'")) => {
+                    "no_result"
+                }
                 ExcType::RecursionError => "recursion",
                 ExcType::SyntaxError => "syntax",
                 _ => "runtime",
@@ -161,34 +222,62 @@ fn drive(
     max_output: usize,
     host: &mut dyn FnMut(&str) -> Result<Value, String>,
 ) -> Result<MontyObject, MontyException> {
-    let refuse = |what: &str| MontyException::new(ExcType::PermissionError, Some(format!("{what} is not available in the sandbox")));
-    let mut progress = runner.start(inputs, tracker, PrintWriter::CollectString(printed, Some(max_output)))?;
+    let refuse = |what: &str| {
+        MontyException::new(
+            ExcType::PermissionError,
+            Some(format!("{what} is not available in the sandbox")),
+        )
+    };
+    let mut progress = runner.start(
+        inputs,
+        tracker,
+        PrintWriter::CollectString(printed, Some(max_output)),
+    )?;
     let mut calls = 0;
     loop {
         progress = match progress {
             RunProgress::Complete(value) => return Ok(value),
-            RunProgress::FunctionCall(call) if call.function_name == "query_sql" && calls < MAX_QUERIES => {
+            RunProgress::FunctionCall(call)
+                if call.function_name == "query_sql" && calls < MAX_QUERIES =>
+            {
                 calls += 1;
                 let answer = match call.args.first() {
                     Some(MontyObject::String(sql)) => match host(sql) {
                         Ok(rows) => ExtFunctionResult::Return(to_monty(&rows)),
-                        Err(why) => ExtFunctionResult::Error(MontyException::new(ExcType::PermissionError, Some(why))),
+                        Err(why) => ExtFunctionResult::Error(MontyException::new(
+                            ExcType::PermissionError,
+                            Some(why),
+                        )),
                     },
-                    _ => ExtFunctionResult::Error(MontyException::new(ExcType::TypeError, Some("query_sql takes one SQL string".into()))),
+                    _ => ExtFunctionResult::Error(MontyException::new(
+                        ExcType::TypeError,
+                        Some("query_sql takes one SQL string".into()),
+                    )),
                 };
-                call.resume(answer, PrintWriter::CollectString(printed, Some(max_output)))?
+                call.resume(
+                    answer,
+                    PrintWriter::CollectString(printed, Some(max_output)),
+                )?
             }
             RunProgress::FunctionCall(call) => {
                 let name = call.function_name.clone();
-                call.abort(refuse(&format!("{name}()")), PrintWriter::CollectString(printed, Some(max_output)))?
+                call.abort(
+                    refuse(&format!("{name}()")),
+                    PrintWriter::CollectString(printed, Some(max_output)),
+                )?
             }
-            RunProgress::OsCall(call) => {
-                call.abort(refuse("the operating system"), PrintWriter::CollectString(printed, Some(max_output)))?
-            }
-            RunProgress::NameLookup(lookup) => lookup.abort(refuse("that name"), PrintWriter::CollectString(printed, Some(max_output)))?,
-            RunProgress::ResolveFutures(futures) => {
-                futures.abort(refuse("async work"), PrintWriter::CollectString(printed, Some(max_output)))?
-            }
+            RunProgress::OsCall(call) => call.abort(
+                refuse("the operating system"),
+                PrintWriter::CollectString(printed, Some(max_output)),
+            )?,
+            RunProgress::NameLookup(lookup) => lookup.abort(
+                refuse("that name"),
+                PrintWriter::CollectString(printed, Some(max_output)),
+            )?,
+            RunProgress::ResolveFutures(futures) => futures.abort(
+                refuse("async work"),
+                PrintWriter::CollectString(printed, Some(max_output)),
+            )?,
         };
     }
 }
@@ -198,10 +287,17 @@ fn to_monty(v: &Value) -> MontyObject {
     match v {
         Value::Null => MontyObject::None,
         Value::Bool(b) => MontyObject::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(|| MontyObject::Float(n.as_f64().unwrap_or(f64::NAN)), MontyObject::Int),
+        Value::Number(n) => n.as_i64().map_or_else(
+            || MontyObject::Float(n.as_f64().unwrap_or(f64::NAN)),
+            MontyObject::Int,
+        ),
         Value::String(s) => MontyObject::String(s.clone()),
         Value::Array(items) => MontyObject::List(items.iter().map(to_monty).collect()),
-        Value::Object(map) => MontyObject::dict(map.iter().map(|(k, v)| (MontyObject::String(k.clone()), to_monty(v))).collect::<Vec<_>>()),
+        Value::Object(map) => MontyObject::dict(
+            map.iter()
+                .map(|(k, v)| (MontyObject::String(k.clone()), to_monty(v)))
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 
@@ -212,9 +308,13 @@ fn to_json(v: &MontyObject) -> Value {
         MontyObject::None => Value::Null,
         MontyObject::Bool(b) => Value::Bool(*b),
         MontyObject::Int(i) => Value::from(*i),
-        MontyObject::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        MontyObject::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
         MontyObject::String(s) => Value::String(s.clone()),
-        MontyObject::List(items) | MontyObject::Tuple(items) => Value::Array(items.iter().map(to_json).collect()),
+        MontyObject::List(items) | MontyObject::Tuple(items) => {
+            Value::Array(items.iter().map(to_json).collect())
+        }
         MontyObject::Dict(pairs) => {
             let mut map = Map::new();
             for (k, v) in pairs {

@@ -10,9 +10,17 @@ use plainsight_core::executor::process::{serve, WORKER_ADDRESS_SPACE, WORKER_FIL
 use rustix::process::{setrlimit, Resource, Rlimit};
 
 fn main() {
-    for (resource, bytes, what) in [(Resource::As, WORKER_ADDRESS_SPACE, "memory"), (Resource::Fsize, WORKER_FILE_SIZE, "temporary files")]
-    {
-        if let Err(e) = setrlimit(resource, Rlimit { current: Some(bytes), maximum: Some(bytes) }) {
+    for (resource, bytes, what) in [
+        (Resource::As, WORKER_ADDRESS_SPACE, "memory"),
+        (Resource::Fsize, WORKER_FILE_SIZE, "temporary files"),
+    ] {
+        if let Err(e) = setrlimit(
+            resource,
+            Rlimit {
+                current: Some(bytes),
+                maximum: Some(bytes),
+            },
+        ) {
             // Without its walls the worker must not run queries: the host reports it.
             eprintln!("plainsight-query-worker: cannot limit its {what}: {e}");
             std::process::exit(70);

@@ -101,12 +101,18 @@ struct Daytona {
 impl Daytona {
     /// The sandbox named `id_or_name` (by id or by name), unless it was deleted.
     fn find(&mut self, id_or_name: &str) -> Option<&mut Sandbox> {
-        self.sandboxes.iter_mut().find(|s| !s.deleted && (s.id() == id_or_name || s.json["name"].as_str() == Some(id_or_name)))
+        self.sandboxes.iter_mut().find(|s| {
+            !s.deleted && (s.id() == id_or_name || s.json["name"].as_str() == Some(id_or_name))
+        })
     }
 
     fn authorized(&self, request: &Recorded) -> bool {
-        let presented = request.header("authorization").and_then(|value| value.split_once(' '));
-        presented.is_some_and(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && token.trim() == self.api_key)
+        let presented = request
+            .header("authorization")
+            .and_then(|value| value.split_once(' '));
+        presented.is_some_and(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("bearer") && token.trim() == self.api_key
+        })
     }
 }
 
@@ -120,7 +126,11 @@ enum Endpoint<'a> {
 
 impl<'a> Endpoint<'a> {
     fn of(request: &'a Recorded) -> Option<Endpoint<'a>> {
-        let segments: Vec<&str> = request.path_only().trim_start_matches('/').split('/').collect();
+        let segments: Vec<&str> = request
+            .path_only()
+            .trim_start_matches('/')
+            .split('/')
+            .collect();
         let endpoint = match (request.method.as_str(), segments.as_slice()) {
             ("POST", ["sandbox"]) => Endpoint::Create,
             ("GET", ["sandbox", id]) => Endpoint::Get(id),
@@ -129,7 +139,9 @@ impl<'a> Endpoint<'a> {
             _ => return None,
         };
         match endpoint {
-            Endpoint::Get(id) | Endpoint::Delete(id) | Endpoint::CodeRun(id) if id.is_empty() => None,
+            Endpoint::Get(id) | Endpoint::Delete(id) | Endpoint::CodeRun(id) if id.is_empty() => {
+                None
+            }
             endpoint => Some(endpoint),
         }
     }
@@ -220,14 +232,19 @@ impl DaytonaServer {
     /// and `X-RateLimit-{Limit,Remaining,Reset}-sandbox-create` and `Retry-After-sandbox-create`
     /// headers, the last two saying `retry_after_secs`. No sandbox is created.
     pub fn rate_limit_next_create(&self, retry_after_secs: u64) {
-        lock(&self.state).create_rate_limits.push_back(retry_after_secs);
+        lock(&self.state)
+            .create_rate_limits
+            .push_back(retry_after_secs);
     }
 
     /// Queues a finished run for the next `code-run` (first in, first out, whichever sandbox it
     /// is in): 200 `{exitCode: exit_code, result, artifacts: {charts: []}}`. `result` is stdout
     /// and stderr merged, as the daemon reports them.
     pub fn script_result(&self, exit_code: i64, result: &str) {
-        lock(&self.state).runs.push_back(Run::Finished { exit_code, result: result.to_owned() });
+        lock(&self.state).runs.push_back(Run::Finished {
+            exit_code,
+            result: result.to_owned(),
+        });
     }
 
     /// Queues a timed-out run for the next `code-run`: 408 `{"statusCode":408,"message":"command
@@ -256,7 +273,12 @@ impl DaytonaServer {
     /// cleaned up after itself.
     pub fn live(&self) -> Vec<String> {
         let state = lock(&self.state);
-        state.created.iter().filter(|id| !state.deleted.contains(id)).cloned().collect()
+        state
+            .created
+            .iter()
+            .filter(|id| !state.deleted.contains(id))
+            .cloned()
+            .collect()
     }
 
     /// The bodies of the `code-run` requests that reached a started sandbox, in order (as JSON;
@@ -267,7 +289,11 @@ impl DaytonaServer {
 
     /// The Sandbox object with id `id` as the API last described it, also after its deletion.
     pub fn sandbox(&self, id: &str) -> Option<Value> {
-        lock(&self.state).sandboxes.iter().find(|s| s.id() == id).map(|s| s.json.clone())
+        lock(&self.state)
+            .sandboxes
+            .iter()
+            .find(|s| s.id() == id)
+            .map(|s| s.json.clone())
     }
 
     /// Every request received so far, in the order they were read ([`Server::requests`]).
@@ -283,7 +309,9 @@ impl DaytonaServer {
 
 impl std::fmt::Debug for DaytonaServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DaytonaServer").field("url", &self.url()).finish_non_exhaustive()
+        f.debug_struct("DaytonaServer")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
     }
 }
 
@@ -294,9 +322,18 @@ fn respond(state: &Mutex<Daytona>, request: &Recorded) -> Option<Reply> {
     let toolbox = matches!(endpoint, Endpoint::CodeRun(_));
     if !daytona.authorized(request) {
         return Some(if toolbox {
-            toolbox_error(request, 401, "unauthorized: invalid API key", "UNAUTHORIZED")
+            toolbox_error(
+                request,
+                401,
+                "unauthorized: invalid API key",
+                "UNAUTHORIZED",
+            )
         } else {
-            let message = if request.header("authorization").is_some() { "Invalid API key" } else { "Unauthorized" };
+            let message = if request.header("authorization").is_some() {
+                "Invalid API key"
+            } else {
+                "Unauthorized"
+            };
             api_error(request, 401, "Unauthorized", &json!(message))
         });
     }
@@ -328,17 +365,43 @@ fn respond(state: &Mutex<Daytona>, request: &Recorded) -> Option<Reply> {
 fn create(daytona: &mut Daytona, request: &Recorded) -> Reply {
     if let Some(retry_after) = daytona.create_rate_limits.pop_front() {
         let retry_after = retry_after.to_string();
-        return api_error(request, 429, "Too Many Requests", &json!("Rate limit exceeded"))
-            .with_header("X-RateLimit-Limit-sandbox-create", &CREATE_LIMIT.to_string())
-            .with_header("X-RateLimit-Remaining-sandbox-create", "0")
-            .with_header("X-RateLimit-Reset-sandbox-create", &retry_after)
-            .with_header("Retry-After-sandbox-create", &retry_after);
+        return api_error(
+            request,
+            429,
+            "Too Many Requests",
+            &json!("Rate limit exceeded"),
+        )
+        .with_header(
+            "X-RateLimit-Limit-sandbox-create",
+            &CREATE_LIMIT.to_string(),
+        )
+        .with_header("X-RateLimit-Remaining-sandbox-create", "0")
+        .with_header("X-RateLimit-Reset-sandbox-create", &retry_after)
+        .with_header("Retry-After-sandbox-create", &retry_after);
     }
-    let body = if request.body.trim().is_empty() { Ok(json!({})) } else { serde_json::from_str::<Value>(&request.body) };
+    let body = if request.body.trim().is_empty() {
+        Ok(json!({}))
+    } else {
+        serde_json::from_str::<Value>(&request.body)
+    };
     let fields = match body {
         Ok(Value::Object(fields)) => fields,
-        Ok(_) => return api_error(request, 400, "Bad Request", &json!(["the body must be a JSON object"])),
-        Err(e) => return api_error(request, 400, "Bad Request", &json!(format!("loopback: the body is not JSON: {e}"))),
+        Ok(_) => {
+            return api_error(
+                request,
+                400,
+                "Bad Request",
+                &json!(["the body must be a JSON object"]),
+            )
+        }
+        Err(e) => {
+            return api_error(
+                request,
+                400,
+                "Bad Request",
+                &json!(format!("loopback: the body is not JSON: {e}")),
+            )
+        }
     };
     let problems = invalid_fields(&fields);
     if !problems.is_empty() {
@@ -347,7 +410,13 @@ fn create(daytona: &mut Daytona, request: &Recorded) -> Reply {
 
     let id = uuid_like();
     let now = iso_now();
-    let field = |name: &str, default: Value| fields.get(name).filter(|v| !v.is_null()).cloned().unwrap_or(default);
+    let field = |name: &str, default: Value| {
+        fields
+            .get(name)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or(default)
+    };
     let mut json = json!({
         "id": id,
         "organizationId": ORGANIZATION_ID,
@@ -375,8 +444,13 @@ fn create(daytona: &mut Daytona, request: &Recorded) -> Reply {
     if let Some(allow) = fields.get("networkAllowList").filter(|v| !v.is_null()) {
         json["networkAllowList"] = allow.clone();
     }
-    let mut sandbox =
-        Sandbox { json, polls: 0, start_after_polls: daytona.start_after_polls, start_error: daytona.start_error.clone(), deleted: false };
+    let mut sandbox = Sandbox {
+        json,
+        polls: 0,
+        start_after_polls: daytona.start_after_polls,
+        start_error: daytona.start_error.clone(),
+        deleted: false,
+    };
     sandbox.settle();
     let reply = Reply::json(200, sandbox.json.clone());
     daytona.created.push(id);
@@ -388,7 +462,15 @@ fn create(daytona: &mut Daytona, request: &Recorded) -> Reply {
 /// null fields are fine; unknown fields are ignored).
 fn invalid_fields(fields: &Map<String, Value>) -> Vec<String> {
     const STRINGS: [&str; 5] = ["name", "snapshot", "user", "target", "networkAllowList"];
-    const INTEGERS: [&str; 7] = ["cpu", "gpu", "memory", "disk", "autoStopInterval", "autoArchiveInterval", "autoDeleteInterval"];
+    const INTEGERS: [&str; 7] = [
+        "cpu",
+        "gpu",
+        "memory",
+        "disk",
+        "autoStopInterval",
+        "autoArchiveInterval",
+        "autoDeleteInterval",
+    ];
     const BOOLEANS: [&str; 2] = ["public", "networkBlockAll"];
     const OBJECTS: [&str; 2] = ["env", "labels"];
     let mut problems = Vec::new();
@@ -400,7 +482,11 @@ fn invalid_fields(fields: &Map<String, Value>) -> Vec<String> {
             "must be an integer number"
         } else if BOOLEANS.contains(&name) && !value.is_boolean() {
             "must be a boolean value"
-        } else if OBJECTS.contains(&name) && !value.as_object().is_some_and(|o| o.values().all(Value::is_string)) {
+        } else if OBJECTS.contains(&name)
+            && !value
+                .as_object()
+                .is_some_and(|o| o.values().all(Value::is_string))
+        {
             "must be an object of strings"
         } else {
             continue;
@@ -411,55 +497,108 @@ fn invalid_fields(fields: &Map<String, Value>) -> Vec<String> {
 }
 
 fn code_run(daytona: &mut Daytona, request: &Recorded, id: &str) -> Reply {
-    let Some(sandbox) = daytona.sandboxes.iter().find(|s| !s.deleted && s.id() == id) else {
-        return toolbox_error(request, 404, &format!("not found: sandbox {id} not found"), "NOT_FOUND");
+    let Some(sandbox) = daytona
+        .sandboxes
+        .iter()
+        .find(|s| !s.deleted && s.id() == id)
+    else {
+        return toolbox_error(
+            request,
+            404,
+            &format!("not found: sandbox {id} not found"),
+            "NOT_FOUND",
+        );
     };
     if sandbox.state() != "started" {
-        let message = format!("conflict: sandbox {id} is not started (state: {})", sandbox.state());
+        let message = format!(
+            "conflict: sandbox {id} is not started (state: {})",
+            sandbox.state()
+        );
         return toolbox_error(request, 409, &message, "CONFLICT");
     }
     let body = serde_json::from_str::<Value>(&request.body);
-    daytona.code_runs.push(body.as_ref().map_or_else(|_| json!(request.body), Clone::clone));
+    daytona.code_runs.push(
+        body.as_ref()
+            .map_or_else(|_| json!(request.body), Clone::clone),
+    );
     let body = match body {
         Ok(Value::Object(body)) => body,
-        Ok(other) => return toolbox_error(request, 400, &format!("invalid body request: not an object: {other}"), "INVALID_REQUEST_BODY"),
-        Err(e) => return toolbox_error(request, 400, &format!("invalid body request: {e}"), "INVALID_REQUEST_BODY"),
+        Ok(other) => {
+            return toolbox_error(
+                request,
+                400,
+                &format!("invalid body request: not an object: {other}"),
+                "INVALID_REQUEST_BODY",
+            )
+        }
+        Err(e) => {
+            return toolbox_error(
+                request,
+                400,
+                &format!("invalid body request: {e}"),
+                "INVALID_REQUEST_BODY",
+            )
+        }
     };
     // Like Go's decoder: a field of the wrong type is refused, an absent (or null) one is empty.
     let present = |name: &str| body.get(name).filter(|v| !v.is_null());
     for (name, wanted) in [("code", "string"), ("language", "string")] {
         if present(name).is_some_and(|v| !v.is_string()) {
-            let message = format!("invalid body request: json: cannot unmarshal into field {name} of type {wanted}");
+            let message = format!(
+                "invalid body request: json: cannot unmarshal into field {name} of type {wanted}"
+            );
             return toolbox_error(request, 400, &message, "INVALID_REQUEST_BODY");
         }
     }
     if present("timeout").is_some_and(|t| t.as_u64().is_none_or(|t| u32::try_from(t).is_err())) {
-        let message = "invalid body request: json: cannot unmarshal into field timeout of type uint32";
+        let message =
+            "invalid body request: json: cannot unmarshal into field timeout of type uint32";
         return toolbox_error(request, 400, message, "INVALID_REQUEST_BODY");
     }
-    let language = body.get("language").and_then(Value::as_str).unwrap_or_default();
+    let language = body
+        .get("language")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !["python", "javascript", "typescript"].contains(&language) {
-        return toolbox_error(request, 400, &format!("bad request: unsupported language: {language}"), "BAD_REQUEST");
+        return toolbox_error(
+            request,
+            400,
+            &format!("bad request: unsupported language: {language}"),
+            "BAD_REQUEST",
+        );
     }
     match daytona.runs.pop_front() {
         None => finished(0, ""),
         Some(Run::Finished { exit_code, result }) => finished(exit_code, &result),
-        Some(Run::Timeout) => toolbox_error(request, 408, "command execution timeout", "REQUEST_TIMEOUT"),
+        Some(Run::Timeout) => {
+            toolbox_error(request, 408, "command execution timeout", "REQUEST_TIMEOUT")
+        }
         Some(Run::Crash) => Reply::hang_up(),
     }
 }
 
 fn finished(exit_code: i64, result: &str) -> Reply {
-    Reply::json(200, json!({"exitCode": exit_code, "result": result, "artifacts": {"charts": []}}))
+    Reply::json(
+        200,
+        json!({"exitCode": exit_code, "result": result, "artifacts": {"charts": []}}),
+    )
 }
 
 fn not_found(request: &Recorded, id_or_name: &str) -> Reply {
-    api_error(request, 404, "Not Found", &json!(format!("Sandbox with ID or name {id_or_name} not found")))
+    api_error(
+        request,
+        404,
+        "Not Found",
+        &json!(format!("Sandbox with ID or name {id_or_name} not found")),
+    )
 }
 
 /// The API's NestJS error body: `{path, timestamp, statusCode, error, message}` (§2.4).
 fn api_error(request: &Recorded, status: u16, error: &str, message: &Value) -> Reply {
-    Reply::json(status, json!({"path": request.path, "timestamp": iso_now(), "statusCode": status, "error": error, "message": message}))
+    Reply::json(
+        status,
+        json!({"path": request.path, "timestamp": iso_now(), "statusCode": status, "error": error, "message": message}),
+    )
 }
 
 /// The toolbox's error body: `{statusCode, message, code, timestamp, path, method}` (§2.4).

@@ -32,7 +32,10 @@ pub struct Span {
 impl Span {
     /// The value of attribute `key`.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -56,15 +59,26 @@ pub fn parse(request: &Recorded, basic: &str) -> Result<Vec<Span>, Reply> {
     if request.header("authorization") != Some(basic) {
         return Err(Reply::json(401, json!({"message": "Invalid credentials"})));
     }
-    if request.header("content-type").is_none_or(|c| !c.starts_with("application/json")) {
+    if request
+        .header("content-type")
+        .is_none_or(|c| !c.starts_with("application/json"))
+    {
         return Err(bad("Invalid content type"));
     }
-    if request.header("x-langfuse-ingestion-version").and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v > 4) {
+    if request
+        .header("x-langfuse-ingestion-version")
+        .and_then(|v| v.parse::<u32>().ok())
+        .is_some_and(|v| v > 4)
+    {
         return Err(bad("Unsupported ingestion version"));
     }
-    let body: Value = serde_json::from_str(&request.body).map_err(|_| bad("Invalid OTLP trace export: not JSON"))?;
+    let body: Value = serde_json::from_str(&request.body)
+        .map_err(|_| bad("Invalid OTLP trace export: not JSON"))?;
     let mut spans = Vec::new();
-    for rs in body["resourceSpans"].as_array().ok_or_else(|| bad("Invalid OTLP trace export: no resourceSpans"))? {
+    for rs in body["resourceSpans"]
+        .as_array()
+        .ok_or_else(|| bad("Invalid OTLP trace export: no resourceSpans"))?
+    {
         for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
             for s in ss["spans"].as_array().into_iter().flatten() {
                 let id = |k: &str| s[k].as_str().unwrap_or_default().to_string();
@@ -72,7 +86,12 @@ pub fn parse(request: &Recorded, basic: &str) -> Result<Vec<Span>, Reply> {
                 if !hex(&trace_id, 32) || !hex(&span_id, 16) {
                     return Err(bad("Invalid OTLP trace export: invalid traceId or spanId"));
                 }
-                let time = |k: &str| s[k].as_str().and_then(|t| t.parse().ok()).or_else(|| s[k].as_u64().map(u128::from)).unwrap_or(0);
+                let time = |k: &str| {
+                    s[k].as_str()
+                        .and_then(|t| t.parse().ok())
+                        .or_else(|| s[k].as_u64().map(u128::from))
+                        .unwrap_or(0)
+                };
                 let attributes = s["attributes"]
                     .as_array()
                     .into_iter()
@@ -107,7 +126,10 @@ impl LangfuseServer {
         let server = Server::start();
         let spans = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&spans);
-        let basic = format!("Basic {}", crate::openai::base64(format!("{public}:{secret}").as_bytes()));
+        let basic = format!(
+            "Basic {}",
+            crate::openai::base64(format!("{public}:{secret}").as_bytes())
+        );
         let queued = server.clone_queue_probe();
         server.handle(move |request| {
             if request.path_only() != PATH || request.method != "POST" {
@@ -119,7 +141,9 @@ impl LangfuseServer {
             }
             Some(match parse(request, &basic) {
                 Ok(new) => {
-                    kept.lock().unwrap_or_else(PoisonError::into_inner).extend(new);
+                    kept.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend(new);
                     Reply::json(200, json!({}))
                 }
                 Err(reply) => reply,
@@ -135,6 +159,9 @@ impl LangfuseServer {
 
     /// Every span accepted so far.
     pub fn spans(&self) -> Vec<Span> {
-        self.spans.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }

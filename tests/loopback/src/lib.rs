@@ -53,7 +53,12 @@ pub use server::{Recorded, Reply, Server};
 /// `code: "rate_limit_exceeded"`), and a `retry-after` header (seconds) when `retry_after_secs`
 /// is given. Perplexity's 429s may differ in body; use [`perplexity::error`] for those.
 pub fn rate_limited(retry_after_secs: Option<u64>) -> Reply {
-    let reply = openai::error(429, "Rate limit reached for requests. Please try again later.", "requests", Some("rate_limit_exceeded"));
+    let reply = openai::error(
+        429,
+        "Rate limit reached for requests. Please try again later.",
+        "requests",
+        Some("rate_limit_exceeded"),
+    );
     match retry_after_secs {
         Some(secs) => reply.with_header("retry-after", &secs.to_string()),
         None => reply,
@@ -63,7 +68,12 @@ pub fn rate_limited(retry_after_secs: Option<u64>) -> Reply {
 /// 500 Internal Server Error with an OpenAI-shaped error body (`type: "server_error"`,
 /// `code: null`).
 pub fn server_error() -> Reply {
-    openai::error(500, "The server had an error while processing your request. Sorry about that!", "server_error", None)
+    openai::error(
+        500,
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+        None,
+    )
 }
 
 /// `reply`, sent `delay` after the request was read (the same as [`Reply::after`]).
@@ -75,7 +85,10 @@ pub fn slow(reply: Reply, delay: Duration) -> Reply {
 /// `done` is true (OpenAI and Sonar chat streams end with it; the Agent API's do not). The whole
 /// stream is sent at once, with a `content-length`.
 pub fn sse(chunks: &[Value], done: bool) -> Reply {
-    let mut body: String = chunks.iter().map(|chunk| format!("data: {chunk}\n\n")).collect();
+    let mut body: String = chunks
+        .iter()
+        .map(|chunk| format!("data: {chunk}\n\n"))
+        .collect();
     if done {
         body.push_str("data: [DONE]\n\n");
     }
@@ -84,12 +97,16 @@ pub fn sse(chunks: &[Value], done: bool) -> Reply {
 
 /// Seconds since the Unix epoch, for `created` / `created_at` fields.
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Now as JavaScript's `Date.toISOString()` writes it, e.g. `2026-11-26T08:00:00.000Z`.
 fn iso_now() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let (secs, millis) = (now.as_secs(), now.subsec_millis());
     let (year, month, day) = civil_from_days(secs / 86_400);
     let seconds_of_day = secs % 86_400;
@@ -106,11 +123,16 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let day_of_era = z % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let shifted_month = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
     let year = year_of_era + era * 400 + u64::from(month <= 2);
     (year, month, day)
 }
@@ -119,18 +141,29 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 /// are).
 fn uuid_like() -> String {
     let (a, b) = (fresh_id(), fresh_id());
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, b & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        b >> 52,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// A fresh 64-bit number for ids (differs between calls and between processes).
 fn fresh_id() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     // splitmix64 of time, process id and a counter.
     #[allow(clippy::cast_possible_truncation)]
     let mut z = (nanos as u64)
         ^ (u64::from(std::process::id()) << 32)
-        ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

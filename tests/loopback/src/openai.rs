@@ -55,13 +55,19 @@ pub fn chat_ok(content: &str, prompt_tokens: u64, completion_tokens: u64) -> Rep
 /// An OpenAI error: `status` with `{"error":{"message","type","param":null,"code"}}`, where
 /// `code` is a **string or null** (e.g. `error(401, "Incorrect API key provided", "invalid_request_error", Some("invalid_api_key"))`).
 pub fn error(status: u16, message: &str, type_: &str, code: Option<&str>) -> Reply {
-    Reply::json(status, json!({"error": {"message": message, "type": type_, "param": null, "code": code}}))
+    Reply::json(
+        status,
+        json!({"error": {"message": message, "type": type_, "param": null, "code": code}}),
+    )
 }
 
 /// 200 with the `GET /models` list: `{"object":"list","data":[{"id","object":"model","created","owned_by"}]}`.
 pub fn models(ids: &[&str]) -> Reply {
     let created = unix_now();
-    let data: Vec<Value> = ids.iter().map(|id| json!({"id": id, "object": "model", "created": created, "owned_by": "system"})).collect();
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "object": "model", "created": created, "owned_by": "system"}))
+        .collect();
     Reply::json(200, json!({"object": "list", "data": data}))
 }
 
@@ -104,7 +110,10 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
@@ -122,9 +131,15 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (input, expected) in
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
-        {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(input.as_bytes()), expected);
         }
     }

@@ -32,7 +32,13 @@ pub struct SonarUsage {
 
 impl SonarUsage {
     /// Usage with `total_cost = input_cost + output_cost + request_cost`.
-    pub fn new(prompt_tokens: u64, completion_tokens: u64, input_cost: f64, output_cost: f64, request_cost: f64) -> SonarUsage {
+    pub fn new(
+        prompt_tokens: u64,
+        completion_tokens: u64,
+        input_cost: f64,
+        output_cost: f64,
+        request_cost: f64,
+    ) -> SonarUsage {
         SonarUsage {
             prompt_tokens,
             completion_tokens,
@@ -111,7 +117,13 @@ pub struct AgentUsage {
 
 impl AgentUsage {
     /// Usage with `total_cost = input_cost + output_cost + tool_calls_cost` and no search calls.
-    pub fn new(input_tokens: u64, output_tokens: u64, input_cost: f64, output_cost: f64, tool_calls_cost: f64) -> AgentUsage {
+    pub fn new(
+        input_tokens: u64,
+        output_tokens: u64,
+        input_cost: f64,
+        output_cost: f64,
+        tool_calls_cost: f64,
+    ) -> AgentUsage {
         AgentUsage {
             input_tokens,
             output_tokens,
@@ -215,7 +227,10 @@ pub fn agent_unknown_field(field: &str) -> Reply {
 /// A Perplexity error: `status` with `{"error":{"message","type","code"}}`, where `code` is the
 /// status as an **integer** (e.g. `error(400, "Invalid model 'x'. …", "invalid_model")`).
 pub fn error(status: u16, message: &str, type_: &str) -> Reply {
-    Reply::json(status, json!({"error": {"message": message, "type": type_, "code": status}}))
+    Reply::json(
+        status,
+        json!({"error": {"message": message, "type": type_, "code": status}}),
+    )
 }
 
 /// 401 with the `text/html` page openresty sends for a bad API key (not JSON).
@@ -233,5 +248,8 @@ pub fn unauthorized_html() -> Reply {
 /// A 422 validation error about the request's `model`:
 /// `{"detail":[{"loc":["body","model"],"msg":msg,"type":"value_error"}]}`.
 pub fn validation_422(msg: &str) -> Reply {
-    Reply::json(422, json!({"detail": [{"loc": ["body", "model"], "msg": msg, "type": "value_error"}]}))
+    Reply::json(
+        422,
+        json!({"detail": [{"loc": ["body", "model"], "msg": msg, "type": "value_error"}]}),
+    )
 }

@@ -45,7 +45,10 @@ pub struct Reply {
 
 impl Reply {
     /// A reply with a JSON body and `content-type: application/json`.
-    #[allow(clippy::needless_pass_by_value, reason = "callers write `Reply::json(200, json!({..}))`")]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "callers write `Reply::json(200, json!({..}))`"
+    )]
     pub fn json(status: u16, body: Value) -> Reply {
         Reply::text(status, "application/json", &body.to_string())
     }
@@ -65,7 +68,13 @@ impl Reply {
     /// (after [`Reply::after`]'s delay, if one is set). Clients see the connection end before any
     /// response, as when the server crashes mid-request.
     pub fn hang_up() -> Reply {
-        Reply { status: 0, headers: Vec::new(), body: String::new(), delay: Duration::ZERO, hang_up: true }
+        Reply {
+            status: 0,
+            headers: Vec::new(),
+            body: String::new(),
+            delay: Duration::ZERO,
+            hang_up: true,
+        }
     }
 
     /// The same reply with one more header (appended; an existing header of that name stays).
@@ -84,7 +93,10 @@ impl Reply {
 
     /// The first value of header `name` (case-insensitive), if the reply has it.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The reply to a request for which nothing was scripted: a 500 whose message names the request.
@@ -117,7 +129,10 @@ pub struct Recorded {
 impl Recorded {
     /// The first value of header `name` (case-insensitive), if the request had it.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON.
@@ -125,13 +140,19 @@ impl Recorded {
     /// # Panics
     /// If the body is not JSON (the message shows the request and the body), so a test fails there.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("loopback: the body of {} {} is not JSON ({e}): {:?}", self.method, self.path, self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "loopback: the body of {} {} is not JSON ({e}): {:?}",
+                self.method, self.path, self.body
+            )
+        })
     }
 
     /// The path without its query string, e.g. `/v1/models` for `/v1/models?limit=5`.
     pub fn path_only(&self) -> &str {
-        self.path.split_once('?').map_or(self.path.as_str(), |(p, _)| p)
+        self.path
+            .split_once('?')
+            .map_or(self.path.as_str(), |(p, _)| p)
     }
 }
 
@@ -144,7 +165,8 @@ struct Route {
 
 impl Route {
     fn matches(&self, request: &Recorded) -> bool {
-        self.method == request.method && (self.path == request.path || self.path == request.path_only())
+        self.method == request.method
+            && (self.path == request.path || self.path == request.path_only())
     }
 }
 
@@ -224,8 +246,11 @@ impl Server {
     /// # Panics
     /// If no loopback port can be bound or no thread can be started.
     pub fn start() -> Server {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap_or_else(|e| panic!("loopback: cannot bind 127.0.0.1:0: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("loopback: no local address: {e}"));
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap_or_else(|e| panic!("loopback: cannot bind 127.0.0.1:0: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("loopback: no local address: {e}"));
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             arrived: Condvar::new(),
@@ -239,7 +264,11 @@ impl Server {
                 .spawn(move || accept_loop(&listener, &shared))
                 .unwrap_or_else(|e| panic!("loopback: cannot start the accept thread: {e}"))
         };
-        Server { addr, shared, acceptor: Some(acceptor) }
+        Server {
+            addr,
+            shared,
+            acceptor: Some(acceptor),
+        }
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
@@ -260,8 +289,14 @@ impl Server {
     pub fn route(&self, method: &str, path: &str, reply: Reply) {
         let method = method.to_ascii_uppercase();
         let mut state = lock(&self.shared.state);
-        state.routes.retain(|r| !(r.method == method && r.path == path));
-        state.routes.push(Route { method, path: path.to_owned(), reply });
+        state
+            .routes
+            .retain(|r| !(r.method == method && r.path == path));
+        state.routes.push(Route {
+            method,
+            path: path.to_owned(),
+            reply,
+        });
     }
 
     /// Sets a handler that is asked first about every request: `Some(reply)` answers it, `None`
@@ -294,7 +329,12 @@ impl Server {
             if now >= deadline {
                 break;
             }
-            state = self.shared.arrived.wait_timeout(state, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
+            state = self
+                .shared
+                .arrived
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
         state.requests.clone()
     }
@@ -302,7 +342,9 @@ impl Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("url", &self.url()).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
     }
 }
 
@@ -343,7 +385,9 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             continue;
         };
         let connection_shared = Arc::clone(shared);
-        let spawned = thread::Builder::new().name("loopback-conn".to_owned()).spawn(move || serve(&stream, &connection_shared));
+        let spawned = thread::Builder::new()
+            .name("loopback-conn".to_owned())
+            .spawn(move || serve(&stream, &connection_shared));
         if let Ok(handle) = spawned {
             let mut connections = lock(&shared.connections);
             connections.retain(|h| !h.is_finished());
@@ -354,14 +398,24 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 
 /// Serves the one request on `stream`.
 fn serve(stream: &TcpStream, shared: &Shared) {
-    if stream.set_read_timeout(Some(POLL)).is_err() || stream.set_write_timeout(Some(STOP_WAIT)).is_err() {
+    if stream.set_read_timeout(Some(POLL)).is_err()
+        || stream.set_write_timeout(Some(STOP_WAIT)).is_err()
+    {
         return;
     }
-    let mut reader = RequestReader { stream, buf: Vec::new(), shared, deadline: Instant::now() + REQUEST_DEADLINE };
+    let mut reader = RequestReader {
+        stream,
+        buf: Vec::new(),
+        shared,
+        deadline: Instant::now() + REQUEST_DEADLINE,
+    };
     let request = match reader.read_request() {
         Ok(request) => request,
         Err(ReadError::Malformed(why)) => {
-            let reply = Reply::json(400, json!({"error": {"message": format!("loopback: {why}"), "type": "loopback", "code": 400}}));
+            let reply = Reply::json(
+                400,
+                json!({"error": {"message": format!("loopback: {why}"), "type": "loopback", "code": 400}}),
+            );
             if write_reply(stream, &reply, false).is_ok() {
                 let _ = stream.shutdown(std::net::Shutdown::Write);
             }
@@ -426,7 +480,10 @@ fn write_reply(mut stream: &TcpStream, reply: &Reply, head_only: bool) -> io::Re
     let clean = |s: &str| s.replace(['\r', '\n'], " ");
     let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
     for (name, value) in &reply.headers {
-        if ["content-length", "connection", "transfer-encoding"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+        if ["content-length", "connection", "transfer-encoding"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+        {
             continue;
         }
         out.push_str(&format!("{}: {}\r\n", clean(name), clean(value)));
@@ -474,7 +531,13 @@ impl RequestReader<'_> {
                     self.buf.extend_from_slice(&chunk[..n]);
                     return Ok(());
                 }
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
                 Err(_) => return Err(ReadError::Gone),
             }
         }
@@ -509,11 +572,16 @@ impl RequestReader<'_> {
     fn read_request(&mut self) -> Result<Recorded, ReadError> {
         let request_line = self.line()?;
         let mut parts = request_line.split_whitespace();
-        let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(ReadError::Malformed(format!("bad request line {request_line:?}")));
+        let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ReadError::Malformed(format!(
+                "bad request line {request_line:?}"
+            )));
         };
         if !version.starts_with("HTTP/1.") {
-            return Err(ReadError::Malformed(format!("unsupported HTTP version {version:?}")));
+            return Err(ReadError::Malformed(format!(
+                "unsupported HTTP version {version:?}"
+            )));
         }
         let (method, path) = (method.to_owned(), path.to_owned());
         let mut headers = Vec::new();
@@ -532,24 +600,39 @@ impl RequestReader<'_> {
             };
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
-        let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
             let _ = (&*self.stream).write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
         }
-        let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        let chunked =
+            header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
         let body = if chunked {
             self.chunked_body()?
         } else {
             let length = match header("content-length") {
                 None => 0,
-                Some(v) => v.parse::<usize>().map_err(|_| ReadError::Malformed(format!("bad content-length {v:?}")))?,
+                Some(v) => v
+                    .parse::<usize>()
+                    .map_err(|_| ReadError::Malformed(format!("bad content-length {v:?}")))?,
             };
             if length > MAX_BODY {
-                return Err(ReadError::Malformed(format!("body of {length} bytes is too large")));
+                return Err(ReadError::Malformed(format!(
+                    "body of {length} bytes is too large"
+                )));
             }
             self.bytes(length)?
         };
-        Ok(Recorded { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() })
+        Ok(Recorded {
+            method,
+            path,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
     }
 
     fn chunked_body(&mut self) -> Result<Vec<u8>, ReadError> {
@@ -557,7 +640,8 @@ impl RequestReader<'_> {
         loop {
             let line = self.line()?;
             let size = line.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size, 16).map_err(|_| ReadError::Malformed(format!("bad chunk size {line:?}")))?;
+            let size = usize::from_str_radix(size, 16)
+                .map_err(|_| ReadError::Malformed(format!("bad chunk size {line:?}")))?;
             if size == 0 {
                 // Trailers, up to the empty line.
                 while !self.line()?.is_empty() {}
@@ -568,7 +652,9 @@ impl RequestReader<'_> {
             }
             body.extend(self.bytes(size)?);
             if !self.line()?.is_empty() {
-                return Err(ReadError::Malformed("chunk not followed by CRLF".to_owned()));
+                return Err(ReadError::Malformed(
+                    "chunk not followed by CRLF".to_owned(),
+                ));
             }
         }
     }

@@ -18,7 +18,9 @@ fn fetch(reply: Reply) -> Response {
 }
 
 fn assert_close(actual: &Value, expected: f64) {
-    let actual = actual.as_f64().unwrap_or_else(|| panic!("not a number: {actual}"));
+    let actual = actual
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {actual}"));
     assert!((actual - expected).abs() < 1e-12, "{actual} != {expected}");
 }
 
@@ -37,13 +39,22 @@ fn sonar_ok_is_a_full_chat_completion_with_message_delta_and_cost() {
     let choice = &body["choices"][0];
     assert_eq!(choice["index"], 0);
     assert_eq!(choice["finish_reason"], "stop");
-    assert_eq!(choice["message"], json!({"role": "assistant", "content": "{\"version\":\"1.91.1\"}"}));
+    assert_eq!(
+        choice["message"],
+        json!({"role": "assistant", "content": "{\"version\":\"1.91.1\"}"})
+    );
     assert_eq!(choice["delta"]["role"], "assistant");
     assert!(choice["delta"]["content"].is_string());
     assert_eq!(body["citations"], json!([]));
     assert_eq!(body["search_results"], json!([]));
     let usage = &body["usage"];
-    assert_eq!((usage["prompt_tokens"].as_u64(), usage["completion_tokens"].as_u64()), (Some(14), Some(96)));
+    assert_eq!(
+        (
+            usage["prompt_tokens"].as_u64(),
+            usage["completion_tokens"].as_u64()
+        ),
+        (Some(14), Some(96))
+    );
     assert_eq!(usage["total_tokens"], 110);
     assert_close(&usage["cost"]["input_tokens_cost"], 0.000_04);
     assert_close(&usage["cost"]["output_tokens_cost"], 0.001_44);
@@ -64,7 +75,13 @@ fn agent_ok_is_a_completed_response_with_output_text_and_cost() {
     let response = fetch(perplexity::agent_ok("SELECT 1", usage));
     assert_eq!(response.status, 200);
     let body = response.json();
-    assert!(body["id"].as_str().is_some_and(|id| id.starts_with("resp_")), "{}", body["id"]);
+    assert!(
+        body["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("resp_")),
+        "{}",
+        body["id"]
+    );
     assert_eq!(body["object"], "response");
     assert!(body["created_at"].is_u64());
     assert_eq!(body["status"], "completed");
@@ -72,10 +89,17 @@ fn agent_ok_is_a_completed_response_with_output_text_and_cost() {
     let message = &body["output"][0];
     assert_eq!(message["type"], "message");
     assert_eq!(message["role"], "assistant");
-    assert_eq!(message["content"], json!([{"type": "output_text", "text": "SELECT 1"}]));
+    assert_eq!(
+        message["content"],
+        json!([{"type": "output_text", "text": "SELECT 1"}])
+    );
     let usage = &body["usage"];
     assert_eq!(
-        (usage["input_tokens"].as_u64(), usage["output_tokens"].as_u64(), usage["total_tokens"].as_u64()),
+        (
+            usage["input_tokens"].as_u64(),
+            usage["output_tokens"].as_u64(),
+            usage["total_tokens"].as_u64()
+        ),
         (Some(20), Some(30), Some(50))
     );
     assert_eq!(usage["cost"]["currency"], "USD");
@@ -83,7 +107,10 @@ fn agent_ok_is_a_completed_response_with_output_text_and_cost() {
     assert_close(&usage["cost"]["output_cost"], 0.000_075);
     assert_close(&usage["cost"]["tool_calls_cost"], 0.005);
     assert_close(&usage["cost"]["total_cost"], 0.000_005 + 0.000_075 + 0.005);
-    assert_eq!(usage["tool_calls_details"], json!({"search_web": {"invocation": 1}}));
+    assert_eq!(
+        usage["tool_calls_details"],
+        json!({"search_web": {"invocation": 1}})
+    );
 
     let without_search = perplexity::agent_body("x", &AgentUsage::new(1, 1, 0.0, 0.0, 0.0));
     assert!(without_search["usage"].get("tool_calls_details").is_none());
@@ -113,7 +140,11 @@ fn agent_unknown_field_is_the_documented_400() {
 
 #[test]
 fn perplexity_error_code_is_an_integer() {
-    let response = fetch(perplexity::error(400, "Invalid model 'x'.", "invalid_model"));
+    let response = fetch(perplexity::error(
+        400,
+        "Invalid model 'x'.",
+        "invalid_model",
+    ));
     assert_eq!(response.status, 400);
     let error = &response.json()["error"];
     assert_eq!(error["message"], "Invalid model 'x'.");
@@ -121,8 +152,15 @@ fn perplexity_error_code_is_an_integer() {
     assert!(error["code"].is_u64(), "{}", error["code"]);
     assert_eq!(error["code"], 400);
 
-    let limited = fetch(perplexity::error(429, "Rate limit exceeded", "request_rate_limit_exceeded"));
-    assert_eq!((limited.status, limited.json()["error"]["code"].as_u64()), (429, Some(429)));
+    let limited = fetch(perplexity::error(
+        429,
+        "Rate limit exceeded",
+        "request_rate_limit_exceeded",
+    ));
+    assert_eq!(
+        (limited.status, limited.json()["error"]["code"].as_u64()),
+        (429, Some(429))
+    );
 }
 
 #[test]
@@ -130,14 +168,25 @@ fn unauthorized_html_is_a_401_openresty_page() {
     let response = fetch(perplexity::unauthorized_html());
     assert_eq!(response.status, 401);
     assert_eq!(response.header("content-type"), Some("text/html"));
-    assert!(response.body.contains("<title>401 Authorization Required</title>"), "{}", response.body);
+    assert!(
+        response
+            .body
+            .contains("<title>401 Authorization Required</title>"),
+        "{}",
+        response.body
+    );
     assert!(response.body.contains("openresty"));
-    assert!(serde_json::from_str::<Value>(&response.body).is_err(), "the body must not be JSON");
+    assert!(
+        serde_json::from_str::<Value>(&response.body).is_err(),
+        "the body must not be JSON"
+    );
 }
 
 #[test]
 fn validation_422_has_a_detail_list() {
-    let response = fetch(perplexity::validation_422("Input should be 'sonar' or 'sonar-pro'"));
+    let response = fetch(perplexity::validation_422(
+        "Input should be 'sonar' or 'sonar-pro'",
+    ));
     assert_eq!(response.status, 422);
     assert_eq!(
         response.json(),
@@ -150,7 +199,9 @@ fn openai_chat_ok_is_a_chat_completion_with_usage_details() {
     let response = fetch(openai::chat_ok("SELECT 1", 12, 3));
     assert_eq!(response.status, 200);
     let body = response.json();
-    assert!(body["id"].as_str().is_some_and(|id| id.starts_with("chatcmpl-")));
+    assert!(body["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("chatcmpl-")));
     assert_eq!(body["object"], "chat.completion");
     assert!(body["created"].is_u64());
     assert_eq!(body["model"], openai::CHAT_MODEL);
@@ -162,7 +213,11 @@ fn openai_chat_ok_is_a_chat_completion_with_usage_details() {
     assert!(choice.get("delta").is_none());
     let usage = &body["usage"];
     assert_eq!(
-        (usage["prompt_tokens"].as_u64(), usage["completion_tokens"].as_u64(), usage["total_tokens"].as_u64()),
+        (
+            usage["prompt_tokens"].as_u64(),
+            usage["completion_tokens"].as_u64(),
+            usage["total_tokens"].as_u64()
+        ),
         (Some(12), Some(3), Some(15))
     );
     assert_eq!(usage["prompt_tokens_details"]["cached_tokens"], 0);
@@ -172,7 +227,12 @@ fn openai_chat_ok_is_a_chat_completion_with_usage_details() {
 
 #[test]
 fn openai_error_code_is_a_string_or_null() {
-    let response = fetch(openai::error(401, "Incorrect API key provided", "invalid_request_error", Some("invalid_api_key")));
+    let response = fetch(openai::error(
+        401,
+        "Incorrect API key provided",
+        "invalid_request_error",
+        Some("invalid_api_key"),
+    ));
     assert_eq!(response.status, 401);
     assert_eq!(
         response.json(),
@@ -186,12 +246,21 @@ fn openai_error_code_is_a_string_or_null() {
 #[test]
 fn openai_models_lists_the_ids() {
     let server = Server::start();
-    server.route("GET", "/v1/models", openai::models(&["llama3.2", "qwen2.5-coder"]));
+    server.route(
+        "GET",
+        "/v1/models",
+        openai::models(&["llama3.2", "qwen2.5-coder"]),
+    );
     let response = call(&server.url(), "GET", "/v1/models", "");
     assert_eq!(response.status, 200);
     let body = response.json();
     assert_eq!(body["object"], "list");
-    let ids: Vec<&str> = body["data"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
     assert_eq!(ids, ["llama3.2", "qwen2.5-coder"]);
     assert_eq!(body["data"][0]["object"], "model");
     assert!(body["data"][0]["created"].is_u64());
@@ -204,11 +273,23 @@ fn openai_embeddings_in_float_and_base64() {
     let body = fetch(openai::embeddings(&vectors, 8)).json();
     assert_eq!(body["object"], "list");
     assert_eq!(body["model"], openai::EMBEDDING_MODEL);
-    assert_eq!(body["usage"], json!({"prompt_tokens": 8, "total_tokens": 8}));
+    assert_eq!(
+        body["usage"],
+        json!({"prompt_tokens": 8, "total_tokens": 8})
+    );
     for (i, vector) in vectors.iter().enumerate() {
         let item = &body["data"][i];
-        assert_eq!((item["object"].as_str(), item["index"].as_u64()), (Some("embedding"), Some(i as u64)));
-        let floats: Vec<f32> = item["embedding"].as_array().into_iter().flatten().filter_map(Value::as_f64).map(|x| x as f32).collect();
+        assert_eq!(
+            (item["object"].as_str(), item["index"].as_u64()),
+            (Some("embedding"), Some(i as u64))
+        );
+        let floats: Vec<f32> = item["embedding"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .map(|x| x as f32)
+            .collect();
         assert_eq!(&floats, vector);
     }
 
@@ -251,13 +332,25 @@ fn slow_sets_the_delay_and_keeps_the_reply() {
 
 #[test]
 fn sse_sends_data_events_and_done() {
-    let response =
-        fetch(sse(&[json!({"choices": [{"delta": {"content": "SEL"}}]}), json!({"choices": [{"delta": {"content": "ECT"}}]})], true));
+    let response = fetch(sse(
+        &[
+            json!({"choices": [{"delta": {"content": "SEL"}}]}),
+            json!({"choices": [{"delta": {"content": "ECT"}}]}),
+        ],
+        true,
+    ));
     assert_eq!(response.status, 200);
     assert_eq!(response.header("content-type"), Some("text/event-stream"));
-    let data: Vec<&str> = response.body.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+    let data: Vec<&str> = response
+        .body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
     assert_eq!(data.len(), 3);
-    assert_eq!(serde_json::from_str::<Value>(data[1]).ok(), Some(json!({"choices": [{"delta": {"content": "ECT"}}]})));
+    assert_eq!(
+        serde_json::from_str::<Value>(data[1]).ok(),
+        Some(json!({"choices": [{"delta": {"content": "ECT"}}]}))
+    );
     assert_eq!(data[2], "[DONE]");
     assert!(!fetch(sse(&[json!({})], false)).body.contains("[DONE]"));
 }

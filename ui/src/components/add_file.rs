@@ -17,7 +17,11 @@ pub struct FileFields {
 
 impl FileFields {
     pub fn new() -> Self {
-        Self { path: RwSignal::new(String::new()), table: RwSignal::new(String::new()), replace: RwSignal::new(false) }
+        Self {
+            path: RwSignal::new(String::new()),
+            table: RwSignal::new(String::new()),
+            replace: RwSignal::new(false),
+        }
     }
 
     pub fn clear(self) {
@@ -44,11 +48,19 @@ pub fn AddFile(
     #[prop(into)] on_add: Callback<()>,
     #[prop(into)] on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let FileFields { path, table, replace } = fields;
+    let FileFields {
+        path,
+        table,
+        replace,
+    } = fields;
     let total = move || progress.get().map(|p| p.total).filter(|t| *t > 0);
     let status = move || match progress.get() {
         None => "Reading the file…".to_string(),
-        Some(p) if p.total > 0 => format!("Importing: {} of {}", format::number(as_f64(p.done), 0), format::rows(p.total)),
+        Some(p) if p.total > 0 => format!(
+            "Importing: {} of {}",
+            format::number(as_f64(p.done), 0),
+            format::rows(p.total)
+        ),
         Some(_) => "Importing…".to_string(),
     };
     view! {

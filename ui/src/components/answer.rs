@@ -70,17 +70,23 @@ pub fn Answer(
             </button>
         }
     });
-    let parts: Vec<(String, f64)> = cost.breakdown.iter().map(|c| (c.item.clone(), c.usd)).collect();
+    let parts: Vec<(String, f64)> = cost
+        .breakdown
+        .iter()
+        .map(|c| (c.item.clone(), c.usd))
+        .collect();
     // The AI's earlier answer, reused: its code ran again on today's data (the message says what
     // that saved).
     let cached = cache.and_then(cache_label).filter(|_| !waiting);
     let (by, cost_line) = if waiting {
         (None, "Nothing was sent to the AI — no cost".to_string())
     } else if cached.is_some() {
-        let by = (generated_by != "planner").then(|| format!("Written earlier by the AI ({generated_by}) · "));
+        let by = (generated_by != "planner")
+            .then(|| format!("Written earlier by the AI ({generated_by}) · "));
         (by, "Nothing was sent to the AI — no cost".to_string())
     } else {
-        let by = (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
+        let by =
+            (generated_by != "planner").then(|| format!("Written by the AI ({generated_by}) · "));
         (by, format::cost(cost.total_usd, cost.source, &parts))
     };
     // The approval dialog already says what was estimated.
@@ -124,7 +130,11 @@ pub fn Answer(
         }
     });
     let code = code.map(|code| {
-        let label = if language.as_deref() == Some("python") { "Python" } else { "SQL" };
+        let label = if language.as_deref() == Some("python") {
+            "Python"
+        } else {
+            "SQL"
+        };
         view! {
             <details id="code">
                 <summary>{format!("Show the {label} that ran")}</summary>

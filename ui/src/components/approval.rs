@@ -18,9 +18,13 @@ pub fn Approval(
 ) -> impl IntoView {
     let dismissed = RwSignal::new(false);
     let amounts = estimate.map(|e| format::estimate(e.about_usd, e.at_most_usd));
-    let said = amounts.as_ref().map(|(about, at_most)| format!("About {about} (at most {at_most})"));
+    let said = amounts
+        .as_ref()
+        .map(|(about, at_most)| format!("About {about} (at most {at_most})"));
     // Without an estimate there is no amount to allow, so only "Not now" is offered.
-    let allow = estimate.zip(amounts).map(|(e, (_, at_most))| (e.at_most_usd, format!("Spend up to {at_most}")));
+    let allow = estimate
+        .zip(amounts)
+        .map(|(e, (_, at_most))| (e.at_most_usd, format!("Spend up to {at_most}")));
     let question = StoredValue::new(question);
     let dialog = move || {
         let approve = allow.clone().map(|(usd, label)| {

@@ -7,7 +7,11 @@ use plainsight_ipc::{ChartView, ExportFormat};
 pub fn Chart(chart: ChartView, #[prop(into)] on_export: Callback<ExportFormat>) -> impl IntoView {
     let format = RwSignal::new(ExportFormat::Png);
     let choose = move |ev| {
-        format.set(if event_target_value(&ev) == "svg" { ExportFormat::Svg } else { ExportFormat::Png });
+        format.set(if event_target_value(&ev) == "svg" {
+            ExportFormat::Svg
+        } else {
+            ExportFormat::Png
+        });
     };
     view! {
         <section class="chart-card">

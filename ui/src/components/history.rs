@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use plainsight_ipc::HistoryItem;
 
 #[component]
-pub fn History(#[prop(into)] items: Signal<Vec<HistoryItem>>, #[prop(into)] on_pick: Callback<String>) -> impl IntoView {
+pub fn History(
+    #[prop(into)] items: Signal<Vec<HistoryItem>>,
+    #[prop(into)] on_pick: Callback<String>,
+) -> impl IntoView {
     view! {
         <nav id="history" aria-label="History">
             <h2>"History"</h2>

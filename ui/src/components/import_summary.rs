@@ -28,7 +28,14 @@ pub fn ImportSummary(
     #[prop(into)]
     on_reimport: Callback<Vec<ImportedColumnView>>,
 ) -> impl IntoView {
-    let ImportSummaryView { table, rows_imported, rows_skipped, skipped, columns, warnings } = summary;
+    let ImportSummaryView {
+        table,
+        rows_imported,
+        rows_skipped,
+        skipped,
+        columns,
+        warnings,
+    } = summary;
     let original = columns.clone();
     let chosen = RwSignal::new(columns.clone());
     let changed = Memo::new(move |_| chosen.with(|c| *c != original));
@@ -49,7 +56,10 @@ pub fn ImportSummary(
         }
     });
     let warnings_part = (!warnings.is_empty()).then(|| {
-        let items = warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view();
+        let items = warnings
+            .into_iter()
+            .map(|w| view! { <li>{w}</li> })
+            .collect_view();
         view! { <ul class="warnings">{items}</ul> }
     });
     let column_rows = columns

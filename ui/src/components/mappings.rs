@@ -15,7 +15,10 @@ pub fn Mappings(
     #[prop(into)]
     on_teach: Callback<(String, String)>,
 ) -> impl IntoView {
-    let chips = mappings.into_iter().map(|mapping| view! { <MappingChip mapping on_teach/> }).collect_view();
+    let chips = mappings
+        .into_iter()
+        .map(|mapping| view! { <MappingChip mapping on_teach/> })
+        .collect_view();
     view! {
         <div id="mappings" class="mappings" role="group" aria-label="How your words were read">
             <span class="mappings-label">"Read as:"</span>
@@ -26,12 +29,18 @@ pub fn Mappings(
 
 #[component]
 fn MappingChip(mapping: MappingView, on_teach: Callback<(String, String)>) -> impl IntoView {
-    let MappingView { said, table, column, alternatives } = mapping;
+    let MappingView {
+        said,
+        table,
+        column,
+        alternatives,
+    } = mapping;
     let open = RwSignal::new(false);
     let confirmed = RwSignal::new(false);
     let label = format!("{said} → {}", MappingView::words(&column));
     let said = StoredValue::new(said);
-    let hint = (!alternatives.is_empty()).then(|| format!("By \u{201c}{}\u{201d} you meant:", said.get_value()));
+    let hint = (!alternatives.is_empty())
+        .then(|| format!("By \u{201c}{}\u{201d} you meant:", said.get_value()));
     let choices = alternatives
         .into_iter()
         .map(|alternative| {

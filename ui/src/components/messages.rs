@@ -4,7 +4,11 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn Messages(prefix: &'static str, error: RwSignal<Option<String>>, note: RwSignal<Option<String>>) -> impl IntoView {
+pub fn Messages(
+    prefix: &'static str,
+    error: RwSignal<Option<String>>,
+    note: RwSignal<Option<String>>,
+) -> impl IntoView {
     view! {
         <div class="messages" aria-live="polite">
             {move || {

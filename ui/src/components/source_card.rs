@@ -38,9 +38,20 @@ pub fn SourceCard(
     #[prop(into)] on_remove: Callback<i64>,
     #[prop(into)] on_preview: Callback<(i64, String)>,
 ) -> impl IntoView {
-    let SourceView { id, name, kind, location, active, tables, problem } = source;
+    let SourceView {
+        id,
+        name,
+        kind,
+        location,
+        active,
+        tables,
+        problem,
+    } = source;
     let confirming = RwSignal::new(false);
-    let confirm_text = format!("Remove “{name}” from Plainsight? {}", kept_when_removed(kind));
+    let confirm_text = format!(
+        "Remove “{name}” from Plainsight? {}",
+        kept_when_removed(kind)
+    );
     let use_button = (!active).then(|| {
         view! {
             <button class="secondary use-source" disabled=move || busy.get() on:click=move |_| on_use.run(id)>
@@ -60,7 +71,10 @@ pub fn SourceCard(
         }
     });
     let table_list = if tables.is_empty() {
-        problem.is_none().then(|| view! { <p class="muted small">"No tables yet."</p> }).into_any()
+        problem
+            .is_none()
+            .then(|| view! { <p class="muted small">"No tables yet."</p> })
+            .into_any()
     } else {
         let items = tables
             .into_iter()
@@ -89,7 +103,8 @@ pub fn SourceCard(
                 }
             })
             .collect_view();
-        view! { <ul class="tables" aria-label="Tables (click one to preview it)">{items}</ul> }.into_any()
+        view! { <ul class="tables" aria-label="Tables (click one to preview it)">{items}</ul> }
+            .into_any()
     };
     let location_title = location.clone();
     view! {

@@ -15,8 +15,11 @@ pub fn ResultTable(
     #[prop(default = "result-table")]
     id: &'static str,
 ) -> impl IntoView {
-    let formats: Vec<ColumnFormat> =
-        columns.iter().enumerate().map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i)))).collect();
+    let formats: Vec<ColumnFormat> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i))))
+        .collect();
     let count = rows.len();
     let head = columns
         .into_iter()

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plainsight_ipc::{
-    AddFileRequest, ErrorKind, ImportProgress, ImportSummaryView, ImportedColumnView, IpcError, SourceKind, SourcesView, TablePreview,
-    IMPORT_PROGRESS_EVENT,
+    AddFileRequest, ErrorKind, ImportProgress, ImportSummaryView, ImportedColumnView, IpcError,
+    SourceKind, SourcesView, TablePreview, IMPORT_PROGRESS_EVENT,
 };
 use serde_json::Value;
 
@@ -94,12 +94,20 @@ impl DataScreen {
     fn source_name(self, id: i64) -> String {
         self.session
             .sources
-            .with_untracked(|v| v.as_ref().and_then(|v| v.sources.iter().find(|s| s.id == id)).map(|s| s.name.clone()))
+            .with_untracked(|v| {
+                v.as_ref()
+                    .and_then(|v| v.sources.iter().find(|s| s.id == id))
+                    .map(|s| s.name.clone())
+            })
             .unwrap_or_else(|| "the source".into())
     }
 
     fn active_name(sources: &SourcesView) -> String {
-        sources.sources.iter().find(|s| s.active).map_or_else(|| "the sample data".into(), |s| s.name.clone())
+        sources
+            .sources
+            .iter()
+            .find(|s| s.active)
+            .map_or_else(|| "the sample data".into(), |s| s.name.clone())
     }
 
     /// The sources at start-up (the Ask screen shows which one is active).
@@ -123,8 +131,14 @@ impl DataScreen {
                     }
                 })
                 .await?;
-                ipc::listen(ipc::DRAG_ENTER_EVENT, move |_: Value| session.dragging.set(true)).await?;
-                ipc::listen(ipc::DRAG_LEAVE_EVENT, move |_: Value| session.dragging.set(false)).await?;
+                ipc::listen(ipc::DRAG_ENTER_EVENT, move |_: Value| {
+                    session.dragging.set(true)
+                })
+                .await?;
+                ipc::listen(ipc::DRAG_LEAVE_EVENT, move |_: Value| {
+                    session.dragging.set(false)
+                })
+                .await?;
                 ipc::listen(ipc::DRAG_DROP_EVENT, move |dropped: DroppedFiles| {
                     session.dragging.set(false);
                     if !dropped.paths.is_empty() {
@@ -149,7 +163,10 @@ impl DataScreen {
         spawn_local(async move {
             match ipc::set_active_source(id).await {
                 Ok(sources) => {
-                    self.done(format!("Questions now go to {}.", Self::active_name(&sources)));
+                    self.done(format!(
+                        "Questions now go to {}.",
+                        Self::active_name(&sources)
+                    ));
                     self.session.sources.set(Some(sources));
                 }
                 Err(e) => self.failed(&e),
@@ -168,7 +185,11 @@ impl DataScreen {
         let kind = self
             .session
             .sources
-            .with_untracked(|v| v.as_ref().and_then(|v| v.sources.iter().find(|s| s.id == id)).map(|s| s.kind))
+            .with_untracked(|v| {
+                v.as_ref()
+                    .and_then(|v| v.sources.iter().find(|s| s.id == id))
+                    .map(|s| s.kind)
+            })
             .unwrap_or(SourceKind::Sqlite);
         self.changing_source.set(true);
         spawn_local(async move {
@@ -180,7 +201,11 @@ impl DataScreen {
                         Self::active_name(&sources)
                     ));
                     self.session.sources.set(Some(sources));
-                    if self.previewing.get_untracked().is_some_and(|(shown, _)| shown == id) {
+                    if self
+                        .previewing
+                        .get_untracked()
+                        .is_some_and(|(shown, _)| shown == id)
+                    {
                         self.previewing.set(None);
                         self.preview.set(None);
                     }
@@ -204,7 +229,10 @@ impl DataScreen {
             }
             match result {
                 Ok(preview) => {
-                    self.preview.set(Some(Preview { source, table: preview }));
+                    self.preview.set(Some(Preview {
+                        source,
+                        table: preview,
+                    }));
                     // Below a long list of sources the preview would open out of sight.
                     request_animation_frame(|| {
                         if let Some(card) = document().get_element_by_id("preview") {
@@ -251,7 +279,9 @@ impl DataScreen {
     fn add_typed_path(self) {
         let path = self.file.path.get_untracked().trim().to_string();
         if path.is_empty() {
-            self.error.set(Some("Type or paste the path of a file first, or choose one.".into()));
+            self.error.set(Some(
+                "Type or paste the path of a file first, or choose one.".into(),
+            ));
             return;
         }
         self.add_paths(vec![path]);
@@ -261,7 +291,9 @@ impl DataScreen {
     /// when there is one file.
     fn add_paths(self, paths: Vec<String>) {
         if self.adding() {
-            self.error.set(Some("Another file is still being added. Wait for it to finish or cancel it.".into()));
+            self.error.set(Some(
+                "Another file is still being added. Wait for it to finish or cancel it.".into(),
+            ));
             return;
         }
         let table = self.file.table.get_untracked().trim().to_string();
@@ -269,7 +301,13 @@ impl DataScreen {
         let replace = self.file.replace.get_untracked();
         spawn_local(async move {
             for path in paths {
-                let request = AddFileRequest { path, table: table.clone(), sheet: None, replace, types: Vec::new() };
+                let request = AddFileRequest {
+                    path,
+                    table: table.clone(),
+                    sheet: None,
+                    replace,
+                    types: Vec::new(),
+                };
                 if !self.add(request).await {
                     break;
                 }
@@ -282,8 +320,16 @@ impl DataScreen {
         if self.adding() {
             return;
         }
-        let Some(Imported { path, summary }) = self.imported.get_untracked() else { return };
-        let request = AddFileRequest { path, table: Some(summary.table), sheet: None, replace: true, types };
+        let Some(Imported { path, summary }) = self.imported.get_untracked() else {
+            return;
+        };
+        let request = AddFileRequest {
+            path,
+            table: Some(summary.table),
+            sheet: None,
+            replace: true,
+            types,
+        };
         spawn_local(async move {
             self.add(request).await;
         });
@@ -307,11 +353,20 @@ impl DataScreen {
                     Some(summary) => {
                         let rows = format::rows(summary.rows_imported);
                         self.done(if request.types.is_empty() {
-                            format!("Imported {rows} into “{}”. Questions now go to {active}.", summary.table)
+                            format!(
+                                "Imported {rows} into “{}”. Questions now go to {active}.",
+                                summary.table
+                            )
                         } else {
-                            format!("Re-imported {rows} into “{}” with the column types you chose.", summary.table)
+                            format!(
+                                "Re-imported {rows} into “{}” with the column types you chose.",
+                                summary.table
+                            )
                         });
-                        self.imported.set(Some(Imported { path: request.path, summary }));
+                        self.imported.set(Some(Imported {
+                            path: request.path,
+                            summary,
+                        }));
                     }
                     None => self.done(format!("Added {active}. Questions now go to it.")),
                 }
@@ -363,7 +418,10 @@ impl DataScreen {
                 },
                 PgAction::Add => match ipc::add_postgres(&form).await {
                     Ok(sources) => {
-                        self.done(format!("Added {}. Questions now go to it.", Self::active_name(&sources)));
+                        self.done(format!(
+                            "Added {}. Questions now go to it.",
+                            Self::active_name(&sources)
+                        ));
                         self.session.sources.set(Some(sources));
                         self.pg.password.set(String::new());
                     }
@@ -381,7 +439,19 @@ pub fn Data() -> impl IntoView {
     let screen = DataScreen::new(session);
     screen.load();
     screen.listen();
-    let DataScreen { error, note, changing_source, previewing, preview, picking, importing, progress, cancelling, imported, .. } = screen;
+    let DataScreen {
+        error,
+        note,
+        changing_source,
+        previewing,
+        preview,
+        picking,
+        importing,
+        progress,
+        cancelling,
+        imported,
+        ..
+    } = screen;
 
     let sources = move || match session.sources.get() {
         None => view! { <p class="muted">"Looking for your data…"</p> }.into_any(),

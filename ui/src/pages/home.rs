@@ -10,8 +10,11 @@ use crate::ipc;
 use crate::session::{Screen, Session};
 
 /// Shown on the empty screen; each is a question the offline planner answers on the sample data.
-const SUGGESTIONS: [&str; 3] =
-    ["show me last month's sales by region", "top 5 products by revenue", "monthly revenue for the last 12 months"];
+const SUGGESTIONS: [&str; 3] = [
+    "show me last month's sales by region",
+    "top 5 products by revenue",
+    "monthly revenue for the last 12 months",
+];
 
 /// The Ask screen's state. The app creates it once, so the sidebar's history can ask too.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +82,9 @@ impl Conversation {
     /// Saves `term` = `meaning` in the glossary (a corrected chip under the answer), then asks the
     /// shown answer's question again, which now reads the word that way.
     fn teach(self, term: String, meaning: String) {
-        let Some(question) = self.answer.get_untracked().map(|a| a.question) else { return };
+        let Some(question) = self.answer.get_untracked().map(|a| a.question) else {
+            return;
+        };
         if self.busy.get_untracked() {
             return;
         }
@@ -112,11 +117,21 @@ impl Conversation {
 #[component]
 pub fn Home(conversation: Conversation) -> impl IntoView {
     let session = expect_context::<Session>();
-    let Conversation { question, busy, answer, error, note, .. } = conversation;
+    let Conversation {
+        question,
+        busy,
+        answer,
+        error,
+        note,
+        ..
+    } = conversation;
     let ask = Callback::new(move |text: String| conversation.ask(&text));
-    let approve = Callback::new(move |(text, usd): (String, f64)| conversation.ask_approved(&text, Some(usd)));
+    let approve = Callback::new(move |(text, usd): (String, f64)| {
+        conversation.ask_approved(&text, Some(usd))
+    });
     let export = Callback::new(move |format: ExportFormat| conversation.export(format));
-    let teach = Callback::new(move |(term, meaning): (String, String)| conversation.teach(term, meaning));
+    let teach =
+        Callback::new(move |(term, meaning): (String, String)| conversation.teach(term, meaning));
     let source = Signal::derive(move || session.active_source());
 
     view! {
@@ -187,7 +202,10 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
 /// tables there are to ask about (for the person's own), and the two things to set up next: an AI
 /// key (Settings) and one's own data (Data).
 #[component]
-fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_ask: Callback<String>) -> impl IntoView {
+fn Welcome(
+    #[prop(into)] source: Signal<Option<SourceView>>,
+    #[prop(into)] on_ask: Callback<String>,
+) -> impl IntoView {
     let session = expect_context::<Session>();
     let own = move || source.get().filter(|s| s.kind != SourceKind::Sample);
     let about = move || match own() {
@@ -205,7 +223,12 @@ fn Welcome(#[prop(into)] source: Signal<Option<SourceView>>, #[prop(into)] on_as
             .into_any()
         }
         Some(own) => {
-            let tables = own.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+            let tables = own
+                .tables
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let goes_to = if tables.is_empty() {
                 format!("Questions go to {}.", own.name)
             } else {

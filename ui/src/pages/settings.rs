@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{CacheStatsView, ErrorKind, FieldKind, KeyState, KeyStatus, SettingField, SettingsView};
+use plainsight_ipc::{
+    CacheStatsView, ErrorKind, FieldKind, KeyState, KeyStatus, SettingField, SettingsView,
+};
 use wasm_bindgen::prelude::*;
 
 use crate::components::messages::Messages;
@@ -162,12 +164,39 @@ fn key_state(key: &KeyStatus) -> String {
 /// The cache's figures in one line: "12 answers cached · 40% exact hits · 10% similar-question
 /// hits · saved $0.03 · lookups take 0.4 ms on average". Rates are of all lookups (0 without any).
 fn cache_summary(stats: &CacheStatsView) -> String {
-    let CacheStatsView { entries, lookups, exact_hits, semantic_hits, saved_usd, avg_lookup_ms } = *stats;
-    #[allow(clippy::cast_precision_loss, reason = "cache counts stay far below 2^52")]
-    let rate = |hits: i64| if lookups > 0 { hits as f64 * 100.0 / lookups as f64 } else { 0.0 };
-    #[allow(clippy::cast_precision_loss, reason = "cache counts stay far below 2^52")]
-    let cached = format!("{} {}", format::number(entries as f64, 0), if entries == 1 { "answer" } else { "answers" });
-    let took = if avg_lookup_ms < 10.0 { format!("{avg_lookup_ms:.1}") } else { format::number(avg_lookup_ms, 0) };
+    let CacheStatsView {
+        entries,
+        lookups,
+        exact_hits,
+        semantic_hits,
+        saved_usd,
+        avg_lookup_ms,
+    } = *stats;
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "cache counts stay far below 2^52"
+    )]
+    let rate = |hits: i64| {
+        if lookups > 0 {
+            hits as f64 * 100.0 / lookups as f64
+        } else {
+            0.0
+        }
+    };
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "cache counts stay far below 2^52"
+    )]
+    let cached = format!(
+        "{} {}",
+        format::number(entries as f64, 0),
+        if entries == 1 { "answer" } else { "answers" }
+    );
+    let took = if avg_lookup_ms < 10.0 {
+        format!("{avg_lookup_ms:.1}")
+    } else {
+        format::number(avg_lookup_ms, 0)
+    };
     format!(
         "{cached} cached · {:.0}% exact hits · {:.0}% similar-question hits · saved {} · lookups take {took} ms on average",
         rate(exact_hits),
@@ -178,7 +207,14 @@ fn cache_summary(stats: &CacheStatsView) -> String {
 
 /// Whether two views have the same settings and keys (the screen is laid out from the first).
 fn same_shape(a: &SettingsView, b: &SettingsView) -> bool {
-    a.fields.iter().map(|f| &f.key).eq(b.fields.iter().map(|f| &f.key)) && a.keys.iter().map(|k| &k.name).eq(b.keys.iter().map(|k| &k.name))
+    a.fields
+        .iter()
+        .map(|f| &f.key)
+        .eq(b.fields.iter().map(|f| &f.key))
+        && a.keys
+            .iter()
+            .map(|k| &k.name)
+            .eq(b.keys.iter().map(|k| &k.name))
 }
 
 /// The screen's state. The values themselves live in the session's settings, so a saved value
@@ -225,7 +261,10 @@ impl SettingsScreen {
     }
 
     fn show(self, view: SettingsView) {
-        if self.layout.with_untracked(|shown| shown.as_ref().is_none_or(|shown| !same_shape(shown, &view))) {
+        if self
+            .layout
+            .with_untracked(|shown| shown.as_ref().is_none_or(|shown| !same_shape(shown, &view)))
+        {
             self.layout.set(Some(view.clone()));
         }
         self.session.settings.set(Some(view));
@@ -256,7 +295,11 @@ impl SettingsScreen {
             sent = *count;
         });
         spawn_local(async move {
-            let reply = if clear { ipc::clear_cache().await } else { ipc::cache_stats().await };
+            let reply = if clear {
+                ipc::clear_cache().await
+            } else {
+                ipc::cache_stats().await
+            };
             if clear {
                 self.clearing.set(false);
             }
@@ -271,7 +314,11 @@ impl SettingsScreen {
                     }
                 }
                 Err(e) => {
-                    let message = if clear { format!("The cache could not be cleared: {}", e.message) } else { e.message };
+                    let message = if clear {
+                        format!("The cache could not be cleared: {}", e.message)
+                    } else {
+                        e.message
+                    };
                     self.error.set(Some(message));
                 }
             }
@@ -282,7 +329,11 @@ impl SettingsScreen {
     fn value(self, key: &str) -> String {
         self.session
             .settings
-            .with(|v| v.as_ref().and_then(|v| v.fields.iter().find(|f| f.key == key)).map(|f| f.value.clone()))
+            .with(|v| {
+                v.as_ref()
+                    .and_then(|v| v.fields.iter().find(|f| f.key == key))
+                    .map(|f| f.value.clone())
+            })
             .unwrap_or_default()
     }
 
@@ -341,7 +392,11 @@ impl SettingsScreen {
         self.note.set(None);
         spawn_local(async move {
             let mut failed = false;
-            for (key, value) in [("ai_provider", preset.provider), ("ai_base_url", preset.base_url), ("ai_model", preset.model)] {
+            for (key, value) in [
+                ("ai_provider", preset.provider),
+                ("ai_base_url", preset.base_url),
+                ("ai_model", preset.model),
+            ] {
                 match ipc::set_setting(key, value).await {
                     Ok(view) => {
                         self.refused.update(|r| {
@@ -351,7 +406,10 @@ impl SettingsScreen {
                         self.show(view);
                     }
                     Err(e) => {
-                        self.error.set(Some(format!("{} could not be chosen: {}", preset.name, e.message)));
+                        self.error.set(Some(format!(
+                            "{} could not be chosen: {}",
+                            preset.name, e.message
+                        )));
                         failed = true;
                         break;
                     }
@@ -360,7 +418,8 @@ impl SettingsScreen {
             if failed {
                 self.load();
             } else {
-                self.note.set(Some(format!("{} chosen. {}", preset.name, preset.next)));
+                self.note
+                    .set(Some(format!("{} chosen. {}", preset.name, preset.next)));
             }
             self.presetting.set(false);
         });
@@ -391,26 +450,40 @@ pub fn Settings() -> impl IntoView {
         }
         showing
     });
-    let SettingsScreen { error, note, layout, .. } = screen;
+    let SettingsScreen {
+        error,
+        note,
+        layout,
+        ..
+    } = screen;
 
     let ai_status = move || {
-        session.settings.with(|v| v.as_ref().map(|v| v.ai_status.clone())).map(|status| {
-            let on = session.ai_on().unwrap_or(false);
-            view! {
-                <p id="ai-status" class="ai-status" class:on=on role="status">
-                    <span class="ai-dot" aria-hidden="true"></span>
-                    <span>{status}</span>
-                </p>
-            }
-        })
+        session
+            .settings
+            .with(|v| v.as_ref().map(|v| v.ai_status.clone()))
+            .map(|status| {
+                let on = session.ai_on().unwrap_or(false);
+                view! {
+                    <p id="ai-status" class="ai-status" class:on=on role="status">
+                        <span class="ai-dot" aria-hidden="true"></span>
+                        <span>{status}</span>
+                    </p>
+                }
+            })
     };
     let body = move || match layout.get() {
         None => view! { <p class="muted">"Loading settings…"</p> }.into_any(),
         Some(SettingsView { fields, keys, .. }) => {
-            let keys = keys.into_iter().map(|status| view! { <KeyRow status screen/> }).collect_view();
-            let in_section =
-                |f: &SettingField| AI_SECTION.keys.contains(&f.key.as_str()) || SECTIONS.iter().any(|s| s.keys.contains(&f.key.as_str()));
-            let other: Vec<SettingField> = fields.iter().filter(|f| !in_section(f)).cloned().collect();
+            let keys = keys
+                .into_iter()
+                .map(|status| view! { <KeyRow status screen/> })
+                .collect_view();
+            let in_section = |f: &SettingField| {
+                AI_SECTION.keys.contains(&f.key.as_str())
+                    || SECTIONS.iter().any(|s| s.keys.contains(&f.key.as_str()))
+            };
+            let other: Vec<SettingField> =
+                fields.iter().filter(|f| !in_section(f)).cloned().collect();
             let sections = SECTIONS
                 .iter()
                 .map(|section| {
@@ -436,7 +509,12 @@ pub fn Settings() -> impl IntoView {
                 })
                 .collect_view();
             let other = (!other.is_empty()).then(|| {
-                const OTHER: Section = Section { id: "settings-other", title: "Other", about: "", keys: &[] };
+                const OTHER: Section = Section {
+                    id: "settings-other",
+                    title: "Other",
+                    about: "",
+                    keys: &[],
+                };
                 view! { <SettingsSection section=&OTHER rows=other screen/> }
             });
             let ai_rows = pick(&fields, AI_SECTION.keys);
@@ -471,7 +549,9 @@ pub fn Settings() -> impl IntoView {
 
 /// The fields named by `keys`, in that order.
 fn pick(fields: &[SettingField], keys: &[&str]) -> Vec<SettingField> {
-    keys.iter().filter_map(|k| fields.iter().find(|f| f.key == *k).cloned()).collect()
+    keys.iter()
+        .filter_map(|k| fields.iter().find(|f| f.key == *k).cloned())
+        .collect()
 }
 
 #[component]
@@ -483,7 +563,10 @@ fn SettingsSection(
 ) -> impl IntoView {
     let title_id = format!("{}-title", section.id);
     let labelled_by = title_id.clone();
-    let rows = rows.into_iter().map(|field| view! { <SettingRow field screen/> }).collect_view();
+    let rows = rows
+        .into_iter()
+        .map(|field| view! { <SettingRow field screen/> })
+        .collect_view();
     view! {
         <section id=section.id class="card settings-section" aria-labelledby=labelled_by>
             <h2 id=title_id>{section.title}</h2>
@@ -527,9 +610,18 @@ fn Presets(screen: SettingsScreen) -> impl IntoView {
 fn CacheStats(screen: SettingsScreen) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let clearing = screen.clearing;
-    let summary =
-        move || screen.cache.with(|stats| stats.as_ref().map_or_else(|| "Loading the cache's figures…".to_string(), cache_summary));
-    let empty = move || screen.cache.with(|stats| stats.as_ref().is_some_and(|s| s.entries == 0));
+    let summary = move || {
+        screen.cache.with(|stats| {
+            stats
+                .as_ref()
+                .map_or_else(|| "Loading the cache's figures…".to_string(), cache_summary)
+        })
+    };
+    let empty = move || {
+        screen
+            .cache
+            .with(|stats| stats.as_ref().is_some_and(|s| s.entries == 0))
+    };
     view! {
         <div class="cache-box">
             <div class="cache-head">
@@ -649,15 +741,24 @@ fn Diagnostics() -> impl IntoView {
                         by_hand(click);
                     }
                 }
-                Err(e) => copied.set(Some(Copied::Failed(format!("Diagnostics could not be gathered: {}", e.message)))),
+                Err(e) => copied.set(Some(Copied::Failed(format!(
+                    "Diagnostics could not be gathered: {}",
+                    e.message
+                )))),
             }
         });
     };
     let status = move || {
         copied.get().map(|outcome| {
             let (class, said) = match outcome {
-                Copied::Yes => ("diagnostics-status copied", "Copied to the clipboard".to_string()),
-                Copied::ByHand => ("diagnostics-status", "Select the text below and copy it".to_string()),
+                Copied::Yes => (
+                    "diagnostics-status copied",
+                    "Copied to the clipboard".to_string(),
+                ),
+                Copied::ByHand => (
+                    "diagnostics-status",
+                    "Select the text below and copy it".to_string(),
+                ),
                 Copied::Failed(why) => ("diagnostics-status failed", why),
             };
             view! {
@@ -697,7 +798,17 @@ fn Diagnostics() -> impl IntoView {
 /// One setting: its label and help, the control for its kind, and "Saved" or why it was refused.
 #[component]
 fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
-    let SettingField { key, label, help, kind, options, min, max, default, .. } = field;
+    let SettingField {
+        key,
+        label,
+        help,
+        kind,
+        options,
+        min,
+        max,
+        default,
+        ..
+    } = field;
     let id = format!("setting-{key}");
     let help_id = format!("help-{key}");
     let current = {
@@ -795,7 +906,8 @@ fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
             if let Some(message) = screen.refused.with(|r| r.get(&key).cloned()) {
                 view! { <span id=format!("error-{key}") class="field-error" role="alert">{message}</span> }.into_any()
             } else if screen.saved.with(|s| s.contains(&key)) {
-                view! { <span id=format!("saved-{key}") class="field-saved">"Saved"</span> }.into_any()
+                view! { <span id=format!("saved-{key}") class="field-saved">"Saved"</span> }
+                    .into_any()
             } else {
                 ().into_any()
             }
@@ -827,11 +939,21 @@ enum KeyAction {
 /// inline). The pasted key is sent once and cleared; it is never shown or logged.
 #[component]
 fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
-    let KeyStatus { name, label, testable, .. } = status;
+    let KeyStatus {
+        name,
+        label,
+        testable,
+        ..
+    } = status;
     let session = screen.session;
     let name = StoredValue::new(name);
     let current = Memo::new(move |_| {
-        name.with_value(|name| session.settings.with(|v| v.as_ref().and_then(|v| v.keys.iter().find(|k| k.name == *name).cloned())))
+        name.with_value(|name| {
+            session.settings.with(|v| {
+                v.as_ref()
+                    .and_then(|v| v.keys.iter().find(|k| k.name == *name).cloned())
+            })
+        })
     });
     let typed = RwSignal::new(String::new());
     let running = RwSignal::new(None::<KeyAction>);
@@ -845,7 +967,11 @@ fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
         if running.get_untracked().is_some() {
             return;
         }
-        let value = if action == KeyAction::Save { typed.get_untracked() } else { String::new() };
+        let value = if action == KeyAction::Save {
+            typed.get_untracked()
+        } else {
+            String::new()
+        };
         if action == KeyAction::Save && value.trim().is_empty() {
             result.set(Some(Err("Paste the key into the box first.".into())));
             return;
@@ -859,7 +985,12 @@ fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
                 KeyAction::Save => ipc::set_key(&name, &value).await.map(|view| {
                     typed.set(String::new());
                     screen.show(view);
-                    if testable { "Saved. Press Test to check that it works." } else { "Saved." }.to_string()
+                    if testable {
+                        "Saved. Press Test to check that it works."
+                    } else {
+                        "Saved."
+                    }
+                    .to_string()
                 }),
                 KeyAction::Delete => ipc::delete_key(&name).await.map(|view| {
                     screen.show(view);
@@ -874,14 +1005,19 @@ fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
 
     let state = move || current.with(|k| k.as_ref().map(key_state).unwrap_or_default());
     let is_set = move || current.with(|k| k.as_ref().is_some_and(|k| k.state != KeyState::NotSet));
-    let from_env = move || current.with(|k| k.as_ref().is_some_and(|k| k.state == KeyState::Environment));
+    let from_env =
+        move || current.with(|k| k.as_ref().is_some_and(|k| k.state == KeyState::Environment));
     let problem = move || {
-        current.with(|k| k.as_ref().and_then(|k| k.problem.clone())).map(|p| view! { <p class="message warning key-problem">{p}</p> })
+        current
+            .with(|k| k.as_ref().and_then(|k| k.problem.clone()))
+            .map(|p| view! { <p class="message warning key-problem">{p}</p> })
     };
     let confirm_text = {
         let label = label.clone();
         move || {
-            let env = current.with(|k| k.as_ref().and_then(|k| k.env_var.clone())).filter(|_| from_env());
+            let env = current
+                .with(|k| k.as_ref().and_then(|k| k.env_var.clone()))
+                .filter(|_| from_env());
             match env {
                 Some(var) => format!("Delete the {label} saved in your system keychain? {var} still applies while it is set."),
                 None => format!("Delete the {label} from your system keychain?"),
@@ -969,17 +1105,38 @@ mod tests {
 
     #[test]
     fn the_cache_reads_in_one_line() {
-        let stats = CacheStatsView { entries: 1, lookups: 4, exact_hits: 1, semantic_hits: 0, saved_usd: 0.00249, avg_lookup_ms: 0.42 };
+        let stats = CacheStatsView {
+            entries: 1,
+            lookups: 4,
+            exact_hits: 1,
+            semantic_hits: 0,
+            saved_usd: 0.00249,
+            avg_lookup_ms: 0.42,
+        };
         assert_eq!(
             cache_summary(&stats),
             "1 answer cached · 25% exact hits · 0% similar-question hits · saved $0.0025 · lookups take 0.4 ms on average"
         );
-        let empty = CacheStatsView { entries: 0, lookups: 0, exact_hits: 0, semantic_hits: 0, saved_usd: 0.0, avg_lookup_ms: 0.0 };
+        let empty = CacheStatsView {
+            entries: 0,
+            lookups: 0,
+            exact_hits: 0,
+            semantic_hits: 0,
+            saved_usd: 0.0,
+            avg_lookup_ms: 0.0,
+        };
         assert_eq!(
             cache_summary(&empty),
             "0 answers cached · 0% exact hits · 0% similar-question hits · saved $0.00 · lookups take 0.0 ms on average"
         );
-        let busy = CacheStatsView { entries: 1234, lookups: 3, exact_hits: 1, semantic_hits: 1, saved_usd: 7.5, avg_lookup_ms: 12.6 };
+        let busy = CacheStatsView {
+            entries: 1234,
+            lookups: 3,
+            exact_hits: 1,
+            semantic_hits: 1,
+            saved_usd: 7.5,
+            avg_lookup_ms: 12.6,
+        };
         assert_eq!(
             cache_summary(&busy),
             "1,234 answers cached · 33% exact hits · 33% similar-question hits · saved $7.50 · lookups take 13 ms on average"

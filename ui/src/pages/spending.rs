@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{BudgetPeriod, BudgetState, BudgetView, ProviderState, ProviderStatusView, SpendingView, SpentAnswer};
+use plainsight_ipc::{
+    BudgetPeriod, BudgetState, BudgetView, ProviderState, ProviderStatusView, SpendingView,
+    SpentAnswer,
+};
 
 use crate::components::messages::Messages;
 use crate::format;
@@ -59,7 +62,13 @@ pub fn Spending() -> impl IntoView {
         }
         showing
     });
-    let SpendingScreen { view, loading, error, note, .. } = screen;
+    let SpendingScreen {
+        view,
+        loading,
+        error,
+        note,
+        ..
+    } = screen;
 
     let body = move || {
         match view.get() {
@@ -121,8 +130,23 @@ fn per(period: BudgetPeriod) -> String {
 /// figures and when it starts again.
 #[component]
 fn BudgetRow(scope: BudgetView) -> impl IntoView {
-    let BudgetView { scope, label, period, limit_usd, spent_usd, reserved_usd, state, resets_at } = scope;
-    let share = |usd: f64| if limit_usd > 0.0 { (100.0 * usd / limit_usd).clamp(0.0, 100.0) } else { 100.0 };
+    let BudgetView {
+        scope,
+        label,
+        period,
+        limit_usd,
+        spent_usd,
+        reserved_usd,
+        state,
+        resets_at,
+    } = scope;
+    let share = |usd: f64| {
+        if limit_usd > 0.0 {
+            (100.0 * usd / limit_usd).clamp(0.0, 100.0)
+        } else {
+            100.0
+        }
+    };
     let spent_pct = share(spent_usd);
     let reserved_pct = share(reserved_usd).min(100.0 - spent_pct);
     let said = match state {
@@ -130,7 +154,12 @@ fn BudgetRow(scope: BudgetView) -> impl IntoView {
         BudgetState::Warning => "Nearly spent",
         BudgetState::Ok => "OK",
     };
-    let figures = format!("{} of {} {}", format::usd(spent_usd), format::usd(limit_usd), per(period));
+    let figures = format!(
+        "{} of {} {}",
+        format::usd(spent_usd),
+        format::usd(limit_usd),
+        per(period)
+    );
     let bar_label = format!("{label}: {figures}");
     let reserved = (reserved_usd > 0.0).then(|| {
         view! { <span class="budget-reserved-text">{format!("{} reserved for questions being answered", format::usd(reserved_usd))}</span> }
@@ -174,7 +203,10 @@ fn Providers(providers: Vec<ProviderStatusView>) -> impl IntoView {
         .map(|p| {
             let why = p.last_error.map(|e| format!(" — {e}")).unwrap_or_default();
             let status = match p.state {
-                ProviderState::Paused => format!("paused until {}{why}", p.paused_until.as_deref().unwrap_or("later")),
+                ProviderState::Paused => format!(
+                    "paused until {}{why}",
+                    p.paused_until.as_deref().unwrap_or("later")
+                ),
                 ProviderState::Retrying => format!("being tried again after a pause{why}"),
                 ProviderState::Ok => "OK".into(),
             };

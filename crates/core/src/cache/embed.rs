@@ -65,8 +65,9 @@ pub fn embed_within_budget(
     if most <= 0 {
         return embedder.embed(text);
     }
-    let reservation =
-        db.reserve(crate::budget::Purpose::Embedding, scopes, most, now).map_err(|e| EmbedError::OverBudget(e.to_string()))?;
+    let reservation = db
+        .reserve(crate::budget::Purpose::Embedding, scopes, most, now)
+        .map_err(|e| EmbedError::OverBudget(e.to_string()))?;
     let embedded = embedder.embed_priced(text);
     let updated = match &embedded {
         Ok((_, cost)) => db.settle(&reservation, *cost, now),
@@ -85,10 +86,11 @@ const DIMS: usize = 512;
 /// Words that carry no meaning for telling questions apart. (Not the planner's filler list:
 /// "most" and "together" matter here.)
 const STOP: &[&str] = &[
-    "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "and", "or", "is", "are", "was", "were", "what", "which", "how", "do",
-    "does", "did", "we", "our", "my", "i", "it", "its", "with", "at", "from", "each", "every", "all", "there", "that", "this", "be",
-    "been", "give", "list", "tell", "get", "see", "want", "would", "like", "please", "can", "could", "you", "show", "me", "us", "much",
-    "many", "had", "have", "has", "will", "about", "into",
+    "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "and", "or", "is", "are", "was",
+    "were", "what", "which", "how", "do", "does", "did", "we", "our", "my", "i", "it", "its",
+    "with", "at", "from", "each", "every", "all", "there", "that", "this", "be", "been", "give",
+    "list", "tell", "get", "see", "want", "would", "like", "please", "can", "could", "you", "show",
+    "me", "us", "much", "many", "had", "have", "has", "will", "about", "into",
 ];
 
 /// Hashed word unigrams, word bigrams and character trigrams of the question's normalised words
@@ -100,7 +102,12 @@ pub struct LocalEmbedder;
 
 /// The words the local embedder looks at, in order.
 pub fn normalised_words(text: &str) -> Vec<String> {
-    crate::planner::words::Words::new(text).all().iter().map(|w| canonical_word(w)).filter(|w| !STOP.contains(&w.as_str())).collect()
+    crate::planner::words::Words::new(text)
+        .all()
+        .iter()
+        .map(|w| canonical_word(w))
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect()
 }
 
 pub use crate::planner::lexicon::canonical_word;
@@ -132,7 +139,11 @@ impl Embedder for LocalEmbedder {
             add(&mut v, &format!("w:{w}"), 1.0);
             let padded: Vec<char> = format!("<{w}>").chars().collect();
             for tri in padded.windows(3) {
-                add(&mut v, &format!("c:{}", tri.iter().collect::<String>()), 0.25);
+                add(
+                    &mut v,
+                    &format!("c:{}", tri.iter().collect::<String>()),
+                    0.25,
+                );
             }
         }
         for pair in words.windows(2) {
@@ -179,12 +190,20 @@ pub struct OpenAiEmbedder {
 
 impl std::fmt::Debug for OpenAiEmbedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiEmbedder").field("base_url", &self.base_url).field("model", &self.model).finish_non_exhaustive()
+        f.debug_struct("OpenAiEmbedder")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .finish_non_exhaustive()
     }
 }
 
 impl OpenAiEmbedder {
-    pub fn new(base_url: &str, model: &str, key: Option<Secret>, base64: bool) -> Result<Self, EmbedError> {
+    pub fn new(
+        base_url: &str,
+        model: &str,
+        key: Option<Secret>,
+        base64: bool,
+    ) -> Result<Self, EmbedError> {
         let fail = |e: String| EmbedError::Unreachable(e);
         let client = crate::http::https_builder()
             .map_err(fail)?
@@ -192,9 +211,12 @@ impl OpenAiEmbedder {
             .timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| EmbedError::Unreachable(e.to_string()))?;
-        let runtime =
-            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| EmbedError::Unreachable(e.to_string()))?;
-        let price = crate::llm::prices::embedding_price(model, base_url).unwrap_or(UNKNOWN_EMBEDDING_PRICE);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| EmbedError::Unreachable(e.to_string()))?;
+        let price =
+            crate::llm::prices::embedding_price(model, base_url).unwrap_or(UNKNOWN_EMBEDDING_PRICE);
         Ok(Self {
             base_url: base_url.trim_end_matches('/').to_string(),
             model: model.to_string(),
@@ -226,26 +248,48 @@ impl OpenAiEmbedder {
         if self.base64 {
             body["encoding_format"] = json!("base64");
         }
-        let mut req = self.client.post(format!("{}/embeddings", self.base_url)).json(&body);
+        let mut req = self
+            .client
+            .post(format!("{}/embeddings", self.base_url))
+            .json(&body);
         if let Some(key) = &self.key {
             req = req.bearer_auth(key.expose());
         }
         let (status, value) = self.runtime.block_on(async {
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| EmbedError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() }))?;
+            let resp = req.send().await.map_err(|e| {
+                EmbedError::Unreachable(if e.is_timeout() {
+                    "timed out".into()
+                } else {
+                    "connection failed".into()
+                })
+            })?;
             let status = resp.status().as_u16();
-            let text = crate::http::capped_text(resp).await.map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
-            Ok::<_, EmbedError>((status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)))
+            let text = crate::http::capped_text(resp)
+                .await
+                .map_err(|_| EmbedError::BadReply("the reply was cut off".into()))?;
+            Ok::<_, EmbedError>((
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+            ))
         })?;
         if !(200..300).contains(&status) {
-            let message: String =
-                value.pointer("/error/message").and_then(Value::as_str).unwrap_or("no details").chars().take(200).collect();
+            let message: String = value
+                .pointer("/error/message")
+                .and_then(Value::as_str)
+                .unwrap_or("no details")
+                .chars()
+                .take(200)
+                .collect();
             // The server's words may quote the key back.
-            return Err(EmbedError::Refused { status, message: crate::redact::redact(&message) });
+            return Err(EmbedError::Refused {
+                status,
+                message: crate::redact::redact(&message),
+            });
         }
-        let tokens = value.pointer("/usage/prompt_tokens").or_else(|| value.pointer("/usage/total_tokens")).and_then(Value::as_u64);
+        let tokens = value
+            .pointer("/usage/prompt_tokens")
+            .or_else(|| value.pointer("/usage/total_tokens"))
+            .and_then(Value::as_u64);
         Ok((parse_embedding(&value)?, tokens))
     }
 }
@@ -253,17 +297,31 @@ impl OpenAiEmbedder {
 /// One vector from an embeddings reply: `data[0].embedding` as floats or base64 of f32 LE.
 pub fn parse_embedding(body: &Value) -> Result<Vec<f32>, EmbedError> {
     let bad = |why: &str| EmbedError::BadReply(why.to_string());
-    let embedding = body.get("data").and_then(|d| d.get(0)).and_then(|d| d.get("embedding")).ok_or_else(|| bad("no data[0].embedding"))?;
+    let embedding = body
+        .get("data")
+        .and_then(|d| d.get(0))
+        .and_then(|d| d.get("embedding"))
+        .ok_or_else(|| bad("no data[0].embedding"))?;
     let v: Vec<f32> = match embedding {
-        Value::Array(xs) => {
-            xs.iter().map(|x| x.as_f64().map(|f| f as f32).ok_or_else(|| bad("a value is not a number"))).collect::<Result<_, _>>()?
-        }
+        Value::Array(xs) => xs
+            .iter()
+            .map(|x| {
+                x.as_f64()
+                    .map(|f| f as f32)
+                    .ok_or_else(|| bad("a value is not a number"))
+            })
+            .collect::<Result<_, _>>()?,
         Value::String(b64) => {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| bad("the base64 vector does not decode"))?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| bad("the base64 vector does not decode"))?;
             if bytes.len() % 4 != 0 {
                 return Err(bad("the base64 vector is not whole 32-bit floats"));
             }
-            bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
         }
         _ => return Err(bad("the embedding is neither a list nor base64")),
     };
@@ -311,16 +369,27 @@ mod tests {
     #[test]
     fn synonyms_plurals_and_filler_do_not_change_the_meaning() {
         assert!(sim("show me sales by region", "revenue per region") > 0.95);
-        assert!(sim("which products were bought together most often?", "which products are most often bought together") > 0.9);
+        assert!(
+            sim(
+                "which products were bought together most often?",
+                "which products are most often bought together"
+            ) > 0.9
+        );
         assert!(sim("sales by region", "number of customers by signup month") < 0.5);
     }
 
     #[test]
     fn float_and_base64_vectors_read_alike() {
         let floats = json!({"data": [{"embedding": [0.6, 0.8]}]});
-        let bytes: Vec<u8> = [0.6_f32, 0.8].iter().flat_map(|f| f.to_le_bytes()).collect();
+        let bytes: Vec<u8> = [0.6_f32, 0.8]
+            .iter()
+            .flat_map(|f| f.to_le_bytes())
+            .collect();
         let b64 = json!({"data": [{"embedding": base64::engine::general_purpose::STANDARD.encode(bytes)}]});
-        assert_eq!(parse_embedding(&floats).unwrap(), parse_embedding(&b64).unwrap());
+        assert_eq!(
+            parse_embedding(&floats).unwrap(),
+            parse_embedding(&b64).unwrap()
+        );
         assert!(parse_embedding(&json!({"data": []})).is_err());
         assert!(parse_embedding(&json!({"data": [{"embedding": "%%%"}]})).is_err());
     }

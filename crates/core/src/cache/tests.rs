@@ -29,7 +29,14 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn key(&self, q: &str, day: chrono::NaiveDate) -> CacheKey {
-        CacheKey::new(q, self.planner.slots(q, day), &self.fingerprint, "perplexity/sonar", "v1", "shop.sqlite")
+        CacheKey::new(
+            q,
+            self.planner.slots(q, day),
+            &self.fingerprint,
+            "perplexity/sonar",
+            "v1",
+            "shop.sqlite",
+        )
     }
 
     fn store(&self, q: &str, now: i64) {
@@ -37,18 +44,33 @@ impl Fixture {
         let config = CacheConfig::default();
         let key = self.key(q, today());
         let reply = format!("reply for {q}");
-        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: &reply, cost_nanos: 6_000_000 };
+        let entry = Entry {
+            key: &key,
+            embedding: &e,
+            embedder: &LocalEmbedder.id(),
+            reply: &reply,
+            cost_nanos: 6_000_000,
+        };
         self.db.cache_store(&entry, &config, now).unwrap();
     }
 
     /// `exact`, `semantic` or `miss` for `q` asked on `day` at `now`.
-    fn lookup_on(&self, q: &str, day: chrono::NaiveDate, now: i64) -> (&'static str, Option<String>) {
+    fn lookup_on(
+        &self,
+        q: &str,
+        day: chrono::NaiveDate,
+        now: i64,
+    ) -> (&'static str, Option<String>) {
         let key = self.key(q, day);
         if let Some(h) = self.db.cache_exact(&key, now).unwrap() {
             return ("exact", Some(h.reply));
         }
         let e = LocalEmbedder.embed(q).unwrap();
-        match self.db.cache_semantic(&key, &e, &LocalEmbedder.id(), 0.8, now).unwrap() {
+        match self
+            .db
+            .cache_semantic(&key, &e, &LocalEmbedder.id(), 0.8, now)
+            .unwrap()
+        {
             Some(h) => ("semantic", Some(h.reply)),
             None => ("miss", None),
         }
@@ -82,7 +104,10 @@ fn paraphrases_hit_and_near_misses_never_do() {
         ("Show me last month's  sales by region!", "exact"),
         ("last month's revenue per region", "semantic"),
         ("revenue by region last month", "semantic"),
-        ("how much revenue did each region make last month", "semantic"),
+        (
+            "how much revenue did each region make last month",
+            "semantic",
+        ),
         ("top 5 products by sales", "semantic"),
         ("the 5 top products by turnover", "semantic"),
         ("which products are most often bought together", "semantic"),
@@ -99,13 +124,19 @@ fn paraphrases_hit_and_near_misses_never_do() {
         ("which products were bought together least often?", "miss"),
         ("number of customers by signup month", "miss"),
         ("which customers bought Widget or Gadget", "miss"),
-        ("which products were bought together most often since Monday", "miss"),
+        (
+            "which products were bought together most often since Monday",
+            "miss",
+        ),
     ];
     let mut wrong = Vec::new();
     for (q, expected) in cases {
         let got = f.lookup(q);
         if got != *expected {
-            wrong.push(format!("{q:?}: expected {expected}, got {got} (slots {:?})", f.planner.slots(q, today())));
+            wrong.push(format!(
+                "{q:?}: expected {expected}, got {got} (slots {:?})",
+                f.planner.slots(q, today())
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -116,8 +147,16 @@ fn a_relative_time_the_planner_cannot_resolve_is_tied_to_the_day_asked() {
     let f = fixture();
     f.store("orders shipped late since Monday", NOW);
     let tomorrow: chrono::NaiveDate = "2026-11-27".parse().unwrap();
-    assert_eq!(f.lookup_on("orders shipped late since Monday", today(), NOW).0, "exact");
-    assert_eq!(f.lookup_on("orders shipped late since Monday", tomorrow, NOW).0, "miss");
+    assert_eq!(
+        f.lookup_on("orders shipped late since Monday", today(), NOW)
+            .0,
+        "exact"
+    );
+    assert_eq!(
+        f.lookup_on("orders shipped late since Monday", tomorrow, NOW)
+            .0,
+        "miss"
+    );
 }
 
 #[test]
@@ -125,33 +164,82 @@ fn last_month_asked_in_another_month_is_another_question() {
     let f = fixture();
     f.store("sales by region last month", NOW);
     let december: chrono::NaiveDate = "2026-12-03".parse().unwrap();
-    assert_eq!(f.lookup_on("sales by region last month", december, NOW).0, "miss", "November's code hard-coded October");
-    assert_eq!(f.lookup_on("sales by region last month", today(), NOW).0, "exact");
+    assert_eq!(
+        f.lookup_on("sales by region last month", december, NOW).0,
+        "miss",
+        "November's code hard-coded October"
+    );
+    assert_eq!(
+        f.lookup_on("sales by region last month", today(), NOW).0,
+        "exact"
+    );
 }
 
 #[test]
 fn entries_expire_are_invalidated_and_a_changed_schema_misses() {
     let f = fixture();
     f.store("top 5 products by revenue", NOW);
-    assert_eq!(f.lookup_on("top 5 products by revenue", today(), NOW + 3599).0, "exact");
-    assert_eq!(f.lookup_on("top 5 products by revenue", today(), NOW + 3600).0, "miss", "the TTL is one hour");
-    assert_eq!(f.lookup_on("top 5 products by sales", today(), NOW + 3600).0, "miss");
+    assert_eq!(
+        f.lookup_on("top 5 products by revenue", today(), NOW + 3599)
+            .0,
+        "exact"
+    );
+    assert_eq!(
+        f.lookup_on("top 5 products by revenue", today(), NOW + 3600)
+            .0,
+        "miss",
+        "the TTL is one hour"
+    );
+    assert_eq!(
+        f.lookup_on("top 5 products by sales", today(), NOW + 3600)
+            .0,
+        "miss"
+    );
     // Another schema (a column added) never reuses code written for the old one.
-    let other = CacheKey { fingerprint: "another-schema".into(), ..f.key("top 5 products by revenue", today()) };
+    let other = CacheKey {
+        fingerprint: "another-schema".into(),
+        ..f.key("top 5 products by revenue", today())
+    };
     assert!(f.db.cache_exact(&other, NOW).unwrap().is_none());
     assert!(f
         .db
-        .cache_semantic(&other, &LocalEmbedder.embed("top 5 products by revenue").unwrap(), &LocalEmbedder.id(), 0.8, NOW)
+        .cache_semantic(
+            &other,
+            &LocalEmbedder.embed("top 5 products by revenue").unwrap(),
+            &LocalEmbedder.id(),
+            0.8,
+            NOW
+        )
         .unwrap()
         .is_none());
     // Invalidation by model, source, age and all.
     f.store("revenue by region", NOW);
-    assert_eq!(f.db.cache_invalidate(&Invalidate::Model("openai/gpt-4o-mini".into()), NOW).unwrap(), 0);
-    assert_eq!(f.db.cache_invalidate(&Invalidate::Model("perplexity/".into()), NOW).unwrap(), 2);
+    assert_eq!(
+        f.db.cache_invalidate(&Invalidate::Model("openai/gpt-4o-mini".into()), NOW)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        f.db.cache_invalidate(&Invalidate::Model("perplexity/".into()), NOW)
+            .unwrap(),
+        2
+    );
     f.store("revenue by region", NOW);
-    assert_eq!(f.db.cache_invalidate(&Invalidate::Source("other.sqlite".into()), NOW).unwrap(), 0);
-    assert_eq!(f.db.cache_invalidate(&Invalidate::OlderThan(Duration::from_secs(60)), NOW + 30).unwrap(), 0);
-    assert_eq!(f.db.cache_invalidate(&Invalidate::OlderThan(Duration::from_secs(60)), NOW + 61).unwrap(), 1);
+    assert_eq!(
+        f.db.cache_invalidate(&Invalidate::Source("other.sqlite".into()), NOW)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        f.db.cache_invalidate(&Invalidate::OlderThan(Duration::from_secs(60)), NOW + 30)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        f.db.cache_invalidate(&Invalidate::OlderThan(Duration::from_secs(60)), NOW + 61)
+            .unwrap(),
+        1
+    );
     f.store("revenue by region", NOW);
     assert_eq!(f.db.cache_invalidate(&Invalidate::All, NOW).unwrap(), 1);
     assert_eq!(f.lookup("revenue by region"), "miss");
@@ -160,25 +248,57 @@ fn entries_expire_are_invalidated_and_a_changed_schema_misses() {
 #[test]
 fn the_least_recently_used_entries_go_first_and_stats_add_up() {
     let f = fixture();
-    let config = CacheConfig { max_entries: 2, ..CacheConfig::default() };
+    let config = CacheConfig {
+        max_entries: 2,
+        ..CacheConfig::default()
+    };
     let e = LocalEmbedder.embed("x").unwrap();
-    for (i, q) in ["revenue by region", "profit by region", "units by category"].iter().enumerate() {
+    for (i, q) in ["revenue by region", "profit by region", "units by category"]
+        .iter()
+        .enumerate()
+    {
         let now = NOW + 10 * i as i64;
         if i == 2 {
             // The first is used again before the third arrives, so the second is the oldest.
-            let hit = f.db.cache_exact(&f.key("revenue by region", today()), now).unwrap().unwrap();
+            let hit =
+                f.db.cache_exact(&f.key("revenue by region", today()), now)
+                    .unwrap()
+                    .unwrap();
             f.db.cache_count(Some(&hit), 40, now).unwrap();
         }
         let key = f.key(q, today());
-        let entry = Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_nanos: 10_000_000 };
+        let entry = Entry {
+            key: &key,
+            embedding: &e,
+            embedder: &LocalEmbedder.id(),
+            reply: "r",
+            cost_nanos: 10_000_000,
+        };
         f.db.cache_store(&entry, &config, now).unwrap();
     }
-    assert!(f.db.cache_exact(&f.key("revenue by region", today()), NOW).unwrap().is_some());
-    assert!(f.db.cache_exact(&f.key("profit by region", today()), NOW).unwrap().is_none(), "evicted");
+    assert!(f
+        .db
+        .cache_exact(&f.key("revenue by region", today()), NOW)
+        .unwrap()
+        .is_some());
+    assert!(
+        f.db.cache_exact(&f.key("profit by region", today()), NOW)
+            .unwrap()
+            .is_none(),
+        "evicted"
+    );
     f.db.cache_count(None, 60, NOW).unwrap();
     let s = f.db.cache_stats(NOW).unwrap();
-    assert_eq!((s.entries, s.lookups, s.exact_hits, s.semantic_hits), (2, 2, 1, 0));
-    assert!(s.saved_nanos == 10_000_000 && s.saved_usd() == 0.01 && (s.avg_lookup_micros - 50.0).abs() < 1e-9, "{s:?}");
+    assert_eq!(
+        (s.entries, s.lookups, s.exact_hits, s.semantic_hits),
+        (2, 2, 1, 0)
+    );
+    assert!(
+        s.saved_nanos == 10_000_000
+            && s.saved_usd() == 0.01
+            && (s.avg_lookup_micros - 50.0).abs() < 1e-9,
+        "{s:?}"
+    );
 }
 
 /// The dev questions (shared/eval/questions.dev.jsonl), each with paraphrases a person might type
@@ -187,33 +307,64 @@ fn the_least_recently_used_entries_go_first_and_stats_add_up() {
 const PARAPHRASES: &[(&str, &[&str], &[&str])] = &[
     (
         "show me last month's sales by region",
-        &["last month's revenue per region", "revenue by region last month", "how much did each region sell last month"],
-        &["last month's profit by region", "sales by region this month", "last month's sales by category"],
+        &[
+            "last month's revenue per region",
+            "revenue by region last month",
+            "how much did each region sell last month",
+        ],
+        &[
+            "last month's profit by region",
+            "sales by region this month",
+            "last month's sales by category",
+        ],
     ),
     (
         "total revenue this year",
-        &["this year's total revenue", "how much revenue this year", "total sales so far this year"],
+        &[
+            "this year's total revenue",
+            "how much revenue this year",
+            "total sales so far this year",
+        ],
         &["total revenue last year", "total profit this year"],
     ),
     (
         "top 5 products by revenue",
-        &["the 5 top products by turnover", "top five products by revenue", "5 best products by sales"],
+        &[
+            "the 5 top products by turnover",
+            "top five products by revenue",
+            "5 best products by sales",
+        ],
         &["top 10 products by revenue", "bottom 5 products by revenue"],
     ),
     (
         "monthly revenue for the last 12 months",
-        &["revenue per month over the last 12 months", "revenue by month, last 12 months"],
-        &["monthly revenue for the last 6 months", "monthly profit for the last 12 months"],
+        &[
+            "revenue per month over the last 12 months",
+            "revenue by month, last 12 months",
+        ],
+        &[
+            "monthly revenue for the last 6 months",
+            "monthly profit for the last 12 months",
+        ],
     ),
     (
         "how many orders did we get last week",
-        &["how many orders came in last week", "number of orders last week"],
-        &["how many orders did we get this week", "how many customers did we get last week"],
+        &[
+            "how many orders came in last week",
+            "number of orders last week",
+        ],
+        &[
+            "how many orders did we get this week",
+            "how many customers did we get last week",
+        ],
     ),
     (
         "average order value by channel",
         &["avg order value per channel", "average basket by channel"],
-        &["average order value by region", "average order value by channel last month"],
+        &[
+            "average order value by region",
+            "average order value by channel last month",
+        ],
     ),
     (
         "profit by category in 2025",
@@ -222,58 +373,121 @@ const PARAPHRASES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "number of customers by segment",
-        &["how many customers in each segment", "customer count per segment"],
-        &["number of customers by region", "number of orders by segment"],
+        &[
+            "how many customers in each segment",
+            "customer count per segment",
+        ],
+        &[
+            "number of customers by region",
+            "number of orders by segment",
+        ],
     ),
     (
         "which region had the highest profit last quarter",
-        &["region with the highest profit last quarter", "last quarter, which region had the most profit"],
-        &["which region had the lowest profit last quarter", "which region had the highest profit this quarter"],
+        &[
+            "region with the highest profit last quarter",
+            "last quarter, which region had the most profit",
+        ],
+        &[
+            "which region had the lowest profit last quarter",
+            "which region had the highest profit this quarter",
+        ],
     ),
     (
         "revenue by month for online customers in 2025",
-        &["monthly revenue from online customers in 2025", "2025 revenue by month for online customers"],
-        &["revenue by month for retail customers in 2025", "revenue by month for online customers in 2024"],
+        &[
+            "monthly revenue from online customers in 2025",
+            "2025 revenue by month for online customers",
+        ],
+        &[
+            "revenue by month for retail customers in 2025",
+            "revenue by month for online customers in 2024",
+        ],
     ),
     (
         "how many orders were refunded last month",
-        &["number of refunded orders last month", "how many refunded orders last month"],
-        &["how many orders were cancelled last month", "how many orders were refunded this month"],
+        &[
+            "number of refunded orders last month",
+            "how many refunded orders last month",
+        ],
+        &[
+            "how many orders were cancelled last month",
+            "how many orders were refunded this month",
+        ],
     ),
     (
         "units sold by category this month",
-        &["this month's units sold per category", "units sold per category this month"],
-        &["units sold by category last month", "units sold by product this month"],
+        &[
+            "this month's units sold per category",
+            "units sold per category this month",
+        ],
+        &[
+            "units sold by category last month",
+            "units sold by product this month",
+        ],
     ),
     (
         "top 10 customers by revenue this year",
-        &["this year's top 10 customers by sales", "the 10 best customers by revenue this year"],
-        &["top 5 customers by revenue this year", "top 10 customers by revenue last year"],
+        &[
+            "this year's top 10 customers by sales",
+            "the 10 best customers by revenue this year",
+        ],
+        &[
+            "top 5 customers by revenue this year",
+            "top 10 customers by revenue last year",
+        ],
     ),
     (
         "revenue by channel last year",
-        &["last year's revenue per channel", "sales by channel last year"],
-        &["revenue by channel this year", "orders by channel last year"],
+        &[
+            "last year's revenue per channel",
+            "sales by channel last year",
+        ],
+        &[
+            "revenue by channel this year",
+            "orders by channel last year",
+        ],
     ),
     (
         "daily revenue for the last 7 days",
-        &["revenue per day for the last 7 days", "revenue by day, last 7 days"],
-        &["daily revenue for the last 30 days", "daily profit for the last 7 days"],
+        &[
+            "revenue per day for the last 7 days",
+            "revenue by day, last 7 days",
+        ],
+        &[
+            "daily revenue for the last 30 days",
+            "daily profit for the last 7 days",
+        ],
     ),
     (
         "what is our best selling product",
         &["which product sells best", "our best selling product"],
-        &["what is our worst selling product", "what is our best selling category"],
+        &[
+            "what is our worst selling product",
+            "what is our best selling category",
+        ],
     ),
     (
         "revenue for the West region this year",
-        &["this year's revenue for the West region", "West region revenue this year"],
-        &["revenue for the East region this year", "revenue for the West region last year"],
+        &[
+            "this year's revenue for the West region",
+            "West region revenue this year",
+        ],
+        &[
+            "revenue for the East region this year",
+            "revenue for the West region last year",
+        ],
     ),
     (
         "how many new customers signed up last month",
-        &["number of new customers who signed up last month", "new customer signups last month"],
-        &["how many new customers signed up this month", "how many new customers signed up last year"],
+        &[
+            "number of new customers who signed up last month",
+            "new customer signups last month",
+        ],
+        &[
+            "how many new customers signed up this month",
+            "how many new customers signed up last year",
+        ],
     ),
     (
         "profit margin by category",
@@ -282,7 +496,10 @@ const PARAPHRASES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "orders per month in 2025",
-        &["number of orders per month in 2025", "monthly orders in 2025"],
+        &[
+            "number of orders per month in 2025",
+            "monthly orders in 2025",
+        ],
         &["orders per month in 2024", "orders per week in 2025"],
     ),
 ];
@@ -312,8 +529,15 @@ fn local_embedder_paraphrase_recall_on_the_dev_questions_with_no_false_hits() {
     }
     let recall = f64::from(hits) / f64::from(total);
     eprintln!("local embedder paraphrase recall: {hits}/{total} = {recall:.2}; missed: {missed:?}");
-    assert!(false_hits.is_empty(), "a near-miss or paraphrase was given another question's answer:\n{}", false_hits.join("\n"));
-    assert!(recall >= 0.65, "paraphrase recall {recall:.2} ({hits}/{total}); missed: {missed:?}");
+    assert!(
+        false_hits.is_empty(),
+        "a near-miss or paraphrase was given another question's answer:\n{}",
+        false_hits.join("\n")
+    );
+    assert!(
+        recall >= 0.65,
+        "paraphrase recall {recall:.2} ({hits}/{total}); missed: {missed:?}"
+    );
 }
 
 #[test]
@@ -323,16 +547,27 @@ fn one_request_keeps_a_bounded_number_of_wordings() {
     for i in 0..(BUCKET_LIMIT + 20) {
         let q = format!(
             "which products were bought together most often {}",
-            "again ".repeat(usize::try_from(i).unwrap() % 7 + 1) + &"x".repeat(usize::try_from(i).unwrap() / 7 + 1)
+            "again ".repeat(usize::try_from(i).unwrap() % 7 + 1)
+                + &"x".repeat(usize::try_from(i).unwrap() / 7 + 1)
         );
         let e = LocalEmbedder.embed(&q).unwrap();
         let key = f.key(&q, today());
         f.db.cache_store(
-            &Entry { key: &key, embedding: &e, embedder: &LocalEmbedder.id(), reply: "r", cost_nanos: 10_000_000 },
+            &Entry {
+                key: &key,
+                embedding: &e,
+                embedder: &LocalEmbedder.id(),
+                reply: "r",
+                cost_nanos: 10_000_000,
+            },
             &config,
             NOW + i,
         )
         .unwrap();
     }
-    assert_eq!(f.db.cache_stats(NOW).unwrap().entries, BUCKET_LIMIT, "the oldest wordings went");
+    assert_eq!(
+        f.db.cache_stats(NOW).unwrap().entries,
+        BUCKET_LIMIT,
+        "the oldest wordings went"
+    );
 }

@@ -33,14 +33,22 @@ pub fn install(conn: &Connection, max_length: usize, max_pattern: usize) -> Resu
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("instr", 2, flags, |ctx| instr(ctx))?;
     conn.create_scalar_function("replace", 3, flags, move |ctx| replace(ctx, max_length))?;
-    for (name, ends) in [("trim", Ends::Both), ("ltrim", Ends::Left), ("rtrim", Ends::Right)] {
+    for (name, ends) in [
+        ("trim", Ends::Both),
+        ("ltrim", Ends::Left),
+        ("rtrim", Ends::Right),
+    ] {
         conn.create_scalar_function(name, 1, flags, move |ctx| trim(ctx, ends))?;
         conn.create_scalar_function(name, 2, flags, move |ctx| trim(ctx, ends))?;
     }
     for n_arg in [2, 3] {
-        conn.create_scalar_function("like", n_arg, flags, move |ctx| pattern_match(ctx, Syntax::Like, max_pattern))?;
+        conn.create_scalar_function("like", n_arg, flags, move |ctx| {
+            pattern_match(ctx, Syntax::Like, max_pattern)
+        })?;
     }
-    conn.create_scalar_function("glob", 2, flags, move |ctx| pattern_match(ctx, Syntax::Glob, max_pattern))?;
+    conn.create_scalar_function("glob", 2, flags, move |ctx| {
+        pattern_match(ctx, Syntax::Glob, max_pattern)
+    })?;
     Ok(())
 }
 
@@ -50,7 +58,10 @@ fn too_big() -> Error {
 }
 
 fn failure(message: &str) -> Error {
-    Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_ERROR), Some(message.to_string()))
+    Error::SqliteFailure(
+        ffi::Error::new(ffi::SQLITE_ERROR),
+        Some(message.to_string()),
+    )
 }
 
 /// An argument as SQLite would read it as text (numbers are printed; NULL is None).
@@ -69,12 +80,21 @@ fn instr(ctx: &Context<'_>) -> Result<Option<i64>> {
     if let (ValueRef::Blob(h), ValueRef::Blob(n)) = (haystack, needle) {
         return Ok(Some(memchr::memmem::find(h, n).map_or(0, |i| i as i64 + 1)));
     }
-    let (Some(h), Some(n)) = (text(haystack), text(needle)) else { return Ok(None) };
-    Ok(Some(memchr::memmem::find(h.as_bytes(), n.as_bytes()).map_or(0, |at| h[..at].chars().count() as i64 + 1)))
+    let (Some(h), Some(n)) = (text(haystack), text(needle)) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        memchr::memmem::find(h.as_bytes(), n.as_bytes())
+            .map_or(0, |at| h[..at].chars().count() as i64 + 1),
+    ))
 }
 
 fn replace(ctx: &Context<'_>, max_length: usize) -> Result<Option<String>> {
-    let (Some(x), Some(from), Some(to)) = (text(ctx.get_raw(0)), text(ctx.get_raw(1)), text(ctx.get_raw(2))) else {
+    let (Some(x), Some(from), Some(to)) = (
+        text(ctx.get_raw(0)),
+        text(ctx.get_raw(1)),
+        text(ctx.get_raw(2)),
+    ) else {
         return Ok(None);
     };
     if from.is_empty() {
@@ -82,7 +102,9 @@ fn replace(ctx: &Context<'_>, max_length: usize) -> Result<Option<String>> {
     }
     let hits = memchr::memmem::find_iter(x.as_bytes(), from.as_bytes()).count();
     // Measured before it is built: `replace(4 MB of 'a', 'a', 4 MB)` must not allocate 16 TB.
-    let size = (x.len() - hits * from.len()).checked_add(hits.checked_mul(to.len()).ok_or_else(too_big)?).ok_or_else(too_big)?;
+    let size = (x.len() - hits * from.len())
+        .checked_add(hits.checked_mul(to.len()).ok_or_else(too_big)?)
+        .ok_or_else(too_big)?;
     if size > max_length {
         return Err(too_big());
     }
@@ -109,9 +131,13 @@ enum Ends {
 }
 
 fn trim(ctx: &Context<'_>, ends: Ends) -> Result<Option<String>> {
-    let Some(x) = text(ctx.get_raw(0)) else { return Ok(None) };
+    let Some(x) = text(ctx.get_raw(0)) else {
+        return Ok(None);
+    };
     let set: HashSet<char> = if ctx.len() == 2 {
-        let Some(chars) = text(ctx.get_raw(1)) else { return Ok(None) };
+        let Some(chars) = text(ctx.get_raw(1)) else {
+            return Ok(None);
+        };
         chars.chars().collect()
     } else {
         HashSet::from([' '])
@@ -148,7 +174,9 @@ fn pattern_match(ctx: &Context<'_>, syntax: Syntax, max_pattern: usize) -> Resul
     } else {
         None
     };
-    let Some(text_value) = text(ctx.get_raw(1)) else { return Ok(None) };
+    let Some(text_value) = text(ctx.get_raw(1)) else {
+        return Ok(None);
+    };
     let pattern_len = match ctx.get_raw(0) {
         ValueRef::Text(t) | ValueRef::Blob(t) => t.len(),
         other => text(other).map_or(0, |s| s.len()),
@@ -158,11 +186,22 @@ fn pattern_match(ctx: &Context<'_>, syntax: Syntax, max_pattern: usize) -> Resul
     }
     // Compiled once per statement while the pattern is a constant (SQLite keeps it as aux data).
     let compiled: Arc<Option<Regex>> = if escape.is_none() {
-        ctx.get_or_create_aux(0, |v| -> Result<Option<Regex>, Error> { compile(&text(v).unwrap_or_default(), syntax, None) })?
+        ctx.get_or_create_aux(0, |v| -> Result<Option<Regex>, Error> {
+            compile(&text(v).unwrap_or_default(), syntax, None)
+        })?
     } else {
-        Arc::new(compile(&text(ctx.get_raw(0)).unwrap_or_default(), syntax, escape)?)
+        Arc::new(compile(
+            &text(ctx.get_raw(0)).unwrap_or_default(),
+            syntax,
+            escape,
+        )?)
     };
-    Ok(Some(compiled.as_ref().as_ref().is_some_and(|re| re.is_match(&text_value))))
+    Ok(Some(
+        compiled
+            .as_ref()
+            .as_ref()
+            .is_some_and(|re| re.is_match(&text_value)),
+    ))
 }
 
 /// The pattern as an anchored regular expression; None for a pattern that matches nothing
@@ -237,7 +276,11 @@ fn compile(pattern: &str, syntax: Syntax, escape: Option<char>) -> Result<Option
 /// One literal character; for LIKE, an ASCII letter matches either case (SQLite folds ASCII only).
 fn push_literal(re: &mut String, c: char, fold_ascii: bool) {
     if fold_ascii && c.is_ascii_alphabetic() {
-        re.push_str(&format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase()));
+        re.push_str(&format!(
+            "[{}{}]",
+            c.to_ascii_lowercase(),
+            c.to_ascii_uppercase()
+        ));
     } else {
         re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
     }
@@ -347,15 +390,26 @@ mod tests {
         }
         // Not a speed target: SQLite's built-ins take minutes on these; linear code takes well
         // under a second each, so half a minute means the quadratic code is back.
-        assert!(slowest.0 < std::time::Duration::from_secs(30), "{slowest:?}");
+        assert!(
+            slowest.0 < std::time::Duration::from_secs(30),
+            "{slowest:?}"
+        );
     }
 
     #[test]
     fn a_replacement_too_big_for_the_limit_is_refused_before_it_is_built() {
         let ours = Connection::open_in_memory().unwrap();
         install(&ours, 1_000_000, 1_000).unwrap();
-        let err = eval(&ours, "replace(printf('%.*c', 900000, 'a'), 'a', printf('%.*c', 900000, 'b'))").unwrap_err();
-        assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::TooBig), "{err:?}");
+        let err = eval(
+            &ours,
+            "replace(printf('%.*c', 900000, 'a'), 'a', printf('%.*c', 900000, 'b'))",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::TooBig),
+            "{err:?}"
+        );
         let err = eval(&ours, &format!("'a' LIKE '{}'", "%".repeat(2_000))).unwrap_err();
         assert!(err.to_string().contains("pattern too complex"), "{err}");
     }

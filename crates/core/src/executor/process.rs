@@ -67,20 +67,49 @@ const WARM: usize = 2;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WireError {
-    Missing { path: String },
-    Open { path: String, code: i32, message: String },
-    NotAllowed { what: String },
-    Locked { path: String },
-    Corrupt { path: String },
-    TimedOut { ms: u64 },
+    Missing {
+        path: String,
+    },
+    Open {
+        path: String,
+        code: i32,
+        message: String,
+    },
+    NotAllowed {
+        what: String,
+    },
+    Locked {
+        path: String,
+    },
+    Corrupt {
+        path: String,
+    },
+    TimedOut {
+        ms: u64,
+    },
     Cancelled,
-    TooBig { bytes: i32 },
-    ResultTooBig { bytes: usize },
-    SqlTooLong { bytes: usize },
-    OutOfMemory { mb: i64 },
-    TempTooBig { mb: u64 },
-    Sql { code: i32, message: String },
-    Other { message: String },
+    TooBig {
+        bytes: i32,
+    },
+    ResultTooBig {
+        bytes: usize,
+    },
+    SqlTooLong {
+        bytes: usize,
+    },
+    OutOfMemory {
+        mb: i64,
+    },
+    TempTooBig {
+        mb: u64,
+    },
+    Sql {
+        code: i32,
+        message: String,
+    },
+    Other {
+        message: String,
+    },
 }
 
 fn sqlite_error(code: i32, message: String) -> rusqlite::Error {
@@ -98,19 +127,30 @@ impl From<&ExecError> for WireError {
     fn from(e: &ExecError) -> Self {
         match e {
             ExecError::Missing(path) => Self::Missing { path: path.clone() },
-            ExecError::Open { path, source } => Self::Open { path: path.clone(), code: code_of(source), message: source.to_string() },
+            ExecError::Open { path, source } => Self::Open {
+                path: path.clone(),
+                code: code_of(source),
+                message: source.to_string(),
+            },
             ExecError::NotAllowed(what) => Self::NotAllowed { what: what.clone() },
             ExecError::Locked(path) => Self::Locked { path: path.clone() },
             ExecError::Corrupt(path) => Self::Corrupt { path: path.clone() },
-            ExecError::TimedOut(ms) => Self::TimedOut { ms: u64::try_from(*ms).unwrap_or(u64::MAX) },
+            ExecError::TimedOut(ms) => Self::TimedOut {
+                ms: u64::try_from(*ms).unwrap_or(u64::MAX),
+            },
             ExecError::Cancelled => Self::Cancelled,
             ExecError::TooBig(bytes) => Self::TooBig { bytes: *bytes },
             ExecError::ResultTooBig(bytes) => Self::ResultTooBig { bytes: *bytes },
             ExecError::SqlTooLong(bytes) => Self::SqlTooLong { bytes: *bytes },
             ExecError::OutOfMemory(mb) => Self::OutOfMemory { mb: *mb },
             ExecError::TempTooBig(mb) => Self::TempTooBig { mb: *mb },
-            ExecError::Sql(source) => Self::Sql { code: code_of(source), message: source.to_string() },
-            other => Self::Other { message: other.to_string() },
+            ExecError::Sql(source) => Self::Sql {
+                code: code_of(source),
+                message: source.to_string(),
+            },
+            other => Self::Other {
+                message: other.to_string(),
+            },
         }
     }
 }
@@ -119,7 +159,14 @@ impl From<WireError> for ExecError {
     fn from(e: WireError) -> Self {
         match e {
             WireError::Missing { path } => Self::Missing(path),
-            WireError::Open { path, code, message } => Self::Open { path, source: sqlite_error(code, message) },
+            WireError::Open {
+                path,
+                code,
+                message,
+            } => Self::Open {
+                path,
+                source: sqlite_error(code, message),
+            },
             WireError::NotAllowed { what } => Self::NotAllowed(what),
             WireError::Locked { path } => Self::Locked(path),
             WireError::Corrupt { path } => Self::Corrupt(path),
@@ -157,7 +204,12 @@ impl From<&Limits> for WireLimits {
 
 impl From<WireLimits> for Limits {
     fn from(l: WireLimits) -> Self {
-        Self { max_rows: l.max_rows, timeout: Duration::from_millis(l.timeout_ms), max_length: l.max_length, max_bytes: l.max_bytes }
+        Self {
+            max_rows: l.max_rows,
+            timeout: Duration::from_millis(l.timeout_ms),
+            max_length: l.max_length,
+            max_bytes: l.max_bytes,
+        }
     }
 }
 
@@ -182,15 +234,29 @@ pub fn pool() -> Option<&'static Pool> {
 
 impl Pool {
     pub fn new(program: PathBuf) -> Self {
-        Self { program, idle: Mutex::new(Vec::new()) }
+        Self {
+            program,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
     /// Runs `sql` on the file at `path` in a worker.
-    pub fn query(&self, path: &Path, sql: &str, limits: &Limits, cancel: Option<&AtomicBool>) -> Result<QueryResult, ExecError> {
-        let request = json!({"op": "query", "path": path, "sql": sql, "limits": WireLimits::from(limits)});
+    pub fn query(
+        &self,
+        path: &Path,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<QueryResult, ExecError> {
+        let request =
+            json!({"op": "query", "path": path, "sql": sql, "limits": WireLimits::from(limits)});
         let reply = self.call(&request, limits.timeout, cancel)?;
         serde_json::from_value::<WireResult>(reply)
-            .map(|r| QueryResult { columns: r.columns, rows: r.rows, truncated: r.truncated })
+            .map(|r| QueryResult {
+                columns: r.columns,
+                rows: r.rows,
+                truncated: r.truncated,
+            })
             .map_err(|_| crashed())
     }
 
@@ -207,8 +273,17 @@ impl Pool {
         serde_json::from_value(reply).map_err(|_| crashed())
     }
 
-    fn call(&self, request: &Value, limit: Duration, cancel: Option<&AtomicBool>) -> Result<Value, ExecError> {
-        let taken = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    fn call(
+        &self,
+        request: &Value,
+        limit: Duration,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Value, ExecError> {
+        let taken = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         let mut worker = match taken {
             Some(w) => w,
             None => self.spawn()?,
@@ -237,7 +312,8 @@ impl Pool {
         drop(idle);
         let mut answer: Value = serde_json::from_str(&line).map_err(|_| crashed())?;
         if let Some(error) = answer.get_mut("error") {
-            return Err(serde_json::from_value::<WireError>(error.take()).map_or_else(|_| crashed(), ExecError::from));
+            return Err(serde_json::from_value::<WireError>(error.take())
+                .map_or_else(|_| crashed(), ExecError::from));
         }
         Ok(answer.get_mut("ok").map(Value::take).unwrap_or_default())
     }
@@ -293,7 +369,10 @@ pub fn serve() {
             continue;
         }
         let answer = answer(&line);
-        if writeln!(out, "{answer}").and_then(|()| out.flush()).is_err() {
+        if writeln!(out, "{answer}")
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             break;
         }
     }
@@ -308,10 +387,14 @@ fn answer(line: &str) -> Value {
     let executor = SqliteExecutor::new(path);
     match request["op"].as_str() {
         Some("query") => {
-            let limits = serde_json::from_value::<WireLimits>(request["limits"].clone()).map(Limits::from).unwrap_or_default();
+            let limits = serde_json::from_value::<WireLimits>(request["limits"].clone())
+                .map(Limits::from)
+                .unwrap_or_default();
             // Checked by the host before it was sent (see the module docs).
             match executor.run_here(request["sql"].as_str().unwrap_or_default(), &limits, None) {
-                Ok(r) => json!({"ok": WireResult { columns: r.columns, rows: r.rows, truncated: r.truncated }}),
+                Ok(r) => {
+                    json!({"ok": WireResult { columns: r.columns, rows: r.rows, truncated: r.truncated }})
+                }
                 Err(e) => fail(&e),
             }
         }

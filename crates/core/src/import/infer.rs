@@ -27,7 +27,13 @@ pub enum ColumnType {
 
 impl ColumnType {
     /// Every type, in the order a person chooses from.
-    pub const ALL: [Self; 5] = [Self::Integer, Self::Real, Self::Date, Self::DateTime, Self::Text];
+    pub const ALL: [Self; 5] = [
+        Self::Integer,
+        Self::Real,
+        Self::Date,
+        Self::DateTime,
+        Self::Text,
+    ];
 
     /// Lower-case name, as the UI and `--type` spell it.
     pub fn as_str(self) -> &'static str {
@@ -69,7 +75,9 @@ pub fn null_token(raw: &str) -> Option<&str> {
     if s.is_empty() || s.len() > 4 {
         return None;
     }
-    let folded = ["na", "n/a", "null", "none", "nan"].iter().any(|t| s.eq_ignore_ascii_case(t));
+    let folded = ["na", "n/a", "null", "none", "nan"]
+        .iter()
+        .any(|t| s.eq_ignore_ascii_case(t));
     (folded || s == "#N/A" || s == "-").then_some(s)
 }
 
@@ -84,13 +92,22 @@ pub fn parse_number(raw: &str) -> Option<f64> {
     let s = raw.trim();
     // Fast path for plain numbers ("42", "-3.5"): no allocation. Millions of cells take it.
     let b = s.as_bytes();
-    if !b.is_empty() && b.iter().all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'-') {
+    if !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'-')
+    {
         let digits = s.strip_prefix('-').unwrap_or(s);
         let whole = digits.split('.').next().unwrap_or("");
         if whole.len() > 1 && whole.starts_with('0') {
             return None;
         }
-        return if digits.starts_with(|c: char| c.is_ascii_digit() || c == '.') && !digits.ends_with('.') { s.parse().ok() } else { None };
+        return if digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            && !digits.ends_with('.')
+        {
+            s.parse().ok()
+        } else {
+            None
+        };
     }
     parse_formatted(s)
 }
@@ -113,7 +130,10 @@ fn parse_formatted(raw: &str) -> Option<f64> {
         Some(x) => (x.trim_end(), true),
         None => (s, false),
     };
-    let s = s.trim_start_matches(['$', '€', '£', '¥']).trim_end_matches(['$', '€', '£', '¥']).trim();
+    let s = s
+        .trim_start_matches(['$', '€', '£', '¥'])
+        .trim_end_matches(['$', '€', '£', '¥'])
+        .trim();
     // "$-5" is negative too, but only one minus sign is allowed.
     let s = match s.strip_prefix('-') {
         Some(rest) if !negative => {
@@ -202,7 +222,16 @@ pub struct ColumnStats {
 
 impl Default for ColumnStats {
     fn default() -> Self {
-        Self { values: 0, integer: true, number: true, day_first: true, month_first: true, slashed: false, has_time: false, zoned: false }
+        Self {
+            values: 0,
+            integer: true,
+            number: true,
+            day_first: true,
+            month_first: true,
+            slashed: false,
+            has_time: false,
+            zoned: false,
+        }
     }
 }
 
@@ -230,11 +259,16 @@ impl ColumnStats {
             self.slashed |= !year_first;
             let dmy = parse_date_zoned(s, DateOrder::DayFirst);
             // Year-first dates read the same either way.
-            let mdy = if year_first { dmy } else { parse_date_zoned(s, DateOrder::MonthFirst) };
+            let mdy = if year_first {
+                dmy
+            } else {
+                parse_date_zoned(s, DateOrder::MonthFirst)
+            };
             self.day_first &= dmy.is_some();
             self.month_first &= mdy.is_some();
             let read = dmy.or(mdy);
-            self.has_time |= read.is_some_and(|(d, _)| d.time() != NaiveTime::MIN) || s.contains(':');
+            self.has_time |=
+                read.is_some_and(|(d, _)| d.time() != NaiveTime::MIN) || s.contains(':');
             self.zoned |= read.is_some_and(|(_, zoned)| zoned);
         }
     }
@@ -250,7 +284,9 @@ impl ColumnStats {
         let (ty, order, warning) = self.decide_type(column);
         let mut warnings: Vec<String> = warning.into_iter().collect();
         if self.zoned && matches!(ty, ColumnType::Date | ColumnType::DateTime) {
-            warnings.push(format!("Times in \"{column}\" named a time zone (Z or +hh:mm); they were stored in UTC."));
+            warnings.push(format!(
+                "Times in \"{column}\" named a time zone (Z or +hh:mm); they were stored in UTC."
+            ));
         }
         (ty, order, warnings)
     }
@@ -265,7 +301,11 @@ impl ColumnStats {
         if self.number {
             return (ColumnType::Real, DateOrder::MonthFirst, None);
         }
-        let ty = if self.has_time { ColumnType::DateTime } else { ColumnType::Date };
+        let ty = if self.has_time {
+            ColumnType::DateTime
+        } else {
+            ColumnType::Date
+        };
         match (self.day_first, self.month_first) {
             (true, true) if self.slashed => (
                 ty,
@@ -334,8 +374,12 @@ pub fn convert(raw: &str, ty: ColumnType, order: DateOrder) -> Cell<'_> {
         ColumnType::Integer => parse_integer(s).map(Cell::Integer),
         ColumnType::Real => parse_number(s).map(Cell::Real),
         ColumnType::Date if is_iso_date(s) && parse_date(s, order).is_some() => Some(Cell::Text(s)),
-        ColumnType::Date => parse_date(s, order).map(|d| Cell::Owned(d.date().format("%Y-%m-%d").to_string())),
-        ColumnType::DateTime => parse_date(s, order).map(|d| Cell::Owned(d.format("%Y-%m-%d %H:%M:%S%.f").to_string())),
+        ColumnType::Date => {
+            parse_date(s, order).map(|d| Cell::Owned(d.date().format("%Y-%m-%d").to_string()))
+        }
+        ColumnType::DateTime => {
+            parse_date(s, order).map(|d| Cell::Owned(d.format("%Y-%m-%d %H:%M:%S%.f").to_string()))
+        }
         ColumnType::Text => None,
     };
     converted.unwrap_or(Cell::Text(raw))
@@ -380,7 +424,10 @@ mod tests {
         assert_eq!(column(&["1", "2.5"]).0, ColumnType::Real);
         assert_eq!(column(&["$1,234.50", "$99"]).0, ColumnType::Real);
         assert_eq!(column(&["2026-01-05", "2026-02-28"]).0, ColumnType::Date);
-        assert_eq!(column(&["2026-01-05 10:30", "2026-02-28 08:00:00"]).0, ColumnType::DateTime);
+        assert_eq!(
+            column(&["2026-01-05 10:30", "2026-02-28 08:00:00"]).0,
+            ColumnType::DateTime
+        );
         assert_eq!(column(&["West", "3"]).0, ColumnType::Text);
         assert_eq!(column(&["", ""]).0, ColumnType::Text);
     }
@@ -394,14 +441,24 @@ mod tests {
         assert_eq!(order, DateOrder::MonthFirst);
         let (ty, order, warn) = column(&["03/04/2026", "05/06/2026"]);
         assert_eq!((ty, order), (ColumnType::Date, DateOrder::MonthFirst));
-        assert!(warn.iter().any(|w| w.contains("could be")), "ambiguous order is reported");
-        assert_eq!(convert("25/12/2025", ColumnType::Date, DateOrder::DayFirst).to_value(), Value::Text("2025-12-25".into()));
+        assert!(
+            warn.iter().any(|w| w.contains("could be")),
+            "ambiguous order is reported"
+        );
+        assert_eq!(
+            convert("25/12/2025", ColumnType::Date, DateOrder::DayFirst).to_value(),
+            Value::Text("2025-12-25".into())
+        );
         assert_eq!(
             convert(" 2025-12-25", ColumnType::Date, DateOrder::DayFirst),
             Cell::Text("2025-12-25"),
             "ISO dates are stored as they are"
         );
-        assert_eq!(convert("2025-13-45", ColumnType::Date, DateOrder::DayFirst), Cell::Text("2025-13-45"), "impossible dates stay text");
+        assert_eq!(
+            convert("2025-13-45", ColumnType::Date, DateOrder::DayFirst),
+            Cell::Text("2025-13-45"),
+            "impossible dates stay text"
+        );
     }
 
     #[test]
@@ -432,7 +489,11 @@ mod tests {
         ] {
             assert_eq!(is_missing(raw), missing, "{raw:?}");
         }
-        assert_eq!(null_token(" N/A "), Some("N/A"), "the spelling as written, trimmed");
+        assert_eq!(
+            null_token(" N/A "),
+            Some("N/A"),
+            "the spelling as written, trimmed"
+        );
     }
 
     #[test]
@@ -452,7 +513,11 @@ mod tests {
         }
         for ty in ColumnType::ALL {
             for raw in ["NA", " N/A", "-", "", "None "] {
-                assert_eq!(convert(raw, ty, DateOrder::MonthFirst), Cell::Null, "{raw:?} as {ty:?}");
+                assert_eq!(
+                    convert(raw, ty, DateOrder::MonthFirst),
+                    Cell::Null,
+                    "{raw:?} as {ty:?}"
+                );
             }
         }
     }
@@ -466,17 +531,33 @@ mod tests {
             ("2024-03-01 23:30", "2024-03-01 23:30:00"),
             ("01/03/2024 23:30", "2024-01-03 23:30:00"),
         ] {
-            assert_eq!(convert(raw, ColumnType::DateTime, DateOrder::MonthFirst).to_value(), Value::Text(stored.into()), "{raw}");
+            assert_eq!(
+                convert(raw, ColumnType::DateTime, DateOrder::MonthFirst).to_value(),
+                Value::Text(stored.into()),
+                "{raw}"
+            );
         }
         let (ty, _, warn) = column(&["2024-03-01T23:30:00Z", "2024-03-02T08:00:00+02:00"]);
         assert_eq!(ty, ColumnType::DateTime);
         assert!(warn.iter().any(|w| w.contains("stored in UTC")), "{warn:?}");
         let (ty, _, warn) = column(&["2024-03-01 23:30", "2024-03-01T08:00:00"]);
-        assert_eq!((ty, warn), (ColumnType::DateTime, vec![]), "no zone, nothing converted");
+        assert_eq!(
+            (ty, warn),
+            (ColumnType::DateTime, vec![]),
+            "no zone, nothing converted"
+        );
         // Stored text sorts in time order, across zones and fractions.
-        let instants = ["2024-03-01T22:00:00+02:00", "2024-03-01T20:30:00Z", "2024-03-01T20:30:00.5Z", "2024-03-01T16:00:00-05:00"];
-        let stored: Vec<String> =
-            instants.iter().map(|r| convert(r, ColumnType::DateTime, DateOrder::MonthFirst).to_value()).map(|v| format!("{v:?}")).collect();
+        let instants = [
+            "2024-03-01T22:00:00+02:00",
+            "2024-03-01T20:30:00Z",
+            "2024-03-01T20:30:00.5Z",
+            "2024-03-01T16:00:00-05:00",
+        ];
+        let stored: Vec<String> = instants
+            .iter()
+            .map(|r| convert(r, ColumnType::DateTime, DateOrder::MonthFirst).to_value())
+            .map(|v| format!("{v:?}"))
+            .collect();
         assert!(stored.windows(2).all(|w| w[0] < w[1]), "{stored:?}");
     }
 }

@@ -24,9 +24,16 @@ pub(super) struct CsvRows {
 impl CsvRows {
     pub(super) fn open(path: &Path) -> Result<Self, ImportError> {
         let display = path.display().to_string();
-        let read_err = |source| ImportError::Read { path: display.clone(), source };
+        let read_err = |source| ImportError::Read {
+            path: display.clone(),
+            source,
+        };
         let mut head = Vec::with_capacity(HEAD as usize);
-        File::open(path).map_err(read_err)?.take(HEAD).read_to_end(&mut head).map_err(read_err)?;
+        File::open(path)
+            .map_err(read_err)?
+            .take(HEAD)
+            .read_to_end(&mut head)
+            .map_err(read_err)?;
         // A byte-order mark names the encoding; UTF-16 is decoded to UTF-8 as it is read.
         let (bom, utf16) = match Encoding::for_bom(&head) {
             Some((encoding, len)) => (len, (encoding != UTF_8).then_some(encoding)),
@@ -34,7 +41,11 @@ impl CsvRows {
         };
         let text = match utf16 {
             // A character cut at the end of the head does not matter to the checks below.
-            Some(encoding) => encoding.decode_without_bom_handling(&head[bom..]).0.into_owned().into_bytes(),
+            Some(encoding) => encoding
+                .decode_without_bom_handling(&head[bom..])
+                .0
+                .into_owned()
+                .into_bytes(),
             None => head.split_off(bom),
         };
         if text.iter().all(u8::is_ascii_whitespace) {
@@ -55,7 +66,13 @@ impl CsvRows {
             .delimiter(delimiter(&text))
             .buffer_capacity(1 << 16)
             .from_reader(input);
-        Ok(Self { reader, record: csv::ByteRecord::new(), path: display, line: 0, converted_encoding: false })
+        Ok(Self {
+            reader,
+            record: csv::ByteRecord::new(),
+            path: display,
+            line: 0,
+            converted_encoding: false,
+        })
     }
 }
 
@@ -74,20 +91,30 @@ fn delimiter(text: &[u8]) -> u8 {
             _ => {}
         }
     }
-    [b',', b';', b'\t'].into_iter().zip(counts).max_by_key(|(_, n)| *n).map_or(b',', |(d, _)| d)
+    [b',', b';', b'\t']
+        .into_iter()
+        .zip(counts)
+        .max_by_key(|(_, n)| *n)
+        .map_or(b',', |(d, _)| d)
 }
 
 impl RowSource for CsvRows {
     fn next_row(&mut self, row: &mut Vec<String>) -> Result<bool, ImportError> {
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|source| ImportError::Csv {
-            path: self.path.clone(),
-            line: self.line + 1,
-            source,
-        })?;
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|source| ImportError::Csv {
+                path: self.path.clone(),
+                line: self.line + 1,
+                source,
+            })?;
         if !more {
             return Ok(false);
         }
-        self.line = self.record.position().map_or(self.line + 1, csv::Position::line);
+        self.line = self
+            .record
+            .position()
+            .map_or(self.line + 1, csv::Position::line);
         row.resize_with(self.record.len(), String::new);
         for (cell, field) in row.iter_mut().zip(&self.record) {
             cell.clear();
@@ -96,7 +123,11 @@ impl RowSource for CsvRows {
                 Err(_) => {
                     // Spreadsheets on Windows export Windows-1252 (a superset of Latin-1).
                     self.converted_encoding = true;
-                    cell.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(field).0);
+                    cell.push_str(
+                        &encoding_rs::WINDOWS_1252
+                            .decode_without_bom_handling(field)
+                            .0,
+                    );
                 }
             }
         }
@@ -141,11 +172,16 @@ impl<R: Read> Read for Transcoded<R> {
         while self.pos == self.output.len() && !self.done {
             let n = self.inner.read(&mut self.input)?;
             self.done = n == 0;
-            let room = self.decoder.max_utf8_buffer_length(n).ok_or_else(|| io::Error::other("text chunk too large to decode"))?;
+            let room = self
+                .decoder
+                .max_utf8_buffer_length(n)
+                .ok_or_else(|| io::Error::other("text chunk too large to decode"))?;
             self.output.resize(room, 0);
             // With room for the worst case the decoder takes all the input; a code unit split
             // between chunks is kept in the decoder. Unpaired surrogates become U+FFFD.
-            let (_, _, written, _) = self.decoder.decode_to_utf8(&self.input[..n], &mut self.output, self.done);
+            let (_, _, written, _) =
+                self.decoder
+                    .decode_to_utf8(&self.input[..n], &mut self.output, self.done);
             self.output.truncate(written);
             self.pos = 0;
         }
@@ -189,11 +225,21 @@ mod tests {
         }
         let text = "Name\tCity\nRené\tKöln 🌍\n";
         for (encoding, bytes) in [
-            (encoding_rs::UTF_16LE, text.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>()),
-            (encoding_rs::UTF_16BE, text.encode_utf16().flat_map(u16::to_be_bytes).collect()),
+            (
+                encoding_rs::UTF_16LE,
+                text.encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect::<Vec<u8>>(),
+            ),
+            (
+                encoding_rs::UTF_16BE,
+                text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+            ),
         ] {
             let mut out = String::new();
-            Transcoded::new(Trickle(&bytes), encoding).read_to_string(&mut out).unwrap();
+            Transcoded::new(Trickle(&bytes), encoding)
+                .read_to_string(&mut out)
+                .unwrap();
             assert_eq!(out, text, "{}", encoding.name());
         }
     }

@@ -16,11 +16,19 @@ pub struct Price {
 }
 
 impl Price {
-    pub const FREE: Self = Self { input_per_million: 0.0, output_per_million: 0.0, request_fee: 0.0 };
+    pub const FREE: Self = Self {
+        input_per_million: 0.0,
+        output_per_million: 0.0,
+        request_fee: 0.0,
+    };
 
     /// (input, output, fees) in USD for these token counts.
     pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> (f64, f64, f64) {
-        (input_tokens as f64 * self.input_per_million / 1e6, output_tokens as f64 * self.output_per_million / 1e6, self.request_fee)
+        (
+            input_tokens as f64 * self.input_per_million / 1e6,
+            output_tokens as f64 * self.output_per_million / 1e6,
+            self.request_fee,
+        )
     }
 }
 
@@ -40,7 +48,8 @@ pub fn as_of() -> &'static str {
 /// What a Daytona sandbox costs per second with `cpus` vCPUs and `gib` GiB of memory.
 pub fn daytona_per_second(cpus: f64, gib: f64) -> f64 {
     let d = &table()["daytona"];
-    cpus * d["vcpu_per_second"].as_f64().unwrap_or(0.0) + gib * d["gib_per_second"].as_f64().unwrap_or(0.0)
+    cpus * d["vcpu_per_second"].as_f64().unwrap_or(0.0)
+        + gib * d["gib_per_second"].as_f64().unwrap_or(0.0)
 }
 
 pub use crate::http::is_local;
@@ -53,11 +62,13 @@ pub fn lookup(provider: ProviderKind, model: &str, base_url: &str) -> Option<Pri
     }
     let model = model.trim().to_ascii_lowercase();
     table()["models"].as_array()?.iter().find_map(|m| {
-        (m["provider"] == provider.as_str() && m["model"].as_str() == Some(model.as_str())).then(|| Price {
-            input_per_million: m["input"].as_f64().unwrap_or(0.0),
-            output_per_million: m["output"].as_f64().unwrap_or(0.0),
-            request_fee: m["request_fee"].as_f64().unwrap_or(0.0),
-        })
+        (m["provider"] == provider.as_str() && m["model"].as_str() == Some(model.as_str())).then(
+            || Price {
+                input_per_million: m["input"].as_f64().unwrap_or(0.0),
+                output_per_million: m["output"].as_f64().unwrap_or(0.0),
+                request_fee: m["request_fee"].as_f64().unwrap_or(0.0),
+            },
+        )
     })
 }
 
@@ -68,10 +79,11 @@ pub fn embedding_price(model: &str, base_url: &str) -> Option<f64> {
         return Some(0.0);
     }
     let model = model.trim().to_ascii_lowercase();
-    table()["embeddings"]
-        .as_array()?
-        .iter()
-        .find_map(|m| (m["model"].as_str() == Some(model.as_str())).then(|| m["input"].as_f64()).flatten())
+    table()["embeddings"].as_array()?.iter().find_map(|m| {
+        (m["model"].as_str() == Some(model.as_str()))
+            .then(|| m["input"].as_f64())
+            .flatten()
+    })
 }
 
 #[cfg(test)]
@@ -96,24 +108,63 @@ mod tests {
             assert_eq!(is_local(url), local, "{url}");
         }
         assert_eq!(
-            lookup(ProviderKind::OpenAi, "gpt-4o", "http://127.0.0.1@api.openai.com/v1").map(|p| p == Price::FREE),
-            lookup(ProviderKind::OpenAi, "gpt-4o", "https://api.openai.com/v1").map(|p| p == Price::FREE)
+            lookup(
+                ProviderKind::OpenAi,
+                "gpt-4o",
+                "http://127.0.0.1@api.openai.com/v1"
+            )
+            .map(|p| p == Price::FREE),
+            lookup(ProviderKind::OpenAi, "gpt-4o", "https://api.openai.com/v1")
+                .map(|p| p == Price::FREE)
         );
     }
 
     #[test]
     fn the_table_parses_and_prices_models() {
         assert_eq!(as_of(), "2026-11-26");
-        let sonar = lookup(ProviderKind::PerplexitySonar, "sonar-pro", "https://api.perplexity.ai").unwrap();
+        let sonar = lookup(
+            ProviderKind::PerplexitySonar,
+            "sonar-pro",
+            "https://api.perplexity.ai",
+        )
+        .unwrap();
         let (i, o, f) = sonar.cost(1_000_000, 100_000);
         assert!((i - 3.0).abs() < 1e-9 && (o - 1.5).abs() < 1e-9 && (f - 0.006).abs() < 1e-9);
-        assert_eq!(lookup(ProviderKind::OpenAi, "llama3.1", "http://localhost:11434/v1"), Some(Price::FREE), "local models are free");
-        assert_eq!(lookup(ProviderKind::OpenAi, "some-new-model", "https://api.openai.com/v1"), None);
+        assert_eq!(
+            lookup(
+                ProviderKind::OpenAi,
+                "llama3.1",
+                "http://localhost:11434/v1"
+            ),
+            Some(Price::FREE),
+            "local models are free"
+        );
+        assert_eq!(
+            lookup(
+                ProviderKind::OpenAi,
+                "some-new-model",
+                "https://api.openai.com/v1"
+            ),
+            None
+        );
         for m in table()["models"].as_array().unwrap() {
-            assert!(ProviderKind::parse(m["provider"].as_str().unwrap()).is_some(), "{m}");
+            assert!(
+                ProviderKind::parse(m["provider"].as_str().unwrap()).is_some(),
+                "{m}"
+            );
         }
-        assert_eq!(embedding_price("text-embedding-3-small", "https://api.openai.com/v1"), Some(0.02));
-        assert_eq!(embedding_price("text-embedding-3-small", "http://localhost:11434/v1"), Some(0.0), "local servers are free");
-        assert_eq!(embedding_price("nomic-embed-text", "https://api.example.com/v1"), None);
+        assert_eq!(
+            embedding_price("text-embedding-3-small", "https://api.openai.com/v1"),
+            Some(0.02)
+        );
+        assert_eq!(
+            embedding_price("text-embedding-3-small", "http://localhost:11434/v1"),
+            Some(0.0),
+            "local servers are free"
+        );
+        assert_eq!(
+            embedding_price("nomic-embed-text", "https://api.example.com/v1"),
+            None
+        );
     }
 }

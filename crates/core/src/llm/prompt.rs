@@ -79,14 +79,25 @@ fn dialect_notes(dialect: Dialect) -> &'static str {
 
 /// Builds the prompt for `question` over `schema`. `sample_rows` (table → a few rows as JSON) is
 /// included only when the person allowed it.
-pub fn build(schema: &Schema, dialect: Dialect, today: NaiveDate, question: &str, sample_rows: Option<&[(String, Value)]>) -> Prompt {
+pub fn build(
+    schema: &Schema,
+    dialect: Dialect,
+    today: NaiveDate,
+    question: &str,
+    sample_rows: Option<&[(String, Value)]>,
+) -> Prompt {
     let mut s = String::new();
     s.push_str("You write one read-only SQL query that answers a small business's question about its own database.\n");
     s.push_str(&format!("Dialect: {}\n", dialect_notes(dialect)));
     s.push_str(&format!("Today is {today} ({}).\n\n", today.format("%A")));
     s.push_str("Tables (name, rows; columns with types; [values] lists every value of a low-cardinality column):\n");
     for t in &schema.tables {
-        s.push_str(&format!("- {}{} ({} rows)\n", t.name, if t.is_view { " (view)" } else { "" }, t.row_count));
+        s.push_str(&format!(
+            "- {}{} ({} rows)\n",
+            t.name,
+            if t.is_view { " (view)" } else { "" },
+            t.row_count
+        ));
         for c in &t.columns {
             let ty = match c.kind {
                 ColumnKind::Integer => "integer",
@@ -96,14 +107,21 @@ pub fn build(schema: &Schema, dialect: Dialect, today: NaiveDate, question: &str
                 ColumnKind::Text => "text",
                 ColumnKind::Other => "other",
             };
-            s.push_str(&format!("    {} {ty}{}", c.name, if c.primary_key { " primary key" } else { "" }));
+            s.push_str(&format!(
+                "    {} {ty}{}",
+                c.name,
+                if c.primary_key { " primary key" } else { "" }
+            ));
             if !c.values.is_empty() && privacy::values_may_leave(&t.name, c) {
                 s.push_str(&format!(" [{}]", c.values.join(", ")));
             }
             s.push('\n');
         }
         for fk in &t.foreign_keys {
-            s.push_str(&format!("    {} → {}.{}\n", fk.column, fk.table, fk.to_column));
+            s.push_str(&format!(
+                "    {} → {}.{}\n",
+                fk.column, fk.table, fk.to_column
+            ));
         }
     }
     if let Some(rows) = sample_rows {
@@ -130,7 +148,11 @@ If this data cannot answer it, reply {\"kind\": \"out_of_scope\", \"explanation\
 Rules: exactly one SELECT (WITH … SELECT allowed); only the tables and columns above; give columns readable aliases; put the grouping columns first and the figure last; order results sensibly; never modify data.
 Only when SQL cannot do it well (forecasts, moving averages, statistics), answer in Python instead: {\"kind\": \"answer\", \"language\": \"python\", \"query\": \"one SELECT that fetches the rows needed\", \"code\": \"a script that reads rows (a list of dicts, one per row of the query) and sets result to a list of dicts, a dict of equal-length lists, or a number\", \"explanation\": \"…\"}. The script runs in a restricted Python (Monty): no imports except json, math, re, datetime, collections and functools; no files, network or environment; no class inheritance, no generators, no pandas or numpy. It may call query_sql(\"SELECT …\") for more rows.",
     );
-    Prompt { system: s, question: question.to_string(), held_back: privacy::held_back(schema) }
+    Prompt {
+        system: s,
+        question: question.to_string(),
+        held_back: privacy::held_back(schema),
+    }
 }
 
 #[cfg(test)]
@@ -189,7 +211,11 @@ mod tests {
                 rusqlite::params![i, p.0, p.1, p.2, p.3, region],
             )
             .expect("patient");
-            conn.execute("INSERT INTO users VALUES (?1, ?2, 'nurse')", rusqlite::params![i, p.4]).expect("user");
+            conn.execute(
+                "INSERT INTO users VALUES (?1, ?2, 'nurse')",
+                rusqlite::params![i, p.4],
+            )
+            .expect("user");
             conn.execute(
                 "INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, 'shipped', 'supplies', 'Germany')",
                 rusqlite::params![i, p.5, p.6, p.7, p.8],
@@ -197,14 +223,28 @@ mod tests {
             .expect("order");
         }
         let schema = crate::schema::introspect(&conn).expect("schema");
-        let prompt = build(&schema, Dialect::Sqlite, "2026-11-26".parse().expect("date"), "how many patients per region?", None);
+        let prompt = build(
+            &schema,
+            Dialect::Sqlite,
+            "2026-11-26".parse().expect("date"),
+            "how many patients per region?",
+            None,
+        );
         for p in people {
             for value in [p.0, p.1, p.2, p.3, p.4, p.5, p.6, p.7, p.8] {
-                assert!(!prompt.system.contains(value), "{value:?} was sent:\n{}", prompt.system);
+                assert!(
+                    !prompt.system.contains(value),
+                    "{value:?} was sent:\n{}",
+                    prompt.system
+                );
             }
         }
         for category in ["North", "active", "nurse", "shipped", "supplies", "Germany"] {
-            assert!(prompt.system.contains(category), "{category:?} is a category and may go:\n{}", prompt.system);
+            assert!(
+                prompt.system.contains(category),
+                "{category:?} is a category and may go:\n{}",
+                prompt.system
+            );
         }
         let receipt = prompt.receipt();
         assert!(
@@ -223,14 +263,25 @@ mod tests {
         let today: NaiveDate = "2026-11-26".parse().unwrap();
         crate::sample::generate(&mut conn, today, 300).unwrap();
         let schema = crate::schema::introspect(&conn).unwrap();
-        let prompt = build(&schema, Dialect::Sqlite, today, "which products are bought together?", None);
+        let prompt = build(
+            &schema,
+            Dialect::Sqlite,
+            today,
+            "which products are bought together?",
+            None,
+        );
         let text = prompt.receipt();
         assert!(text.contains("Today is 2026-11-26 (Thursday)"));
         assert!(text.contains("SQLite"));
         assert!(text.contains("- sales (view"), "{text}");
         assert!(text.contains("West"), "region names are categories, sent");
-        let name: String = conn.query_row("SELECT name FROM customers LIMIT 1", [], |r| r.get(0)).unwrap();
-        assert!(!text.contains(&name), "a customer's name must not be sent: {name}");
+        let name: String = conn
+            .query_row("SELECT name FROM customers LIMIT 1", [], |r| r.get(0))
+            .unwrap();
+        assert!(
+            !text.contains(&name),
+            "a customer's name must not be sent: {name}"
+        );
         assert!(text.ends_with("which products are bought together?"));
         assert!(
             text.starts_with(
@@ -238,6 +289,9 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("[Duluth") || text.contains("Duluth,"), "cities of sales are categories: {text}");
+        assert!(
+            text.contains("[Duluth") || text.contains("Duluth,"),
+            "cities of sales are categories: {text}"
+        );
     }
 }

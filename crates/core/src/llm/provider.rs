@@ -43,7 +43,9 @@ impl ProviderKind {
         match s.trim().to_ascii_lowercase().as_str() {
             "perplexity" | "perplexity-agent" => Some(Self::Perplexity),
             "perplexity-sonar" | "sonar" => Some(Self::PerplexitySonar),
-            "openai" | "openai-compatible" | "ollama" | "lmstudio" | "lm-studio" => Some(Self::OpenAi),
+            "openai" | "openai-compatible" | "ollama" | "lmstudio" | "lm-studio" => {
+                Some(Self::OpenAi)
+            }
             _ => None,
         }
     }
@@ -167,25 +169,42 @@ pub struct Completion {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum LlmError {
     #[error("{provider} has no API key yet; add one in Settings → API keys (or set {env})")]
-    NoKey { provider: &'static str, env: &'static str },
+    NoKey {
+        provider: &'static str,
+        env: &'static str,
+    },
     #[error("{provider} rejected the API key; open Settings → API keys and check it")]
     Unauthorized { provider: &'static str },
     #[error("{provider} refused the request: {message}")]
-    Rejected { provider: &'static str, message: String },
+    Rejected {
+        provider: &'static str,
+        message: String,
+    },
     #[error("{provider} is busy (rate limit reached); try again {}", when(*retry_after))]
-    RateLimited { provider: &'static str, retry_after: Option<u64> },
+    RateLimited {
+        provider: &'static str,
+        retry_after: Option<u64>,
+    },
     #[error("{provider} had a problem on its side (HTTP {status}); try again in a minute")]
     Server { provider: &'static str, status: u16 },
-    #[error("{provider} did not answer within {secs} s; try again, or raise the time limit in Settings")]
+    #[error(
+        "{provider} did not answer within {secs} s; try again, or raise the time limit in Settings"
+    )]
     Timeout { provider: &'static str, secs: u64 },
     #[error("could not reach {provider} at {url}; check the internet connection (or that the local server is running)")]
     Connect { provider: &'static str, url: String },
     #[error("stopped")]
     Cancelled,
     #[error("{provider} sent a reply Plainsight could not read ({detail})")]
-    BadReply { provider: &'static str, detail: String },
+    BadReply {
+        provider: &'static str,
+        detail: String,
+    },
     #[error("{provider} could not finish the answer: {message}")]
-    Failed { provider: &'static str, message: String },
+    Failed {
+        provider: &'static str,
+        message: String,
+    },
 }
 
 fn when(retry_after: Option<u64>) -> String {
@@ -216,7 +235,14 @@ impl LlmError {
     /// Failures that say the provider is unhealthy (for the circuit breaker), as opposed to
     /// this one request being wrong or stopped.
     pub fn is_outage(&self) -> bool {
-        matches!(self, Self::Server { .. } | Self::Timeout { .. } | Self::Connect { .. } | Self::RateLimited { .. } | Self::BadReply { .. })
+        matches!(
+            self,
+            Self::Server { .. }
+                | Self::Timeout { .. }
+                | Self::Connect { .. }
+                | Self::RateLimited { .. }
+                | Self::BadReply { .. }
+        )
     }
 }
 
@@ -231,7 +257,11 @@ pub trait LlmProvider: Send + Sync {
         2
     }
     /// Sends `request`; blocks until the reply, a final failure, or `cancel` is raised.
-    fn complete(&self, request: &ChatRequest, cancel: Option<&AtomicBool>) -> Result<Completion, LlmError>;
+    fn complete(
+        &self,
+        request: &ChatRequest,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Completion, LlmError>;
 }
 
 /// The real provider: any of the three wire formats over HTTPS (or HTTP on loopback).
@@ -243,14 +273,19 @@ pub struct HttpProvider {
 
 impl std::fmt::Debug for HttpProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpProvider").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("HttpProvider")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
 impl HttpProvider {
     pub fn new(config: ProviderConfig) -> Result<Self, LlmError> {
         let provider = config.kind.display_name();
-        let setup = |e: String| LlmError::Failed { provider, message: format!("the secure connection could not be set up ({e})") };
+        let setup = |e: String| LlmError::Failed {
+            provider,
+            message: format!("the secure connection could not be set up ({e})"),
+        };
         let client = crate::http::https_builder()
             .map_err(setup)?
             .connect_timeout(config.connect_timeout)
@@ -258,8 +293,15 @@ impl HttpProvider {
             .user_agent(concat!("Plainsight/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| setup(e.to_string()))?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| setup(e.to_string()))?;
-        Ok(Self { config, client, runtime })
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| setup(e.to_string()))?;
+        Ok(Self {
+            config,
+            client,
+            runtime,
+        })
     }
 
     pub fn config(&self) -> &ProviderConfig {
@@ -283,8 +325,7 @@ impl HttpProvider {
                     "max_output_tokens": request.max_tokens,
                 });
                 if let Some(schema) = &request.json_schema {
-                    body["response_format"] =
-                        json!({"type": "json_schema", "json_schema": {"name": "plainsight_answer", "schema": schema}});
+                    body["response_format"] = json!({"type": "json_schema", "json_schema": {"name": "plainsight_answer", "schema": schema}});
                 }
                 body
             }
@@ -298,15 +339,18 @@ impl HttpProvider {
                     body["disable_search"] = json!(true);
                 }
                 if let Some(schema) = &request.json_schema {
-                    body["response_format"] =
-                        json!({"type": "json_schema", "json_schema": {"name": "plainsight_answer", "schema": schema, "strict": false}});
+                    body["response_format"] = json!({"type": "json_schema", "json_schema": {"name": "plainsight_answer", "schema": schema, "strict": false}});
                 }
                 body
             }
         }
     }
 
-    async fn attempt(&self, url: &str, body: &Value) -> Result<(u16, reqwest::header::HeaderMap, String), reqwest::Error> {
+    async fn attempt(
+        &self,
+        url: &str,
+        body: &Value,
+    ) -> Result<(u16, reqwest::header::HeaderMap, String), reqwest::Error> {
         let mut req = self.client.post(url).json(body);
         if let Some(key) = &self.config.api_key {
             req = req.bearer_auth(key.expose());
@@ -318,7 +362,11 @@ impl HttpProvider {
         Ok((status, headers, text))
     }
 
-    async fn call(&self, request: &ChatRequest, cancel: Option<&AtomicBool>) -> Result<Completion, LlmError> {
+    async fn call(
+        &self,
+        request: &ChatRequest,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Completion, LlmError> {
         let provider = self.config.kind.display_name();
         let url = self.config.kind.endpoint(&self.config.base_url);
         let body = self.body(request);
@@ -330,23 +378,55 @@ impl HttpProvider {
                 () = cancelled(cancel) => return Err(LlmError::Cancelled),
             };
             let failure = match outcome {
-                Ok((status, _, text)) if (200..300).contains(&status) => return self.parse(&text, attempts),
+                Ok((status, _, text)) if (200..300).contains(&status) => {
+                    return self.parse(&text, attempts)
+                }
                 Ok((status, headers, text)) => classify(provider, status, &headers, &text),
-                Err(e) if e.is_timeout() => (LlmError::Timeout { provider, secs: self.config.timeout.as_secs() }, Some(Duration::ZERO)),
-                Err(e) if e.is_connect() => (LlmError::Connect { provider, url: redact_url(&self.config.base_url) }, None),
-                Err(e) => (LlmError::BadReply { provider, detail: without_url(&e) }, None),
+                Err(e) if e.is_timeout() => (
+                    LlmError::Timeout {
+                        provider,
+                        secs: self.config.timeout.as_secs(),
+                    },
+                    Some(Duration::ZERO),
+                ),
+                Err(e) if e.is_connect() => (
+                    LlmError::Connect {
+                        provider,
+                        url: redact_url(&self.config.base_url),
+                    },
+                    None,
+                ),
+                Err(e) => (
+                    LlmError::BadReply {
+                        provider,
+                        detail: without_url(&e),
+                    },
+                    None,
+                ),
             };
             let (error, retry_in) = failure;
-            let Some(wait) = retry_in else { return Err(error) };
+            let Some(wait) = retry_in else {
+                return Err(error);
+            };
             if attempts > self.config.max_retries {
                 return Err(error);
             }
-            let wait = if wait.is_zero() { backoff(attempts) } else { wait };
+            let wait = if wait.is_zero() {
+                backoff(attempts)
+            } else {
+                wait
+            };
             // A provider asking for a long pause: say so now rather than hold the question.
             if wait > Duration::from_secs(20) {
                 return Err(error);
             }
-            tracing::info!(provider, attempt = attempts, wait_ms = wait.as_millis() as u64, kind = error.kind(), "retrying the AI request");
+            tracing::info!(
+                provider,
+                attempt = attempts,
+                wait_ms = wait.as_millis() as u64,
+                kind = error.kind(),
+                "retrying the AI request"
+            );
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = cancelled(cancel) => return Err(LlmError::Cancelled),
@@ -359,7 +439,10 @@ impl HttpProvider {
     pub fn check(&self) -> Result<String, LlmError> {
         let provider = self.config.kind.display_name();
         if self.config.api_key.is_none() && self.config.kind != ProviderKind::OpenAi {
-            return Err(LlmError::NoKey { provider, env: self.config.kind.key_env() });
+            return Err(LlmError::NoKey {
+                provider,
+                env: self.config.kind.key_env(),
+            });
         }
         if self.config.kind == ProviderKind::OpenAi {
             let url = format!("{}/models", self.config.base_url.trim_end_matches('/'));
@@ -380,19 +463,36 @@ impl HttpProvider {
                     Ok(format!("Connected: {n} models available."))
                 }
                 Ok((status, headers, text)) => Err(classify(provider, status, &headers, &text).0),
-                Err(e) if e.is_timeout() => Err(LlmError::Timeout { provider, secs: self.config.timeout.as_secs() }),
-                Err(e) if e.is_connect() => Err(LlmError::Connect { provider, url: redact_url(&self.config.base_url) }),
-                Err(e) => Err(LlmError::BadReply { provider, detail: without_url(&e) }),
+                Err(e) if e.is_timeout() => Err(LlmError::Timeout {
+                    provider,
+                    secs: self.config.timeout.as_secs(),
+                }),
+                Err(e) if e.is_connect() => Err(LlmError::Connect {
+                    provider,
+                    url: redact_url(&self.config.base_url),
+                }),
+                Err(e) => Err(LlmError::BadReply {
+                    provider,
+                    detail: without_url(&e),
+                }),
             };
         }
-        let request = ChatRequest { system: "Reply with OK.".into(), turns: vec![(true, "OK?".into())], max_tokens: 1, json_schema: None };
+        let request = ChatRequest {
+            system: "Reply with OK.".into(),
+            turns: vec![(true, "OK?".into())],
+            max_tokens: 1,
+            json_schema: None,
+        };
         let done = self.complete(&request, None)?;
         Ok(format!("Connected to {provider} ({}).", done.model))
     }
 
     fn parse(&self, text: &str, attempts: u32) -> Result<Completion, LlmError> {
         let provider = self.config.kind.display_name();
-        let bad = |detail: &str| LlmError::BadReply { provider, detail: detail.to_string() };
+        let bad = |detail: &str| LlmError::BadReply {
+            provider,
+            detail: detail.to_string(),
+        };
         let v: Value = serde_json::from_str(text).map_err(|_| bad("not JSON"))?;
         // The provider's words pass the redaction wall as they arrive: a reply (or the model name
         // it reports) may quote the key back, and from here they are shown, cached and logged.
@@ -402,8 +502,10 @@ impl HttpProvider {
                 match v["status"].as_str() {
                     Some("completed") | None => {}
                     Some(other) => {
-                        let message =
-                            v["error"]["message"].as_str().map_or_else(|| format!("the run ended as \"{other}\""), crate::redact::redact);
+                        let message = v["error"]["message"].as_str().map_or_else(
+                            || format!("the run ended as \"{other}\""),
+                            crate::redact::redact,
+                        );
                         return Err(LlmError::Failed { provider, message });
                     }
                 }
@@ -419,11 +521,29 @@ impl HttpProvider {
                 let u = &v["usage"];
                 let cost = u["cost"].is_object().then(|| {
                     let c = &u["cost"];
-                    let (input, output, fees) = (num(&c["input_cost"]), num(&c["output_cost"]), num(&c["tool_calls_cost"]));
-                    ReportedCost { input, output, fees, total: c["total_cost"].as_f64().unwrap_or(input + output + fees) }
+                    let (input, output, fees) = (
+                        num(&c["input_cost"]),
+                        num(&c["output_cost"]),
+                        num(&c["tool_calls_cost"]),
+                    );
+                    ReportedCost {
+                        input,
+                        output,
+                        fees,
+                        total: c["total_cost"].as_f64().unwrap_or(input + output + fees),
+                    }
                 });
-                let usage = Usage { input_tokens: int(&u["input_tokens"]), output_tokens: int(&u["output_tokens"]), cost };
-                Ok(Completion { text, usage, model, attempts })
+                let usage = Usage {
+                    input_tokens: int(&u["input_tokens"]),
+                    output_tokens: int(&u["output_tokens"]),
+                    cost,
+                };
+                Ok(Completion {
+                    text,
+                    usage,
+                    model,
+                    attempts,
+                })
             }
             ProviderKind::PerplexitySonar | ProviderKind::OpenAi => {
                 let choice = &v["choices"][0];
@@ -435,15 +555,30 @@ impl HttpProvider {
                 let u = &v["usage"];
                 let cost = u["cost"].is_object().then(|| {
                     let c = &u["cost"];
-                    let (input, output) = (num(&c["input_tokens_cost"]), num(&c["output_tokens_cost"]));
+                    let (input, output) =
+                        (num(&c["input_tokens_cost"]), num(&c["output_tokens_cost"]));
                     let fees = num(&c["request_cost"])
                         + num(&c["citation_tokens_cost"])
                         + num(&c["reasoning_tokens_cost"])
                         + num(&c["search_queries_cost"]);
-                    ReportedCost { input, output, fees, total: c["total_cost"].as_f64().unwrap_or(input + output + fees) }
+                    ReportedCost {
+                        input,
+                        output,
+                        fees,
+                        total: c["total_cost"].as_f64().unwrap_or(input + output + fees),
+                    }
                 });
-                let usage = Usage { input_tokens: int(&u["prompt_tokens"]), output_tokens: int(&u["completion_tokens"]), cost };
-                Ok(Completion { text, usage, model, attempts })
+                let usage = Usage {
+                    input_tokens: int(&u["prompt_tokens"]),
+                    output_tokens: int(&u["completion_tokens"]),
+                    cost,
+                };
+                Ok(Completion {
+                    text,
+                    usage,
+                    model,
+                    attempts,
+                })
             }
         }
     }
@@ -466,10 +601,17 @@ impl LlmProvider for HttpProvider {
         self.config.max_retries
     }
 
-    fn complete(&self, request: &ChatRequest, cancel: Option<&AtomicBool>) -> Result<Completion, LlmError> {
+    fn complete(
+        &self,
+        request: &ChatRequest,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Completion, LlmError> {
         let provider = self.config.kind.display_name();
         if self.config.api_key.is_none() && self.config.kind != ProviderKind::OpenAi {
-            return Err(LlmError::NoKey { provider, env: self.config.kind.key_env() });
+            return Err(LlmError::NoKey {
+                provider,
+                env: self.config.kind.key_env(),
+            });
         }
         self.runtime.block_on(self.call(request, cancel))
     }
@@ -500,29 +642,58 @@ async fn cancelled(cancel: Option<&AtomicBool>) {
 
 /// 0.5 s, 1 s, 2 s, … capped at 8 s (as the official SDKs do).
 fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500u64.saturating_mul(1 << attempt.saturating_sub(1).min(4))).min(Duration::from_secs(8))
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.saturating_sub(1).min(4)))
+        .min(Duration::from_secs(8))
 }
 
 /// `retry-after-ms`, or `retry-after` in seconds.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
     get("retry-after-ms")
         .map(|ms| Duration::from_millis(ms.max(0.0) as u64))
         .or_else(|| get("retry-after").map(|s| Duration::from_secs_f64(s.max(0.0))))
 }
 
 /// A failed HTTP status as an error, and whether (and when) to retry: `Some(ZERO)` = backoff.
-fn classify(provider: &'static str, status: u16, headers: &reqwest::header::HeaderMap, text: &str) -> (LlmError, Option<Duration>) {
+fn classify(
+    provider: &'static str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    text: &str,
+) -> (LlmError, Option<Duration>) {
     let message = error_message(text);
     match status {
         401 | 403 => (LlmError::Unauthorized { provider }, None),
         429 => {
             let after = retry_after(headers);
-            (LlmError::RateLimited { provider, retry_after: after.map(|d| d.as_secs()) }, Some(after.unwrap_or(Duration::ZERO)))
+            (
+                LlmError::RateLimited {
+                    provider,
+                    retry_after: after.map(|d| d.as_secs()),
+                },
+                Some(after.unwrap_or(Duration::ZERO)),
+            )
         }
-        408 | 409 => (LlmError::Server { provider, status }, Some(retry_after(headers).unwrap_or(Duration::ZERO))),
-        500..=599 => (LlmError::Server { provider, status }, Some(retry_after(headers).unwrap_or(Duration::ZERO))),
-        _ => (LlmError::Rejected { provider, message: message.unwrap_or_else(|| format!("HTTP {status}")) }, None),
+        408 | 409 => (
+            LlmError::Server { provider, status },
+            Some(retry_after(headers).unwrap_or(Duration::ZERO)),
+        ),
+        500..=599 => (
+            LlmError::Server { provider, status },
+            Some(retry_after(headers).unwrap_or(Duration::ZERO)),
+        ),
+        _ => (
+            LlmError::Rejected {
+                provider,
+                message: message.unwrap_or_else(|| format!("HTTP {status}")),
+            },
+            None,
+        ),
     }
 }
 
@@ -533,7 +704,14 @@ fn error_message(text: &str) -> Option<String> {
     let message = v["error"]["message"]
         .as_str()
         .map(str::to_string)
-        .or_else(|| v["detail"].as_array().map(|d| d.iter().filter_map(|x| x["msg"].as_str()).collect::<Vec<_>>().join("; ")))
+        .or_else(|| {
+            v["detail"].as_array().map(|d| {
+                d.iter()
+                    .filter_map(|x| x["msg"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        })
         .or_else(|| v["detail"].as_str().map(str::to_string))
         .or_else(|| v["message"].as_str().map(str::to_string))?;
     // An error body may quote the key or a password back: masked before it goes anywhere.
@@ -580,9 +758,9 @@ pub fn configured(
 ) -> Result<Option<ProviderConfig>, String> {
     let named = choice.provider.clone().or_else(|| env(PROVIDER_ENV));
     let kind = match &named {
-        Some(name) => {
-            ProviderKind::parse(name).ok_or_else(|| format!("{name:?} is not a provider; use perplexity, perplexity-sonar or openai"))?
-        }
+        Some(name) => ProviderKind::parse(name).ok_or_else(|| {
+            format!("{name:?} is not a provider; use perplexity, perplexity-sonar or openai")
+        })?,
         None => ProviderKind::default(),
     };
     let mut config = ProviderConfig::new(kind);
@@ -596,7 +774,9 @@ pub fn configured(
         config.base_url = base.trim_end_matches('/').to_string();
     }
     if let Some(secs) = env(TIMEOUT_ENV) {
-        let secs: u64 = secs.trim().parse().map_err(|_| format!("{TIMEOUT_ENV} must be a whole number of seconds, not {secs:?}"))?;
+        let secs: u64 = secs.trim().parse().map_err(|_| {
+            format!("{TIMEOUT_ENV} must be a whole number of seconds, not {secs:?}")
+        })?;
         config.timeout = Duration::from_secs(secs.clamp(1, 900));
     }
     config.api_key = key(kind);
@@ -606,10 +786,17 @@ pub fn configured(
         if !url.username().is_empty() || url.password().is_some() {
             return Err("the AI base URL must not contain a user name or password; put the key in Settings → API keys".into());
         }
-        if url
-            .query_pairs()
-            .any(|(k, _)| ["key", "api_key", "apikey", "token", "access_token", "secret"].contains(&k.to_ascii_lowercase().as_str()))
-        {
+        if url.query_pairs().any(|(k, _)| {
+            [
+                "key",
+                "api_key",
+                "apikey",
+                "token",
+                "access_token",
+                "secret",
+            ]
+            .contains(&k.to_ascii_lowercase().as_str())
+        }) {
             return Err("the AI base URL must not carry a key in its query; put the key in Settings → API keys".into());
         }
         if url.scheme() == "http" && !local && config.api_key.is_some() {
@@ -624,7 +811,11 @@ pub fn configured(
 
 /// The key for `kind` from the environment override or `store`; a keychain that cannot be read
 /// counts as no key (the app keeps working offline) and is logged.
-pub fn key_from(store: &dyn crate::secrets::SecretStore, env: &dyn Fn(&str) -> Option<String>, kind: ProviderKind) -> Option<Secret> {
+pub fn key_from(
+    store: &dyn crate::secrets::SecretStore,
+    env: &dyn Fn(&str) -> Option<String>,
+    kind: ProviderKind,
+) -> Option<Secret> {
     match crate::secrets::lookup(store, &kind.key_name(), env) {
         Ok(found) => found.map(|(secret, _)| secret),
         Err(e) => {
@@ -645,13 +836,28 @@ mod tests {
 
     #[test]
     fn provider_names_parse_and_say_where_their_key_lives() {
-        assert_eq!(ProviderKind::parse("Perplexity"), Some(ProviderKind::Perplexity));
-        assert_eq!(ProviderKind::parse("perplexity-sonar"), Some(ProviderKind::PerplexitySonar));
+        assert_eq!(
+            ProviderKind::parse("Perplexity"),
+            Some(ProviderKind::Perplexity)
+        );
+        assert_eq!(
+            ProviderKind::parse("perplexity-sonar"),
+            Some(ProviderKind::PerplexitySonar)
+        );
         assert_eq!(ProviderKind::parse("ollama"), Some(ProviderKind::OpenAi));
         assert_eq!(ProviderKind::parse("gemini"), None);
-        assert_eq!(ProviderKind::Perplexity.endpoint("https://api.perplexity.ai/"), "https://api.perplexity.ai/v1/agent");
-        assert_eq!(ProviderKind::OpenAi.endpoint("http://localhost:11434/v1"), "http://localhost:11434/v1/chat/completions");
-        let err = LlmError::NoKey { provider: "Perplexity", env: "PERPLEXITY_API_KEY" };
+        assert_eq!(
+            ProviderKind::Perplexity.endpoint("https://api.perplexity.ai/"),
+            "https://api.perplexity.ai/v1/agent"
+        );
+        assert_eq!(
+            ProviderKind::OpenAi.endpoint("http://localhost:11434/v1"),
+            "http://localhost:11434/v1/chat/completions"
+        );
+        let err = LlmError::NoKey {
+            provider: "Perplexity",
+            env: "PERPLEXITY_API_KEY",
+        };
         assert_eq!(err.to_string(), "Perplexity has no API key yet; add one in Settings → API keys (or set PERPLEXITY_API_KEY)");
     }
 
@@ -665,14 +871,23 @@ mod tests {
     #[test]
     fn error_bodies_of_each_provider_become_plain_messages() {
         assert_eq!(
-            error_message(r#"{"error":{"message":"Invalid model 'x'.","type":"invalid_model","code":400}}"#).as_deref(),
+            error_message(
+                r#"{"error":{"message":"Invalid model 'x'.","type":"invalid_model","code":400}}"#
+            )
+            .as_deref(),
             Some("Invalid model 'x'.")
         );
         assert_eq!(
-            error_message(r#"{"detail":[{"loc":["body"],"msg":"field required","type":"value_error"}]}"#).as_deref(),
+            error_message(
+                r#"{"detail":[{"loc":["body"],"msg":"field required","type":"value_error"}]}"#
+            )
+            .as_deref(),
             Some("field required")
         );
-        assert_eq!(error_message("<html><body><h1>401 Authorization Required</h1></body></html>"), None);
+        assert_eq!(
+            error_message("<html><body><h1>401 Authorization Required</h1></body></html>"),
+            None
+        );
         assert_eq!(when(Some(30)), "in 30 seconds");
         assert_eq!(when(Some(600)), "in about 10 minutes");
     }
@@ -682,7 +897,11 @@ mod tests {
         let key = |_: ProviderKind| Some(Secret::new("sk-test-0123456789abcdef"));
         let no_env = |_: &str| None;
         let with = |base: &str| {
-            let choice = Choice { provider: Some("openai".into()), model: None, base_url: Some(base.into()) };
+            let choice = Choice {
+                provider: Some("openai".into()),
+                model: None,
+                base_url: Some(base.into()),
+            };
             configured(&choice, &no_env, &key).map(|c| c.is_some())
         };
         assert_eq!(with("https://api.example.com/v1"), Ok(true));
@@ -708,13 +927,24 @@ mod tests {
             let mut request = [0u8; 4096];
             let _ = s.read(&mut request);
             let body = vec![b'x'; 3 * MAX_PROVIDER_BODY];
-            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n", body.len());
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n",
+                body.len()
+            );
             let _ = s.write_all(&body);
         });
         let client = crate::http::https_builder().unwrap().build().unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let text = runtime.block_on(async {
-            let resp = client.get(format!("http://{addr}/v1/chat/completions")).send().await.unwrap();
+            let resp = client
+                .get(format!("http://{addr}/v1/chat/completions"))
+                .send()
+                .await
+                .unwrap();
             capped_text(resp).await.unwrap()
         });
         assert_eq!(text.len(), MAX_PROVIDER_BODY);

@@ -187,7 +187,9 @@ pub fn parse_reply(raw: &str) -> Result<Reply, RepairError> {
     }
     let blocks = fenced_blocks(text);
     for found in recover_objects(text) {
-        let in_code_block = blocks.iter().any(|b| b.start <= found.start && found.end <= b.end && !is_json_tag(&b.tag));
+        let in_code_block = blocks
+            .iter()
+            .any(|b| b.start <= found.start && found.end <= b.end && !is_json_tag(&b.tag));
         if in_code_block {
             continue;
         }
@@ -205,7 +207,9 @@ pub fn parse_reply(raw: &str) -> Result<Reply, RepairError> {
 /// (or to the end, when there is neither). A closing tag with no opening tag before it (some
 /// servers drop the opening tag) hides everything before it.
 pub fn strip_think(s: &str) -> String {
-    ["think", "thinking", "reasoning"].iter().fold(s.to_string(), |acc, tag| strip_tag(&acc, tag))
+    ["think", "thinking", "reasoning"]
+        .iter()
+        .fold(s.to_string(), |acc, tag| strip_tag(&acc, tag))
 }
 
 /// When the whole text (ignoring surrounding whitespace) is one fenced code block, returns its
@@ -234,7 +238,10 @@ pub fn strip_fences(s: &str) -> String {
 /// no `{` starts something object-like. Reasoning blocks are not removed here (see
 /// [`strip_think`]).
 pub fn recover_json(s: &str) -> Option<Value> {
-    recover_objects(s).into_iter().next().map(|found| Value::Object(found.map))
+    recover_objects(s)
+        .into_iter()
+        .next()
+        .map(|found| Value::Object(found.map))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,7 +249,9 @@ pub fn recover_json(s: &str) -> Option<Value> {
 
 /// Drops a byte-order mark and turns CRLF / CR line endings into LF.
 fn normalize(raw: &str) -> String {
-    raw.trim_start_matches('\u{feff}').replace("\r\n", "\n").replace('\r', "\n")
+    raw.trim_start_matches('\u{feff}')
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
 }
 
 /// Removes `<tag>…</tag>` blocks (ASCII case-insensitive) with the unclosed / orphan-close rules
@@ -267,7 +276,11 @@ fn strip_tag(s: &str, tag: &str) -> String {
             Some(rc) => after + rc + close.len(),
             None => {
                 let rest = &s[after..];
-                [rest.find('{'), rest.find("```")].into_iter().flatten().min().map_or(s.len(), |cut| after + cut)
+                [rest.find('{'), rest.find("```")]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .map_or(s.len(), |cut| after + cut)
             }
         };
     }
@@ -278,7 +291,9 @@ fn strip_tag(s: &str, tag: &str) -> String {
 /// The title of an HTML page (or its first text) when `text` is an HTML document.
 fn html_error_page(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
-    let is_html = ["<!doctype html", "<html", "<head", "<body"].iter().any(|p| lower.starts_with(p))
+    let is_html = ["<!doctype html", "<html", "<head", "<body"]
+        .iter()
+        .any(|p| lower.starts_with(p))
         || (lower.starts_with("<?xml") && lower.contains("<html"));
     if !is_html {
         return None;
@@ -290,8 +305,14 @@ fn html_error_page(text: &str) -> Option<String> {
         let inner = strip_html_tags(&text[inner_start..end]);
         Some(inner).filter(|t| !t.is_empty())
     };
-    let title = between("<title", "</title>").or_else(|| between("<h1", "</h1>")).unwrap_or_else(|| strip_html_tags(text));
-    let title = if title.is_empty() { "no details".to_string() } else { title };
+    let title = between("<title", "</title>")
+        .or_else(|| between("<h1", "</h1>"))
+        .unwrap_or_else(|| strip_html_tags(text));
+    let title = if title.is_empty() {
+        "no details".to_string()
+    } else {
+        title
+    };
     Some(excerpt(&title, 120))
 }
 
@@ -303,7 +324,9 @@ fn strip_html_tags(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut pos = 0;
     while let Some(open) = lower[pos..].find('<').map(|i| pos + i) {
-        let body_of = ["style", "script"].into_iter().find(|tag| lower[open + 1..].starts_with(tag));
+        let body_of = ["style", "script"]
+            .into_iter()
+            .find(|tag| lower[open + 1..].starts_with(tag));
         let Some(tag) = body_of else {
             text.push_str(&html[pos..=open]);
             pos = open + 1;
@@ -312,7 +335,9 @@ fn strip_html_tags(html: &str) -> String {
         text.push_str(&html[pos..open]);
         text.push(' ');
         let close = format!("</{tag}>");
-        pos = lower[open..].find(&close).map_or(html.len(), |e| open + e + close.len());
+        pos = lower[open..]
+            .find(&close)
+            .map_or(html.len(), |e| open + e + close.len());
     }
     text.push_str(&html[pos..]);
     let mut out = String::with_capacity(text.len());
@@ -346,7 +371,10 @@ struct Fence {
 
 /// Language tags under which a JSON object can still be the reply.
 fn is_json_tag(tag: &str) -> bool {
-    matches!(tag, "" | "json" | "json5" | "jsonc" | "javascript" | "js" | "text" | "plaintext")
+    matches!(
+        tag,
+        "" | "json" | "json5" | "jsonc" | "javascript" | "js" | "text" | "plaintext"
+    )
 }
 
 /// A run of three or more backticks or tildes at the start of `s`: (character, length).
@@ -358,7 +386,11 @@ fn fence_run(s: &str) -> Option<(char, usize)> {
 
 /// The first word of a fence info string, lower case, without `{}`/`.` decorations.
 fn fence_tag(info: &str) -> String {
-    info.split_whitespace().next().unwrap_or("").trim_matches(|c: char| c == '{' || c == '}' || c == '.').to_ascii_lowercase()
+    info.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| c == '{' || c == '}' || c == '.')
+        .to_ascii_lowercase()
 }
 
 /// Every fenced block in `text`, in order. An unclosed fence runs to the end of the text; a
@@ -374,7 +406,12 @@ fn fenced_blocks(text: &str) -> Vec<Fence> {
         lines: Vec<String>,
     }
     fn finish(open: Open, end: usize) -> Fence {
-        Fence { start: open.start, end, tag: open.tag, body: open.lines.join("\n").trim().to_string() }
+        Fence {
+            start: open.start,
+            end,
+            tag: open.tag,
+            body: open.lines.join("\n").trim().to_string(),
+        }
     }
     let mut blocks = Vec::new();
     let mut open: Option<Open> = None;
@@ -388,28 +425,50 @@ fn fenced_blocks(text: &str) -> Vec<Fence> {
         let indent = line.len() - trimmed.len();
         match open.take() {
             None => {
-                let Some((ch, len)) = fence_run(trimmed) else { continue };
+                let Some((ch, len)) = fence_run(trimmed) else {
+                    continue;
+                };
                 let info = &trimmed[len..];
                 let fence: String = std::iter::repeat_n(ch, 3).collect();
                 if let Some(close) = info.find(&fence) {
                     // One-line block: ```SELECT 1``` or ```sql SELECT 1```.
                     let inner = info[..close].trim();
                     let (tag, body) = match inner.split_once(char::is_whitespace) {
-                        Some((first, rest)) if language_from_name(first).is_some() => (first.to_ascii_lowercase(), rest.trim()),
+                        Some((first, rest)) if language_from_name(first).is_some() => {
+                            (first.to_ascii_lowercase(), rest.trim())
+                        }
                         _ => (String::new(), inner),
                     };
-                    blocks.push(Fence { start: line_start + indent, end: line_end, tag, body: body.to_string() });
+                    blocks.push(Fence {
+                        start: line_start + indent,
+                        end: line_end,
+                        tag,
+                        body: body.to_string(),
+                    });
                     continue;
                 }
-                open = Some(Open { start: line_start + indent, indent, ch, len, tag: fence_tag(info), lines: Vec::new() });
+                open = Some(Open {
+                    start: line_start + indent,
+                    indent,
+                    ch,
+                    len,
+                    tag: fence_tag(info),
+                    lines: Vec::new(),
+                });
             }
             Some(mut cur) => {
-                if fence_run(trimmed).is_some_and(|(ch, len)| ch == cur.ch && len >= cur.len && trimmed[len..].trim().is_empty()) {
+                if fence_run(trimmed).is_some_and(|(ch, len)| {
+                    ch == cur.ch && len >= cur.len && trimmed[len..].trim().is_empty()
+                }) {
                     blocks.push(finish(cur, line_end));
                     continue;
                 }
                 let dedented = {
-                    let strip = line.chars().take(cur.indent).take_while(|c| *c == ' ').count();
+                    let strip = line
+                        .chars()
+                        .take(cur.indent)
+                        .take_while(|c| *c == ' ')
+                        .count();
                     &line[strip..]
                 };
                 let glued: String = std::iter::repeat_n(cur.ch, cur.len).collect();
@@ -488,8 +547,12 @@ fn language_from_name(name: &str) -> Option<CodeLanguage> {
 
 /// Whether `s` starts with the word `kw` (ASCII case-insensitive, followed by a non-word char).
 fn starts_with_keyword(s: &str, kw: &str) -> bool {
-    s.get(..kw.len()).is_some_and(|head| head.eq_ignore_ascii_case(kw))
-        && !s[kw.len()..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+    s.get(..kw.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(kw))
+        && !s[kw.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// `code` without leading whitespace, `--` line comments and `/* */` block comments.
@@ -515,23 +578,32 @@ fn is_sql_start(code: &str) -> bool {
 /// Whether some line of `code` is typical Python: an import, a definition, a `print(`, a pandas
 /// or numpy call, a block statement ending in `:`, or an assignment `name = …`.
 fn looks_like_python(code: &str) -> bool {
-    code.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).any(|l| {
-        let block_statement =
-            ["for ", "if ", "with ", "while ", "try", "elif ", "else"].iter().any(|k| l.starts_with(k)) && l.ends_with(':');
-        l.starts_with("import ")
-            || (l.starts_with("from ") && l.contains(" import "))
-            || l.starts_with("def ")
-            || l.starts_with("class ")
-            || l.starts_with("print(")
-            || ["pd.", "df.", "df[", "np.", "plt."].iter().any(|p| l.contains(p))
-            || block_statement
-            || is_python_assignment(l)
-    })
+    code.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| {
+            let block_statement = ["for ", "if ", "with ", "while ", "try", "elif ", "else"]
+                .iter()
+                .any(|k| l.starts_with(k))
+                && l.ends_with(':');
+            l.starts_with("import ")
+                || (l.starts_with("from ") && l.contains(" import "))
+                || l.starts_with("def ")
+                || l.starts_with("class ")
+                || l.starts_with("print(")
+                || ["pd.", "df.", "df[", "np.", "plt."]
+                    .iter()
+                    .any(|p| l.contains(p))
+                || block_statement
+                || is_python_assignment(l)
+        })
 }
 
 /// `name = …`, `name[...] = …` or `a, b = …` (but not `==`).
 fn is_python_assignment(line: &str) -> bool {
-    let Some(eq) = line.find('=') else { return false };
+    let Some(eq) = line.find('=') else {
+        return false;
+    };
     let (target, rest) = (line[..eq].trim_end(), &line[eq + 1..]);
     if rest.starts_with('=') || target.is_empty() || target.ends_with(['!', '<', '>']) {
         return false;
@@ -541,7 +613,10 @@ fn is_python_assignment(line: &str) -> bool {
     !base.is_empty()
         && base.split(',').all(|part| {
             let p = part.trim();
-            !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') && !p.starts_with(|c: char| c.is_ascii_digit())
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && !p.starts_with(|c: char| c.is_ascii_digit())
         })
 }
 
@@ -627,12 +702,19 @@ fn is_refusal(text: &str) -> bool {
 
 /// A field name without case, `_`, `-` or spaces.
 fn norm_key(k: &str) -> String {
-    k.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect()
+    k.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The field whose normalised name is `name` (already normalised).
 fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    map.get(name).or_else(|| map.iter().find(|(k, _)| norm_key(k) == name).map(|(_, v)| v))
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| norm_key(k) == name)
+            .map(|(_, v)| v)
+    })
 }
 
 /// A value as text: strings as they are (CRLF → LF), numbers and booleans written out, arrays of
@@ -653,19 +735,39 @@ fn text_of(v: &Value) -> Option<String> {
 /// A list of strings: an array's text items (trimmed, empty ones dropped) or a single string.
 fn string_list(v: Option<&Value>) -> Vec<String> {
     let items: Vec<String> = match v {
-        Some(Value::Array(items)) => items.iter().filter(|i| !i.is_array()).filter_map(text_of).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter(|i| !i.is_array())
+            .filter_map(text_of)
+            .collect(),
         Some(other) => text_of(other).into_iter().collect(),
         None => Vec::new(),
     };
-    items.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    items
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Field names (normalised) that make an object a reply.
-const REPLY_KEYS: [&str; 10] = ["kind", "code", "sql", "query", "language", "explanation", "options", "reason", "charthint", "assumptions"];
+const REPLY_KEYS: [&str; 10] = [
+    "kind",
+    "code",
+    "sql",
+    "query",
+    "language",
+    "explanation",
+    "options",
+    "reason",
+    "charthint",
+    "assumptions",
+];
 
 /// The reply object itself, or the object under a single wrapper key (`{"reply": {…}}`).
 fn reply_object(map: &Map<String, Value>) -> Option<&Map<String, Value>> {
-    let is_reply = |m: &Map<String, Value>| m.keys().any(|k| REPLY_KEYS.contains(&norm_key(k).as_str()));
+    let is_reply =
+        |m: &Map<String, Value>| m.keys().any(|k| REPLY_KEYS.contains(&norm_key(k).as_str()));
     if is_reply(map) {
         return Some(map);
     }
@@ -677,7 +779,12 @@ fn reply_object(map: &Map<String, Value>) -> Option<&Map<String, Value>> {
 
 /// The code and the language its key implies (`sql` → SQL, `python` → Python).
 fn code_field(map: &Map<String, Value>) -> (Option<String>, Option<CodeLanguage>) {
-    for (key, lang) in [("code", None), ("sql", Some(CodeLanguage::Sql)), ("query", None), ("python", Some(CodeLanguage::Python))] {
+    for (key, lang) in [
+        ("code", None),
+        ("sql", Some(CodeLanguage::Sql)),
+        ("query", None),
+        ("python", Some(CodeLanguage::Python)),
+    ] {
         if let Some(code) = field(map, key).and_then(text_of) {
             if !code.trim().is_empty() {
                 return (Some(code), lang);
@@ -717,7 +824,12 @@ enum Kind {
 
 /// Builds a reply from a recovered JSON object.
 fn reply_from_object(map: &Map<String, Value>) -> Result<Reply, RepairError> {
-    let text = |name: &str| field(map, name).and_then(text_of).map(|s| s.trim().to_string()).unwrap_or_default();
+    let text = |name: &str| {
+        field(map, name)
+            .and_then(text_of)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
     let explanation = text("explanation");
     let reason = text("reason");
     let kind_text = text("kind");
@@ -753,13 +865,25 @@ fn reply_from_object(map: &Map<String, Value>) -> Result<Reply, RepairError> {
             if options.is_empty() && explanation.is_empty() {
                 return Err(RepairError::EmptyClarify);
             }
-            ReplyKind::Clarify { options: options.into_iter().take(MAX_OPTIONS).collect() }
+            ReplyKind::Clarify {
+                options: options.into_iter().take(MAX_OPTIONS).collect(),
+            }
         }
-        Kind::OutOfScope => ReplyKind::OutOfScope { reason: if reason.is_empty() { explanation.clone() } else { reason } },
+        Kind::OutOfScope => ReplyKind::OutOfScope {
+            reason: if reason.is_empty() {
+                explanation.clone()
+            } else {
+                reason
+            },
+        },
         Kind::Answer(kind_language) => {
             let (code, fence_language) = unfence_code(code.as_deref().unwrap_or(""));
             if code.is_empty() {
-                let said = if explanation.is_empty() { &reason } else { &explanation };
+                let said = if explanation.is_empty() {
+                    &reason
+                } else {
+                    &explanation
+                };
                 return Err(if is_refusal(said) {
                     RepairError::Refusal(excerpt(said, ERROR_EXCERPT_MAX_CHARS))
                 } else {
@@ -767,14 +891,23 @@ fn reply_from_object(map: &Map<String, Value>) -> Result<Reply, RepairError> {
                 });
             }
             let language = if language_text.is_empty() {
-                key_language.or(fence_language).or(kind_language).unwrap_or_else(|| guess_language(&code))
+                key_language
+                    .or(fence_language)
+                    .or(kind_language)
+                    .unwrap_or_else(|| guess_language(&code))
             } else {
-                language_from_name(&language_text).ok_or_else(|| RepairError::UnsupportedLanguage(excerpt(&language_text, 40)))?
+                language_from_name(&language_text)
+                    .ok_or_else(|| RepairError::UnsupportedLanguage(excerpt(&language_text, 40)))?
             };
             ReplyKind::Code { language, code }
         }
     };
-    Ok(Reply { kind, explanation, chart_hint, assumptions })
+    Ok(Reply {
+        kind,
+        explanation,
+        chart_hint,
+        assumptions,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,7 +930,10 @@ fn reply_from_prose(text: &str, blocks: &[Fence]) -> Result<Reply, RepairError> 
         return Ok(code_reply(CodeLanguage::Sql, code, &around));
     }
     if is_refusal(&prose) {
-        return Err(RepairError::Refusal(excerpt(&clean_prose(&prose), ERROR_EXCERPT_MAX_CHARS)));
+        return Err(RepairError::Refusal(excerpt(
+            &clean_prose(&prose),
+            ERROR_EXCERPT_MAX_CHARS,
+        )));
     }
     Err(RepairError::NoCode)
 }
@@ -814,7 +950,9 @@ fn find_bare_statement(prose: &str) -> Option<(usize, usize, String)> {
     // Inline code spans: `SELECT … FROM …`.
     let mut search = 0;
     while let Some(open) = prose[search..].find('`').map(|o| search + o) {
-        let Some(close) = prose[open + 1..].find('`').map(|c| open + 1 + c) else { break };
+        let Some(close) = prose[open + 1..].find('`').map(|c| open + 1 + c) else {
+            break;
+        };
         let inner = prose[open + 1..close].trim();
         if plausible_statement(inner, true) {
             consider(open, close + 1, inner);
@@ -836,7 +974,11 @@ fn find_bare_statement(prose: &str) -> Option<(usize, usize, String)> {
             let end = start + statement_end(rest);
             if plausible_statement(&prose[start..end], false) {
                 // A statement ended by a sentence takes its full stop with it.
-                let removed_end = if prose[end..].starts_with('.') { end + 1 } else { end };
+                let removed_end = if prose[end..].starts_with('.') {
+                    end + 1
+                } else {
+                    end
+                };
                 consider(start, removed_end, &prose[start..end]);
                 break 'lines;
             }
@@ -856,7 +998,12 @@ fn statement_end(rest: &str) -> usize {
             Some(_) => {}
             None if b == b'\'' || b == b'"' => quote = Some(b),
             None if b == b';' => return i + 1,
-            None if b == b'.' && bytes.get(i + 1) == Some(&b' ') && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) => return i,
+            None if b == b'.'
+                && bytes.get(i + 1) == Some(&b' ')
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) =>
+            {
+                return i
+            }
             None => {}
         }
         if b == b'\n' {
@@ -878,7 +1025,9 @@ fn plausible_statement(stmt: &str, inline: bool) -> bool {
     if !starts_with_keyword(stmt, "select") {
         return false;
     }
-    let words: Vec<&str> = stmt.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+    let words: Vec<&str> = stmt
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
     let has_from = words.iter().any(|w| w.eq_ignore_ascii_case("from"));
     let ends_with_semicolon = stmt.ends_with(';');
     if inline {
@@ -905,7 +1054,11 @@ fn is_cte(stmt: &str) -> bool {
                 None => return false,
             }
         }
-        _ => t.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum(),
+        _ => t
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .map(char::len_utf8)
+            .sum(),
     };
     if name_len == 0 {
         return false;
@@ -934,7 +1087,11 @@ struct FoundObject {
 /// again).
 fn recover_objects(s: &str) -> Vec<FoundObject> {
     let chars: Vec<char> = s.chars().collect();
-    let byte_at: Vec<usize> = s.char_indices().map(|(i, _)| i).chain(std::iter::once(s.len())).collect();
+    let byte_at: Vec<usize> = s
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()))
+        .collect();
     let mut found = Vec::new();
     let mut k = 0;
     let mut tries = 0;
@@ -946,7 +1103,11 @@ fn recover_objects(s: &str) -> Vec<FoundObject> {
         tries += 1;
         match parse_object_at(&chars, k) {
             Some((map, end)) => {
-                found.push(FoundObject { map, start: byte_at[k], end: byte_at[end] });
+                found.push(FoundObject {
+                    map,
+                    start: byte_at[k],
+                    end: byte_at[end],
+                });
                 k = end.max(k + 1);
             }
             None => k += 1,
@@ -1009,7 +1170,10 @@ enum Ctx {
 }
 
 fn is_quote(c: char) -> bool {
-    matches!(c, '"' | '\'' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}')
+    matches!(
+        c,
+        '"' | '\'' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}'
+    )
 }
 
 fn is_ident_char(c: char) -> bool {
@@ -1044,7 +1208,9 @@ impl Lenient<'_> {
                 }
                 Some('/') if self.at(k + 1) == Some('*') => {
                     k += 2;
-                    while self.at(k).is_some() && !(self.at(k) == Some('*') && self.at(k + 1) == Some('/')) {
+                    while self.at(k).is_some()
+                        && !(self.at(k) == Some('*') && self.at(k + 1) == Some('/'))
+                    {
                         k += 1;
                     }
                     k = (k + 2).min(self.c.len());
@@ -1136,14 +1302,21 @@ impl Lenient<'_> {
 
     fn number(&mut self) -> Option<Value> {
         let start = self.i;
-        while self.peek().is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+        {
             self.i += 1;
         }
         let text: String = self.c[start..self.i].iter().collect();
         let text = text.trim_start_matches('+');
         serde_json::from_str::<serde_json::Number>(text)
             .ok()
-            .or_else(|| text.parse::<f64>().ok().and_then(serde_json::Number::from_f64))
+            .or_else(|| {
+                text.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+            })
             .map(Value::Number)
     }
 
@@ -1158,14 +1331,27 @@ impl Lenient<'_> {
         match word.as_str() {
             "true" | "True" | "TRUE" => return Value::Bool(true),
             "false" | "False" | "FALSE" => return Value::Bool(false),
-            "null" | "None" | "NULL" | "undefined" | "nil" | "NaN" | "Infinity" => return Value::Null,
+            "null" | "None" | "NULL" | "undefined" | "nil" | "NaN" | "Infinity" => {
+                return Value::Null
+            }
             _ => {}
         }
-        let stop = |c: char| c == ',' || c == '\n' || (ctx == Ctx::ObjectValue && c == '}') || (ctx == Ctx::ArrayValue && c == ']');
+        let stop = |c: char| {
+            c == ','
+                || c == '\n'
+                || (ctx == Ctx::ObjectValue && c == '}')
+                || (ctx == Ctx::ArrayValue && c == ']')
+        };
         while self.peek().is_some_and(|c| !stop(c)) {
             self.i += 1;
         }
-        Value::String(self.c[start..self.i].iter().collect::<String>().trim().to_string())
+        Value::String(
+            self.c[start..self.i]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string(),
+        )
     }
 
     /// A string opened by the quote at `self.i`. A closing quote only ends it when what follows
@@ -1208,10 +1394,12 @@ impl Lenient<'_> {
                 Some(hi) => {
                     self.i += 4;
                     let is_high = (0xD800..0xDC00).contains(&hi);
-                    let low = (is_high && self.at(self.i) == Some('\\') && self.at(self.i + 1) == Some('u'))
-                        .then(|| self.hex4(self.i + 2))
-                        .flatten()
-                        .filter(|lo| (0xDC00..0xE000).contains(lo));
+                    let low = (is_high
+                        && self.at(self.i) == Some('\\')
+                        && self.at(self.i + 1) == Some('u'))
+                    .then(|| self.hex4(self.i + 2))
+                    .flatten()
+                    .filter(|lo| (0xDC00..0xE000).contains(lo));
                     let code = match low {
                         Some(lo) => {
                             self.i += 6;
@@ -1286,7 +1474,9 @@ impl Lenient<'_> {
     fn value_follows(&self, k: usize) -> bool {
         match self.at(self.skip_ws_from(k)) {
             None => true,
-            Some(c) => c == ']' || c == '{' || c == '[' || c == '-' || is_quote(c) || c.is_alphanumeric(),
+            Some(c) => {
+                c == ']' || c == '{' || c == '[' || c == '-' || is_quote(c) || c.is_alphanumeric()
+            }
         }
     }
 }
@@ -1298,7 +1488,10 @@ mod tests {
 
     fn code_reply(language: CodeLanguage, code: &str, explanation: &str) -> Reply {
         Reply {
-            kind: ReplyKind::Code { language, code: code.to_string() },
+            kind: ReplyKind::Code {
+                language,
+                code: code.to_string(),
+            },
             explanation: explanation.to_string(),
             chart_hint: None,
             assumptions: Vec::new(),
@@ -1315,7 +1508,9 @@ mod tests {
 
     fn clarify(explanation: &str, options: &[&str]) -> Reply {
         Reply {
-            kind: ReplyKind::Clarify { options: options.iter().map(ToString::to_string).collect() },
+            kind: ReplyKind::Clarify {
+                options: options.iter().map(ToString::to_string).collect(),
+            },
             explanation: explanation.to_string(),
             chart_hint: None,
             assumptions: Vec::new(),
@@ -1324,7 +1519,9 @@ mod tests {
 
     fn out_of_scope(reason: &str, explanation: &str) -> Reply {
         Reply {
-            kind: ReplyKind::OutOfScope { reason: reason.to_string() },
+            kind: ReplyKind::OutOfScope {
+                reason: reason.to_string(),
+            },
             explanation: explanation.to_string(),
             chart_hint: None,
             assumptions: Vec::new(),
@@ -1798,10 +1995,18 @@ The user wants revenue by month. The invoices table has invoice_date and total, 
             .iter()
             .filter_map(|(name, raw, want)| {
                 let got = parse_reply(raw);
-                (&got != want).then(|| format!("{name}\n  input: {raw:?}\n  want:  {want:?}\n  got:   {got:?}"))
+                (&got != want).then(|| {
+                    format!("{name}\n  input: {raw:?}\n  want:  {want:?}\n  got:   {got:?}")
+                })
             })
             .collect();
-        assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {} cases failed:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
+        );
     }
 
     #[test]
@@ -1833,19 +2038,35 @@ The user wants revenue by month. The invoices table has invoice_date and total, 
             parse_reply("Hello there").unwrap_err(),
             parse_reply(&format!("I'm sorry, I can't. {long}")).unwrap_err(),
             parse_reply(&format!(r#"{{"kind": "{long}"}}"#)).unwrap_err(),
-            parse_reply(&format!(r#"{{"kind": "answer", "language": "{long}", "code": "x"}}"#)).unwrap_err(),
+            parse_reply(&format!(
+                r#"{{"kind": "answer", "language": "{long}", "code": "x"}}"#
+            ))
+            .unwrap_err(),
             parse_reply(&format!("<html><head><title>{long}</title></head></html>")).unwrap_err(),
             parse_reply(r#"{"kind": "clarify"}"#).unwrap_err(),
         ];
         for e in &errors {
             let msg = e.to_string();
             assert!(msg.starts_with("the AI"), "{msg}");
-            assert!(msg.chars().count() <= 300, "{} chars: {msg}", msg.chars().count());
+            assert!(
+                msg.chars().count() <= 300,
+                "{} chars: {msg}",
+                msg.chars().count()
+            );
         }
         assert_eq!(errors[0].to_string(), "the AI returned an empty answer");
-        assert_eq!(errors[1].to_string(), "the AI's answer contained no SQL or Python to run");
-        assert_eq!(RepairError::BadKind("error".into()).to_string(), "the AI's answer was of a type Plainsight doesn't know (\"error\")");
-        assert_eq!(RepairError::Refusal("No.".into()).to_string(), "the AI declined to answer: \"No.\"");
+        assert_eq!(
+            errors[1].to_string(),
+            "the AI's answer contained no SQL or Python to run"
+        );
+        assert_eq!(
+            RepairError::BadKind("error".into()).to_string(),
+            "the AI's answer was of a type Plainsight doesn't know (\"error\")"
+        );
+        assert_eq!(
+            RepairError::Refusal("No.".into()).to_string(),
+            "the AI declined to answer: \"No.\""
+        );
     }
 
     /// A 2 MB error page of script and style blocks (each removal used to re-read the whole page)
@@ -1853,7 +2074,10 @@ The user wants revenue by month. The invoices table has invoice_date and total, 
     #[test]
     fn hostile_error_pages_are_stripped_in_one_pass() {
         let blocks = "<script>x</script><STYLE>y</STYLE>".repeat(60_000);
-        let page = format!("<html><body><h1>{blocks}Bad Gateway</h1>{}</body></html>", "<script>".repeat(100_000));
+        let page = format!(
+            "<html><body><h1>{blocks}Bad Gateway</h1>{}</body></html>",
+            "<script>".repeat(100_000)
+        );
         assert!(page.len() > 2_000_000);
         assert_eq!(strip_html_tags(&page), "Bad Gateway");
         let err = parse_reply(&page).unwrap_err().to_string();
@@ -1903,26 +2127,59 @@ The user wants revenue by month. The invoices table has invoice_date and total, 
     fn recover_json_cases() {
         let cases: Vec<(&str, Option<Value>)> = vec![
             (r#"{"a": 1}"#, Some(json!({"a": 1}))),
-            (r#"Sure: {"a": [1, 2]} done {"b": 2}"#, Some(json!({"a": [1, 2]}))),
+            (
+                r#"Sure: {"a": [1, 2]} done {"b": 2}"#,
+                Some(json!({"a": [1, 2]})),
+            ),
             ("```json\n{\"a\": \"}{\"}\n```", Some(json!({"a": "}{"}))),
-            (r#"{"a": [1, 2,], "b": {"c": 3,},}"#, Some(json!({"a": [1, 2], "b": {"c": 3}}))),
-            ("{/* c */ \"a\": 1, // x\n \"b\": \"http://x//y /* z */\"}", Some(json!({"a": 1, "b": "http://x//y /* z */"}))),
-            (r#"{'a': 'it''s', 'b': 'say "hi"'}"#, Some(json!({"a": "it''s", "b": "say \"hi\""}))),
-            ("{a: 1, b_c: true, $d: 'x'}", Some(json!({"a": 1, "b_c": true, "$d": "x"}))),
-            ("{'a': True, 'b': None, 'c': False}", Some(json!({"a": true, "b": null, "c": false}))),
+            (
+                r#"{"a": [1, 2,], "b": {"c": 3,},}"#,
+                Some(json!({"a": [1, 2], "b": {"c": 3}})),
+            ),
+            (
+                "{/* c */ \"a\": 1, // x\n \"b\": \"http://x//y /* z */\"}",
+                Some(json!({"a": 1, "b": "http://x//y /* z */"})),
+            ),
+            (
+                r#"{'a': 'it''s', 'b': 'say "hi"'}"#,
+                Some(json!({"a": "it''s", "b": "say \"hi\""})),
+            ),
+            (
+                "{a: 1, b_c: true, $d: 'x'}",
+                Some(json!({"a": 1, "b_c": true, "$d": "x"})),
+            ),
+            (
+                "{'a': True, 'b': None, 'c': False}",
+                Some(json!({"a": true, "b": null, "c": false})),
+            ),
             ("{“a”: “b”, ‘c’: ‘d’}", Some(json!({"a": "b", "c": "d"}))),
-            ("{\"a\": \"line1\nline2\tx\"}", Some(json!({"a": "line1\nline2\tx"}))),
-            (r#"{"a": "say "hi" now", "b": 1}"#, Some(json!({"a": "say \"hi\" now", "b": 1}))),
+            (
+                "{\"a\": \"line1\nline2\tx\"}",
+                Some(json!({"a": "line1\nline2\tx"})),
+            ),
+            (
+                r#"{"a": "say "hi" now", "b": 1}"#,
+                Some(json!({"a": "say \"hi\" now", "b": 1})),
+            ),
             (r#"{"a": ["x", "y"}"#, Some(json!({"a": ["x", "y"]}))),
             (r#"{'a': '\u00e9\ud83d\ude00'}"#, Some(json!({"a": "é😀"}))),
-            ("{a: -1.5e3, b: +2, c: .5}", Some(json!({"a": -1500.0, "b": 2, "c": 0.5}))),
-            ("{kind: answer, n: 3}", Some(json!({"kind": "answer", "n": 3}))),
+            (
+                "{a: -1.5e3, b: +2, c: .5}",
+                Some(json!({"a": -1500.0, "b": 2, "c": 0.5})),
+            ),
+            (
+                "{kind: answer, n: 3}",
+                Some(json!({"kind": "answer", "n": 3})),
+            ),
             (r#"{"a": "abc"#, Some(json!({"a": "abc"}))),
             (r#"{"a": [1, 2"#, Some(json!({"a": [1, 2]}))),
             (r#"{"a": {"b": "c""#, Some(json!({"a": {"b": "c"}}))),
             (r#"{"a": 1, "b""#, Some(json!({"a": 1}))),
             (r#"{"a": 1, "b":"#, Some(json!({"a": 1}))),
-            ("Use {customer} here, then {\"a\": 1}", Some(json!({"a": 1}))),
+            (
+                "Use {customer} here, then {\"a\": 1}",
+                Some(json!({"a": 1})),
+            ),
             ("no json here", None),
             ("{ not json }", None),
             ("{\"a\": @}", None),
@@ -1987,22 +2244,39 @@ The user wants revenue by month. The invoices table has invoice_date and total, 
             ("as is", str::to_string),
             ("```json fence", |j| format!("```json\n{j}\n```")),
             ("bare fence", |j| format!("```\n{j}\n```")),
-            ("<think> with braces", |j| format!("<think>\nLet me plan: {{kind, code}}.\n</think>\n{j}")),
-            ("unclosed <think> with braces", |j| format!("<think>\nLet me plan: {{kind, code}}.\n{j}")),
-            ("orphan </think>", |j| format!("The user wants numbers.\n</think>\n\n{j}")),
+            ("<think> with braces", |j| {
+                format!("<think>\nLet me plan: {{kind, code}}.\n</think>\n{j}")
+            }),
+            ("unclosed <think> with braces", |j| {
+                format!("<think>\nLet me plan: {{kind, code}}.\n{j}")
+            }),
+            ("orphan </think>", |j| {
+                format!("The user wants numbers.\n</think>\n\n{j}")
+            }),
             ("prose around a fence", |j| {
                 format!("Sure! Here is the JSON you asked for:\n\n```json\n{j}\n```\n\nLet me know if you need anything else.")
             }),
-            ("prose around bare JSON", |j| format!("Answer:\n{j}\nThanks!")),
-            ("CRLF", |j| format!("```json\n{j}\n```\n").replace('\n', "\r\n")),
+            ("prose around bare JSON", |j| {
+                format!("Answer:\n{j}\nThanks!")
+            }),
+            ("CRLF", |j| {
+                format!("```json\n{j}\n```\n").replace('\n', "\r\n")
+            }),
             ("BOM", |j| format!("\u{feff}{j}")),
         ];
         for reply in &replies {
             let value = to_json(reply);
-            for json_text in [value.to_string(), serde_json::to_string_pretty(&value).unwrap()] {
+            for json_text in [
+                value.to_string(),
+                serde_json::to_string_pretty(&value).unwrap(),
+            ] {
                 for (name, wrap) in &wrappers {
                     let raw = wrap(&json_text);
-                    assert_eq!(parse_reply(&raw).as_ref(), Ok(reply), "wrapper {name}: {raw}");
+                    assert_eq!(
+                        parse_reply(&raw).as_ref(),
+                        Ok(reply),
+                        "wrapper {name}: {raw}"
+                    );
                 }
             }
         }

@@ -34,7 +34,11 @@ struct Spend {
 }
 
 /// Conservative prices when the table does not know the model (higher than any listed).
-const UNKNOWN_PRICE: prices::Price = prices::Price { input_per_million: 15.0, output_per_million: 60.0, request_fee: 0.01 };
+const UNKNOWN_PRICE: prices::Price = prices::Price {
+    input_per_million: 15.0,
+    output_per_million: 60.0,
+    request_fee: 0.01,
+};
 
 /// Output tokens of a typical reply (one SQL query with its explanation), for the "about" figure.
 const TYPICAL_OUTPUT_TOKENS: u32 = 400;
@@ -110,21 +114,46 @@ impl Spend {
     }
 
     fn cost(&self) -> Cost {
-        let Some((input, output, fees)) = self.first else { return Cost::none() };
+        let Some((input, output, fees)) = self.first else {
+            return Cost::none();
+        };
         let mut breakdown = vec![
-            CostItem { item: "prompt".into(), nanos: input },
-            CostItem { item: "completion".into(), nanos: output },
-            CostItem { item: "fees".into(), nanos: fees },
+            CostItem {
+                item: "prompt".into(),
+                nanos: input,
+            },
+            CostItem {
+                item: "completion".into(),
+                nanos: output,
+            },
+            CostItem {
+                item: "fees".into(),
+                nanos: fees,
+            },
         ];
         if self.corrections > 0 {
-            breakdown.push(CostItem { item: "self-correction".into(), nanos: self.corrections });
+            breakdown.push(CostItem {
+                item: "self-correction".into(),
+                nanos: self.corrections,
+            });
         }
         if self.unpriced {
-            breakdown.push(CostItem { item: format!("no price known for {}", self.model), nanos: 0 });
+            breakdown.push(CostItem {
+                item: format!("no price known for {}", self.model),
+                nanos: 0,
+            });
         }
         // Whole nano-dollars: 0.00748 reported is 0.00748 shown, not 0.007479999999999999.
         let total_nanos = input + output + fees + self.corrections;
-        Cost { total_nanos, source: if self.reported { CostSource::Provider } else { CostSource::Estimate }, breakdown }
+        Cost {
+            total_nanos,
+            source: if self.reported {
+                CostSource::Provider
+            } else {
+                CostSource::Estimate
+            },
+            breakdown,
+        }
     }
 }
 
@@ -133,7 +162,11 @@ impl Spend {
 fn traced_input(request: &ChatRequest, system_without_rows: &str) -> String {
     let mut out = system_without_rows.to_string();
     for (user, text) in &request.turns {
-        out.push_str(if *user { "\n\n--- user ---\n" } else { "\n\n--- assistant ---\n" });
+        out.push_str(if *user {
+            "\n\n--- user ---\n"
+        } else {
+            "\n\n--- assistant ---\n"
+        });
         out.push_str(text);
     }
     out
@@ -151,7 +184,10 @@ pub(super) enum Applied {
 
 /// Rows as dicts, column name → value, for Python.
 fn as_dicts(r: crate::executor::QueryResult) -> Vec<serde_json::Map<String, serde_json::Value>> {
-    r.rows.into_iter().map(|row| r.columns.iter().cloned().zip(row).collect()).collect()
+    r.rows
+        .into_iter()
+        .map(|row| r.columns.iter().cloned().zip(row).collect())
+        .collect()
 }
 
 impl Pipeline {
@@ -167,10 +203,25 @@ impl Pipeline {
         approved: Option<f64>,
     ) -> Result<Option<String>, AskError> {
         let samples = self.options.send_sample_rows.then(|| self.sample_rows());
-        let prompt = prompt::build(&self.schema, self.source.dialect(), today, &answer.question, samples.as_deref());
+        let prompt = prompt::build(
+            &self.schema,
+            self.source.dialect(),
+            today,
+            &answer.question,
+            samples.as_deref(),
+        );
         // Traces carry the prompt, never data rows: without the samples when they were sent.
         let prompt_without_rows = match samples {
-            Some(_) => prompt::build(&self.schema, self.source.dialect(), today, &answer.question, None).system,
+            Some(_) => {
+                prompt::build(
+                    &self.schema,
+                    self.source.dialect(),
+                    today,
+                    &answer.question,
+                    None,
+                )
+                .system
+            }
             None => prompt.system.clone(),
         };
         let config_model = llm.model().to_string();
@@ -196,22 +247,38 @@ impl Pipeline {
         let scopes = self.budget_scopes(llm);
         let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
         let mut budget = match &self.options.app_db {
-            Some(path) => Some(crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?),
+            Some(path) => Some(
+                crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?,
+            ),
             None => None,
         };
         // The estimate, before anything is sent: typical cost, and an upper bound over every
         // attempt, retry and sandbox run, scaled by what this model once overran.
         let margin_key = answer.generated_by.clone();
-        let margin = budget.as_ref().and_then(|db| db.estimator_margin(&margin_key).ok()).unwrap_or(1.0);
+        let margin = budget
+            .as_ref()
+            .and_then(|db| db.estimator_margin(&margin_key).ok())
+            .unwrap_or(1.0);
         let first_bytes = prompt.system.len() + prompt.question.len();
-        let sandbox_max = self.runner.as_ref().map_or(0.0, |r| r.max_cost_usd(crate::python::PyLimits::default()));
-        let at_most =
-            (0..attempts).map(|k| max_for(first_bytes + k * CORRECTION_BYTES, MAX_OUTPUT_TOKENS, llm) * margin + sandbox_max).sum();
+        let sandbox_max = self
+            .runner
+            .as_ref()
+            .map_or(0.0, |r| r.max_cost_usd(crate::python::PyLimits::default()));
+        let at_most = (0..attempts)
+            .map(|k| {
+                max_for(first_bytes + k * CORRECTION_BYTES, MAX_OUTPUT_TOKENS, llm) * margin
+                    + sandbox_max
+            })
+            .sum();
         let about = {
-            let (i, o, f) = price_of(llm).cost(first_bytes as u64 / 4, u64::from(TYPICAL_OUTPUT_TOKENS));
+            let (i, o, f) =
+                price_of(llm).cost(first_bytes as u64 / 4, u64::from(TYPICAL_OUTPUT_TOKENS));
             i + o + f
         };
-        answer.estimate = Some(super::Estimate { about_usd: about, at_most_usd: at_most });
+        answer.estimate = Some(super::Estimate {
+            about_usd: about,
+            at_most_usd: at_most,
+        });
         // Only a known price can say a question is expensive; an unpriced model is still held to
         // the budget by its (conservative) upper bound.
         let priced = prices::lookup(llm.kind(), llm.model(), llm.base_url()).is_some();
@@ -254,13 +321,18 @@ impl Pipeline {
                     );
                     return Ok(None);
                 }
-                last_problem = format!("{last_problem}; another try could pass the {} you allowed", usd(cap));
+                last_problem = format!(
+                    "{last_problem}; another try could pass the {} you allowed",
+                    usd(cap)
+                );
                 break;
             }
             // The budget first: reserve the most this call can cost, or stop here.
             let now = self.clock.local();
             let mut timer = crate::trace::Timer::start("budget");
-            let reserved = budget.as_mut().map(|db| db.reserve(crate::budget::Purpose::Ai, &scope_refs, upper, now));
+            let reserved = budget
+                .as_mut()
+                .map(|db| db.reserve(crate::budget::Purpose::Ai, &scope_refs, upper, now));
             timer.outcome(match &reserved {
                 None => "off",
                 Some(Ok(_)) => "reserved",
@@ -275,10 +347,17 @@ impl Pipeline {
                         // Nothing is sent: say why and when it resets; what was spent so far stays.
                         answer.route = Route::Blocked;
                         answer.options.clear();
-                        answer.message = format!("{}. Plainsight did not ask the AI.", super::sentence_case(&e.to_string()));
+                        answer.message = format!(
+                            "{}. Plainsight did not ask the AI.",
+                            super::sentence_case(&e.to_string())
+                        );
                         answer.error_kind = Some(
-                            if matches!(e, crate::budget::BudgetError::Exceeded { .. }) { "budget_exceeded" } else { "budget_unavailable" }
-                                .into(),
+                            if matches!(e, crate::budget::BudgetError::Exceeded { .. }) {
+                                "budget_exceeded"
+                            } else {
+                                "budget_unavailable"
+                            }
+                            .into(),
                         );
                         return Ok(None);
                     }
@@ -300,7 +379,12 @@ impl Pipeline {
                     })
                     .unwrap_or_else(|| c.text.clone()),
             });
-            crate::trace::record("llm", called, completion.as_ref().map_or_else(LlmError::kind, |_| "ok"), generation);
+            crate::trace::record(
+                "llm",
+                called,
+                completion.as_ref().map_or_else(LlmError::kind, |_| "ok"),
+                generation,
+            );
             answer.privacy_receipt = Some(receipt.clone());
             if let Ok(c) = &completion {
                 charged += spend.of(c);
@@ -324,10 +408,17 @@ impl Pipeline {
             let completion = completion?;
             spend.add(&completion);
             answer.cost = spend.cost();
-            let problem = match self.apply_reply(&completion.text, answer, cancel, budget.as_mut().map(|db| (db, scope_refs.as_slice())))? {
+            let problem = match self.apply_reply(
+                &completion.text,
+                answer,
+                cancel,
+                budget.as_mut().map(|db| (db, scope_refs.as_slice())),
+            )? {
                 Applied::Answered => {
                     if attempt > 1 {
-                        answer.interpretation.push_str(&format!(" (corrected after: {last_problem})"));
+                        answer
+                            .interpretation
+                            .push_str(&format!(" (corrected after: {last_problem})"));
                     }
                     return Ok(Some(completion.text));
                 }
@@ -389,14 +480,21 @@ impl Pipeline {
                     ReplyKind::OutOfScope { reason } => {
                         answer.route = Route::Fallback;
                         answer.interpretation = interpretation;
-                        answer.message = format!("This data cannot answer that. {reason}").trim().to_string();
+                        answer.message = format!("This data cannot answer that. {reason}")
+                            .trim()
+                            .to_string();
                         answer.options.clear();
                         return Ok(Applied::Other);
                     }
-                    ReplyKind::Code { language: CodeLanguage::Python, code } => {
+                    ReplyKind::Code {
+                        language: CodeLanguage::Python,
+                        code,
+                    } => {
                         // The data query rides in the same JSON object as the script.
                         let query = repair::recover_json(&repair::strip_think(text))
-                            .and_then(|v| v.get("query").and_then(|q| q.as_str()).map(str::to_string))
+                            .and_then(|v| {
+                                v.get("query").and_then(|q| q.as_str()).map(str::to_string)
+                            })
                             .filter(|q| !q.trim().is_empty());
                         match (query, self.runner.as_ref()) {
                             (_, None) => "Python cannot run here: answer with one SQL SELECT instead".to_string(),
@@ -431,7 +529,10 @@ impl Pipeline {
                             },
                         }
                     }
-                    ReplyKind::Code { language: CodeLanguage::Sql, code } => match self.run_sql(&code, cancel.cloned()) {
+                    ReplyKind::Code {
+                        language: CodeLanguage::Sql,
+                        code,
+                    } => match self.run_sql(&code, cancel.cloned()) {
                         Ok((checked, result)) => {
                             answer.route = Route::Answer;
                             answer.interpretation = interpretation;
@@ -441,7 +542,9 @@ impl Pipeline {
                             self.fill_result(answer, checked, result, &title);
                             return Ok(Applied::Answered);
                         }
-                        Err(AskError::Exec(ExecError::Cancelled)) => return Err(AskError::Exec(ExecError::Cancelled)),
+                        Err(AskError::Exec(ExecError::Cancelled)) => {
+                            return Err(AskError::Exec(ExecError::Cancelled))
+                        }
                         Err(e) => super::feedback::sql(&e, &code, &self.schema),
                     },
                 }
@@ -451,7 +554,11 @@ impl Pipeline {
 
     /// The budget scopes an AI call (or a remote sandbox run) for this source reserves in.
     pub(super) fn budget_scopes(&self, llm: &dyn LlmProvider) -> [String; 3] {
-        ["global".to_string(), format!("provider:{}", llm.kind().as_str()), format!("source:{}", self.source.describe())]
+        [
+            "global".to_string(),
+            format!("provider:{}", llm.kind().as_str()),
+            format!("source:{}", self.source.describe()),
+        ]
     }
 
     /// Runs the data query (guarded, read-only), then the script over its rows. A remote
@@ -466,7 +573,9 @@ impl Pipeline {
         budget: Option<(&mut crate::history::AppDb, &[&str])>,
     ) -> Result<crate::python::PyOutput, AskError> {
         let mut timer = crate::trace::Timer::start("guard");
-        crate::python::validate(script).inspect_err(|_| timer.outcome("refused")).map_err(AskError::Python)?;
+        crate::python::validate(script)
+            .inspect_err(|_| timer.outcome("refused"))
+            .map_err(AskError::Python)?;
         drop(timer);
         let (_, data) = self.run_sql(query, cancel.cloned())?;
         let rows = as_dicts(data);
@@ -475,20 +584,43 @@ impl Pipeline {
             None => None,
             Some((db, scopes)) => {
                 let r = db
-                    .reserve(crate::budget::Purpose::Sandbox, scopes, nanos(most), self.clock.local())
-                    .map_err(|e| AskError::Python(crate::python::PyError::Unavailable(format!("the sandbox was not started: {e}"))))?;
+                    .reserve(
+                        crate::budget::Purpose::Sandbox,
+                        scopes,
+                        nanos(most),
+                        self.clock.local(),
+                    )
+                    .map_err(|e| {
+                        AskError::Python(crate::python::PyError::Unavailable(format!(
+                            "the sandbox was not started: {e}"
+                        )))
+                    })?;
                 Some((db, r))
             }
         };
         let mut timer = crate::trace::Timer::start("sandbox");
         // The script may fetch more with query_sql(): through the same guard and read-only walls.
-        let sql = |q: &str| self.run_sql(q, cancel.cloned()).map(|(_, r)| as_dicts(r)).map_err(|e| e.to_string());
+        let sql = |q: &str| {
+            self.run_sql(q, cancel.cloned())
+                .map(|(_, r)| as_dicts(r))
+                .map_err(|e| e.to_string())
+        };
         let output = runner
-            .run_with_sql(script, &rows, crate::python::PyLimits::default(), &sql, cancel.map(AsRef::as_ref))
+            .run_with_sql(
+                script,
+                &rows,
+                crate::python::PyLimits::default(),
+                &sql,
+                cancel.map(AsRef::as_ref),
+            )
             .inspect_err(|_| timer.outcome("failed"));
         drop(timer);
         if let Some((db, reservation)) = reserved {
-            if let Err(e) = db.settle(&reservation, nanos(runner.last_cost_usd()), self.clock.local()) {
+            if let Err(e) = db.settle(
+                &reservation,
+                nanos(runner.last_cost_usd()),
+                self.clock.local(),
+            ) {
                 tracing::warn!(error = %e, "the budget could not be updated");
             }
         }
@@ -500,7 +632,10 @@ impl Pipeline {
 
     /// A few rows of each table, for the prompt, only when the person allowed it.
     fn sample_rows(&self) -> Vec<(String, serde_json::Value)> {
-        let limits = Limits { max_rows: SAMPLE_ROWS, ..self.options.limits.clone() };
+        let limits = Limits {
+            max_rows: SAMPLE_ROWS,
+            ..self.options.limits.clone()
+        };
         self.schema
             .tables
             .iter()
@@ -509,7 +644,10 @@ impl Pipeline {
                 let sql = format!("SELECT * FROM {} LIMIT {SAMPLE_ROWS}", quote_ident(&t.name));
                 let checked = crate::guard::check_for(&sql, self.source.dialect()).ok()?;
                 let r = self.source.run(&checked, &limits, None).ok()?;
-                Some((t.name.clone(), serde_json::json!({"columns": r.columns, "rows": r.rows})))
+                Some((
+                    t.name.clone(),
+                    serde_json::json!({"columns": r.columns, "rows": r.rows}),
+                ))
             })
             .collect()
     }
@@ -522,7 +660,10 @@ mod tests {
     #[test]
     fn amounts_in_decimal_add_up_exactly() {
         assert_eq!(dollars(nanos(0.00748)), 0.00748);
-        assert_eq!(dollars(nanos(0.001) + nanos(0.00648) + nanos(0.00748 - 0.001 - 0.00648)), 0.00748);
+        assert_eq!(
+            dollars(nanos(0.001) + nanos(0.00648) + nanos(0.00748 - 0.001 - 0.00648)),
+            0.00748
+        );
         assert_eq!(dollars(nanos(0.1) + nanos(0.2)), 0.3);
         assert_eq!(format!("{}", dollars(nanos(0.00748))), "0.00748");
     }

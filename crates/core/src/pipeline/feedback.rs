@@ -145,12 +145,20 @@ pub(super) fn sql(error: &AskError, sql: &str, schema: &Schema) -> String {
 
 /// What may go back about a Python answer that failed: its data `query` or its `script`.
 pub(super) fn python(error: &AskError, script: &str, query: &str, schema: &Schema) -> String {
-    let AskError::Python(e) = error else { return sql(error, query, schema) };
+    let AskError::Python(e) = error else {
+        return sql(error, query, schema);
+    };
     match e {
         // The script checker reads only the script.
-        PyError::Script(_) if crate::python::validate(script).err().as_ref() == Some(e) => e.to_string(),
+        PyError::Script(_) if crate::python::validate(script).err().as_ref() == Some(e) => {
+            e.to_string()
+        }
         PyError::Script(message) => exception(message, script),
-        PyError::Timeout(_) | PyError::Memory(_) | PyError::NoResult | PyError::Crashed | PyError::Cancelled => e.to_string(),
+        PyError::Timeout(_)
+        | PyError::Memory(_)
+        | PyError::NoResult
+        | PyError::Crashed
+        | PyError::Cancelled => e.to_string(),
         PyError::Shape(message) => {
             let shape = digits_as_n(message);
             let fixed = [
@@ -173,8 +181,15 @@ pub(super) fn python(error: &AskError, script: &str, query: &str, schema: &Schem
 /// "ValueError on line 3": the type when it is one of Python's own, the line when it is one of
 /// the script's, never the message.
 fn exception(message: &str, script: &str) -> String {
-    let name = message.split(|c: char| c == ':' || c.is_whitespace()).next().unwrap_or_default();
-    let name = EXCEPTIONS.iter().find(|e| **e == name).copied().unwrap_or("an exception");
+    let name = message
+        .split(|c: char| c == ':' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    let name = EXCEPTIONS
+        .iter()
+        .find(|e| **e == name)
+        .copied()
+        .unwrap_or("an exception");
     let lines = script.lines().count();
     let line = message
         .strip_suffix(')')
@@ -182,7 +197,9 @@ fn exception(message: &str, script: &str) -> String {
         .and_then(|(_, n)| n.parse::<usize>().ok())
         .filter(|n| (1..=lines).contains(n));
     let at = line.map(|n| format!(" on line {n}")).unwrap_or_default();
-    format!("the Python script raised {name}{at} (its message is not passed on: it can contain data)")
+    format!(
+        "the Python script raised {name}{at} (its message is not passed on: it can contain data)"
+    )
 }
 
 /// What the AI wrote and what the prompt listed: the only names a message may quote.
@@ -195,8 +212,16 @@ impl Known<'_> {
     /// Does `capture` fill a `{hole}` of a [`KNOWN`] message?
     fn fills(&self, hole: &str, capture: &str) -> bool {
         match hole {
-            "name" => !capture.is_empty() && capture.len() <= 128 && capture.split('.').all(|part| self.named(part)),
-            "token" => !capture.is_empty() && capture.len() <= 64 && self.sql.to_lowercase().contains(&capture.to_lowercase()),
+            "name" => {
+                !capture.is_empty()
+                    && capture.len() <= 128
+                    && capture.split('.').all(|part| self.named(part))
+            }
+            "token" => {
+                !capture.is_empty()
+                    && capture.len() <= 64
+                    && self.sql.to_lowercase().contains(&capture.to_lowercase())
+            }
             "n" => {
                 let digits = capture.trim_end_matches(|c: char| c.is_ascii_alphabetic());
                 let suffix = &capture[digits.len()..];
@@ -204,7 +229,12 @@ impl Known<'_> {
                     && digits.chars().all(|c| c.is_ascii_digit())
                     && ["", "st", "nd", "rd", "th"].contains(&suffix)
             }
-            "types" => capture.is_empty() || capture.split(", ").all(|t| TYPES.contains(&t.trim_end_matches("[]"))),
+            "types" => {
+                capture.is_empty()
+                    || capture
+                        .split(", ")
+                        .all(|t| TYPES.contains(&t.trim_end_matches("[]")))
+            }
             _ => false,
         }
     }
@@ -219,11 +249,10 @@ impl Known<'_> {
         if ["main", "temp", "public"].contains(&part) {
             return true;
         }
-        let listed = self
-            .schema
-            .tables
-            .iter()
-            .any(|t| t.name.eq_ignore_ascii_case(part) || t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(part)));
+        let listed = self.schema.tables.iter().any(|t| {
+            t.name.eq_ignore_ascii_case(part)
+                || t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(part))
+        });
         listed || written(self.sql, part)
     }
 }
@@ -232,15 +261,23 @@ impl Known<'_> {
 fn written(sql: &str, word: &str) -> bool {
     let (sql, word) = (sql.to_lowercase(), word.to_lowercase());
     let inside = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    sql.match_indices(&word)
-        .any(|(at, _)| !sql[..at].chars().next_back().is_some_and(inside) && !sql[at + word.len()..].chars().next().is_some_and(inside))
+    sql.match_indices(&word).any(|(at, _)| {
+        !sql[..at].chars().next_back().is_some_and(inside)
+            && !sql[at + word.len()..].chars().next().is_some_and(inside)
+    })
 }
 
 /// Does `message` have the shape of `pattern`, every hole filled by something [`Known`]?
 fn matches(pattern: &str, message: &str, known: &Known<'_>) -> bool {
-    let Some(open) = pattern.find('{') else { return pattern == message };
-    let Some(message) = message.strip_prefix(&pattern[..open]) else { return false };
-    let Some(close) = pattern[open..].find('}').map(|c| open + c) else { return false };
+    let Some(open) = pattern.find('{') else {
+        return pattern == message;
+    };
+    let Some(message) = message.strip_prefix(&pattern[..open]) else {
+        return false;
+    };
+    let Some(close) = pattern[open..].find('}').map(|c| open + c) else {
+        return false;
+    };
     let hole = &pattern[open + 1..close];
     let after = &pattern[close + 1..];
     // The hole ends where the next literal text starts (or at the end).
@@ -250,12 +287,15 @@ fn matches(pattern: &str, message: &str, known: &Known<'_>) -> bool {
             vec![message.len()]
         } else {
             // Two holes in a row: try every split.
-            (0..=message.len()).filter(|i| message.is_char_boundary(*i)).collect()
+            (0..=message.len())
+                .filter(|i| message.is_char_boundary(*i))
+                .collect()
         }
     } else {
         message.match_indices(literal).map(|(at, _)| at).collect()
     };
-    ends.into_iter().any(|end| known.fills(hole, &message[..end]) && matches(after, &message[end..], known))
+    ends.into_iter()
+        .any(|end| known.fills(hole, &message[..end]) && matches(after, &message[end..], known))
 }
 
 /// The database's own message, without rusqlite's " in <SQL> at offset N" (the SQL is the AI's,
@@ -291,7 +331,8 @@ fn exec(e: &ExecError, known: &Known<'_>) -> String {
             return if KNOWN.iter().any(|p| matches(p, what.trim(), known)) {
                 e.to_string()
             } else {
-                "the query tried something that is not allowed on a read-only connection".to_string()
+                "the query tried something that is not allowed on a read-only connection"
+                    .to_string()
             };
         }
         ExecError::Sql(source) => database_message(source),
@@ -403,7 +444,10 @@ mod tests {
     }
 
     fn sqlite(message: &str) -> AskError {
-        AskError::Exec(ExecError::Sql(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(1), Some(message.into()))))
+        AskError::Exec(ExecError::Sql(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(1),
+            Some(message.into()),
+        )))
     }
 
     #[test]
@@ -428,7 +472,11 @@ mod tests {
         }
         // rusqlite's " in <SQL> at offset N" is not part of the message.
         assert_eq!(
-            sql(&sqlite(&format!("no such column: regon in {q} at offset 7")), q, &s),
+            sql(
+                &sqlite(&format!("no such column: regon in {q} at offset 7")),
+                q,
+                &s
+            ),
             "the database could not run the query: no such column: regon"
         );
         let pg = |m: &str| AskError::Exec(ExecError::Postgres(m.into()));
@@ -437,13 +485,29 @@ mod tests {
             "the database could not run the query: column \"regon\" does not exist"
         );
         assert_eq!(
-            sql(&pg("function lower(integer) does not exist"), "SELECT lower(1)", &s),
+            sql(
+                &pg("function lower(integer) does not exist"),
+                "SELECT lower(1)",
+                &s
+            ),
             "the database could not run the query: function lower(integer) does not exist"
         );
         // A cast to regclass turns a value into a "relation": not written by the AI, not passed on.
-        assert_eq!(sql(&pg("relation \"Maria Lopez\" does not exist"), "SELECT name::regclass FROM customers", &s), FAILED_RUNNING);
-        let refused = AskError::Guard(GuardError("The function load_extension() is not allowed in generated queries.".into()));
-        assert_eq!(sql(&refused, "SELECT load_extension('x')", &s), refused.to_string());
+        assert_eq!(
+            sql(
+                &pg("relation \"Maria Lopez\" does not exist"),
+                "SELECT name::regclass FROM customers",
+                &s
+            ),
+            FAILED_RUNNING
+        );
+        let refused = AskError::Guard(GuardError(
+            "The function load_extension() is not allowed in generated queries.".into(),
+        ));
+        assert_eq!(
+            sql(&refused, "SELECT load_extension('x')", &s),
+            refused.to_string()
+        );
     }
 
     #[test]
@@ -451,32 +515,76 @@ mod tests {
         let s = schema();
         let q = "SELECT json_extract('{}', 'x' || (SELECT hex(group_concat(name || email)) FROM customers))";
         for (message, what) in [
-            ("bad JSON path: 'x4D61726961204C6F70657A6D61726961406578616D706C652E636F6D'", "a JSON path or value was invalid"),
+            (
+                "bad JSON path: 'x4D61726961204C6F70657A6D61726961406578616D706C652E636F6D'",
+                "a JSON path or value was invalid",
+            ),
             ("malformed JSON", "a JSON path or value was invalid"),
-            ("integer overflow", "a number overflowed or was out of range"),
-            ("invalid input syntax for type integer: \"Maria Lopez\"", "a value had the wrong type"),
+            (
+                "integer overflow",
+                "a number overflowed or was out of range",
+            ),
+            (
+                "invalid input syntax for type integer: \"Maria Lopez\"",
+                "a value had the wrong type",
+            ),
             ("division by zero", "a number was divided by zero"),
-            ("date/time field value out of range: \"2024-13-45\"", "a date or time value was invalid"),
-            ("more than one row returned by a subquery used as an expression", "a subquery returned more than one row"),
+            (
+                "date/time field value out of range: \"2024-13-45\"",
+                "a date or time value was invalid",
+            ),
+            (
+                "more than one row returned by a subquery used as an expression",
+                "a subquery returned more than one row",
+            ),
         ] {
-            assert_eq!(sql(&sqlite(message), q, &s), format!("{FAILED_RUNNING}: {what}"), "{message}");
+            assert_eq!(
+                sql(&sqlite(message), q, &s),
+                format!("{FAILED_RUNNING}: {what}"),
+                "{message}"
+            );
         }
-        assert_eq!(sql(&sqlite("something new: Maria Lopez"), q, &s), FAILED_RUNNING);
-        assert_eq!(sql(&AskError::Exec(ExecError::Missing("/home/ana/clinic.db".into())), q, &s), FAILED_RUNNING);
-        for limit in [ExecError::TimedOut(500), ExecError::ResultTooBig(32 << 20), ExecError::WorkerDied(1024)] {
+        assert_eq!(
+            sql(&sqlite("something new: Maria Lopez"), q, &s),
+            FAILED_RUNNING
+        );
+        assert_eq!(
+            sql(
+                &AskError::Exec(ExecError::Missing("/home/ana/clinic.db".into())),
+                q,
+                &s
+            ),
+            FAILED_RUNNING
+        );
+        for limit in [
+            ExecError::TimedOut(500),
+            ExecError::ResultTooBig(32 << 20),
+            ExecError::WorkerDied(1024),
+        ] {
             let limit = AskError::Exec(limit);
             assert_eq!(sql(&limit, q, &s), limit.to_string());
         }
-        let denied = AskError::Exec(ExecError::NotAllowed("the function sqlite_version()".into()));
-        assert_eq!(sql(&denied, "SELECT sqlite_version()", &s), denied.to_string());
-        let pg_denied = AskError::Exec(ExecError::NotAllowed("permission denied for table secrets_of_Maria".into()));
-        assert_eq!(sql(&pg_denied, "SELECT 1", &s), "the query tried something that is not allowed on a read-only connection");
+        let denied = AskError::Exec(ExecError::NotAllowed(
+            "the function sqlite_version()".into(),
+        ));
+        assert_eq!(
+            sql(&denied, "SELECT sqlite_version()", &s),
+            denied.to_string()
+        );
+        let pg_denied = AskError::Exec(ExecError::NotAllowed(
+            "permission denied for table secrets_of_Maria".into(),
+        ));
+        assert_eq!(
+            sql(&pg_denied, "SELECT 1", &s),
+            "the query tried something that is not allowed on a read-only connection"
+        );
     }
 
     #[test]
     fn python_errors_go_back_as_their_type_and_line() {
         let s = schema();
-        let script = "names = [r['name'] for r in rows]\nif names:\n    raise ValueError(names)\nresult = 1";
+        let script =
+            "names = [r['name'] for r in rows]\nif names:\n    raise ValueError(names)\nresult = 1";
         let raised = |m: &str| AskError::Python(PyError::Script(m.into()));
         assert_eq!(
             python(&raised("ValueError: ['Maria Lopez', 'Tom Baker'] (line 3)"), script, "SELECT name FROM customers", &s),
@@ -492,11 +600,17 @@ mod tests {
         let refused = AskError::Python(crate::python::validate(bad).expect_err("refused"));
         assert_eq!(python(&refused, bad, "", &s), refused.to_string());
         // The same words raised at run time are not the checker's.
-        assert!(python(&raised("not allowed here: Maria Lopez"), script, "", &s).starts_with("the Python script raised an exception"));
+        assert!(
+            python(&raised("not allowed here: Maria Lopez"), script, "", &s)
+                .starts_with("the Python script raised an exception")
+        );
         let shape = AskError::Python(PyError::Shape("it printed more than 64 KB".into()));
         assert_eq!(python(&shape, script, "", &s), shape.to_string());
         let odd = AskError::Python(PyError::Shape("Maria Lopez".into()));
-        assert_eq!(python(&odd, script, "", &s), "the Python script's answer cannot be shown as a table");
+        assert_eq!(
+            python(&odd, script, "", &s),
+            "the Python script's answer cannot be shown as a table"
+        );
         // The data query's failure is a SQL failure.
         assert_eq!(
             python(&sqlite("malformed JSON"), script, "SELECT 1", &s),

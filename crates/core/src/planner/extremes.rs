@@ -41,7 +41,11 @@ impl Planner {
                 .tables
                 .iter()
                 .flat_map(|t| t.measures.iter())
-                .find(|m| name_words(m).iter().any(|p| p == kind || singular(p) == *kind))
+                .find(|m| {
+                    name_words(m)
+                        .iter()
+                        .any(|p| p == kind || singular(p) == *kind)
+                })
                 .cloned()
         })
     }
@@ -56,7 +60,10 @@ impl Planner {
             // A name abbreviating several words ("life expectancy" ~ `lifeExp`) before one of
             // those words alone matches a part of it.
             if len == 1 {
-                if let Some(found) = self.abbreviated_measure_at(words, k).filter(|(_, l)| *l > 1) {
+                if let Some(found) = self
+                    .abbreviated_measure_at(words, k)
+                    .filter(|(_, l)| *l > 1)
+                {
                     return Some(found);
                 }
             }
@@ -64,7 +71,11 @@ impl Planner {
             let joined = phrase.join("_");
             let columns = self.model.measure_columns(&joined);
             // One word may match loosely (a part of a name); several words must name the column.
-            let fits = if len == 1 { !columns.is_empty() } else { columns.first().is_some_and(|c| c.2 >= 4) };
+            let fits = if len == 1 {
+                !columns.is_empty()
+            } else {
+                columns.first().is_some_and(|c| c.2 >= 4)
+            };
             if fits {
                 return Some((joined, len));
             }
@@ -74,14 +85,22 @@ impl Planner {
 
     /// A figure whose name abbreviates the words at `k` ("population" → `pop`, "life
     /// expectancy" → `lifeExp`): the column's own name and how many words it took.
-    pub(super) fn abbreviated_measure_at(&self, words: &Words, k: usize) -> Option<(String, usize)> {
+    pub(super) fn abbreviated_measure_at(
+        &self,
+        words: &Words,
+        k: usize,
+    ) -> Option<(String, usize)> {
         for len in (1..=4).rev() {
             if (k..k + len).any(|j| words.used(j) || words.get(j).is_none()) {
                 continue;
             }
             let phrase: Vec<&str> = (k..k + len).filter_map(|j| words.get(j)).collect();
-            let edge_is_filler = |w: &str| FILLER.contains(&w) || super::lexicon::is_known_word(w) || w.parse::<f64>().is_ok();
-            if phrase.first().is_some_and(|w| edge_is_filler(w)) || phrase.last().is_some_and(|w| edge_is_filler(w)) {
+            let edge_is_filler = |w: &str| {
+                FILLER.contains(&w) || super::lexicon::is_known_word(w) || w.parse::<f64>().is_ok()
+            };
+            if phrase.first().is_some_and(|w| edge_is_filler(w))
+                || phrase.last().is_some_and(|w| edge_is_filler(w))
+            {
                 continue;
             }
             let found: Vec<&String> = self
@@ -93,7 +112,8 @@ impl Planner {
                     // Either order for two words: `enrltot` is "total enrollment".
                     let parts = name_words(m);
                     let reversed: Vec<&str> = phrase.iter().rev().copied().collect();
-                    super::model::abbreviates(&parts, &phrase) || phrase.len() == 2 && super::model::abbreviates(&parts, &reversed)
+                    super::model::abbreviates(&parts, &phrase)
+                        || phrase.len() == 2 && super::model::abbreviates(&parts, &reversed)
                 })
                 .collect();
             if let Some(first) = found.first().filter(|f| found.iter().all(|g| g == *f)) {
@@ -109,11 +129,23 @@ impl Planner {
             if (k..k + len).any(|j| words.used(j) || words.get(j).is_none()) {
                 continue;
             }
-            let joined = (k..k + len).filter_map(|j| words.get(j)).collect::<Vec<_>>().join("_");
-            let named = self.model.tables.iter().flat_map(|t| t.dates.iter()).any(|d| {
-                let parts = name_words(d);
-                parts.join("_") == joined || (len == 1 && parts.first().is_some_and(|p| *p == joined || singular(&joined) == *p))
-            });
+            let joined = (k..k + len)
+                .filter_map(|j| words.get(j))
+                .collect::<Vec<_>>()
+                .join("_");
+            let named = self
+                .model
+                .tables
+                .iter()
+                .flat_map(|t| t.dates.iter())
+                .any(|d| {
+                    let parts = name_words(d);
+                    parts.join("_") == joined
+                        || (len == 1
+                            && parts
+                                .first()
+                                .is_some_and(|p| *p == joined || singular(&joined) == *p))
+                });
             if named && joined != "date" {
                 return Some((joined, len));
             }
@@ -125,11 +157,20 @@ impl Planner {
     /// which column to sort by.
     pub(super) fn read_extremes(&self, words: &mut Words, r: &mut Reading) {
         // "shortest and longest delivery time", "min and max price": both, beside each other.
-        const LOW: &[&str] = &["min", "minimum", "lowest", "smallest", "shortest", "earliest", "cheapest", "least"];
-        const HIGH: &[&str] = &["max", "maximum", "highest", "largest", "biggest", "longest", "latest", "most"];
+        const LOW: &[&str] = &[
+            "min", "minimum", "lowest", "smallest", "shortest", "earliest", "cheapest", "least",
+        ];
+        const HIGH: &[&str] = &[
+            "max", "maximum", "highest", "largest", "biggest", "longest", "latest", "most",
+        ];
         for i in words.unused().collect::<Vec<_>>() {
-            let (Some(a), Some("and" | "or" | "to"), Some(b)) = (words.get(i), words.get(i + 1), words.get(i + 2)) else { continue };
-            let pair = LOW.contains(&a) && HIGH.contains(&b) || HIGH.contains(&a) && LOW.contains(&b);
+            let (Some(a), Some("and" | "or" | "to"), Some(b)) =
+                (words.get(i), words.get(i + 1), words.get(i + 2))
+            else {
+                continue;
+            };
+            let pair =
+                LOW.contains(&a) && HIGH.contains(&b) || HIGH.contains(&a) && LOW.contains(&b);
             let mut k = i + 3;
             while matches!(words.get(k), Some("the" | "a")) {
                 k += 1;
@@ -149,7 +190,11 @@ impl Planner {
             }
             let w = words.get(i).unwrap_or_default().to_string();
             // "minimum price", "max delay", "earliest ship date".
-            let explicit = if EXPLICIT_MIN.contains(&w.as_str()) || w == "earliest" || w == "lowest" || w == "smallest" {
+            let explicit = if EXPLICIT_MIN.contains(&w.as_str())
+                || w == "earliest"
+                || w == "lowest"
+                || w == "smallest"
+            {
                 Some(Order::Asc)
             } else if EXPLICIT_MAX.contains(&w.as_str())
                 || w == "latest"
@@ -166,15 +211,22 @@ impl Planner {
             let numbered = i
                 .checked_sub(1)
                 .and_then(|k| words.get(k))
-                .is_some_and(|p| p.parse::<u32>().is_ok() || super::lexicon::number_word(p).is_some());
+                .is_some_and(|p| {
+                    p.parse::<u32>().is_ok() || super::lexicon::number_word(p).is_some()
+                });
             if let (Some(order), None, false) = (explicit, &r.measure, numbered) {
                 let mut k = i + 1;
                 // "the highest number of unemployed": the figure after the count words.
                 while matches!(words.get(k), Some("the" | "a" | "number" | "of" | "amount")) {
                     k += 1;
                 }
-                let found = self.measure_phrase_at(words, k).or_else(|| self.date_phrase_at(words, k));
-                let strong = EXPLICIT_MIN.contains(&w.as_str()) || EXPLICIT_MAX.contains(&w.as_str()) || w == "earliest" || w == "latest";
+                let found = self
+                    .measure_phrase_at(words, k)
+                    .or_else(|| self.date_phrase_at(words, k));
+                let strong = EXPLICIT_MIN.contains(&w.as_str())
+                    || EXPLICIT_MAX.contains(&w.as_str())
+                    || w == "earliest"
+                    || w == "latest";
                 // "highest price": MIN/MAX unless the question ranks groups ("which cut has the
                 // highest price", "top 5"); the settle step decides those once groups are read.
                 if let Some((word, len)) = found {
@@ -182,33 +234,62 @@ impl Planner {
                         for j in i..k + len {
                             words.mark(j);
                         }
-                        r.measure = Some(if order == Order::Asc { Measure::Min { word } } else { Measure::Max { word } });
+                        r.measure = Some(if order == Order::Asc {
+                            Measure::Min { word }
+                        } else {
+                            Measure::Max { word }
+                        });
                         r.extreme_word = Some(w.clone());
                         continue;
                     }
                 }
             }
             // "cheapest", "heaviest", "most expensive", "most recent".
-            let (order, kinds, len): (Order, &[&str], usize) = if let Some((_, desc, kinds)) = SUPERLATIVES.iter().find(|(s, _, _)| *s == w)
-            {
-                (if *desc { Order::Desc } else { Order::Asc }, kinds, 1)
-            } else if matches!(w.as_str(), "most" | "least") {
-                let Some(adj) = words.get(i + 1).filter(|_| !words.used(i + 1)) else { continue };
-                let Some((_, kinds)) = COMPARATIVE_ADJECTIVES.iter().find(|(a, _)| *a == adj) else { continue };
-                (if w == "most" { Order::Desc } else { Order::Asc }, kinds, 2)
-            } else if matches!(w.as_str(), "newest" | "latest" | "earliest" | "oldest") {
-                (if matches!(w.as_str(), "newest" | "latest") { Order::Desc } else { Order::Asc }, &[], 1)
-            } else {
-                continue;
-            };
+            let (order, kinds, len): (Order, &[&str], usize) =
+                if let Some((_, desc, kinds)) = SUPERLATIVES.iter().find(|(s, _, _)| *s == w) {
+                    (if *desc { Order::Desc } else { Order::Asc }, kinds, 1)
+                } else if matches!(w.as_str(), "most" | "least") {
+                    let Some(adj) = words.get(i + 1).filter(|_| !words.used(i + 1)) else {
+                        continue;
+                    };
+                    let Some((_, kinds)) = COMPARATIVE_ADJECTIVES.iter().find(|(a, _)| *a == adj)
+                    else {
+                        continue;
+                    };
+                    (if w == "most" { Order::Desc } else { Order::Asc }, kinds, 2)
+                } else if matches!(w.as_str(), "newest" | "latest" | "earliest" | "oldest") {
+                    (
+                        if matches!(w.as_str(), "newest" | "latest") {
+                            Order::Desc
+                        } else {
+                            Order::Asc
+                        },
+                        &[],
+                        1,
+                    )
+                } else {
+                    continue;
+                };
             // "longest wait": the figure named right after the adjective decides.
             // "most delayed departures": a column that fits both the adjective and the noun.
-            let both = self.measure_phrase_at(words, i + len).and_then(|(noun, l)| {
-                let noun_cols: Vec<String> = self.model.measure_columns(&noun).into_iter().map(|c| c.1).collect();
-                let fit = noun_cols.into_iter().find(|c| name_words(c).iter().any(|p| kinds.iter().any(|k| p == k)))?;
-                Some((fit, l))
+            let both = self
+                .measure_phrase_at(words, i + len)
+                .and_then(|(noun, l)| {
+                    let noun_cols: Vec<String> = self
+                        .model
+                        .measure_columns(&noun)
+                        .into_iter()
+                        .map(|c| c.1)
+                        .collect();
+                    let fit = noun_cols
+                        .into_iter()
+                        .find(|c| name_words(c).iter().any(|p| kinds.iter().any(|k| p == k)))?;
+                    Some((fit, l))
+                });
+            let named = both.or_else(|| {
+                self.measure_phrase_at(words, i + len)
+                    .filter(|(w, _)| self.names_column(w))
             });
-            let named = both.or_else(|| self.measure_phrase_at(words, i + len).filter(|(w, _)| self.names_column(w)));
             let by = if let Some((word, l)) = named.clone() {
                 for j in i + len..i + len + l {
                     words.mark(j);
@@ -234,12 +315,17 @@ impl Planner {
             if let SortBy::Column(col) = &by {
                 for k in words.unused().collect::<Vec<_>>() {
                     let w = words.get(k).unwrap_or_default();
-                    if !FILLER.contains(&w) && self.model.measure_columns(w).iter().any(|c| c.1 == *col) {
+                    if !FILLER.contains(&w)
+                        && self.model.measure_columns(w).iter().any(|c| c.1 == *col)
+                    {
                         words.mark(k);
                     }
                 }
             }
-            let n = i.checked_sub(1).and_then(|k| following_number(words, k)).or_else(|| following_number(words, i + len));
+            let n = i
+                .checked_sub(1)
+                .and_then(|k| following_number(words, k))
+                .or_else(|| following_number(words, i + len));
             r.rank = Some((order, n.unwrap_or(1)));
             r.rank_counted = n.is_some();
             r.rank_word = Some(w.clone());
@@ -249,11 +335,17 @@ impl Planner {
 
     /// "which X", "what X": the question ranks groups.
     fn asks_which(&self, words: &Words) -> bool {
-        (0..words.len()).any(|k| matches!(words.get(k), Some("which" | "what")) && self.dim_named_near(words, k + 1))
+        (0..words.len()).any(|k| {
+            matches!(words.get(k), Some("which" | "what")) && self.dim_named_near(words, k + 1)
+        })
     }
 
     fn dim_named_near(&self, words: &Words, k: usize) -> bool {
-        (k..k + 2).any(|j| words.get(j).is_some_and(|w| !self.model.dim_columns(w).is_empty() || self.model.entity_table(w).is_some()))
+        (k..k + 2).any(|j| {
+            words.get(j).is_some_and(|w| {
+                !self.model.dim_columns(w).is_empty() || self.model.entity_table(w).is_some()
+            })
+        })
     }
 
     /// Runs after groupings and measures: a ranking with no groups lists records or becomes
@@ -267,10 +359,16 @@ impl Planner {
             if RECORD_WORDS.contains(&w) {
                 return Some((k, None));
             }
-            self.model.entity_table(w).map(|t| (k, Some(t.entity.clone())))
+            self.model
+                .entity_table(w)
+                .map(|t| (k, Some(t.entity.clone())))
         });
         let own_dim = match r.dims.as_slice() {
-            [Dim::Column { word }] => self.model.entity_table(word).filter(|t| t.name_columns.len() == 1).map(|t| t.entity.clone()),
+            [Dim::Column { word }] => self
+                .model
+                .entity_table(word)
+                .filter(|t| t.name_columns.len() == 1)
+                .map(|t| t.entity.clone()),
             _ => None,
         };
         let summed = match &r.measure {
@@ -278,22 +376,33 @@ impl Planner {
             Some(Measure::Avg { word }) if r.avg_default => Some(word.clone()),
             _ => None,
         };
-        let by = r.sort.clone().or_else(|| summed.clone().map(SortBy::Column));
+        let by = r
+            .sort
+            .clone()
+            .or_else(|| summed.clone().map(SortBy::Column));
         // "the 5 largest single-year investments", "individual orders": rows, whatever grain.
-        let single = words.unused().find(|&k| matches!(words.get(k), Some("single" | "individual")));
+        let single = words
+            .unused()
+            .find(|&k| matches!(words.get(k), Some("single" | "individual")));
         if let (Some(k), Some(_)) = (single, &by) {
             words.mark(k);
             r.dims.retain(|d| !matches!(d, Dim::Grain(_)));
         }
         if let Some(by) = by {
-            let whole_rows = r.dims.is_empty() && (noun.is_some() || n > 1 || r.sort.is_some() || single.is_some());
+            let whole_rows = r.dims.is_empty()
+                && (noun.is_some() || n > 1 || r.sort.is_some() || single.is_some());
             if whole_rows || own_dim.is_some() && r.sort.is_some() {
                 if let Some((k, _)) = noun {
                     words.mark(k);
                 }
                 let entity = own_dim.or_else(|| noun.and_then(|(_, e)| e));
                 r.dims.clear();
-                r.list = Some(List { order, n, by, entity });
+                r.list = Some(List {
+                    order,
+                    n,
+                    by,
+                    entity,
+                });
                 r.measure = None;
                 r.measure_implied = false;
                 r.avg_default = false;
@@ -304,7 +413,11 @@ impl Planner {
         }
         // "highest price" with nothing to group: the extreme value.
         let extreme = |r: &mut Reading, word: String| {
-            r.measure = Some(if order == Order::Asc { Measure::Min { word } } else { Measure::Max { word } });
+            r.measure = Some(if order == Order::Asc {
+                Measure::Min { word }
+            } else {
+                Measure::Max { word }
+            });
             r.rank = None;
             r.avg_default = false;
             r.guesses.retain(|g| !g.contains("averaged"));

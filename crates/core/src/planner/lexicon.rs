@@ -5,7 +5,9 @@
 /// Words for the same business concept. The first entry is the canonical name; a measure
 /// concept resolves to the first numeric column whose name matches any entry.
 pub const MEASURE_SYNONYMS: &[&[&str]] = &[
-    &["revenue", "sales", "turnover", "income", "takings", "gmv", "amount", "total"],
+    &[
+        "revenue", "sales", "turnover", "income", "takings", "gmv", "amount", "total",
+    ],
     &["profit", "profits", "earnings"],
     &["quantity", "units", "unit", "qty", "volume"],
     &["cost", "costs", "expense", "expenses", "spend", "cogs"],
@@ -15,15 +17,52 @@ pub const MEASURE_SYNONYMS: &[&[&str]] = &[
 
 /// Entity words: the canonical singular and its synonyms (customers/clients, products/items).
 pub const ENTITY_SYNONYMS: &[&[&str]] = &[
-    &["customer", "customers", "client", "clients", "buyer", "buyers", "shopper", "shoppers"],
-    &["product", "products", "item", "items", "sku", "skus", "article", "articles"],
-    &["order", "orders", "invoice", "invoices", "transaction", "transactions", "purchase", "purchases", "sale"],
-    &["region", "regions", "area", "areas", "territory", "territories"],
+    &[
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "buyer",
+        "buyers",
+        "shopper",
+        "shoppers",
+    ],
+    &[
+        "product", "products", "item", "items", "sku", "skus", "article", "articles",
+    ],
+    &[
+        "order",
+        "orders",
+        "invoice",
+        "invoices",
+        "transaction",
+        "transactions",
+        "purchase",
+        "purchases",
+        "sale",
+    ],
+    &[
+        "region",
+        "regions",
+        "area",
+        "areas",
+        "territory",
+        "territories",
+    ],
     &["category", "categories", "type", "types"],
     &["employee", "employees", "staff", "rep", "reps"],
     &["supplier", "suppliers", "vendor", "vendors"],
     &["country", "countries", "nation"],
-    &["company", "companies", "firm", "firms", "corporation", "corporations", "enterprise", "enterprises"],
+    &[
+        "company",
+        "companies",
+        "firm",
+        "firms",
+        "corporation",
+        "corporations",
+        "enterprise",
+        "enterprises",
+    ],
 ];
 
 /// Words that change data: a question that leads with them is refused.
@@ -254,7 +293,10 @@ pub const GRAINS: &[(&[&str], Grain)] = &[
     (&["weekly", "week", "weeks"], Grain::Week),
     (&["monthly", "month", "months"], Grain::Month),
     (&["quarterly", "quarter", "quarters"], Grain::Quarter),
-    (&["yearly", "annual", "annually", "year", "years"], Grain::Year),
+    (
+        &["yearly", "annual", "annually", "year", "years"],
+        Grain::Year,
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,18 +348,36 @@ pub const NUMBER_WORDS: [&str; 21] = [
 
 /// The value of a number word ("twelve" → 12).
 pub fn number_word(word: &str) -> Option<u32> {
-    NUMBER_WORDS.iter().position(|w| *w == word).and_then(|i| u32::try_from(i).ok())
+    NUMBER_WORDS
+        .iter()
+        .position(|w| *w == word)
+        .and_then(|i| u32::try_from(i).ok())
 }
 
-pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
-pub const DESCENDING: &[&str] =
-    &["top", "best", "highest", "most", "biggest", "largest", "greatest", "leading", "max", "maximum", "peak", "peaked"];
-pub const ASCENDING: &[&str] = &["bottom", "worst", "lowest", "least", "smallest", "fewest", "min", "minimum"];
+pub const DESCENDING: &[&str] = &[
+    "top", "best", "highest", "most", "biggest", "largest", "greatest", "leading", "max",
+    "maximum", "peak", "peaked",
+];
+pub const ASCENDING: &[&str] = &[
+    "bottom", "worst", "lowest", "least", "smallest", "fewest", "min", "minimum",
+];
 
 /// The canonical form of `word` within a synonym table, if it is in one.
 pub fn canonical<'a>(table: &'a [&'a [&'a str]], word: &str) -> Option<&'a str> {
-    table.iter().find(|group| group.contains(&word)).map(|group| group[0])
+    table
+        .iter()
+        .find(|group| group.contains(&word))
+        .map(|group| group[0])
 }
 
 /// Singular of a simple English plural ("categories" → "category", "regions" → "region").
@@ -326,7 +386,10 @@ pub fn singular(word: &str) -> String {
         format!("{stem}y")
     } else if word.ends_with("ss") || word.ends_with("us") || word.len() <= 3 {
         word.to_string()
-    } else if let Some(stem) = word.strip_suffix("es").filter(|s| s.ends_with("ch") || s.ends_with("sh") || s.ends_with('x')) {
+    } else if let Some(stem) = word
+        .strip_suffix("es")
+        .filter(|s| s.ends_with("ch") || s.ends_with("sh") || s.ends_with('x'))
+    {
         stem.to_string()
     } else {
         word.strip_suffix('s').unwrap_or(word).to_string()
@@ -405,23 +468,68 @@ pub const ABBREVIATIONS: &[(&str, &str)] = &[
 ];
 
 /// Abbreviations that only expand as the last word of a longer name (`invoice_no`, `order_num`).
-pub const TRAILING_ABBREVIATIONS: &[(&str, &str)] = &[("no", "number"), ("num", "number"), ("nbr", "number"), ("nr", "number")];
+pub const TRAILING_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("no", "number"),
+    ("num", "number"),
+    ("nbr", "number"),
+    ("nr", "number"),
+];
 
 /// The word an abbreviation in a name stands for, if it is one.
 pub fn expand_abbreviation(part: &str, last_of_several: bool) -> Option<&'static str> {
-    ABBREVIATIONS.iter().chain(if last_of_several { TRAILING_ABBREVIATIONS } else { &[] }).find(|(a, _)| *a == part).map(|(_, w)| *w)
+    ABBREVIATIONS
+        .iter()
+        .chain(if last_of_several {
+            TRAILING_ABBREVIATIONS
+        } else {
+            &[]
+        })
+        .find(|(a, _)| *a == part)
+        .map(|(_, w)| *w)
 }
 
 /// Superlative adjectives that name both a direction and the kind of column they measure:
 /// "cheapest" is the lowest price, "heaviest" the highest weight. The column words are tried in
 /// order against the expanded words of every numeric (or date) column.
 pub const SUPERLATIVES: &[(&str, bool, &[&str])] = &[
-    ("cheapest", false, &["price", "cost", "fare", "fee", "amount", "rate"]),
-    ("priciest", true, &["price", "cost", "fare", "fee", "amount", "rate"]),
-    ("heaviest", true, &["weight", "mass", "kg", "lbs", "pounds", "grams", "carat", "tons"]),
-    ("lightest", false, &["weight", "mass", "kg", "lbs", "pounds", "grams", "carat", "tons"]),
-    ("longest", true, &["duration", "length", "time", "distance", "minutes", "hours", "days"]),
-    ("shortest", false, &["duration", "length", "time", "distance", "minutes", "hours", "days"]),
+    (
+        "cheapest",
+        false,
+        &["price", "cost", "fare", "fee", "amount", "rate"],
+    ),
+    (
+        "priciest",
+        true,
+        &["price", "cost", "fare", "fee", "amount", "rate"],
+    ),
+    (
+        "heaviest",
+        true,
+        &[
+            "weight", "mass", "kg", "lbs", "pounds", "grams", "carat", "tons",
+        ],
+    ),
+    (
+        "lightest",
+        false,
+        &[
+            "weight", "mass", "kg", "lbs", "pounds", "grams", "carat", "tons",
+        ],
+    ),
+    (
+        "longest",
+        true,
+        &[
+            "duration", "length", "time", "distance", "minutes", "hours", "days",
+        ],
+    ),
+    (
+        "shortest",
+        false,
+        &[
+            "duration", "length", "time", "distance", "minutes", "hours", "days",
+        ],
+    ),
     ("farthest", true, &["distance", "miles", "km"]),
     ("furthest", true, &["distance", "miles", "km"]),
     ("nearest", false, &["distance", "miles", "km"]),
@@ -435,7 +543,10 @@ pub const SUPERLATIVES: &[(&str, bool, &[&str])] = &[
 
 /// "most expensive", "least expensive": the adjective after most/least, with the same meaning.
 pub const COMPARATIVE_ADJECTIVES: &[(&str, &[&str])] = &[
-    ("expensive", &["price", "cost", "fare", "fee", "amount", "rate"]),
+    (
+        "expensive",
+        &["price", "cost", "fare", "fee", "amount", "rate"],
+    ),
     ("costly", &["price", "cost", "fare", "fee", "amount"]),
     ("valuable", &["value", "price", "amount", "worth"]),
     ("recent", &[]),
@@ -444,7 +555,18 @@ pub const COMPARATIVE_ADJECTIVES: &[(&str, &[&str])] = &[
 ];
 
 /// Words for the rows of whatever table is asked about ("the 10 largest records").
-pub const RECORD_WORDS: &[&str] = &["row", "rows", "record", "records", "entry", "entries", "line", "lines", "observation", "observations"];
+pub const RECORD_WORDS: &[&str] = &[
+    "row",
+    "rows",
+    "record",
+    "records",
+    "entry",
+    "entries",
+    "line",
+    "lines",
+    "observation",
+    "observations",
+];
 
 /// Words in a numeric column's name that make adding it up meaningless: a price, a rate or an
 /// age is averaged by default ("price by cut" is the average price), and only summed when the
@@ -505,7 +627,17 @@ pub fn is_known_word(w: &str) -> bool {
         || ASCENDING.contains(&w)
         || number_word(w).is_some()
         || WEEKDAYS.contains(&w)
-        || matches!(w, "newest" | "latest" | "earliest" | "oldest" | "minimum" | "maximum" | "average" | "median")
+        || matches!(
+            w,
+            "newest"
+                | "latest"
+                | "earliest"
+                | "oldest"
+                | "minimum"
+                | "maximum"
+                | "average"
+                | "median"
+        )
 }
 
 /// Units and the kind of column each measures: "1,000 miles" is a distance, "3 kg" a weight.
@@ -529,23 +661,47 @@ pub const UNITS: &[(&str, &[&str])] = &[
     ("dollar", &["price", "amount", "cost", "revenue"]),
     ("euro", &["price", "amount", "cost", "revenue"]),
     ("carat", &["carat", "weight"]),
-    ("litre", &["displacement", "displ", "volume", "liters", "litres", "capacity"]),
-    ("liter", &["displacement", "displ", "volume", "liters", "litres", "capacity"]),
+    (
+        "litre",
+        &[
+            "displacement",
+            "displ",
+            "volume",
+            "liters",
+            "litres",
+            "capacity",
+        ],
+    ),
+    (
+        "liter",
+        &[
+            "displacement",
+            "displ",
+            "volume",
+            "liters",
+            "litres",
+            "capacity",
+        ],
+    ),
     ("cent", &["price", "tax", "cost", "amount", "fare"]),
     ("percent", &["percent", "pct", "rate", "share"]),
 ];
 
 /// Verbs that say which kind of figure a comparison is about ("weigh more than", "cost over").
 pub const MEASURE_VERBS: &[&str] = &[
-    "cost", "costs", "costing", "priced", "weigh", "weighs", "weighed", "weighing", "measure", "measures", "last", "lasted", "took",
-    "take", "takes", "flew", "flown", "earned", "earn", "earns", "paid", "pay", "spent", "spend",
+    "cost", "costs", "costing", "priced", "weigh", "weighs", "weighed", "weighing", "measure",
+    "measures", "last", "lasted", "took", "take", "takes", "flew", "flown", "earned", "earn",
+    "earns", "paid", "pay", "spent", "spend",
 ];
 
 /// A simple English plural ("category" → "categories"), for rephrasings.
 pub fn plural(word: &str) -> String {
     if word.ends_with('s') {
         word.to_string()
-    } else if let Some(stem) = word.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o', 'u'])) {
+    } else if let Some(stem) = word
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
         format!("{stem}ies")
     } else if word.ends_with("ch") || word.ends_with("sh") || word.ends_with('x') {
         format!("{word}es")
@@ -557,13 +713,16 @@ pub fn plural(word: &str) -> String {
 /// Nouns that name the kind of value a grouping column holds ("clarity *grades*", "origin
 /// *airport*", "size *band*"): after a grouping they add nothing to read.
 pub const CLASS_NOUNS: &[&str] = &[
-    "grade", "grades", "level", "levels", "type", "types", "kind", "kinds", "class", "classes", "tier", "tiers", "band", "bands", "group",
-    "groups", "code", "codes", "airport", "airports", "station", "stations", "value", "values", "label", "labels",
+    "grade", "grades", "level", "levels", "type", "types", "kind", "kinds", "class", "classes",
+    "tier", "tiers", "band", "bands", "group", "groups", "code", "codes", "airport", "airports",
+    "station", "stations", "value", "values", "label", "labels",
 ];
 
 /// Words that qualify a money figure without changing which column it is ("market value",
 /// "list price", "retail price").
-pub const MONEY_QUALIFIERS: &[&str] = &["market", "list", "retail", "sale", "selling", "asking", "book", "face", "current"];
+pub const MONEY_QUALIFIERS: &[&str] = &[
+    "market", "list", "retail", "sale", "selling", "asking", "book", "face", "current",
+];
 
 /// Verbs of the event a row records ("flights that *went* to BOS", "the largest tip anyone
 /// *left*"): read once a figure or a count is.
@@ -659,12 +818,32 @@ pub const WORSE_WHEN_HIGHER: &[&str] = &[
 
 /// Verbs that say which kind of figure they are about ("cost more than $100" is a price).
 pub const VERB_KINDS: &[(&[&str], &[&str])] = &[
-    (&["cost", "costs", "costing", "costed", "priced", "sells", "sold"], &["price", "cost", "amount", "fare"]),
-    (&["weigh", "weighs", "weighed", "weighing"], &["weight", "mass", "kg", "lbs", "carat"]),
-    (&["flew", "flown", "travelled", "traveled", "drove", "driven"], &["distance", "miles", "km"]),
-    (&["lasted", "last", "lasts", "took", "takes"], &["duration", "minutes", "hours", "time"]),
-    (&["earned", "earn", "earns", "made"], &["revenue", "income", "earnings", "salary", "amount"]),
-    (&["paid", "pay", "pays", "spent", "spend", "spends"], &["amount", "price", "cost", "total"]),
+    (
+        &[
+            "cost", "costs", "costing", "costed", "priced", "sells", "sold",
+        ],
+        &["price", "cost", "amount", "fare"],
+    ),
+    (
+        &["weigh", "weighs", "weighed", "weighing"],
+        &["weight", "mass", "kg", "lbs", "carat"],
+    ),
+    (
+        &["flew", "flown", "travelled", "traveled", "drove", "driven"],
+        &["distance", "miles", "km"],
+    ),
+    (
+        &["lasted", "last", "lasts", "took", "takes"],
+        &["duration", "minutes", "hours", "time"],
+    ),
+    (
+        &["earned", "earn", "earns", "made"],
+        &["revenue", "income", "earnings", "salary", "amount"],
+    ),
+    (
+        &["paid", "pay", "pays", "spent", "spend", "spends"],
+        &["amount", "price", "cost", "total"],
+    ),
 ];
 
 /// One word for all its synonyms and forms: "sales", "turnover" → "revenue"; "clients" →
@@ -674,9 +853,14 @@ pub fn canonical_word(w: &str) -> String {
         return n.to_string();
     }
     // Time grains as one word: "monthly" = "per month".
-    for (adjective, grain) in
-        [("daily", "day"), ("weekly", "week"), ("monthly", "month"), ("quarterly", "quarter"), ("yearly", "year"), ("annual", "year")]
-    {
+    for (adjective, grain) in [
+        ("daily", "day"),
+        ("weekly", "week"),
+        ("monthly", "month"),
+        ("quarterly", "quarter"),
+        ("yearly", "year"),
+        ("annual", "year"),
+    ] {
         if w == adjective {
             return grain.to_string();
         }

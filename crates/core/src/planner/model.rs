@@ -50,7 +50,9 @@ pub const DATE_FROM_PARTS: &str = "\u{1}date";
 /// The part of a date a number column's name says it holds.
 fn time_part(name: &str) -> Option<&'static str> {
     match name_words(name).as_slice() {
-        [p] => ["year", "month", "day", "hour", "minute", "week", "quarter"].into_iter().find(|x| x == p),
+        [p] => ["year", "month", "day", "hour", "minute", "week", "quarter"]
+            .into_iter()
+            .find(|x| x == p),
         _ => None,
     }
 }
@@ -68,15 +70,30 @@ fn shared_column_edges(schema: &Schema) -> Vec<Edge> {
             let generic = name_words(&c.name).last().is_some_and(|w| {
                 matches!(
                     w.as_str(),
-                    "name" | "title" | "description" | "label" | "note" | "notes" | "comment" | "comments" | "status" | "type"
+                    "name"
+                        | "title"
+                        | "description"
+                        | "label"
+                        | "note"
+                        | "notes"
+                        | "comment"
+                        | "comments"
+                        | "status"
+                        | "type"
                 )
             });
             if time_part(&c.name).is_some() || c.primary_key || generic {
                 continue;
             }
-            for b in base.iter().filter(|b| b.name != a.name && b.row_count > 0 && b.row_count < a.row_count) {
-                let Some(key) = b.column(&c.name) else { continue };
-                let unique = key.primary_key || (key.kind == ColumnKind::Text && key.values.len() as i64 == b.row_count);
+            for b in base
+                .iter()
+                .filter(|b| b.name != a.name && b.row_count > 0 && b.row_count < a.row_count)
+            {
+                let Some(key) = b.column(&c.name) else {
+                    continue;
+                };
+                let unique = key.primary_key
+                    || (key.kind == ColumnKind::Text && key.values.len() as i64 == b.row_count);
                 if unique && key.kind == c.kind {
                     out.push(Edge {
                         from_table: a.name.clone(),
@@ -104,10 +121,15 @@ pub struct Edge {
 impl TableModel {
     /// The price, quantity and (optional) discount columns of a line-items table.
     pub fn line_total_columns(&self) -> Option<(String, String, Option<String>)> {
-        let find = |pred: &dyn Fn(&[String]) -> bool| self.measures.iter().find(|m| pred(&name_words(m))).cloned();
+        let find = |pred: &dyn Fn(&[String]) -> bool| {
+            self.measures.iter().find(|m| pred(&name_words(m))).cloned()
+        };
         let price = find(&|p| p.iter().any(|w| w == "price"))?;
         // The last word decides: `Quantity`, `OrderQty` — not `UnitsInStock` or `UnitsOnOrder`.
-        let quantity = find(&|p| p.last().is_some_and(|w| w == "quantity" || w == "qty" || w == "units"))?;
+        let quantity = find(&|p| {
+            p.last()
+                .is_some_and(|w| w == "quantity" || w == "qty" || w == "units")
+        })?;
         let discount = find(&|p| p.iter().any(|w| w == "discount"));
         Some((price, quantity, discount))
     }
@@ -117,7 +139,9 @@ impl TableModel {
     }
 
     pub fn has(&self, column: &str) -> bool {
-        self.all_columns.iter().any(|c| c.eq_ignore_ascii_case(column))
+        self.all_columns
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(column))
     }
 }
 
@@ -149,20 +173,40 @@ fn flag_of(values: &[String]) -> Option<(String, Option<String>)> {
     if values.is_empty() || values.len() > 2 {
         return None;
     }
-    let yes = values.iter().find(|v| YES.contains(&v.to_lowercase().as_str()))?;
-    let no = values.iter().find(|v| NO.contains(&v.to_lowercase().as_str()));
+    let yes = values
+        .iter()
+        .find(|v| YES.contains(&v.to_lowercase().as_str()))?;
+    let no = values
+        .iter()
+        .find(|v| NO.contains(&v.to_lowercase().as_str()));
     (values.len() == 1 || no.is_some()).then(|| (yes.clone(), no.cloned()))
 }
 
 /// The full names a stored calendar abbreviation stands for ("Tue" → "tuesday", "Sept" → "september").
 fn calendar_aliases(value: &str) -> Option<&'static str> {
-    const MONTHS: [&str; 12] =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
     let v = value.to_lowercase();
     if v.len() < 3 {
         return None;
     }
-    super::lexicon::WEEKDAYS.iter().chain(MONTHS.iter()).find(|full| full.starts_with(v.as_str()) && **full != v).copied()
+    super::lexicon::WEEKDAYS
+        .iter()
+        .chain(MONTHS.iter())
+        .find(|full| full.starts_with(v.as_str()) && **full != v)
+        .copied()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -201,7 +245,9 @@ pub fn name_words(name: &str) -> Vec<String> {
         }
         let boundary = c.is_uppercase()
             && i > 0
-            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && chars[i - 1].is_uppercase());
+            && (chars[i - 1].is_lowercase()
+                || chars.get(i + 1).is_some_and(|n| n.is_lowercase())
+                    && chars[i - 1].is_uppercase());
         if boundary && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -223,7 +269,10 @@ pub fn name_words(name: &str) -> Vec<String> {
 /// "departures" and "departure" meet. A light suffix stripper (longest suffix first, a stem of
 /// at least four letters kept), enough for the nouns of column names.
 pub fn stem(word: &str) -> String {
-    const SUFFIXES: &[&str] = &["ments", "ment", "ings", "ing", "ations", "ation", "ions", "ion", "ers", "er", "ies", "es", "ed", "s", "e"];
+    const SUFFIXES: &[&str] = &[
+        "ments", "ment", "ings", "ing", "ations", "ation", "ions", "ion", "ers", "er", "ies", "es",
+        "ed", "s", "e",
+    ];
     let mut w = word.to_string();
     for suffix in SUFFIXES {
         if let Some(stem) = w.strip_suffix(suffix) {
@@ -238,16 +287,29 @@ pub fn stem(word: &str) -> String {
 
 /// The columns that name a row: `name`/`title`, `…Name`, or first + last name.
 fn name_columns(dims: &[String]) -> Vec<String> {
-    let find = |w: &str| dims.iter().find(|d| name_words(d).iter().any(|p| p == w)).cloned();
+    let find = |w: &str| {
+        dims.iter()
+            .find(|d| name_words(d).iter().any(|p| p == w))
+            .cloned()
+    };
     if let (Some(first), Some(last)) = (find("first"), find("last")) {
         return vec![first, last];
     }
     dims.iter()
         .find(|d| d.eq_ignore_ascii_case("name") || d.eq_ignore_ascii_case("title"))
-        .or_else(|| dims.iter().find(|d| name_words(d).last().is_some_and(|w| w == "name")))
+        .or_else(|| {
+            dims.iter()
+                .find(|d| name_words(d).last().is_some_and(|w| w == "name"))
+        })
         // A ticker or a code names the row's thing where no name column exists ("each stock"
         // over `symbol`).
-        .or_else(|| dims.iter().find(|d| name_words(d).last().is_some_and(|w| matches!(w.as_str(), "symbol" | "ticker" | "sku" | "isbn"))))
+        .or_else(|| {
+            dims.iter().find(|d| {
+                name_words(d)
+                    .last()
+                    .is_some_and(|w| matches!(w.as_str(), "symbol" | "ticker" | "sku" | "isbn"))
+            })
+        })
         .map(|d| vec![d.clone()])
         .unwrap_or_default()
 }
@@ -261,7 +323,8 @@ pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
     /// ("hwy" ~ highway, "scr" ~ score, "expn" ~ expenditure).
     fn shortens(piece: &str, word: &str) -> bool {
         let mut letters = word.chars();
-        piece.chars().next() == word.chars().next() && piece.chars().all(|c| letters.by_ref().any(|w| w == c))
+        piece.chars().next() == word.chars().next()
+            && piece.chars().all(|c| letters.by_ref().any(|w| w == c))
     }
     /// Consumes the rest of one name part with the next words: each word takes a piece of the
     /// part that shortens it, then the next part continues with the words left. A single
@@ -271,13 +334,22 @@ pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
         if rest.is_empty() {
             return prev.is_some() && go(parts, phrase);
         }
-        let Some((word, more)) = phrase.split_first() else { return false };
+        let Some((word, more)) = phrase.split_first() else {
+            return false;
+        };
         let n = rest.len();
-        (1..=n).rev().filter(|&l| rest.is_char_boundary(l)).any(|l| {
-            let piece = &rest[..l];
-            let initial = l == 1 && (prev.is_some() || l < n) && prev.is_none_or(|(p, w)| !shortens(&format!("{p}{piece}"), w));
-            (l >= 2 || initial) && shortens(piece, word) && part(&rest[l..], Some((piece, word)), parts, more)
-        })
+        (1..=n)
+            .rev()
+            .filter(|&l| rest.is_char_boundary(l))
+            .any(|l| {
+                let piece = &rest[..l];
+                let initial = l == 1
+                    && (prev.is_some() || l < n)
+                    && prev.is_none_or(|(p, w)| !shortens(&format!("{p}{piece}"), w));
+                (l >= 2 || initial)
+                    && shortens(piece, word)
+                    && part(&rest[l..], Some((piece, word)), parts, more)
+            })
     }
     fn go(parts: &[String], phrase: &[&str]) -> bool {
         match parts.split_first() {
@@ -292,7 +364,12 @@ pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
                     let before = joined.len();
                     joined.push_str(w);
                     let reaches_last = k == 0 || first.len() > before;
-                    if k > 0 && first.len() >= 3 && reaches_last && joined.starts_with(first.as_str()) && go(rest, &phrase[k + 1..]) {
+                    if k > 0
+                        && first.len() >= 3
+                        && reaches_last
+                        && joined.starts_with(first.as_str())
+                        && go(rest, &phrase[k + 1..])
+                    {
                         return true;
                     }
                     if joined.len() > first.len() + 12 {
@@ -306,19 +383,31 @@ pub fn abbreviates(parts: &[String], phrase: &[&str]) -> bool {
     let letters = |ws: &mut dyn Iterator<Item = usize>| ws.sum::<usize>();
     !parts.is_empty()
         && !phrase.is_empty()
-        && letters(&mut phrase.iter().map(|w| w.len())) > letters(&mut parts.iter().map(String::len))
+        && letters(&mut phrase.iter().map(|w| w.len()))
+            > letters(&mut parts.iter().map(String::len))
         && go(parts, phrase)
 }
 
 fn is_key(name: &str) -> bool {
     // The row numbers a spreadsheet or R export writes first (`column_1`, `Unnamed: 0`, `index`).
     let lower = name.to_lowercase();
-    let numbered = lower.strip_prefix("column_").is_some_and(|n| n.parse::<u32>().is_ok());
-    if numbered || lower.starts_with("unnamed") || matches!(lower.as_str(), "index" | "rownames" | "row_names" | "row" | "row_id") {
+    let numbered = lower
+        .strip_prefix("column_")
+        .is_some_and(|n| n.parse::<u32>().is_ok());
+    if numbered
+        || lower.starts_with("unnamed")
+        || matches!(
+            lower.as_str(),
+            "index" | "rownames" | "row_names" | "row" | "row_id"
+        )
+    {
         return true;
     }
     let words = name_words(name);
-    words.last().is_some_and(|w| w == "id" || w == "key" || w == "code") || name.eq_ignore_ascii_case("rowid")
+    words
+        .last()
+        .is_some_and(|w| w == "id" || w == "key" || w == "code")
+        || name.eq_ignore_ascii_case("rowid")
 }
 
 impl Model {
@@ -326,14 +415,18 @@ impl Model {
         let mut model = Model::default();
         let mut vocab: Vec<String> = Vec::new();
         for t in &schema.tables {
-            let entity =
-                canonical(ENTITY_SYNONYMS, &t.name.to_lowercase()).map_or_else(|| singular(&name_words(&t.name).join("_")), str::to_string);
+            let entity = canonical(ENTITY_SYNONYMS, &t.name.to_lowercase())
+                .map_or_else(|| singular(&name_words(&t.name).join("_")), str::to_string);
             let mut tm = TableModel {
                 name: t.name.clone(),
                 is_view: t.is_view,
                 fixed_period: t.fixed_period,
                 entity,
-                primary_key: t.columns.iter().find(|c| c.primary_key).map(|c| c.name.clone()),
+                primary_key: t
+                    .columns
+                    .iter()
+                    .find(|c| c.primary_key)
+                    .map(|c| c.name.clone()),
                 measures: Vec::new(),
                 dims: Vec::new(),
                 dates: Vec::new(),
@@ -350,8 +443,12 @@ impl Model {
                 vocab.extend(name_words(&c.name));
                 match c.kind {
                     // A year or an hour is when, not how much: a grouping, never added up.
-                    k if k.is_numeric() && time_part(&c.name).is_some() => tm.dims.push(c.name.clone()),
-                    k if k.is_numeric() && !c.primary_key && !is_key(&c.name) => tm.measures.push(c.name.clone()),
+                    k if k.is_numeric() && time_part(&c.name).is_some() => {
+                        tm.dims.push(c.name.clone())
+                    }
+                    k if k.is_numeric() && !c.primary_key && !is_key(&c.name) => {
+                        tm.measures.push(c.name.clone())
+                    }
                     ColumnKind::Date => {
                         tm.dates.push(c.name.clone());
                         // A date-time column: a window on it is on the times as stored.
@@ -366,10 +463,21 @@ impl Model {
                 if let Some((yes, no)) = flag_of(&c.values) {
                     let parts: Vec<String> = name_words(&c.name)
                         .into_iter()
-                        .filter(|p| !matches!(p.as_str(), "is" | "has" | "flag" | "yn" | "ind" | "indicator" | "was" | "did"))
+                        .filter(|p| {
+                            !matches!(
+                                p.as_str(),
+                                "is" | "has" | "flag" | "yn" | "ind" | "indicator" | "was" | "did"
+                            )
+                        })
                         .collect();
                     if !parts.is_empty() {
-                        model.flags.push(Flag { table: t.name.clone(), column: c.name.clone(), word: singular(&parts.join("_")), yes, no });
+                        model.flags.push(Flag {
+                            table: t.name.clone(),
+                            column: c.name.clone(),
+                            word: singular(&parts.join("_")),
+                            yes,
+                            no,
+                        });
                     }
                     // "yes" and "no" are not names of anything a question filters on.
                     continue;
@@ -378,7 +486,11 @@ impl Model {
                 for v in &c.index {
                     let key = v.to_lowercase();
                     model.indexed.insert((t.name.clone(), c.name.clone()));
-                    model.values.entry(key).or_default().push(ValueRef { table: t.name.clone(), column: c.name.clone(), value: v.clone() });
+                    model.values.entry(key).or_default().push(ValueRef {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                        value: v.clone(),
+                    });
                 }
                 for v in &c.values {
                     let key = v.to_lowercase();
@@ -390,20 +502,35 @@ impl Model {
                         });
                     }
                     if let Some(full) = calendar_aliases(&key) {
-                        model.values.entry(full.to_string()).or_default().push(ValueRef {
-                            table: t.name.clone(),
-                            column: c.name.clone(),
-                            value: v.clone(),
-                        });
+                        model
+                            .values
+                            .entry(full.to_string())
+                            .or_default()
+                            .push(ValueRef {
+                                table: t.name.clone(),
+                                column: c.name.clone(),
+                                value: v.clone(),
+                            });
                     }
                     vocab.extend(key.split_whitespace().map(str::to_string));
-                    model.values.entry(key).or_default().push(ValueRef { table: t.name.clone(), column: c.name.clone(), value: v.clone() });
+                    model.values.entry(key).or_default().push(ValueRef {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                        value: v.clone(),
+                    });
                 }
             }
             tm.name_columns = name_columns(&tm.dims);
             tm.observations = tm.name_columns.len() == 1
-                && name_words(&tm.name_columns[0]).last().is_some_and(|w| matches!(w.as_str(), "symbol" | "ticker" | "sku" | "isbn"));
-            let part = |p: &str| t.columns.iter().find(|c| c.kind.is_numeric() && time_part(&c.name) == Some(p)).map(|c| c.name.clone());
+                && name_words(&tm.name_columns[0])
+                    .last()
+                    .is_some_and(|w| matches!(w.as_str(), "symbol" | "ticker" | "sku" | "isbn"));
+            let part = |p: &str| {
+                t.columns
+                    .iter()
+                    .find(|c| c.kind.is_numeric() && time_part(&c.name) == Some(p))
+                    .map(|c| c.name.clone())
+            };
             // Separate year, month and day are the local date: preferred over an instant
             // (`time_hour` in UTC) stored beside them; year (and month) alone only when no
             // date column exists.
@@ -436,10 +563,18 @@ impl Model {
             }
             model.tables.push(tm);
         }
-        model.latest = schema.tables.iter().filter_map(|t| t.latest.as_deref()?.parse::<chrono::NaiveDate>().ok()).max();
+        model.latest = schema
+            .tables
+            .iter()
+            .filter_map(|t| t.latest.as_deref()?.parse::<chrono::NaiveDate>().ok())
+            .max();
         model.infer_edges();
         for e in shared_column_edges(schema) {
-            if !model.edges.iter().any(|x| x.from_table == e.from_table && x.from_column == e.from_column) {
+            if !model
+                .edges
+                .iter()
+                .any(|x| x.from_table == e.from_table && x.from_column == e.from_column)
+            {
                 model.edges.push(e);
             }
         }
@@ -460,24 +595,42 @@ impl Model {
         for a in self.tables.iter().filter(|t| !t.is_view) {
             for c in &a.all_columns {
                 let parts = name_words(c);
-                if parts.len() < 2 || parts.last().is_none_or(|p| p != "id") || a.primary_key.as_deref() == Some(c.as_str()) {
+                if parts.len() < 2
+                    || parts.last().is_none_or(|p| p != "id")
+                    || a.primary_key.as_deref() == Some(c.as_str())
+                {
                     continue;
                 }
-                if self.edges.iter().any(|e| e.from_table == a.name && e.from_column == *c) {
+                if self
+                    .edges
+                    .iter()
+                    .any(|e| e.from_table == a.name && e.from_column == *c)
+                {
                     continue;
                 }
                 let stem = singular(&parts[..parts.len() - 1].join("_"));
                 // The target's key: its primary key, or (imported tables have none) a column of the
                 // same name, or `id`.
-                let target = self.tables.iter().filter(|b| !b.is_view && b.name != a.name && b.entity == stem).find_map(|b| {
-                    let key = b
-                        .primary_key
-                        .clone()
-                        .or_else(|| b.all_columns.iter().find(|x| x.eq_ignore_ascii_case(c) || x.eq_ignore_ascii_case("id")).cloned())?;
-                    Some((b.name.clone(), key))
-                });
+                let target = self
+                    .tables
+                    .iter()
+                    .filter(|b| !b.is_view && b.name != a.name && b.entity == stem)
+                    .find_map(|b| {
+                        let key = b.primary_key.clone().or_else(|| {
+                            b.all_columns
+                                .iter()
+                                .find(|x| x.eq_ignore_ascii_case(c) || x.eq_ignore_ascii_case("id"))
+                                .cloned()
+                        })?;
+                        Some((b.name.clone(), key))
+                    });
                 if let Some((to_table, to_column)) = target {
-                    inferred.push(Edge { from_table: a.name.clone(), from_column: c.clone(), to_table, to_column });
+                    inferred.push(Edge {
+                        from_table: a.name.clone(),
+                        from_column: c.clone(),
+                        to_table,
+                        to_column,
+                    });
                 }
             }
         }
@@ -488,7 +641,9 @@ impl Model {
     /// each with the links that reach it.
     pub fn reachable(&self, from: &str) -> Vec<(&TableModel, Vec<&Edge>)> {
         let mut out: Vec<(&TableModel, Vec<&Edge>)> = Vec::new();
-        let Some(start) = self.table(from) else { return out };
+        let Some(start) = self.table(from) else {
+            return out;
+        };
         out.push((start, Vec::new()));
         let mut frontier = 0;
         while frontier < out.len() {
@@ -515,7 +670,8 @@ impl Model {
     /// (for money words) price × quantity on line items.
     pub fn can_measure(&self, word: &str) -> bool {
         !self.measure_columns(word).is_empty()
-            || canonical(MEASURE_SYNONYMS, word) == Some("revenue") && self.tables.iter().any(TableModel::has_line_total)
+            || canonical(MEASURE_SYNONYMS, word) == Some("revenue")
+                && self.tables.iter().any(TableModel::has_line_total)
     }
 
     pub fn table(&self, name: &str) -> Option<&TableModel> {
@@ -533,7 +689,10 @@ impl Model {
         }
         if found.is_empty() {
             // A unit names the column it measures: "miles" → distance, "kg" → weight.
-            if let Some((_, kinds)) = super::lexicon::UNITS.iter().find(|(u, _)| *u == word || *u == sing) {
+            if let Some((_, kinds)) = super::lexicon::UNITS
+                .iter()
+                .find(|(u, _)| *u == word || *u == sing)
+            {
                 for kind in *kinds {
                     let by_kind = self.measure_columns_exactly(kind);
                     if !by_kind.is_empty() {
@@ -547,23 +706,31 @@ impl Model {
 
     fn measure_columns_exactly(&self, word: &str) -> Vec<(String, String, u8)> {
         let canon = canonical(MEASURE_SYNONYMS, word);
-        let group: &[&str] = MEASURE_SYNONYMS.iter().find(|g| g.contains(&word)).copied().unwrap_or(&[]);
+        let group: &[&str] = MEASURE_SYNONYMS
+            .iter()
+            .find(|g| g.contains(&word))
+            .copied()
+            .unwrap_or(&[]);
         let mut out = Vec::new();
         for t in &self.tables {
             for m in &t.measures {
                 let lower = m.to_lowercase();
                 let parts = name_words(m);
-                let score = if lower == word || Some(lower.as_str()) == canon || parts.join("_") == word {
-                    4
-                } else if group.iter().position(|g| *g == lower).is_some() {
-                    3
-                } else if parts.iter().any(|p| p == word || Some(p.as_str()) == canon || stem(p) == stem(word)) {
-                    2
-                } else if parts.len() > 1 && parts.iter().any(|p| group.contains(&p.as_str())) {
-                    1
-                } else {
-                    0
-                };
+                let score =
+                    if lower == word || Some(lower.as_str()) == canon || parts.join("_") == word {
+                        4
+                    } else if group.iter().position(|g| *g == lower).is_some() {
+                        3
+                    } else if parts
+                        .iter()
+                        .any(|p| p == word || Some(p.as_str()) == canon || stem(p) == stem(word))
+                    {
+                        2
+                    } else if parts.len() > 1 && parts.iter().any(|p| group.contains(&p.as_str())) {
+                        1
+                    } else {
+                        0
+                    };
                 if score > 0 {
                     out.push((t.name.clone(), m.clone(), score));
                 }
@@ -583,10 +750,14 @@ impl Model {
         }
         // "company" finds a `firm` column: the other words of its synonym group (never for a
         // figure's word: "by sales" ranks by sales).
-        if canonical(MEASURE_SYNONYMS, word).is_some() || canonical(MEASURE_SYNONYMS, &singular(word)).is_some() {
+        if canonical(MEASURE_SYNONYMS, word).is_some()
+            || canonical(MEASURE_SYNONYMS, &singular(word)).is_some()
+        {
             return found;
         }
-        let group = ENTITY_SYNONYMS.iter().find(|g| g.contains(&word) || g.contains(&singular(word).as_str()));
+        let group = ENTITY_SYNONYMS
+            .iter()
+            .find(|g| g.contains(&word) || g.contains(&singular(word).as_str()));
         group
             .into_iter()
             .flat_map(|g| g.iter())
@@ -598,7 +769,9 @@ impl Model {
 
     fn dim_columns_exactly(&self, word: &str) -> Vec<(String, Vec<String>)> {
         let sing = singular(word);
-        let canon = canonical(ENTITY_SYNONYMS, word).unwrap_or(&sing).to_string();
+        let canon = canonical(ENTITY_SYNONYMS, word)
+            .unwrap_or(&sing)
+            .to_string();
         let mut out = Vec::new();
         for t in &self.tables {
             let mut exact = None;
@@ -613,20 +786,28 @@ impl Model {
                     || joined == word
                     || joined == sing
                     || parts.len() == 1 && stem(&parts[0]) == stem(word)
-                    || parts.first().is_some_and(|p| *p == canon) && parts.last().is_some_and(|p| p == "name")
+                    || parts.first().is_some_and(|p| *p == canon)
+                        && parts.last().is_some_and(|p| p == "name")
                 {
                     exact.get_or_insert_with(|| vec![d.clone()]);
-                } else if parts.len() > 1 && parts.last().is_some_and(|p| *p == sing || *p == canon) {
+                } else if parts.len() > 1 && parts.last().is_some_and(|p| *p == sing || *p == canon)
+                {
                     suffix.get_or_insert_with(|| vec![d.clone()]);
                 }
             }
             // A whole-number column named exactly ("by size", "by floor"): grouped like text.
             // Never a figure's own word ("by revenue" ranks by it, it does not group by it).
-            if exact.is_none() && canonical(MEASURE_SYNONYMS, word).is_none() && !non_additive(word) {
-                exact = t.measures.iter().find(|m| m.eq_ignore_ascii_case(word) || m.eq_ignore_ascii_case(&sing)).map(|m| vec![m.clone()]);
+            if exact.is_none() && canonical(MEASURE_SYNONYMS, word).is_none() && !non_additive(word)
+            {
+                exact = t
+                    .measures
+                    .iter()
+                    .find(|m| m.eq_ignore_ascii_case(word) || m.eq_ignore_ascii_case(&sing))
+                    .map(|m| vec![m.clone()]);
             }
             // The entity's own table: its name column(s) ("by product" over products.name).
-            let own = (t.entity == canon && !t.name_columns.is_empty()).then(|| t.name_columns.clone());
+            let own =
+                (t.entity == canon && !t.name_columns.is_empty()).then(|| t.name_columns.clone());
             if let Some(cols) = exact.or(own).or(suffix) {
                 out.push((t.name.clone(), cols));
             }
@@ -638,14 +819,19 @@ impl Model {
     pub fn entity_table(&self, word: &str) -> Option<&TableModel> {
         let sing = singular(word);
         let canon = canonical(ENTITY_SYNONYMS, word).unwrap_or(&sing);
-        self.tables.iter().filter(|t| !t.is_view).find(|t| t.entity == canon)
+        self.tables
+            .iter()
+            .filter(|t| !t.is_view)
+            .find(|t| t.entity == canon)
     }
 }
 
 /// True when a figure named so does not add up (a price, a rate, an age).
 pub(crate) fn non_additive(word: &str) -> bool {
     use super::lexicon::{singular, NON_ADDITIVE};
-    word.split('_').flat_map(name_words).any(|p| NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str()))
+    word.split('_').flat_map(name_words).any(|p| {
+        NON_ADDITIVE.contains(&p.as_str()) || NON_ADDITIVE.contains(&singular(&p).as_str())
+    })
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ use crate::dialect::Dialect;
 /// upper-case letter needs quotes there.
 fn quote_for(dialect: Dialect, name: &str) -> String {
     let plain = crate::schema::quote_ident(name);
-    if dialect == Dialect::Postgres && !plain.starts_with('"') && name.chars().any(|c| c.is_ascii_uppercase()) {
+    if dialect == Dialect::Postgres
+        && !plain.starts_with('"')
+        && name.chars().any(|c| c.is_ascii_uppercase())
+    {
         format!("\"{name}\"")
     } else {
         plain
@@ -29,32 +32,96 @@ pub struct Built {
 
 /// What each word of the question was read as: the figure's, the groupings', the compared
 /// columns' and the filters' words, each with the other columns it could have meant.
-fn mappings(model: &Model, r: &Reading, c: &Choice<'_>, measure: &MeasurePlan) -> Vec<super::Mapping> {
+fn mappings(
+    model: &Model,
+    r: &Reading,
+    c: &Choice<'_>,
+    measure: &MeasurePlan,
+) -> Vec<super::Mapping> {
     let mut out = Vec::new();
     let base = c.base;
-    let figures = |except: &str| base.measures.iter().filter(|m| *m != except).cloned().collect::<Vec<_>>();
+    let figures = |except: &str| {
+        base.measures
+            .iter()
+            .filter(|m| *m != except)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let measure_column = match &measure.calc {
         Calc::Sum(x) | Calc::Avg(x) | Calc::Min(x) | Calc::Max(x) => Some(x.clone()),
         Calc::Rows { by, .. } => Some(by.clone()),
         _ => None,
     };
     let said = match (&r.measure, &r.list) {
-        (Some(Measure::Sum { word } | Measure::Avg { word } | Measure::Min { word } | Measure::Max { word }), _) => Some(word.clone()),
-        (_, Some(super::List { by: SortBy::Column(word), .. })) => Some(word.clone()),
+        (
+            Some(
+                Measure::Sum { word }
+                | Measure::Avg { word }
+                | Measure::Min { word }
+                | Measure::Max { word },
+            ),
+            _,
+        ) => Some(word.clone()),
+        (
+            _,
+            Some(super::List {
+                by: SortBy::Column(word),
+                ..
+            }),
+        ) => Some(word.clone()),
         _ => None,
     };
     if let (Some(said), Some(column)) = (said, measure_column) {
-        out.push(super::Mapping { said: said.replace('_', " "), table: base.name.clone(), alternatives: figures(&column), column });
+        out.push(super::Mapping {
+            said: said.replace('_', " "),
+            table: base.name.clone(),
+            alternatives: figures(&column),
+            column,
+        });
     }
     for word in &r.also {
-        if let Some((_, column, _)) = model.measure_columns(word).into_iter().find(|(t, _, _)| *t == base.name) {
-            out.push(super::Mapping { said: word.replace('_', " "), table: base.name.clone(), alternatives: figures(&column), column });
+        if let Some((_, column, _)) = model
+            .measure_columns(word)
+            .into_iter()
+            .find(|(t, _, _)| *t == base.name)
+        {
+            out.push(super::Mapping {
+                said: word.replace('_', " "),
+                table: base.name.clone(),
+                alternatives: figures(&column),
+                column,
+            });
         }
     }
-    let words: Vec<&String> = r.dims.iter().filter_map(|d| if let Dim::Column { word } = d { Some(word) } else { None }).collect();
-    let columns = c.dims.iter().filter_map(|d| if let DimPlan::Column(first, _) = d { Some(first) } else { None });
+    let words: Vec<&String> = r
+        .dims
+        .iter()
+        .filter_map(|d| {
+            if let Dim::Column { word } = d {
+                Some(word)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let columns = c.dims.iter().filter_map(|d| {
+        if let DimPlan::Column(first, _) = d {
+            Some(first)
+        } else {
+            None
+        }
+    });
     for (word, col) in words.into_iter().zip(columns) {
-        let others = model.table(&col.table).map(|t| t.dims.iter().filter(|d| **d != col.column).cloned().collect()).unwrap_or_default();
+        let others = model
+            .table(&col.table)
+            .map(|t| {
+                t.dims
+                    .iter()
+                    .filter(|d| **d != col.column)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
         out.push(super::Mapping {
             said: word.replace('_', " "),
             table: col.table.clone(),
@@ -141,7 +208,9 @@ fn lit(s: &str) -> String {
 
 fn label(word: &str) -> String {
     let mut c = word.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// A date expression truncated to a grain: `YYYY-MM` for months, `YYYY` for years, …
@@ -155,17 +224,34 @@ fn grain_sql(g: Grain, dq: &str, pg: bool) -> String {
         Grain::Day => format!("date({dq})"),
         Grain::Week => format!("date({dq}, 'weekday 0', '-6 days')"),
         Grain::Month => format!("strftime('%Y-%m', {dq})"),
-        Grain::Quarter => format!("strftime('%Y', {dq}) || '-Q' || ((CAST(strftime('%m', {dq}) AS INTEGER) + 2) / 3)"),
+        Grain::Quarter => format!(
+            "strftime('%Y', {dq}) || '-Q' || ((CAST(strftime('%m', {dq}) AS INTEGER) + 2) / 3)"
+        ),
         Grain::Year => format!("strftime('%Y', {dq})"),
     }
 }
 
 /// How a date column is named in an interpretation: its name, or the columns a date is made of.
 fn date_label(model: &Model, d: &Col) -> String {
-    match model.table(&d.table).and_then(|t| t.date_parts.as_ref()).filter(|_| d.column == DATE_FROM_PARTS) {
-        Some(p) => [Some(&p.year), p.month.as_ref(), p.day.as_ref()].into_iter().flatten().cloned().collect::<Vec<_>>().join(" + "),
-        None if model.table(&d.table).is_some_and(|t| t.instants.contains(&d.column)) => {
-            format!("{}, date-times as stored (UTC when the file gave a time zone)", d.column)
+    match model
+        .table(&d.table)
+        .and_then(|t| t.date_parts.as_ref())
+        .filter(|_| d.column == DATE_FROM_PARTS)
+    {
+        Some(p) => [Some(&p.year), p.month.as_ref(), p.day.as_ref()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" + "),
+        None if model
+            .table(&d.table)
+            .is_some_and(|t| t.instants.contains(&d.column)) =>
+        {
+            format!(
+                "{}, date-times as stored (UTC when the file gave a time zone)",
+                d.column
+            )
         }
         None => d.column.clone(),
     }
@@ -177,12 +263,24 @@ fn date_column(t: &TableModel, words: &[String]) -> Option<String> {
         .iter()
         .max_by_key(|d| {
             let parts = name_words(d);
-            let named = parts
-                .iter()
-                .any(|p| p != "date" && words.iter().any(|w| w.len() >= 4 && (w.starts_with(p.as_str()) || p.starts_with(w.as_str()))));
-            let signup = parts.iter().any(|p| p.starts_with("sign") || p == "created" || p == "joined" || p == "registered")
-                && words.iter().any(|w| matches!(w.as_str(), "signed" | "signup" | "signups" | "new" | "joined" | "registered"));
-            (i32::from(named) * 2 + i32::from(signup) * 3, -(t.dates.iter().position(|x| x == *d).unwrap_or(0) as i32))
+            let named = parts.iter().any(|p| {
+                p != "date"
+                    && words.iter().any(|w| {
+                        w.len() >= 4 && (w.starts_with(p.as_str()) || p.starts_with(w.as_str()))
+                    })
+            });
+            let signup = parts.iter().any(|p| {
+                p.starts_with("sign") || p == "created" || p == "joined" || p == "registered"
+            }) && words.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "signed" | "signup" | "signups" | "new" | "joined" | "registered"
+                )
+            });
+            (
+                i32::from(named) * 2 + i32::from(signup) * 3,
+                -(t.dates.iter().position(|x| x == *d).unwrap_or(0) as i32),
+            )
         })
         .cloned()
 }
@@ -211,18 +309,27 @@ fn money_column(model: &Model, t: &TableModel) -> Option<String> {
 /// Price × quantity (× (1 − discount)) of a line-items table.
 fn line_total(t: &TableModel) -> Option<Calc> {
     let (price, quantity, discount) = t.line_total_columns()?;
-    Some(Calc::LineTotal { price, quantity, discount })
+    Some(Calc::LineTotal {
+        price,
+        quantity,
+        discount,
+    })
 }
 
 fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan> {
     if let Some(list) = &r.list {
         let by = match &list.by {
-            SortBy::Column(word) => model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name).map(|(_, c, _)| c)?,
+            SortBy::Column(word) => model
+                .measure_columns(word)
+                .into_iter()
+                .find(|(tn, _, _)| *tn == t.name)
+                .map(|(_, c, _)| c)?,
             SortBy::Date => date_column(t, &r.words)?,
         };
         let desc = list.order == Order::Desc;
         let which = if desc { "largest" } else { "smallest" };
-        let whose = i32::from(list.entity.as_deref().is_some_and(|e| t.entity == e)) * 5 - i32::from(t.is_view) * 2;
+        let whose = i32::from(list.entity.as_deref().is_some_and(|e| t.entity == e)) * 5
+            - i32::from(t.is_view) * 2;
         return Some(MeasurePlan {
             desc: if list.n == 1 {
                 format!("the row of {} with the {which} {by}", t.name)
@@ -230,7 +337,11 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
                 format!("the {} rows of {} with the {which} {by}", list.n, t.name)
             },
             alias: by.clone(),
-            calc: Calc::Rows { by, desc, n: list.n },
+            calc: Calc::Rows {
+                by,
+                desc,
+                n: list.n,
+            },
             pref: 3 + whose,
         });
     }
@@ -238,12 +349,23 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
     match m {
         Measure::Min { word } | Measure::Max { word } => {
             let max = matches!(m, Measure::Max { .. });
-            let col = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name).map(|(_, c, s)| (c, s)).or_else(|| {
-                t.dates.iter().find(|d| name_words(d).join("_") == *word || name_words(d).first() == Some(word)).map(|d| (d.clone(), 4))
-            });
+            let col = model
+                .measure_columns(word)
+                .into_iter()
+                .find(|(tn, _, _)| *tn == t.name)
+                .map(|(_, c, s)| (c, s))
+                .or_else(|| {
+                    t.dates
+                        .iter()
+                        .find(|d| {
+                            name_words(d).join("_") == *word || name_words(d).first() == Some(word)
+                        })
+                        .map(|d| (d.clone(), 4))
+                });
             let (col, score) = col?;
             let how = if max { "maximum" } else { "minimum" };
-            let whose = i32::from(r.measure_entity.as_deref().is_some_and(|e| t.entity == e)) * 5 - i32::from(t.is_view) * 2;
+            let whose = i32::from(r.measure_entity.as_deref().is_some_and(|e| t.entity == e)) * 5
+                - i32::from(t.is_view) * 2;
             Some(MeasurePlan {
                 alias: format!("{}_{col}", if max { "max" } else { "min" }),
                 desc: format!("{word} = {how} of {col} in {}", t.name),
@@ -253,15 +375,33 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
         }
         Measure::Sum { word } | Measure::Avg { word } => {
             let avg = matches!(m, Measure::Avg { .. });
-            if let Some((_, col, score)) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name) {
-                let alias = if avg { format!("average_{col}") } else { col.clone() };
-                let desc = format!("{word} = {} of {} in {}", if avg { "average" } else { "sum" }, col, t.name);
+            if let Some((_, col, score)) = model
+                .measure_columns(word)
+                .into_iter()
+                .find(|(tn, _, _)| *tn == t.name)
+            {
+                let alias = if avg {
+                    format!("average_{col}")
+                } else {
+                    col.clone()
+                };
+                let desc = format!(
+                    "{word} = {} of {} in {}",
+                    if avg { "average" } else { "sum" },
+                    col,
+                    t.name
+                );
                 let calc = if avg { Calc::Avg(col) } else { Calc::Sum(col) };
                 let whose = i32::from(r.measure_entity.as_deref().is_some_and(|e| t.entity == e)) * 5
                     // A view may repeat a row's figure (an order's freight on each of its lines):
                     // averages come from base tables when one has the column.
                     - i32::from(avg && t.is_view) * 5;
-                return Some(MeasurePlan { calc, alias, desc, pref: i32::from(score) + whose });
+                return Some(MeasurePlan {
+                    calc,
+                    alias,
+                    desc,
+                    pref: i32::from(score) + whose,
+                });
             }
             // "revenue" over line items with no revenue column: price × quantity.
             if !avg && canonical(MEASURE_SYNONYMS, word) == Some("revenue") {
@@ -278,13 +418,22 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
         Measure::Periods { grain } => {
             let date = date_column(t, &r.words)?;
             Some(MeasurePlan {
-                desc: format!("{}s = number of distinct {}s of {date} in {}", grain.label(), grain.label(), t.name),
+                desc: format!(
+                    "{}s = number of distinct {}s of {date} in {}",
+                    grain.label(),
+                    grain.label(),
+                    t.name
+                ),
                 alias: format!("{}s", grain.label()),
                 calc: Calc::CountPeriods(*grain, date),
                 pref: 3,
             })
         }
-        Measure::Count { entity, with_orders, new } => {
+        Measure::Count {
+            entity,
+            with_orders,
+            new,
+        } => {
             let own = model.entity_table(entity);
             let plural = own.map_or_else(|| format!("{entity}s"), |o| o.name.to_lowercase());
             // Preferences: the entity's own table counts its rows ("customers" = rows of customers);
@@ -311,8 +460,15 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
             }
             let key = entity_key(t, entity)?;
             // A view that carries the entity's own date is its curated form ("completed orders").
-            let curated = t.is_view && own.is_some_and(|o| !o.dates.is_empty() && o.dates.iter().all(|d| t.has(d)));
-            let pref = 1 + if curated { 4 } else { 0 } + if *with_orders || (r.window.is_some() && !new) { 5 } else { 0 };
+            let curated = t.is_view
+                && own.is_some_and(|o| !o.dates.is_empty() && o.dates.iter().all(|d| t.has(d)));
+            let pref = 1
+                + if curated { 4 } else { 0 }
+                + if *with_orders || (r.window.is_some() && !new) {
+                    5
+                } else {
+                    0
+                };
             Some(MeasurePlan {
                 desc: format!("{plural} = number of distinct {key} in {}", t.name),
                 calc: Calc::CountDistinct(key),
@@ -322,28 +478,66 @@ fn measure_for(model: &Model, t: &TableModel, r: &Reading) -> Option<MeasurePlan
         }
         Measure::OrderValue => {
             let key = entity_key(t, "order")?;
-            let desc = format!("average order value = revenue / number of distinct {key} in {}", t.name);
+            let desc = format!(
+                "average order value = revenue / number of distinct {key} in {}",
+                t.name
+            );
             let money = money_column(model, t)?;
-            Some(MeasurePlan { calc: Calc::PerKey(money, key), alias: "average_order_value".into(), desc, pref: 3 })
+            Some(MeasurePlan {
+                calc: Calc::PerKey(money, key),
+                alias: "average_order_value".into(),
+                desc,
+                pref: 3,
+            })
         }
         Measure::PerEntity { word, entity } => {
-            let (_, col, _) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == t.name)?;
+            let (_, col, _) = model
+                .measure_columns(word)
+                .into_iter()
+                .find(|(tn, _, _)| *tn == t.name)?;
             let key = entity_key(t, entity)?;
-            let alias = format!("{}_per_{entity}", canonical(MEASURE_SYNONYMS, word).unwrap_or(word));
-            let desc = format!("average {word} per {entity} = sum of {col} / number of distinct {key} in {}", t.name);
-            Some(MeasurePlan { calc: Calc::PerKey(col, key), alias, desc, pref: 3 })
+            let alias = format!(
+                "{}_per_{entity}",
+                canonical(MEASURE_SYNONYMS, word).unwrap_or(word)
+            );
+            let desc = format!(
+                "average {word} per {entity} = sum of {col} / number of distinct {key} in {}",
+                t.name
+            );
+            Some(MeasurePlan {
+                calc: Calc::PerKey(col, key),
+                alias,
+                desc,
+                pref: 3,
+            })
         }
         Measure::Margin => {
             let money = money_column(model, t)?;
-            let (_, profit, _) = model.measure_columns("profit").into_iter().find(|(tn, _, _)| *tn == t.name)?;
-            let desc = format!("profit margin = sum of {profit} / sum of {money} in {}", t.name);
-            Some(MeasurePlan { calc: Calc::Ratio(profit, money), alias: "profit_margin".into(), desc, pref: 3 })
+            let (_, profit, _) = model
+                .measure_columns("profit")
+                .into_iter()
+                .find(|(tn, _, _)| *tn == t.name)?;
+            let desc = format!(
+                "profit margin = sum of {profit} / sum of {money} in {}",
+                t.name
+            );
+            Some(MeasurePlan {
+                calc: Calc::Ratio(profit, money),
+                alias: "profit_margin".into(),
+                desc,
+                pref: 3,
+            })
         }
     }
 }
 
 /// Scores `base` as the table to answer from, locating every part of the question from it.
-fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_groups: &BTreeMap<String, Vec<&'a ValueRef>>) -> Choice<'a> {
+fn plan_from<'a>(
+    model: &'a Model,
+    base: &'a TableModel,
+    r: &Reading,
+    filter_groups: &BTreeMap<String, Vec<&'a ValueRef>>,
+) -> Choice<'a> {
     let reach = model.reachable(&base.name);
     let mut joins: Vec<&'a Edge> = Vec::new();
     let mut missing = Vec::new();
@@ -359,14 +553,29 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     if measure.is_none() {
         missing.push("the figure asked for".to_string());
     }
-    let date =
-        reach.iter().find_map(|(t, path)| date_column(t, &r.words).map(|d| (Col { table: t.name.clone(), column: d }, path.clone())));
+    let date = reach.iter().find_map(|(t, path)| {
+        date_column(t, &r.words).map(|d| {
+            (
+                Col {
+                    table: t.name.clone(),
+                    column: d,
+                },
+                path.clone(),
+            )
+        })
+    });
     let mut need_date = r.window.is_some();
     let mut dims = Vec::new();
     for dim in &r.dims {
         match dim {
             Dim::Grain(g) => match (&date, g, &base.month) {
-                (_, Grain::Month, Some(m)) => dims.push(DimPlan::Grain(*g, Col { table: base.name.clone(), column: m.clone() })),
+                (_, Grain::Month, Some(m)) => dims.push(DimPlan::Grain(
+                    *g,
+                    Col {
+                        table: base.name.clone(),
+                        column: m.clone(),
+                    },
+                )),
                 (Some((d, _)), _, _) => {
                     need_date = true;
                     dims.push(DimPlan::Grain(*g, d.clone()));
@@ -376,13 +585,19 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
             Dim::Column { word } => {
                 let candidates = model.dim_columns(word);
                 let found = reach.iter().find_map(|(t, path)| {
-                    candidates.iter().find(|(tn, _)| *tn == t.name).map(|(tn, cols)| (tn.clone(), cols.clone(), path))
+                    candidates
+                        .iter()
+                        .find(|(tn, _)| *tn == t.name)
+                        .map(|(tn, cols)| (tn.clone(), cols.clone(), path))
                 });
                 match found {
                     Some((table, cols, path)) => {
                         score += 1;
                         use_path(path, &mut joins);
-                        let first = Col { table, column: cols[0].clone() };
+                        let first = Col {
+                            table,
+                            column: cols[0].clone(),
+                        };
                         dims.push(DimPlan::Column(first, cols));
                     }
                     None => missing.push(format!("\"{word}\"")),
@@ -393,8 +608,13 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     let mut filters = Vec::new();
     for (value, refs) in filter_groups {
         // "from Lyon to Porto": the column whose name says the side, when the value has one.
-        let role = r.roles.iter().find(|(v, _)| v == value).map(|(_, role)| *role);
-        let fit = |v: &ValueRef| role.map_or(0, |role| super::conditions::role_fit(&v.column, role));
+        let role = r
+            .roles
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, role)| *role);
+        let fit =
+            |v: &ValueRef| role.map_or(0, |role| super::conditions::role_fit(&v.column, role));
         let found = reach.iter().find_map(|(t, path)| {
             refs.iter()
                 .filter(|v| v.table == t.name)
@@ -411,7 +631,11 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     }
     let mut row_filters = Vec::new();
     for f in &r.row_filters {
-        match model.measure_columns(&f.word).into_iter().find(|(tn, _, _)| *tn == base.name) {
+        match model
+            .measure_columns(&f.word)
+            .into_iter()
+            .find(|(tn, _, _)| *tn == base.name)
+        {
             Some((_, column, _)) => row_filters.push((column, f.cmp, f.value)),
             None => missing.push(format!("\"{}\"", f.word.replace('_', " "))),
         }
@@ -432,14 +656,28 @@ fn plan_from<'a>(model: &'a Model, base: &'a TableModel, r: &Reading, filter_gro
     score -= 100 * missing.len() as i32 + 2 * joins.len() as i32;
     score += i32::from(base.is_view);
     // "Category Sales for 1997" is a snapshot of one year, not the business's data.
-    if base.name.split(|c: char| !c.is_ascii_digit()).any(|n| n.len() == 4) {
+    if base
+        .name
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|n| n.len() == 4)
+    {
         score -= 5;
     }
     // A view fixed to one period answers "total sales" with one year's: only as a last resort.
     if base.fixed_period {
         score -= 20;
     }
-    Choice { base, score, missing, measure, dims, filters, row_filters, date, joins }
+    Choice {
+        base,
+        score,
+        missing,
+        measure,
+        dims,
+        filters,
+        row_filters,
+        date,
+        joins,
+    }
 }
 
 pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
@@ -447,7 +685,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     let quote_ident = |name: &str| quote_for(model.dialect, name);
     let mut filter_groups: BTreeMap<String, Vec<&ValueRef>> = BTreeMap::new();
     for f in &r.filters {
-        filter_groups.entry(f.value.to_lowercase()).or_default().push(f);
+        filter_groups
+            .entry(f.value.to_lowercase())
+            .or_default()
+            .push(f);
     }
     let mut c = model
         .tables
@@ -460,7 +701,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     // whole rows are listed.
     let mut by_column: Vec<(Col, Vec<String>)> = Vec::new();
     for f in &c.filters {
-        let key = Col { table: f.table.clone(), column: f.column.clone() };
+        let key = Col {
+            table: f.table.clone(),
+            column: f.column.clone(),
+        };
         match by_column.iter_mut().find(|(k, _)| *k == key) {
             Some((_, values)) => values.push(f.value.clone()),
             None => by_column.push((key, vec![f.value.clone()])),
@@ -468,28 +712,58 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     }
     let listing = matches!(c.measure.as_ref().map(|m| &m.calc), Some(Calc::Rows { .. }));
     for (key, values) in &by_column {
-        let grouped = c.dims.iter().any(|d| matches!(d, DimPlan::Column(k, _) if k == key));
+        let grouped = c
+            .dims
+            .iter()
+            .any(|d| matches!(d, DimPlan::Column(k, _) if k == key));
         if values.len() > 1 && !grouped && !listing && !r.share {
-            c.dims.push(DimPlan::Column(key.clone(), vec![key.column.clone()]));
+            c.dims
+                .push(DimPlan::Column(key.clone(), vec![key.column.clone()]));
         }
     }
     if !c.missing.is_empty() {
-        return Err(format!("No table has {} together with the rest of the question.", c.missing.join(" and ")));
+        return Err(format!(
+            "No table has {} together with the rest of the question.",
+            c.missing.join(" and ")
+        ));
     }
-    let Some(measure) = c.measure.take() else { return Err("No table has the figure asked for.".into()) };
+    let Some(measure) = c.measure.take() else {
+        return Err("No table has the figure asked for.".into());
+    };
     let qualify = !c.joins.is_empty();
-    let plain =
-        |table: &str, column: &str| if qualify { format!("{}.{}", quote_ident(table), quote_ident(column)) } else { quote_ident(column) };
+    let plain = |table: &str, column: &str| {
+        if qualify {
+            format!("{}.{}", quote_ident(table), quote_ident(column))
+        } else {
+            quote_ident(column)
+        }
+    };
     // A date held in year, month and day columns reads as ISO text, so windows and grains work
     // on it exactly as on a stored date.
-    let col = |table: &str, column: &str| match model.table(table).and_then(|t| t.date_parts.as_ref()).filter(|_| column == DATE_FROM_PARTS)
+    let col = |table: &str, column: &str| match model
+        .table(table)
+        .and_then(|t| t.date_parts.as_ref())
+        .filter(|_| column == DATE_FROM_PARTS)
     {
         Some(p) => {
-            let part = |c: &Option<String>| c.as_ref().map_or_else(|| "1".to_string(), |c| plain(table, c));
+            let part = |c: &Option<String>| {
+                c.as_ref()
+                    .map_or_else(|| "1".to_string(), |c| plain(table, c))
+            };
             if pg {
-                format!("to_char(make_date({}, {}, {}), 'YYYY-MM-DD')", plain(table, &p.year), part(&p.month), part(&p.day))
+                format!(
+                    "to_char(make_date({}, {}, {}), 'YYYY-MM-DD')",
+                    plain(table, &p.year),
+                    part(&p.month),
+                    part(&p.day)
+                )
             } else {
-                format!("printf('%04d-%02d-%02d', {}, {}, {})", plain(table, &p.year), part(&p.month), part(&p.day))
+                format!(
+                    "printf('%04d-%02d-%02d', {}, {}, {})",
+                    plain(table, &p.year),
+                    part(&p.month),
+                    part(&p.day)
+                )
             }
         }
         None => plain(table, column),
@@ -506,7 +780,11 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         Calc::CountDistinct(k) => format!("COUNT(DISTINCT {})", b(k)),
         Calc::Ratio(n, d) => format!("SUM({}) * 1.0 / NULLIF(SUM({}), 0)", b(n), b(d)),
         Calc::PerKey(m, k) => format!("SUM({}) * 1.0 / NULLIF(COUNT(DISTINCT {}), 0)", b(m), b(k)),
-        Calc::LineTotal { price, quantity, discount } => match discount {
+        Calc::LineTotal {
+            price,
+            quantity,
+            discount,
+        } => match discount {
             Some(d) => format!("SUM({} * {} * (1 - {}))", b(price), b(quantity), b(d)),
             None => format!("SUM({} * {})", b(price), b(quantity)),
         },
@@ -520,11 +798,19 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     for d in &c.dims {
         let (expr, alias, said) = match d {
             DimPlan::Column(first, cols) => {
-                let expr = cols.iter().map(|x| col(&first.table, x)).collect::<Vec<_>>().join(" || ' ' || ");
+                let expr = cols
+                    .iter()
+                    .map(|x| col(&first.table, x))
+                    .collect::<Vec<_>>()
+                    .join(" || ' ' || ");
                 let owner = model.table(&first.table);
-                let names_row = owner.is_some_and(|t| t.name_columns == *cols && first.table != c.base.name);
-                let alias =
-                    if names_row { owner.map_or_else(|| first.table.to_lowercase(), |t| t.entity.clone()) } else { cols[0].clone() };
+                let names_row =
+                    owner.is_some_and(|t| t.name_columns == *cols && first.table != c.base.name);
+                let alias = if names_row {
+                    owner.map_or_else(|| first.table.to_lowercase(), |t| t.entity.clone())
+                } else {
+                    cols[0].clone()
+                };
                 let said = if first.table == c.base.name {
                     format!("by {}", cols.join(" + "))
                 } else {
@@ -535,10 +821,19 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
             DimPlan::Grain(g, dc) => {
                 let dq = col(&dc.table, &dc.column);
                 let expr = match g {
-                    Grain::Month if c.base.month.as_deref() == Some(dc.column.as_str()) && dc.table == c.base.name => dq.clone(),
+                    Grain::Month
+                        if c.base.month.as_deref() == Some(dc.column.as_str())
+                            && dc.table == c.base.name =>
+                    {
+                        dq.clone()
+                    }
                     _ => grain_sql(*g, &dq, pg),
                 };
-                let alias = if expr == dq { dc.column.clone() } else { g.label().to_string() };
+                let alias = if expr == dq {
+                    dc.column.clone()
+                } else {
+                    g.label().to_string()
+                };
                 let said = if alias == dc.column {
                     format!("by month ({})", dc.column)
                 } else {
@@ -551,24 +846,47 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         dim_exprs.push(expr.clone());
         // With joins an alias like `Name` can clash with a joined table's column: group by the expression.
         group.push(if qualify { expr.clone() } else { aq.clone() });
-        select.push(if expr == aq { expr } else { format!("{expr} AS {aq}") });
+        select.push(if expr == aq {
+            expr
+        } else {
+            format!("{expr} AS {aq}")
+        });
         parts.push(said);
         dim_labels.push(singular(&name_words(&alias).join(" ")));
     }
     if let Calc::Rows { .. } = measure.calc {
         // Whole rows: every column of the table listed from, none added up.
-        select.push(if qualify { format!("{}.*", quote_ident(&c.base.name)) } else { "*".to_string() });
+        select.push(if qualify {
+            format!("{}.*", quote_ident(&c.base.name))
+        } else {
+            "*".to_string()
+        });
     } else {
         select.push(format!("{m_expr} AS {}", quote_ident(&measure.alias)));
         if let (true, Calc::Min(column)) = (r.range, &measure.calc) {
-            select.push(format!("MAX({}) AS {}", b(column), quote_ident(&format!("max_{column}"))));
+            select.push(format!(
+                "MAX({}) AS {}",
+                b(column),
+                quote_ident(&format!("max_{column}"))
+            ));
             parts.push(format!("and the maximum of {column}"));
         }
         for word in &r.also {
-            let Some((_, column, _)) = model.measure_columns(word).into_iter().find(|(tn, _, _)| *tn == c.base.name) else {
-                return Err(format!("No table has \"{}\" beside the rest of the question.", word.replace('_', " ")));
+            let Some((_, column, _)) = model
+                .measure_columns(word)
+                .into_iter()
+                .find(|(tn, _, _)| *tn == c.base.name)
+            else {
+                return Err(format!(
+                    "No table has \"{}\" beside the rest of the question.",
+                    word.replace('_', " ")
+                ));
             };
-            let how = if matches!(measure.calc, Calc::Avg(_)) { "AVG" } else { "SUM" };
+            let how = if matches!(measure.calc, Calc::Avg(_)) {
+                "AVG"
+            } else {
+                "SUM"
+            };
             select.push(format!("{how}({}) AS {}", b(&column), quote_ident(&column)));
             parts.push(format!("and {} of {column}", how.to_lowercase()));
         }
@@ -577,24 +895,49 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         .iter()
         .map(|(k, values)| match values.as_slice() {
             [one] => format!("{} = {}", col(&k.table, &k.column), lit(one)),
-            many => format!("{} IN ({})", col(&k.table, &k.column), many.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")),
+            many => format!(
+                "{} IN ({})",
+                col(&k.table, &k.column),
+                many.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")
+            ),
         })
         .collect();
     for (column, cmp, n) in &c.row_filters {
         conditions.push(format!("{} {} {n}", b(column), cmp.sql()));
         parts.push(format!("{column} {} {n}", cmp.words()));
     }
-    let grains: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Grain(..))).map(|(_, g)| g).collect();
-    let others: Vec<&String> = c.dims.iter().zip(&dim_exprs).filter(|(d, _)| matches!(d, DimPlan::Column(..))).map(|(_, g)| g).collect();
+    let grains: Vec<&String> = c
+        .dims
+        .iter()
+        .zip(&dim_exprs)
+        .filter(|(d, _)| matches!(d, DimPlan::Grain(..)))
+        .map(|(_, g)| g)
+        .collect();
+    let others: Vec<&String> = c
+        .dims
+        .iter()
+        .zip(&dim_exprs)
+        .filter(|(d, _)| matches!(d, DimPlan::Column(..)))
+        .map(|(_, g)| g)
+        .collect();
     if r.share && !group.is_empty() {
         // Window over the groups, so a LIMIT still shows shares of the whole total.
         let within = if grains.is_empty() || others.is_empty() {
             String::new()
         } else {
-            format!("PARTITION BY {} ", grains.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", "))
+            format!(
+                "PARTITION BY {} ",
+                grains
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
-        select
-            .push(format!("ROUND({m_expr} * 100.0 / NULLIF(SUM({m_expr}) OVER ({within}), 0), 1) AS {}", quote_ident("percent_of_total")));
+        select.push(format!(
+            "ROUND({m_expr} * 100.0 / NULLIF(SUM({m_expr}) OVER ({within}), 0), 1) AS {}",
+            quote_ident("percent_of_total")
+        ));
         parts.push(if within.is_empty() {
             "with each one's percentage of the total".into()
         } else {
@@ -604,17 +947,32 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         // "what percentage of orders were refunded": the filtered part over the whole.
         let cond = conditions.join(" AND ");
         let part = match &measure.calc {
-            Calc::Sum(x) => Some((format!("SUM(CASE WHEN {cond} THEN {} END)", b(x)), format!("SUM({})", b(x)))),
-            Calc::CountRows => Some((format!("COUNT(CASE WHEN {cond} THEN 1 END)"), "COUNT(*)".to_string())),
-            Calc::CountDistinct(k) => {
-                Some((format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", b(k)), format!("COUNT(DISTINCT {})", b(k))))
-            }
+            Calc::Sum(x) => Some((
+                format!("SUM(CASE WHEN {cond} THEN {} END)", b(x)),
+                format!("SUM({})", b(x)),
+            )),
+            Calc::CountRows => Some((
+                format!("COUNT(CASE WHEN {cond} THEN 1 END)"),
+                "COUNT(*)".to_string(),
+            )),
+            Calc::CountDistinct(k) => Some((
+                format!("COUNT(DISTINCT CASE WHEN {cond} THEN {} END)", b(k)),
+                format!("COUNT(DISTINCT {})", b(k)),
+            )),
             _ => None,
         };
         if let Some((num, den)) = part {
             select.pop();
-            select.push(format!("ROUND({num} * 100.0 / NULLIF({den}, 0), 1) AS {}", quote_ident("percent")));
-            let which = c.filters.iter().map(|f| f.value.clone()).collect::<Vec<_>>().join(", ");
+            select.push(format!(
+                "ROUND({num} * 100.0 / NULLIF({den}, 0), 1) AS {}",
+                quote_ident("percent")
+            ));
+            let which = c
+                .filters
+                .iter()
+                .map(|f| f.value.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
             parts.push(format!("as a percentage: {which} out of all"));
             conditions.clear();
         }
@@ -622,31 +980,63 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
     if r.change && !grains.is_empty() {
         let mut over = String::new();
         if !others.is_empty() {
-            over.push_str(&format!("PARTITION BY {} ", others.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")));
+            over.push_str(&format!(
+                "PARTITION BY {} ",
+                others
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
-        over.push_str(&format!("ORDER BY {}", grains.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")));
+        over.push_str(&format!(
+            "ORDER BY {}",
+            grains
+                .iter()
+                .map(|g| g.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         let prev = format!("LAG({m_expr}) OVER ({over})");
-        select.push(format!("ROUND(({m_expr} - {prev}) * 100.0 / NULLIF({prev}, 0), 1) AS {}", quote_ident("change_pct")));
+        select.push(format!(
+            "ROUND(({m_expr} - {prev}) * 100.0 / NULLIF({prev}, 0), 1) AS {}",
+            quote_ident("change_pct")
+        ));
         parts.push("with the percentage change from the previous period".into());
     }
     // "in March" on data that ends in an earlier year: the latest March in the data.
     let mut window = r.window.clone();
-    if let (Some(w), Some(latest), true) = (window.as_mut(), model.table(&c.base.name).and_then(|t| t.latest), r.window_floats) {
+    if let (Some(w), Some(latest), true) = (
+        window.as_mut(),
+        model.table(&c.base.name).and_then(|t| t.latest),
+        r.window_floats,
+    ) {
         let mut years = 0;
         while w.start > latest && years < 200 {
             years += 1;
-            let back = |d: chrono::NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap_or(d);
+            let back =
+                |d: chrono::NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap_or(d);
             w.start = back(w.start);
             w.end = back(w.end);
         }
         if years > 0 {
-            w.meaning = format!("{} (the latest in this data)", super::time::describe(w.start, w.end));
+            w.meaning = format!(
+                "{} (the latest in this data)",
+                super::time::describe(w.start, w.end)
+            );
         }
     }
     if let (Some(w), Some(d)) = (&window, &c.date) {
         let dq = col(&d.table, &d.column);
-        conditions.push(format!("{dq} >= {} AND {dq} < {}", lit(&w.start.to_string()), lit(&w.end.to_string())));
-        parts.insert(1, format!("{} = {} (by {})", w.said, w.meaning, date_label(model, d)));
+        conditions.push(format!(
+            "{dq} >= {} AND {dq} < {}",
+            lit(&w.start.to_string()),
+            lit(&w.end.to_string())
+        ));
+        parts.insert(
+            1,
+            format!("{} = {} (by {})", w.said, w.meaning, date_label(model, d)),
+        );
     }
     for f in &c.filters {
         parts.push(format!("{} = {}", f.column, f.value));
@@ -655,7 +1045,11 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         // NULLs sort first in SQLite: a missing figure is not the smallest.
         conditions.push(format!("{m_expr} IS NOT NULL"));
     }
-    let mut sql = format!("SELECT {}\nFROM {}", select.join(", "), quote_ident(&c.base.name));
+    let mut sql = format!(
+        "SELECT {}\nFROM {}",
+        select.join(", "),
+        quote_ident(&c.base.name)
+    );
     for e in &c.joins {
         sql.push_str(&format!(
             "\nJOIN {} ON {} = {}",
@@ -671,19 +1065,34 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         sql.push_str(&format!("\nGROUP BY {}", group.join(", ")));
         if let Some((cmp, n)) = r.having {
             sql.push_str(&format!("\nHAVING {m_expr} {} {n}", cmp.sql()));
-            parts.push(format!("only where {} is {} {n}", measure.alias.replace('_', " "), cmp.words()));
+            parts.push(format!(
+                "only where {} is {} {n}",
+                measure.alias.replace('_', " "),
+                cmp.words()
+            ));
         }
     }
     let time_series = !r.dims.is_empty() && r.dims.iter().all(|d| matches!(d, Dim::Grain(_)));
     let m_alias = quote_ident(&measure.alias);
     match (&measure.calc, r.rank) {
         (Calc::Rows { desc, n, .. }, _) => {
-            sql.push_str(&format!("\nORDER BY {m_expr} {}\nLIMIT {n}", if *desc { "DESC" } else { "ASC" }));
+            sql.push_str(&format!(
+                "\nORDER BY {m_expr} {}\nLIMIT {n}",
+                if *desc { "DESC" } else { "ASC" }
+            ));
         }
         (_, Some((order, n))) => {
             let dir = if order == Order::Desc { "DESC" } else { "ASC" };
             sql.push_str(&format!("\nORDER BY {m_alias} {dir}\nLIMIT {n}"));
-            parts.push(format!("{} {n} by {}", if order == Order::Desc { "top" } else { "bottom" }, measure.alias));
+            parts.push(format!(
+                "{} {n} by {}",
+                if order == Order::Desc {
+                    "top"
+                } else {
+                    "bottom"
+                },
+                measure.alias
+            ));
         }
         (_, None) if time_series => sql.push_str(&format!("\nORDER BY {}", group.join(", "))),
         (_, None) if r.change && !grains.is_empty() => {
@@ -694,7 +1103,9 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         (_, None) => {}
     }
     let measure_word = match r.measure.as_ref() {
-        Some(Measure::Sum { word } | Measure::Avg { word }) => canonical(MEASURE_SYNONYMS, word).unwrap_or(word).to_string(),
+        Some(Measure::Sum { word } | Measure::Avg { word }) => canonical(MEASURE_SYNONYMS, word)
+            .unwrap_or(word)
+            .to_string(),
         Some(Measure::Min { word }) => format!("minimum {word}"),
         Some(Measure::Max { word }) => format!("maximum {word}"),
         _ => measure.alias.replace('_', " "),
@@ -707,5 +1118,10 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         title.push_str(&format!(", {}", w.said));
     }
     let mappings = mappings(model, r, &c, &measure);
-    Ok(Built { sql, interpretation: parts.join("; "), title, mappings })
+    Ok(Built {
+        sql,
+        interpretation: parts.join("; "),
+        title,
+        mappings,
+    })
 }

@@ -4,7 +4,10 @@ use super::*;
 fn planner() -> Planner {
     let mut conn = rusqlite::Connection::open_in_memory().unwrap();
     crate::sample::generate(&mut conn, "2026-11-26".parse().unwrap(), 800).unwrap();
-    Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite)
+    Planner::new(
+        &crate::schema::introspect(&conn).unwrap(),
+        crate::source::Dialect::Sqlite,
+    )
 }
 
 fn today() -> NaiveDate {
@@ -14,8 +17,19 @@ fn today() -> NaiveDate {
 #[track_caller]
 fn answers(p: &Planner, question: &str, sql: &str) {
     let plan = p.plan(question, today());
-    assert!(plan.confidence >= 0.8, "{question}: confidence {} ({})", plan.confidence, plan.interpretation);
-    assert_eq!(plan.sql.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")), Some(sql.to_string()), "{question}");
+    assert!(
+        plan.confidence >= 0.8,
+        "{question}: confidence {} ({})",
+        plan.confidence,
+        plan.interpretation
+    );
+    assert_eq!(
+        plan.sql
+            .as_deref()
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")),
+        Some(sql.to_string()),
+        "{question}"
+    );
 }
 
 /// What the router makes of a plan at the default thresholds.
@@ -34,7 +48,10 @@ fn unsure(p: &Planner, question: &str) -> Vec<String> {
         plan.interpretation
     );
     let options = decided(&plan).options;
-    assert!(!options.is_empty() && options.len() <= 3, "{question}: 1–3 options");
+    assert!(
+        !options.is_empty() && options.len() <= 3,
+        "{question}: 1–3 options"
+    );
     options
 }
 
@@ -81,7 +98,12 @@ fn misspellings_are_corrected_and_said() {
     let p = planner();
     let plan = p.plan("revnue by regoin last month", today());
     assert!(plan.confidence >= 0.8, "{plan:?}");
-    assert!(plan.interpretation.contains("read \"revnue\" as \"revenue\""), "{}", plan.interpretation);
+    assert!(
+        plan.interpretation
+            .contains("read \"revnue\" as \"revenue\""),
+        "{}",
+        plan.interpretation
+    );
 }
 
 #[test]
@@ -89,7 +111,10 @@ fn vague_questions_get_options_that_themselves_answer() {
     let p = planner();
     for q in ["how are we doing?", "show me the numbers"] {
         for option in &unsure(&p, q) {
-            assert!(p.plan(option, today()).confidence >= 0.8, "option {option:?} offered for {q:?} must be answerable");
+            assert!(
+                p.plan(option, today()).confidence >= 0.8,
+                "option {option:?} offered for {q:?} must be answerable"
+            );
         }
     }
 }
@@ -100,26 +125,50 @@ fn unrelated_questions_fall_back_and_writes_are_refused() {
     let plan = p.plan("what's the weather in Paris tomorrow?", today());
     assert!(plan.confidence < 0.3, "{plan:?}");
     let message = decided(&plan).message;
-    assert!(message.contains("I can answer questions about"), "{message}");
-    for q in ["delete all refunded orders", "drop the customers table", "please update the prices", "truncate orders"] {
+    assert!(
+        message.contains("I can answer questions about"),
+        "{message}"
+    );
+    for q in [
+        "delete all refunded orders",
+        "drop the customers table",
+        "please update the prices",
+        "truncate orders",
+    ] {
         assert!(p.plan(q, today()).wants_change, "{q} must be refused");
     }
-    assert!(!p.plan("which products were updated most", today()).wants_change);
+    assert!(
+        !p.plan("which products were updated most", today())
+            .wants_change
+    );
 }
 
 #[test]
 fn interpretation_states_the_time_window() {
     let p = planner();
     let plan = p.plan("show me last month's sales by region", today());
-    assert!(plan.interpretation.contains("last month = 1–31 October 2026"), "{}", plan.interpretation);
+    assert!(
+        plan.interpretation
+            .contains("last month = 1–31 October 2026"),
+        "{}",
+        plan.interpretation
+    );
     assert_eq!(plan.title, "Revenue by region, last month");
 }
 
 /// A database the planner was not written for: joins come from its foreign keys.
 fn chinook() -> Planner {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/chinook.sqlite");
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite)
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/chinook.sqlite"
+    );
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    Planner::new(
+        &crate::schema::introspect(&conn).unwrap(),
+        crate::source::Dialect::Sqlite,
+    )
 }
 
 #[test]
@@ -129,7 +178,10 @@ fn other_schemas_are_answered_through_their_foreign_keys() {
     answers(&p, "top 5 customers by revenue", "SELECT Customer.FirstName || ' ' || Customer.LastName AS customer, SUM(Invoice.Total) AS Total FROM Invoice JOIN Customer ON Invoice.CustomerId = Customer.CustomerId GROUP BY Customer.FirstName || ' ' || Customer.LastName ORDER BY Total DESC LIMIT 5");
     answers(&p, "top 5 artists by revenue", "SELECT Artist.Name AS artist, SUM(InvoiceLine.UnitPrice * InvoiceLine.Quantity) AS revenue FROM InvoiceLine JOIN Track ON InvoiceLine.TrackId = Track.TrackId JOIN Album ON Track.AlbumId = Album.AlbumId JOIN Artist ON Album.ArtistId = Artist.ArtistId GROUP BY Artist.Name ORDER BY revenue DESC LIMIT 5");
     let unsure = p.plan("revenue by category", today());
-    assert!(unsure.confidence < 0.8, "chinook has no categories: {unsure:?}");
+    assert!(
+        unsure.confidence < 0.8,
+        "chinook has no categories: {unsure:?}"
+    );
 }
 
 #[test]
@@ -144,7 +196,11 @@ fn counting_follows_the_documented_word_meanings() {
         "SELECT COUNT(DISTINCT customer) AS customers FROM sales WHERE order_date >= '2026-10-01' AND order_date < '2026-11-01'",
     );
     // orders = completed orders unless a status is named.
-    answers(&p, "how many orders", "SELECT COUNT(DISTINCT order_id) AS orders FROM sales");
+    answers(
+        &p,
+        "how many orders",
+        "SELECT COUNT(DISTINCT order_id) AS orders FROM sales",
+    );
     answers(
         &p,
         "what are the 5 worst selling products",
@@ -164,7 +220,9 @@ fn rows_of(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
                     Ok(match r.get_ref(i)? {
                         rusqlite::types::ValueRef::Integer(v) => format!("{:.2}", v as f64),
                         rusqlite::types::ValueRef::Real(v) => format!("{v:.2}"),
-                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
                         rusqlite::types::ValueRef::Null => "NULL".into(),
                         rusqlite::types::ValueRef::Blob(_) => "BLOB".into(),
                     })
@@ -182,7 +240,12 @@ fn rows_of(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
 #[track_caller]
 fn same_rows(p: &Planner, conn: &rusqlite::Connection, question: &str, reference: &str) {
     let plan = p.plan(question, today());
-    assert!(plan.confidence >= 0.8, "{question}: confidence {} ({})", plan.confidence, plan.interpretation);
+    assert!(
+        plan.confidence >= 0.8,
+        "{question}: confidence {} ({})",
+        plan.confidence,
+        plan.interpretation
+    );
     let sql = plan.sql.unwrap_or_else(|| panic!("{question}: no SQL"));
     let want = rows_of(conn, reference);
     let have = rows_of(conn, &sql);
@@ -201,7 +264,10 @@ fn same_rows(p: &Planner, conn: &rusqlite::Connection, question: &str, reference
 fn shares_changes_comparisons_and_per_entity_averages() {
     let mut conn = rusqlite::Connection::open_in_memory().unwrap();
     crate::sample::generate(&mut conn, today(), 800).unwrap();
-    let p = Planner::new(&crate::schema::introspect(&conn).unwrap(), crate::source::Dialect::Sqlite);
+    let p = Planner::new(
+        &crate::schema::introspect(&conn).unwrap(),
+        crate::source::Dialect::Sqlite,
+    );
     same_rows(
         &p,
         &conn,
@@ -248,13 +314,21 @@ fn shares_changes_comparisons_and_per_entity_averages() {
     );
     // Nothing to compare across: said, not silently dropped.
     let plan = p.plan("revenue more than 100", today());
-    assert!(plan.confidence < 0.8 && plan.interpretation.contains("more than 100"), "{plan:?}");
+    assert!(
+        plan.confidence < 0.8 && plan.interpretation.contains("more than 100"),
+        "{plan:?}"
+    );
 }
 
 #[test]
 fn compound_names_whose_averages_and_chance_matches() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/chinook.sqlite");
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/chinook.sqlite"
+    );
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let p = chinook();
     // The head of a two-word name decides: "support rep" is an employee, "media type" a table.
     same_rows(
@@ -278,7 +352,10 @@ fn compound_names_whose_averages_and_chance_matches() {
     );
     // A stored value matched by chance ("Paris" is a city here) is not a question about the data.
     let plan = p.plan("will it rain in Paris tomorrow", today());
-    assert!(plan.confidence < 0.3 && decided(&plan).message.starts_with("I can't answer that"), "{plan:?}");
+    assert!(
+        plan.confidence < 0.3 && decided(&plan).message.starts_with("I can't answer that"),
+        "{plan:?}"
+    );
 }
 
 mod shapes;

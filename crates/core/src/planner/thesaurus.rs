@@ -19,7 +19,9 @@ fn table() -> &'static HashMap<&'static str, Vec<&'static str>> {
     MAP.get_or_init(|| {
         let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
         for line in TABLE.lines() {
-            let Some((word, syns)) = line.split_once('\t') else { continue };
+            let Some((word, syns)) = line.split_once('\t') else {
+                continue;
+            };
             for syn in syns.split(',').filter(|s| !s.is_empty()) {
                 map.entry(word).or_default().push(syn);
                 map.entry(syn).or_default().push(word);
@@ -43,18 +45,27 @@ pub fn synonyms(word: &str) -> Vec<&'static str> {
 
 /// Replaces words the schema does not know by their one synonym it does ("gender" → "sex").
 /// `known` says whether a word already means something. Returns (said, read as) pairs.
-pub fn apply(words: &mut Words, model: &Model, known: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
+pub fn apply(
+    words: &mut Words,
+    model: &Model,
+    known: &dyn Fn(&str) -> bool,
+) -> Vec<(String, String)> {
     let in_schema = |w: &str| {
         let st = stem(w);
         model.vocabulary.iter().any(|v| v == w || stem(v) == st)
     };
     let mut out = Vec::new();
     for i in 0..words.len() {
-        let Some(w) = words.get(i).map(str::to_string) else { continue };
+        let Some(w) = words.get(i).map(str::to_string) else {
+            continue;
+        };
         if w.len() < 3 || known(&w) || in_schema(&w) {
             continue;
         }
-        let mut hits: Vec<&str> = synonyms(&w).into_iter().filter(|s| !s.contains('_') && in_schema(s)).collect();
+        let mut hits: Vec<&str> = synonyms(&w)
+            .into_iter()
+            .filter(|s| !s.contains('_') && in_schema(s))
+            .collect();
         hits.sort_unstable();
         hits.dedup();
         if let [one] = hits.as_slice() {

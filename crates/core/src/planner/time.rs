@@ -17,14 +17,29 @@ pub struct Window {
     pub meaning: String,
 }
 
-const MONTHS: [&str; 12] =
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
 const ORDINALS: [&str; 4] = ["first", "second", "third", "fourth"];
 
 pub(crate) fn month_number(word: &str) -> Option<u32> {
     // Full names, and three-letter abbreviations ("sept" too).
     let word = if word == "sept" { "sep" } else { word };
-    MONTHS.iter().position(|m| *m == word || (word.len() == 3 && m.starts_with(word))).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| *m == word || (word.len() == 3 && m.starts_with(word)))
+        .map(|i| i as u32 + 1)
 }
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
@@ -50,7 +65,9 @@ fn year_of(word: &str) -> Option<i32> {
 }
 
 fn number(word: &str) -> Option<u32> {
-    word.parse().ok().or_else(|| super::lexicon::number_word(word).filter(|n| *n <= 12))
+    word.parse()
+        .ok()
+        .or_else(|| super::lexicon::number_word(word).filter(|n| *n <= 12))
 }
 
 /// Plain-words reading of a window: "1–31 October 2026", "1 January – 26 November 2026".
@@ -59,16 +76,39 @@ pub(crate) fn describe(start: NaiveDate, end: NaiveDate) -> String {
     let month = |d: NaiveDate| MONTHS[d.month0() as usize].to_string();
     let cap = |s: String| {
         let mut c = s.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
     };
     if start == last {
         format!("{} {} {}", start.day(), cap(month(start)), start.year())
     } else if start.year() == last.year() && start.month() == last.month() {
-        format!("{}–{} {} {}", start.day(), last.day(), cap(month(start)), start.year())
+        format!(
+            "{}–{} {} {}",
+            start.day(),
+            last.day(),
+            cap(month(start)),
+            start.year()
+        )
     } else if start.year() == last.year() {
-        format!("{} {} – {} {} {}", start.day(), cap(month(start)), last.day(), cap(month(last)), start.year())
+        format!(
+            "{} {} – {} {} {}",
+            start.day(),
+            cap(month(start)),
+            last.day(),
+            cap(month(last)),
+            start.year()
+        )
     } else {
-        format!("{} {} {} – {} {} {}", start.day(), cap(month(start)), start.year(), last.day(), cap(month(last)), last.year())
+        format!(
+            "{} {} {} – {} {} {}",
+            start.day(),
+            cap(month(start)),
+            start.year(),
+            last.day(),
+            cap(month(last)),
+            last.year()
+        )
     }
 }
 
@@ -242,16 +282,27 @@ pub fn extract(words: &mut Words, today: NaiveDate) -> Option<Window> {
             // Swallow a leading "in"/"for"/"during"/"over the"/"from" that belonged to the expression.
             let mut from = i;
             while from > 0
-                && matches!(words.get(from - 1), Some("in" | "for" | "during" | "over" | "the" | "from" | "within"))
+                && matches!(
+                    words.get(from - 1),
+                    Some("in" | "for" | "during" | "over" | "the" | "from" | "within")
+                )
                 && !words.used(from - 1)
             {
                 from -= 1;
             }
-            let said = (i..i + take).filter_map(|k| words.get(k)).collect::<Vec<_>>().join(" ");
+            let said = (i..i + take)
+                .filter_map(|k| words.get(k))
+                .collect::<Vec<_>>()
+                .join(" ");
             for k in from..i + take {
                 words.mark(k);
             }
-            return Some(Window { start, end, meaning: describe(start, end), said });
+            return Some(Window {
+                start,
+                end,
+                meaning: describe(start, end),
+                said,
+            });
         }
     }
     None
@@ -274,35 +325,105 @@ mod tests {
     fn check(question: &str, want: &str) {
         let today: NaiveDate = "2026-11-26".parse().unwrap();
         let mut words = Words::new(question);
-        let got = extract(&mut words, today).map(|w| format!("{}..{} {}", w.start, w.end, w.meaning));
+        let got =
+            extract(&mut words, today).map(|w| format!("{}..{} {}", w.start, w.end, w.meaning));
         assert_eq!(got.as_deref(), Some(want), "{question}");
     }
 
     #[test]
     fn everyday_time_words_resolve_relative_to_today() {
-        check("sales last month", "2026-10-01..2026-11-01 1–31 October 2026");
-        check("sales previous month", "2026-10-01..2026-11-01 1–31 October 2026");
-        check("revenue this month", "2026-11-01..2026-11-27 1–26 November 2026");
-        check("monthly revenue for the last 12 months", "2025-11-01..2026-11-01 1 November 2025 – 31 October 2026");
-        check("orders last week", "2026-11-16..2026-11-23 16–22 November 2026");
-        check("orders this week", "2026-11-23..2026-11-27 23–26 November 2026");
-        check("daily revenue for the last 7 days", "2026-11-20..2026-11-27 20–26 November 2026");
-        check("total revenue this year", "2026-01-01..2026-11-27 1 January – 26 November 2026");
-        check("revenue so far this year", "2026-01-01..2026-11-27 1 January – 26 November 2026");
-        check("revenue ytd", "2026-01-01..2026-11-27 1 January – 26 November 2026");
-        check("revenue by channel last year", "2025-01-01..2026-01-01 1 January – 31 December 2025");
-        check("profit last quarter", "2026-07-01..2026-10-01 1 July – 30 September 2026");
-        check("profit this quarter", "2026-10-01..2026-11-27 1 October – 26 November 2026");
-        check("profit by category in 2025", "2025-01-01..2026-01-01 1 January – 31 December 2025");
-        check("revenue in March 2026", "2026-03-01..2026-04-01 1–31 March 2026");
-        check("revenue in Q3 2025", "2025-07-01..2025-10-01 1 July – 30 September 2025");
-        check("revenue in the third quarter of 2025", "2025-07-01..2025-10-01 1 July – 30 September 2025");
-        check("sales since june", "2026-06-01..2026-11-27 1 June – 26 November 2026");
-        check("sales between may and july", "2026-05-01..2026-08-01 1 May – 31 July 2026");
-        check("sales between november and january", "2025-11-01..2026-02-01 1 November 2025 – 31 January 2026");
-        check("sales in december", "2025-12-01..2026-01-01 1–31 December 2025");
+        check(
+            "sales last month",
+            "2026-10-01..2026-11-01 1–31 October 2026",
+        );
+        check(
+            "sales previous month",
+            "2026-10-01..2026-11-01 1–31 October 2026",
+        );
+        check(
+            "revenue this month",
+            "2026-11-01..2026-11-27 1–26 November 2026",
+        );
+        check(
+            "monthly revenue for the last 12 months",
+            "2025-11-01..2026-11-01 1 November 2025 – 31 October 2026",
+        );
+        check(
+            "orders last week",
+            "2026-11-16..2026-11-23 16–22 November 2026",
+        );
+        check(
+            "orders this week",
+            "2026-11-23..2026-11-27 23–26 November 2026",
+        );
+        check(
+            "daily revenue for the last 7 days",
+            "2026-11-20..2026-11-27 20–26 November 2026",
+        );
+        check(
+            "total revenue this year",
+            "2026-01-01..2026-11-27 1 January – 26 November 2026",
+        );
+        check(
+            "revenue so far this year",
+            "2026-01-01..2026-11-27 1 January – 26 November 2026",
+        );
+        check(
+            "revenue ytd",
+            "2026-01-01..2026-11-27 1 January – 26 November 2026",
+        );
+        check(
+            "revenue by channel last year",
+            "2025-01-01..2026-01-01 1 January – 31 December 2025",
+        );
+        check(
+            "profit last quarter",
+            "2026-07-01..2026-10-01 1 July – 30 September 2026",
+        );
+        check(
+            "profit this quarter",
+            "2026-10-01..2026-11-27 1 October – 26 November 2026",
+        );
+        check(
+            "profit by category in 2025",
+            "2025-01-01..2026-01-01 1 January – 31 December 2025",
+        );
+        check(
+            "revenue in March 2026",
+            "2026-03-01..2026-04-01 1–31 March 2026",
+        );
+        check(
+            "revenue in Q3 2025",
+            "2025-07-01..2025-10-01 1 July – 30 September 2025",
+        );
+        check(
+            "revenue in the third quarter of 2025",
+            "2025-07-01..2025-10-01 1 July – 30 September 2025",
+        );
+        check(
+            "sales since june",
+            "2026-06-01..2026-11-27 1 June – 26 November 2026",
+        );
+        check(
+            "sales between may and july",
+            "2026-05-01..2026-08-01 1 May – 31 July 2026",
+        );
+        check(
+            "sales between november and january",
+            "2025-11-01..2026-02-01 1 November 2025 – 31 January 2026",
+        );
+        check(
+            "sales in december",
+            "2025-12-01..2026-01-01 1–31 December 2025",
+        );
         check("sales yesterday", "2026-11-25..2026-11-26 25 November 2026");
-        check("sales last 3 quarters", "2026-01-01..2026-10-01 1 January – 30 September 2026");
-        check("orders from 2026-01-05 to 2026-01-10", "2026-01-05..2026-01-11 5–10 January 2026");
+        check(
+            "sales last 3 quarters",
+            "2026-01-01..2026-10-01 1 January – 30 September 2026",
+        );
+        check(
+            "orders from 2026-01-05 to 2026-01-10",
+            "2026-01-05..2026-01-11 5–10 January 2026",
+        );
     }
 }

@@ -15,23 +15,37 @@ impl Words {
         let question: String = chars
             .iter()
             .enumerate()
-            .filter(|(i, c)| !(**c == ',' && *i > 0 && chars[i - 1].is_ascii_digit() && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+            .filter(|(i, c)| {
+                !(**c == ','
+                    && *i > 0
+                    && chars[i - 1].is_ascii_digit()
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+            })
             .map(|(_, c)| *c)
             .collect();
         let mut words = Vec::new();
-        for raw in question.split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | ';' | ':' | '(' | ')' | '"' | '/')) {
+        for raw in question.split(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | '?' | '!' | ';' | ':' | '(' | ')' | '"' | '/')
+        }) {
             let lower = raw.to_lowercase();
             let lower = lower.trim_matches(|c: char| !c.is_alphanumeric() && c != '$' && c != '%');
             let lower = lower.trim_start_matches('$');
             // Possessives and contractions: "month's" → "month", "what's" → "what".
-            let base = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(lower);
+            let base = lower
+                .strip_suffix("'s")
+                .or_else(|| lower.strip_suffix("’s"))
+                .unwrap_or(lower);
             let base = base.trim_end_matches(['.', '\'']);
             if base.is_empty() {
                 continue;
             }
             if base.contains('-') && base.parse::<chrono::NaiveDate>().is_err() {
                 // "year-over-year", "best-selling": split, but keep ISO dates whole.
-                words.extend(base.split('-').filter(|p| !p.is_empty()).map(str::to_string));
+                words.extend(
+                    base.split('-')
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string),
+                );
             } else {
                 words.push(base.to_string());
             }
@@ -63,8 +77,12 @@ impl Words {
         if phrase.is_empty() || phrase.len() > self.words.len() {
             return None;
         }
-        (0..=self.words.len() - phrase.len())
-            .find(|&i| phrase.iter().enumerate().all(|(k, p)| !self.used[i + k] && self.words[i + k] == *p))
+        (0..=self.words.len() - phrase.len()).find(|&i| {
+            phrase
+                .iter()
+                .enumerate()
+                .all(|(k, p)| !self.used[i + k] && self.words[i + k] == *p)
+        })
     }
 
     /// Finds and marks `phrase`; true when found.
@@ -99,10 +117,22 @@ mod tests {
 
     #[test]
     fn questions_split_into_plain_words() {
-        assert_eq!(Words::new("Show me last month's sales, by region?").all(), ["show", "me", "last", "month", "sales", "by", "region"]);
-        assert_eq!(Words::new("What's our best-selling product").all(), ["what", "our", "best", "selling", "product"]);
-        assert_eq!(Words::new("orders from 2026-01-05 to 2026-01-10").all(), ["orders", "from", "2026-01-05", "to", "2026-01-10"]);
-        assert_eq!(Words::new("revenue over $1,000").all(), ["revenue", "over", "1000"]);
+        assert_eq!(
+            Words::new("Show me last month's sales, by region?").all(),
+            ["show", "me", "last", "month", "sales", "by", "region"]
+        );
+        assert_eq!(
+            Words::new("What's our best-selling product").all(),
+            ["what", "our", "best", "selling", "product"]
+        );
+        assert_eq!(
+            Words::new("orders from 2026-01-05 to 2026-01-10").all(),
+            ["orders", "from", "2026-01-05", "to", "2026-01-10"]
+        );
+        assert_eq!(
+            Words::new("revenue over $1,000").all(),
+            ["revenue", "over", "1000"]
+        );
     }
 
     #[test]

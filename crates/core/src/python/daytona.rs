@@ -28,7 +28,10 @@ pub struct DaytonaRunner {
 
 impl std::fmt::Debug for DaytonaRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DaytonaRunner").field("api", &self.api).field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("DaytonaRunner")
+            .field("api", &self.api)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -36,8 +39,12 @@ impl std::fmt::Debug for DaytonaRunner {
 pub const DEFAULT_API: &str = "https://app.daytona.io/api";
 
 /// The Daytona runner from the keychain (or `DAYTONA_API_KEY`), or `None` without a key.
-pub fn configured(store: &dyn crate::secrets::SecretStore, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<DaytonaRunner>, PyError> {
-    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Daytona, env).map_err(|e| PyError::Remote(e.to_string()))?;
+pub fn configured(
+    store: &dyn crate::secrets::SecretStore,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<DaytonaRunner>, PyError> {
+    let key = crate::secrets::lookup(store, &crate::secrets::KeyName::Daytona, env)
+        .map_err(|e| PyError::Remote(e.to_string()))?;
     let Some((key, _)) = key else { return Ok(None) };
     let api = env("DAYTONA_API_URL").unwrap_or_else(|| DEFAULT_API.to_string());
     DaytonaRunner::new(&api, key).map(Some)
@@ -55,7 +62,10 @@ impl DaytonaRunner {
             .timeout(HTTP_TIMEOUT)
             .build()
             .map_err(|e| unavailable(e.to_string()))?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| unavailable(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| unavailable(e.to_string()))?;
         Ok(Self {
             last_cost: std::sync::Mutex::new(0.0),
             api: api.trim_end_matches('/').to_string(),
@@ -74,13 +84,19 @@ impl DaytonaRunner {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, Value), PyError> {
-        let resp = req.bearer_auth(self.key.expose()).send().await.map_err(|e| {
-            if e.is_timeout() {
-                PyError::Remote("Daytona did not answer in time".into())
-            } else {
-                PyError::Remote("Daytona could not be reached; check the internet connection".into())
-            }
-        })?;
+        let resp = req
+            .bearer_auth(self.key.expose())
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    PyError::Remote("Daytona did not answer in time".into())
+                } else {
+                    PyError::Remote(
+                        "Daytona could not be reached; check the internet connection".into(),
+                    )
+                }
+            })?;
         let status = resp.status().as_u16();
         let text = crate::http::capped_text(resp).await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -88,10 +104,17 @@ impl DaytonaRunner {
     }
 
     fn failure(status: u16, body: &Value) -> PyError {
-        let message = body["message"].as_str().map(str::to_string).unwrap_or_else(|| format!("HTTP {status}"));
+        let message = body["message"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("HTTP {status}"));
         match status {
-            401 | 403 => PyError::Remote("Daytona rejected the API key; open Settings → API keys and check it".into()),
-            429 => PyError::Remote("Daytona is busy (rate limit reached); try again in a minute".into()),
+            401 | 403 => PyError::Remote(
+                "Daytona rejected the API key; open Settings → API keys and check it".into(),
+            ),
+            429 => PyError::Remote(
+                "Daytona is busy (rate limit reached); try again in a minute".into(),
+            ),
             408 => PyError::Timeout(0),
             _ => PyError::Remote(format!("Daytona refused: {message}")),
         }
@@ -107,12 +130,25 @@ impl DaytonaRunner {
             "autoDeleteInterval": 0,
             "labels": {"code-toolbox-language": "python", "app": "plainsight"},
         });
-        let (status, v) = self.send(self.client.post(format!("{}/sandbox", self.api)).json(&body)).await?;
+        let (status, v) = self
+            .send(
+                self.client
+                    .post(format!("{}/sandbox", self.api))
+                    .json(&body),
+            )
+            .await?;
         if !(200..300).contains(&status) {
             return Err(Self::failure(status, &v));
         }
-        let id = v["id"].as_str().ok_or_else(|| PyError::Remote("Daytona's reply had no sandbox id".into()))?.to_string();
-        let toolbox = v["toolboxProxyUrl"].as_str().unwrap_or_default().trim_end_matches('/').to_string();
+        let id = v["id"]
+            .as_str()
+            .ok_or_else(|| PyError::Remote("Daytona's reply had no sandbox id".into()))?
+            .to_string();
+        let toolbox = v["toolboxProxyUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string();
         Ok((id, toolbox))
     }
 
@@ -120,19 +156,27 @@ impl DaytonaRunner {
         let started = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
-            let (status, v) = self.send(self.client.get(format!("{}/sandbox/{id}", self.api))).await?;
+            let (status, v) = self
+                .send(self.client.get(format!("{}/sandbox/{id}", self.api)))
+                .await?;
             if !(200..300).contains(&status) {
                 return Err(Self::failure(status, &v));
             }
             match v["state"].as_str() {
                 Some("started") => return Ok(()),
                 Some("error" | "build_failed" | "destroyed") => {
-                    return Err(PyError::Remote(format!("Daytona's sandbox failed to start ({})", v["state"].as_str().unwrap_or("error"))));
+                    return Err(PyError::Remote(format!(
+                        "Daytona's sandbox failed to start ({})",
+                        v["state"].as_str().unwrap_or("error")
+                    )));
                 }
                 _ => {}
             }
             if started.elapsed() > self.start_limit {
-                return Err(PyError::Remote(format!("Daytona's sandbox did not start within {} s", self.start_limit.as_secs())));
+                return Err(PyError::Remote(format!(
+                    "Daytona's sandbox did not start within {} s",
+                    self.start_limit.as_secs()
+                )));
             }
             tokio::time::sleep(pause).await;
             if started.elapsed() > Duration::from_secs(5) {
@@ -141,10 +185,22 @@ impl DaytonaRunner {
         }
     }
 
-    async fn code_run(&self, toolbox: &str, id: &str, code: &str, limits: PyLimits) -> Result<PyOutput, PyError> {
+    async fn code_run(
+        &self,
+        toolbox: &str,
+        id: &str,
+        code: &str,
+        limits: PyLimits,
+    ) -> Result<PyOutput, PyError> {
         let secs = limits.time.as_secs().max(1);
         let body = json!({"code": code, "language": "python", "timeout": secs});
-        let (status, v) = self.send(self.client.post(format!("{toolbox}/{id}/process/code-run")).json(&body)).await?;
+        let (status, v) = self
+            .send(
+                self.client
+                    .post(format!("{toolbox}/{id}/process/code-run"))
+                    .json(&body),
+            )
+            .await?;
         if status == 408 {
             return Err(PyError::Timeout(secs));
         }
@@ -155,7 +211,13 @@ impl DaytonaRunner {
         let exit = v["exitCode"].as_i64().unwrap_or(-1);
         let (printed, result) = split_result(output);
         if exit != 0 {
-            let last = output.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("the script failed").trim().to_string();
+            let last = output
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("the script failed")
+                .trim()
+                .to_string();
             if last.contains("NameError: name 'result'") {
                 return Err(PyError::NoResult);
             }
@@ -168,19 +230,31 @@ impl DaytonaRunner {
         let result = result.ok_or(PyError::NoResult)?;
         let (columns, rows) = table(&result)?;
         if printed.len() as u64 > limits.max_output {
-            return Err(PyError::Shape("it printed more than the allowed output".into()));
+            return Err(PyError::Shape(
+                "it printed more than the allowed output".into(),
+            ));
         }
-        Ok(PyOutput { columns, rows, printed })
+        Ok(PyOutput {
+            columns,
+            rows,
+            printed,
+        })
     }
 
     async fn delete(&self, id: &str) {
         for _ in 0..3 {
-            match self.send(self.client.delete(format!("{}/sandbox/{id}", self.api))).await {
+            match self
+                .send(self.client.delete(format!("{}/sandbox/{id}", self.api)))
+                .await
+            {
                 Ok((status, _)) if (200..300).contains(&status) || status == 404 => return,
                 _ => tokio::time::sleep(Duration::from_millis(300)).await,
             }
         }
-        tracing::warn!(sandbox = id, "a Daytona sandbox could not be deleted; it stops and deletes itself after 5 minutes");
+        tracing::warn!(
+            sandbox = id,
+            "a Daytona sandbox could not be deleted; it stops and deletes itself after 5 minutes"
+        );
     }
 }
 
@@ -202,9 +276,15 @@ fn script_line(output: &str, code: &str) -> Option<usize> {
         .lines()
         .rev()
         .filter_map(|l| l.trim().strip_prefix("File \"<string>\", line "))
-        .find_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse::<usize>().ok())?;
+        .find_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })?;
     let script_lines = code.lines().count().saturating_sub(WRAP_LINES + 2);
-    line.checked_sub(WRAP_LINES).filter(|l| (1..=script_lines).contains(l))
+    line.checked_sub(WRAP_LINES)
+        .filter(|l| (1..=script_lines).contains(l))
 }
 
 /// The printed output and the result after the marker.
@@ -212,7 +292,10 @@ fn split_result(output: &str) -> (String, Option<Value>) {
     match output.rfind(MARKER) {
         Some(at) => {
             let printed = output[..at].to_string();
-            let rest = output[at + MARKER.len()..].lines().next().unwrap_or_default();
+            let rest = output[at + MARKER.len()..]
+                .lines()
+                .next()
+                .unwrap_or_default();
             (printed, serde_json::from_str(rest).ok())
         }
         None => (output.to_string(), None),
@@ -220,12 +303,21 @@ fn split_result(output: &str) -> (String, Option<Value>) {
 }
 
 impl CodeRunner for DaytonaRunner {
-    fn run(&self, script: &str, rows: &[Map<String, Value>], limits: PyLimits) -> Result<PyOutput, PyError> {
+    fn run(
+        &self,
+        script: &str,
+        rows: &[Map<String, Value>],
+        limits: PyLimits,
+    ) -> Result<PyOutput, PyError> {
         let code = wrap(script, rows);
         let born = Instant::now();
         let outcome = self.runtime.block_on(async {
             let (id, toolbox) = self.create().await?;
-            let toolbox = if toolbox.is_empty() { format!("{}/toolbox", self.api) } else { toolbox };
+            let toolbox = if toolbox.is_empty() {
+                format!("{}/toolbox", self.api)
+            } else {
+                toolbox
+            };
             let outcome = match self.wait_started(&id).await {
                 Ok(()) => self.code_run(&toolbox, &id, &code, limits).await,
                 Err(e) => Err(e),
@@ -236,12 +328,18 @@ impl CodeRunner for DaytonaRunner {
         });
         // Billed per second of the sandbox's life (1 vCPU, 1 GiB, as created).
         let cost = born.elapsed().as_secs_f64() * crate::llm::prices::daytona_per_second(1.0, 1.0);
-        *self.last_cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = cost;
+        *self
+            .last_cost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = cost;
         outcome
     }
 
     fn last_cost_usd(&self) -> f64 {
-        *self.last_cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .last_cost
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The longest a sandbox can live: the create call, starting, the run's time limit (and its
@@ -258,20 +356,32 @@ mod tests {
 
     #[test]
     fn the_wrapper_carries_rows_inline_and_the_result_after_a_marker() {
-        let rows = vec![json!({"region": "West", "note": "say \"hi\"\n"}).as_object().cloned().unwrap()];
+        let rows = vec![json!({"region": "West", "note": "say \"hi\"\n"})
+            .as_object()
+            .cloned()
+            .unwrap()];
         let code = wrap("result = len(rows)", &rows);
-        assert!(code.starts_with("import json\nrows = json.loads(\"[{\\\"region\\\""), "{code}");
-        assert!(code.ends_with("print(\"__PLAINSIGHT_RESULT__\" + json.dumps(result, default=str))\n"));
+        assert!(
+            code.starts_with("import json\nrows = json.loads(\"[{\\\"region\\\""),
+            "{code}"
+        );
+        assert!(
+            code.ends_with("print(\"__PLAINSIGHT_RESULT__\" + json.dumps(result, default=str))\n")
+        );
         let (printed, result) = split_result("hello\n__PLAINSIGHT_RESULT__[{\"a\": 1}]\n");
-        assert_eq!((printed.as_str(), result), ("hello\n", Some(json!([{"a": 1}]))));
+        assert_eq!(
+            (printed.as_str(), result),
+            ("hello\n", Some(json!([{"a": 1}])))
+        );
         assert_eq!(split_result("Traceback…").1, None);
     }
 
     #[test]
     fn an_error_names_the_scripts_own_line() {
         let code = wrap("x = 1\ny = 2\nraise ValueError('no')", &[]);
-        let traceback =
-            |line: usize| format!("Traceback (most recent call last):\n  File \"<string>\", line {line}, in <module>\nValueError: no\n");
+        let traceback = |line: usize| {
+            format!("Traceback (most recent call last):\n  File \"<string>\", line {line}, in <module>\nValueError: no\n")
+        };
         assert_eq!(script_line(&traceback(6), &code), Some(3));
         // The wrapper's own lines, and lines past the script, are not the script's.
         assert_eq!(script_line(&traceback(2), &code), None);

@@ -94,7 +94,10 @@ pub fn profile(source: &dyn DataSource, data_dir: &Path) -> Result<(Schema, Prof
     let now = SystemTime::now();
     if let Some(schema) = load(&path, &key, now) {
         // Most recently used: kept when older profiles are dropped.
-        let _ = std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(now));
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(now));
         return Ok((schema, Profiled::Hit));
     }
     let schema = source.schema()?;
@@ -125,20 +128,45 @@ fn load(path: &Path, key: &ProfileKey, now: SystemTime) -> Option<Schema> {
             return None;
         }
     };
-    let fresh = key.max_age.is_none_or(|age| seconds(now).saturating_sub(stored.created) <= age.as_secs());
-    (stored.version == PROFILE_VERSION && stored.identity == key.identity && stored.signal == key.signal && fresh).then_some(stored.schema)
+    let fresh = key
+        .max_age
+        .is_none_or(|age| seconds(now).saturating_sub(stored.created) <= age.as_secs());
+    (stored.version == PROFILE_VERSION
+        && stored.identity == key.identity
+        && stored.signal == key.signal
+        && fresh)
+        .then_some(stored.schema)
 }
 
 /// Writes the profile through a temporary file and a rename, then keeps the newest
 /// [`MAX_PROFILES`].
-fn store(dir: &Path, path: &Path, key: &ProfileKey, schema: &Schema, now: SystemTime) -> std::io::Result<()> {
+fn store(
+    dir: &Path,
+    path: &Path,
+    key: &ProfileKey,
+    schema: &Schema,
+    now: SystemTime,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let stored =
-        Stored { version: PROFILE_VERSION, identity: key.identity.clone(), signal: key.signal.clone(), created: seconds(now), schema };
+    let stored = Stored {
+        version: PROFILE_VERSION,
+        identity: key.identity.clone(),
+        signal: key.signal.clone(),
+        created: seconds(now),
+        schema,
+    };
     let json = serde_json::to_vec(&stored).map_err(std::io::Error::other)?;
-    let nanos = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(".{}.{}-{nanos}.tmp", file_name(&key.identity), std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&json)).and_then(|()| std::fs::rename(&tmp, path));
+    let nanos = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{}.{}-{nanos}.tmp",
+        file_name(&key.identity),
+        std::process::id()
+    ));
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(&json))
+        .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -150,15 +178,23 @@ fn store(dir: &Path, path: &Path, key: &ProfileKey, schema: &Schema, now: System
 /// Drops the least recently used profiles beyond `keep`, and temporary files a crash left
 /// behind (older than an hour).
 fn prune(dir: &Path, keep: usize, now: SystemTime) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut profiles: Vec<(SystemTime, PathBuf)> = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        let Some(modified) = entry.metadata().ok().and_then(|m| m.modified().ok()) else { continue };
+        let Some(modified) = entry.metadata().ok().and_then(|m| m.modified().ok()) else {
+            continue;
+        };
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".json") && !name.starts_with('.') {
             profiles.push((modified, path));
-        } else if name.ends_with(".tmp") && now.duration_since(modified).is_ok_and(|age| age > Duration::from_secs(3600)) {
+        } else if name.ends_with(".tmp")
+            && now
+                .duration_since(modified)
+                .is_ok_and(|age| age > Duration::from_secs(3600))
+        {
             let _ = std::fs::remove_file(path);
         }
     }

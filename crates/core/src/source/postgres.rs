@@ -68,7 +68,9 @@ pub fn redact(url: &str) -> String {
             let query: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=•••"),
+                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => {
+                        format!("{k}=•••")
+                    }
                     _ => pair.to_string(),
                 })
                 .collect();
@@ -95,14 +97,24 @@ pub fn url(host: &str, port: u16, database: &str, user: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(b).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
     };
     let host = host.trim();
-    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
-    format!("postgres://{}@{host}:{port}/{}", enc(user.trim()), enc(database.trim()))
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    format!(
+        "postgres://{}@{host}:{port}/{}",
+        enc(user.trim()),
+        enc(database.trim())
+    )
 }
 
 /// The URL without its password, for storing: the password never reaches the app database.
@@ -146,7 +158,10 @@ fn plain_connect_error(raw: &str) -> String {
 }
 
 fn pg_err(e: &tokio_postgres::Error) -> ExecError {
-    ExecError::Postgres(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
+    ExecError::Postgres(
+        e.as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_string()),
+    )
 }
 
 fn quote(name: &str) -> String {
@@ -162,9 +177,11 @@ impl PgSource {
     /// Connects with `password` (when given) instead of one in the URL or `PGPASSWORD`.
     pub fn connect_with(url: &str, password: Option<&str>) -> Result<Self, ExecError> {
         let shown = redact(url);
-        let (url, mode, root) = tls::split_options(url).map_err(|why| ExecError::Connect(format!("{shown}: {why}")))?;
-        let mut config: tokio_postgres::Config =
-            url.parse().map_err(|_| ExecError::Connect(format!("{shown} is not a valid PostgreSQL address")))?;
+        let (url, mode, root) =
+            tls::split_options(url).map_err(|why| ExecError::Connect(format!("{shown}: {why}")))?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
+            ExecError::Connect(format!("{shown} is not a valid PostgreSQL address"))
+        })?;
         config.ssl_mode(mode.ssl_mode());
         let tls = MakeRustlsConnect::new(tls::client_config(mode, root)?);
         if let Some(pw) = password.filter(|p| !p.is_empty()) {
@@ -181,9 +198,15 @@ impl PgSource {
         }
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("plainsight");
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| ExecError::Connect(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ExecError::Connect(e.to_string()))?;
         let (client, connection) = runtime.block_on(config.connect(tls.clone())).map_err(|e| {
-            let why = e.as_db_error().map_or_else(|| plain_connect_error(&chain(&e)), |d| d.message().to_string());
+            let why = e.as_db_error().map_or_else(
+                || plain_connect_error(&chain(&e)),
+                |d| d.message().to_string(),
+            );
             ExecError::Connect(format!("could not connect to {shown}: {why}"))
         })?;
         runtime.spawn(async move {
@@ -191,18 +214,34 @@ impl PgSource {
                 tracing::warn!(error = %e, "PostgreSQL connection closed");
             }
         });
-        Ok(Self { runtime, client, tls, shown, stuck: AtomicBool::new(false) })
+        Ok(Self {
+            runtime,
+            client,
+            tls,
+            shown,
+            stuck: AtomicBool::new(false),
+        })
     }
 
     async fn select(&self, sql: &str, limits: &Limits) -> Result<QueryResult, ExecError> {
         let c = &self.client;
         let inner = c.prepare(sql).await.map_err(|e| pg_err(&e))?;
-        let columns: Vec<String> = inner.columns().iter().map(|col| col.name().to_string()).collect();
+        let columns: Vec<String> = inner
+            .columns()
+            .iter()
+            .map(|col| col.name().to_string())
+            .collect();
         // The closing parenthesis on its own line: a statement ending in a `--` comment must not
         // comment it out.
-        let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}\n) AS q LIMIT {}", limits.max_rows + 1);
+        let wrapped = format!(
+            "SELECT row_to_json(q)::text FROM ({sql}\n) AS q LIMIT {}",
+            limits.max_rows + 1
+        );
         // Streamed, so the rows and bytes limits hold while reading: nothing past them is kept.
-        let stream = c.query_raw(&wrapped, std::iter::empty::<&str>()).await.map_err(|e| pg_err(&e))?;
+        let stream = c
+            .query_raw(&wrapped, std::iter::empty::<&str>())
+            .await
+            .map_err(|e| pg_err(&e))?;
         let mut stream = std::pin::pin!(stream);
         let mut out = Vec::new();
         let (mut truncated, mut bytes) = (false, 0usize);
@@ -217,21 +256,41 @@ impl PgSource {
                 truncated = true;
                 break;
             }
-            let obj: serde_json::Map<String, Value> = serde_json::from_str(&text).map_err(|e| ExecError::Postgres(e.to_string()))?;
-            out.push(columns.iter().map(|n| obj.get(n).cloned().unwrap_or(Value::Null)).collect());
+            let obj: serde_json::Map<String, Value> =
+                serde_json::from_str(&text).map_err(|e| ExecError::Postgres(e.to_string()))?;
+            out.push(
+                columns
+                    .iter()
+                    .map(|n| obj.get(n).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            );
         }
-        Ok(QueryResult { truncated, columns, rows: out })
+        Ok(QueryResult {
+            truncated,
+            columns,
+            rows: out,
+        })
     }
 
     /// Runs any text as one query behind the server-side walls only (read-only transaction,
     /// statement timeout, client-side cancel, row and byte caps), without the guard. The raw
     /// wall, for the tests that prove those walls hold on their own: the app never calls it; it
     /// runs SQL through [`DataSource::run`], which takes a [`CheckedSql`].
-    pub fn run_raw(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+    pub fn run_raw(
+        &self,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError> {
         self.runtime.block_on(self.query_json(sql, limits, cancel))
     }
 
-    async fn query_json(&self, sql: &str, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+    async fn query_json(
+        &self,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError> {
         let c = &self.client;
         if self.stuck.load(Ordering::Relaxed) {
             // Has the server finished the query that would not stop? Its ROLLBACK answers then.
@@ -246,12 +305,16 @@ impl PgSource {
             }
         }
         // Our own fixed statements only: generated SQL never goes through the simple protocol.
-        c.batch_execute(&format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {}", limits.timeout.as_millis()))
-            .await
-            .map_err(|e| pg_err(&e))?;
+        c.batch_execute(&format!(
+            "BEGIN READ ONLY; SET LOCAL statement_timeout = {}",
+            limits.timeout.as_millis()
+        ))
+        .await
+        .map_err(|e| pg_err(&e))?;
         let watch = async {
             // Client-side guard: cancel on our own timer or when the user presses Stop.
-            let deadline = tokio::time::Instant::now() + limits.timeout + Duration::from_millis(500);
+            let deadline =
+                tokio::time::Instant::now() + limits.timeout + Duration::from_millis(500);
             loop {
                 if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
                     return ExecError::Cancelled;
@@ -271,18 +334,33 @@ impl PgSource {
         };
         // Bounded: a server still planning a huge statement answers neither the cancel nor this
         // until it is done, and the person must not wait for it.
-        if tokio::time::timeout(WIND_DOWN, c.batch_execute("ROLLBACK")).await.is_err() {
+        if tokio::time::timeout(WIND_DOWN, c.batch_execute("ROLLBACK"))
+            .await
+            .is_err()
+        {
             tracing::warn!(source = %self.shown, "PostgreSQL did not stop a cancelled query; the connection is left busy");
             self.stuck.store(true, Ordering::Relaxed);
         }
         outcome.map_err(|e| match e {
-            ExecError::Postgres(m) if m.contains("statement timeout") => ExecError::TimedOut(limits.timeout.as_millis()),
-            ExecError::Postgres(m) if m.contains("read-only transaction") || m.contains("permission denied") => ExecError::NotAllowed(m),
+            ExecError::Postgres(m) if m.contains("statement timeout") => {
+                ExecError::TimedOut(limits.timeout.as_millis())
+            }
+            ExecError::Postgres(m)
+                if m.contains("read-only transaction") || m.contains("permission denied") =>
+            {
+                ExecError::NotAllowed(m)
+            }
             other => other,
         })
     }
 
-    async fn read_column(&self, table: &str, name: String, decl: String, primary_key: bool) -> Result<Column, ExecError> {
+    async fn read_column(
+        &self,
+        table: &str,
+        name: String,
+        decl: String,
+        primary_key: bool,
+    ) -> Result<Column, ExecError> {
         let c = &self.client;
         let (tq, cq) = (quote(table), quote(&name));
         let mut kind = match decl.as_str() {
@@ -295,13 +373,18 @@ impl PgSource {
         if kind == ColumnKind::Text {
             // Month strings ("2026-10") and ISO dates stored as text.
             let sample: Vec<String> = c
-                .query(&format!("SELECT {cq}::text FROM {tq} WHERE {cq} IS NOT NULL LIMIT 50"), &[])
+                .query(
+                    &format!("SELECT {cq}::text FROM {tq} WHERE {cq} IS NOT NULL LIMIT 50"),
+                    &[],
+                )
                 .await
                 .map_err(|e| pg_err(&e))?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
-            let all = |f: &dyn Fn(&[u8]) -> bool| !sample.is_empty() && sample.iter().all(|v| f(v.as_bytes()));
+            let all = |f: &dyn Fn(&[u8]) -> bool| {
+                !sample.is_empty() && sample.iter().all(|v| f(v.as_bytes()))
+            };
             if all(&|v| v.len() == 7 && v[4] == b'-') {
                 kind = ColumnKind::Month;
             } else if all(&|v| v.len() >= 10 && v[4] == b'-' && v[7] == b'-') {
@@ -330,7 +413,14 @@ impl PgSource {
         } else {
             Vec::new()
         };
-        Ok(Column { name, decl_type: decl, kind, primary_key, values, index: Vec::new() })
+        Ok(Column {
+            name,
+            decl_type: decl,
+            kind,
+            primary_key,
+            values,
+            index: Vec::new(),
+        })
     }
 
     async fn read_schema(&self) -> Result<Schema, ExecError> {
@@ -360,10 +450,17 @@ impl PgSource {
                 )
                 .await
                 .map_err(|e| pg_err(&e))?;
-            let row_count: i64 = c.query_one(&format!("SELECT count(*) FROM {}", quote(&name)), &[]).await.map_err(|e| pg_err(&e))?.get(0);
+            let row_count: i64 = c
+                .query_one(&format!("SELECT count(*) FROM {}", quote(&name)), &[])
+                .await
+                .map_err(|e| pg_err(&e))?
+                .get(0);
             let mut columns = Vec::with_capacity(cols.len());
             for col in cols {
-                columns.push(self.read_column(&name, col.get(0), col.get(1), col.get(2)).await?);
+                columns.push(
+                    self.read_column(&name, col.get(0), col.get(1), col.get(2))
+                        .await?,
+                );
             }
             let fks = c
                 .query(
@@ -376,8 +473,23 @@ impl PgSource {
                 )
                 .await
                 .map_err(|e| pg_err(&e))?;
-            let foreign_keys = fks.iter().map(|r| ForeignKey { column: r.get(0), table: r.get(1), to_column: r.get(2) }).collect();
-            out.push(Table { name, is_view, columns, foreign_keys, row_count, fixed_period: false, latest: None });
+            let foreign_keys = fks
+                .iter()
+                .map(|r| ForeignKey {
+                    column: r.get(0),
+                    table: r.get(1),
+                    to_column: r.get(2),
+                })
+                .collect();
+            out.push(Table {
+                name,
+                is_view,
+                columns,
+                foreign_keys,
+                row_count,
+                fixed_period: false,
+                latest: None,
+            });
         }
         Ok(Schema { tables: out })
     }
@@ -424,15 +536,31 @@ impl DataSource for PgSource {
         if !counted {
             return None;
         }
-        let part = |i: usize| row.try_get::<_, Option<String>>(i).ok().flatten().unwrap_or_default();
+        let part = |i: usize| {
+            row.try_get::<_, Option<String>>(i)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
         Some(ProfileKey {
             identity: format!("{}#{}", without_password(&self.shown), part(0)),
-            signal: format!("rows {}; columns {}; views {}; constraints {}", part(2), part(3), part(4), part(5)),
+            signal: format!(
+                "rows {}; columns {}; views {}; constraints {}",
+                part(2),
+                part(3),
+                part(4),
+                part(5)
+            ),
             max_age: Some(PROFILE_MAX_AGE),
         })
     }
 
-    fn run(&self, sql: &CheckedSql, limits: &Limits, cancel: Option<Arc<AtomicBool>>) -> Result<QueryResult, ExecError> {
+    fn run(
+        &self,
+        sql: &CheckedSql,
+        limits: &Limits,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<QueryResult, ExecError> {
         self.run_raw(super::checked_for(sql, Dialect::Postgres)?, limits, cancel)
     }
 }
@@ -443,24 +571,56 @@ mod tests {
 
     #[test]
     fn passwords_never_appear_in_messages() {
-        assert_eq!(redact("postgres://shop:s3cret@127.0.0.1:5433/shop"), "postgres://shop:•••@127.0.0.1:5433/shop");
-        assert_eq!(redact("postgres://127.0.0.1/shop"), "postgres://127.0.0.1/shop");
+        assert_eq!(
+            redact("postgres://shop:s3cret@127.0.0.1:5433/shop"),
+            "postgres://shop:•••@127.0.0.1:5433/shop"
+        );
+        assert_eq!(
+            redact("postgres://127.0.0.1/shop"),
+            "postgres://127.0.0.1/shop"
+        );
         assert_eq!(
             redact("postgres://shop@127.0.0.1/shop?password=s3cret&sslmode=require"),
             "postgres://shop@127.0.0.1/shop?password=•••&sslmode=require"
         );
-        assert_eq!(redact("postgres://127.0.0.1/shop?sslpassword=x"), "postgres://127.0.0.1/shop?sslpassword=•••");
-        let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop").err().unwrap().to_string();
-        assert!(!err.contains("s3cret") && err.contains("could not connect"), "{err}");
+        assert_eq!(
+            redact("postgres://127.0.0.1/shop?sslpassword=x"),
+            "postgres://127.0.0.1/shop?sslpassword=•••"
+        );
+        let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            !err.contains("s3cret") && err.contains("could not connect"),
+            "{err}"
+        );
     }
 
     #[test]
     fn form_urls_are_escaped_and_stored_without_passwords() {
-        assert_eq!(url(" db.example.com ", 5432, "my shop", "ana@work"), "postgres://ana%40work@db.example.com:5432/my%20shop");
-        assert_eq!(url("::1", 5433, "shop", "reader"), "postgres://reader@[::1]:5433/shop");
-        let parsed: tokio_postgres::Config = url("127.0.0.1", 5433, "my shop", "ana@work").parse().unwrap();
-        assert_eq!((parsed.get_user(), parsed.get_dbname()), (Some("ana@work"), Some("my shop")));
-        assert_eq!(without_password("postgres://shop:s3cret@127.0.0.1:5433/shop"), "postgres://shop@127.0.0.1:5433/shop");
-        assert_eq!(without_password("postgres://shop@127.0.0.1/shop"), "postgres://shop@127.0.0.1/shop");
+        assert_eq!(
+            url(" db.example.com ", 5432, "my shop", "ana@work"),
+            "postgres://ana%40work@db.example.com:5432/my%20shop"
+        );
+        assert_eq!(
+            url("::1", 5433, "shop", "reader"),
+            "postgres://reader@[::1]:5433/shop"
+        );
+        let parsed: tokio_postgres::Config = url("127.0.0.1", 5433, "my shop", "ana@work")
+            .parse()
+            .unwrap();
+        assert_eq!(
+            (parsed.get_user(), parsed.get_dbname()),
+            (Some("ana@work"), Some("my shop"))
+        );
+        assert_eq!(
+            without_password("postgres://shop:s3cret@127.0.0.1:5433/shop"),
+            "postgres://shop@127.0.0.1:5433/shop"
+        );
+        assert_eq!(
+            without_password("postgres://shop@127.0.0.1/shop"),
+            "postgres://shop@127.0.0.1/shop"
+        );
     }
 }

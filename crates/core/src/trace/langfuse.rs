@@ -92,7 +92,9 @@ pub fn configured(
 /// The keys travel in every request: HTTPS, or plain HTTP only to this computer.
 pub fn check_host(host: &str) -> Result<(), String> {
     let rest = host.strip_prefix("http://");
-    let local = rest.is_some_and(|r| r.starts_with("127.") || r.starts_with("localhost") || r.starts_with("[::1]"));
+    let local = rest.is_some_and(|r| {
+        r.starts_with("127.") || r.starts_with("localhost") || r.starts_with("[::1]")
+    });
     if host.starts_with("https://") || local {
         Ok(())
     } else {
@@ -105,8 +107,14 @@ impl LangfuseTracer {
     /// `https://us.cloud.langfuse.com` or a self-hosted URL).
     pub fn start(host: &str, public: &Secret, secret: &Secret) -> Result<Self, String> {
         let url = format!("{}/api/public/otel/v1/traces", host.trim_end_matches('/'));
-        let auth =
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", public.expose(), secret.expose())));
+        let auth = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                public.expose(),
+                secret.expose()
+            ))
+        );
         let client = crate::http::https_builder()?
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
@@ -118,12 +126,20 @@ impl LangfuseTracer {
             .name("langfuse-export".into())
             .spawn(move || run(&worker_shared, &client, &url, &auth))
             .map_err(|e| e.to_string())?;
-        Ok(Self { shared, worker: Some(worker) })
+        Ok(Self {
+            shared,
+            worker: Some(worker),
+        })
     }
 
     pub fn stats(&self) -> ExportStats {
         let q = lock(&self.shared.0);
-        ExportStats { exported: q.exported, dropped: q.dropped, failed: q.failed, pending: q.pending.len() + q.in_flight }
+        ExportStats {
+            exported: q.exported,
+            dropped: q.dropped,
+            failed: q.failed,
+            pending: q.pending.len() + q.in_flight,
+        }
     }
 }
 
@@ -141,15 +157,23 @@ impl Tracer for LangfuseTracer {
 
     fn flush(&self, limit: Duration) {
         let (m, cv) = &*self.shared;
-        let deadline = Instant::now().checked_add(limit).unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let deadline = Instant::now()
+            .checked_add(limit)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         let mut q = lock(m);
         while !(q.pending.is_empty() && q.in_flight == 0) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                tracing::warn!(pending = q.pending.len() + q.in_flight, "traces not sent before exit");
+                tracing::warn!(
+                    pending = q.pending.len() + q.in_flight,
+                    "traces not sent before exit"
+                );
                 return;
             }
-            q = cv.wait_timeout(q, left).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+            q = cv
+                .wait_timeout(q, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
         }
     }
 }
@@ -169,8 +193,16 @@ impl Drop for LangfuseTracer {
 
 /// The sender: waits for traces, posts them in batches, pauses behind its breaker.
 fn run(shared: &(Mutex<Queue>, Condvar), client: &reqwest::Client, url: &str, auth: &str) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-    let mut breaker = crate::breaker::Breaker::new(crate::breaker::Config { threshold: 3, cool_down: Duration::from_secs(30) });
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let mut breaker = crate::breaker::Breaker::new(crate::breaker::Config {
+        threshold: 3,
+        cool_down: Duration::from_secs(30),
+    });
     let (m, cv) = shared;
     loop {
         let batch: Vec<QuestionTrace> = {
@@ -183,8 +215,14 @@ fn run(shared: &(Mutex<Queue>, Condvar), client: &reqwest::Client, url: &str, au
             }
             // Paused after failures: wait (traces keep queuing, the oldest dropped when full).
             if let Err(until) = breaker.allow(chrono::Local::now().naive_local()) {
-                let wait = (until - chrono::Local::now().naive_local()).to_std().unwrap_or(Duration::from_secs(1));
-                drop(cv.wait_timeout(q, wait.min(Duration::from_secs(5))).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0));
+                let wait = (until - chrono::Local::now().naive_local())
+                    .to_std()
+                    .unwrap_or(Duration::from_secs(1));
+                drop(
+                    cv.wait_timeout(q, wait.min(Duration::from_secs(5)))
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0),
+                );
                 continue;
             }
             let n = q.pending.len().min(BATCH);
@@ -222,7 +260,13 @@ enum Sent {
     Outage(String),
 }
 
-async fn send(client: &reqwest::Client, url: &str, auth: &str, body: &str, shared: &(Mutex<Queue>, Condvar)) -> Sent {
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    auth: &str,
+    body: &str,
+    shared: &(Mutex<Queue>, Condvar),
+) -> Sent {
     let mut last = String::new();
     for attempt in 1..=ATTEMPTS {
         if lock(&shared.0).stop {
@@ -248,14 +292,20 @@ async fn send(client: &reqwest::Client, url: &str, auth: &str, body: &str, share
                     // "inf", "1e30" or "-1": no panic; an absurd wait is an outage.
                     .map(|s| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::MAX));
                 match after {
-                    Some(a) if a > MAX_RETRY_AFTER => return Sent::Outage(format!("{last}, retry after {} s", a.as_secs())),
+                    Some(a) if a > MAX_RETRY_AFTER => {
+                        return Sent::Outage(format!("{last}, retry after {} s", a.as_secs()))
+                    }
                     Some(a) => a,
                     None => Duration::from_millis(100 << attempt),
                 }
             }
             Ok(r) => return Sent::Refused(r.status().as_u16()),
             Err(e) => {
-                last = if e.is_timeout() { "timed out".into() } else { "connection failed".into() };
+                last = if e.is_timeout() {
+                    "timed out".into()
+                } else {
+                    "connection failed".into()
+                };
                 Duration::from_millis(100 << attempt)
             }
         };
@@ -267,7 +317,9 @@ async fn send(client: &reqwest::Client, url: &str, auth: &str, body: &str, share
 }
 
 fn nanos(t: SystemTime) -> String {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()).to_string()
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+        .to_string()
 }
 
 fn attr(key: &str, value: &str) -> Value {
@@ -289,10 +341,22 @@ fn stage_span(trace_id: &str, parent: &str, s: &Stage) -> Value {
                 attr("langfuse.observation.model.name", &g.model),
                 int_attr("gen_ai.usage.input_tokens", g.input_tokens),
                 int_attr("gen_ai.usage.output_tokens", g.output_tokens),
-                attr("langfuse.observation.usage_details", &json!({"input": g.input_tokens, "output": g.output_tokens}).to_string()),
-                attr("langfuse.observation.cost_details", &json!({"total": g.cost_usd}).to_string()),
-                attr("langfuse.observation.input", &Value::String(g.input.clone()).to_string()),
-                attr("langfuse.observation.output", &Value::String(g.output.clone()).to_string()),
+                attr(
+                    "langfuse.observation.usage_details",
+                    &json!({"input": g.input_tokens, "output": g.output_tokens}).to_string(),
+                ),
+                attr(
+                    "langfuse.observation.cost_details",
+                    &json!({"total": g.cost_usd}).to_string(),
+                ),
+                attr(
+                    "langfuse.observation.input",
+                    &Value::String(g.input.clone()).to_string(),
+                ),
+                attr(
+                    "langfuse.observation.output",
+                    &Value::String(g.output.clone()).to_string(),
+                ),
             ]);
         }
         None => attributes.push(attr("langfuse.observation.type", "span")),

@@ -14,8 +14,11 @@ pub fn worker_program() -> PathBuf {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the worker");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        target.join("debug").join(plainsight_core::python::WORKER_NAME)
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        target
+            .join("debug")
+            .join(plainsight_core::python::WORKER_NAME)
     })
     .clone()
 }

@@ -34,8 +34,15 @@ pub fn parse_date_zoned(raw: &str, order: DateOrder) -> Option<(NaiveDateTime, b
         Some(t) => parse_time(t)?,
     };
     let mut split = date_part.split(['-', '/', '.']);
-    let (Some(pa), Some(pb), Some(pc), None) = (split.next(), split.next(), split.next(), split.next()) else { return None };
-    if ![pa, pb, pc].iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit())) {
+    let (Some(pa), Some(pb), Some(pc), None) =
+        (split.next(), split.next(), split.next(), split.next())
+    else {
+        return None;
+    };
+    if ![pa, pb, pc]
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|x| x.is_ascii_digit()))
+    {
         return None;
     }
     let (a, b, c): (u32, u32, i32) = (pa.parse().ok()?, pb.parse().ok()?, pc.parse().ok()?);
@@ -52,7 +59,10 @@ pub fn parse_date_zoned(raw: &str, order: DateOrder) -> Option<(NaiveDateTime, b
     let local = date.and_time(time);
     match offset {
         None => Some((local, false)),
-        Some(east) => Some((local.checked_sub_signed(chrono::TimeDelta::seconds(east))?, true)),
+        Some(east) => Some((
+            local.checked_sub_signed(chrono::TimeDelta::seconds(east))?,
+            true,
+        )),
     }
 }
 
@@ -62,9 +72,21 @@ fn parse_month_name_date(s: &str) -> Option<NaiveDate> {
     if !s.bytes().any(|b| b.is_ascii_alphabetic()) || s.len() > 20 {
         return None;
     }
-    const FORMATS: [&str; 10] =
-        ["%b %d %Y", "%b %d, %Y", "%d %b %Y", "%d-%b-%Y", "%b-%d-%Y", "%d %b, %Y", "%B %d %Y", "%B %d, %Y", "%d %B %Y", "%d %B, %Y"];
-    FORMATS.iter().find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+    const FORMATS: [&str; 10] = [
+        "%b %d %Y",
+        "%b %d, %Y",
+        "%d %b %Y",
+        "%d-%b-%Y",
+        "%b-%d-%Y",
+        "%d %b, %Y",
+        "%B %d %Y",
+        "%B %d, %Y",
+        "%d %B %Y",
+        "%d %B, %Y",
+    ];
+    FORMATS
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
 }
 
 /// A clock time with an optional zone; the zone as seconds east of UTC.
@@ -78,7 +100,9 @@ fn parse_time(t: &str) -> Option<(NaiveTime, Option<i64>)> {
     };
     let clock = clock.trim_end();
     // `%.f` also reads no fraction at all ("23:30:00").
-    let time = NaiveTime::parse_from_str(clock, "%H:%M:%S%.f").or_else(|_| NaiveTime::parse_from_str(clock, "%H:%M")).ok()?;
+    let time = NaiveTime::parse_from_str(clock, "%H:%M:%S%.f")
+        .or_else(|_| NaiveTime::parse_from_str(clock, "%H:%M"))
+        .ok()?;
     Some((time, offset))
 }
 
@@ -105,7 +129,12 @@ fn parse_offset(z: &str) -> Option<i64> {
 /// `YYYY-MM-DD` exactly: already stored as it should be.
 pub fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -123,7 +152,9 @@ mod tests {
             ("Jan", ""),
             ("Mr Smith 2000", ""),
         ] {
-            let got = parse_date(raw, DateOrder::DayFirst).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            let got = parse_date(raw, DateOrder::DayFirst)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
             assert_eq!(got, iso, "{raw}");
         }
     }
@@ -142,8 +173,13 @@ mod tests {
             ("2024-03-01 23:30", "2024-03-01 23:30:00", false),
             ("2024-03-01", "2024-03-01 00:00:00", false),
         ] {
-            let (d, z) = parse_date_zoned(raw, DateOrder::MonthFirst).unwrap_or_else(|| panic!("{raw} should parse"));
-            assert_eq!((d.format("%Y-%m-%d %H:%M:%S").to_string().as_str(), z), (utc, zoned), "{raw}");
+            let (d, z) = parse_date_zoned(raw, DateOrder::MonthFirst)
+                .unwrap_or_else(|| panic!("{raw} should parse"));
+            assert_eq!(
+                (d.format("%Y-%m-%d %H:%M:%S").to_string().as_str(), z),
+                (utc, zoned),
+                "{raw}"
+            );
         }
         for raw in [
             "2024-03-01T25:00Z",

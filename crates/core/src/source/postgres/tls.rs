@@ -17,7 +17,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio_postgres::config::SslMode;
 
 use crate::executor::ExecError;
@@ -55,7 +57,9 @@ impl TlsMode {
 
 /// The URL without `sslmode`/`sslrootcert` (which this module handles), and their values.
 pub fn split_options(url: &str) -> Result<(String, TlsMode, Option<PathBuf>), String> {
-    let Some((base, query)) = url.split_once('?') else { return Ok((url.to_string(), TlsMode::Prefer, None)) };
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), TlsMode::Prefer, None));
+    };
     let mut mode = TlsMode::Prefer;
     let mut root = None;
     let mut kept = Vec::new();
@@ -69,7 +73,11 @@ pub fn split_options(url: &str) -> Result<(String, TlsMode, Option<PathBuf>), St
             _ => kept.push(pair),
         }
     }
-    let url = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
     Ok((url, mode, root))
 }
 
@@ -78,7 +86,10 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -103,16 +114,23 @@ pub fn client_config(mode: TlsMode, root: Option<PathBuf>) -> Result<ClientConfi
         .with_safe_default_protocol_versions()
         .map_err(|e| ExecError::Connect(format!("TLS could not be set up: {e}")))?;
     let config = match mode {
-        TlsMode::Disable | TlsMode::Prefer | TlsMode::Require => {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(EncryptOnly(provider()))).with_no_client_auth()
-        }
+        TlsMode::Disable | TlsMode::Prefer | TlsMode::Require => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider())))
+            .with_no_client_auth(),
         TlsMode::VerifyCa | TlsMode::VerifyFull => {
-            let roots = Arc::new(trusted_roots(root.or_else(|| std::env::var_os("PGSSLROOTCERT").map(PathBuf::from)))?);
+            let roots =
+                Arc::new(trusted_roots(root.or_else(|| {
+                    std::env::var_os("PGSSLROOTCERT").map(PathBuf::from)
+                }))?);
             let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider())
                 .build()
                 .map_err(|e| ExecError::Connect(format!("TLS could not be set up: {e}")))?;
             if mode == TlsMode::VerifyCa {
-                builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(webpki))).with_no_client_auth()
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
+                    .with_no_client_auth()
             } else {
                 builder.with_webpki_verifier(webpki).with_no_client_auth()
             }
@@ -122,11 +140,18 @@ pub fn client_config(mode: TlsMode, root: Option<PathBuf>) -> Result<ClientConfi
 }
 
 pub(crate) fn trusted_roots(extra: Option<PathBuf>) -> Result<RootCertStore, ExecError> {
-    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
     if let Some(path) = extra {
-        let unreadable = |why: String| ExecError::Connect(format!("the root certificate {} could not be read ({why})", path.display()));
+        let unreadable = |why: String| {
+            ExecError::Connect(format!(
+                "the root certificate {} could not be read ({why})",
+                path.display()
+            ))
+        };
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&path)
             .map_err(|e| unreadable(e.to_string()))?
             .collect::<Result<_, _>>()
@@ -162,7 +187,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -171,7 +201,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -192,10 +227,13 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
-            Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. })) => {
-                Ok(ServerCertVerified::assertion())
-            }
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -233,17 +271,38 @@ mod tests {
             split_options("postgres://u@h:5432/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.crt&connect_timeout=3").unwrap();
         assert_eq!(
             (url.as_str(), mode, root),
-            ("postgres://u@h:5432/db?connect_timeout=3", TlsMode::VerifyFull, Some(PathBuf::from("/tmp/ca.crt")))
+            (
+                "postgres://u@h:5432/db?connect_timeout=3",
+                TlsMode::VerifyFull,
+                Some(PathBuf::from("/tmp/ca.crt"))
+            )
         );
-        assert_eq!(split_options("postgres://u@h/db").unwrap().1, TlsMode::Prefer, "libpq's default");
-        assert_eq!(split_options("postgres://u@h/db?sslmode=disable").unwrap().0, "postgres://u@h/db");
+        assert_eq!(
+            split_options("postgres://u@h/db").unwrap().1,
+            TlsMode::Prefer,
+            "libpq's default"
+        );
+        assert_eq!(
+            split_options("postgres://u@h/db?sslmode=disable")
+                .unwrap()
+                .0,
+            "postgres://u@h/db"
+        );
         let err = split_options("postgres://u@h/db?sslmode=maybe").unwrap_err();
         assert!(err.contains("sslmode=maybe"), "{err}");
     }
 
     #[test]
     fn a_missing_root_certificate_is_named() {
-        let err = client_config(TlsMode::VerifyFull, Some(PathBuf::from("/nonexistent/ca.crt"))).unwrap_err().to_string();
-        assert!(err.contains("/nonexistent/ca.crt could not be read"), "{err}");
+        let err = client_config(
+            TlsMode::VerifyFull,
+            Some(PathBuf::from("/nonexistent/ca.crt")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("/nonexistent/ca.crt could not be read"),
+            "{err}"
+        );
     }
 }
