@@ -514,7 +514,7 @@ fn process_problems(m: &Measured, limit: Duration) -> Vec<String> {
                 tail(&m.stderr)
             )),
             (Some(101), _) => {
-                problems.push(format!("PANIC: exit code 101; stderr: {}", tail(&m.stderr)))
+                problems.push(format!("PANIC: exit code 101; stderr: {}", tail(&m.stderr)));
             }
             _ => {}
         },

@@ -471,7 +471,7 @@ fn schema_profiles_of_postgres_follow_row_and_schema_changes() {
     // Each change is another session's, with its statistics reported at once.
     let write = |sql: &str| {
         rt.block_on(writer.batch_execute(&format!("{sql}; SELECT pg_stat_force_next_flush()")))
-            .expect(sql)
+            .expect(sql);
     };
     write("CREATE TABLE t (id INTEGER PRIMARY KEY, region TEXT); INSERT INTO t VALUES (1, 'North'), (2, 'South')");
     let data = tempfile::tempdir().expect("data dir");

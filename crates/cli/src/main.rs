@@ -655,7 +655,7 @@ fn keys(action: KeysAction) -> Result<()> {
             match secrets::lookup(&store, &name, &env)? {
                 Some((secret, secrets::Origin::Keychain)) => println!("{}", secret.masked()),
                 Some((secret, secrets::Origin::Environment(var))) => {
-                    println!("{} (from the environment variable {var})", secret.masked())
+                    println!("{} (from the environment variable {var})", secret.masked());
                 }
                 None => println!("There is no {} yet.", name.label()),
             }

@@ -1910,7 +1910,7 @@ impl Planner {
                 measures.push(said(word));
             }
             Some(Measure::Count { entity, .. }) => {
-                measures.push(format!("number of {}", lexicon::plural(&said(entity))))
+                measures.push(format!("number of {}", lexicon::plural(&said(entity))));
             }
             _ => {}
         }

@@ -83,7 +83,7 @@ pub(crate) fn record(
             duration,
             outcome: outcome.to_string(),
             generation,
-        })
+        });
     });
 }
 

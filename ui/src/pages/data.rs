@@ -132,11 +132,11 @@ impl DataScreen {
                 })
                 .await?;
                 ipc::listen(ipc::DRAG_ENTER_EVENT, move |_: Value| {
-                    session.dragging.set(true)
+                    session.dragging.set(true);
                 })
                 .await?;
                 ipc::listen(ipc::DRAG_LEAVE_EVENT, move |_: Value| {
-                    session.dragging.set(false)
+                    session.dragging.set(false);
                 })
                 .await?;
                 ipc::listen(ipc::DRAG_DROP_EVENT, move |dropped: DroppedFiles| {

@@ -127,7 +127,7 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
     } = conversation;
     let ask = Callback::new(move |text: String| conversation.ask(&text));
     let approve = Callback::new(move |(text, usd): (String, f64)| {
-        conversation.ask_approved(&text, Some(usd))
+        conversation.ask_approved(&text, Some(usd));
     });
     let export = Callback::new(move |format: ExportFormat| conversation.export(format));
     let teach =

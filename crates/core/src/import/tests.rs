@@ -387,7 +387,7 @@ fn any_accepted_csv_reexports_to_the_same_normalised_values() {
                 match (gv, wv) {
                     (R(a), R(b)) => assert!((a - b).abs() < 1e-9, "round {round}: {a} vs {b}"),
                     (I(a), R(b)) => {
-                        assert!((*a as f64 - b).abs() < 1e-9, "round {round}: {a} vs {b}")
+                        assert!((*a as f64 - b).abs() < 1e-9, "round {round}: {a} vs {b}");
                     }
                     (a, b) => assert_eq!(a, b, "round {round}"),
                 }

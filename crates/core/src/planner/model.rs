@@ -444,10 +444,10 @@ impl Model {
                 match c.kind {
                     // A year or an hour is when, not how much: a grouping, never added up.
                     k if k.is_numeric() && time_part(&c.name).is_some() => {
-                        tm.dims.push(c.name.clone())
+                        tm.dims.push(c.name.clone());
                     }
                     k if k.is_numeric() && !c.primary_key && !is_key(&c.name) => {
-                        tm.measures.push(c.name.clone())
+                        tm.measures.push(c.name.clone());
                     }
                     ColumnKind::Date => {
                         tm.dates.push(c.name.clone());
