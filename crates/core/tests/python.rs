@@ -350,20 +350,8 @@ fn a_script_that_raises_rows_sends_only_its_exception_type_and_line_to_the_ai() 
             a.interpretation
         );
     }
-    let sent = server.requests();
+    let sent = server.requests_without(&values);
     assert_eq!(sent.len(), 2 * attacks.len());
-    for (i, request) in sent.iter().enumerate() {
-        let leaked: Vec<&String> = values
-            .iter()
-            .filter(|v| request.body.contains(v.as_str()))
-            .collect();
-        assert!(
-            leaked.is_empty(),
-            "request {i} sent {} customer values, e.g. {:?}",
-            leaked.len(),
-            leaked.first()
-        );
-    }
     let first = sent[1].json()["input"].to_string();
     assert!(
         first.contains("the Python script raised ValueError on line 1"),

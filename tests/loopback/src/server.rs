@@ -319,6 +319,25 @@ impl Server {
         lock(&self.shared.state).requests.clone()
     }
 
+    /// Every request received so far, after checking that none of their bodies contains any of
+    /// `values` (the privacy tests' row values); panics naming the first request that does.
+    pub fn requests_without(&self, values: &[String]) -> Vec<Recorded> {
+        let sent = self.requests();
+        for (i, request) in sent.iter().enumerate() {
+            let leaked: Vec<&String> = values
+                .iter()
+                .filter(|v| request.body.contains(v.as_str()))
+                .collect();
+            assert!(
+                leaked.is_empty(),
+                "request {i} sent {} customer values, e.g. {:?}",
+                leaked.len(),
+                leaked.first()
+            );
+        }
+        sent
+    }
+
     /// Waits until at least `n` requests have been received or `timeout` has passed, then returns
     /// all requests received so far (fewer than `n` if the time ran out).
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
