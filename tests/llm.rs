@@ -261,8 +261,8 @@ fn the_cli_reports_records_and_budgets_exactly_the_providers_figure() {
         "every reservation was settled: {shown}"
     );
     // The history keeps each answer's cost in nano-dollars.
-    let app =
-        rusqlite::Connection::open(data.path().join("plainsight.sqlite")).expect("app database");
+    let app = rusqlite::Connection::open(plainsight_core::datadir::app_db_path(data.path()))
+        .expect("app database");
     let costs: Vec<i64> = app
         .prepare("SELECT cost_nanos FROM history ORDER BY id")
         .expect("history")
@@ -394,8 +394,8 @@ fn a_key_the_provider_quotes_back_is_in_no_file_no_log_line_and_no_output() {
             file.display()
         );
     }
-    let app =
-        rusqlite::Connection::open(data.path().join("plainsight.sqlite")).expect("app database");
+    let app = rusqlite::Connection::open(plainsight_core::datadir::app_db_path(data.path()))
+        .expect("app database");
     let (history, cached): (i64, i64) = app
         .query_row(
             "SELECT (SELECT count(*) FROM history), (SELECT count(*) FROM llm_cache)",
@@ -496,7 +496,7 @@ fn the_breaker_is_shared_by_cli_processes_shown_and_recovers() {
     });
     let env = [
         ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "2"),
-        ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT_MS", "1500"),
+        ("CIRCUIT_BREAKER_RECOVERY_TIMEOUT_MS", "60000"),
     ];
     let q = "which products were bought together most often?";
     for _ in 0..2 {
@@ -537,9 +537,17 @@ fn the_breaker_is_shared_by_cli_processes_shown_and_recovers() {
                 .as_str()
                 .is_some_and(|e| e.contains("HTTP 500"))
     );
-    // After the pause the provider works again: one trial, it closes.
+    // After the pause the provider works again: one trial, it closes. The pause passes by
+    // moving its stored end (UTC) a minute and a second back, not by waiting for it.
     healthy.store(true, Ordering::SeqCst);
-    std::thread::sleep(std::time::Duration::from_millis(1_600));
+    let moved = rusqlite::Connection::open(plainsight_core::datadir::app_db_path(data.path()))
+        .expect("the app database")
+        .execute(
+            "UPDATE breakers SET until = strftime('%Y-%m-%dT%H:%M:%f', until, '-61 seconds') WHERE provider = 'perplexity'",
+            [],
+        )
+        .expect("moved");
+    assert_eq!(moved, 1);
     let a = json_of(&ask(&server, data.path(), &env, q));
     assert_eq!(
         (a["route"].as_str(), a["error_kind"].as_str()),

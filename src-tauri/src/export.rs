@@ -12,10 +12,6 @@ use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
 
 use crate::error::AppError;
 
-/// 16:9 at a size that stays sharp on slides and in documents.
-const PNG_SIZE: (u32, u32) = (1200, 675);
-const SVG_SIZE: (u32, u32) = (960, 540);
-
 /// A chart and the data it is drawn from, copied out of the last answer.
 pub struct Chart {
     spec: ChartSpec,
@@ -36,12 +32,19 @@ impl Chart {
 
     fn render(&self, format: ExportFormat) -> Result<Vec<u8>, AppError> {
         Ok(match format {
-            ExportFormat::Png => {
-                chart::render_png(&self.spec, &self.columns, &self.rows, PNG_SIZE)?
-            }
-            ExportFormat::Svg => {
-                chart::render_svg(&self.spec, &self.columns, &self.rows, SVG_SIZE)?.into_bytes()
-            }
+            ExportFormat::Png => chart::render_png(
+                &self.spec,
+                &self.columns,
+                &self.rows,
+                chart::PNG_EXPORT_SIZE,
+            )?,
+            ExportFormat::Svg => chart::render_svg(
+                &self.spec,
+                &self.columns,
+                &self.rows,
+                chart::SVG_EXPORT_SIZE,
+            )?
+            .into_bytes(),
         })
     }
 

@@ -34,7 +34,7 @@ pub const PICKABLE: [&str; 11] = [
 ];
 
 fn now() -> String {
-    chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
+    plainsight_core::clock::stamp(chrono::Utc::now())
 }
 
 /// At start-up: core's policy ([`plainsight_core::setup::open_at_startup`]): the active source,

@@ -2,7 +2,7 @@
 //! breaker, spend per day drawn by core, and the answers that cost something. Blocking; the
 //! command runs it on a worker thread.
 
-use chrono::{Local, NaiveDateTime};
+use chrono::{DateTime, Local, Utc};
 use plainsight_core::budget::Period;
 use plainsight_core::budget::ScopeState;
 use plainsight_core::chart::{self, ChartKind, ChartSpec};
@@ -36,8 +36,8 @@ fn label(scope: &str) -> String {
         .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-fn when(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+fn when(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Core's budget state (`ok`, `warning`, `blocked`), typed at the boundary.
@@ -148,7 +148,7 @@ fn providers(state: &AppState) -> Result<Vec<ProviderStatusView>, AppError> {
 
 /// Budgets and provider status only (cheap: for the banners after every answer).
 pub fn status(state: &AppState) -> Result<Vec<Banner>, AppError> {
-    let now = Local::now().naive_local();
+    let now = Utc::now();
     let scopes: Vec<BudgetView> = state
         .history()
         .budgets(now)
@@ -161,7 +161,7 @@ pub fn status(state: &AppState) -> Result<Vec<Banner>, AppError> {
 
 /// The whole Spending page.
 pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
-    let now = Local::now().naive_local();
+    let now = Utc::now();
     let (scopes, daily, recent) = {
         let db = state.history();
         let scopes: Vec<BudgetView> = db
@@ -172,7 +172,7 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
             .collect();
         (
             scopes,
-            db.daily_spend(now.date(), CHART_DAYS)?,
+            db.daily_spend(now.with_timezone(&Local).date_naive(), CHART_DAYS)?,
             db.recent_costs(RECENT)?,
         )
     };
@@ -196,7 +196,7 @@ pub fn spending(state: &AppState) -> Result<SpendingView, AppError> {
             .into_iter()
             .map(|(question, asked_at, nanos, by)| SpentAnswer {
                 question,
-                asked_at,
+                asked_at: plainsight_core::clock::shown(&asked_at),
                 usd: dollars(nanos),
                 by,
             })

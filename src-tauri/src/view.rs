@@ -11,7 +11,8 @@ use plainsight_ipc::{
 };
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
-pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> AnswerView {
+pub fn answer(answer: &Answer) -> AnswerView {
+    let svg = answer.chart_svg.clone();
     let chart = answer.chart.as_ref().zip(svg).map(|(spec, svg)| ChartView {
         kind: spec.kind.as_str().to_string(),
         x: spec.x.clone(),
@@ -20,7 +21,7 @@ pub fn answer(answer: &Answer, history_id: Option<i64>, svg: Option<String>) -> 
         svg,
     });
     AnswerView {
-        history_id,
+        history_id: answer.history_id,
         question: answer.question.clone(),
         route: route(answer.route),
         confidence: answer.confidence,
@@ -111,7 +112,7 @@ pub fn history_item(entry: HistoryEntry) -> HistoryItem {
         id: entry.id,
         question: entry.question,
         route,
-        asked_at: entry.asked_at,
+        asked_at: plainsight_core::clock::shown(&entry.asked_at),
     }
 }
 
@@ -154,7 +155,7 @@ mod tests {
         let answered = pipeline
             .ask("average price by category", today, None)
             .expect("answer");
-        let shown = answer(&answered, Some(7), None);
+        let shown = answer(&answered);
         assert_eq!(
             shown.mappings.len(),
             answered.mappings.len(),

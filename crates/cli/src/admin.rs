@@ -183,7 +183,7 @@ pub(crate) fn breaker(action: BreakerAction) -> Result<()> {
 pub(crate) fn budget(action: BudgetAction) -> Result<()> {
     use plainsight_core::budget::{limit_nanos, Period, Scope};
     let db = AppDb::open(&datadir::app_db_path(&datadir::data_dir()?))?;
-    let now = chrono::Local::now().naive_local();
+    let now = chrono::Utc::now();
     match action {
         BudgetAction::Set {
             scope,
@@ -211,7 +211,7 @@ pub(crate) fn budget(action: BudgetAction) -> Result<()> {
                     .map(|s| {
                         serde_json::json!({"scope": s.scope.name, "period": s.scope.period.as_str(), "limit_usd": s.scope.limit_usd(),
                             "spent_usd": s.spent_usd(), "reserved_usd": s.reserved_usd(), "state": s.state,
-                            "resets_at": s.resets_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())})
+                            "resets_at": s.resets_at.map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%dT%H:%M:%S").to_string())})
                     })
                     .collect();
                 println!("{}", serde_json::json!({"scopes": scopes}));

@@ -78,30 +78,12 @@ pub(crate) fn ask(args: AskArgs) -> Result<()> {
         t.flush(Duration::from_secs(2));
     }
     let answer = answer?;
-    record(&answer);
     if json {
         println!("{}", answer.to_json());
     } else {
         print_human(&answer);
     }
     Ok(())
-}
-
-/// Adds the answer (with its cost) to the history the app shows; a failure only warns.
-fn record(answer: &plainsight_core::Answer) {
-    let recorded = datadir::data_dir()
-        .map_err(|e| e.to_string())
-        .and_then(|dir| AppDb::open(&datadir::app_db_path(&dir)).map_err(|e| e.to_string()))
-        .and_then(|db| {
-            db.record_answer(
-                answer,
-                &chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
-            )
-            .map_err(|e| e.to_string())
-        });
-    if let Err(error) = recorded {
-        tracing::warn!(%error, "could not record the question in history");
-    }
 }
 
 fn print_human(a: &Answer) {

@@ -4,15 +4,18 @@
 //! released on failure. Every change is one `BEGIN IMMEDIATE` transaction on the app database,
 //! so settled + reserved never passes a hard cap, even with many questions in flight across the
 //! app and CLI processes. A provider that reports more than was reserved is charged the excess.
-//! Time comes from the caller (an injected clock), so periods roll over testably.
+//! Time comes from the caller (an injected clock), so periods roll over testably. Times are
+//! stored in UTC; a period is counted in the person's local time (a daily budget resets at local
+//! midnight), and its reset time is handed back in UTC for the screen to show in local time.
 //!
 //! Amounts are whole nano-dollars ([`crate::money`]): limits, reservations and charges are
 //! stored as integers and held against each other exactly, with no tolerance; dollars appear only
 //! in messages and in what is shown.
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, Local, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+use crate::clock::stamp;
 use crate::history::{AppDb, HistoryError};
 use crate::money::{dollars, nanos};
 
@@ -62,8 +65,23 @@ impl Period {
         }
     }
 
-    /// The current period's key, and when it resets (`None`: never).
-    fn window(self, now: NaiveDateTime) -> (String, Option<NaiveDateTime>) {
+    /// The current period's key, and when it resets (`None`: never): counted in local time.
+    fn window(self, now: DateTime<Utc>) -> (String, Option<DateTime<Utc>>) {
+        self.window_in(&Local, now)
+    }
+
+    /// [`Self::window`] as counted in `zone`.
+    fn window_in<Z: TimeZone>(
+        self,
+        zone: &Z,
+        now: DateTime<Utc>,
+    ) -> (String, Option<DateTime<Utc>>) {
+        let (key, resets) = self.local_window(now.with_timezone(zone).naive_local());
+        (key, resets.and_then(|t| utc_of_local(zone, t)))
+    }
+
+    /// [`Self::window`] on a local wall-clock time, with the reset in that wall-clock time.
+    fn local_window(self, now: NaiveDateTime) -> (String, Option<NaiveDateTime>) {
         let day = now.date();
         match self {
             Self::Day => (
@@ -83,6 +101,18 @@ impl Period {
             Self::Total => ("total".into(), None),
         }
     }
+}
+
+/// The UTC instant of a wall-clock time in `zone` (the earlier one when a clock change makes it
+/// ambiguous, the hour after when it is skipped).
+fn utc_of_local<Z: TimeZone>(zone: &Z, t: NaiveDateTime) -> Option<DateTime<Utc>> {
+    zone.from_local_datetime(&t)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(t + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// One scope's limit.
@@ -114,7 +144,8 @@ pub struct ScopeState {
     pub reserved_nanos: i64,
     /// `ok`, `warning` (past the soft cap) or `blocked` (at the hard cap).
     pub state: &'static str,
-    pub resets_at: Option<NaiveDateTime>,
+    /// When the period ends (UTC; shown in local time).
+    pub resets_at: Option<DateTime<Utc>>,
 }
 
 impl ScopeState {
@@ -151,7 +182,7 @@ pub enum BudgetError {
         period: &'static str,
         spent: i64,
         reserved: i64,
-        resets_at: Option<NaiveDateTime>,
+        resets_at: Option<DateTime<Utc>>,
     },
     #[error("{0}")]
     Invalid(String),
@@ -159,9 +190,12 @@ pub enum BudgetError {
     Store(#[from] HistoryError),
 }
 
-fn resets(at: Option<NaiveDateTime>) -> String {
+fn resets(at: Option<DateTime<Utc>>) -> String {
     match at {
-        Some(t) => format!("it resets at {}", t.format("%Y-%m-%d %H:%M")),
+        Some(t) => format!(
+            "it resets at {}",
+            t.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+        ),
         None => "raise the limit in Settings to continue".into(),
     }
 }
@@ -283,7 +317,7 @@ impl AppDb {
         purpose: Purpose,
         scopes: &[&str],
         nanos: i64,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Reservation, BudgetError> {
         if nanos < 0 {
             return Err(BudgetError::Invalid(
@@ -316,7 +350,7 @@ impl AppDb {
             }
             tx.execute(
                 "INSERT INTO budget_ledger(scope, period_key, kind, nanos, purpose, reservation, at) VALUES (?1, ?2, 'reserved', ?3, ?4, ?5, ?6)",
-                params![name, key, nanos, purpose.as_str(), id, now.to_string()],
+                params![name, key, nanos, purpose.as_str(), id, stamp(now)],
             )?;
         }
         tx.commit()?;
@@ -329,14 +363,14 @@ impl AppDb {
         &mut self,
         reservation: &Reservation,
         actual_nanos: i64,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Result<(), BudgetError> {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE budget_ledger SET kind = 'settled', nanos = ?2, at = ?3 WHERE reservation = ?1 AND kind = 'reserved'",
-            params![reservation.0, actual_nanos.max(0), now.to_string()],
+            params![reservation.0, actual_nanos.max(0), stamp(now)],
         )?;
         tx.commit()?;
         Ok(())
@@ -352,7 +386,7 @@ impl AppDb {
     }
 
     /// Every scope and where it stands now.
-    pub fn budgets(&self, now: NaiveDateTime) -> Result<Vec<ScopeState>, BudgetError> {
+    pub fn budgets(&self, now: DateTime<Utc>) -> Result<Vec<ScopeState>, BudgetError> {
         let names: Vec<String> = self
             .conn()
             .prepare("SELECT scope FROM budget_scopes ORDER BY scope")?
@@ -442,8 +476,13 @@ impl AppDb {
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    /// A local wall-clock time as the UTC instant callers pass.
+    fn at(s: &str) -> DateTime<Utc> {
+        utc_of_local(
+            &Local,
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(),
+        )
+        .unwrap()
     }
 
     fn scope(name: &str, limit: f64, period: Period) -> Scope {
@@ -456,6 +495,40 @@ mod tests {
     }
 
     const AI: Purpose = Purpose::Ai;
+
+    #[test]
+    fn periods_are_counted_in_local_time_and_stamps_stored_in_utc() {
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // 23:30 UTC on the 26th is already the 27th in Tokyo, whose day ends at 15:00 UTC.
+        let tokyo = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        let late = utc("2026-11-26T23:30:00Z");
+        assert_eq!(
+            Period::Day.window_in(&tokyo, late),
+            ("2026-11-27".to_string(), Some(utc("2026-11-27T15:00:00Z")))
+        );
+        assert_eq!(
+            Period::Month
+                .window_in(&tokyo, utc("2026-11-30T16:00:00Z"))
+                .0,
+            "2026-12"
+        );
+        // West of UTC the same instant is still the 26th.
+        let chicago = chrono::FixedOffset::west_opt(6 * 3600).unwrap();
+        assert_eq!(
+            Period::Day.window_in(&chicago, late),
+            ("2026-11-26".to_string(), Some(utc("2026-11-27T06:00:00Z")))
+        );
+        let mut db = AppDb::open_in_memory().unwrap();
+        db.set_budget(&scope("global", 1.0, Period::Day)).unwrap();
+        let r = db.reserve(AI, &["global"], nanos(0.1), late).unwrap();
+        db.settle(&r, nanos(0.05), utc("2026-11-26T23:31:05Z"))
+            .unwrap();
+        let at: String = db
+            .conn()
+            .query_row("SELECT at FROM budget_ledger", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(at, "2026-11-26T23:31:05Z");
+    }
 
     #[test]
     fn reservations_hold_the_line_and_settle_to_the_actual_cost() {

@@ -318,6 +318,19 @@ fn register_font() {
     });
 }
 
+/// The size a chart is drawn at for the answer area; the SVG has a viewBox, so the screen scales
+/// it to the column's width. A single number needs far less height than axes do.
+pub fn screen_size(kind: ChartKind) -> (u32, u32) {
+    match kind {
+        ChartKind::Number => (880, 200),
+        _ => (880, 380),
+    }
+}
+
+/// Export sizes: 16:9, sharp on slides and in documents.
+pub const PNG_EXPORT_SIZE: (u32, u32) = (1200, 675);
+pub const SVG_EXPORT_SIZE: (u32, u32) = (960, 540);
+
 /// Renders the chart as an SVG document.
 pub fn render_svg(
     spec: &ChartSpec,

@@ -1,12 +1,12 @@
-//! `Clock`: where the pipeline reads the time. Times are kept in UTC (breakers, the answer
-//! cache, budgets' `at` stamps); a local time is derived only to show it or to find the local
-//! day a daily budget belongs to. The app and the CLI use [`SystemClock`]; tests hand the
+//! `Clock`: where the pipeline reads the time. Every time is kept in UTC (breakers, the answer
+//! cache, the budget ledger, history); a local time is derived only to show it (and by the budget
+//! to find the local day a daily budget belongs to). The app and the CLI use [`SystemClock`]; tests hand the
 //! pipeline a [`FixedClock`] and move it forward instead of sleeping.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, Local, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -16,16 +16,29 @@ pub trait Clock: Send + Sync {
         self.now().naive_utc()
     }
 
-    /// Now in this computer's time zone, without the zone (how budget periods are counted:
-    /// a daily budget resets at local midnight).
-    fn local(&self) -> NaiveDateTime {
-        self.now().with_timezone(&Local).naive_local()
-    }
-
     /// Seconds since 1970 (how the answer cache stores its times).
     fn epoch_secs(&self) -> i64 {
         self.now().timestamp()
     }
+}
+
+/// How a time is stored (app database, ledger, history): UTC, RFC 3339 to the second
+/// (`2026-12-07T10:00:00Z`).
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A stored time as the person reads it: in this computer's time zone, `YYYY-MM-DD HH:MM`. A
+/// text that is not a stored time is shown as it is.
+pub fn shown(stored: &str) -> String {
+    DateTime::parse_from_rfc3339(stored).map_or_else(
+        |_| stored.to_string(),
+        |t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    )
 }
 
 /// The computer's clock.
@@ -80,13 +93,19 @@ mod tests {
         assert_eq!(clock.now(), start);
         clock.advance(Duration::from_millis(1_500));
         assert_eq!(clock.epoch_secs(), start.timestamp() + 1);
+        assert_eq!(stamp(clock.now()), "2026-12-07T10:00:01Z");
+        assert_eq!(
+            shown(&stamp(clock.now())),
+            clock
+                .now()
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        );
+        assert_eq!(shown("yesterday"), "yesterday");
         assert_eq!(
             clock.utc(),
             (start + chrono::Duration::milliseconds(1_500)).naive_utc()
-        );
-        assert_eq!(
-            clock.local(),
-            clock.now().with_timezone(&Local).naive_local()
         );
     }
 }

@@ -163,6 +163,16 @@ ALTER TABLE cache_stats ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;
 UPDATE cache_stats SET saved_nanos = CAST(ROUND(saved_usd * 1e9) AS INTEGER);
 ALTER TABLE cache_stats DROP COLUMN saved_usd;
 ",
+    // Every time in UTC (RFC 3339, `…Z`); until now history, sources and the ledger held this
+    // computer's local time, which SQLite's `utc` modifier converts (a text it cannot read stays).
+    "
+UPDATE history SET asked_at = coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', asked_at, 'utc'), asked_at)
+    WHERE asked_at NOT LIKE '%Z';
+UPDATE sources SET added_at = coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', added_at, 'utc'), added_at)
+    WHERE added_at NOT LIKE '%Z' AND added_at <> '';
+UPDATE budget_ledger SET at = coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', at, 'utc'), at)
+    WHERE at NOT LIKE '%Z';
+",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +195,7 @@ pub struct HistoryEntry {
     pub id: i64,
     pub question: String,
     pub route: String,
+    /// When, in UTC ([`crate::clock::stamp`]; [`crate::clock::shown`] for the screen).
     pub asked_at: String,
     pub code: Option<String>,
     pub interpretation: String,
@@ -237,13 +248,13 @@ impl AppDb {
         &self,
         question: &str,
         route: &str,
-        asked_at: &str,
+        asked_at: chrono::DateTime<chrono::Utc>,
         code: Option<&str>,
         interpretation: &str,
     ) -> Result<i64, HistoryError> {
         self.conn.execute(
             "INSERT INTO history(question, route, asked_at, code, interpretation) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![redact(question), route, asked_at, code.map(redact), redact(interpretation)],
+            params![redact(question), route, crate::clock::stamp(asked_at), code.map(redact), redact(interpretation)],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -252,7 +263,7 @@ impl AppDb {
     pub fn record_answer(
         &self,
         answer: &crate::Answer,
-        asked_at: &str,
+        asked_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<i64, HistoryError> {
         let breakdown: Vec<serde_json::Value> = answer
             .cost
@@ -271,7 +282,7 @@ impl AppDb {
             params![
                 redact(&answer.question),
                 answer.route.as_str(),
-                asked_at,
+                crate::clock::stamp(asked_at),
                 answer.code.as_deref().map(redact),
                 redact(&answer.interpretation),
                 answer.cost.total_nanos,
@@ -293,7 +304,7 @@ impl AppDb {
         )?)
     }
 
-    /// Spend per day (`YYYY-MM-DD`, nano-dollars) for the `days` days up to and including
+    /// Spend per local day (`YYYY-MM-DD`, nano-dollars) for the `days` days up to and including
     /// `today`, oldest first, days without spend included as 0 (for the Spending page's chart).
     pub fn daily_spend(
         &self,
@@ -302,8 +313,8 @@ impl AppDb {
     ) -> Result<Vec<(String, i64)>, HistoryError> {
         let first = today - chrono::Duration::days(i64::from(days.max(1)) - 1);
         let mut stmt = self.conn.prepare(
-            "SELECT substr(asked_at, 1, 10) AS day, sum(cost_nanos) FROM history
-             WHERE substr(asked_at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY day",
+            "SELECT date(asked_at, 'localtime') AS day, sum(cost_nanos) FROM history
+             WHERE day BETWEEN ?1 AND ?2 GROUP BY day",
         )?;
         let spent: Vec<(String, i64)> = stmt
             .query_map(params![first.to_string(), today.to_string()], |r| {
@@ -376,6 +387,18 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
 mod tests {
     use super::*;
 
+    /// A local wall-clock time as the UTC instant the app stores.
+    fn local(s: &str) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        chrono::Local
+            .from_local_datetime(
+                &chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(),
+            )
+            .earliest()
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    }
+
     #[test]
     fn history_survives_reopening_newest_first() {
         let dir = tempfile::tempdir().unwrap();
@@ -385,13 +408,19 @@ mod tests {
             db.record(
                 "sales by region",
                 "answer",
-                "2026-11-26 09:00",
+                local("2026-11-26 09:00"),
                 Some("SELECT 1"),
                 "",
             )
             .unwrap();
-            db.record("how are we doing?", "clarify", "2026-11-26 09:01", None, "")
-                .unwrap();
+            db.record(
+                "how are we doing?",
+                "clarify",
+                local("2026-11-26 09:01"),
+                None,
+                "",
+            )
+            .unwrap();
         }
         let db = AppDb::open(&path).unwrap();
         let recent = db.recent(10).unwrap();
@@ -420,7 +449,7 @@ mod tests {
             db.conn
                 .execute(
                     "INSERT INTO history(question, route, asked_at, cost_nanos) VALUES ('q', 'answer', ?1, ?2)",
-                    params![at, crate::money::nanos(usd)],
+                    params![crate::clock::stamp(local(at)), crate::money::nanos(usd)],
                 )
                 .unwrap();
         }
@@ -526,6 +555,25 @@ mod tests {
                 .unwrap();
             assert_eq!(n, 0, "{table}.{column}");
         }
+        // Local times became UTC stamps.
+        let texts = |sql: &str| -> Vec<String> {
+            db.conn
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let utc = |s: &str| crate::clock::stamp(local(s));
+        assert_eq!(
+            texts("SELECT asked_at FROM history ORDER BY id"),
+            [utc("2026-11-26 09:00"), utc("2026-11-26 09:01")]
+        );
+        assert_eq!(
+            texts("SELECT at FROM budget_ledger ORDER BY id"),
+            [utc("2026-11-26 09:00"), utc("2026-11-26 09:01")]
+        );
         db.conn.execute("DELETE FROM llm_cache", []).unwrap();
         assert_eq!(ints("SELECT stored FROM cache_stats"), [0]);
         assert_eq!(

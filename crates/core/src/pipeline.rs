@@ -22,6 +22,9 @@ use crate::source::{DataSource, SqliteSource};
 
 mod ai;
 mod feedback;
+mod store;
+
+use store::Store;
 
 fn sentence_case(s: &str) -> String {
     let mut c = s.chars();
@@ -208,9 +211,36 @@ pub struct Answer {
     /// the other columns it could mean, for the person to confirm or correct. Empty when the AI
     /// wrote the answer: its reading is not the planner's.
     pub mappings: Vec<crate::planner::Mapping>,
+    /// The chart drawn for the answer area (an SVG with a viewBox, scaled by the screen), when
+    /// the answer has one and it could be drawn.
+    pub chart_svg: Option<String>,
+    /// The answer's entry in the history, once recorded there.
+    pub history_id: Option<i64>,
 }
 
 impl Answer {
+    /// Draws [`Self::chart`] for the screen into [`Self::chart_svg`] (a stage of its own); a
+    /// chart that cannot be drawn is logged and left out, the table still shows.
+    fn draw_chart(&mut self) {
+        let Some(spec) = &self.chart else {
+            return;
+        };
+        let mut timer = crate::trace::Timer::start("draw");
+        self.chart_svg = crate::chart::render_svg(
+            spec,
+            &self.columns,
+            &self.rows,
+            crate::chart::screen_size(spec.kind),
+        )
+        .inspect_err(|error| tracing::warn!(?error, "could not draw the chart"))
+        .ok();
+        timer.outcome(if self.chart_svg.is_some() {
+            "drawn"
+        } else {
+            "failed"
+        });
+    }
+
     /// The CLI's JSON contract (`plainsight ask --json`).
     pub fn to_json(&self) -> Value {
         json!({
@@ -469,10 +499,18 @@ impl Pipeline {
         let span = tracing::info_span!("question", chars = question.chars().count());
         let _entered = span.enter();
         crate::trace::begin();
-        let mut outcome = self.answer(question, today, cancel, approved);
-        let stages = crate::trace::take();
+        let mut store = Store::open(self.options.app_db.as_deref());
+        let mut outcome = self.answer(&mut store, question, today, cancel, approved);
         if let Ok(answer) = &mut outcome {
             answer.redact_secrets();
+            answer.draw_chart();
+        }
+        let stages = crate::trace::take();
+        if let Ok(answer) = &mut outcome {
+            let asked_at = self.clock.now();
+            answer.history_id = store.with("could not record the question in history", |db| {
+                db.record_answer(answer, asked_at)
+            });
             tracing::info!(
                 route = answer.route.as_str(),
                 cache = answer.cache.as_deref(),
@@ -506,6 +544,7 @@ impl Pipeline {
 
     fn answer(
         &self,
+        store: &mut Store,
         question: &str,
         today: NaiveDate,
         cancel: Option<Arc<AtomicBool>>,
@@ -567,6 +606,8 @@ impl Pipeline {
             estimate: None,
             stages: Vec::new(),
             mappings: plan.mappings,
+            chart_svg: None,
+            history_id: None,
         };
         if let Some(llm) = self
             .llm
@@ -575,7 +616,7 @@ impl Pipeline {
         {
             // The cache first: a hit needs neither the provider nor the budget.
             let mut timer = crate::trace::Timer::start("cache");
-            let cached = self.cache_lookup(&rewritten, today, llm.as_ref());
+            let cached = self.cache_lookup(store, &rewritten, &plan.slots, llm.as_ref());
             timer.outcome(match &cached {
                 None => "off",
                 Some((_, _, Some(hit), _)) => hit.kind.as_str(),
@@ -587,19 +628,14 @@ impl Pipeline {
                 // A cached Python answer may start a paid remote sandbox: it is budgeted too.
                 let scopes = self.budget_scopes(llm.as_ref());
                 let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                let mut budget = self
-                    .options
-                    .app_db
-                    .as_ref()
-                    .and_then(|p| crate::history::AppDb::open(p).ok());
                 match self.apply_reply(
                     &hit.reply,
                     &mut from_cache,
                     cancel.as_ref(),
-                    budget.as_mut().map(|db| (db, scope_refs.as_slice())),
+                    store.db().map(|db| (db, scope_refs.as_slice())),
                 ) {
                     Ok(ai::Applied::Answered) => {
-                        self.cache_count(Some(hit), cached.as_ref().map_or(0, |c| c.3));
+                        self.cache_count(store, Some(hit), cached.as_ref().map_or(0, |c| c.3));
                         from_cache.cache = Some(hit.kind.as_str().into());
                         from_cache.generated_by =
                             format!("{}/{}", llm.kind().as_str(), llm.model());
@@ -621,18 +657,18 @@ impl Pipeline {
                         return Err(AskError::Exec(ExecError::Cancelled))
                     }
                     // Its code no longer runs here: forget it and ask afresh.
-                    _ => self.cache_forget(hit.id),
+                    _ => self.cache_forget(store, hit.id),
                 }
             }
             if let Some(c) = &cached {
-                self.cache_count(None, c.3);
+                self.cache_count(store, None, c.3);
                 answer.cache = Some("miss".into());
             }
             let cached = cached.map(|(key, embedding, hit, _)| (key, embedding, hit));
             let now = self.clock.utc();
             let provider = llm.kind().as_str();
             let mut timer = crate::trace::Timer::start("breaker");
-            let paused = self.breaker_allow(provider, now);
+            let paused = self.breaker_allow(store, provider, now);
             timer.outcome(if paused.is_some() { "open" } else { "closed" });
             drop(timer);
             if let Some((until, why)) = paused {
@@ -651,7 +687,14 @@ impl Pipeline {
                 return Ok(answer);
             }
             let mut offline = answer.clone();
-            let outcome = self.ask_llm(llm.as_ref(), &mut answer, today, cancel.as_ref(), approved);
+            let outcome = self.ask_llm(
+                store,
+                llm.as_ref(),
+                &mut answer,
+                today,
+                cancel.as_ref(),
+                approved,
+            );
             let health = match &outcome {
                 Err(AskError::Llm(e)) if e.is_outage() => {
                     crate::breaker::Outcome::Outage(sentence_case(&e.to_string()))
@@ -663,9 +706,9 @@ impl Pipeline {
                 Err(AskError::Config(_)) => crate::breaker::Outcome::Neutral,
                 _ => crate::breaker::Outcome::Success,
             };
-            self.breaker_record(provider, &health, self.clock.utc());
+            self.breaker_record(store, provider, &health, self.clock.utc());
             if let (Ok(Some(reply)), Some((key, Some(embedding), _))) = (&outcome, &cached) {
-                self.cache_store(key, embedding, reply, answer.cost.total_nanos);
+                self.cache_store(store, key, embedding, reply, answer.cost.total_nanos);
             }
             return match outcome {
                 Ok(_) => Ok(answer),
@@ -703,34 +746,29 @@ impl Pipeline {
     /// no cache.
     fn cache_lookup(
         &self,
+        store: &mut Store,
         question: &str,
-        today: NaiveDate,
+        slots: &[String],
         llm: &dyn LlmProvider,
     ) -> Option<CacheLookup> {
-        let (Some(config), Some(path)) =
-            (self.options.cache.as_ref(), self.options.app_db.as_ref())
-        else {
-            return None;
-        };
+        let config = self.options.cache.as_ref()?;
+        let db = store.db()?;
         let started = std::time::Instant::now();
         let key = crate::cache::CacheKey::new(
             question,
-            self.planner.slots(question, today),
+            slots.to_vec(),
             &self.fingerprint,
             &format!("{}/{}", llm.kind().as_str(), llm.model()),
             crate::llm::prompt::PROMPT_VERSION,
             &self.source.describe(),
         );
         let now = self.clock.epoch_secs();
-        let mut db = crate::history::AppDb::open(path)
-            .inspect_err(|e| tracing::warn!(error = %e, "the cache could not be opened"))
-            .ok()?;
         // The exact layer first: it needs no embedding (which may be a paid network call, held to
         // the budget like an AI call: the embedder's provider, this source and the global scope).
         let mut embedding = None;
         let hit = match db.cache_exact(&key, now) {
             Ok(Some(hit)) => Some(hit),
-            Ok(None) => match self.embed_within_budget(&mut db, question) {
+            Ok(None) => match self.embed_within_budget(db, question) {
                 Ok(e) => {
                     let hit = db
                         .cache_semantic(&key, &e, &self.embedder.id(), config.threshold, now)
@@ -777,39 +815,25 @@ impl Pipeline {
             db,
             &scopes,
             question,
-            self.clock.local(),
+            self.clock.now(),
         )
     }
 
-    /// Runs `work` on the app database when there is one. `None` without one, or when it fails
-    /// (logged with `failed`): the app database's jobs here (cache, shared breaker) are never
-    /// worth failing a question for.
-    fn with_app_db<T>(
-        &self,
-        failed: &str,
-        work: impl FnOnce(&mut crate::history::AppDb) -> Result<T, crate::history::HistoryError>,
-    ) -> Option<T> {
-        let path = self.options.app_db.as_ref()?;
-        crate::history::AppDb::open(path)
-            .and_then(|mut db| work(&mut db))
-            .inspect_err(|e| tracing::warn!(error = %e, "{failed}"))
-            .ok()
-    }
-
-    fn cache_count(&self, hit: Option<&crate::cache::Hit>, micros: u64) {
-        self.with_app_db("the cache's statistics could not be updated", |db| {
+    fn cache_count(&self, store: &mut Store, hit: Option<&crate::cache::Hit>, micros: u64) {
+        store.with("the cache's statistics could not be updated", |db| {
             db.cache_count(hit, micros, self.clock.epoch_secs())
         });
     }
 
-    fn cache_forget(&self, id: i64) {
-        self.with_app_db("a cached answer could not be forgotten", |db| {
+    fn cache_forget(&self, store: &mut Store, id: i64) {
+        store.with("a cached answer could not be forgotten", |db| {
             db.cache_forget(id)
         });
     }
 
     fn cache_store(
         &self,
+        store: &mut Store,
         key: &crate::cache::CacheKey,
         embedding: &[f32],
         reply: &str,
@@ -826,7 +850,7 @@ impl Pipeline {
             reply,
             cost_nanos,
         };
-        self.with_app_db("the answer could not be cached", |db| {
+        store.with("the answer could not be cached", |db| {
             db.cache_store(&entry, config, self.clock.epoch_secs())
         });
     }
@@ -836,10 +860,11 @@ impl Pipeline {
     /// (or when it cannot be read) in this process.
     fn breaker_allow(
         &self,
+        store: &mut Store,
         provider: &str,
         now: chrono::NaiveDateTime,
     ) -> Option<(chrono::NaiveDateTime, Option<String>)> {
-        let shared = self.with_app_db(
+        let shared = store.with(
             "the circuit breaker's state could not be read; using this process's",
             |db| db.breaker_allow(provider, self.options.breaker, now),
         );
@@ -857,11 +882,12 @@ impl Pipeline {
 
     fn breaker_record(
         &self,
+        store: &mut Store,
         provider: &str,
         outcome: &crate::breaker::Outcome,
         now: chrono::NaiveDateTime,
     ) {
-        let saved = self.with_app_db(
+        let saved = store.with(
             "the circuit breaker's state could not be saved; using this process's",
             |db| db.breaker_record(provider, self.options.breaker, outcome, now),
         );

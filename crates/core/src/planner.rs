@@ -15,6 +15,7 @@ mod conditions;
 mod extremes;
 pub(crate) mod lexicon;
 pub(crate) mod model;
+mod slots;
 mod sql;
 mod thesaurus;
 mod time;
@@ -53,6 +54,9 @@ pub struct Plan {
     pub title: String,
     /// What each word was read as, for the person to confirm or correct ("worth → price").
     pub mappings: Vec<Mapping>,
+    /// What makes this question differ from another wording ([`Planner::slots`]), for the
+    /// answer cache; empty for a rephrasing planned as an option.
+    pub slots: Vec<String>,
 }
 
 /// A question the planner offers instead, and the confidence it plans at.
@@ -253,143 +257,6 @@ impl Planner {
         &self.model
     }
 
-    /// What makes two wordings of a question ask for *different* answers, for the answer cache:
-    /// the measure, groupings, filter values, the resolved time window, ranking, comparisons,
-    /// every number, negated words ("not online") and names the planner does not know
-    /// (capitalised or quoted words). Two questions may share a cached answer only when these
-    /// are equal. Sorted, so word order does not matter.
-    pub fn slots(&self, question: &str, today: NaiveDate) -> Vec<String> {
-        let mut words = Words::new(question);
-        let all = words.all().to_vec();
-        let r = self.read(&mut words, today, &names(question));
-        let mut slots = Vec::new();
-        // Synonyms and plurals read as one word, so "sales by products" and "revenue per
-        // product" have equal slots.
-        let word = |w: &str| lexicon::canonical_word(w);
-        if let Some(m) = &r.measure {
-            slots.push(match m {
-                Measure::Sum { word: w } => format!("measure=sum:{}", word(w)),
-                Measure::Avg { word: w } => format!("measure=avg:{}", word(w)),
-                Measure::Min { word: w } => format!("measure=min:{}", word(w)),
-                Measure::Max { word: w } => format!("measure=max:{}", word(w)),
-                Measure::PerEntity { word: w, entity } => {
-                    format!("measure=per:{}:{}", word(w), word(entity))
-                }
-                Measure::Count {
-                    entity,
-                    with_orders,
-                    new,
-                } => format!("measure=count:{}:{with_orders}:{new}", word(entity)),
-                other => format!("measure={other:?}"),
-            });
-        }
-        for d in &r.dims {
-            slots.push(match d {
-                Dim::Column { word: w } => format!("by={}", word(w)),
-                Dim::Grain(g) => format!("by={g:?}"),
-            });
-        }
-        for f in &r.filters {
-            slots.push(format!(
-                "filter={}.{}={}",
-                f.table,
-                f.column,
-                f.value.to_lowercase()
-            ));
-        }
-        if let Some(w) = &r.window {
-            slots.push(format!("window={}..{}", w.start, w.end));
-        }
-        if let Some((order, n)) = r.rank {
-            slots.push(format!("rank={order:?}{n}"));
-        }
-        if let Some(l) = &r.list {
-            slots.push(format!("list={:?}{}:{:?}", l.order, l.n, l.by));
-        }
-        if let Some((cmp, x)) = r.having {
-            slots.push(format!("having={cmp:?}{x}"));
-        }
-        if r.share {
-            slots.push("share".into());
-        }
-        if r.change {
-            slots.push("change".into());
-        }
-        for (i, w) in all.iter().enumerate() {
-            if w.chars().any(|c| c.is_ascii_digit()) {
-                slots.push(format!("number={w}"));
-            } else if let Some(n) = number_word(w) {
-                slots.push(format!("number={n}"));
-            }
-            if matches!(
-                w.as_str(),
-                "not" | "no" | "non" | "excluding" | "except" | "without" | "excl"
-            ) {
-                if let Some(next) = all.get(i + 1) {
-                    slots.push(format!("not={}", singular(next)));
-                }
-            }
-        }
-        // Words that change what is asked without being a figure or a value: "and" vs "or",
-        // "how many" vs "which", "before" vs "after", "only", "never".
-        const LOGIC: &[&str] = &[
-            "and", "or", "both", "either", "neither", "nor", "only", "never", "before", "after",
-            "first", "least",
-        ];
-        for w in all.iter().filter(|w| LOGIC.contains(&w.as_str())) {
-            slots.push(format!("logic={w}"));
-        }
-        let text = all.join(" ");
-        if text.contains("how many")
-            || text.contains("number of")
-            || all.iter().any(|w| w == "count")
-        {
-            slots.push("ask=count".into());
-        }
-        // A relative time the planner did not resolve to a window ("since Monday", "overdue",
-        // "so far") depends on the day it is asked: that day is part of the question.
-        const RELATIVE: &[&str] = &[
-            "today",
-            "yesterday",
-            "tomorrow",
-            "now",
-            "current",
-            "currently",
-            "recent",
-            "recently",
-            "ago",
-            "since",
-            "until",
-            "overdue",
-            "due",
-            "late",
-            "week",
-            "weekend",
-            "ytd",
-            "mtd",
-            "far",
-            "date",
-            "upcoming",
-            "next",
-            "past",
-        ];
-        if r.window.is_none()
-            && all
-                .iter()
-                .any(|w| RELATIVE.contains(&w.as_str()) || WEEKDAYS.contains(&w.as_str()))
-        {
-            slots.push(format!("asked_on={today}"));
-        }
-        // A capitalised word that is a known value is already a filter ("West").
-        let known: Vec<String> = r.filters.iter().map(|f| f.value.to_lowercase()).collect();
-        for name in names(question).into_iter().filter(|n| !known.contains(n)) {
-            slots.push(format!("name={name}"));
-        }
-        slots.sort();
-        slots.dedup();
-        slots
-    }
-
     /// Plans one question as of `today`.
     pub fn plan(&self, question: &str, today: NaiveDate) -> Plan {
         self.plan_with(question, today, true)
@@ -410,9 +277,26 @@ impl Planner {
                 topics: self.topics(),
                 title: String::new(),
                 mappings: Vec::new(),
+                slots: Vec::new(),
             };
         }
+        let all = words.all().to_vec();
         let reading = self.read(&mut words, today, &names(question));
+        let mut plan = self.plan_reading(question, today, with_options, &reading);
+        if with_options {
+            plan.slots = self.slots_of(&reading, &all, question, today);
+        }
+        plan
+    }
+
+    /// The plan for `reading`, the reading of `question`.
+    fn plan_reading(
+        &self,
+        question: &str,
+        today: NaiveDate,
+        with_options: bool,
+        reading: &Reading,
+    ) -> Plan {
         let understood = reading.measure.is_some()
             || !reading.row_filters.is_empty()
             || reading.list.is_some()
@@ -420,7 +304,7 @@ impl Planner {
             || !reading.filters.is_empty()
             || reading.window.is_some();
         if !understood {
-            let examples = self.examples_for(&reading, question, today, with_options);
+            let examples = self.examples_for(reading, question, today, with_options);
             return if reading.unknown.is_empty() || reading.vague && reading.unknown.len() <= 1 {
                 Plan {
                     sql: None,
@@ -432,12 +316,13 @@ impl Planner {
                     topics: self.topics(),
                     title: String::new(),
                     mappings: Vec::new(),
+                    slots: Vec::new(),
                 }
             } else {
-                self.not_about_this_data(&reading, examples)
+                self.not_about_this_data(reading, examples)
             };
         }
-        match sql::build(&self.model, &reading) {
+        match sql::build(&self.model, reading) {
             Ok(built) => {
                 let mut confidence: f64 = if reading.measure_implied { 0.85 } else { 0.95 };
                 confidence -= 0.25 * reading.unknown.len() as f64;
@@ -466,7 +351,7 @@ impl Planner {
                     ));
                 }
                 Plan {
-                    rephrasings: self.examples_for(&reading, question, today, with_options),
+                    rephrasings: self.examples_for(reading, question, today, with_options),
                     doubt: Doubt::Words,
                     topics: self.topics(),
                     sql: Some(built.sql),
@@ -475,6 +360,7 @@ impl Planner {
                     wants_change: false,
                     title: built.title,
                     mappings: built.mappings,
+                    slots: Vec::new(),
                 }
             }
             // Only a year or a name was recognised among words this data does not know ("who won
@@ -484,19 +370,20 @@ impl Planner {
                     && reading.dims.is_empty()
                     && reading.unknown.len() >= 2 =>
             {
-                let examples = self.examples_for(&reading, question, today, with_options);
-                self.not_about_this_data(&reading, examples)
+                let examples = self.examples_for(reading, question, today, with_options);
+                self.not_about_this_data(reading, examples)
             }
             Err(why) => Plan {
                 sql: None,
                 confidence: 0.45,
                 interpretation: why,
                 wants_change: false,
-                rephrasings: self.examples_for(&reading, question, today, with_options),
+                rephrasings: self.examples_for(reading, question, today, with_options),
                 doubt: Doubt::Table,
                 topics: self.topics(),
                 title: String::new(),
                 mappings: Vec::new(),
+                slots: Vec::new(),
             },
         }
     }
@@ -516,6 +403,7 @@ impl Planner {
             topics: self.topics(),
             title: String::new(),
             mappings: Vec::new(),
+            slots: Vec::new(),
         }
     }
 

@@ -267,6 +267,7 @@ mod tests {
             topics: "revenue, profit".into(),
             title: String::new(),
             mappings: Vec::new(),
+            slots: Vec::new(),
         }
     }
 

@@ -359,11 +359,7 @@ mod tests {
     fn a_budget_set_anywhere_persists_until_changed_anywhere() {
         let dir = tempfile::tempdir().unwrap();
         let db = AppDb::open(&crate::datadir::app_db_path(dir.path())).unwrap();
-        let limit = |db: &AppDb| {
-            db.budgets(chrono::Utc::now().naive_utc()).unwrap()[0]
-                .scope
-                .limit_usd()
-        };
+        let limit = |db: &AppDb| db.budgets(chrono::Utc::now()).unwrap()[0].scope.limit_usd();
         from_settings(&db, dir.path(), &NoKeys, &no_env, &Overrides::default()).unwrap();
         assert_eq!(
             limit(&db),

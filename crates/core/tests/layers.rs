@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "planner::extremes",
             "planner::conditions",
             "planner::sql",
+            "planner::slots",
             "planner::time",
             "planner::thesaurus",
             "llm::privacy",
@@ -87,7 +88,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "pipeline",
-        &["pipeline", "pipeline::ai", "pipeline::feedback"],
+        &[
+            "pipeline",
+            "pipeline::ai",
+            "pipeline::feedback",
+            "pipeline::store",
+        ],
     ),
     ("setup", &["setup"]),
 ];

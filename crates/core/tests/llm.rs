@@ -337,21 +337,24 @@ fn a_slow_provider_times_out_and_stop_cancels_at_once() {
 
     server.push(openai::chat_ok("SELECT 1", 5, 2).after(Duration::from_secs(4)));
     let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    let presser = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent = server.requests().len();
+    // Stop is pressed once the request has reached the provider (no sleep).
+    let (err, pressed) = std::thread::scope(|s| {
+        let presser = s.spawn(|| {
+            server.wait_for_requests(sent + 1, Duration::from_secs(5));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            Instant::now()
+        });
+        let err = provider(ProviderKind::OpenAi, &server)
+            .complete(&request(), Some(&stop))
+            .unwrap_err();
+        (err, presser.join().expect("presser"))
     });
-    let started = Instant::now();
-    let err = provider(ProviderKind::OpenAi, &server)
-        .complete(&request(), Some(&stop))
-        .unwrap_err();
-    presser.join().expect("presser");
     assert_eq!(err, LlmError::Cancelled);
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        pressed.elapsed() < Duration::from_secs(1),
         "Stop is noticed quickly: {:?}",
-        started.elapsed()
+        pressed.elapsed()
     );
 }
 
@@ -893,7 +896,7 @@ fn the_budget_is_reserved_before_each_call_and_settled_to_the_actual_cost() {
         )
         .expect("answer");
     assert_eq!(a.route, Route::Answer);
-    let now = chrono::Local::now().naive_local();
+    let now = chrono::Utc::now();
     let state = db
         .budgets(now)
         .expect("budgets")
@@ -1228,7 +1231,7 @@ fn a_provider_charging_more_than_reserved_is_charged_in_full_and_the_estimate_gr
     assert_eq!(a.cost.total_nanos, plainsight_core::money::nanos(charged));
     let state = AppDb::open(&app_db)
         .expect("db")
-        .budgets(chrono::Local::now().naive_local())
+        .budgets(chrono::Utc::now())
         .expect("budgets");
     assert_eq!(
         (state[0].spent_nanos, state[0].reserved_nanos),
@@ -1314,7 +1317,7 @@ fn two_hundred_concurrent_questions_never_spend_past_the_hard_cap() {
     });
     let state = AppDb::open(&app_db)
         .expect("db")
-        .budgets(chrono::Local::now().naive_local())
+        .budgets(chrono::Utc::now())
         .expect("budgets");
     assert!(
         state[0].spent_nanos <= 1_000_000_000 && state[0].reserved_nanos == 0,
@@ -1542,7 +1545,8 @@ fn a_paid_embedding_is_reserved_before_the_call_and_settled_in_the_ledger() {
     db.set_budget(&scope("global", 500)).expect("scope");
     let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
         .and_then(|d| d.and_hms_opt(10, 0, 0))
-        .expect("time");
+        .expect("time")
+        .and_utc();
     let err = embed_within_budget(embedder.as_ref(), &mut db, &["global"], q, now)
         .expect_err("over budget");
     assert!(matches!(err, EmbedError::OverBudget(_)), "{err:?}");

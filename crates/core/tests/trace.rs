@@ -110,7 +110,7 @@ fn each_question_becomes_one_trace_with_its_stages_and_the_ai_call_as_a_generati
             .map(|s| s.name.clone())
             .collect()
     };
-    assert_eq!(of(roots[0]), ["plan", "guard", "run", "chart"]);
+    assert_eq!(of(roots[0]), ["plan", "guard", "run", "chart", "draw"]);
     let ai_stages = of(roots[1]);
     for stage in [
         "plan", "cache", "breaker", "llm", "repair", "guard", "run", "chart",
@@ -225,7 +225,12 @@ fn a_failing_langfuse_pauses_its_exporter_and_never_slows_an_answer() {
         started.elapsed() < Duration::from_millis(50),
         "exporting never waits for Langfuse"
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // The exporter says when it has looked at the queue and held it back (bounded wait).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tracer.stats().held == 0 && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert!(tracer.stats().held > 0, "{:?}", tracer.stats());
     assert_eq!(
         langfuse.server.requests().len(),
         9,

@@ -59,7 +59,7 @@ pub fn embed_within_budget(
     db: &mut crate::history::AppDb,
     scopes: &[&str],
     text: &str,
-    now: chrono::NaiveDateTime,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<f32>, EmbedError> {
     let most = embedder.max_cost_nanos(text);
     if most <= 0 {

@@ -196,6 +196,7 @@ impl Pipeline {
     /// caller answers offline instead); the cost so far is kept in `answer` either way.
     pub(super) fn ask_llm(
         &self,
+        store: &mut super::Store,
         llm: &dyn LlmProvider,
         answer: &mut Answer,
         today: NaiveDate,
@@ -243,20 +244,15 @@ impl Pipeline {
         answer.mappings.clear();
         let attempts = 1 + usize::from(self.options.self_correct.min(2));
         let mut last_problem = String::new();
-        // The budget's scopes and database, opened once for every attempt of this question.
+        // The budget's scopes and the question's app database, for every attempt.
         let scopes = self.budget_scopes(llm);
         let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        let mut budget = match &self.options.app_db {
-            Some(path) => Some(
-                crate::history::AppDb::open(path).map_err(|e| AskError::Config(e.to_string()))?,
-            ),
-            None => None,
-        };
+        let mut budget = store.for_budget().map_err(AskError::Config)?;
         // The estimate, before anything is sent: typical cost, and an upper bound over every
         // attempt, retry and sandbox run, scaled by what this model once overran.
         let margin_key = answer.generated_by.clone();
         let margin = budget
-            .as_ref()
+            .as_deref()
             .and_then(|db| db.estimator_margin(&margin_key).ok())
             .unwrap_or(1.0);
         let first_bytes = prompt.system.len() + prompt.question.len();
@@ -328,7 +324,7 @@ impl Pipeline {
                 break;
             }
             // The budget first: reserve the most this call can cost, or stop here.
-            let now = self.clock.local();
+            let now = self.clock.now();
             let mut timer = crate::trace::Timer::start("budget");
             let reserved = budget
                 .as_mut()
@@ -389,7 +385,7 @@ impl Pipeline {
             if let Ok(c) = &completion {
                 charged += spend.of(c);
             }
-            if let (Some(db), Some(r)) = (budget.as_mut(), reservation.as_ref()) {
+            if let (Some(db), Some(r)) = (budget.as_deref_mut(), reservation.as_ref()) {
                 let settled = match &completion {
                     Ok(c) => {
                         let actual = spend.of(c);
@@ -397,7 +393,7 @@ impl Pipeline {
                             // Charged in full; the estimates for this model grow so it fits next time.
                             let _ = db.grow_estimator_margin(&margin_key, upper, actual);
                         }
-                        db.settle(r, actual, self.clock.local())
+                        db.settle(r, actual, self.clock.now())
                     }
                     Err(_) => db.release(r),
                 };
@@ -412,7 +408,7 @@ impl Pipeline {
                 &completion.text,
                 answer,
                 cancel,
-                budget.as_mut().map(|db| (db, scope_refs.as_slice())),
+                budget.as_deref_mut().map(|db| (db, scope_refs.as_slice())),
             )? {
                 Applied::Answered => {
                     if attempt > 1 {
@@ -588,7 +584,7 @@ impl Pipeline {
                         crate::budget::Purpose::Sandbox,
                         scopes,
                         nanos(most),
-                        self.clock.local(),
+                        self.clock.now(),
                     )
                     .map_err(|e| {
                         AskError::Python(crate::python::PyError::Unavailable(format!(
@@ -619,7 +615,7 @@ impl Pipeline {
             if let Err(e) = db.settle(
                 &reservation,
                 nanos(runner.last_cost_usd()),
-                self.clock.local(),
+                self.clock.now(),
             ) {
                 tracing::warn!(error = %e, "the budget could not be updated");
             }

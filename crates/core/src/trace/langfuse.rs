@@ -39,6 +39,8 @@ struct Queue {
     dropped: u64,
     exported: u64,
     failed: u64,
+    /// Times the exporter found Langfuse paused and held the queue back.
+    held: u64,
     stop: bool,
 }
 
@@ -51,6 +53,8 @@ pub struct ExportStats {
     /// Given up after retries, or refused (4xx).
     pub failed: u64,
     pub pending: usize,
+    /// Times the exporter found Langfuse paused after failures and held the queue back.
+    pub held: u64,
 }
 
 /// The Langfuse exporter.
@@ -139,6 +143,7 @@ impl LangfuseTracer {
             dropped: q.dropped,
             failed: q.failed,
             pending: q.pending.len() + q.in_flight,
+            held: q.held,
         }
     }
 }
@@ -214,8 +219,10 @@ fn run(shared: &(Mutex<Queue>, Condvar), client: &reqwest::Client, url: &str, au
                 return;
             }
             // Paused after failures: wait (traces keep queuing, the oldest dropped when full).
-            if let Err(until) = breaker.allow(chrono::Local::now().naive_local()) {
-                let wait = (until - chrono::Local::now().naive_local())
+            if let Err(until) = breaker.allow(chrono::Utc::now().naive_utc()) {
+                q.held += 1;
+                cv.notify_all();
+                let wait = (until - chrono::Utc::now().naive_utc())
                     .to_std()
                     .unwrap_or(Duration::from_secs(1));
                 drop(
@@ -245,7 +252,7 @@ fn run(shared: &(Mutex<Queue>, Condvar), client: &reqwest::Client, url: &str, au
                 tracing::warn!(status, traces = batch.len(), "Langfuse refused the traces");
             }
             Sent::Outage(why) => {
-                breaker.outage(chrono::Local::now().naive_local());
+                breaker.outage(chrono::Utc::now().naive_utc());
                 q.failed += batch.len() as u64;
                 tracing::warn!(why = %why, traces = batch.len(), "Langfuse is unavailable; traces dropped");
             }
