@@ -7,9 +7,13 @@ use std::time::Duration;
 use plainsight_core::history::AppDb;
 use plainsight_core::llm::provider::{self, HttpProvider, ProviderKind};
 use plainsight_core::secrets::{self, KeyName, Keychain, Origin, SecretStore};
+use plainsight_core::settings::screen;
 use plainsight_core::settings::{Kind, FIELDS};
 use plainsight_core::setup::{self, Setup};
-use plainsight_ipc::{FieldKind, KeyState, KeyStatus, SettingField, SettingsView};
+use plainsight_ipc::{
+    ChoiceOption, FieldKind, KeyState, KeyStatus, PresetView, SectionTool, SettingField,
+    SettingsSection, SettingsView,
+};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -80,7 +84,13 @@ pub fn view(state: &AppState) -> Result<SettingsView, AppError> {
             let (kind, options, min, max) = match &f.kind {
                 Kind::Choice(options) => (
                     FieldKind::Choice,
-                    options.iter().map(|o| (*o).to_string()).collect(),
+                    options
+                        .iter()
+                        .map(|o| ChoiceOption {
+                            value: (*o).to_string(),
+                            label: screen::option_label(o).to_string(),
+                        })
+                        .collect(),
                     None,
                     None,
                 ),
@@ -107,8 +117,36 @@ pub fn view(state: &AppState) -> Result<SettingsView, AppError> {
     Ok(SettingsView {
         fields,
         keys,
+        sections: screen::SECTIONS.iter().map(section).collect(),
+        presets: screen::PRESETS.iter().map(preset).collect(),
         ai_status: ai_status(state),
     })
+}
+
+fn section(s: &screen::Section) -> SettingsSection {
+    SettingsSection {
+        id: s.id.into(),
+        title: s.title.into(),
+        about: s.about.into(),
+        keys: s.keys.iter().map(|k| (*k).to_string()).collect(),
+        tool: s.tool.map(|t| match t {
+            screen::Tool::Presets => SectionTool::Presets,
+            screen::Tool::CacheStats => SectionTool::CacheStats,
+            screen::Tool::Diagnostics => SectionTool::Diagnostics,
+        }),
+    }
+}
+
+fn preset(p: &screen::Preset) -> PresetView {
+    PresetView {
+        id: p.id.into(),
+        name: p.name.into(),
+        about: p.about.into(),
+        provider: p.provider.into(),
+        base_url: p.base_url.into(),
+        model: p.model.into(),
+        next: p.next.into(),
+    }
 }
 
 /// Saves one setting (checked) and applies it.

@@ -248,7 +248,7 @@ pub fn add_file(
         types: request
             .types
             .iter()
-            .filter_map(|c| ColumnType::parse(&c.ty).map(|t| (c.name.clone(), t)))
+            .map(|c| (c.name.clone(), column_type(c.ty)))
             .collect(),
     };
     let summary = import_file(&workspace, &path, &options, &mut |p| {
@@ -270,6 +270,28 @@ pub fn add_file(
     })
 }
 
+fn column_type(ty: plainsight_ipc::ColumnType) -> ColumnType {
+    use plainsight_ipc::ColumnType as Ipc;
+    match ty {
+        Ipc::Integer => ColumnType::Integer,
+        Ipc::Real => ColumnType::Real,
+        Ipc::Date => ColumnType::Date,
+        Ipc::DateTime => ColumnType::DateTime,
+        Ipc::Text => ColumnType::Text,
+    }
+}
+
+fn column_view(ty: ColumnType) -> plainsight_ipc::ColumnType {
+    use plainsight_ipc::ColumnType as Ipc;
+    match ty {
+        ColumnType::Integer => Ipc::Integer,
+        ColumnType::Real => Ipc::Real,
+        ColumnType::Date => Ipc::Date,
+        ColumnType::DateTime => Ipc::DateTime,
+        ColumnType::Text => Ipc::Text,
+    }
+}
+
 fn summary_view(s: ImportSummary) -> ImportSummaryView {
     ImportSummaryView {
         table: s.table,
@@ -281,7 +303,7 @@ fn summary_view(s: ImportSummary) -> ImportSummaryView {
             .into_iter()
             .map(|c| ImportedColumnView {
                 name: c.name,
-                ty: c.ty.as_str().to_string(),
+                ty: column_view(c.ty),
             })
             .collect(),
         warnings: s.warnings,

@@ -6,15 +6,15 @@ use plainsight_core::planner::Mapping;
 use plainsight_core::router::Route as CoreRoute;
 use plainsight_core::{Answer, CostSource};
 use plainsight_ipc::{
-    AnswerView, CacheOutcome, ChartView, CostLine, CostView, EstimateView, HistoryItem,
-    MappingView, Route,
+    AnswerView, CacheOutcome, ChartKind, ChartView, CostLine, CostView, EstimateView, HistoryItem,
+    Language, MappingView, Route,
 };
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
 pub fn answer(answer: &Answer) -> AnswerView {
     let svg = answer.chart_svg.clone();
     let chart = answer.chart.as_ref().zip(svg).map(|(spec, svg)| ChartView {
-        kind: spec.kind.as_str().to_string(),
+        kind: chart_kind(spec.kind),
         x: spec.x.clone(),
         y: spec.y.clone(),
         title: spec.title.clone(),
@@ -26,7 +26,10 @@ pub fn answer(answer: &Answer) -> AnswerView {
         route: route(answer.route),
         confidence: answer.confidence,
         interpretation: answer.interpretation.clone(),
-        language: answer.language.map(|l| l.as_str().to_string()),
+        language: answer.language.map(|l| match l {
+            plainsight_core::Language::Sql => Language::Sql,
+            plainsight_core::Language::Python => Language::Python,
+        }),
         code: answer.code.clone(),
         columns: answer.columns.clone(),
         rows: answer.rows.clone(),
@@ -103,6 +106,17 @@ fn cache_outcome(cache: &str) -> Option<CacheOutcome> {
 }
 
 /// A past question; its route is stored as core's string (an answer until shown otherwise).
+fn chart_kind(kind: plainsight_core::chart::ChartKind) -> ChartKind {
+    use plainsight_core::chart::ChartKind as Core;
+    match kind {
+        Core::Bar => ChartKind::Bar,
+        Core::Line => ChartKind::Line,
+        Core::Number => ChartKind::Number,
+        Core::Pie => ChartKind::Pie,
+        Core::Scatter => ChartKind::Scatter,
+    }
+}
+
 pub fn history_item(entry: HistoryEntry) -> HistoryItem {
     let route = Route::parse(&entry.route).unwrap_or_else(|| {
         tracing::error!(route = %entry.route, "the history holds a route the window does not know");

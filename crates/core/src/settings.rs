@@ -5,6 +5,8 @@
 
 use rusqlite::params;
 
+pub mod screen;
+
 use crate::history::{AppDb, HistoryError};
 use crate::llm::provider::{Choice, ProviderKind};
 

@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "planner::conditions",
             "planner::sql",
             "planner::slots",
+            "settings::screen",
             "planner::time",
             "planner::thesaurus",
             "llm::privacy",

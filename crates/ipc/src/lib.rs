@@ -187,6 +187,37 @@ string_enum! {
 }
 
 string_enum! {
+    /// The language of an answer's code.
+    pub enum Language {
+        Sql = "sql",
+        Python = "python",
+    }
+}
+
+string_enum! {
+    /// How an answer's chart is drawn.
+    pub enum ChartKind {
+        Bar = "bar",
+        Line = "line",
+        Number = "number",
+        Pie = "pie",
+        Scatter = "scatter",
+    }
+}
+
+string_enum! {
+    /// A column's type after an import, which the person can correct and re-import with (in the
+    /// order they choose from).
+    pub enum ColumnType {
+        Integer = "integer",
+        Real = "real",
+        Date = "date",
+        DateTime = "datetime",
+        Text = "text",
+    }
+}
+
+string_enum! {
     /// How a setting is edited.
     pub enum FieldKind {
         Choice = "choice",
@@ -214,8 +245,7 @@ pub struct AnswerView {
     pub route: Route,
     pub confidence: f64,
     pub interpretation: String,
-    /// `sql`, `python`, or none.
-    pub language: Option<String>,
+    pub language: Option<Language>,
     pub code: Option<String>,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
@@ -339,8 +369,7 @@ pub struct Banner {
 /// A chart, already rendered to SVG by core (Plotters).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChartView {
-    /// `bar`, `line`, `number`, `pie` or `scatter`.
-    pub kind: String,
+    pub kind: ChartKind,
     pub x: String,
     pub y: String,
     pub title: String,
@@ -473,13 +502,9 @@ pub struct ImportSummaryView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportedColumnView {
     pub name: String,
-    /// `integer`, `real`, `date`, `datetime` or `text`.
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: ColumnType,
 }
-
-/// The column types a person can choose after an import.
-pub const COLUMN_TYPES: [&str; 5] = ["integer", "real", "date", "datetime", "text"];
 
 /// Payload of [`IMPORT_PROGRESS_EVENT`], emitted while an import runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -488,11 +513,55 @@ pub struct ImportProgress {
     pub total: u64,
 }
 
+string_enum! {
+    /// A tool a Settings section shows beside its settings.
+    pub enum SectionTool {
+        Presets = "presets",
+        CacheStats = "cache_stats",
+        Diagnostics = "diagnostics",
+    }
+}
+
+/// A group of settings on the Settings screen, in the order shown (from core's
+/// `settings::screen`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsSection {
+    pub id: String,
+    pub title: String,
+    pub about: String,
+    /// The settings it holds, in order.
+    pub keys: Vec<String>,
+    pub tool: Option<SectionTool>,
+}
+
+/// A one-click AI provider: the values it sets `ai_provider`, `ai_base_url` and `ai_model` to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresetView {
+    pub id: String,
+    pub name: String,
+    pub about: String,
+    pub provider: String,
+    pub base_url: String,
+    pub model: String,
+    /// What to do next, said once it is chosen.
+    pub next: String,
+}
+
+/// One value a choice setting can take, and how a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: String,
+}
+
 /// The Settings screen: every non-secret setting and every key's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsView {
     pub fields: Vec<SettingField>,
     pub keys: Vec<KeyStatus>,
+    /// How the fields are grouped; a field no section names goes to "Other".
+    pub sections: Vec<SettingsSection>,
+    pub presets: Vec<PresetView>,
     /// "The AI is on: Perplexity (perplexity/sonar)" or why it is off.
     pub ai_status: String,
 }
@@ -503,7 +572,7 @@ pub struct SettingField {
     pub label: String,
     pub help: String,
     pub kind: FieldKind,
-    pub options: Vec<String>,
+    pub options: Vec<ChoiceOption>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub value: String,

@@ -4,7 +4,7 @@
 //! their OK to ask for.
 
 use leptos::prelude::*;
-use plainsight_ipc::{AnswerView, CacheOutcome, ErrorKind, ExportFormat, Route};
+use plainsight_ipc::{AnswerView, CacheOutcome, ErrorKind, ExportFormat, Language, Route};
 
 use crate::components::approval::Approval;
 use crate::components::chart::Chart;
@@ -130,7 +130,7 @@ pub fn Answer(
         }
     });
     let code = code.map(|code| {
-        let label = if language.as_deref() == Some("python") {
+        let label = if language == Some(Language::Python) {
             "Python"
         } else {
             "SQL"

@@ -2,19 +2,18 @@
 //! type, which the person can correct and re-import with.
 
 use leptos::prelude::*;
-use plainsight_ipc::{ImportSummaryView, ImportedColumnView, COLUMN_TYPES};
+use plainsight_ipc::{ColumnType, ImportSummaryView, ImportedColumnView};
 
 use crate::format;
 
 /// A column type, as a person would say it.
-fn type_label(ty: &str) -> &'static str {
+fn type_label(ty: ColumnType) -> &'static str {
     match ty {
-        "integer" => "Whole number",
-        "real" => "Decimal number",
-        "date" => "Date",
-        "datetime" => "Date and time",
-        "text" => "Text",
-        _ => "Other",
+        ColumnType::Integer => "Whole number",
+        ColumnType::Real => "Decimal number",
+        ColumnType::Date => "Date",
+        ColumnType::DateTime => "Date and time",
+        ColumnType::Text => "Text",
     }
 }
 
@@ -66,12 +65,14 @@ pub fn ImportSummary(
         .into_iter()
         .enumerate()
         .map(|(i, column)| {
-            let options = COLUMN_TYPES
+            let options = ColumnType::ALL
                 .iter()
-                .map(|ty| view! { <option value=*ty selected=*ty == column.ty>{type_label(ty)}</option> })
+                .map(|ty| view! { <option value=ty.as_str() selected=*ty == column.ty>{type_label(*ty)}</option> })
                 .collect_view();
             let choose = move |ev| {
-                let ty = event_target_value(&ev);
+                let Some(ty) = ColumnType::parse(&event_target_value(&ev)) else {
+                    return;
+                };
                 chosen.update(|c| {
                     if let Some(col) = c.get(i).cloned() {
                         c[i] = ImportedColumnView { ty, ..col };

@@ -1,7 +1,8 @@
 //! The Settings screen: whether the AI is on, the API keys (kept in the system keychain; only
 //! their last four characters ever come back), one-click AI provider presets, and every other
 //! setting, grouped, each saved as soon as it is changed, and "Copy diagnostics" for bug reports.
-//! Labels, help and limits come from the engine; this screen only lays them out.
+//! Labels, help, limits, the sections, the presets and the choices' words come from the engine;
+//! this screen only lays them out.
 //!
 //! This file holds the page, its shared state and the section layout; each section with more
 //! than setting rows has its own file (`keys`, `ai`, `cache`, `diagnostics`), and `row` draws
@@ -17,9 +18,11 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{CacheStatsView, ErrorKind, SettingField, SettingsView};
+use plainsight_ipc::{
+    CacheStatsView, ErrorKind, SectionTool, SettingField, SettingsSection, SettingsView,
+};
 
-use self::ai::{Presets, AI_SECTION};
+use self::ai::Presets;
 use self::cache::CacheStats;
 use self::diagnostics::Diagnostics;
 use self::keys::KeysSection;
@@ -27,54 +30,6 @@ use self::row::SettingRow;
 use crate::components::messages::Messages;
 use crate::ipc;
 use crate::session::{Screen, Session};
-
-/// A group of settings on the screen, in this order. A setting no section names goes to "Other".
-struct Section {
-    id: &'static str,
-    title: &'static str,
-    about: &'static str,
-    keys: &'static [&'static str],
-}
-
-/// The section that also shows the cache's figures and "Clear cache".
-const CACHE_SECTION_ID: &str = "settings-cache";
-
-/// The section that also has "Copy diagnostics" (shown even if its settings are not).
-const DIAGNOSTICS_SECTION_ID: &str = "settings-diagnostics";
-
-const SECTIONS: [Section; 6] = [
-    Section {
-        id: "settings-privacy",
-        title: "Privacy",
-        about: "What may leave your computer when the AI is asked. Whole rows never do unless you turn this on.",
-        keys: &["send_sample_rows"],
-    },
-    Section {
-        id: "settings-confidence",
-        title: "Confidence",
-        about: "When Plainsight answers by itself, asks the AI, or says what it can answer instead.",
-        keys: &["route_threshold", "fallback_threshold"],
-    },
-    Section {
-        id: "settings-budget",
-        title: "Budget",
-        about: "Limits on what the AI may cost.",
-        keys: &["budget_daily_usd", "budget_soft_cap_pct", "approval_usd"],
-    },
-    Section {
-        id: CACHE_SECTION_ID,
-        title: "Cache",
-        about: "Reusing earlier AI answers for questions like them (the query is always run again on today's data).",
-        keys: &["cache_ttl_secs", "cache_similarity", "cache_max_entries", "cache_embedder", "cache_embedding_model"],
-    },
-    Section { id: "settings-python", title: "Python", about: "Where analyses written in Python run.", keys: &["python_sandbox"] },
-    Section {
-        id: DIAGNOSTICS_SECTION_ID,
-        title: "Diagnostics",
-        about: "Logs on this computer, and traces sent to Langfuse when its keys are saved.",
-        keys: &["langfuse_host", "log_level"],
-    },
-];
 
 /// Whether two views have the same settings and keys (the screen is laid out from the first).
 fn same_shape(a: &SettingsView, b: &SettingsView) -> bool {
@@ -249,52 +204,57 @@ pub fn Settings() -> impl IntoView {
     };
     let body = move || match layout.get() {
         None => view! { <p class="muted">"Loading settings…"</p> }.into_any(),
-        Some(SettingsView { fields, keys, .. }) => {
-            let in_section = |f: &SettingField| {
-                AI_SECTION.keys.contains(&f.key.as_str())
-                    || SECTIONS.iter().any(|s| s.keys.contains(&f.key.as_str()))
-            };
+        Some(SettingsView {
+            fields,
+            keys,
+            sections,
+            ..
+        }) => {
+            let in_section = |f: &SettingField| sections.iter().any(|s| s.keys.contains(&f.key));
             let other: Vec<SettingField> =
                 fields.iter().filter(|f| !in_section(f)).cloned().collect();
-            let sections = SECTIONS
-                .iter()
+            let sections = sections
+                .into_iter()
                 .map(|section| {
-                    let rows = pick(&fields, section.keys);
-                    if rows.is_empty() && section.id != DIAGNOSTICS_SECTION_ID {
+                    let rows = pick(&fields, &section.keys);
+                    if rows.is_empty() && section.tool != Some(SectionTool::Diagnostics) {
                         return None;
                     }
-                    Some(match section.id {
-                        CACHE_SECTION_ID => view! {
+                    Some(match section.tool {
+                        Some(SectionTool::Presets) => view! {
+                            <SettingsSection section rows screen>
+                                <Presets screen/>
+                            </SettingsSection>
+                        }
+                        .into_any(),
+                        Some(SectionTool::CacheStats) => view! {
                             <SettingsSection section rows screen>
                                 <CacheStats screen/>
                             </SettingsSection>
                         }
                         .into_any(),
-                        DIAGNOSTICS_SECTION_ID => view! {
+                        Some(SectionTool::Diagnostics) => view! {
                             <SettingsSection section rows screen>
                                 <Diagnostics/>
                             </SettingsSection>
                         }
                         .into_any(),
-                        _ => view! { <SettingsSection section rows screen/> }.into_any(),
+                        None => view! { <SettingsSection section rows screen/> }.into_any(),
                     })
                 })
                 .collect_view();
             let other = (!other.is_empty()).then(|| {
-                const OTHER: Section = Section {
-                    id: "settings-other",
-                    title: "Other",
-                    about: "",
-                    keys: &[],
+                let section = SettingsSection {
+                    id: "settings-other".into(),
+                    title: "Other".into(),
+                    about: String::new(),
+                    keys: Vec::new(),
+                    tool: None,
                 };
-                view! { <SettingsSection section=&OTHER rows=other screen/> }
+                view! { <SettingsSection section rows=other screen/> }
             });
-            let ai_rows = pick(&fields, AI_SECTION.keys);
             view! {
                 <KeysSection keys screen/>
-                <SettingsSection section=&AI_SECTION rows=ai_rows screen>
-                    <Presets screen/>
-                </SettingsSection>
                 {sections}
                 {other}
             }
@@ -314,7 +274,7 @@ pub fn Settings() -> impl IntoView {
 }
 
 /// The fields named by `keys`, in that order.
-fn pick(fields: &[SettingField], keys: &[&str]) -> Vec<SettingField> {
+fn pick(fields: &[SettingField], keys: &[String]) -> Vec<SettingField> {
     keys.iter()
         .filter_map(|k| fields.iter().find(|f| f.key == *k).cloned())
         .collect()
@@ -322,21 +282,24 @@ fn pick(fields: &[SettingField], keys: &[&str]) -> Vec<SettingField> {
 
 #[component]
 fn SettingsSection(
-    section: &'static Section,
+    section: SettingsSection,
     rows: Vec<SettingField>,
     screen: SettingsScreen,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
-    let title_id = format!("{}-title", section.id);
+    let SettingsSection {
+        id, title, about, ..
+    } = section;
+    let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     let rows = rows
         .into_iter()
         .map(|field| view! { <SettingRow field screen/> })
         .collect_view();
     view! {
-        <section id=section.id class="card settings-section" aria-labelledby=labelled_by>
-            <h2 id=title_id>{section.title}</h2>
-            {(!section.about.is_empty()).then(|| view! { <p class="muted">{section.about}</p> })}
+        <section id=id class="card settings-section" aria-labelledby=labelled_by>
+            <h2 id=title_id>{title}</h2>
+            {(!about.is_empty()).then(|| view! { <p class="muted">{about}</p> })}
             {children.map(|c| c())}
             <div class="settings-rows">{rows}</div>
         </section>

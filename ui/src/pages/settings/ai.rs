@@ -1,82 +1,17 @@
-//! The AI provider section's one-click presets: each sets the provider, its URL and its model.
+//! The AI provider section's one-click presets (from the engine's settings view): each sets the
+//! provider, its URL and its model.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Section, SettingsScreen};
+use plainsight_ipc::PresetView;
+
+use super::SettingsScreen;
 use crate::ipc;
-
-/// A one-click AI provider: what it sets `ai_provider`, `ai_base_url` and `ai_model` to.
-struct Preset {
-    id: &'static str,
-    name: &'static str,
-    about: &'static str,
-    provider: &'static str,
-    base_url: &'static str,
-    model: &'static str,
-    /// What to do next, said once it is chosen.
-    next: &'static str,
-}
-
-const PRESETS: [Preset; 4] = [
-    Preset {
-        id: "preset-perplexity",
-        name: "Perplexity",
-        about: "Needs a Perplexity API key",
-        provider: "perplexity",
-        base_url: "",
-        model: "",
-        next: "Add your Perplexity API key above if it is not set yet.",
-    },
-    Preset {
-        id: "preset-openai",
-        name: "OpenAI",
-        about: "Needs an OpenAI API key",
-        provider: "openai",
-        base_url: "https://api.openai.com/v1",
-        model: "gpt-4o-mini",
-        next: "Add your key as the OpenAI-compatible API key above if it is not set yet.",
-    },
-    Preset {
-        id: "preset-ollama",
-        name: "Ollama",
-        about: "On this computer, no key",
-        provider: "openai",
-        base_url: "http://localhost:11434/v1",
-        model: "llama3.1",
-        next: "Start Ollama and download the model first (ollama pull llama3.1); no key is needed.",
-    },
-    Preset {
-        id: "preset-lmstudio",
-        name: "LM Studio",
-        about: "On this computer, no key",
-        provider: "openai",
-        base_url: "http://localhost:1234/v1",
-        model: "",
-        next: "Start LM Studio's local server with a model loaded; no key is needed.",
-    },
-];
-
-/// The AI provider section, which also holds the presets.
-pub(super) const AI_SECTION: Section = Section {
-    id: "settings-ai",
-    title: "AI provider",
-    about: "Which AI answers the questions the offline planner is unsure of, and how.",
-    keys: &[
-        "ai_provider",
-        "ai_base_url",
-        "ai_model",
-        "ai_mode",
-        "ai_timeout_secs",
-        "self_correct",
-        "breaker_failures",
-        "breaker_recovery_ms",
-    ],
-};
 
 /// Choosing a preset, and whether one is chosen.
 impl SettingsScreen {
-    fn preset(self, preset: &'static Preset) {
+    fn preset(self, preset: PresetView) {
         if self.presetting.get_untracked() {
             return;
         }
@@ -86,9 +21,9 @@ impl SettingsScreen {
         spawn_local(async move {
             let mut failed = false;
             for (key, value) in [
-                ("ai_provider", preset.provider),
-                ("ai_base_url", preset.base_url),
-                ("ai_model", preset.model),
+                ("ai_provider", &preset.provider),
+                ("ai_base_url", &preset.base_url),
+                ("ai_model", &preset.model),
             ] {
                 match ipc::set_setting(key, value).await {
                     Ok(view) => {
@@ -119,7 +54,7 @@ impl SettingsScreen {
     }
 
     /// Whether `preset` is what the settings hold now (tracked).
-    fn chosen(self, preset: &Preset) -> bool {
+    fn chosen(self, preset: &PresetView) -> bool {
         self.value("ai_provider") == preset.provider
             && self.value("ai_base_url") == preset.base_url
             && self.value("ai_model") == preset.model
@@ -128,21 +63,32 @@ impl SettingsScreen {
 
 #[component]
 pub(super) fn Presets(screen: SettingsScreen) -> impl IntoView {
-    let buttons = PRESETS
-        .iter()
+    let presets = screen
+        .layout
+        .with_untracked(|l| l.as_ref().map(|l| l.presets.clone()))
+        .unwrap_or_default();
+    let buttons = presets
+        .into_iter()
         .map(|preset| {
-            let chosen = move || screen.chosen(preset);
+            let chosen = {
+                let preset = preset.clone();
+                move || screen.chosen(&preset)
+            };
+            let chosen_too = chosen.clone();
+            let PresetView {
+                id, name, about, ..
+            } = preset.clone();
             view! {
                 <button
-                    id=preset.id
+                    id=id
                     class="preset"
                     class:chosen=chosen
-                    aria-pressed=move || if chosen() { "true" } else { "false" }
+                    aria-pressed=move || if chosen_too() { "true" } else { "false" }
                     disabled=move || screen.presetting.get()
-                    on:click=move |_| screen.preset(preset)
+                    on:click=move |_| screen.preset(preset.clone())
                 >
-                    <strong>{preset.name}</strong>
-                    <span>{preset.about}</span>
+                    <strong>{name}</strong>
+                    <span>{about}</span>
                 </button>
             }
         })

@@ -5,21 +5,6 @@ use plainsight_ipc::{FieldKind, SettingField};
 
 use super::SettingsScreen;
 
-/// A choice's value as a person would read it; unknown values are shown as they are.
-fn option_label(value: &str) -> &str {
-    match value {
-        "perplexity" => "Perplexity (Agent API)",
-        "perplexity-sonar" => "Perplexity Sonar",
-        "openai" => "OpenAI-compatible (OpenAI, Ollama, LM Studio…)",
-        "auto" => "auto: only when unsure",
-        "always" => "always",
-        "never" => "never: stay offline",
-        "embedded" => "embedded: on this computer",
-        "daytona" => "daytona: remote sandboxes",
-        other => other,
-    }
-}
-
 /// One setting: its label and help, the control for its kind, and "Saved" or why it was refused.
 #[component]
 pub(super) fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl IntoView {
@@ -70,10 +55,10 @@ pub(super) fn SettingRow(field: SettingField, screen: SettingsScreen) -> impl In
                 .into_iter()
                 .map(|option| {
                     let selected = {
-                        let option = option.clone();
-                        move || current.with(|c| *c == option)
+                        let value = option.value.clone();
+                        move || current.with(|c| *c == value)
                     };
-                    view! { <option value=option.clone() prop:selected=selected>{option_label(&option).to_string()}</option> }
+                    view! { <option value=option.value prop:selected=selected>{option.label}</option> }
                 })
                 .collect_view();
             view! {
