@@ -204,28 +204,32 @@ fn an_llm_python_answer_runs_its_query_then_its_script_in_the_worker() {
 fn stop_ends_a_running_script_within_a_second() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let w = worker();
-    let cancel = std::sync::Arc::new(AtomicBool::new(false));
-    let raise = std::sync::Arc::clone(&cancel);
-    let stopper = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        raise.store(true, Ordering::Relaxed);
-        std::time::Instant::now()
-    });
+    let cancel = AtomicBool::new(false);
+    let pressed = std::cell::Cell::new(None);
     let limits = PyLimits {
         time: std::time::Duration::from_secs(60),
         ..PyLimits::default()
     };
-    let sql = |_: &str| -> Result<Vec<Map<String, Value>>, String> { Ok(Vec::new()) };
+    // Stop is pressed while the script runs: from inside its own query_sql call, before the
+    // endless loop (no sleep).
+    let sql = |_: &str| -> Result<Vec<Map<String, Value>>, String> {
+        cancel.store(true, Ordering::Relaxed);
+        pressed.set(Some(std::time::Instant::now()));
+        Ok(Vec::new())
+    };
     let err = w
         .run_with_sql(
-            "n = 0\nwhile True:\n    n += 1\nresult = n",
+            "rows = query_sql('SELECT 1')\nn = 0\nwhile True:\n    n += 1\nresult = n",
             &[],
             limits,
             &sql,
             Some(&cancel),
         )
         .expect_err("stopped");
-    let waited = std::time::Instant::now() - stopper.join().expect("the stopper");
+    let waited = pressed
+        .get()
+        .expect("the script called query_sql")
+        .elapsed();
     assert!(matches!(err, PyError::Cancelled), "{err:?}");
     assert!(waited < std::time::Duration::from_secs(1), "{waited:?}");
     assert!(

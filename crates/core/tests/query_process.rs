@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use plainsight_core::executor::process::{Pool, WORKER_NAME};
@@ -112,27 +112,35 @@ fn stop_ends_a_running_query_within_a_second() {
     let d = tempfile::tempdir().unwrap();
     let path = shop(d.path());
     let pool = Pool::new(program());
-    let cancel = Arc::new(AtomicBool::new(false));
-    let raise = Arc::clone(&cancel);
-    let raised_at = Arc::new(std::sync::Mutex::new(None));
-    let raised = Arc::clone(&raised_at);
-    let stopper = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        *raised.lock().unwrap() = Some(Instant::now());
-        raise.store(true, Ordering::Relaxed);
-    });
+    let cancel = AtomicBool::new(false);
     let limits = Limits {
         timeout: Duration::from_secs(60),
         ..Limits::default()
     };
-    let err = pool
-        .query(&path, ENDLESS, &limits, Some(&cancel))
-        .unwrap_err();
-    let ended = Instant::now();
-    stopper.join().unwrap();
+    // Stop is pressed once a worker is running the query (no sleep).
+    let (err, raised_at) = std::thread::scope(|s| {
+        let stopper = s.spawn(|| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while pool.running() == 0 && Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            assert_eq!(pool.running(), 1, "the query is running");
+            cancel.store(true, Ordering::Relaxed);
+            Instant::now()
+        });
+        let err = pool
+            .query(&path, ENDLESS, &limits, Some(&cancel))
+            .unwrap_err();
+        (err, stopper.join().unwrap())
+    });
     assert!(matches!(err, ExecError::Cancelled), "{err:?}");
-    let waited = ended - raised_at.lock().unwrap().expect("raised");
+    let waited = raised_at.elapsed();
     assert!(waited < Duration::from_secs(1), "{waited:?}");
+    assert_eq!(
+        pool.running(),
+        0,
+        "nothing is counted as running after it ended"
+    );
 }
 
 /// A query that keeps a growing set for DISTINCT (5 KB a row: a million rows would be 5 GB) meets

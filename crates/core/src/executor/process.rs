@@ -217,6 +217,17 @@ impl From<WireLimits> for Limits {
 pub struct Pool {
     program: PathBuf,
     idle: Mutex<Vec<Worker>>,
+    /// Requests a worker is working on now.
+    running: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one request as running while it lives.
+struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The process's pool, or None when the worker program is not installed.
@@ -237,7 +248,13 @@ impl Pool {
         Self {
             program,
             idle: Mutex::new(Vec::new()),
+            running: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// How many requests workers are working on now (sent, not yet answered).
+    pub fn running(&self) -> usize {
+        self.running.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `sql` on the file at `path` in a worker.
@@ -293,6 +310,9 @@ impl Pool {
             worker = self.spawn()?;
             worker.send(request).map_err(|_| crashed())?;
         }
+        self.running
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _running = Running(&self.running);
         let waited = worker.wait(Instant::now() + limit + GRACE, cancel);
         let line = match waited {
             Waited::Line(line) => line,
