@@ -123,6 +123,8 @@ pub fn summary(stages: &[Stage]) -> String {
     for s in stages {
         let label = match s.name {
             "llm" => "AI",
+            // Choosing and drawing the chart are one step to the person.
+            "draw" => "chart",
             other => other,
         };
         match parts.iter_mut().find(|(n, _)| *n == label) {
