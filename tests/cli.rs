@@ -712,3 +712,177 @@ fn python_scripts_run_in_the_sandbox_with_read_only_query_sql() {
         "{escaped}"
     );
 }
+
+/// `--export` writes every format, named by the extension, beside a JSON answer that stays one
+/// object; the CSV is exactly a header and one record per row; an unknown extension fails before
+/// anything is asked.
+#[test]
+fn ask_and_sql_export_tables_charts_and_answer_cards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let db = sample_db().to_str().expect("utf-8 path");
+    let question = "revenue by region last month";
+    let (csv_path, xlsx, png, svg, html) = (
+        at("t.csv"),
+        at("t.xlsx"),
+        at("c.png"),
+        at("c.svg"),
+        at("card.html"),
+    );
+    let out = run(&[
+        "ask",
+        "--db",
+        db,
+        "--today",
+        TODAY,
+        "--offline",
+        "--json",
+        "--export",
+        &csv_path,
+        "--export",
+        &xlsx,
+        "--export",
+        &png,
+        "--export",
+        &svg,
+        "--export",
+        &html,
+        question,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("exactly one JSON object");
+    let rows = answer["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 2, "{answer}");
+
+    let text = std::fs::read_to_string(&csv_path).expect("the CSV");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "region,revenue");
+    assert_eq!(
+        lines.len(),
+        1 + rows.len(),
+        "a header and one line per row: {text}"
+    );
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("a record"))
+        .collect();
+    assert_eq!(records[0][0], *rows[0][0].as_str().expect("a region"));
+    let revenue: f64 = records[0][1].parse().expect("a number");
+    assert!((revenue - rows[0][1].as_f64().expect("a number")).abs() < 1e-6);
+
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("an XLSX workbook");
+    let sheet = book.worksheet_range("Answer").expect("its worksheet");
+    assert_eq!(sheet.height(), 1 + rows.len());
+    assert!(matches!(sheet.get((1, 1)), Some(calamine::Data::Float(_))));
+
+    assert!(std::fs::read(&png)
+        .expect("the PNG")
+        .starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(std::fs::read_to_string(&svg)
+        .expect("the SVG")
+        .contains("<svg"));
+    let card = std::fs::read_to_string(&html).expect("the card");
+    for part in [
+        question,
+        "SELECT region",
+        "<svg",
+        "<table",
+        "Data source",
+        "Cost",
+    ] {
+        assert!(card.contains(part), "the card shows {part:?}");
+    }
+    assert!(
+        !card.contains("http://") && !card.contains("https://") && !card.contains("<script"),
+        "the card is self-contained, with no script"
+    );
+
+    // An unknown extension: refused at once, nothing written.
+    let pdf = at("t.pdf");
+    fails_with(
+        &[
+            "ask",
+            "--db",
+            db,
+            "--today",
+            TODAY,
+            "--offline",
+            "--export",
+            &pdf,
+            question,
+        ],
+        ".csv, .xlsx, .png, .svg or .html",
+    );
+    assert!(!Path::new(&pdf).exists());
+    // A table without a chart: the chart export says so, the table export still works.
+    let none = at("none.png");
+    let out = run(&[
+        "sql",
+        "--db",
+        db,
+        "--export",
+        &none,
+        "SELECT name FROM customers LIMIT 3",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no chart"));
+}
+
+/// A text cell that a spreadsheet would run as a formula is neutralised in CSV (a leading `'`)
+/// and stays a string in XLSX; numbers and negative numbers are left alone.
+#[test]
+fn exported_cells_that_look_like_formulas_are_neutralised() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv_path = dir.path().join("h.csv");
+    let xlsx = dir.path().join("h.xlsx");
+    let db = sample_db().to_str().expect("utf-8 path");
+    let out = run(&[
+        "sql", "--db", db,
+        "--export", csv_path.to_str().expect("utf-8"),
+        "--export", xlsx.to_str().expect("utf-8"),
+        "SELECT '=HYPERLINK(\"http://127.0.0.1\",\"x\")' AS a, '+1+1' AS b, '-2+3+cmd' AS c, '@SUM(1)' AS d, '-5' AS e, -7 AS f, 'North' AS g",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&csv_path).expect("the CSV");
+    let record = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .next()
+        .expect("one row")
+        .expect("a record");
+    let cells: Vec<&str> = record.iter().collect();
+    assert_eq!(
+        cells,
+        [
+            "'=HYPERLINK(\"http://127.0.0.1\",\"x\")",
+            "'+1+1",
+            "'-2+3+cmd",
+            "'@SUM(1)",
+            "-5",
+            "-7",
+            "North"
+        ]
+    );
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("an XLSX workbook");
+    let formulas = book.worksheet_formula("Answer").expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula cell"
+    );
+    let sheet = book.worksheet_range("Answer").expect("values");
+    assert_eq!(
+        sheet.get((1, 0)),
+        Some(&calamine::Data::String(
+            "=HYPERLINK(\"http://127.0.0.1\",\"x\")".into()
+        ))
+    );
+}

@@ -135,6 +135,10 @@ pub(crate) enum Command {
         max_rows: usize,
         #[arg(long, default_value_t = 5_000)]
         timeout_ms: u64,
+        /// Also save the result to PATH (repeatable); the format comes from the extension:
+        /// .csv, .xlsx, .png or .svg (its chart), .html (an answer card).
+        #[arg(long, value_name = "PATH")]
+        export: Vec<PathBuf>,
         statement: String,
     },
     /// Import a CSV or Excel file into the workspace database.
@@ -261,6 +265,10 @@ pub(crate) struct AskArgs {
     /// question estimated above the approval threshold is `approval_needed`).
     #[arg(long, value_name = "USD")]
     pub(crate) max_cost: Option<f64>,
+    /// Also save the answer to PATH (repeatable); the format comes from the extension: .csv or
+    /// .xlsx (the table), .png or .svg (the chart), .html (an answer card to e-mail).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) export: Vec<PathBuf>,
     /// The question, in plain English.
     #[arg(required = true, num_args = 1..)]
     pub(crate) question: Vec<String>,

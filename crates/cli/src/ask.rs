@@ -27,8 +27,10 @@ pub(crate) fn ask(args: AskArgs) -> Result<()> {
         base_url,
         self_correct,
         max_cost,
+        export,
         question,
     } = args;
+    crate::export::check_all(&export)?;
     if max_cost.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
         bail!("--max-cost must be an amount in USD, 0 or more");
     }
@@ -83,7 +85,9 @@ pub(crate) fn ask(args: AskArgs) -> Result<()> {
     } else {
         print_human(&answer);
     }
-    Ok(())
+    let source = pipeline.database();
+    let report = plainsight_core::export::Report::of_answer(&answer, &source, chrono::Utc::now());
+    crate::export::save_all(&report, &export, json)
 }
 
 fn print_human(a: &Answer) {

@@ -1,7 +1,7 @@
 //! `plainsight sql`, `schema` and `sample-db`: one statement through the guard and executor, a
 //! database's schema as JSON, and the sample database.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -12,7 +12,14 @@ use plainsight_core::{datadir, guard, sample, source};
 use crate::local_today;
 
 /// `plainsight sql`: one read-only statement through the guard and executor; JSON out.
-pub(crate) fn sql(db: &str, max_rows: usize, timeout_ms: u64, statement: &str) -> Result<()> {
+pub(crate) fn sql(
+    db: &str,
+    max_rows: usize,
+    timeout_ms: u64,
+    export: &[PathBuf],
+    statement: &str,
+) -> Result<()> {
+    crate::export::check_all(export)?;
     let source = source::open(db)?;
     let checked = guard::check_for(statement, source.dialect()).context("refused")?;
     let limits = Limits {
@@ -25,7 +32,27 @@ pub(crate) fn sql(db: &str, max_rows: usize, timeout_ms: u64, statement: &str) -
         "{}",
         serde_json::json!({"columns": result.columns, "rows": result.rows, "truncated": result.truncated})
     );
-    Ok(())
+    if export.is_empty() {
+        return Ok(());
+    }
+    let chart = plainsight_core::chart::choose(&result.columns, &result.rows, "");
+    let code = checked.to_string();
+    let described = source.describe();
+    let report = plainsight_core::export::Report {
+        question: statement,
+        interpretation: "",
+        language: Some(plainsight_core::Language::Sql),
+        code: Some(&code),
+        columns: &result.columns,
+        rows: &result.rows,
+        truncated: result.truncated,
+        chart: chart.as_ref(),
+        cost: None,
+        generated_by: "you",
+        source: &described,
+        read_at: chrono::Utc::now(),
+    };
+    crate::export::save_all(&report, export, true)
 }
 
 /// `plainsight schema`: a database's schema as JSON (cached in the data directory when there is one).

@@ -20,6 +20,7 @@ mod admin;
 mod args;
 mod ask;
 mod data;
+mod export;
 mod import;
 mod keys;
 mod python;
@@ -64,8 +65,9 @@ fn run(cli: Cli) -> Result<()> {
             db,
             max_rows,
             timeout_ms,
+            export,
             statement,
-        } => data::sql(&db, max_rows, timeout_ms, &statement),
+        } => data::sql(&db, max_rows, timeout_ms, &export, &statement),
         Command::Import {
             file,
             table,

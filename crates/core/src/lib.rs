@@ -14,6 +14,7 @@ pub mod clock;
 pub mod datadir;
 pub mod dialect;
 pub mod executor;
+pub mod export;
 pub mod glossary;
 pub mod guard;
 pub mod history;

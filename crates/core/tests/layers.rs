@@ -99,6 +99,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "pipeline::ai",
             "pipeline::feedback",
             "pipeline::store",
+            "export",
         ],
     ),
     ("setup", &["setup"]),
