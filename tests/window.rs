@@ -81,6 +81,7 @@ async fn a_question_shows_its_table_chart_and_history() {
     let data = data_dir();
     // The files the Data screen adds live in their own temp dir, not in the app's data dir.
     let files = data_dir();
+    let exports = data_dir();
     let csv = files.path().join("sales.csv");
     std::fs::write(&csv, SALES_CSV)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", csv.display()));
@@ -105,6 +106,9 @@ async fn a_question_shows_its_table_chart_and_history() {
             // The answer cache on with its default lifetime, whatever the test run's environment
             // says (empty counts as unset).
             ("CACHE_DEFAULT_TTL", OsStr::new("")),
+            // "Export…" saves here under its suggested name instead of opening the native save
+            // dialog, which WebDriver cannot drive.
+            ("PLAINSIGHT_EXPORT_DIR", exports.path().as_os_str()),
         ],
         artifacts_dir().join("tauri-driver.log"),
     );
@@ -126,7 +130,7 @@ async fn a_question_shows_its_table_chart_and_history() {
     // Close the session (and with it the app) whatever happened, then report.
     let outcome = tokio::time::timeout(
         Duration::from_secs(300),
-        scenario(&client, files.path(), data.path(), &server),
+        scenario(&client, files.path(), data.path(), exports.path(), &server),
     )
     .await
     .unwrap_or_else(|_| Err("the scenario took over 300 s".into()));
@@ -281,7 +285,13 @@ fn bus_config(address: &str) -> String {
     )
 }
 
-async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -> Outcome {
+async fn scenario(
+    client: &Client,
+    files: &Path,
+    data: &Path,
+    exports: &Path,
+    server: &Server,
+) -> Outcome {
     let input = client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -384,6 +394,7 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     )
     .await?;
     screenshot(client, "window-answer.png").await?;
+    the_table_sorts_copies_and_exports(client, exports).await?;
     sent_so_far(server, 0, "a question the planner answers confidently")?;
     a_word_is_taught_in_one_click(client, data).await?;
     sent_so_far(server, 0, "teaching the planner a word")?;
@@ -410,6 +421,148 @@ async fn scenario(client: &Client, files: &Path, data: &Path, server: &Server) -
     delete_the_key_in_settings(client).await?;
     a_preset_fills_in_the_provider(client).await?;
     diagnostics_are_copied_without_keys(client).await
+}
+
+/// The first column's cells of the answer's table, top to bottom, and the second's as numbers.
+async fn table_columns(client: &Client) -> Result<(Vec<String>, Vec<f64>), String> {
+    let mut names = Vec::new();
+    let mut numbers = Vec::new();
+    for row in client
+        .find_all(Locator::Css("#result-table tbody tr"))
+        .await
+        .map_err(|e| format!("reading the table's rows: {e}"))?
+    {
+        let cells = row
+            .find_all(Locator::Css("td"))
+            .await
+            .map_err(|e| format!("reading a row's cells: {e}"))?;
+        let mut texts = Vec::new();
+        for cell in cells.iter().take(2) {
+            texts.push(cell.text().await.map_err(|e| format!("a cell: {e}"))?);
+        }
+        let [name, number] = texts.as_slice() else {
+            return Err(format!("a row with two cells, got {texts:?}"));
+        };
+        names.push(name.clone());
+        numbers.push(
+            number
+                .replace(',', "")
+                .parse()
+                .map_err(|_| format!("{number:?} is a number"))?,
+        );
+    }
+    Ok((names, numbers))
+}
+
+/// Headings sort (text A→Z, figures largest first, numbers as numbers); "Copy table" says what it
+/// copied; "Export…" saves the table as CSV and XLSX and the answer card as HTML.
+async fn the_table_sorts_copies_and_exports(client: &Client, exports: &Path) -> Outcome {
+    find_css(client, r#"#result-table th button[data-column="0"]"#)
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking the Region heading: {e}"))?;
+    let (names, _) = table_columns(client).await?;
+    let mut sorted = names.clone();
+    sorted.sort();
+    check(names == sorted, format!("regions sorted A to Z: {names:?}"))?;
+    find_css(client, r#"#result-table th button[data-column="1"]"#)
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking the Revenue heading: {e}"))?;
+    let (_, revenue) = table_columns(client).await?;
+    check(
+        revenue.windows(2).all(|w| w[0] >= w[1]) && revenue.len() == REGIONS.len(),
+        format!("revenue sorted largest first, as numbers: {revenue:?}"),
+    )?;
+    let sorted_by = find_css(client, "#result-table th[aria-sort=\"descending\"]")
+        .await?
+        .text()
+        .await
+        .map_err(|e| format!("the sorted heading: {e}"))?;
+    check(
+        sorted_by.contains("Revenue"),
+        format!("the Revenue heading says it sorts the table: {sorted_by:?}"),
+    )?;
+
+    click(client, "copy-table").await?;
+    let copied = poll("the copy note", Duration::from_secs(10), || async {
+        Ok(text_of(client, "copy-note").await.filter(|t| !t.is_empty()))
+    })
+    .await?;
+    check(
+        copied == "Copied 5 rows to the clipboard.",
+        format!("Copy table says what it copied: {copied:?}"),
+    )?;
+
+    for (format, extension) in [("csv", "csv"), ("xlsx", "xlsx"), ("html", "html")] {
+        find_css(client, "#export-format")
+            .await?
+            .select_by_value(format)
+            .await
+            .map_err(|e| format!("choosing {format} to export: {e}"))?;
+        click(client, "export").await?;
+        let path = poll(
+            &format!("the exported .{extension}"),
+            Duration::from_secs(20),
+            || async {
+                if let Some(error) = text_of(client, "error").await {
+                    return Err(format!("exporting {format} failed: {error}"));
+                }
+                Ok(std::fs::read_dir(exports).ok().and_then(|entries| {
+                    entries.flatten().map(|e| e.path()).find(|p| {
+                        p.extension().is_some_and(|e| e == extension)
+                            && !p
+                                .file_name()
+                                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    })
+                }))
+            },
+        )
+        .await?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        match extension {
+            "csv" => {
+                let text = String::from_utf8(bytes).map_err(|_| "the CSV is UTF-8".to_string())?;
+                let lines: Vec<&str> = text.lines().collect();
+                check(
+                    lines.first() == Some(&"region,revenue") && lines.len() == 1 + REGIONS.len(),
+                    format!("the CSV is a header and one line per region:\n{text}"),
+                )?;
+            }
+            "xlsx" => {
+                use calamine::Reader;
+                let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+                    .map_err(|e| format!("the XLSX opens: {e}"))?;
+                let sheet = book
+                    .worksheet_range("Answer")
+                    .map_err(|e| format!("the XLSX has its worksheet: {e}"))?;
+                check(
+                    sheet.height() == 1 + REGIONS.len(),
+                    format!(
+                        "the XLSX has a header and one row per region: {}",
+                        sheet.height()
+                    ),
+                )?;
+            }
+            _ => {
+                let card = String::from_utf8(bytes).map_err(|_| "the card is UTF-8".to_string())?;
+                for part in [QUESTION, "SELECT", "<svg", "North"] {
+                    check(
+                        card.contains(part),
+                        format!("the answer card shows {part:?}"),
+                    )?;
+                }
+            }
+        }
+        let note = text_of(client, "note").await.unwrap_or_default();
+        check(
+            note.starts_with("Saved to ") && note.ends_with(&format!(".{extension}")),
+            format!("the window says where the {format} went: {note:?}"),
+        )?;
+    }
+    Ok(())
 }
 
 fn write_big_csv(path: &Path) {

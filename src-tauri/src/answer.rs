@@ -1,5 +1,5 @@
 //! What happens to an answer between the pipeline and the screen: the pipeline has recorded it
-//! in history and drawn its chart; the app keeps it for "Export chart…" and shows it.
+//! in history and drawn its chart; the app keeps it for "Export…" and shows it.
 
 use plainsight_core::Answer;
 use plainsight_ipc::AnswerView;
@@ -7,9 +7,14 @@ use plainsight_ipc::AnswerView;
 use crate::state::AppState;
 use crate::view;
 
-/// Keeps `answer` for the export commands and returns what the webview shows.
-pub fn present(state: &AppState, answer: Answer) -> AnswerView {
+/// Keeps `answer` (with its source and when it was read) for "Export…" and returns what the
+/// webview shows.
+pub fn present(state: &AppState, answer: Answer, source: String) -> AnswerView {
     let shown = view::answer(&answer);
-    *state.last_answer() = Some(answer);
+    *state.last_answer() = Some(crate::export::Shown {
+        answer,
+        source,
+        at: chrono::Utc::now(),
+    });
     shown
 }

@@ -28,13 +28,18 @@ pub async fn ask(
     state: State<'_, AppState>,
 ) -> Result<AnswerView, IpcError> {
     let (pipeline, today) = (state.pipeline(), state.today.get());
+    let source = pipeline.database();
     // Stop raises this flag: the AI call, the query and the Python script all watch it.
     let stop = state.begin_ask();
     let answered =
         spawn_blocking(move || pipeline.ask_with(&question, today, Some(stop), approved_usd))
             .await
             .map_err(AppError::from)?;
-    Ok(answer::present(&state, answered.map_err(AppError::from)?))
+    Ok(answer::present(
+        &state,
+        answered.map_err(AppError::from)?,
+        source,
+    ))
 }
 
 /// Teaches the glossary that `term` means `meaning` ("worth" → "list price", from a chip under the
@@ -76,16 +81,17 @@ pub fn history(state: State<'_, AppState>) -> Result<Vec<HistoryItem>, IpcError>
     Ok(entries.into_iter().map(view::history_item).collect())
 }
 
-/// Saves the last answer's chart as PNG or SVG where the person chooses; `None` if they cancel.
+/// Saves the answer on screen as its table, its chart or an answer card where the person
+/// chooses; `None` if they cancel.
 #[tauri::command]
-pub async fn export_chart(
+pub async fn export_answer(
     format: ExportFormat,
     window: WebviewWindow,
     state: State<'_, AppState>,
 ) -> Result<Option<String>, IpcError> {
-    let chart = export::Chart::of(state.last_answer().as_ref())?;
-    let dialog = export::save_dialog(&window, &chart, format);
-    let saved = spawn_blocking(move || export::choose_and_write(dialog, &chart, format))
+    let shown = export::check(state.last_answer().as_ref(), format)?;
+    let dialog = export::save_dialog(&window, &shown, format);
+    let saved = spawn_blocking(move || export::choose_and_write(dialog, &shown, format))
         .await
         .map_err(AppError::from)??;
     Ok(saved.map(|path| path.display().to_string()))

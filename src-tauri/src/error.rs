@@ -26,12 +26,10 @@ pub enum AppError {
     BadToday(String),
     #[error("There is no chart to export yet")]
     NoChart,
-    #[error("The chart could not be saved to {}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("There is no answer to export yet")]
+    NoAnswer,
+    #[error("The export failed: {0}")]
+    Export(plainsight_core::export::ExportError),
     #[error("The save dialog returned a location that is not a file on this computer")]
     NotAFile,
     #[error("Plainsight stopped working on this unexpectedly")]
@@ -79,7 +77,9 @@ impl AppError {
             Self::Chart(_) => ErrorKind::ChartFailed,
             Self::BadToday(_) => ErrorKind::BadToday,
             Self::NoChart => ErrorKind::NoChart,
-            Self::Write { .. } | Self::NotAFile => ErrorKind::ExportFailed,
+            Self::Export(plainsight_core::export::ExportError::NoChart) => ErrorKind::NoChart,
+            Self::Export(_) | Self::NotAFile => ErrorKind::ExportFailed,
+            Self::NoAnswer => ErrorKind::NoChart,
             Self::Interrupted(_) => ErrorKind::Interrupted,
             Self::Source(e) => source_kind(e),
             Self::Import(e) => import_kind(e),
@@ -108,9 +108,11 @@ impl AppError {
             }
             Self::Chart(_) => format!("{self}. The table still has every number"),
             Self::NoChart => format!("{self}. Ask a question whose answer has a chart first"),
-            Self::Write { .. } => {
+            Self::Export(plainsight_core::export::ExportError::Write { .. }) => {
                 format!("{self}. Check that the folder exists and that you can write to it")
             }
+            Self::Export(_) => self.to_string(),
+            Self::NoAnswer => format!("{self}. Ask a question first"),
             Self::NotAFile => format!("{self}. Choose a folder on this computer"),
             Self::Interrupted(_) => format!("{self}. Please try again"),
             Self::BadToday(_)
@@ -296,9 +298,12 @@ mod tests {
             "There is no chart to export yet. Ask a question whose answer has a chart first.",
         );
         check(
-            AppError::Write { path: "/nope/chart.png".into(), source: std::io::ErrorKind::NotFound.into() },
+            AppError::Export(plainsight_core::export::ExportError::Write {
+                path: "/nope/chart.png".into(),
+                source: std::io::ErrorKind::NotFound.into(),
+            }),
             "export_failed",
-            "The chart could not be saved to /nope/chart.png. Check that the folder exists and that you can write to it.",
+            "The export failed: could not write /nope/chart.png: entity not found. Check that the folder exists and that you can write to it.",
         );
         check(
             AppError::BadToday("tomorrow".into()),

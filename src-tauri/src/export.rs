@@ -1,61 +1,48 @@
-//! "Export chart…": the last answer's chart drawn again at export size, saved where the person
-//! chooses in the native save dialog.
+//! "Export…": the answer on screen saved where the person chooses in the native save dialog, as
+//! its table (CSV, XLSX), its chart (PNG, SVG) or an answer card (HTML), all made by
+//! `plainsight_core::export`. `PLAINSIGHT_EXPORT_DIR` (a developer and test override) skips the
+//! dialog and saves under the suggested name in that folder.
 
 use std::path::PathBuf;
 
-use plainsight_core::chart::{self, ChartSpec};
+use chrono::{DateTime, Utc};
+use plainsight_core::export::{self, Format, Report};
 use plainsight_core::Answer;
 use plainsight_ipc::ExportFormat;
-use serde_json::Value;
 use tauri::{Runtime, WebviewWindow};
 use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
 
 use crate::error::AppError;
 
-/// A chart and the data it is drawn from, copied out of the last answer.
-pub struct Chart {
-    spec: ChartSpec,
-    columns: Vec<String>,
-    rows: Vec<Vec<Value>>,
+/// The environment variable that replaces the save dialog with a folder.
+pub const EXPORT_DIR_ENV: &str = "PLAINSIGHT_EXPORT_DIR";
+
+/// The answer on screen, with where its data came from and when it was read.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub answer: Answer,
+    pub source: String,
+    pub at: DateTime<Utc>,
 }
 
-impl Chart {
-    pub fn of(answer: Option<&Answer>) -> Result<Self, AppError> {
-        let answer = answer.ok_or(AppError::NoChart)?;
-        let spec = answer.chart.clone().ok_or(AppError::NoChart)?;
-        Ok(Self {
-            spec,
-            columns: answer.columns.clone(),
-            rows: answer.rows.clone(),
-        })
+impl Shown {
+    fn report(&self) -> Report<'_> {
+        Report::of_answer(&self.answer, &self.source, self.at)
     }
 
-    fn render(&self, format: ExportFormat) -> Result<Vec<u8>, AppError> {
-        Ok(match format {
-            ExportFormat::Png => chart::render_png(
-                &self.spec,
-                &self.columns,
-                &self.rows,
-                chart::PNG_EXPORT_SIZE,
-            )?,
-            ExportFormat::Svg => chart::render_svg(
-                &self.spec,
-                &self.columns,
-                &self.rows,
-                chart::SVG_EXPORT_SIZE,
-            )?
-            .into_bytes(),
-        })
-    }
-
-    /// A file name from the chart's title: "Revenue by region" → `revenue-by-region.png`.
-    fn file_name(&self, format: ExportFormat) -> String {
+    /// A file name from the chart's title or the question: "Revenue by region" →
+    /// `revenue-by-region.csv`.
+    pub fn file_name(&self, format: ExportFormat) -> String {
+        let title = self
+            .answer
+            .chart
+            .as_ref()
+            .map_or(self.answer.question.as_str(), |c| c.title.as_str());
         let mut slug = String::new();
-        for word in self
-            .spec
-            .title
+        for word in title
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
+            .take(8)
         {
             if !slug.is_empty() {
                 slug.push('-');
@@ -63,62 +50,74 @@ impl Chart {
             slug.push_str(&word.to_lowercase());
         }
         if slug.is_empty() {
-            slug.push_str("chart");
+            slug.push_str("answer");
         }
-        format!("{slug}.{}", extension(format))
+        format!("{slug}.{}", format.as_str())
     }
 }
 
-fn extension(format: ExportFormat) -> &'static str {
-    match format {
-        ExportFormat::Png => "png",
-        ExportFormat::Svg => "svg",
+/// What the answer can be exported as, checked before a dialog opens.
+pub fn check(shown: Option<&Shown>, format: ExportFormat) -> Result<Shown, AppError> {
+    let shown = shown.ok_or(AppError::NoAnswer)?;
+    if format.is_chart() && shown.answer.chart.is_none() {
+        return Err(AppError::NoChart);
     }
+    if matches!(format, ExportFormat::Csv | ExportFormat::Xlsx) && shown.answer.columns.is_empty() {
+        return Err(AppError::Export(export::ExportError::NoTable));
+    }
+    Ok(shown.clone())
 }
 
 /// The save dialog, modal to `window`, suggesting a file name and filtering by format.
 pub fn save_dialog<R: Runtime>(
     window: &WebviewWindow<R>,
-    chart: &Chart,
+    shown: &Shown,
     format: ExportFormat,
 ) -> FileDialogBuilder<R> {
-    let filter = match format {
-        ExportFormat::Png => "PNG image",
-        ExportFormat::Svg => "SVG image",
-    };
     window
         .dialog()
         .file()
         .set_parent(window)
-        .set_title("Export chart")
-        .set_file_name(chart.file_name(format))
-        .add_filter(filter, &[extension(format)])
+        .set_title("Export")
+        .set_file_name(shown.file_name(format))
+        .add_filter(format.label(), &[format.as_str()])
 }
 
-/// Shows the dialog (blocking: call it off the main thread) and writes the file; `None` when the
-/// person cancels.
+/// Shows the dialog (blocking: call it off the main thread), or uses [`EXPORT_DIR_ENV`], and
+/// writes the file; `None` when the person cancels.
 pub fn choose_and_write<R: Runtime>(
     dialog: FileDialogBuilder<R>,
-    chart: &Chart,
+    shown: &Shown,
     format: ExportFormat,
 ) -> Result<Option<PathBuf>, AppError> {
-    let Some(chosen) = dialog.blocking_save_file() else {
-        return Ok(None);
+    let path = match std::env::var_os(EXPORT_DIR_ENV) {
+        Some(dir) => PathBuf::from(dir).join(shown.file_name(format)),
+        None => {
+            let Some(chosen) = dialog.blocking_save_file() else {
+                return Ok(None);
+            };
+            chosen.into_path().map_err(|_| AppError::NotAFile)?
+        }
     };
-    let path = with_extension(chosen.into_path().map_err(|_| AppError::NotAFile)?, format);
-    let bytes = chart.render(format)?;
-    std::fs::write(&path, bytes).map_err(|source| AppError::Write {
-        path: path.clone(),
-        source,
-    })?;
-    tracing::info!(path = %path.display(), "chart exported");
+    let path = with_extension(path, format);
+    export::write(&shown.report(), &path).map_err(AppError::Export)?;
+    tracing::info!(path = %path.display(), format = format.as_str(), "answer exported");
     Ok(Some(path))
 }
 
-/// GTK's dialog does not add the filter's extension to a typed name; do it so the file opens.
+/// GTK's dialog does not add the filter's extension to a typed name; do it so the file opens
+/// (and so its format is the one chosen).
 fn with_extension(mut path: PathBuf, format: ExportFormat) -> PathBuf {
-    if path.extension().is_none() {
-        path.set_extension(extension(format));
+    let has = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| Format::of_path(std::path::Path::new(&format!("x.{e}"))).is_ok());
+    if !has {
+        let name = path
+            .file_name()
+            .map(|n| format!("{}.{}", n.to_string_lossy(), format.as_str()))
+            .unwrap_or_else(|| format!("answer.{}", format.as_str()));
+        path.set_file_name(name);
     }
     path
 }
@@ -126,45 +125,50 @@ fn with_extension(mut path: PathBuf, format: ExportFormat) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plainsight_core::chart::ChartKind;
-    use serde_json::json;
 
-    fn chart(title: &str) -> Chart {
-        let spec = ChartSpec {
-            kind: ChartKind::Bar,
-            x: "region".into(),
-            y: "revenue".into(),
-            title: title.into(),
-        };
-        Chart {
-            spec,
-            columns: vec!["region".into(), "revenue".into()],
-            rows: vec![vec![json!("North"), json!(12.5)]],
+    fn shown(title: Option<&str>) -> Shown {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
+        let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
+        let pipeline =
+            plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
+                .expect("pipeline");
+        let mut answer = pipeline
+            .ask("revenue by region last month", today, None)
+            .expect("answer");
+        match title {
+            Some(t) => {
+                if let Some(c) = answer.chart.as_mut() {
+                    c.title = t.into();
+                }
+            }
+            None => answer.chart = None,
+        }
+        Shown {
+            answer,
+            source: db.display().to_string(),
+            at: Utc::now(),
         }
     }
 
     #[test]
-    fn file_names_come_from_the_title() {
-        let cases = [
-            (
-                "Revenue by region",
-                ExportFormat::Png,
-                "revenue-by-region.png",
-            ),
-            (
-                "Top 5 products (2026)",
-                ExportFormat::Svg,
-                "top-5-products-2026.svg",
-            ),
-            ("", ExportFormat::Png, "chart.png"),
-        ];
-        for (title, format, expected) in cases {
-            assert_eq!(chart(title).file_name(format), expected, "title {title:?}");
-        }
+    fn file_names_come_from_the_title_or_the_question() {
+        assert_eq!(
+            shown(Some("Revenue by region")).file_name(ExportFormat::Png),
+            "revenue-by-region.png"
+        );
+        assert_eq!(
+            shown(Some("Top 5 products (2026)")).file_name(ExportFormat::Xlsx),
+            "top-5-products-2026.xlsx"
+        );
+        assert_eq!(
+            shown(None).file_name(ExportFormat::Csv),
+            "revenue-by-region-last-month.csv"
+        );
     }
 
     #[test]
-    fn a_typed_name_without_extension_gets_one() {
+    fn a_typed_name_without_a_known_extension_gets_one() {
         assert_eq!(
             with_extension("/tmp/q3".into(), ExportFormat::Png),
             PathBuf::from("/tmp/q3.png")
@@ -174,18 +178,23 @@ mod tests {
             PathBuf::from("/tmp/q3.svg"),
             "a chosen extension is kept"
         );
+        assert_eq!(
+            with_extension("/tmp/report.v2".into(), ExportFormat::Csv),
+            PathBuf::from("/tmp/report.v2.csv")
+        );
     }
 
     #[test]
-    fn both_formats_render() {
-        let chart = chart("Revenue by region");
-        assert!(chart
-            .render(ExportFormat::Png)
-            .expect("png")
-            .starts_with(b"\x89PNG"));
-        assert!(chart
-            .render(ExportFormat::Svg)
-            .expect("svg")
-            .starts_with(b"<svg"));
+    fn a_chart_export_needs_a_chart() {
+        let no_chart = shown(None);
+        assert!(matches!(
+            check(Some(&no_chart), ExportFormat::Png),
+            Err(AppError::NoChart)
+        ));
+        assert!(check(Some(&no_chart), ExportFormat::Csv).is_ok());
+        assert!(matches!(
+            check(None, ExportFormat::Html),
+            Err(AppError::NoAnswer)
+        ));
     }
 }

@@ -43,7 +43,7 @@ pub fn run() {
             commands::stop_ask,
             commands::set_glossary_entry,
             commands::history,
-            commands::export_chart,
+            commands::export_answer,
             commands::sources,
             commands::set_active_source,
             commands::remove_source,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use chrono::NaiveDate;
 use plainsight_core::history::AppDb;
 use plainsight_core::secrets::SecretStore;
-use plainsight_core::{Answer, Pipeline};
+use plainsight_core::Pipeline;
 
 /// How every pipeline is opened: core's one composition of settings, keychain and services.
 pub use plainsight_core::setup::Setup;
@@ -67,8 +67,8 @@ pub struct AppState {
     pipeline: RwLock<Arc<Pipeline>>,
     /// rusqlite connections are not `Sync`; questions are recorded one at a time.
     history: Mutex<AppDb>,
-    /// The answer on screen, which "Export chart…" draws again at export size.
-    last_answer: Mutex<Option<Answer>>,
+    /// The answer on screen, for "Export…".
+    last_answer: Mutex<Option<crate::export::Shown>>,
     pub today: Today,
     pub data_dir: PathBuf,
     /// Set while an import runs; `cancel_import` raises it.
@@ -218,7 +218,7 @@ impl AppState {
         lock(&self.history)
     }
 
-    pub fn last_answer(&self) -> MutexGuard<'_, Option<Answer>> {
+    pub fn last_answer(&self) -> MutexGuard<'_, Option<crate::export::Shown>> {
         lock(&self.last_answer)
     }
 }

@@ -126,8 +126,8 @@ pub async fn history() -> Result<Vec<HistoryItem>, IpcError> {
 }
 
 /// The path the chart was saved to, or `None` if the person cancelled the dialog.
-pub async fn export_chart(format: ExportFormat) -> Result<Option<String>, IpcError> {
-    call("export_chart", &ExportArgs { format }).await
+pub async fn export_answer(format: ExportFormat) -> Result<Option<String>, IpcError> {
+    call("export_answer", &ExportArgs { format }).await
 }
 
 /// Every data source, with its tables, and which one questions go to.

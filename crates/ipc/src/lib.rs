@@ -400,12 +400,34 @@ pub struct HistoryItem {
     pub asked_at: String,
 }
 
-/// Chart export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    Png,
-    Svg,
+string_enum! {
+    /// What "Export…" saves: the table (CSV, XLSX), the chart (PNG, SVG) or the answer card.
+    pub enum ExportFormat {
+        Csv = "csv",
+        Xlsx = "xlsx",
+        Png = "png",
+        Svg = "svg",
+        /// The answer card: one self-contained HTML file.
+        Html = "html",
+    }
+}
+
+impl ExportFormat {
+    /// What the person chooses from.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Csv => "Table as CSV",
+            Self::Xlsx => "Table as Excel (.xlsx)",
+            Self::Png => "Chart as PNG image",
+            Self::Svg => "Chart as SVG (vector)",
+            Self::Html => "Answer card (HTML, to e-mail)",
+        }
+    }
+
+    /// Whether it needs a chart.
+    pub fn is_chart(self) -> bool {
+        matches!(self, Self::Png | Self::Svg)
+    }
 }
 
 /// The one error type the webview receives: a stable `kind` to match on and a message a

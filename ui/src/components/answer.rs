@@ -122,11 +122,49 @@ pub fn Answer(
             </div>
         }
     });
-    let table = (!columns.is_empty()).then(|| {
+    let has_table = !columns.is_empty();
+    let has_chart = chart.is_some();
+    let table = has_table.then(|| {
         view! {
             <section class="table-card">
-                <ResultTable columns rows truncated/>
+                <ResultTable columns rows truncated copy=true/>
             </section>
+        }
+    });
+    // One "Export…" for the whole answer: what it can be saved as.
+    let export = (has_table || has_chart).then(|| {
+        let formats: Vec<ExportFormat> = ExportFormat::ALL
+            .iter()
+            .copied()
+            .filter(|f| {
+                if f.is_chart() {
+                    has_chart
+                } else if *f == ExportFormat::Html {
+                    true
+                } else {
+                    has_table
+                }
+            })
+            .collect();
+        let first = formats[0];
+        let format = RwSignal::new(first);
+        let choose = move |ev| {
+            if let Some(f) = ExportFormat::parse(&event_target_value(&ev)) {
+                format.set(f);
+            }
+        };
+        let options = formats
+            .into_iter()
+            .map(|f| view! { <option value=f.as_str() selected=f == first>{f.label()}</option> })
+            .collect_view();
+        view! {
+            <div class="export" id="export-bar">
+                <label for="export-format">"Save"</label>
+                <select id="export-format" on:change=choose>{options}</select>
+                <button id="export" class="secondary" on:click=move |_| on_export.run(format.get())>
+                    "Export…"
+                </button>
+            </div>
         }
     });
     let code = code.map(|code| {
@@ -151,8 +189,9 @@ pub fn Answer(
             {options}
         </article>
         // The chart first: it is the answer at a glance; the table has the exact figures.
-        {chart.map(|chart| view! { <Chart chart on_export/> })}
+        {chart.map(|chart| view! { <Chart chart/> })}
         {table}
+        {export}
         {code}
         {receipt}
         <p class="cost" id="cost">

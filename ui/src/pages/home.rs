@@ -105,8 +105,8 @@ impl Conversation {
         self.note.set(None);
         self.error.set(None);
         spawn_local(async move {
-            match ipc::export_chart(format).await {
-                Ok(Some(path)) => self.note.set(Some(format!("Chart saved to {path}"))),
+            match ipc::export_answer(format).await {
+                Ok(Some(path)) => self.note.set(Some(format!("Saved to {path}"))),
                 Ok(None) => {}
                 Err(e) => self.error.set(Some(e)),
             }
