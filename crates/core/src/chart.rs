@@ -17,6 +17,20 @@ static REGISTER: Once = Once::new();
 /// Above this many categories a bar chart stops being readable.
 const MAX_BARS: usize = 40;
 const ACCENT: RGBColor = RGBColor(37, 99, 235);
+/// A pie's slices, biggest first: at most [`MAX_SLICES`] and "Other".
+const SLICE_COLORS: [RGBColor; 7] = [
+    RGBColor(37, 99, 235),
+    RGBColor(13, 148, 136),
+    RGBColor(234, 88, 12),
+    RGBColor(147, 51, 234),
+    RGBColor(202, 138, 4),
+    RGBColor(219, 39, 119),
+    RGBColor(148, 163, 184),
+];
+/// A pie shows at most this many slices; the rest are one "Other" slice.
+pub const MAX_SLICES: usize = 6;
+/// Above this many groups, shares read better as bars.
+const MAX_PIE_GROUPS: usize = 12;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartKind {
@@ -89,13 +103,36 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
             title: title.to_string(),
         });
     }
-    let x = (0..columns.len()).find(|&i| rows.iter().all(|r| r[i].is_string()))?;
+    let Some(x) = (0..columns.len()).find(|&i| rows.iter().all(|r| r[i].is_string())) else {
+        // Two measures and no labels ("price and quantity of each order"): a scatter plot.
+        let mut measures = (0..columns.len()).filter(|&i| numeric(i));
+        let (x, y) = (measures.next()?, measures.next()?);
+        let id = |c: &str| {
+            let c = c.to_ascii_lowercase();
+            c == "id" || c.ends_with("_id")
+        };
+        return (rows.len() >= 3 && !id(&columns[x]) && !id(&columns[y])).then(|| ChartSpec {
+            kind: ChartKind::Scatter,
+            x: columns[x].clone(),
+            y: columns[y].clone(),
+            title: title.to_string(),
+        });
+    };
     let y = (0..columns.len()).find(|&i| i != x && numeric(i))?;
+    // Shares of a total ("each region's percentage of revenue"): a pie, when every part is
+    // positive and there are few enough to tell apart.
+    let share = columns.iter().any(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("percent") || c.contains("share") || c == "pct" || c.ends_with("_pct")
+    });
+    let parts_positive = rows.iter().all(|r| r[y].as_f64().is_some_and(|v| v > 0.0));
     // One labelled figure ("which region had the highest profit") reads best as a number card.
     let kind = if rows.len() == 1 {
         ChartKind::Number
     } else if rows.iter().all(|r| is_date(&r[x])) {
         ChartKind::Line
+    } else if share && parts_positive && rows.len() <= MAX_PIE_GROUPS {
+        ChartKind::Pie
     } else if rows.len() <= MAX_BARS {
         ChartKind::Bar
     } else {
@@ -262,7 +299,69 @@ where
                 )
                 .map_err(draw_err)?;
         }
-        ChartKind::Bar | ChartKind::Pie | ChartKind::Scatter => {
+        ChartKind::Pie => {
+            let slices = pie_slices(pts);
+            let total: f64 = slices.iter().map(|s| s.1).sum();
+            let area = root
+                .titled(&spec.title, (FONT, caption_px))
+                .map_err(draw_err)?;
+            let (aw, ah) = area.dim_in_pixel();
+            let center = ((aw / 2) as i32, (ah / 2) as i32);
+            let radius = f64::from(aw.min(ah)) * 0.34;
+            let sizes: Vec<f64> = slices.iter().map(|s| s.1).collect();
+            let colors: Vec<RGBColor> = (0..slices.len())
+                .map(|i| SLICE_COLORS[i.min(SLICE_COLORS.len() - 1)])
+                .collect();
+            let labels: Vec<String> = slices
+                .iter()
+                .map(|(label, v)| format!("{label} {:.0}%", v / total.max(1e-12) * 100.0))
+                .collect();
+            let mut pie = Pie::new(&center, &radius, &sizes, &colors, &labels);
+            pie.start_angle(-90.0);
+            pie.label_style((FONT, label_px).into_font().color(&RGBColor(51, 65, 85)));
+            pie.label_offset(radius * 0.12);
+            area.draw(&pie).map_err(draw_err)?;
+        }
+        ChartKind::Scatter => {
+            let xy: Vec<(f64, f64)> = pts
+                .iter()
+                .filter_map(|(x, y)| Some((x.parse::<f64>().ok()?, *y)))
+                .collect();
+            let span = |v: &mut dyn Iterator<Item = f64>| {
+                let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(x), hi.max(x))
+                });
+                let pad = ((hi - lo).abs() * 0.05).max(1e-9);
+                (lo - pad, hi + pad)
+            };
+            let (x0, x1) = span(&mut xy.iter().map(|p| p.0));
+            let (y0, y1) = span(&mut xy.iter().map(|p| p.1));
+            let mut chart = ChartBuilder::on(root)
+                .caption(&spec.title, (FONT, caption_px))
+                .margin(16)
+                .margin_right(40)
+                .x_label_area_size(48)
+                .y_label_area_size(80)
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(draw_err)?;
+            chart
+                .configure_mesh()
+                .light_line_style(WHITE)
+                .x_label_formatter(&|v| axis_label(*v, x1 - x0))
+                .y_label_formatter(&|v| axis_label(*v, y1 - y0))
+                .x_desc(&spec.x)
+                .y_desc(&spec.y)
+                .label_style((FONT, label_px))
+                .draw()
+                .map_err(draw_err)?;
+            chart
+                .draw_series(
+                    xy.iter()
+                        .map(|p| Circle::new(*p, 4, ACCENT.mix(0.7).filled())),
+                )
+                .map_err(draw_err)?;
+        }
+        ChartKind::Bar => {
             let max = pts.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
             let min = pts.iter().map(|p| p.1).fold(0.0_f64, f64::min) * 1.1;
             let labels: Vec<String> = pts.iter().map(|p| p.0.clone()).collect();
@@ -308,6 +407,18 @@ where
         }
     }
     root.present().map_err(draw_err)
+}
+
+/// A pie's slices: the biggest [`MAX_SLICES`] parts, biggest first, and the rest as "Other".
+fn pie_slices(pts: &[(String, f64)]) -> Vec<(String, f64)> {
+    let mut parts: Vec<(String, f64)> = pts.iter().filter(|p| p.1 > 0.0).cloned().collect();
+    parts.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    if parts.len() > MAX_SLICES + 1 {
+        let other: f64 = parts[MAX_SLICES..].iter().map(|p| p.1).sum();
+        parts.truncate(MAX_SLICES);
+        parts.push(("Other".into(), other));
+    }
+    parts
 }
 
 fn register_font() {
@@ -443,6 +554,64 @@ mod tests {
             "one label in every few days"
         );
         assert!(svg.contains("0.0030"), "ticks below a cent are readable");
+    }
+
+    #[test]
+    fn shares_are_pies_with_six_slices_at_most_and_two_measures_scatter() {
+        let share = json!([
+            ["North", 40, 40.0],
+            ["South", 20, 20.0],
+            ["East", 10, 10.0],
+            ["West", 9, 9.0],
+            ["Central", 8, 8.0],
+            ["Online", 7, 7.0],
+            ["Phone", 4, 4.0],
+            ["Fax", 2, 2.0]
+        ]);
+        assert_eq!(
+            kind(&["region", "revenue", "percent_of_total"], share.clone()),
+            Some(ChartKind::Pie)
+        );
+        // A negative part cannot be a slice: bars.
+        assert_eq!(
+            kind(
+                &["region", "profit", "percent_of_total"],
+                json!([["North", 5, 120.0], ["South", -1, -20.0]])
+            ),
+            Some(ChartKind::Bar)
+        );
+        let rows: Vec<Vec<Value>> = serde_json::from_value(share).unwrap();
+        let pts: Vec<(String, f64)> = rows
+            .iter()
+            .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_f64().unwrap()))
+            .collect();
+        let slices = pie_slices(&pts);
+        assert_eq!(slices.len(), MAX_SLICES + 1);
+        assert_eq!(slices.last().unwrap(), &("Other".to_string(), 6.0));
+        let columns = cols(&["region", "revenue", "percent_of_total"]);
+        let spec = choose(&columns, &rows, "Share of revenue by region").unwrap();
+        let svg = render_svg(&spec, &columns, &rows, (880, 380)).unwrap();
+        assert!(
+            svg.contains("North 40%") && svg.contains("Other 6%"),
+            "labelled slices"
+        );
+        assert!(!svg.contains("Fax"), "the smallest parts are in Other");
+
+        let points = json!([[1.0, 10.0], [2.0, 19.5], [3.5, 31.0], [5.0, 52.0]]);
+        assert_eq!(
+            kind(&["price", "quantity"], points.clone()),
+            Some(ChartKind::Scatter)
+        );
+        assert_eq!(
+            kind(&["order_id", "quantity"], points.clone()),
+            None,
+            "ids are not measures"
+        );
+        let rows: Vec<Vec<Value>> = serde_json::from_value(points).unwrap();
+        let columns = cols(&["price", "quantity"]);
+        let spec = choose(&columns, &rows, "Price and quantity").unwrap();
+        let svg = render_svg(&spec, &columns, &rows, (880, 380)).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 4, "one dot per row");
     }
 
     #[test]

@@ -173,6 +173,12 @@ UPDATE sources SET added_at = coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', added_at, 
 UPDATE budget_ledger SET at = coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', at, 'utc'), at)
     WHERE at NOT LIKE '%Z';
 ",
+    // History worth keeping: which data each question was asked of, and a name for a saved one.
+    "
+ALTER TABLE history ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE history ADD COLUMN saved_name TEXT;
+CREATE INDEX history_saved ON history(saved_name) WHERE saved_name IS NOT NULL;
+",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -195,6 +201,13 @@ pub struct HistoryEntry {
     pub id: i64,
     pub question: String,
     pub route: String,
+    /// The data source it was asked of (a path or a password-free URL; empty before this was
+    /// recorded).
+    pub source: String,
+    /// What it cost, in nano-dollars.
+    pub cost_nanos: i64,
+    /// The name it was saved under, when the person saved it.
+    pub saved_name: Option<String>,
     /// When, in UTC ([`crate::clock::stamp`]; [`crate::clock::shown`] for the screen).
     pub asked_at: String,
     pub code: Option<String>,
@@ -264,6 +277,7 @@ impl AppDb {
         &self,
         answer: &crate::Answer,
         asked_at: chrono::DateTime<chrono::Utc>,
+        source: &str,
     ) -> Result<i64, HistoryError> {
         let breakdown: Vec<serde_json::Value> = answer
             .cost
@@ -271,14 +285,14 @@ impl AppDb {
             .iter()
             .map(|c| serde_json::json!({"item": c.item, "nanos": c.nanos}))
             .collect();
-        let source = match answer.cost.source {
+        let cost_source = match answer.cost.source {
             crate::CostSource::None => "none",
             crate::CostSource::Provider => "provider",
             crate::CostSource::Estimate => "estimate",
         };
         self.conn.execute(
-            "INSERT INTO history(question, route, asked_at, code, interpretation, cost_nanos, cost_source, cost_breakdown, generated_by, error_kind)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO history(question, route, asked_at, code, interpretation, cost_nanos, cost_source, cost_breakdown, generated_by, error_kind, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 redact(&answer.question),
                 answer.route.as_str(),
@@ -286,10 +300,11 @@ impl AppDb {
                 answer.code.as_deref().map(redact),
                 redact(&answer.interpretation),
                 answer.cost.total_nanos,
-                source,
+                cost_source,
                 serde_json::Value::Array(breakdown).to_string(),
                 answer.generated_by,
-                answer.error_kind
+                answer.error_kind,
+                redact(source)
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -349,10 +364,61 @@ impl AppDb {
 
     /// The most recent questions, newest first.
     pub fn recent(&self, limit: usize) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, question, route, asked_at, code, interpretation FROM history ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], row_to_entry)?;
+        self.search("", limit)
+    }
+
+    /// The most recent questions whose words or saved name contain `text` (any case), newest
+    /// first; every question for an empty `text`.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let pattern = format!("%{}%", like_escape(text.trim()));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM history
+             WHERE question LIKE ?1 ESCAPE '\\' OR coalesce(saved_name, '') LIKE ?1 ESCAPE '\\'
+             ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(
+            params![pattern, i64::try_from(limit).unwrap_or(i64::MAX)],
+            row_to_entry,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The saved questions, by name.
+    pub fn saved(&self) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM history WHERE saved_name IS NOT NULL
+             ORDER BY saved_name COLLATE NOCASE, id DESC"
+        ))?;
+        let rows = stmt.query_map([], row_to_entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Saves a question under `name` (trimmed, at most 120 characters); `false` when there is no
+    /// such entry.
+    pub fn save(&self, id: i64, name: &str) -> Result<bool, HistoryError> {
+        let name: String = redact(name.trim()).chars().take(120).collect();
+        let name = if name.is_empty() { None } else { Some(name) };
+        Ok(self.conn.execute(
+            "UPDATE history SET saved_name = coalesce(?2, question) WHERE id = ?1",
+            params![id, name],
+        )? == 1)
+    }
+
+    /// Takes a question out of the saved ones (it stays in the history).
+    pub fn unsave(&self, id: i64) -> Result<bool, HistoryError> {
+        Ok(self
+            .conn
+            .execute("UPDATE history SET saved_name = NULL WHERE id = ?1", [id])?
+            == 1)
+    }
+
+    /// Deletes one entry (saved or not); `false` when there is no such entry. What it cost
+    /// stays in the budget's ledger, which is where spending is counted.
+    pub fn delete(&self, id: i64) -> Result<bool, HistoryError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM history WHERE id = ?1", [id])?
+            == 1)
     }
 
     /// The connection, for the other tables of the app database (sources, later settings).
@@ -367,10 +433,17 @@ impl AppDb {
     pub fn get(&self, id: i64) -> Result<Option<HistoryEntry>, HistoryError> {
         Ok(self
             .conn
-            .query_row("SELECT id, question, route, asked_at, code, interpretation FROM history WHERE id = ?1", [id], row_to_entry)
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} FROM history WHERE id = ?1"),
+                [id],
+                row_to_entry,
+            )
             .optional()?)
     }
 }
+
+const ENTRY_COLUMNS: &str =
+    "id, question, route, asked_at, code, interpretation, source, cost_nanos, saved_name";
 
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
     Ok(HistoryEntry {
@@ -380,7 +453,22 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         asked_at: r.get(3)?,
         code: r.get(4)?,
         interpretation: r.get(5)?,
+        source: r.get(6)?,
+        cost_nanos: r.get(7)?,
+        saved_name: r.get(8)?,
     })
+}
+
+/// `text` for a LIKE pattern with `\` as the escape: `%` and `_` match themselves.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -435,6 +523,51 @@ mod tests {
             db.get(recent[1].id).unwrap().unwrap().code.as_deref(),
             Some("SELECT 1")
         );
+    }
+
+    #[test]
+    fn history_is_searched_saved_and_deleted() {
+        let db = AppDb::open_in_memory().unwrap();
+        let at = local("2026-11-26 09:00");
+        let a = db
+            .record("sales by region", "answer", at, None, "")
+            .unwrap();
+        let b = db
+            .record("100% of orders_x", "answer", at, None, "")
+            .unwrap();
+        let c = db.record("top customers", "answer", at, None, "").unwrap();
+        let ids = |v: Vec<HistoryEntry>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(db.search("SALES", 10).unwrap()), [a]);
+        assert_eq!(ids(db.search("", 10).unwrap()), [c, b, a]);
+        assert_eq!(ids(db.search("%", 10).unwrap()), [b], "% is a character");
+        assert_eq!(
+            ids(db.search("sales_by", 10).unwrap()),
+            Vec::<i64>::new(),
+            "_ is a character"
+        );
+        assert!(db.save(c, "  Best customers  ").unwrap());
+        assert!(
+            db.save(a, "").unwrap(),
+            "an empty name saves it under its question"
+        );
+        assert_eq!(
+            db.saved()
+                .unwrap()
+                .iter()
+                .map(|e| e.saved_name.clone().unwrap())
+                .collect::<Vec<_>>(),
+            ["Best customers", "sales by region"]
+        );
+        assert_eq!(
+            ids(db.search("best", 10).unwrap()),
+            [c],
+            "found by its saved name"
+        );
+        assert!(db.unsave(a).unwrap());
+        assert!(db.delete(c).unwrap());
+        assert!(!db.delete(c).unwrap(), "already gone");
+        assert!(db.saved().unwrap().is_empty());
+        assert_eq!(ids(db.recent(10).unwrap()), [b, a]);
     }
 
     #[test]

@@ -508,8 +508,9 @@ impl Pipeline {
         let stages = crate::trace::take();
         if let Ok(answer) = &mut outcome {
             let asked_at = self.clock.now();
+            let source = self.source.describe();
             answer.history_id = store.with("could not record the question in history", |db| {
-                db.record_answer(answer, asked_at)
+                db.record_answer(answer, asked_at, &source)
             });
             tracing::info!(
                 route = answer.route.as_str(),
@@ -674,6 +675,7 @@ impl Pipeline {
             if let Some((until, why)) = paused {
                 // The provider failed repeatedly: answer offline at once and say until when.
                 self.fill_offline(&mut answer, plan.sql, &plan.title, decision.options, cancel)?;
+                note_freshness(&mut answer, plan.freshness.as_deref());
                 let why = why.map(|w| format!(" (last: {w})")).unwrap_or_default();
                 answer.message = format!(
                     "{} is paused until {} after repeated failures{why}, so this was answered offline. {}",
@@ -725,6 +727,7 @@ impl Pipeline {
                         decision.options,
                         cancel,
                     )?;
+                    note_freshness(&mut offline, plan.freshness.as_deref());
                     offline.message =
                         format!("{}. {}", sentence_case(&e.to_string()), offline.message)
                             .trim()
@@ -738,6 +741,7 @@ impl Pipeline {
             };
         }
         self.fill_offline(&mut answer, plan.sql, &plan.title, decision.options, cancel)?;
+        note_freshness(&mut answer, plan.freshness.as_deref());
         Ok(answer)
     }
 
@@ -987,6 +991,14 @@ pub fn ensure_sample_db(data_dir: &Path, today: NaiveDate) -> Result<PathBuf, As
         crate::sample::write_sample_db(&path, today, crate::sample::DEFAULT_ORDERS)?;
     }
     Ok(path)
+}
+
+/// Adds the planner's note that the question's period runs past the data ("Your data ends …,
+/// so June 2026 is partial.") to an answer it ran.
+fn note_freshness(answer: &mut Answer, note: Option<&str>) {
+    if let (Route::Answer, Some(note)) = (answer.route, note) {
+        answer.message = format!("{} {note}", answer.message).trim().to_string();
+    }
 }
 
 #[cfg(test)]

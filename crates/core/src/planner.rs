@@ -62,6 +62,9 @@ pub struct Plan {
     /// What makes this question differ from another wording ([`Planner::slots`]), for the
     /// answer cache; empty for a rephrasing planned as an option.
     pub slots: Vec<String>,
+    /// When the question's time window runs past the newest date in the data: "Your data ends
+    /// 12 June 2026, so June 2026 is partial."
+    pub freshness: Option<String>,
 }
 
 /// A question the planner offers instead, and the confidence it plans at.
@@ -283,6 +286,7 @@ impl Planner {
                 title: String::new(),
                 mappings: Vec::new(),
                 slots: Vec::new(),
+                freshness: None,
             };
         }
         let all = words.all().to_vec();
@@ -322,6 +326,7 @@ impl Planner {
                     title: String::new(),
                     mappings: Vec::new(),
                     slots: Vec::new(),
+                    freshness: None,
                 }
             } else {
                 self.not_about_this_data(reading, examples)
@@ -355,7 +360,13 @@ impl Planner {
                         reading.unknown.join(" ")
                     ));
                 }
+                let freshness = reading
+                    .window
+                    .as_ref()
+                    .zip(self.model.latest)
+                    .and_then(|(w, latest)| time::partial_note(w, latest));
                 Plan {
+                    freshness,
                     rephrasings: self.examples_for(reading, question, today, with_options),
                     doubt: Doubt::Words,
                     topics: self.topics(),
@@ -389,6 +400,7 @@ impl Planner {
                 title: String::new(),
                 mappings: Vec::new(),
                 slots: Vec::new(),
+                freshness: None,
             },
         }
     }
@@ -409,6 +421,7 @@ impl Planner {
             title: String::new(),
             mappings: Vec::new(),
             slots: Vec::new(),
+            freshness: None,
         }
     }
 }

@@ -268,6 +268,7 @@ mod tests {
             title: String::new(),
             mappings: Vec::new(),
             slots: Vec::new(),
+            freshness: None,
         }
     }
 

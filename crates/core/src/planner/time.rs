@@ -17,6 +17,32 @@ pub struct Window {
     pub meaning: String,
 }
 
+/// Says when a window runs past where the data ends ("Your data ends 12 June 2026, so June 2026
+/// is partial."); none when the data covers it, or when the data ends before it starts (the
+/// reading says that itself).
+pub fn partial_note(w: &Window, latest: NaiveDate) -> Option<String> {
+    let last_day = w.end.pred_opt()?;
+    if !(w.start <= latest && latest < last_day) {
+        return None;
+    }
+    let month_start = NaiveDate::from_ymd_opt(w.start.year(), w.start.month(), 1);
+    let next_month = month_start.and_then(|d| d.checked_add_months(Months::new(1)));
+    let year_start = NaiveDate::from_ymd_opt(w.start.year(), 1, 1);
+    let period = if Some(w.start) == month_start && Some(w.end) == next_month {
+        w.start.format("%B %Y").to_string()
+    } else if Some(w.start) == year_start
+        && NaiveDate::from_ymd_opt(w.start.year() + 1, 1, 1) == Some(w.end)
+    {
+        w.start.year().to_string()
+    } else {
+        w.meaning.clone()
+    };
+    Some(format!(
+        "Your data ends {}, so {period} is partial.",
+        latest.format("%-d %B %Y")
+    ))
+}
+
 const MONTHS: [&str; 12] = [
     "january",
     "february",
@@ -320,6 +346,45 @@ fn latest_year_for_month(month: u32, today: NaiveDate) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_past_the_end_of_the_data_is_called_partial() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let window = |start: &str, end: &str| Window {
+            start: d(start),
+            end: d(end),
+            said: String::new(),
+            meaning: describe(d(start), d(end)),
+        };
+        let june = window("2026-06-01", "2026-07-01");
+        assert_eq!(
+            partial_note(&june, d("2026-06-12")).as_deref(),
+            Some("Your data ends 12 June 2026, so June 2026 is partial.")
+        );
+        assert_eq!(partial_note(&june, d("2026-06-30")), None, "June is whole");
+        assert_eq!(
+            partial_note(&june, d("2026-07-04")),
+            None,
+            "the data goes on"
+        );
+        assert_eq!(
+            partial_note(&june, d("2026-05-31")),
+            None,
+            "no data in June at all"
+        );
+        assert_eq!(
+            partial_note(&window("2026-01-01", "2027-01-01"), d("2026-11-26")).as_deref(),
+            Some("Your data ends 26 November 2026, so 2026 is partial.")
+        );
+        let weeks = window("2026-11-16", "2026-11-30");
+        assert_eq!(
+            partial_note(&weeks, d("2026-11-26")),
+            Some(format!(
+                "Your data ends 26 November 2026, so {} is partial.",
+                weeks.meaning
+            ))
+        );
+    }
 
     #[track_caller]
     fn check(question: &str, want: &str) {
