@@ -395,6 +395,7 @@ async fn scenario(
     .await?;
     screenshot(client, "window-answer.png").await?;
     the_table_sorts_copies_and_exports(client, exports).await?;
+    history_is_searched_saved_rerun_and_deleted(client).await?;
     sent_so_far(server, 0, "a question the planner answers confidently")?;
     a_word_is_taught_in_one_click(client, data).await?;
     sent_so_far(server, 0, "teaching the planner a word")?;
@@ -562,6 +563,129 @@ async fn the_table_sorts_copies_and_exports(client: &Client, exports: &Path) -> 
             format!("the window says where the {format} went: {note:?}"),
         )?;
     }
+    Ok(())
+}
+
+/// The ids of the questions in the sidebar's history list (`recent`) or saved list, in order.
+async fn history_ids(client: &Client, list: &str) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for entry in client
+        .find_all(Locator::Css(&format!("#{list} li.history-entry")))
+        .await
+        .map_err(|e| format!("reading the {list} list: {e}"))?
+    {
+        if let Some(id) = entry
+            .attr("data-id")
+            .await
+            .map_err(|e| format!("an entry's id: {e}"))?
+        {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The sidebar: a search that matches nothing says so, one that matches finds the question;
+/// the question is saved under a name (above the history), asked again from there on today's
+/// data, and deleted (from the saved ones too).
+async fn history_is_searched_saved_rerun_and_deleted(client: &Client) -> Outcome {
+    let search = find_css(client, "#history-search").await?;
+    search
+        .send_keys("zebra crossings")
+        .await
+        .map_err(|e| format!("typing a search: {e}"))?;
+    let empty = poll("the empty search", Duration::from_secs(10), || async {
+        Ok(text_of(client, "history-empty").await)
+    })
+    .await?;
+    check(
+        empty == "No question matches your search.",
+        format!("a search that matches nothing says so: {empty:?}"),
+    )?;
+    search
+        .clear()
+        .await
+        .map_err(|e| format!("clearing the search: {e}"))?;
+    search
+        .send_keys("REGION")
+        .await
+        .map_err(|e| format!("typing a search: {e}"))?;
+    let found = poll("the question found", Duration::from_secs(10), || async {
+        Ok(content_of(client, "history-list")
+            .await
+            .filter(|t| t.contains(QUESTION)))
+    })
+    .await?;
+    check(
+        found.contains("sample") && found.contains("answered") && found.contains("free"),
+        format!("the entry says its source, route and cost: {found:?}"),
+    )?;
+    let id = history_ids(client, "history-list")
+        .await?
+        .first()
+        .cloned()
+        .ok_or("the found question has an id")?;
+
+    click(client, &format!("recent-save-{id}")).await?;
+    let name = find_css(client, &format!("#recent-save-name-{id}")).await?;
+    name.clear()
+        .await
+        .map_err(|e| format!("clearing the name: {e}"))?;
+    name.send_keys("Regions last month")
+        .await
+        .map_err(|e| format!("typing the name: {e}"))?;
+    click(client, &format!("recent-save-confirm-{id}")).await?;
+    poll("the saved question", Duration::from_secs(10), || async {
+        Ok(content_of(client, "saved")
+            .await
+            .filter(|t| t.contains("Regions last month")))
+    })
+    .await?;
+
+    search
+        .clear()
+        .await
+        .map_err(|e| format!("clearing the search: {e}"))?;
+    // Clearing a field sends no input event: type and erase a character to search for all.
+    search
+        .send_keys(" ")
+        .await
+        .map_err(|e| format!("typing a space: {e}"))?;
+    let before = poll("every question", Duration::from_secs(10), || async {
+        let ids = history_ids(client, "history-list").await?;
+        Ok((!ids.is_empty()).then_some(ids))
+    })
+    .await?;
+    click(client, &format!("saved-history-{id}")).await?;
+    poll(
+        "the question asked again",
+        Duration::from_secs(60),
+        || async {
+            let ids = history_ids(client, "history-list").await?;
+            Ok((ids.len() == before.len() + 1).then_some(()))
+        },
+    )
+    .await?;
+    let table = text_of(client, "result-table").await.unwrap_or_default();
+    check(
+        REGIONS.iter().all(|r| table.contains(r)),
+        format!("the saved question was answered again: {table}"),
+    )?;
+
+    click(client, &format!("recent-delete-{id}")).await?;
+    poll("the question deleted", Duration::from_secs(10), || async {
+        let ids = history_ids(client, "history-list").await?;
+        Ok((!ids.contains(&id)).then_some(()))
+    })
+    .await?;
+    check(
+        shown(client, "saved").await.is_none(),
+        "a deleted question is no longer saved".into(),
+    )?;
+    search
+        .clear()
+        .await
+        .map_err(|e| format!("clearing the search: {e}"))?;
     Ok(())
 }
 

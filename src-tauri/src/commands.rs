@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use plainsight_ipc::{
-    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryItem,
+    AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryView,
     IpcError, PostgresForm, SettingsView, SourcesView, SpendingView, TablePreview,
     IMPORT_PROGRESS_EVENT,
 };
@@ -67,18 +67,64 @@ pub fn stop_ask(state: State<'_, AppState>) -> bool {
     state.stop_ask()
 }
 
-/// The most recent questions, newest first.
+/// The saved questions and the most recent ones, newest first, both matching `query` (all
+/// when it is empty).
 #[tauri::command]
 #[allow(
     clippy::needless_pass_by_value,
     reason = "Tauri passes command arguments by value"
 )]
-pub fn history(state: State<'_, AppState>) -> Result<Vec<HistoryItem>, IpcError> {
-    let entries = state
-        .history()
-        .recent(HISTORY_LIMIT)
-        .map_err(AppError::from)?;
-    Ok(entries.into_iter().map(view::history_item).collect())
+pub fn history(query: Option<String>, state: State<'_, AppState>) -> Result<HistoryView, IpcError> {
+    let query = query.unwrap_or_default();
+    let db = state.history();
+    let recent = db.search(&query, HISTORY_LIMIT).map_err(AppError::from)?;
+    let saved = db.saved().map_err(AppError::from)?;
+    let needle = query.trim().to_lowercase();
+    let saved = saved
+        .into_iter()
+        .filter(|e| {
+            needle.is_empty()
+                || e.question.to_lowercase().contains(&needle)
+                || e.saved_name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&needle))
+        })
+        .map(view::history_item)
+        .collect();
+    Ok(HistoryView {
+        saved,
+        recent: recent.into_iter().map(view::history_item).collect(),
+    })
+}
+
+/// Deletes one question from the history (and from the saved ones).
+#[tauri::command]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri passes command arguments by value"
+)]
+pub fn delete_history(id: i64, state: State<'_, AppState>) -> Result<bool, IpcError> {
+    Ok(state.history().delete(id).map_err(AppError::from)?)
+}
+
+/// Saves a question under `name` (its own words when the name is empty).
+#[tauri::command]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri passes command arguments by value"
+)]
+pub fn save_history(id: i64, name: String, state: State<'_, AppState>) -> Result<bool, IpcError> {
+    Ok(state.history().save(id, &name).map_err(AppError::from)?)
+}
+
+/// Takes a question out of the saved ones.
+#[tauri::command]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri passes command arguments by value"
+)]
+pub fn unsave_history(id: i64, state: State<'_, AppState>) -> Result<bool, IpcError> {
+    Ok(state.history().unsave(id).map_err(AppError::from)?)
 }
 
 /// Saves the answer on screen as its table, its chart or an answer card where the person

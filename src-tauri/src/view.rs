@@ -127,7 +127,20 @@ pub fn history_item(entry: HistoryEntry) -> HistoryItem {
         question: entry.question,
         route,
         asked_at: plainsight_core::clock::shown(&entry.asked_at),
+        source: source_name(&entry.source),
+        cost_usd: plainsight_core::money::dollars(entry.cost_nanos),
+        saved_name: entry.saved_name,
     }
+}
+
+/// A source as the sidebar names it: a file's name, a server's address as it is.
+fn source_name(source: &str) -> String {
+    if source.contains("://") {
+        return source.to_string();
+    }
+    std::path::Path::new(source)
+        .file_name()
+        .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use plainsight_ipc::{
     AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ErrorKind, ExportFormat,
-    HistoryItem, IpcError, PostgresForm, SettingsView, SourcesView, SpendingView, TablePreview,
+    HistoryView, IpcError, PostgresForm, SettingsView, SourcesView, SpendingView, TablePreview,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,22 @@ struct ExportArgs {
 
 #[derive(Serialize)]
 struct NoArgs {}
+
+#[derive(Serialize)]
+struct HistoryArgs<'a> {
+    query: &'a str,
+}
+
+#[derive(Serialize)]
+struct IdArgs {
+    id: i64,
+}
+
+#[derive(Serialize)]
+struct SaveArgs<'a> {
+    id: i64,
+    name: &'a str,
+}
 
 #[derive(Serialize)]
 struct SourceArgs {
@@ -121,8 +137,24 @@ pub async fn set_glossary_entry(term: &str, meaning: &str) -> Result<(), IpcErro
     call("set_glossary_entry", &GlossaryArgs { term, meaning }).await
 }
 
-pub async fn history() -> Result<Vec<HistoryItem>, IpcError> {
-    call("history", &NoArgs {}).await
+/// The saved questions and the history, both matching `query` (everything when it is empty).
+pub async fn history(query: &str) -> Result<HistoryView, IpcError> {
+    call("history", &HistoryArgs { query }).await
+}
+
+/// Deletes a question from the history.
+pub async fn delete_history(id: i64) -> Result<bool, IpcError> {
+    call("delete_history", &IdArgs { id }).await
+}
+
+/// Saves a question under `name` (its own words when empty).
+pub async fn save_history(id: i64, name: &str) -> Result<bool, IpcError> {
+    call("save_history", &SaveArgs { id, name }).await
+}
+
+/// Takes a question out of the saved ones.
+pub async fn unsave_history(id: i64) -> Result<bool, IpcError> {
+    call("unsave_history", &IdArgs { id }).await
 }
 
 /// The path the chart was saved to, or `None` if the person cancelled the dialog.

@@ -47,7 +47,7 @@ fn App() -> impl IntoView {
                     <ScreenLink id="nav-settings" screen=Screen::Settings label="Settings"/>
                     <ScreenLink id="nav-spending" screen=Screen::Spending label="Spending"/>
                 </nav>
-                <History items=conversation.history on_pick=ask_again/>
+                <History conversation on_pick=ask_again/>
             </aside>
             <div class="column">
                 <Banners/>

@@ -398,6 +398,18 @@ pub struct HistoryItem {
     pub route: Route,
     /// Local time, `YYYY-MM-DD HH:MM`.
     pub asked_at: String,
+    /// The data it was asked of, as shown on the Data screen (a file name or a server).
+    pub source: String,
+    pub cost_usd: f64,
+    /// The name it was saved under, when saved.
+    pub saved_name: Option<String>,
+}
+
+/// The sidebar: saved questions above the history, both matching the search.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HistoryView {
+    pub saved: Vec<HistoryItem>,
+    pub recent: Vec<HistoryItem>,
 }
 
 string_enum! {

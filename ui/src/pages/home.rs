@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plainsight_ipc::{AnswerView, ExportFormat, HistoryItem, IpcError, SourceKind, SourceView};
+use plainsight_ipc::{AnswerView, ExportFormat, HistoryView, IpcError, SourceKind, SourceView};
 
 use crate::components::answer::Answer;
 use crate::ipc;
@@ -16,6 +16,14 @@ const SUGGESTIONS: [&str; 3] = [
     "monthly revenue for the last 12 months",
 ];
 
+/// What the sidebar does to one history entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryChange {
+    Delete,
+    Save(String),
+    Unsave,
+}
+
 /// The Ask screen's state. The app creates it once, so the sidebar's history can ask too.
 #[derive(Debug, Clone, Copy)]
 pub struct Conversation {
@@ -24,7 +32,9 @@ pub struct Conversation {
     answer: RwSignal<Option<AnswerView>>,
     error: RwSignal<Option<IpcError>>,
     note: RwSignal<Option<String>>,
-    pub history: RwSignal<Vec<HistoryItem>>,
+    pub history: RwSignal<HistoryView>,
+    /// What the sidebar's search box holds.
+    pub history_query: RwSignal<String>,
     session: Session,
 }
 
@@ -36,19 +46,42 @@ impl Conversation {
             answer: RwSignal::new(None),
             error: RwSignal::new(None),
             note: RwSignal::new(None),
-            history: RwSignal::new(Vec::new()),
+            history: RwSignal::new(HistoryView::default()),
+            history_query: RwSignal::new(String::new()),
             session,
         };
         conversation.refresh_history();
         conversation
     }
 
-    fn refresh_history(self) {
+    /// Reloads the sidebar for what its search box holds (only the latest reply is shown).
+    pub fn refresh_history(self) {
+        let query = self.history_query.get_untracked();
         spawn_local(async move {
-            match ipc::history().await {
-                Ok(items) => self.history.set(items),
+            let reply = ipc::history(&query).await;
+            if self.history_query.get_untracked() != query {
+                return;
+            }
+            match reply {
+                Ok(view) => self.history.set(view),
                 Err(e) => self.error.set(Some(e)),
             }
+        });
+    }
+
+    /// Deletes a history entry, saves it under `name` (`Some`) or takes it out of the saved ones
+    /// (`None` with `saved` false), then reloads the sidebar.
+    pub fn change_history(self, id: i64, change: HistoryChange) {
+        spawn_local(async move {
+            let done = match &change {
+                HistoryChange::Delete => ipc::delete_history(id).await,
+                HistoryChange::Save(name) => ipc::save_history(id, name).await,
+                HistoryChange::Unsave => ipc::unsave_history(id).await,
+            };
+            if let Err(e) = done {
+                self.error.set(Some(e));
+            }
+            self.refresh_history();
         });
     }
 
