@@ -279,7 +279,8 @@ pub fn xlsx(columns: &[String], rows: &[Vec<Value>]) -> Result<Vec<u8>, ExportEr
     book.save_to_buffer().map_err(fail)
 }
 
-/// Text made safe inside HTML.
+/// Text made safe as HTML element content (the card puts no text in attributes): quotes stay
+/// as they are, so the question reads back word for word.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -287,8 +288,6 @@ fn esc(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
@@ -496,6 +495,34 @@ mod tests {
             formulas.used_cells().all(|(_, _, f)| f.is_empty()),
             "no cell is a formula"
         );
+    }
+
+    #[test]
+    fn the_card_escapes_markup_and_keeps_the_question_word_for_word() {
+        let columns = vec!["name".to_string()];
+        let rows = vec![vec![json!("<script>alert(1)</script>")]];
+        let report = Report {
+            question: "last month's \"top\" names & more",
+            interpretation: "",
+            language: Some(Language::Sql),
+            code: Some("SELECT name FROM t WHERE a < 3"),
+            columns: &columns,
+            rows: &rows,
+            truncated: false,
+            chart: None,
+            cost: None,
+            generated_by: "planner",
+            source: "/data/shop.sqlite",
+            read_at: Utc::now(),
+        };
+        let card = answer_card(&report);
+        assert!(
+            card.contains("last month's \"top\" names &amp; more"),
+            "{card}"
+        );
+        assert!(!card.contains("<script>") && card.contains("&lt;script&gt;"));
+        assert!(card.contains("WHERE a &lt; 3"));
+        assert!(card.contains("Nothing: answered on this computer"));
     }
 
     #[test]
