@@ -396,6 +396,7 @@ async fn scenario(
     screenshot(client, "window-answer.png").await?;
     the_table_sorts_copies_and_exports(client, exports).await?;
     history_is_searched_saved_rerun_and_deleted(client).await?;
+    ctrl_k_puts_the_cursor_in_the_ask_box(client).await?;
     sent_so_far(server, 0, "a question the planner answers confidently")?;
     a_word_is_taught_in_one_click(client, data).await?;
     sent_so_far(server, 0, "teaching the planner a word")?;
@@ -498,6 +499,15 @@ async fn the_table_sorts_copies_and_exports(client: &Client, exports: &Path) -> 
     )?;
 
     for (format, extension) in [("csv", "csv"), ("xlsx", "xlsx"), ("html", "html")] {
+        // Into the middle of the view first: WebKit's driver does not scroll to a select's
+        // option by itself.
+        client
+            .execute(
+                "document.getElementById('export-format').scrollIntoView({block: 'center'});",
+                vec![],
+            )
+            .await
+            .map_err(|e| format!("scrolling to Export: {e}"))?;
         find_css(client, "#export-format")
             .await?
             .select_by_value(format)
@@ -568,21 +578,23 @@ async fn the_table_sorts_copies_and_exports(client: &Client, exports: &Path) -> 
 
 /// The ids of the questions in the sidebar's history list (`recent`) or saved list, in order.
 async fn history_ids(client: &Client, list: &str) -> Result<Vec<String>, String> {
-    let mut ids = Vec::new();
-    for entry in client
-        .find_all(Locator::Css(&format!("#{list} li.history-entry")))
+    // Read in one script: the list re-renders while the sidebar refreshes, so elements found one
+    // step earlier may be gone a step later.
+    let ids = client
+        .execute(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.dataset.id);",
+            vec![json!(format!("#{list} li.history-entry"))],
+        )
         .await
-        .map_err(|e| format!("reading the {list} list: {e}"))?
-    {
-        if let Some(id) = entry
-            .attr("data-id")
-            .await
-            .map_err(|e| format!("an entry's id: {e}"))?
-        {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
+        .map_err(|e| format!("reading the {list} list: {e}"))?;
+    Ok(ids
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// The sidebar: a search that matches nothing says so, one that matches finds the question;
@@ -687,6 +699,43 @@ async fn history_is_searched_saved_rerun_and_deleted(client: &Client) -> Outcome
         .await
         .map_err(|e| format!("clearing the search: {e}"))?;
     Ok(())
+}
+
+/// Ctrl+K from anywhere (here: the history's search box) puts the cursor in the ask box, which
+/// says what to ask about.
+async fn ctrl_k_puts_the_cursor_in_the_ask_box(client: &Client) -> Outcome {
+    let search = find_css(client, "#history-search").await?;
+    search
+        .click()
+        .await
+        .map_err(|e| format!("focusing the search box: {e}"))?;
+    search
+        .send_keys(&(Key::Control + "k"))
+        .await
+        .map_err(|e| format!("pressing Ctrl+K: {e}"))?;
+    let focused = poll("the ask box focused", Duration::from_secs(5), || async {
+        let active = client
+            .active_element()
+            .await
+            .map_err(|e| format!("the focused element: {e}"))?;
+        let id = active
+            .attr("id")
+            .await
+            .map_err(|e| format!("its id: {e}"))?
+            .unwrap_or_default();
+        Ok((id == "question").then_some(id))
+    })
+    .await?;
+    let placeholder = find_css(client, "#question")
+        .await?
+        .attr("placeholder")
+        .await
+        .map_err(|e| format!("the placeholder: {e}"))?
+        .unwrap_or_default();
+    check(
+        focused == "question" && placeholder.starts_with("Ask about your"),
+        format!("Ctrl+K focuses the ask box, which suggests a question: {placeholder:?}"),
+    )
 }
 
 fn write_big_csv(path: &Path) {

@@ -51,7 +51,7 @@ fn App() -> impl IntoView {
             </aside>
             <div class="column">
                 <Banners/>
-                <main class="main" hidden=move || !showing(Screen::Ask)()>
+                <main class="main ask-main" hidden=move || !showing(Screen::Ask)()>
                     <Home conversation/>
                 </main>
                 <main class="main" hidden=move || !showing(Screen::Data)()>

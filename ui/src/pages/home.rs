@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plainsight_ipc::{AnswerView, ExportFormat, HistoryView, IpcError, SourceKind, SourceView};
+use wasm_bindgen::JsCast;
 
 use crate::components::answer::Answer;
 use crate::ipc;
@@ -102,7 +103,16 @@ impl Conversation {
         self.note.set(None);
         spawn_local(async move {
             match ipc::ask(&text, approved_usd).await {
-                Ok(a) => self.answer.set(Some(a)),
+                Ok(a) => {
+                    self.answer.set(Some(a));
+                    // A new answer is read from its top, just under the ask box.
+                    if let Some(main) = document()
+                        .get_element_by_id("answer")
+                        .and_then(|e| e.closest(".main").ok().flatten())
+                    {
+                        main.set_scroll_top(0);
+                    }
+                }
                 Err(e) => self.error.set(Some(e)),
             }
             self.busy.set(false);
@@ -166,13 +176,52 @@ pub fn Home(conversation: Conversation) -> impl IntoView {
     let teach =
         Callback::new(move |(term, meaning): (String, String)| conversation.teach(term, meaning));
     let source = Signal::derive(move || session.active_source());
+    // A question about the data being asked, as the ask box's example.
+    let placeholder = move || match source.get() {
+        Some(s) if s.kind != SourceKind::Sample && !s.tables.is_empty() => {
+            let names: Vec<String> = s
+                .tables
+                .iter()
+                .take(3)
+                .map(|t| t.name.replace('_', " "))
+                .collect();
+            format!(
+                "Ask about your {}, for example “how many {} are there?”",
+                names.join(", "),
+                names[0]
+            )
+        }
+        _ => "Ask about your sales, for example “top 5 products by revenue”".to_string(),
+    };
+    // Ctrl+K (⌘K) puts the cursor in the ask box from anywhere; Esc stops a question being
+    // answered.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let k = ev.key();
+        if (ev.ctrl_key() || ev.meta_key()) && k.eq_ignore_ascii_case("k") {
+            ev.prevent_default();
+            session.screen.set(Screen::Ask);
+            if let Some(input) = document()
+                .get_element_by_id("question")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                let _ = input.focus();
+                input.select();
+            }
+        } else if k == "Escape" && busy.get_untracked() {
+            leptos::task::spawn_local(async move {
+                let _ = ipc::stop_ask().await;
+            });
+        }
+    });
+    on_cleanup(move || keys.remove());
 
     view! {
         <div class="ask-bar">
             <input
                 id="question"
                 type="text"
-                placeholder="Ask about your sales, for example “top 5 products by revenue”"
+                placeholder=placeholder
+                aria-keyshortcuts="Control+K"
                 autocomplete="off"
                 aria-label="Your question"
                 prop:value=move || question.get()
