@@ -16,6 +16,7 @@
 //!   plain `cargo test`).
 //! - `llm`: `plainsight ask` answering through an AI provider played by a loopback server that
 //!   speaks Perplexity's wire format, with its cost and error messages.
+//! - `package`: the `.deb` from `scripts/package` (ignored: it needs that slow release build).
 //! - `postgres`: the same questions served from a real PostgreSQL cluster that `scripts/test`
 //!   starts on 127.0.0.1, through a SELECT-only role, and the adversarial statements (ignored
 //!   by plain `cargo test`).
@@ -28,5 +29,6 @@ mod crash;
 mod eval;
 mod keychain;
 mod llm;
+mod package;
 mod postgres;
 mod window;

@@ -446,9 +446,13 @@ async fn table_columns(client: &Client) -> Result<(Vec<String>, Vec<f64>), Strin
             return Err(format!("a row with two cells, got {texts:?}"));
         };
         names.push(name.clone());
+        // "$87,094.85": the figure without its currency sign and separators.
+        let figure: String = number
+            .chars()
+            .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+            .collect();
         numbers.push(
-            number
-                .replace(',', "")
+            figure
                 .parse()
                 .map_err(|_| format!("{number:?} is a number"))?,
         );

@@ -13,6 +13,51 @@ pub enum ColumnFormat {
     Amount,
     /// Years and ids: numbers, but `2,026` would misread.
     Plain,
+    /// Money (revenue, prices, costs…): the currency's symbol and two decimals.
+    Money(&'static str),
+    /// A percentage (`percent_of_total`, `share`): one decimal and `%`.
+    Percent,
+}
+
+/// Words in a column's name that say it holds money.
+const MONEY_WORDS: [&str; 17] = [
+    "revenue", "sales", "price", "cost", "amount", "profit", "spend", "spent", "income", "payment",
+    "fee", "tax", "discount", "salary", "budget", "balance", "total",
+];
+
+/// A currency's symbol as it is written before an amount.
+pub fn currency_symbol(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "CAD" => "CA$",
+        "AUD" => "A$",
+        "CHF" => "CHF ",
+        "JPY" => "¥",
+        "INR" => "₹",
+        _ => return None,
+    })
+}
+
+/// The currency a language tag's region uses (`en-GB` → GBP, `de-DE` → EUR); dollars otherwise.
+pub fn currency_of_locale(tag: &str) -> &'static str {
+    let region = tag
+        .split(['-', '_'])
+        .nth(1)
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    match region.as_str() {
+        "GB" | "UK" => "GBP",
+        "DE" | "FR" | "ES" | "IT" | "NL" | "IE" | "AT" | "BE" | "FI" | "PT" | "GR" | "LU"
+        | "SK" | "SI" | "EE" | "LV" | "LT" | "MT" | "CY" | "HR" => "EUR",
+        "CA" => "CAD",
+        "AU" => "AUD",
+        "CH" => "CHF",
+        "JP" => "JPY",
+        "IN" => "INR",
+        _ => "USD",
+    }
 }
 
 impl ColumnFormat {
@@ -21,17 +66,39 @@ impl ColumnFormat {
     }
 }
 
+/// How a column reads, from its name and all of its values; `currency` is the symbol for money
+/// columns (none: amounts as plain numbers).
 pub fn column_format<'a>(
     name: &str,
     mut values: impl Iterator<Item = &'a Value> + Clone,
+    currency: Option<&'static str>,
 ) -> ColumnFormat {
     let present = values.clone().filter(|v| !v.is_null());
     if present.clone().next().is_none() || !present.clone().all(Value::is_number) {
         return ColumnFormat::Text;
     }
     let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
     if lower == "year" || lower == "id" || lower.ends_with("_id") {
         ColumnFormat::Plain
+    } else if words
+        .iter()
+        .any(|w| matches!(*w, "percent" | "percentage" | "pct" | "share"))
+    {
+        ColumnFormat::Percent
+    } else if let Some(symbol) = currency.filter(|_| {
+        words.iter().any(|w| {
+            MONEY_WORDS
+                .iter()
+                .any(|m| *w == *m || w.strip_suffix('s') == Some(m))
+        }) && !words.iter().any(|w| {
+            matches!(
+                *w,
+                "count" | "number" | "quantity" | "qty" | "orders" | "units"
+            )
+        })
+    }) {
+        ColumnFormat::Money(symbol)
     } else if values.any(|v| v.as_f64().is_some_and(|f| f.fract() != 0.0)) {
         ColumnFormat::Amount
     } else {
@@ -45,6 +112,18 @@ pub fn cell(value: &Value, format: ColumnFormat) -> String {
         (Value::String(s), _) => s.clone(),
         (Value::Number(n), ColumnFormat::Count) => number(n.as_f64().unwrap_or(0.0), 0),
         (Value::Number(n), ColumnFormat::Amount) => number(n.as_f64().unwrap_or(0.0), 2),
+        (Value::Number(n), ColumnFormat::Percent) => {
+            format!("{}%", number(n.as_f64().unwrap_or(0.0), 1))
+        }
+        (Value::Number(n), ColumnFormat::Money(symbol)) => {
+            let v = n.as_f64().unwrap_or(0.0);
+            let text = number(v.abs(), 2);
+            if v < 0.0 && text != "0.00" {
+                format!("-{symbol}{text}")
+            } else {
+                format!("{symbol}{text}")
+            }
+        }
         (other, _) => other.to_string(),
     }
 }
@@ -186,22 +265,46 @@ mod tests {
     fn a_column_is_formatted_as_a_whole() {
         let values = [json!(10), json!(2.5)];
         assert_eq!(
-            column_format("revenue", values.iter()),
+            column_format("revenue", values.iter(), None),
             ColumnFormat::Amount
         );
         assert_eq!(
-            column_format("orders", [json!(10), json!(null)].iter()),
+            column_format("orders", [json!(10), json!(null)].iter(), Some("$")),
             ColumnFormat::Count
         );
         assert_eq!(
-            column_format("year", [json!(2026)].iter()),
+            column_format("year", [json!(2026)].iter(), Some("$")),
             ColumnFormat::Plain
         );
         assert_eq!(
-            column_format("region", [json!("North")].iter()),
+            column_format("region", [json!("North")].iter(), Some("$")),
             ColumnFormat::Text
         );
         assert_eq!(cell(&json!(10), ColumnFormat::Amount), "10.00");
+    }
+
+    #[test]
+    fn money_columns_show_the_currency_and_shares_a_percent_sign() {
+        let values = [json!(87094.8545), json!(-5)];
+        let money = column_format("revenue", values.iter(), Some("€"));
+        assert_eq!(money, ColumnFormat::Money("€"));
+        assert_eq!(cell(&json!(87094.8545), money), "€87,094.85");
+        assert_eq!(cell(&json!(-5), money), "-€5.00");
+        assert_eq!(
+            column_format("average_unit_price", values.iter(), Some("$")),
+            ColumnFormat::Money("$")
+        );
+        assert_eq!(
+            column_format("order_count", [json!(3)].iter(), Some("$")),
+            ColumnFormat::Count,
+            "a count is not money"
+        );
+        let share = column_format("percent_of_total", [json!(40.04)].iter(), Some("$"));
+        assert_eq!(cell(&json!(40.04), share), "40.0%");
+        assert_eq!(currency_of_locale("en-GB"), "GBP");
+        assert_eq!(currency_of_locale("de-DE"), "EUR");
+        assert_eq!(currency_of_locale("en"), "USD");
+        assert_eq!(currency_symbol("none"), None);
     }
 
     #[test]

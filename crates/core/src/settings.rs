@@ -215,6 +215,14 @@ pub const FIELDS: &[Field] = &[
         env: None,
         default: "embedded",
     },
+    Field {
+        key: "currency",
+        label: "Currency of money columns",
+        help: "How revenue, prices, costs and other amounts are shown in tables: system follows this computer's language and region.",
+        kind: Kind::Choice(&["system", "USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "INR", "none"]),
+        env: None,
+        default: "system",
+    },
 ];
 
 /// A value refused, with the message shown next to its field.

@@ -77,6 +77,29 @@ pub fn tab_separated(columns: &[String], rows: &[Vec<Value>], order: &[usize]) -
     out
 }
 
+/// The symbol money columns get: the Settings screen's `currency`, where `system` follows the
+/// webview's language and region (`en-GB` → £).
+fn money_symbol() -> Option<&'static str> {
+    let session = use_context::<crate::session::Session>()?;
+    let chosen = session
+        .settings
+        .with_untracked(|v| {
+            v.as_ref()
+                .and_then(|v| v.fields.iter().find(|f| f.key == "currency"))
+                .map(|f| f.value.clone())
+        })
+        .unwrap_or_else(|| "system".into());
+    let code = if chosen == "system" {
+        let tag = web_sys::window()
+            .and_then(|w| w.navigator().language())
+            .unwrap_or_default();
+        format::currency_of_locale(&tag).to_string()
+    } else {
+        chosen
+    };
+    format::currency_symbol(&code)
+}
+
 /// Puts `text` on the clipboard.
 async fn copy_to_clipboard(text: String) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
@@ -99,10 +122,13 @@ pub fn ResultTable(
     #[prop(default = false)]
     copy: bool,
 ) -> impl IntoView {
+    let currency = money_symbol();
     let formats: Vec<ColumnFormat> = columns
         .iter()
         .enumerate()
-        .map(|(i, name)| format::column_format(name, rows.iter().filter_map(move |r| r.get(i))))
+        .map(|(i, name)| {
+            format::column_format(name, rows.iter().filter_map(move |r| r.get(i)), currency)
+        })
         .collect();
     let count = rows.len();
     let data = StoredValue::new((columns.clone(), rows));

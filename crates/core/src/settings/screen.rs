@@ -77,6 +77,13 @@ pub const SECTIONS: &[Section] = &[
         tool: Some(Tool::CacheStats),
     },
     Section {
+        id: "settings-tables",
+        title: "Tables",
+        about: "How figures read in answers and exports.",
+        keys: &["currency"],
+        tool: None,
+    },
+    Section {
         id: "settings-python",
         title: "Python",
         about: "Where analyses written in Python run.",
@@ -155,6 +162,8 @@ pub fn option_label(value: &str) -> &str {
         "never" => "never: stay offline",
         "embedded" => "embedded: on this computer",
         "daytona" => "daytona: remote sandboxes",
+        "system" => "system: from this computer's language and region",
+        "none" => "none: plain numbers",
         other => other,
     }
 }
