@@ -571,11 +571,17 @@ async fn the_table_sorts_copies_and_exports(client: &Client, exports: &Path) -> 
                 }
             }
         }
-        let note = text_of(client, "note").await.unwrap_or_default();
-        check(
-            note.starts_with("Saved to ") && note.ends_with(&format!(".{extension}")),
-            format!("the window says where the {format} went: {note:?}"),
-        )?;
+        // The file is in place a moment before the window hears back.
+        poll(
+            &format!("the window saying where the {format} went"),
+            Duration::from_secs(10),
+            || async {
+                Ok(text_of(client, "note").await.filter(|n| {
+                    n.starts_with("Saved to ") && n.ends_with(&format!(".{extension}"))
+                }))
+            },
+        )
+        .await?;
     }
     Ok(())
 }
