@@ -53,14 +53,19 @@ fn the_deb_installs_the_app_its_workers_and_a_desktop_entry() {
         .find(|l| l.starts_with("Depends:"))
         .unwrap_or_default();
     assert!(depends.contains("libwebkit2gtk-4.1-0"), "{depends}");
+    assert_eq!(
+        depends.matches("libwebkit2gtk-4.1-0").count(),
+        1,
+        "each dependency once: {depends}"
+    );
 
     let files = dpkg_deb(&["--contents", deb]);
     for path in [
-        "./usr/bin/plainsight-app",
-        "./usr/bin/plainsight-python-worker",
-        "./usr/bin/plainsight-query-worker",
-        ".desktop",
-        "/icons/hicolor/",
+        "usr/bin/plainsight-app",
+        "usr/bin/plainsight-python-worker",
+        "usr/bin/plainsight-query-worker",
+        "usr/share/applications/",
+        "usr/share/icons/hicolor/128x128/apps/plainsight-app.png",
     ] {
         assert!(files.contains(path), "{path} in the package:\n{files}");
     }
