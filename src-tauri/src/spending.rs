@@ -239,6 +239,7 @@ fn daily_chart(daily: &[(String, f64)]) -> Option<String> {
         x: columns[0].clone(),
         y: columns[1].clone(),
         title: "AI spend per day".into(),
+        series: None,
     };
     chart::render_svg(&spec, &columns, &rows, (880, 300))
         .inspect_err(|error| tracing::warn!(?error, "could not draw the spend chart"))

@@ -7,6 +7,7 @@
 use std::sync::Once;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 use serde_json::Value;
 
@@ -29,6 +30,8 @@ const SLICE_COLORS: [RGBColor; 7] = [
 ];
 /// A pie shows at most this many slices; the rest are one "Other" slice.
 pub const MAX_SLICES: usize = 6;
+/// At most this many series (lines or bars in a group) are told apart by colour.
+pub const MAX_SERIES: usize = 6;
 /// Above this many groups, shares read better as bars.
 const MAX_PIE_GROUPS: usize = 12;
 
@@ -62,6 +65,9 @@ pub struct ChartSpec {
     /// Column of the plotted number.
     pub y: String,
     pub title: String,
+    /// A second grouping drawn as one series each (grouped bars, several lines): "sales by
+    /// region and channel".
+    pub series: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +107,7 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
             x: String::new(),
             y: columns[0].clone(),
             title: title.to_string(),
+            series: None,
         });
     }
     let Some(x) = (0..columns.len()).find(|&i| rows.iter().all(|r| r[i].is_string())) else {
@@ -116,9 +123,46 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
             x: columns[x].clone(),
             y: columns[y].clone(),
             title: title.to_string(),
+            series: None,
         });
     };
     let y = (0..columns.len()).find(|&i| i != x && numeric(i))?;
+    // Two groupings ("sales by month and region"): one series per value of the one with fewer
+    // values (a date is always the x axis), as grouped bars or several lines.
+    let text_columns: Vec<usize> = (0..columns.len())
+        .filter(|&i| rows.iter().all(|r| r[i].is_string()))
+        .collect();
+    if let [a, b] = text_columns[..] {
+        let distinct = |i: usize| {
+            let mut v: Vec<&str> = rows.iter().filter_map(|r| r[i].as_str()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        let dated = |i: usize| rows.iter().all(|r| is_date(&r[i]));
+        let (x, series) = if dated(a) || (!dated(b) && distinct(a) >= distinct(b)) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (xs, ss) = (distinct(x), distinct(series));
+        if (2..=MAX_SERIES).contains(&ss) && xs >= 2 {
+            let kind = if dated(x) {
+                ChartKind::Line
+            } else if xs * ss <= MAX_BARS {
+                ChartKind::Bar
+            } else {
+                return None;
+            };
+            return Some(ChartSpec {
+                kind,
+                x: columns[x].clone(),
+                y: columns[y].clone(),
+                title: title.to_string(),
+                series: Some(columns[series].clone()),
+            });
+        }
+    }
     // Shares of a total ("each region's percentage of revenue"): a pie, when every part is
     // positive and there are few enough to tell apart.
     let share = columns.iter().any(|c| {
@@ -143,6 +187,7 @@ pub fn choose(columns: &[String], rows: &[Vec<Value>], title: &str) -> Option<Ch
         x: columns[x].clone(),
         y: columns[y].clone(),
         title: title.to_string(),
+        series: None,
     })
 }
 
@@ -219,12 +264,17 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     spec: &ChartSpec,
     pts: &[(String, f64)],
+    grouped: Option<&Grouped>,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(draw_err)?;
     let (w, h) = root.dim_in_pixel();
+    if let Some(g) = grouped {
+        draw_series(root, spec, g, (w, h))?;
+        return root.present().map_err(draw_err);
+    }
     // Text grows with large exports (a 1200×675 PNG) and never shrinks below readable sizes.
     let caption_px = (h / 28).max(18);
     let label_px = (h / 40).max(12);
@@ -404,9 +454,171 @@ where
                     bar
                 }))
                 .map_err(draw_err)?;
+            // Each bar's value above it, when there is room for the text.
+            let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+            let value_style = (FONT, label_px).into_font().color(&RGBColor(51, 65, 85));
+            let widest = pts
+                .iter()
+                .filter_map(|p| {
+                    root.estimate_text_size(&format_number(p.1), &value_style)
+                        .ok()
+                })
+                .map(|s| s.0)
+                .max()
+                .unwrap_or(0);
+            if !pts.is_empty() && widest + 8 < plot_w / pts.len() as u32 {
+                chart
+                    .draw_series(pts.iter().enumerate().map(|(i, p)| {
+                        Text::new(
+                            format_number(p.1),
+                            (SegmentValue::CenterOf(i), p.1),
+                            value_style.clone().pos(Pos::new(
+                                HPos::Center,
+                                if p.1 >= 0.0 { VPos::Bottom } else { VPos::Top },
+                            )),
+                        )
+                    }))
+                    .map_err(draw_err)?;
+            }
         }
     }
     root.present().map_err(draw_err)
+}
+
+/// A chart with series: the x axis's labels in order, and each series' value at each label
+/// (none where the result has no row for it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouped {
+    pub xs: Vec<String>,
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+}
+
+fn group(spec: &ChartSpec, columns: &[String], rows: &[Vec<Value>]) -> Result<Grouped, ChartError> {
+    let at = |name: &str| {
+        columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or(ChartError::MissingColumn)
+    };
+    let (xi, yi) = (at(&spec.x)?, at(&spec.y)?);
+    let si = at(spec.series.as_deref().unwrap_or_default())?;
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let mut xs: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for r in rows {
+        let (x, name) = (text(&r[xi]), text(&r[si]));
+        if !xs.contains(&x) {
+            xs.push(x);
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if rows.iter().all(|r| is_date(&r[xi])) {
+        xs.sort();
+    }
+    let series = names
+        .into_iter()
+        .map(|name| {
+            let values = xs
+                .iter()
+                .map(|x| {
+                    rows.iter()
+                        .find(|r| text(&r[xi]) == *x && text(&r[si]) == name)
+                        .and_then(|r| r[yi].as_f64())
+                })
+                .collect();
+            (name, values)
+        })
+        .collect();
+    Ok(Grouped { xs, series })
+}
+
+/// Grouped bars (one bar per series in each group) or one line per series, with a legend.
+fn draw_series<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    spec: &ChartSpec,
+    g: &Grouped,
+    (_, h): (u32, u32),
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let caption_px = (h / 28).max(18);
+    let label_px = (h / 40).max(12);
+    let values = g.series.iter().flat_map(|s| s.1.iter().flatten().copied());
+    let n = g.series.len().max(1);
+    // Headroom above the highest value for the legend's rows.
+    let max = values.clone().fold(0.0_f64, f64::max).max(1e-9) * (1.1 + 0.07 * n as f64);
+    let min = values.fold(0.0_f64, f64::min) * 1.1;
+    let color = |i: usize| SLICE_COLORS[i % (SLICE_COLORS.len() - 1)];
+    let mut chart = ChartBuilder::on(root)
+        .caption(&spec.title, (FONT, caption_px))
+        .margin(16)
+        .margin_right(40)
+        .x_label_area_size(48)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..g.xs.len().max(1) as f64, min..max)
+        .map_err(draw_err)?;
+    let every = g.xs.len().div_ceil(12).max(1);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(g.xs.len() * 2 + 1)
+        .x_label_formatter(&|v| {
+            // Labels at the middle of each group.
+            let i = (v - 0.5).round();
+            if (v - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize).is_multiple_of(every) {
+                g.xs.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| axis_label(*v, max - min))
+        .x_desc(&spec.x)
+        .y_desc(&spec.y)
+        .label_style((FONT, label_px))
+        .draw()
+        .map_err(draw_err)?;
+    for (k, (name, values)) in g.series.iter().enumerate() {
+        let c = color(k);
+        let drawn = if spec.kind == ChartKind::Line {
+            chart
+                .draw_series(LineSeries::new(
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| v.map(|v| (i as f64 + 0.5, v))),
+                    c.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+        } else {
+            let width = 0.8 / n as f64;
+            chart
+                .draw_series(values.iter().enumerate().filter_map(|(i, v)| {
+                    let v = (*v)?;
+                    let left = i as f64 + 0.1 + width * k as f64;
+                    Some(Rectangle::new(
+                        [(left, 0.0), (left + width * 0.92, v)],
+                        c.filled(),
+                    ))
+                }))
+                .map_err(draw_err)?
+        };
+        drawn
+            .label(name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(203, 213, 225))
+        .label_font((FONT, label_px))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(draw_err)?;
+    Ok(())
 }
 
 /// A pie's slices: the biggest [`MAX_SLICES`] parts, biggest first, and the rest as "Other".
@@ -451,10 +663,15 @@ pub fn render_svg(
 ) -> Result<String, ChartError> {
     register_font();
     let pts = points(spec, columns, rows)?;
+    let grouped = spec
+        .series
+        .as_ref()
+        .map(|_| group(spec, columns, rows))
+        .transpose()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        draw(&root, spec, &pts)?;
+        draw(&root, spec, &pts, grouped.as_ref())?;
     }
     Ok(svg)
 }
@@ -468,10 +685,15 @@ pub fn render_png(
 ) -> Result<Vec<u8>, ChartError> {
     register_font();
     let pts = points(spec, columns, rows)?;
+    let grouped = spec
+        .series
+        .as_ref()
+        .map(|_| group(spec, columns, rows))
+        .transpose()?;
     let mut buffer = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
-        draw(&root, spec, &pts)?;
+        draw(&root, spec, &pts, grouped.as_ref())?;
     }
     let image = image::RgbImage::from_raw(size.0, size.1, buffer)
         .ok_or_else(|| ChartError::Draw("buffer size".into()))?;
@@ -547,6 +769,7 @@ mod tests {
             x: "day".into(),
             y: "spent".into(),
             title: "t".into(),
+            series: None,
         };
         let svg = render_svg(&spec, &cols(&["day", "spent"]), &days, (880, 300)).unwrap();
         assert!(
@@ -615,6 +838,62 @@ mod tests {
     }
 
     #[test]
+    fn two_groupings_are_series_grouped_bars_or_several_lines() {
+        let rows: Vec<Vec<Value>> = serde_json::from_value(json!([
+            ["North", "Online", 10.0],
+            ["North", "Store", 7.0],
+            ["South", "Online", 4.0],
+            ["South", "Store", 9.5],
+            ["East", "Online", 3.0]
+        ]))
+        .unwrap();
+        let columns = cols(&["region", "channel", "revenue"]);
+        let spec = choose(&columns, &rows, "Revenue by region and channel").unwrap();
+        assert_eq!(
+            (spec.kind, spec.x.as_str(), spec.series.as_deref()),
+            (ChartKind::Bar, "region", Some("channel"))
+        );
+        let svg = render_svg(&spec, &columns, &rows, (880, 380)).unwrap();
+        assert!(
+            svg.contains("Online") && svg.contains("Store"),
+            "a legend names each series"
+        );
+        let g = group(&spec, &columns, &rows).unwrap();
+        assert_eq!(g.xs, ["North", "South", "East"]);
+        assert_eq!(
+            g.series[1],
+            ("Store".to_string(), vec![Some(7.0), Some(9.5), None])
+        );
+
+        let monthly: Vec<Vec<Value>> = serde_json::from_value(json!([
+            ["2026-02", "North", 5],
+            ["2026-01", "North", 4],
+            ["2026-01", "South", 2],
+            ["2026-02", "South", 3]
+        ]))
+        .unwrap();
+        let columns = cols(&["month", "region", "revenue"]);
+        let spec = choose(&columns, &monthly, "t").unwrap();
+        assert_eq!((spec.kind, spec.x.as_str()), (ChartKind::Line, "month"));
+        assert_eq!(
+            group(&spec, &columns, &monthly).unwrap().xs,
+            ["2026-01", "2026-02"]
+        );
+        let svg = render_svg(&spec, &columns, &monthly, (880, 380)).unwrap();
+        assert!(svg.matches("<polyline").count() >= 2, "a line per region");
+    }
+
+    #[test]
+    fn bars_say_their_values_where_they_fit() {
+        let (spec, columns, rows) = region_chart();
+        let svg = render_svg(&spec, &columns, &rows, (880, 380)).unwrap();
+        assert!(
+            svg.contains("\n120\n</text>") && svg.contains("\n80.50\n</text>"),
+            "values above the bars"
+        );
+    }
+
+    #[test]
     fn numbers_read_like_money() {
         assert_eq!(format_number(1234567.891), "1,234,567.89");
         assert_eq!(format_number(1204.0), "1,204");
@@ -677,6 +956,7 @@ mod tests {
             x: String::new(),
             y: "revenue".into(),
             title: "Revenue this year".into(),
+            series: None,
         };
         let svg = render_svg(
             &spec,
