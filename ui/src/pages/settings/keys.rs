@@ -10,9 +10,20 @@ use crate::ipc;
 /// The API keys, one row each.
 #[component]
 pub(super) fn KeysSection(keys: Vec<KeyStatus>, screen: SettingsScreen) -> impl IntoView {
+    // A problem every key shares (no keychain running) is said once, above them.
+    let mut problems = keys.iter().map(|k| k.problem.clone());
+    let shared = match problems.next().flatten() {
+        Some(first) if keys.len() > 1 && problems.all(|p| p.as_ref() == Some(&first)) => {
+            Some(first)
+        }
+        _ => None,
+    };
     let keys = keys
         .into_iter()
-        .map(|status| view! { <KeyRow status screen/> })
+        .map(|status| {
+            let shared = shared.clone();
+            view! { <KeyRow status screen shared/> }
+        })
         .collect_view();
     view! {
         <section id="settings-keys" class="card" aria-labelledby="settings-keys-title">
@@ -20,6 +31,7 @@ pub(super) fn KeysSection(keys: Vec<KeyStatus>, screen: SettingsScreen) -> impl 
             <p class="muted">
                 "Keys are kept in your system keychain, never in a file, and are never shown again: only their last four characters."
             </p>
+            {shared.map(|p| view! { <p id="keychain-problem" class="message warning">{p}</p> })}
             <ul class="keys">{keys}</ul>
         </section>
     }
@@ -49,7 +61,12 @@ enum KeyAction {
 /// One key: where it is (masked), a box to paste a new one, Save, Test and Delete (confirmed
 /// inline). The pasted key is sent once and cleared; it is never shown or logged.
 #[component]
-fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
+fn KeyRow(
+    status: KeyStatus,
+    screen: SettingsScreen,
+    /// The problem already said above every key (not repeated here).
+    shared: Option<String>,
+) -> impl IntoView {
     let KeyStatus {
         name,
         label,
@@ -121,6 +138,7 @@ fn KeyRow(status: KeyStatus, screen: SettingsScreen) -> impl IntoView {
     let problem = move || {
         current
             .with(|k| k.as_ref().and_then(|k| k.problem.clone()))
+            .filter(|p| Some(p) != shared.as_ref())
             .map(|p| view! { <p class="message warning key-problem">{p}</p> })
     };
     let confirm_text = {
