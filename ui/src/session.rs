@@ -68,6 +68,15 @@ impl Session {
         })
     }
 
+    /// A setting's stored value, once the settings are known (tracked).
+    pub fn setting(self, key: &str) -> Option<String> {
+        self.settings.with(|v| {
+            v.as_ref()
+                .and_then(|v| v.fields.iter().find(|f| f.key == key))
+                .map(|f| f.value.clone())
+        })
+    }
+
     /// Why the app fell back to the sample data, if it did (tracked).
     pub fn notice(self) -> Option<String> {
         self.sources

@@ -81,14 +81,7 @@ pub fn tab_separated(columns: &[String], rows: &[Vec<Value>], order: &[usize]) -
 /// webview's language and region (`en-GB` → £).
 fn money_symbol() -> Option<&'static str> {
     let session = use_context::<crate::session::Session>()?;
-    let chosen = session
-        .settings
-        .with_untracked(|v| {
-            v.as_ref()
-                .and_then(|v| v.fields.iter().find(|f| f.key == "currency"))
-                .map(|f| f.value.clone())
-        })
-        .unwrap_or_else(|| "system".into());
+    let chosen = untrack(|| session.setting("currency")).unwrap_or_else(|| "system".into());
     let code = if chosen == "system" {
         let tag = web_sys::window()
             .and_then(|w| w.navigator().language())

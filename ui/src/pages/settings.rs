@@ -107,14 +107,7 @@ impl SettingsScreen {
 
     /// The stored value of `key` (tracked).
     fn value(self, key: &str) -> String {
-        self.session
-            .settings
-            .with(|v| {
-                v.as_ref()
-                    .and_then(|v| v.fields.iter().find(|f| f.key == key))
-                    .map(|f| f.value.clone())
-            })
-            .unwrap_or_default()
+        self.session.setting(key).unwrap_or_default()
     }
 
     fn edited(self, key: &str) {
