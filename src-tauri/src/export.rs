@@ -56,15 +56,23 @@ impl Shown {
     }
 }
 
-/// What the answer can be exported as, checked before a dialog opens.
+fn core_format(format: ExportFormat) -> Format {
+    match format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Xlsx => Format::Xlsx,
+        ExportFormat::Png => Format::Png,
+        ExportFormat::Svg => Format::Svg,
+        ExportFormat::Html => Format::Html,
+    }
+}
+
+/// What the answer can be exported as (core's check), before a dialog opens.
 pub fn check(shown: Option<&Shown>, format: ExportFormat) -> Result<Shown, AppError> {
     let shown = shown.ok_or(AppError::NoAnswer)?;
-    if format.is_chart() && shown.answer.chart.is_none() {
-        return Err(AppError::NoChart);
-    }
-    if matches!(format, ExportFormat::Csv | ExportFormat::Xlsx) && shown.answer.columns.is_empty() {
-        return Err(AppError::Export(export::ExportError::NoTable));
-    }
+    export::check(&shown.report(), core_format(format)).map_err(|e| match e {
+        export::ExportError::NoChart => AppError::NoChart,
+        other => AppError::Export(other),
+    })?;
     Ok(shown.clone())
 }
 
@@ -111,7 +119,7 @@ fn with_extension(mut path: PathBuf, format: ExportFormat) -> PathBuf {
     let has = path
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| Format::of_path(std::path::Path::new(&format!("x.{e}"))).is_ok());
+        .is_some_and(|e| Format::of_extension(e).is_some());
     if !has {
         let name = path
             .file_name()

@@ -35,18 +35,21 @@ pub enum Format {
 impl Format {
     /// The format a file name asks for, by its extension.
     pub fn of_path(path: &Path) -> Result<Self, ExportError> {
-        let ext = path
-            .extension()
+        path.extension()
             .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        Ok(match ext.as_str() {
+            .and_then(Self::of_extension)
+            .ok_or_else(|| ExportError::UnknownFormat(path.display().to_string()))
+    }
+
+    /// The format an extension (any case, without the dot) names.
+    pub fn of_extension(ext: &str) -> Option<Self> {
+        Some(match ext.to_ascii_lowercase().as_str() {
             "csv" => Self::Csv,
             "xlsx" => Self::Xlsx,
             "png" => Self::Png,
             "svg" => Self::Svg,
             "html" | "htm" => Self::Html,
-            _ => return Err(ExportError::UnknownFormat(path.display().to_string())),
+            _ => return None,
         })
     }
 
@@ -121,17 +124,21 @@ impl<'a> Report<'a> {
     }
 }
 
+/// Whether `report` can be exported as `format`: a chart needs a chart, a table a table.
+pub fn check(report: &Report<'_>, format: Format) -> Result<(), ExportError> {
+    match format {
+        Format::Png | Format::Svg if report.chart.is_none() => Err(ExportError::NoChart),
+        Format::Csv | Format::Xlsx if report.columns.is_empty() => Err(ExportError::NoTable),
+        _ => Ok(()),
+    }
+}
+
 /// The export as bytes.
 pub fn render(report: &Report<'_>, format: Format) -> Result<Vec<u8>, ExportError> {
+    check(report, format)?;
     match format {
-        Format::Csv => {
-            table_or_none(report)?;
-            Ok(csv(report.columns, report.rows))
-        }
-        Format::Xlsx => {
-            table_or_none(report)?;
-            xlsx(report.columns, report.rows)
-        }
+        Format::Csv => Ok(csv(report.columns, report.rows)),
+        Format::Xlsx => xlsx(report.columns, report.rows),
         Format::Png => {
             let spec = report.chart.ok_or(ExportError::NoChart)?;
             Ok(chart::render_png(
@@ -178,14 +185,6 @@ pub fn write(report: &Report<'_>, path: &Path) -> Result<Format, ExportError> {
     tmp.write_all(&bytes).map_err(failed)?;
     tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(format)
-}
-
-fn table_or_none(report: &Report<'_>) -> Result<(), ExportError> {
-    if report.columns.is_empty() {
-        Err(ExportError::NoTable)
-    } else {
-        Ok(())
-    }
 }
 
 /// Whether a spreadsheet would read `text` as a formula (or a command): it starts with `=`,
