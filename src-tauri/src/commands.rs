@@ -78,19 +78,8 @@ pub fn history(query: Option<String>, state: State<'_, AppState>) -> Result<Hist
     let query = query.unwrap_or_default();
     let db = state.history();
     let recent = db.search(&query, HISTORY_LIMIT).map_err(AppError::from)?;
-    let saved = db.saved().map_err(AppError::from)?;
-    let needle = query.trim().to_lowercase();
-    let saved = saved
-        .into_iter()
-        .filter(|e| {
-            needle.is_empty()
-                || e.question.to_lowercase().contains(&needle)
-                || e.saved_name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(&needle))
-        })
-        .map(view::history_item)
-        .collect();
+    let saved = db.saved(&query).map_err(AppError::from)?;
+    let saved = saved.into_iter().map(view::history_item).collect();
     Ok(HistoryView {
         saved,
         recent: recent.into_iter().map(view::history_item).collect(),

@@ -370,26 +370,33 @@ impl AppDb {
     /// The most recent questions whose words or saved name contain `text` (any case), newest
     /// first; every question for an empty `text`.
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let pattern = format!("%{}%", like_escape(text.trim()));
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM history
-             WHERE question LIKE ?1 ESCAPE '\\' OR coalesce(saved_name, '') LIKE ?1 ESCAPE '\\'
-             ORDER BY id DESC LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(
-            params![pattern, i64::try_from(limit).unwrap_or(i64::MAX)],
-            row_to_entry,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.entries(
+            &format!("{MATCHES} ORDER BY id DESC LIMIT ?2"),
+            params![matching(text), i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
     }
 
-    /// The saved questions, by name.
-    pub fn saved(&self) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM history WHERE saved_name IS NOT NULL
-             ORDER BY saved_name COLLATE NOCASE, id DESC"
-        ))?;
-        let rows = stmt.query_map([], row_to_entry)?;
+    /// The saved questions that match `text` as [`Self::search`] does (all for an empty
+    /// `text`), by name.
+    pub fn saved(&self, text: &str) -> Result<Vec<HistoryEntry>, HistoryError> {
+        self.entries(
+            &format!(
+                "{MATCHES} AND saved_name IS NOT NULL ORDER BY saved_name COLLATE NOCASE, id DESC"
+            ),
+            params![matching(text)],
+        )
+    }
+
+    /// The history rows `tail` (a `WHERE …` and what follows) selects.
+    fn entries(
+        &self,
+        tail: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ENTRY_COLUMNS} FROM history {tail}"))?;
+        let rows = stmt.query_map(params, row_to_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -457,6 +464,16 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         cost_nanos: r.get(7)?,
         saved_name: r.get(8)?,
     })
+}
+
+/// A question matches a search when its words or its saved name contain the text (`?1`, made by
+/// [`matching`]); the parentheses let a caller add `AND …`.
+const MATCHES: &str =
+    "WHERE (question LIKE ?1 ESCAPE '\\' OR coalesce(saved_name, '') LIKE ?1 ESCAPE '\\')";
+
+/// The LIKE pattern for a search: `text` trimmed, anywhere in the words.
+fn matching(text: &str) -> String {
+    format!("%{}%", like_escape(text.trim()))
 }
 
 /// `text` for a LIKE pattern with `\` as the escape: `%` and `_` match themselves.
@@ -551,7 +568,7 @@ mod tests {
             "an empty name saves it under its question"
         );
         assert_eq!(
-            db.saved()
+            db.saved("")
                 .unwrap()
                 .iter()
                 .map(|e| e.saved_name.clone().unwrap())
@@ -566,7 +583,7 @@ mod tests {
         assert!(db.unsave(a).unwrap());
         assert!(db.delete(c).unwrap());
         assert!(!db.delete(c).unwrap(), "already gone");
-        assert!(db.saved().unwrap().is_empty());
+        assert!(db.saved("").unwrap().is_empty());
         assert_eq!(ids(db.recent(10).unwrap()), [b, a]);
     }
 
