@@ -290,10 +290,11 @@ impl Planner {
             };
         }
         let all = words.all().to_vec();
-        let reading = self.read(&mut words, today, &names(question));
+        let names = names(question);
+        let reading = self.read(&mut words, today, &names);
         let mut plan = self.plan_reading(question, today, with_options, &reading);
         if with_options {
-            plan.slots = self.slots_of(&reading, &all, question, today);
+            plan.slots = self.slots_of(&reading, &all, &names, today);
         }
         plan
     }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::lexicon::{self, number_word, singular, WEEKDAYS};
-use super::{names, Dim, Measure, Planner, Reading};
+use super::{Dim, Measure, Planner, Reading};
 
 impl Planner {
     /// What makes two wordings of a question ask for *different* answers, for the answer cache:
@@ -16,12 +16,13 @@ impl Planner {
         self.plan(question, today).slots
     }
 
-    /// [`Self::slots`] from the reading of `question` (whose words are `all`).
+    /// [`Self::slots`] from the reading of a question whose words are `all` and whose names
+    /// (capitalised or quoted words) are `names`.
     pub(super) fn slots_of(
         &self,
         r: &Reading,
         all: &[String],
-        question: &str,
+        names: &[String],
         today: NaiveDate,
     ) -> Vec<String> {
         let mut slots = Vec::new();
@@ -144,7 +145,7 @@ impl Planner {
         }
         // A capitalised word that is a known value is already a filter ("West").
         let known: Vec<String> = r.filters.iter().map(|f| f.value.to_lowercase()).collect();
-        for name in names(question).into_iter().filter(|n| !known.contains(n)) {
+        for name in names.iter().filter(|n| !known.contains(n)) {
             slots.push(format!("name={name}"));
         }
         slots.sort();
