@@ -13,9 +13,12 @@ use crate::cli::{bin, sample_db};
 const TODAY: &str = "2026-11-26";
 const KEY: &str = "pplx-loopback-test-key-0000WXYZ";
 
-fn ask(server: &Server, data: &Path, extra_env: &[(&str, &str)], question: &str) -> Output {
+/// `plainsight ask` on the sample, through the loopback provider, with its key and data dir; the
+/// caller adds flags and the question.
+fn ask_command(server: &Server, data: &Path) -> Command {
     let db = sample_db().to_str().expect("utf-8 path");
-    Command::new(bin())
+    let mut command = Command::new(bin());
+    command
         .args([
             "ask",
             "--db",
@@ -27,34 +30,24 @@ fn ask(server: &Server, data: &Path, extra_env: &[(&str, &str)], question: &str)
             "perplexity",
             "--base-url",
             &server.url(),
-            question,
         ])
         .env("PLAINSIGHT_DATA_DIR", data)
-        .env("PERPLEXITY_API_KEY", KEY)
+        .env("PERPLEXITY_API_KEY", KEY);
+    command
+}
+
+fn ask(server: &Server, data: &Path, extra_env: &[(&str, &str)], question: &str) -> Output {
+    ask_command(server, data)
+        .arg(question)
         .envs(extra_env.iter().copied())
         .output()
         .expect("plainsight runs")
 }
 
 fn ask_with(server: &Server, data: &Path, extra_args: &[&str], question: &str) -> Output {
-    let db = sample_db().to_str().expect("utf-8 path");
-    Command::new(bin())
-        .args([
-            "ask",
-            "--db",
-            db,
-            "--today",
-            TODAY,
-            "--json",
-            "--provider",
-            "perplexity",
-            "--base-url",
-            &server.url(),
-        ])
+    ask_command(server, data)
         .args(extra_args)
         .arg(question)
-        .env("PLAINSIGHT_DATA_DIR", data)
-        .env("PERPLEXITY_API_KEY", KEY)
         .output()
         .expect("plainsight runs")
 }
