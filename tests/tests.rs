@@ -1,5 +1,7 @@
 //! Plainsight's one integration-test binary.
 //!
+//! - `bench_app`: P5 of `scripts/bench`, the release app's cold start and memory after 20
+//!   questions (ignored: a benchmark, not a test).
 //! - `cli`: the `plainsight` command line against generated sample databases.
 //! - `corpus`: the adversarial corpus in `tests/corpus/` (SQL and Python cases, and a selection
 //!   through `ask` with a loopback AI provider) run through the CLI four at a time: each ends in
@@ -23,6 +25,7 @@
 //! - `window`: the real app window driven through WebDriver under Xvfb (ignored by plain
 //!   `cargo test`; `scripts/test` runs it with `--include-ignored`).
 
+mod bench_app;
 mod cli;
 mod corpus;
 mod crash;

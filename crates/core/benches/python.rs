@@ -15,12 +15,20 @@
 //!
 //! Compare the medians from one run: python3 / warm Monty and python3 / cold Monty; cold − warm
 //! is what starting the sandbox costs per run.
+//!
+//! The `report_*` pair is issue 18's P3, timed from the request to the result: the same report
+//! over 10,000 rows *of a database* (`PLAINSIGHT_BENCH_DB`, else a generated sample):
+//! - `report_monty_warm`: the app's way: the data query through the guard and the read-only
+//!   query process, its rows into a warm Monty worker, the script, the table;
+//! - `report_python3`: a `python3` process that opens the database read-only with its `sqlite3`
+//!   module, runs the same query and the same script, and prints the result as JSON.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use plainsight_core::executor::Limits;
 use plainsight_core::python::{table, CodeRunner, MontyWorker, PyLimits, PyOutput};
 use serde_json::{json, Map, Value};
 
@@ -195,4 +203,106 @@ fn python3_subprocess(bencher: divan::Bencher<'_, '_>) {
     let rows = rows();
     check(&run_python3(python, &program, rows));
     bencher.bench_local(|| run_python3(python, &program, rows));
+}
+
+/// P3's data query: the newest 10,000 sale lines, as the script's `rows`.
+const REPORT_QUERY: &str =
+    "SELECT order_date AS date, region, revenue AS amount FROM sales ORDER BY order_date DESC LIMIT 10000";
+
+/// The database P3 reads: `PLAINSIGHT_BENCH_DB` (scripts/bench's 1,000,000-order sample), or a
+/// sample generated once for this run.
+fn report_db() -> &'static PathBuf {
+    static DB: OnceLock<(Option<tempfile::TempDir>, PathBuf)> = OnceLock::new();
+    &DB.get_or_init(|| {
+        if let Some(db) = std::env::var_os("PLAINSIGHT_BENCH_DB") {
+            return (None, PathBuf::from(db));
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("shop.sqlite");
+        let mut conn = rusqlite::Connection::open(&path).expect("db");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+        plainsight_core::sample::generate(&mut conn, today, 200_000).expect("sample");
+        (Some(dir), path)
+    })
+    .1
+}
+
+/// One answer the app's way: the guarded query in the query process, then the script.
+fn report_monty(
+    source: &dyn plainsight_core::source::DataSource,
+    worker: &MontyWorker,
+) -> PyOutput {
+    let checked =
+        plainsight_core::guard::check_for(REPORT_QUERY, source.dialect()).expect("guarded");
+    let data = source
+        .run(&checked, &Limits::default(), None)
+        .expect("the query runs");
+    let rows: Vec<Map<String, Value>> = data
+        .rows
+        .into_iter()
+        .map(|row| data.columns.iter().cloned().zip(row).collect())
+        .collect();
+    worker
+        .run(SCRIPT, &rows, PyLimits::default())
+        .expect("the script runs")
+}
+
+fn report_python3_program() -> String {
+    format!(
+        "import json, sqlite3, sys\n\
+         con = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n\
+         cur = con.execute({REPORT_QUERY:?})\n\
+         names = [d[0] for d in cur.description]\n\
+         rows = [dict(zip(names, r)) for r in cur]\n\
+         {SCRIPT}\nprint(json.dumps(result))\n"
+    )
+}
+
+fn report_python3_run(python: &PathBuf, program: &str) -> PyOutput {
+    let out = Command::new(python)
+        .args(["-c", program])
+        .arg(report_db())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "python3 failed: {}", out.status);
+    let result: Value = serde_json::from_slice(&out.stdout).expect("python3 printed JSON");
+    let (columns, rows) = table(&result).expect("a table");
+    PyOutput {
+        columns,
+        rows,
+        printed: String::new(),
+    }
+}
+
+/// Both ways give the same report (the first run of each is compared).
+fn check_report(out: &PyOutput) {
+    static FIRST: OnceLock<Vec<Vec<Value>>> = OnceLock::new();
+    assert_eq!(out.columns, ["month", "orders", "total", "moving_avg_3"]);
+    assert!(!out.rows.is_empty(), "a report with months");
+    assert_eq!(
+        FIRST.get_or_init(|| out.rows.clone()),
+        &out.rows,
+        "the same report both ways"
+    );
+}
+
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn report_monty_warm(bencher: divan::Bencher<'_, '_>) {
+    let source = plainsight_core::source::open(&report_db().display().to_string())
+        .expect("the database opens");
+    let worker = MontyWorker::new(worker_program().clone());
+    check_report(&report_monty(source.as_ref(), &worker));
+    bencher.bench_local(|| report_monty(source.as_ref(), &worker));
+}
+
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn report_python3(bencher: divan::Bencher<'_, '_>) {
+    let Some(python) = python3() else {
+        eprintln!("report_python3: skipped, no python3 on PATH");
+        return;
+    };
+    let program = report_python3_program();
+    check_report(&report_python3_run(python, &program));
+    bencher.bench_local(|| report_python3_run(python, &program));
 }
