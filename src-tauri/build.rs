@@ -30,6 +30,7 @@ fn main() {
         "cache_stats",
         "clear_cache",
         "diagnostics",
+        "window_ready",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

@@ -291,6 +291,17 @@ pub async fn clear_cache(app: AppHandle) -> Result<CacheStatsView, IpcError> {
     blocking(app, |state| spending::cache_stats(state, true)).await
 }
 
+/// The window has drawn its first screen and can be used: logged once, with the time since the
+/// app started (scripts/bench reads it for the cold-start figure; the log shows slow starts).
+#[tauri::command]
+pub fn window_ready() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let since_start_ms = crate::STARTED.get().map(|t| t.elapsed().as_millis());
+        tracing::info!(since_start_ms, "the window is ready");
+    });
+}
+
 /// The "Copy diagnostics" text: version, platform, and the end of the newest log file with
 /// anything key-like masked (the log never holds data rows).
 #[tauri::command]

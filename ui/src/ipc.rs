@@ -251,6 +251,11 @@ pub async fn status() -> Result<Vec<Banner>, IpcError> {
     call("status", &NoArgs {}).await
 }
 
+/// Tells the app the first screen is drawn and can be used (it logs the start-up time).
+pub async fn window_ready() -> Result<(), IpcError> {
+    call("window_ready", &NoArgs {}).await
+}
+
 /// The "Copy diagnostics" text: version, platform, data folder and the end of the newest log
 /// file, with anything key-like already masked by the engine.
 pub async fn diagnostics() -> Result<String, IpcError> {

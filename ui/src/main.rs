@@ -93,4 +93,8 @@ fn ScreenLink(id: &'static str, screen: Screen, label: &'static str) -> impl Int
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(App);
+    // Mounted: the Ask screen is drawn and takes questions.
+    leptos::task::spawn_local(async {
+        let _ = ipc::window_ready().await;
+    });
 }
