@@ -128,7 +128,7 @@ pub fn table_name(raw: &str) -> String {
 }
 
 /// Rows of text cells, read twice (infer, then insert).
-trait RowSource {
+trait RowSource: Send {
     /// Reads the next row into `row` (reusing its strings' memory); `false` at the end.
     fn next_row(&mut self, row: &mut Vec<String>) -> Result<bool, ImportError>;
     /// Line or row number of the last row returned (1-based, for messages).
@@ -582,50 +582,53 @@ pub fn import_file(
     if header {
         rows.next_row(&mut row)?;
     }
+    // Reading and converting run on a second thread while this one inserts (each is about half
+    // of the work), handing over batches of rows through a short queue, so memory stays bounded.
+    let placeholders = vec!["?"; width].join(", ");
+    let mut insert = tx.prepare(&format!(
+        "INSERT INTO {} VALUES ({placeholders})",
+        quote_ident(&table)
+    ))?;
     let mut imported = 0u64;
-    let mut skipped = 0u64;
-    let mut reasons = Vec::new();
-    let mut nulls = NullTally::new(width);
-    {
-        let placeholders = vec!["?"; width].join(", ");
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO {} VALUES ({placeholders})",
-            quote_ident(&table)
-        ))?;
-        while rows.next_row(&mut row)? {
-            if row.len() != width {
-                if row.len() == 1 && row[0].trim().is_empty() {
-                    continue; // blank line
+    let read = std::thread::scope(|scope| -> Result<Read, ImportError> {
+        let (send, batches) = std::sync::mpsc::sync_channel::<Result<Batch, ImportError>>(2);
+        let reader = scope.spawn(|| read_batches(rows.as_mut(), width, &columns, &orders, send));
+        for batch in batches {
+            let batch = batch?;
+            for cells in batch.cells.chunks(width) {
+                for (i, cell) in cells.iter().enumerate() {
+                    let bound = match cell {
+                        Owned::Null => insert.raw_bind_parameter(i + 1, rusqlite::types::Null),
+                        Owned::Integer(v) => insert.raw_bind_parameter(i + 1, v),
+                        Owned::Real(v) => insert.raw_bind_parameter(i + 1, v),
+                        Owned::Text(a, b) => insert.raw_bind_parameter(i + 1, &batch.text[*a..*b]),
+                    };
+                    bound?;
                 }
-                skipped += 1;
-                if reasons.len() < MAX_REASONS {
-                    reasons.push(format!(
-                        "line {} has {} values, expected {width}",
-                        rows.line(),
-                        row.len()
-                    ));
+                insert.raw_execute()?;
+                imported += 1;
+                if imported.is_multiple_of(5_000)
+                    && !on_progress(Progress {
+                        done: imported,
+                        total,
+                    })
+                {
+                    // Dropping the queue's end stops the reader at its next batch.
+                    return Err(ImportError::Cancelled);
                 }
-                continue;
-            }
-            for (i, ((v, c), o)) in row.iter().zip(&columns).zip(&orders).enumerate() {
-                if nulls.note(i, v) {
-                    insert.raw_bind_parameter(i + 1, rusqlite::types::Null)?;
-                } else {
-                    insert.raw_bind_parameter(i + 1, convert(v, c.ty, *o))?;
-                }
-            }
-            insert.raw_execute()?;
-            imported += 1;
-            if imported.is_multiple_of(5_000)
-                && !on_progress(Progress {
-                    done: imported,
-                    total,
-                })
-            {
-                return Err(ImportError::Cancelled);
             }
         }
-    }
+        reader.join().map_err(|_| ImportError::Read {
+            path: file.display().to_string(),
+            source: std::io::Error::other("the reading thread failed"),
+        })
+    })?;
+    drop(insert);
+    let Read {
+        skipped,
+        reasons,
+        nulls,
+    } = read;
     if !on_progress(Progress {
         done: imported,
         total,
@@ -645,6 +648,110 @@ pub fn import_file(
         columns,
         warnings,
     })
+}
+
+/// A cell converted to its column's type, its text kept in its batch's one buffer.
+enum Owned {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(usize, usize),
+}
+
+/// Rows handed from the reading thread to the inserting one: `width` cells a row.
+struct Batch {
+    cells: Vec<Owned>,
+    text: String,
+}
+
+/// Rows per [`Batch`].
+const BATCH_ROWS: usize = 512;
+
+/// What the reading thread found besides the rows.
+struct Read {
+    skipped: u64,
+    reasons: Vec<String>,
+    nulls: NullTally,
+}
+
+/// Pass 2's reading half: rows of the right width converted to their columns' types, in
+/// batches; rows of another width skipped and the first [`MAX_REASONS`] of them described. Stops
+/// early when the inserting side has gone (an error or Cancel).
+fn read_batches(
+    rows: &mut dyn RowSource,
+    width: usize,
+    columns: &[ImportedColumn],
+    orders: &[infer::DateOrder],
+    send: std::sync::mpsc::SyncSender<Result<Batch, ImportError>>,
+) -> Read {
+    let mut read = Read {
+        skipped: 0,
+        reasons: Vec::new(),
+        nulls: NullTally::new(width),
+    };
+    let mut row = Vec::with_capacity(width);
+    let fresh = || Batch {
+        cells: Vec::with_capacity(BATCH_ROWS * width),
+        text: String::new(),
+    };
+    let mut batch = fresh();
+    loop {
+        match rows.next_row(&mut row) {
+            Err(e) => {
+                let _ = send.send(Err(e));
+                return read;
+            }
+            Ok(false) => break,
+            Ok(true) => {}
+        }
+        if row.len() != width {
+            if row.len() == 1 && row[0].trim().is_empty() {
+                continue; // blank line
+            }
+            read.skipped += 1;
+            if read.reasons.len() < MAX_REASONS {
+                read.reasons.push(format!(
+                    "line {} has {} values, expected {width}",
+                    rows.line(),
+                    row.len()
+                ));
+            }
+            continue;
+        }
+        for (i, ((v, c), o)) in row.iter().zip(columns).zip(orders).enumerate() {
+            let cell = if read.nulls.note(i, v) {
+                Owned::Null
+            } else {
+                match convert(v, c.ty, *o) {
+                    infer::Cell::Null => Owned::Null,
+                    infer::Cell::Integer(i) => Owned::Integer(i),
+                    infer::Cell::Real(f) => Owned::Real(f),
+                    infer::Cell::Text(t) => text_cell(&mut batch.text, t),
+                    infer::Cell::Owned(t) => text_cell(&mut batch.text, &t),
+                }
+            };
+            batch.cells.push(cell);
+        }
+        if batch.cells.len() >= BATCH_ROWS * width
+            && send
+                .send(Ok(std::mem::replace(&mut batch, fresh())))
+                .is_err()
+        {
+            return read;
+        }
+    }
+    if !batch.cells.is_empty() {
+        let _ = send.send(Ok(batch));
+    }
+    // The queue's end: the inserting side's loop ends once it has the last batch.
+    drop(send);
+    read
+}
+
+fn text_cell(buffer: &mut String, text: &str) -> Owned {
+    let start = buffer.len();
+    buffer.push_str(text);
+    Owned::Text(start, buffer.len())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::{ImportError, RowSource};
 const HEAD: u64 = 8192;
 
 pub(super) struct CsvRows {
-    reader: csv::Reader<Box<dyn Read>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
     path: String,
     line: u64,
@@ -56,7 +56,7 @@ impl CsvRows {
         }
         let mut file = File::open(path).map_err(read_err)?;
         file.seek(SeekFrom::Start(bom as u64)).map_err(read_err)?;
-        let input: Box<dyn Read> = match utf16 {
+        let input: Box<dyn Read + Send> = match utf16 {
             Some(encoding) => Box::new(Transcoded::new(file, encoding)),
             None => Box::new(file),
         };

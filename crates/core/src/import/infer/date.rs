@@ -21,7 +21,7 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDateTime> {
 /// value is converted to UTC. The time is `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, after a `T` or a
 /// space.
 pub fn parse_date_zoned(raw: &str, order: DateOrder) -> Option<(NaiveDateTime, bool)> {
-    let s = raw.trim();
+    let s = super::trim(raw);
     if let Some(date) = parse_month_name_date(s) {
         return Some((date.and_time(NaiveTime::MIN), false));
     }
