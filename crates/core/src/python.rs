@@ -180,15 +180,15 @@ impl MontyWorker {
         sql: Option<QuerySql<'_>>,
         cancel: Option<&AtomicBool>,
     ) -> Result<PyOutput, PyError> {
-        let request = json!({
-            "query_sql": sql.is_some(),
-            "script": script,
-            "rows": rows,
-            "time_ms": u64::try_from(limits.time.as_millis()).unwrap_or(u64::MAX),
-            "memory_bytes": limits.memory_bytes,
-            "max_output": limits.max_output,
-            "max_depth": limits.max_depth,
-        });
+        let request = Request {
+            query_sql: sql.is_some(),
+            script,
+            table: Table::of(rows),
+            time_ms: u64::try_from(limits.time.as_millis()).unwrap_or(u64::MAX),
+            memory_bytes: limits.memory_bytes,
+            max_output: limits.max_output,
+            max_depth: limits.max_depth,
+        };
         let mut slot = self.worker.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
             *slot = Some(self.spawn()?);
@@ -221,12 +221,12 @@ impl MontyWorker {
                     reply = Some(line);
                     break;
                 };
-                let answer = match sql.map(|f| f(&query)) {
-                    Some(Ok(rows)) => json!({"rows": rows}),
-                    Some(Err(why)) => json!({"error": why}),
-                    None => json!({"error": "query_sql is not available here"}),
+                let sent = match sql.map(|f| f(&query)) {
+                    Some(Ok(rows)) => worker.send(&Table::of(&rows)),
+                    Some(Err(why)) => worker.send(&json!({"error": why})),
+                    None => worker.send(&json!({"error": "query_sql is not available here"})),
                 };
-                if worker.send(&answer).is_err() {
+                if sent.is_err() {
                     break;
                 }
             }
@@ -270,6 +270,53 @@ impl MontyWorker {
             rows,
             printed: v["ok"]["printed"].as_str().unwrap_or_default().to_string(),
         })
+    }
+}
+
+/// A request to the worker (its protocol: `plainsight-python-worker`'s documentation).
+#[derive(serde::Serialize)]
+struct Request<'a> {
+    query_sql: bool,
+    script: &'a str,
+    #[serde(flatten)]
+    table: Table<'a>,
+    time_ms: u64,
+    memory_bytes: u64,
+    max_output: u64,
+    max_depth: u32,
+}
+
+/// Rows on their way to the worker as a table: the column names once, then each row as a list
+/// of values in that order (a third of the bytes of a list of dicts for three short columns,
+/// and no name read again per row). Rows whose names differ from the first row's go as dicts.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Table<'a> {
+    Columns {
+        columns: Vec<&'a str>,
+        rows: Vec<Vec<&'a Value>>,
+    },
+    Dicts {
+        rows: &'a [Map<String, Value>],
+    },
+}
+
+impl<'a> Table<'a> {
+    fn of(rows: &'a [Map<String, Value>]) -> Self {
+        let columns: Vec<&str> = rows
+            .first()
+            .map(|r| r.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let same = rows
+            .iter()
+            .all(|r| r.len() == columns.len() && r.keys().zip(&columns).all(|(k, c)| k == c));
+        if !same {
+            return Self::Dicts { rows };
+        }
+        Self::Columns {
+            rows: rows.iter().map(|r| r.values().collect()).collect(),
+            columns,
+        }
     }
 }
 

@@ -91,8 +91,10 @@ impl Worker {
 
     /// Writes one message as one line (one write: the pipe is unbuffered and requests can be
     /// megabytes).
-    pub fn send(&mut self, message: &serde_json::Value) -> std::io::Result<()> {
-        self.stdin.write_all(format!("{message}\n").as_bytes())?;
+    pub fn send(&mut self, message: &impl serde::Serialize) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(message)?;
+        line.push(b'\n');
+        self.stdin.write_all(&line)?;
         self.stdin.flush()
     }
 

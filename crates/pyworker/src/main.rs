@@ -2,16 +2,19 @@
 //! answers as JSON lines on stdout. The host ([`plainsight_core::python`]) keeps one worker warm
 //! and starts another after a crash or a memory breach (which aborts this process by design).
 //!
-//! Request: `{"script": "...", "rows": [{...}], "time_ms": 5000, "memory_bytes": 268435456,
-//! "max_output": 65536, "max_depth": 200, "query_sql": true}`. The script receives `rows` (a list
-//! of dicts) and leaves its answer in `result`. Answer: `{"ok": {"result": <JSON>, "printed":
+//! Request: `{"script": "...", "columns": ["date", "amount"], "rows": [["2026-11-01", 9.5], …],
+//! "time_ms": 5000, "memory_bytes": 268435456, "max_output": 65536, "max_depth": 200,
+//! "query_sql": true}`. The script receives `rows` (a list of dicts) and leaves its answer in
+//! `result`. Rows come as a table (`columns` once, each row a list), so a column's name is not
+//! read 10,000 times, and are decoded straight into Python values (no JSON tree in between);
+//! `rows` as a list of dicts without `columns` is read too. Answer: `{"ok": {"result": <JSON>, "printed":
 //! "..."}}` or `{"error": {"kind": "timeout|memory|syntax|no_result|recursion|runtime|output",
 //! "message": "..."}}`; an exception's message is one line, its type first and the script's line
 //! last: `"ValueError: bad value (line 3)"`.
 //!
 //! With `"query_sql": true` the script may call `query_sql("SELECT …")`: the worker writes
-//! `{"call": "query_sql", "sql": "..."}` and reads the host's `{"rows": [...]}` or
-//! `{"error": "..."}` (the host runs it through its SQL guard and read-only connection). At most
+//! `{"call": "query_sql", "sql": "..."}` and reads the host's `{"columns": [...], "rows": [[...]]}`
+//! (or `{"rows": [{...}]}`) or `{"error": "..."}` (the host runs it through its SQL guard and read-only connection). At most
 //! [`MAX_QUERIES`] calls per script.
 //!
 //! The sandbox is Monty's: no filesystem, network, environment or imports; no host functions
@@ -25,6 +28,7 @@ use monty_types::{
     CompileOptions, ExcType, ExtFunctionResult, MontyException, MontyObject, PrintWriter,
     ResourceLimits, ResourceTracker,
 };
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{json, Map, Value};
 
 #[global_allocator]
@@ -41,8 +45,8 @@ fn main() {
         if line.trim().is_empty() {
             continue;
         }
-        let answer = match serde_json::from_str::<Value>(&line) {
-            Ok(request) => run(&request, &mut |sql| {
+        let answer = match serde_json::from_str::<Request>(&line) {
+            Ok(request) => run(request, &mut |sql| {
                 ask_host(sql, &mut lines, &mut std::io::stdout())
             }),
             Err(e) => error("request", &format!("the request was not JSON ({e})")),
@@ -97,12 +101,114 @@ fn error(kind: &str, message: &str) -> Value {
     json!({"error": {"kind": kind, "message": message}})
 }
 
+/// One request, decoded in one pass: the rows straight into Python values.
+#[derive(serde::Deserialize)]
+struct Request {
+    script: Option<String>,
+    columns: Option<Vec<String>>,
+    rows: Option<Py>,
+    time_ms: Option<u64>,
+    memory_bytes: Option<u64>,
+    max_output: Option<u64>,
+    max_depth: Option<u64>,
+    query_sql: Option<bool>,
+}
+
+/// The host's answer to a `query_sql` call.
+#[derive(serde::Deserialize)]
+struct HostAnswer {
+    error: Option<String>,
+    columns: Option<Vec<String>>,
+    rows: Option<Py>,
+}
+
+/// Rows as the script sees them: with `columns`, each row (a list) becomes a dict of those
+/// names; without, the rows are taken as they are (a list of dicts).
+fn rows_of(columns: Option<Vec<String>>, rows: Option<Py>) -> MontyObject {
+    let rows = rows.map_or(MontyObject::List(Vec::new()), |r| r.0);
+    match (columns, rows) {
+        (Some(columns), MontyObject::List(rows)) => MontyObject::List(
+            rows.into_iter()
+                .map(|row| match row {
+                    MontyObject::List(values) => MontyObject::dict(
+                        columns
+                            .iter()
+                            .map(|c| MontyObject::String(c.clone()))
+                            .zip(values)
+                            .collect::<Vec<_>>(),
+                    ),
+                    other => other,
+                })
+                .collect(),
+        ),
+        (_, rows) => rows,
+    }
+}
+
+/// A JSON value decoded directly as a Python value: objects become dicts, arrays lists, numbers
+/// int (when whole and in range) or float.
+struct Py(MontyObject);
+
+impl<'de> Deserialize<'de> for Py {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Py;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Py, E> {
+                Ok(Py(MontyObject::None))
+            }
+            fn visit_none<E>(self) -> Result<Py, E> {
+                Ok(Py(MontyObject::None))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Py, E> {
+                Ok(Py(MontyObject::Bool(b)))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Py, E> {
+                Ok(Py(MontyObject::Int(i)))
+            }
+            fn visit_u64<E>(self, u: u64) -> Result<Py, E> {
+                #[allow(clippy::cast_precision_loss)]
+                Ok(Py(
+                    i64::try_from(u).map_or(MontyObject::Float(u as f64), MontyObject::Int)
+                ))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<Py, E> {
+                Ok(Py(MontyObject::Float(f)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Py, E> {
+                Ok(Py(MontyObject::String(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Py, E> {
+                Ok(Py(MontyObject::String(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Py, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(Py(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Py(MontyObject::List(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Py, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((k, Py(v))) = map.next_entry::<String, Py>()? {
+                    pairs.push((MontyObject::String(k), v));
+                }
+                Ok(Py(MontyObject::dict(pairs)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Sends a `query_sql` call to the host and reads its answer.
 fn ask_host(
     sql: &str,
     lines: &mut impl Iterator<Item = std::io::Result<String>>,
     out: &mut impl Write,
-) -> Result<Value, String> {
+) -> Result<MontyObject, String> {
     writeln!(out, "{}", json!({"call": "query_sql", "sql": sql}))
         .and_then(|()| out.flush())
         .map_err(|e| e.to_string())?;
@@ -110,32 +216,30 @@ fn ask_host(
         .next()
         .and_then(Result::ok)
         .ok_or("the host did not answer")?;
-    let v: Value =
+    let v: HostAnswer =
         serde_json::from_str(&line).map_err(|_| "the host's answer was not JSON".to_string())?;
-    match v.get("error").and_then(Value::as_str) {
-        Some(e) => Err(e.to_string()),
-        None => Ok(v.get("rows").cloned().unwrap_or(Value::Array(Vec::new()))),
+    match v.error {
+        Some(e) => Err(e),
+        None => Ok(rows_of(v.columns, v.rows)),
     }
 }
 
-fn run(request: &Value, host: &mut dyn FnMut(&str) -> Result<Value, String>) -> Value {
-    let Some(script) = request["script"].as_str() else {
+fn run(request: Request, host: &mut dyn FnMut(&str) -> Result<MontyObject, String>) -> Value {
+    let Some(script) = request.script.as_deref() else {
         return error("request", "no script");
     };
-    let time = Duration::from_millis(request["time_ms"].as_u64().unwrap_or(5_000));
-    let memory = usize::try_from(request["memory_bytes"].as_u64().unwrap_or(256 << 20))
-        .unwrap_or(usize::MAX);
-    let max_output =
-        usize::try_from(request["max_output"].as_u64().unwrap_or(64 << 10)).unwrap_or(64 << 10);
-    let depth = usize::try_from(request["max_depth"].as_u64().unwrap_or(200)).unwrap_or(200);
-    let rows = to_monty(&request["rows"]);
+    let time = Duration::from_millis(request.time_ms.unwrap_or(5_000));
+    let memory = usize::try_from(request.memory_bytes.unwrap_or(256 << 20)).unwrap_or(usize::MAX);
+    let max_output = usize::try_from(request.max_output.unwrap_or(64 << 10)).unwrap_or(64 << 10);
+    let depth = usize::try_from(request.max_depth.unwrap_or(200)).unwrap_or(200);
+    let rows = rows_of(request.columns, request.rows);
     // The allocator's hard ceiling (the process aborts beyond it); Monty's own soft limit below.
     if let Err(why) = monty_alloc::set_limit(Some(memory), false) {
         return error("setup", why);
     }
     // The answer is the value of `result` after the script: the last expression returns it.
     let code = format!("{script}\n\nresult\n");
-    let with_sql = request["query_sql"].as_bool().unwrap_or(false);
+    let with_sql = request.query_sql.unwrap_or(false);
     let mut inputs = vec!["rows".to_owned()];
     if with_sql {
         inputs.push("query_sql".to_owned());
@@ -220,7 +324,7 @@ fn drive(
     tracker: ResourceTracker,
     printed: &mut String,
     max_output: usize,
-    host: &mut dyn FnMut(&str) -> Result<Value, String>,
+    host: &mut dyn FnMut(&str) -> Result<MontyObject, String>,
 ) -> Result<MontyObject, MontyException> {
     let refuse = |what: &str| {
         MontyException::new(
@@ -243,7 +347,7 @@ fn drive(
                 calls += 1;
                 let answer = match call.args.first() {
                     Some(MontyObject::String(sql)) => match host(sql) {
-                        Ok(rows) => ExtFunctionResult::Return(to_monty(&rows)),
+                        Ok(rows) => ExtFunctionResult::Return(rows),
                         Err(why) => ExtFunctionResult::Error(MontyException::new(
                             ExcType::PermissionError,
                             Some(why),
@@ -279,25 +383,6 @@ fn drive(
                 PrintWriter::CollectString(printed, Some(max_output)),
             )?,
         };
-    }
-}
-
-/// JSON rows → Python values: objects become dicts, arrays lists, numbers int or float.
-fn to_monty(v: &Value) -> MontyObject {
-    match v {
-        Value::Null => MontyObject::None,
-        Value::Bool(b) => MontyObject::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(
-            || MontyObject::Float(n.as_f64().unwrap_or(f64::NAN)),
-            MontyObject::Int,
-        ),
-        Value::String(s) => MontyObject::String(s.clone()),
-        Value::Array(items) => MontyObject::List(items.iter().map(to_monty).collect()),
-        Value::Object(map) => MontyObject::dict(
-            map.iter()
-                .map(|(k, v)| (MontyObject::String(k.clone()), to_monty(v)))
-                .collect::<Vec<_>>(),
-        ),
     }
 }
 
