@@ -275,6 +275,26 @@ where
         draw_series(root, spec, g, (w, h))?;
         return root.present().map_err(draw_err);
     }
+    // More points than the chart is wide: drawn thinned (a line keeps each stretch's lowest and
+    // highest point, so peaks and dips stay; a scatter every k-th point), and the title says so.
+    let thinned;
+    let (spec, pts) = match spec.kind {
+        ChartKind::Line | ChartKind::Scatter if pts.len() > MAX_POINTS => {
+            let kept = thin(pts, spec.kind);
+            let spec = ChartSpec {
+                title: format!(
+                    "{} (showing {} of {} points; the table has them all)",
+                    spec.title,
+                    format_number(kept.len() as f64),
+                    format_number(pts.len() as f64)
+                ),
+                ..spec.clone()
+            };
+            thinned = (spec, kept);
+            (&thinned.0, thinned.1.as_slice())
+        }
+        _ => (spec, pts),
+    };
     // Text grows with large exports (a 1200×675 PNG) and never shrinks below readable sizes.
     let caption_px = (h / 28).max(18);
     let label_px = (h / 40).max(12);
@@ -341,13 +361,16 @@ where
                     ACCENT.stroke_width(2),
                 ))
                 .map_err(draw_err)?;
-            chart
-                .draw_series(
-                    pts.iter()
-                        .enumerate()
-                        .map(|(i, p)| Circle::new((i, p.1), 3, ACCENT.filled())),
-                )
-                .map_err(draw_err)?;
+            // Dots only where they can be told apart.
+            if pts.len() <= MAX_DOTS {
+                chart
+                    .draw_series(
+                        pts.iter()
+                            .enumerate()
+                            .map(|(i, p)| Circle::new((i, p.1), 3, ACCENT.filled())),
+                    )
+                    .map_err(draw_err)?;
+            }
         }
         ChartKind::Pie => {
             let slices = pie_slices(pts);
@@ -621,6 +644,40 @@ where
     Ok(())
 }
 
+/// At most this many points are drawn on a line or a scatter plot (about one per pixel column
+/// of the screen chart); more are thinned by [`thin`].
+pub const MAX_POINTS: usize = 600;
+/// A line's points are marked with dots up to this many.
+const MAX_DOTS: usize = 60;
+
+/// At most [`MAX_POINTS`] of `pts`, in order: for a line, the lowest and highest point of each
+/// of [`MAX_POINTS`]/2 equal stretches (the first of the two first); for a scatter plot, every
+/// k-th point.
+fn thin(pts: &[(String, f64)], kind: ChartKind) -> Vec<(String, f64)> {
+    if pts.len() <= MAX_POINTS {
+        return pts.to_vec();
+    }
+    if kind != ChartKind::Line {
+        let step = pts.len().div_ceil(MAX_POINTS);
+        return pts.iter().step_by(step).cloned().collect();
+    }
+    let stretch = pts.len().div_ceil(MAX_POINTS / 2);
+    let mut kept = Vec::with_capacity(MAX_POINTS);
+    for chunk in pts.chunks(stretch) {
+        let lowest = (0..chunk.len()).min_by(|&a, &b| chunk[a].1.total_cmp(&chunk[b].1));
+        let highest = (0..chunk.len()).max_by(|&a, &b| chunk[a].1.total_cmp(&chunk[b].1));
+        let (Some(lo), Some(hi)) = (lowest, highest) else {
+            continue;
+        };
+        let (first, second) = (lo.min(hi), lo.max(hi));
+        kept.push(chunk[first].clone());
+        if second != first {
+            kept.push(chunk[second].clone());
+        }
+    }
+    kept
+}
+
 /// A pie's slices: the biggest [`MAX_SLICES`] parts, biggest first, and the rest as "Other".
 fn pie_slices(pts: &[(String, f64)]) -> Vec<(String, f64)> {
     let mut parts: Vec<(String, f64)> = pts.iter().filter(|p| p.1 > 0.0).cloned().collect();
@@ -720,6 +777,36 @@ mod tests {
     fn kind(columns: &[&str], rows: Value) -> Option<ChartKind> {
         let rows: Vec<Vec<Value>> = serde_json::from_value(rows).unwrap();
         choose(&cols(columns), &rows, "t").map(|s| s.kind)
+    }
+
+    #[test]
+    fn a_line_of_more_points_than_pixels_is_thinned_and_says_so() {
+        // 10,000 days with one peak and one dip inside a stretch: both survive the thinning.
+        let mut pts: Vec<(String, f64)> = (0..10_000)
+            .map(|i| (format!("day {i}"), f64::from(i % 7)))
+            .collect();
+        pts[4_321].1 = 1_000.0;
+        pts[8_765].1 = -50.0;
+        let kept = thin(&pts, ChartKind::Line);
+        assert!(kept.len() <= MAX_POINTS, "{} points kept", kept.len());
+        assert!(kept.iter().any(|p| p.1 == 1_000.0) && kept.iter().any(|p| p.1 == -50.0));
+        let order: Vec<usize> = kept
+            .iter()
+            .map(|p| p.0[4..].parse::<usize>().unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "kept in order");
+        let scatter = thin(&pts, ChartKind::Scatter);
+        assert!(scatter.len() <= MAX_POINTS && scatter.len() > MAX_POINTS / 2);
+        // Drawn: the title says how many of how many are shown.
+        let rows: Vec<Vec<Value>> = (0..10_000)
+            .map(|i| vec![json!(format!("2020-01-01T{i:05}")), json!(i % 7)])
+            .collect();
+        let spec = choose(&cols(&["day", "revenue"]), &rows, "revenue by day").unwrap();
+        assert_eq!(spec.kind, ChartKind::Line);
+        let svg = render_svg(&spec, &cols(&["day", "revenue"]), &rows, (760, 380)).unwrap();
+        let note = format!("showing {} of 10,000 points", kept.len());
+        assert!(svg.contains(&note), "{note} not in the title");
+        assert!(svg.len() < 200_000, "{} bytes", svg.len());
     }
 
     #[test]
