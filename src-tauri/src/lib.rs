@@ -29,14 +29,6 @@ static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::n
 /// Starts the app and blocks until its window closes.
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
-    // WebKitGTK's accelerated compositing keeps a layer tree and its backing stores in the web
-    // process: after 20 questions it held 328 MB (PSS) against 145 MB without, for a window of
-    // tables and SVG charts that gains nothing from it (scripts/bench, P5). Set before WebKit
-    // starts and before any thread exists; a value the person set themselves is kept.
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
     // Kept to the end: dropping it flushes the log file.
     let _log = plainsight_core::logs::init_from_settings("warn");
     let app = tauri::Builder::default()
