@@ -11,6 +11,7 @@ fn main() {
         "save_history",
         "unsave_history",
         "export_answer",
+        "answer_rows",
         "sources",
         "set_active_source",
         "remove_source",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use plainsight_ipc::{
     AddFileOutcome, AddFileRequest, AnswerView, Banner, CacheStatsView, ExportFormat, HistoryView,
     IpcError, PostgresForm, SettingsView, SourcesView, SpendingView, TablePreview,
-    IMPORT_PROGRESS_EVENT,
+    IMPORT_PROGRESS_EVENT, ROWS_PAGE,
 };
 use tauri::async_runtime::spawn_blocking;
 use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
@@ -130,6 +130,28 @@ pub async fn export_answer(
         .await
         .map_err(AppError::from)??;
     Ok(saved.map(|path| path.display().to_string()))
+}
+
+/// Rows `offset..offset + limit` (at most [`ROWS_PAGE`]) of the answer on screen, the one
+/// recorded as `history_id`; empty when that answer is no longer the one kept (another question
+/// was answered since) or past its end.
+#[tauri::command]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri hands a command its state by value"
+)]
+pub fn answer_rows(
+    history_id: Option<i64>,
+    offset: usize,
+    limit: usize,
+    state: State<'_, AppState>,
+) -> Vec<Vec<serde_json::Value>> {
+    state
+        .last_answer()
+        .as_ref()
+        .filter(|shown| shown.answer.history_id == history_id)
+        .map(|shown| view::rows_page(&shown.answer.rows, offset, limit.min(ROWS_PAGE)))
+        .unwrap_or_default()
 }
 
 /// Runs `work` with the app state on a blocking thread (files, SQLite, PostgreSQL).

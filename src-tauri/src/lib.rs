@@ -51,6 +51,7 @@ pub fn run() {
             commands::save_history,
             commands::unsave_history,
             commands::export_answer,
+            commands::answer_rows,
             commands::sources,
             commands::set_active_source,
             commands::remove_source,

@@ -7,7 +7,7 @@ use plainsight_core::router::Route as CoreRoute;
 use plainsight_core::{Answer, CostSource};
 use plainsight_ipc::{
     AnswerView, CacheOutcome, ChartKind, ChartView, CostLine, CostView, EstimateView, HistoryItem,
-    Language, MappingView, Route,
+    Language, MappingView, Route, FIRST_ROWS,
 };
 
 /// The answer as the webview shows it; `svg` is the chart already drawn by core.
@@ -32,7 +32,8 @@ pub fn answer(answer: &Answer) -> AnswerView {
         }),
         code: answer.code.clone(),
         columns: answer.columns.clone(),
-        rows: answer.rows.clone(),
+        rows: answer.rows.iter().take(FIRST_ROWS).cloned().collect(),
+        total_rows: answer.rows.len(),
         truncated: answer.truncated,
         chart,
         options: answer.options.clone(),
@@ -143,9 +144,56 @@ fn source_name(source: &str) -> String {
         .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
+/// Rows `offset..offset + limit` of `rows` (fewer at the end, none past it).
+pub fn rows_page(
+    rows: &[Vec<serde_json::Value>],
+    offset: usize,
+    limit: usize,
+) -> Vec<Vec<serde_json::Value>> {
+    let start = offset.min(rows.len());
+    rows[start..start.saturating_add(limit).min(rows.len())].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A large answer crosses with its first rows and its total; the others come in pages that
+    /// add up to exactly the answer's rows.
+    #[test]
+    fn a_large_answer_crosses_a_page_at_a_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
+        let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
+        let pipeline =
+            plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
+                .expect("pipeline");
+        let mut answered = pipeline
+            .ask("revenue by region", today, None)
+            .expect("answer");
+        answered.rows = (0..4_321)
+            .map(|i| vec![serde_json::json!(format!("r{i}")), serde_json::json!(i)])
+            .collect();
+        let shown = answer(&answered);
+        assert_eq!((shown.rows.len(), shown.total_rows), (FIRST_ROWS, 4_321));
+        let mut all = shown.rows.clone();
+        while all.len() < shown.total_rows {
+            let page = rows_page(&answered.rows, all.len(), plainsight_ipc::ROWS_PAGE);
+            assert!(!page.is_empty() && page.len() <= plainsight_ipc::ROWS_PAGE);
+            all.extend(page);
+        }
+        assert_eq!(all, answered.rows);
+        assert!(
+            rows_page(&answered.rows, 10_000, 10).is_empty(),
+            "past the end"
+        );
+        // A small answer brings every row.
+        let small = pipeline
+            .ask("revenue by region", today, None)
+            .expect("answer");
+        let shown = answer(&small);
+        assert_eq!((shown.rows.len(), shown.total_rows), (5, 5));
+    }
 
     /// Core's routes and cache outcomes keep the strings the history and the CLI use.
     #[test]

@@ -251,6 +251,31 @@ pub async fn status() -> Result<Vec<Banner>, IpcError> {
     call("status", &NoArgs {}).await
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RowsArgs {
+    history_id: Option<i64>,
+    offset: usize,
+    limit: usize,
+}
+
+/// Rows `offset..offset + limit` of the answer on screen (recorded as `history_id`).
+pub async fn answer_rows(
+    history_id: Option<i64>,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Vec<serde_json::Value>>, IpcError> {
+    call(
+        "answer_rows",
+        &RowsArgs {
+            history_id,
+            offset,
+            limit,
+        },
+    )
+    .await
+}
+
 /// Tells the app the first screen is drawn and can be used (it logs the start-up time).
 pub async fn window_ready() -> Result<(), IpcError> {
     call("window_ready", &NoArgs {}).await

@@ -133,7 +133,8 @@ pub(crate) enum Command {
         db: String,
         #[arg(long, default_value_t = 10_000)]
         max_rows: usize,
-        #[arg(long, default_value_t = 5_000)]
+        /// Stop the query after this many milliseconds (the app's default query time limit).
+        #[arg(long, default_value_t = 30_000)]
         timeout_ms: u64,
         /// Also save the result to PATH (repeatable); the format comes from the extension:
         /// .csv, .xlsx, .png or .svg (its chart), .html (an answer card).
@@ -244,9 +245,10 @@ pub(crate) struct AskArgs {
     /// (default: the `ai_mode` setting, which is auto unless changed).
     #[arg(long, value_enum)]
     pub(crate) ai: Option<Ai>,
-    /// Stop a query after this many milliseconds.
-    #[arg(long, default_value_t = 5_000)]
-    pub(crate) timeout_ms: u64,
+    /// Stop a query after this many milliseconds (default: the query_time_limit_secs setting,
+    /// 30 s unless changed).
+    #[arg(long)]
+    pub(crate) timeout_ms: Option<u64>,
     /// AI provider: perplexity (Agent API, default), perplexity-sonar or openai (any
     /// OpenAI-compatible server). The key comes from PERPLEXITY_API_KEY / OPENAI_API_KEY.
     #[arg(long)]

@@ -59,7 +59,7 @@ pub(crate) fn ask(args: AskArgs) -> Result<()> {
     let overrides = setup::Overrides {
         ai,
         self_correct,
-        query_timeout: Some(Duration::from_millis(timeout_ms)),
+        query_timeout: timeout_ms.map(Duration::from_millis),
         choice: llm::Choice {
             provider,
             model,

@@ -80,6 +80,14 @@ pub const FIELDS: &[Field] = &[
         default: "60",
     },
     Field {
+        key: "query_time_limit_secs",
+        label: "Query time limit (seconds)",
+        help: "How long one query may run on your data before it is stopped. A question over millions of rows can need 10 to 20 seconds; Stop ends it at any time.",
+        kind: Kind::Number { min: 1.0, max: 600.0 },
+        env: None,
+        default: "30",
+    },
+    Field {
         key: "self_correct",
         label: "Self-corrections",
         help: "How often the AI may fix its own query after an error (each try is paid for).",

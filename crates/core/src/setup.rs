@@ -231,6 +231,14 @@ pub fn options_from(settings: &Settings) -> PipelineOptions {
                 settings.number("breaker_recovery_ms") as u64
             ),
         },
+        // A whole-history question over 10,000,000 orders takes 10–15 s on two cores; the old
+        // fixed 5 s stopped it (scripts/bench, scale).
+        limits: crate::executor::Limits {
+            timeout: std::time::Duration::from_secs(
+                (settings.number("query_time_limit_secs") as u64).max(1),
+            ),
+            ..crate::executor::Limits::default()
+        },
         ..PipelineOptions::default()
     }
 }

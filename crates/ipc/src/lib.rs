@@ -236,6 +236,13 @@ string_enum! {
     }
 }
 
+/// Rows an answer brings with it; a larger result's other rows are fetched after it is shown,
+/// [`ROWS_PAGE`] at a time, so a 10,000-row answer does not cross the IPC boundary in one piece
+/// before anything is on screen.
+pub const FIRST_ROWS: usize = 500;
+/// Rows per `answer_rows` call.
+pub const ROWS_PAGE: usize = 2_000;
+
 /// One answer, ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnswerView {
@@ -248,7 +255,10 @@ pub struct AnswerView {
     pub language: Option<Language>,
     pub code: Option<String>,
     pub columns: Vec<String>,
+    /// The first [`FIRST_ROWS`] rows; the others come through `answer_rows`, a page at a time.
     pub rows: Vec<Vec<Value>>,
+    /// How many rows the answer has in all.
+    pub total_rows: usize,
     pub truncated: bool,
     pub chart: Option<ChartView>,
     /// Clickable rephrasings when `route` is `clarify`.

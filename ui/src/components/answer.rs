@@ -4,14 +4,16 @@
 //! their OK to ask for.
 
 use leptos::prelude::*;
-use plainsight_ipc::{AnswerView, CacheOutcome, ErrorKind, ExportFormat, Language, Route};
+use plainsight_ipc::{
+    AnswerView, CacheOutcome, ErrorKind, ExportFormat, Language, Route, ROWS_PAGE,
+};
 
 use crate::components::approval::Approval;
 use crate::components::chart::Chart;
 use crate::components::mappings::Mappings;
 use crate::components::table::ResultTable;
-use crate::format;
 use crate::session::{Screen, Session};
+use crate::{format, ipc};
 
 /// Failures the person fixes on the Settings screen's API keys.
 const KEY_PROBLEMS: [ErrorKind; 2] = [ErrorKind::LlmUnauthorized, ErrorKind::LlmNoKey];
@@ -36,8 +38,10 @@ pub fn Answer(
         interpretation,
         message,
         options,
+        history_id,
         columns,
         rows,
+        total_rows,
         truncated,
         chart,
         code,
@@ -125,9 +129,41 @@ pub fn Answer(
     let has_table = !columns.is_empty();
     let has_chart = chart.is_some();
     let table = has_table.then(|| {
+        // The answer brought its first rows; the rest come a page at a time and replace them
+        // in one go (sorting and copying then see every row).
+        let missing = total_rows.saturating_sub(rows.len());
+        let first = rows.len();
+        let loaded = RwSignal::new(rows);
+        let loading = RwSignal::new(missing > 0);
+        if missing > 0 {
+            leptos::task::spawn_local(async move {
+                let mut all = loaded.get_untracked();
+                while all.len() < total_rows {
+                    match ipc::answer_rows(history_id, all.len(), ROWS_PAGE).await {
+                        Ok(more) if !more.is_empty() => all.extend(more),
+                        _ => break,
+                    }
+                }
+                loaded.set(all);
+                loading.set(false);
+            });
+        }
+        let note = move || {
+            loading.get().then(|| {
+                view! {
+                    <p class="table-note" id="rows-loading">
+                        {format!("Showing the first {first} rows while the other {} load…", format::rows(missing as u64))}
+                    </p>
+                }
+            })
+        };
         view! {
             <section class="table-card">
-                <ResultTable columns rows truncated copy=true/>
+                {note}
+                {move || {
+                    let rows = loaded.get();
+                    view! { <ResultTable columns=columns.clone() rows truncated copy=true/> }
+                }}
             </section>
         }
     });

@@ -79,8 +79,8 @@ pub const SECTIONS: &[Section] = &[
     Section {
         id: "settings-tables",
         title: "Tables",
-        about: "How figures read in answers and exports.",
-        keys: &["currency"],
+        about: "How long a question's query may run, and how figures read in answers and exports.",
+        keys: &["query_time_limit_secs", "currency"],
         tool: None,
     },
     Section {
