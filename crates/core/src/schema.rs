@@ -186,67 +186,135 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
 /// recursive CTE, or a join that builds huge values, must not hang opening the file.
 pub const VIEW_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Reads a view under [`VIEW_READ_LIMIT`]; a view that takes longer is kept with its columns
-/// (declared types only), no values and no row count, so the rest of the file still opens.
-fn read_view(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
+/// When a view is too slow to read whole, this many of its first rows give its columns' types
+/// and values instead (a prefix is streamed: SQLite stops computing the view once it has them).
+pub const VIEW_SAMPLE_ROWS: u32 = 200_000;
+/// How long reading that prefix may take.
+pub const VIEW_SAMPLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs `read` on `conn`, interrupting it after `limit`.
+fn within<T>(
+    conn: &Connection,
+    limit: std::time::Duration,
+    read: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
     // A watchdog interrupts the connection when the limit passes; finishing first stops it.
     let handle = conn.get_interrupt_handle();
     let (done, stop) = std::sync::mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
-        if stop.recv_timeout(VIEW_READ_LIMIT) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+        if stop.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
             handle.interrupt();
         }
     });
-    let read = read_table(conn, name, true);
+    let read = read();
     let _ = done.send(());
     let _ = watchdog.join();
-    match read {
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::OperationInterrupted =>
-        {
-            tracing::warn!(
-                view = name,
-                "reading the view took too long; it is kept without values"
-            );
-            let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1)")?;
-            let columns = stmt
-                .query_map([name], |r| {
-                    let (col, decl): (String, String) = (r.get(0)?, r.get(1)?);
-                    let d = decl.to_ascii_uppercase();
-                    let kind = if d.contains("DATE") || d.contains("TIME") {
-                        ColumnKind::Date
-                    } else if d.contains("INT") {
-                        ColumnKind::Integer
-                    } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"]
-                        .iter()
-                        .any(|k| d.contains(k))
-                    {
-                        ColumnKind::Real
-                    } else {
-                        ColumnKind::Text
-                    };
-                    Ok(Column {
-                        name: col,
-                        decl_type: decl,
-                        kind,
-                        primary_key: false,
-                        values: Vec::new(),
-                        index: Vec::new(),
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
-            Ok(Table {
-                name: name.to_string(),
-                is_view: true,
-                columns,
-                foreign_keys: Vec::new(),
-                row_count: -1,
-                fixed_period: false,
-                latest: None,
-            })
-        }
-        other => other,
+    read
+}
+
+fn interrupted<T>(read: &rusqlite::Result<T>) -> bool {
+    matches!(read, Err(rusqlite::Error::SqliteFailure(e, _))
+        if e.code == rusqlite::ErrorCode::OperationInterrupted)
+}
+
+/// Reads a view under [`VIEW_READ_LIMIT`]. A view that takes longer (a join over millions of
+/// rows) is read from its first [`VIEW_SAMPLE_ROWS`] rows under [`VIEW_SAMPLE_LIMIT`]: its
+/// columns' types and values from that prefix, its row count unknown. One that is still too
+/// slow (an endless recursive CTE, a join that builds huge values) is kept with its columns'
+/// declared types only, so the rest of the file still opens.
+fn read_view(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
+    let read = within(conn, VIEW_READ_LIMIT, || read_table(conn, name, true));
+    if !interrupted(&read) {
+        return read;
     }
+    let prefix = within(conn, VIEW_SAMPLE_LIMIT, || read_view_prefix(conn, name));
+    if !interrupted(&prefix) {
+        tracing::info!(
+            view = name,
+            rows = VIEW_SAMPLE_ROWS,
+            "reading the whole view took too long; its first rows were read instead"
+        );
+        return prefix;
+    }
+    tracing::warn!(
+        view = name,
+        error = ?prefix.err(),
+        "reading the view took too long; it is kept without values"
+    );
+    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1)")?;
+    let columns = stmt
+        .query_map([name], |r| {
+            let (col, decl): (String, String) = (r.get(0)?, r.get(1)?);
+            let d = decl.to_ascii_uppercase();
+            let kind = if d.contains("DATE") || d.contains("TIME") {
+                ColumnKind::Date
+            } else if d.contains("INT") {
+                ColumnKind::Integer
+            } else if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"]
+                .iter()
+                .any(|k| d.contains(k))
+            {
+                ColumnKind::Real
+            } else {
+                ColumnKind::Text
+            };
+            Ok(Column {
+                name: col,
+                decl_type: decl,
+                kind,
+                primary_key: false,
+                values: Vec::new(),
+                index: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Table {
+        name: name.to_string(),
+        is_view: true,
+        columns,
+        foreign_keys: Vec::new(),
+        row_count: -1,
+        fixed_period: false,
+        latest: None,
+    })
+}
+
+/// A view read from its first [`VIEW_SAMPLE_ROWS`] rows: types from a sample, values from the
+/// prefix; the row count when the prefix held every row, else unknown (-1).
+fn read_view_prefix(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
+    let prefix = format!(
+        "(SELECT * FROM {} LIMIT {VIEW_SAMPLE_ROWS})",
+        quote_ident(name)
+    );
+    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1)")?;
+    let raw: Vec<(String, String)> = stmt
+        .query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut columns = Vec::with_capacity(raw.len());
+    for (col, decl_type) in raw {
+        let kind = infer_kind(conn, &prefix, &col, &decl_type)?;
+        columns.push(Column {
+            name: col,
+            decl_type,
+            kind,
+            primary_key: false,
+            values: Vec::new(),
+            index: Vec::new(),
+        });
+    }
+    let row_count = match list_values(conn, &prefix, &mut columns)? {
+        Some(rows) if rows < i64::from(VIEW_SAMPLE_ROWS) => rows,
+        _ => -1,
+    };
+    Ok(Table {
+        name: name.to_string(),
+        is_view: true,
+        columns,
+        foreign_keys: Vec::new(),
+        row_count,
+        fixed_period: false,
+        latest: None,
+    })
 }
 
 /// True when `sql` contains a quoted ISO date (`'1997-01-01'`).
@@ -680,6 +748,10 @@ mod tests {
         );
         let forever = s.table("forever").unwrap();
         assert_eq!(forever.columns.len(), 2);
+        // Too slow to read whole, it was read from its first rows: its types are known (a
+        // computed column has no declared type), its row count is not.
+        assert_eq!(forever.column("i").unwrap().kind, ColumnKind::Integer);
+        assert_eq!(forever.row_count, -1);
         assert!(forever
             .columns
             .iter()
