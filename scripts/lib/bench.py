@@ -217,18 +217,18 @@ def divan(bench, env=None, filters=()):
                          env={**os.environ, **(env or {})}).stdout
     medians, stack = {}, []
     for line in out.splitlines():
-        cells = line.split("│")
-        if len(cells) < 4:
-            continue
-        name_cell = cells[0]
-        # Tree depth from the drawing characters before the name.
-        m = re.match(r"^([\s│├╰─]*)(.*?)\s{2,}", name_cell + "  ")
+        # "│  ├─ name   1.2 ms │ 1.5 ms │ 1.3 ms │ …": the tree's drawing first (its width is the
+        # depth), then the name and the fastest time, then slowest, median, mean, samples, iters.
+        m = re.match(r"^([\s│├╰─]*)(\S.*)$", line)
         if not m:
             continue
+        cells = m.group(2).split("│")
+        if len(cells) < 4:
+            continue
         depth = len(m.group(1)) // 3
-        name = m.group(2).strip()
+        name = re.match(r"(.*?)(\s{2,}|$)", cells[0].strip() + "  ").group(1)
         stack = stack[:depth] + [name]
-        t = DIVAN_TIME.search(cells[2]) if len(cells) > 2 else None
+        t = DIVAN_TIME.search(cells[2])
         if t:
             medians["/".join(stack)] = float(t.group(1)) * UNITS[t.group(2)]
     return medians, out
@@ -266,8 +266,10 @@ def p4_cache(ctx, table):
 
 def planner(ctx, table):
     medians, out = divan("plan")
-    plans = {p: v for p, v in medians.items() if re.search(r"(^|/)plan(_chinook|_northwind)?/", p)}
-    words = [v for p, v in medians.items() if "baseline_words/" in p]
+    print("  " + out.strip().replace("\n", "\n  "), flush=True)
+    group = lambda p: p.split("/")[1] if p.count("/") >= 2 else ""
+    plans = {p: v for p, v in medians.items() if group(p) in ("plan", "plan_chinook", "plan_northwind")}
+    words = [v for p, v in medians.items() if group(p) == "baseline_words"]
     if not plans:
         return table.failed("plan", "the plan bench printed no medians")
     slowest = max(plans, key=plans.get)
