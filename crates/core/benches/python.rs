@@ -142,7 +142,11 @@ fn run_python3(python: &PathBuf, program: &str, rows: &[Map<String, Value>]) -> 
         .expect("stdin")
         .write_all(&input)
         .expect("rows sent");
-    let out = child.wait_with_output().expect("python3 ends");
+    printed_table(&child.wait_with_output().expect("python3 ends"))
+}
+
+/// A finished python3 run's printed JSON result, as the table the worker would give.
+fn printed_table(out: &std::process::Output) -> PyOutput {
     assert!(out.status.success(), "python3 failed: {}", out.status);
     let result: Value = serde_json::from_slice(&out.stdout).expect("python3 printed JSON");
     let (columns, rows) = table(&result).expect("a table");
@@ -265,14 +269,7 @@ fn report_python3_run(python: &PathBuf, program: &str) -> PyOutput {
         .stderr(Stdio::inherit())
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "python3 failed: {}", out.status);
-    let result: Value = serde_json::from_slice(&out.stdout).expect("python3 printed JSON");
-    let (columns, rows) = table(&result).expect("a table");
-    PyOutput {
-        columns,
-        rows,
-        printed: String::new(),
-    }
+    printed_table(&out)
 }
 
 /// Both ways give the same report (the first run of each is compared).
