@@ -286,22 +286,7 @@ fn read_view_prefix(conn: &Connection, name: &str) -> rusqlite::Result<Table> {
         "(SELECT * FROM {} LIMIT {VIEW_SAMPLE_ROWS})",
         quote_ident(name)
     );
-    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1)")?;
-    let raw: Vec<(String, String)> = stmt
-        .query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut columns = Vec::with_capacity(raw.len());
-    for (col, decl_type) in raw {
-        let kind = infer_kind(conn, &prefix, &col, &decl_type)?;
-        columns.push(Column {
-            name: col,
-            decl_type,
-            kind,
-            primary_key: false,
-            values: Vec::new(),
-            index: Vec::new(),
-        });
-    }
+    let mut columns = read_columns(conn, name, &prefix)?;
     let row_count = match list_values(conn, &prefix, &mut columns)? {
         Some(rows) if rows < i64::from(VIEW_SAMPLE_ROWS) => rows,
         _ => -1,
@@ -331,15 +316,16 @@ pub fn has_date_literal(sql: &str) -> bool {
     })
 }
 
-fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<Table> {
-    let q = quote_ident(name);
+/// The columns of table or view `name`, each kind from its declared type or from a sample of
+/// the rows `from` gives (the table itself, or a prefix of a view's rows).
+fn read_columns(conn: &Connection, name: &str, from: &str) -> rusqlite::Result<Vec<Column>> {
     let mut stmt = conn.prepare("SELECT name, type, pk FROM pragma_table_info(?1)")?;
     let raw: Vec<(String, String, i64)> = stmt
         .query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let mut columns = Vec::with_capacity(raw.len());
     for (col, decl_type, pk) in raw {
-        let kind = infer_kind(conn, &q, &col, &decl_type)?;
+        let kind = infer_kind(conn, from, &col, &decl_type)?;
         columns.push(Column {
             name: col,
             decl_type,
@@ -349,6 +335,12 @@ fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<
             index: Vec::new(),
         });
     }
+    Ok(columns)
+}
+
+fn read_table(conn: &Connection, name: &str, is_view: bool) -> rusqlite::Result<Table> {
+    let q = quote_ident(name);
+    let mut columns = read_columns(conn, name, &q)?;
     // The values pass counts the rows when it reads them all; otherwise count(*) does (for a
     // table, SQLite counts the smallest index's pages).
     let row_count = match list_values(conn, &q, &mut columns)? {
