@@ -135,15 +135,7 @@ mod tests {
     use super::*;
 
     fn shown(title: Option<&str>) -> Shown {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
-        let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
-        let pipeline =
-            plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
-                .expect("pipeline");
-        let mut answer = pipeline
-            .ask("revenue by region last month", today, None)
-            .expect("answer");
+        let mut answer = crate::testing::sample_answer("revenue by region last month");
         match title {
             Some(t) => {
                 if let Some(c) = answer.chart.as_mut() {
@@ -154,7 +146,7 @@ mod tests {
         }
         Shown {
             answer,
-            source: db.display().to_string(),
+            source: "sample.sqlite".to_string(),
             at: Utc::now(),
         }
     }

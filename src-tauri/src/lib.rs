@@ -13,6 +13,8 @@ mod settings;
 mod sources;
 mod spending;
 mod state;
+#[cfg(test)]
+mod testing;
 mod view;
 
 use plainsight_core::history::AppDb;

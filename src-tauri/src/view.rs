@@ -162,15 +162,7 @@ mod tests {
     /// add up to exactly the answer's rows.
     #[test]
     fn a_large_answer_crosses_a_page_at_a_time() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
-        let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
-        let pipeline =
-            plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
-                .expect("pipeline");
-        let mut answered = pipeline
-            .ask("revenue by region", today, None)
-            .expect("answer");
+        let mut answered = crate::testing::sample_answer("revenue by region");
         answered.rows = (0..4_321)
             .map(|i| vec![serde_json::json!(format!("r{i}")), serde_json::json!(i)])
             .collect();
@@ -188,10 +180,7 @@ mod tests {
             "past the end"
         );
         // A small answer brings every row.
-        let small = pipeline
-            .ask("revenue by region", today, None)
-            .expect("answer");
-        let shown = answer(&small);
+        let shown = answer(&crate::testing::sample_answer("revenue by region"));
         assert_eq!((shown.rows.len(), shown.total_rows), (5, 5));
     }
 
@@ -221,15 +210,7 @@ mod tests {
 
     #[test]
     fn each_word_the_planner_read_crosses_with_its_alternatives() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
-        let db = plainsight_core::ensure_sample_db(dir.path(), today).expect("sample database");
-        let pipeline =
-            plainsight_core::Pipeline::open(&db, plainsight_core::PipelineOptions::default())
-                .expect("pipeline");
-        let answered = pipeline
-            .ask("average price by category", today, None)
-            .expect("answer");
+        let answered = crate::testing::sample_answer("average price by category");
         let shown = answer(&answered);
         assert_eq!(
             shown.mappings.len(),
