@@ -13,9 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::key::Key;
-use fantoccini::{ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
 use plainsight_tests::{artifacts_dir, built_binary, data_dir, TauriDriver};
 use serde_json::json;
 
@@ -46,27 +43,19 @@ async fn app_start_and_memory() {
         ],
         artifacts_dir().join("bench-tauri-driver.log"),
     );
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("wry"));
-    capabilities.insert("tauri:options".into(), json!({ "application": app }));
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url())
+    let client = crate::window::open_app(&driver, &app).await;
+    // The UI has loaded when its ask box is there.
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Id("question"))
         .await
-        .unwrap_or_else(|e| panic!("could not open the app through tauri-driver: {e}"));
+        .unwrap_or_else(|e| panic!("the ask box never appeared: {e}"));
     let mut asked = 0;
     for question in questions.iter().take(QUESTIONS) {
-        let input = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Id("question"))
+        crate::window::ask(&client, question)
             .await
-            .unwrap_or_else(|e| panic!("no ask box: {e}"));
-        input.clear().await.expect("clear the ask box");
-        input
-            .send_keys(&format!("{question}{}", Key::Enter))
-            .await
-            .expect("type the question");
+            .unwrap_or_else(|why| panic!("asking {question:?}: {why}"));
         // Answered (or explained) when the card shows this question.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {

@@ -113,19 +113,7 @@ async fn a_question_shows_its_table_chart_and_history() {
         artifacts_dir().join("tauri-driver.log"),
     );
 
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("wry"));
-    capabilities.insert("tauri:options".into(), json!({ "application": app }));
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url())
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "could not open the app {} through tauri-driver: {e}",
-                app.display()
-            )
-        });
+    let client = open_app(&driver, &app).await;
 
     // Close the session (and with it the app) whatever happened, then report.
     let outcome = tokio::time::timeout(
@@ -143,6 +131,23 @@ async fn a_question_shows_its_table_chart_and_history() {
     if let Err(why) = outcome {
         panic!("{why}");
     }
+}
+
+/// A WebDriver session with `app`, started by `driver` (which passes its environment on).
+pub(crate) async fn open_app(driver: &TauriDriver, app: &Path) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("wry"));
+    capabilities.insert("tauri:options".into(), json!({ "application": app }));
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url())
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not open the app {} through tauri-driver: {e}",
+                app.display()
+            )
+        })
 }
 
 /// The app's own Secret Service: a D-Bus session bus of the test's own (no service activation)
@@ -2529,7 +2534,7 @@ async fn a_rejected_key_is_named_and_the_rephrasings_stay(
 }
 
 /// Types `question` into the ask box and submits it with Enter.
-async fn ask(client: &Client, question: &str) -> Outcome {
+pub(crate) async fn ask(client: &Client, question: &str) -> Outcome {
     click(client, "nav-ask").await?;
     let input = poll("the ask box", Duration::from_secs(10), || async {
         let found = client.find(Locator::Id("question")).await.ok();
