@@ -69,7 +69,14 @@ pub fn parse_date_zoned(raw: &str, order: DateOrder) -> Option<(NaiveDateTime, b
 /// Dates written with a month name, as exported by many tools: "Jan 1 2000", "January 1, 2000",
 /// "1 Jan 2000", "01-Jan-2000" (short or full English month names).
 fn parse_month_name_date(s: &str) -> Option<NaiveDate> {
-    if !s.bytes().any(|b| b.is_ascii_alphabetic()) || s.len() > 20 {
+    // Every form below has a month name: three letters in a row at least. A single letter (the
+    // `T` and `Z` of "2013-01-01T10:00:00Z") is no month, and trying ten formats on every ISO
+    // date-time was most of an import's time.
+    let month_name = s
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.iter().all(u8::is_ascii_alphabetic));
+    if !month_name || s.len() > 20 {
         return None;
     }
     const FORMATS: [&str; 10] = [
