@@ -18,6 +18,9 @@
 //!   plain `cargo test`).
 //! - `llm`: `plainsight ask` answering through an AI provider played by a loopback server that
 //!   speaks Perplexity's wire format, with its cost and error messages.
+//! - `mysql`: the dev questions served from a real MariaDB server that `scripts/test` starts on
+//!   127.0.0.1, through a SELECT-only account and scored by `../shared/eval/run-eval`, and the
+//!   adversarial statements, with and without the guard (ignored by plain `cargo test`).
 //! - `package`: the `.deb` from `scripts/package` (ignored: it needs that slow release build).
 //! - `postgres`: the same questions served from a real PostgreSQL cluster that `scripts/test`
 //!   starts on 127.0.0.1, through a SELECT-only role, and the adversarial statements (ignored
@@ -32,6 +35,7 @@ mod crash;
 mod eval;
 mod keychain;
 mod llm;
+mod mysql;
 mod package;
 mod postgres;
 mod window;

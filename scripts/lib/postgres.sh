@@ -3,7 +3,7 @@
 # user, listening only on 127.0.0.1 at a free port, password auth for TCP. Exports
 # PLAINSIGHT_TEST_PG (a superuser URL the tests use to load data and create a SELECT-only role)
 # and PLAINSIGHT_TEST_PG_CA (the private CA that signed the server's TLS certificate for 127.0.0.1).
-# Sourced by scripts/test after install.sh; call start_test_postgres, and stop_test_postgres on exit.
+# Sourced by scripts/test after install.sh and tls.sh; call start_test_postgres, and stop_test_postgres on exit.
 
 PG_PACKAGES=(postgresql postgresql-contrib openssl)
 _pg_dir=""
@@ -25,18 +25,8 @@ start_test_postgres() {
     die "initdb failed"
   }
   # A private CA and a server certificate for 127.0.0.1, so TLS (and its verification) is tested.
-  (
-    cd "$_pg_dir" &&
-      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Plainsight test CA" -keyout ca.key -out ca.crt &&
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
-      printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext &&
-      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.crt &&
-      chown postgres server.key server.crt && chmod 600 server.key
-  ) >"$_pg_dir/openssl.log" 2>&1 || {
-    cat "$_pg_dir/openssl.log" >&2
-    die "could not make the test cluster's TLS certificate"
-  }
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  make_test_tls "$_pg_dir" postgres
+  port="$(free_port)"
   runuser -u postgres -- "$_pg_bin/pg_ctl" -D "$_pg_dir/data" -l "$_pg_dir/server.log" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$_pg_dir -c ssl=on -c ssl_cert_file=$_pg_dir/server.crt -c ssl_key_file=$_pg_dir/server.key" start >/dev/null || {
     cat "$_pg_dir/server.log" >&2

@@ -128,7 +128,7 @@ pub(crate) enum Command {
     Ask(AskArgs),
     /// Run one read-only SQL statement through the guard and executor; JSON out.
     Sql {
-        /// SQLite file or postgres:// URL.
+        /// SQLite file, postgres:// or mysql:// URL.
         #[arg(long)]
         db: String,
         #[arg(long, default_value_t = 10_000)]
@@ -184,7 +184,7 @@ pub(crate) enum Command {
     /// Run a Python analysis script (read from stdin) in the sandbox, with `query_sql("SELECT …")`
     /// bound to the database; JSON out.
     Python {
-        /// SQLite file or postgres:// URL for query_sql (default: the sample database).
+        /// SQLite file, postgres:// or mysql:// URL for query_sql (default: the sample database).
         #[arg(long)]
         db: Option<String>,
         /// Where to run it.
@@ -211,7 +211,7 @@ pub(crate) enum Command {
     },
     /// Print a database's schema as JSON.
     Schema {
-        /// SQLite file or postgres:// URL.
+        /// SQLite file, postgres:// or mysql:// URL.
         #[arg(long)]
         db: String,
     },
@@ -229,7 +229,7 @@ pub(crate) enum Command {
 // `plainsight ask`'s flags and question (a plain comment: clap would show a doc comment).
 #[derive(Args)]
 pub(crate) struct AskArgs {
-    /// SQLite file or postgres:// URL to ask about (default: the sample database in the data directory).
+    /// SQLite file, postgres:// or mysql:// URL to ask about (default: the sample database in the data directory).
     #[arg(long)]
     pub(crate) db: Option<String>,
     /// The date "today" means (YYYY-MM-DD; default: the local date).

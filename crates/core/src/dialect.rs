@@ -7,6 +7,10 @@ pub enum Dialect {
     #[default]
     Sqlite,
     Postgres,
+    /// MariaDB and MySQL: backtick quoting, `DATE_FORMAT`, `CONCAT` (`||` is OR there).
+    Mysql,
+    /// DuckDB over a large CSV or Parquet file opened in place.
+    Duckdb,
 }
 
 impl Dialect {
@@ -15,6 +19,8 @@ impl Dialect {
         match self {
             Self::Sqlite => "SQLite",
             Self::Postgres => "PostgreSQL",
+            Self::Mysql => "MariaDB/MySQL",
+            Self::Duckdb => "DuckDB",
         }
     }
 }

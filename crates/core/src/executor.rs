@@ -114,6 +114,10 @@ pub enum ExecError {
     Connect(String),
     #[error("PostgreSQL could not run the query: {0}")]
     Postgres(String),
+    #[error("MariaDB/MySQL could not run the query: {0}")]
+    Mysql(String),
+    #[error("DuckDB could not run the query: {0}")]
+    Duckdb(String),
     /// Refused before it reached the database (see [`crate::source::checked_for`]).
     #[error("the query was refused before it ran: {0}")]
     Refused(String),

@@ -11,7 +11,10 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
-use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{
+    Dialect as SqlDialect, DuckDbDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+};
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
 use crate::dialect::Dialect;
 use sqlparser::parser::Parser;
@@ -168,6 +171,130 @@ pub const ALLOWED_POSTGRES_FUNCTIONS: &[&str] = &[
     "div",
 ];
 
+/// MariaDB's and MySQL's everyday date, text and math functions beyond the shared list. Anything
+/// else — `sleep`, `benchmark`, `load_file`, `get_lock`, `master_pos_wait`, `sys_exec`, … — is
+/// refused.
+pub const ALLOWED_MYSQL_FUNCTIONS: &[&str] = &[
+    "date_format",
+    "year",
+    "month",
+    "day",
+    "dayofmonth",
+    "dayofweek",
+    "dayofyear",
+    "dayname",
+    "monthname",
+    "quarter",
+    "week",
+    "weekday",
+    "weekofyear",
+    "yearweek",
+    "last_day",
+    "makedate",
+    "str_to_date",
+    "date_add",
+    "date_sub",
+    "adddate",
+    "subdate",
+    "datediff",
+    "timestampdiff",
+    "curdate",
+    "current_date",
+    "extract",
+    "greatest",
+    "least",
+    "locate",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "char_length",
+    "substring_index",
+    "truncate",
+    "std",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "regexp_replace",
+    "regexp_substr",
+    "convert",
+];
+
+/// DuckDB's everyday functions beyond the shared list. Its file readers (`read_csv`,
+/// `read_parquet`, `glob`, `read_text`, …) are table functions, which are refused whatever their
+/// name; `getenv`, `current_setting` and the `duckdb_*` catalog functions are not listed.
+pub const ALLOWED_DUCKDB_FUNCTIONS: &[&str] = &[
+    "date_trunc",
+    "date_part",
+    "datepart",
+    "extract",
+    "make_date",
+    "strptime",
+    "year",
+    "month",
+    "day",
+    "quarter",
+    "week",
+    "weekday",
+    "dayofweek",
+    "dayofmonth",
+    "dayofyear",
+    "dayname",
+    "monthname",
+    "last_day",
+    "date_diff",
+    "datediff",
+    "date_add",
+    "date_sub",
+    "age",
+    "current_date",
+    "today",
+    "greatest",
+    "least",
+    "median",
+    "mode",
+    "quantile_cont",
+    "quantile_disc",
+    "percentile_cont",
+    "percentile_disc",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "corr",
+    "arg_max",
+    "arg_min",
+    "count_if",
+    "bool_and",
+    "bool_or",
+    "first",
+    "last",
+    "any_value",
+    "list",
+    "array_agg",
+    "position",
+    "split_part",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "regexp_matches",
+    "regexp_replace",
+    "regexp_extract",
+    "try_cast",
+    "round_even",
+    "isnan",
+    "isinf",
+];
+
 /// True when `name` (any case) is on the SQLite allowlist.
 pub fn is_allowed_function(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -175,9 +302,30 @@ pub fn is_allowed_function(name: &str) -> bool {
 }
 
 fn is_allowed_in(name: &str, dialect: Dialect) -> bool {
-    is_allowed_function(name)
-        || dialect == Dialect::Postgres
-            && ALLOWED_POSTGRES_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())
+    let extra = match dialect {
+        Dialect::Sqlite => &[][..],
+        Dialect::Postgres => ALLOWED_POSTGRES_FUNCTIONS,
+        Dialect::Mysql => ALLOWED_MYSQL_FUNCTIONS,
+        Dialect::Duckdb => ALLOWED_DUCKDB_FUNCTIONS,
+    };
+    is_allowed_function(name) || extra.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// MariaDB and MySQL run the text of `/*! … */` and `/*M! … */` comments as SQL, which every
+/// parser (ours included) skips as a comment: `SELECT 1 /*!, SLEEP(60) */` would be checked as
+/// `SELECT 1`. Such comments are refused, wherever they are.
+fn executable_comment(sql: &str) -> Option<GuardError> {
+    let tokens = Tokenizer::new(&MySqlDialect {}, sql).tokenize().ok()?;
+    tokens.iter().find_map(|t| match t {
+        Token::Whitespace(Whitespace::MultiLineComment(text))
+            if text.starts_with('!') || text.starts_with("M!") =>
+        {
+            Some(GuardError(
+                "The SQL holds a /*! … */ comment, which MariaDB and MySQL would run as code; it is not allowed.".into(),
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// The longest SQL the guard reads. Generated queries are a few hundred characters; a 300 KB
@@ -339,7 +487,14 @@ pub fn check_for(sql: &str, dialect: Dialect) -> Result<CheckedSql, GuardError> 
     let parser_dialect: &dyn SqlDialect = match dialect {
         Dialect::Sqlite => &SQLiteDialect {},
         Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::Mysql => &MySqlDialect {},
+        Dialect::Duckdb => &DuckDbDialect {},
     };
+    if dialect == Dialect::Mysql {
+        if let Some(refusal) = executable_comment(trimmed) {
+            return Err(refusal);
+        }
+    }
     let statements = Parser::parse_sql(parser_dialect, trimmed)
         .map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
     let [statement] = statements.as_slice() else {
@@ -404,6 +559,12 @@ impl Visitor for ReadOnly {
                 "Only read-only queries can run; this one changes data.".into(),
             );
         }
+        if !query.locks.is_empty() {
+            return ControlFlow::Break(
+                "SELECT … FOR UPDATE (or FOR SHARE) locks rows for writing, which is not allowed."
+                    .into(),
+            );
+        }
         if let SetExpr::Select(select) = query.body.as_ref() {
             if select.into.is_some() {
                 return ControlFlow::Break(
@@ -435,6 +596,29 @@ impl Visitor for ReadOnly {
 
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<String> {
         let name = last_part(relation).to_ascii_lowercase();
+        // The server's own catalogs (accounts, grants, settings, other databases' columns).
+        if relation.0.len() > 1 {
+            let schema = relation.0[relation.0.len() - 2]
+                .to_string()
+                .trim_matches(['"', '[', ']', '`'])
+                .to_ascii_lowercase();
+            if matches!(
+                schema.as_str(),
+                "mysql" | "performance_schema" | "sys" | "information_schema" | "pg_catalog"
+            ) {
+                return ControlFlow::Break(format!(
+                    "{schema}.{name} is the database server's own catalog, which generated queries cannot read."
+                ));
+            }
+        }
+        // DuckDB reads a file named as a table (`FROM "/home/ana/other.csv"`).
+        if self.dialect == Dialect::Duckdb
+            && (name.contains(['/', '\\', ':', '*']) || name.contains('.'))
+        {
+            return ControlFlow::Break(format!(
+                "{name} names a file; only the file you opened can be read."
+            ));
+        }
         if name.starts_with("pragma_") {
             return ControlFlow::Break(format!("{name} is a PRAGMA, which is not allowed."));
         }
@@ -587,6 +771,80 @@ mod tests {
             check("SELECT date_trunc('month', order_date) FROM sales").is_err(),
             "Postgres-only functions are not allowed on SQLite"
         );
+    }
+
+    #[test]
+    fn mysql_escapes_are_refused() {
+        let my = |sql: &str| check_for(sql, Dialect::Mysql);
+        for sql in [
+            "SELECT DATE_FORMAT(`order_date`, '%Y-%m') AS month, SUM(revenue) FROM `sales` GROUP BY 1",
+            "SELECT CONCAT(YEAR(order_date), '-Q', QUARTER(order_date)) FROM sales",
+            "SELECT region FROM sales WHERE order_date >= DATE_SUB('2026-11-26', INTERVAL 30 DAY)",
+            "SELECT 1 -- a comment\n",
+            "SELECT 1 # a comment",
+            "SELECT 1 /* an ordinary comment */",
+        ] {
+            assert!(my(sql).is_ok(), "{sql}: {:?}", my(sql));
+        }
+        for (sql, why) in [
+            ("DELETE FROM orders", "DELETE"),
+            ("UPDATE orders SET status = 'refunded'", "UPDATE"),
+            ("SELECT * FROM orders INTO OUTFILE '/tmp/o.csv'", ""),
+            ("SELECT LOAD_FILE('/etc/passwd')", "load_file"),
+            ("SELECT SLEEP(60)", "SLEEP"),
+            ("SELECT BENCHMARK(100000000, MD5('x'))", "BENCHMARK"),
+            ("SET SESSION max_statement_time = 0", "SET"),
+            ("SELECT 1; DELETE FROM orders", "one statement"),
+            ("LOCK TABLES orders WRITE", ""),
+            ("CALL purge_orders()", "CALL"),
+            // Our parser reads `/*!` as MariaDB does (its text is code); `/*M!` it skips, so
+            // both are refused outright.
+            ("SELECT 1 /*!, SLEEP(60) */", ""),
+            ("SELECT 1 /*M!100000 , SLEEP(60) */", "/*!"),
+            ("SELECT 1 /*!50000 INTO OUTFILE '/tmp/o' */", ""),
+            ("SELECT * FROM orders FOR UPDATE", "FOR UPDATE"),
+            ("SELECT * FROM orders LOCK IN SHARE MODE", ""),
+            (
+                "SELECT user, authentication_string FROM mysql.user",
+                "catalog",
+            ),
+            // `--x` is not a comment in MariaDB: minus, minus, and a call the guard must see.
+            ("SELECT 1 --LOAD_FILE('/etc/passwd')", "load_file"),
+            ("HANDLER orders OPEN", ""),
+            ("DO SLEEP(60)", ""),
+        ] {
+            let e = my(sql).expect_err(sql);
+            assert!(
+                e.0.to_lowercase().contains(&why.to_lowercase()),
+                "{sql}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn duckdb_file_reads_are_refused() {
+        let duck = |sql: &str| check_for(sql, Dialect::Duckdb);
+        assert!(duck("SELECT strftime(CAST(order_date AS DATE), '%Y-%m') AS month, SUM(revenue) FROM data GROUP BY 1").is_ok());
+        assert!(duck("SELECT date_trunc('week', CAST(order_date AS DATE)) FROM data").is_ok());
+        for (sql, why) in [
+            ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
+            ("SELECT * FROM read_text('/etc/passwd')", "read_text"),
+            ("SELECT * FROM glob('/home/*')", "glob"),
+            ("SELECT * FROM \"/etc/passwd\"", "names a file"),
+            ("SELECT * FROM \"other.csv\"", "names a file"),
+            ("SELECT getenv('HOME')", "getenv"),
+            (
+                "SELECT current_setting('enable_external_access')",
+                "current_setting",
+            ),
+            ("COPY data TO '/tmp/x.csv'", "COPY"),
+            ("INSTALL httpfs", ""),
+            ("ATTACH '/tmp/x.db'", ""),
+            ("SET enable_external_access = true", "SET"),
+        ] {
+            let e = duck(sql).expect_err(sql);
+            assert!(e.0.contains(why), "{sql}: {e}");
+        }
     }
 
     #[test]

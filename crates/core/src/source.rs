@@ -1,6 +1,7 @@
 //! `DataSource`: where a question's SQL runs. One trait at the real I/O seam, with a SQLite
 //! implementation (any file, opened read-only) and a PostgreSQL one ([`postgres`]).
 
+pub mod mysql;
 pub mod postgres;
 
 use std::hash::{Hash, Hasher};
@@ -194,10 +195,13 @@ impl DataSource for SqliteSource {
     }
 }
 
-/// Opens `spec`: a `postgres://` or `postgresql://` URL, otherwise a SQLite file path.
+/// Opens `spec`: a `postgres://` or `postgresql://` URL, a `mysql://` or `mariadb://` URL,
+/// otherwise a SQLite file path.
 pub fn open(spec: &str) -> Result<Box<dyn DataSource>, ExecError> {
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
         Ok(Box::new(postgres::PgSource::connect(spec)?))
+    } else if mysql::is_url(spec) {
+        Ok(Box::new(mysql::MySource::connect(spec)?))
     } else {
         Ok(Box::new(SqliteSource::new(spec)))
     }

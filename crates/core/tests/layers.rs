@@ -72,6 +72,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "source",
             "source::postgres",
             "source::postgres::tls",
+            "source::mysql",
             "sources",
             "schema::cache",
             "import",

@@ -74,6 +74,12 @@ fn dialect_notes(dialect: Dialect) -> &'static str {
         Dialect::Postgres => {
             "PostgreSQL. Use date_trunc('month', col), CAST(col AS date), to_char(col, 'YYYY-MM'); use the literal date given below for today. No writes, no SET, no COPY."
         }
+        Dialect::Mysql => {
+            "MariaDB/MySQL. Quote names with backticks. Use DATE_FORMAT(col, '%Y-%m'), YEAR(col), DATE_SUB('2026-01-31', INTERVAL 30 DAY), CONCAT(a, b) (|| is OR here); use the literal date given below for today, not CURDATE() or NOW(). No writes, no SET, no INTO OUTFILE, no /*! */ comments."
+        }
+        Dialect::Duckdb => {
+            "DuckDB, over one file shown as the tables below. Use strftime(CAST(col AS DATE), '%Y-%m'), date_trunc('month', CAST(col AS DATE)), CAST(col AS DATE); use the literal date given below for today. Read only the tables listed: no read_csv, read_parquet or file names, no COPY, no SET."
+        }
     }
 }
 

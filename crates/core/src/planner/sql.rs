@@ -9,17 +9,18 @@ use super::model::{name_words, Edge, Model, TableModel, ValueRef, DATE_FROM_PART
 use super::{Dim, Measure, Order, Reading, SortBy};
 use crate::dialect::Dialect;
 
-/// Quotes an identifier for the dialect: PostgreSQL folds unquoted names to lower case, so any
-/// upper-case letter needs quotes there.
+/// Quotes an identifier for the dialect: PostgreSQL and DuckDB fold unquoted names to lower
+/// case, so any upper-case letter needs quotes there; MariaDB and MySQL quote with backticks.
 fn quote_for(dialect: Dialect, name: &str) -> String {
     let plain = crate::schema::quote_ident(name);
-    if dialect == Dialect::Postgres
-        && !plain.starts_with('"')
-        && name.chars().any(|c| c.is_ascii_uppercase())
-    {
-        format!("\"{name}\"")
-    } else {
-        plain
+    match dialect {
+        Dialect::Mysql if plain.starts_with('"') => format!("`{}`", name.replace('`', "``")),
+        Dialect::Postgres
+            if !plain.starts_with('"') && name.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            format!("\"{name}\"")
+        }
+        _ => plain,
     }
 }
 
@@ -214,20 +215,44 @@ fn label(word: &str) -> String {
 }
 
 /// A date expression truncated to a grain: `YYYY-MM` for months, `YYYY` for years, …
-fn grain_sql(g: Grain, dq: &str, pg: bool) -> String {
-    match g {
-        Grain::Day if pg => format!("CAST({dq} AS date)"),
-        Grain::Week if pg => format!("CAST(date_trunc('week', CAST({dq} AS date)) AS date)"),
-        Grain::Month if pg => format!("to_char(CAST({dq} AS date), 'YYYY-MM')"),
-        Grain::Quarter if pg => format!("to_char(CAST({dq} AS date), 'YYYY-\"Q\"Q')"),
-        Grain::Year if pg => format!("to_char(CAST({dq} AS date), 'YYYY')"),
-        Grain::Day => format!("date({dq})"),
-        Grain::Week => format!("date({dq}, 'weekday 0', '-6 days')"),
-        Grain::Month => format!("strftime('%Y-%m', {dq})"),
-        Grain::Quarter => format!(
+fn grain_sql(g: Grain, dq: &str, dialect: Dialect) -> String {
+    match (dialect, g) {
+        (Dialect::Postgres, Grain::Day) => format!("CAST({dq} AS date)"),
+        (Dialect::Postgres, Grain::Week) => {
+            format!("CAST(date_trunc('week', CAST({dq} AS date)) AS date)")
+        }
+        (Dialect::Postgres, Grain::Month) => format!("to_char(CAST({dq} AS date), 'YYYY-MM')"),
+        (Dialect::Postgres, Grain::Quarter) => {
+            format!("to_char(CAST({dq} AS date), 'YYYY-\"Q\"Q')")
+        }
+        (Dialect::Postgres, Grain::Year) => format!("to_char(CAST({dq} AS date), 'YYYY')"),
+        // The same text as SQLite's (ISO days, `YYYY-MM`, `YYYY-Q3`, `YYYY`), so answers and
+        // cached readings look alike on every source.
+        (Dialect::Mysql, Grain::Day) => format!("DATE_FORMAT({dq}, '%Y-%m-%d')"),
+        (Dialect::Mysql, Grain::Week) => {
+            format!("DATE_FORMAT(DATE_SUB(DATE({dq}), INTERVAL WEEKDAY({dq}) DAY), '%Y-%m-%d')")
+        }
+        (Dialect::Mysql, Grain::Month) => format!("DATE_FORMAT({dq}, '%Y-%m')"),
+        (Dialect::Mysql, Grain::Quarter) => {
+            format!("CONCAT(DATE_FORMAT({dq}, '%Y'), '-Q', QUARTER({dq}))")
+        }
+        (Dialect::Mysql, Grain::Year) => format!("DATE_FORMAT({dq}, '%Y')"),
+        (Dialect::Duckdb, Grain::Day) => format!("strftime(CAST({dq} AS DATE), '%Y-%m-%d')"),
+        (Dialect::Duckdb, Grain::Week) => {
+            format!("strftime(date_trunc('week', CAST({dq} AS DATE)), '%Y-%m-%d')")
+        }
+        (Dialect::Duckdb, Grain::Month) => format!("strftime(CAST({dq} AS DATE), '%Y-%m')"),
+        (Dialect::Duckdb, Grain::Quarter) => {
+            format!("strftime(CAST({dq} AS DATE), '%Y') || '-Q' || quarter(CAST({dq} AS DATE))")
+        }
+        (Dialect::Duckdb, Grain::Year) => format!("strftime(CAST({dq} AS DATE), '%Y')"),
+        (Dialect::Sqlite, Grain::Day) => format!("date({dq})"),
+        (Dialect::Sqlite, Grain::Week) => format!("date({dq}, 'weekday 0', '-6 days')"),
+        (Dialect::Sqlite, Grain::Month) => format!("strftime('%Y-%m', {dq})"),
+        (Dialect::Sqlite, Grain::Quarter) => format!(
             "strftime('%Y', {dq}) || '-Q' || ((CAST(strftime('%m', {dq}) AS INTEGER) + 2) / 3)"
         ),
-        Grain::Year => format!("strftime('%Y', {dq})"),
+        (Dialect::Sqlite, Grain::Year) => format!("strftime('%Y', {dq})"),
     }
 }
 
@@ -681,7 +706,7 @@ fn plan_from<'a>(
 }
 
 pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
-    let pg = model.dialect == Dialect::Postgres;
+    let dialect = model.dialect;
     let quote_ident = |name: &str| quote_for(model.dialect, name);
     let mut filter_groups: BTreeMap<String, Vec<&ValueRef>> = BTreeMap::new();
     for f in &r.filters {
@@ -750,20 +775,12 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
                 c.as_ref()
                     .map_or_else(|| "1".to_string(), |c| plain(table, c))
             };
-            if pg {
-                format!(
-                    "to_char(make_date({}, {}, {}), 'YYYY-MM-DD')",
-                    plain(table, &p.year),
-                    part(&p.month),
-                    part(&p.day)
-                )
-            } else {
-                format!(
-                    "printf('%04d-%02d-%02d', {}, {}, {})",
-                    plain(table, &p.year),
-                    part(&p.month),
-                    part(&p.day)
-                )
+            let (y, m, d) = (plain(table, &p.year), part(&p.month), part(&p.day));
+            match dialect {
+                Dialect::Postgres => format!("to_char(make_date({y}, {m}, {d}), 'YYYY-MM-DD')"),
+                Dialect::Mysql => format!("DATE_FORMAT(MAKEDATE({y}, 1) + INTERVAL ({m} - 1) MONTH + INTERVAL ({d} - 1) DAY, '%Y-%m-%d')"),
+                Dialect::Duckdb => format!("strftime(make_date({y}, {m}, {d}), '%Y-%m-%d')"),
+                Dialect::Sqlite => format!("printf('%04d-%02d-%02d', {y}, {m}, {d})"),
             }
         }
         None => plain(table, column),
@@ -775,7 +792,7 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         Calc::Min(x) => format!("MIN({})", b(x)),
         Calc::Max(x) => format!("MAX({})", b(x)),
         Calc::Rows { by, .. } => b(by),
-        Calc::CountPeriods(g, d) => format!("COUNT(DISTINCT {})", grain_sql(*g, &b(d), pg)),
+        Calc::CountPeriods(g, d) => format!("COUNT(DISTINCT {})", grain_sql(*g, &b(d), dialect)),
         Calc::CountRows => "COUNT(*)".to_string(),
         Calc::CountDistinct(k) => format!("COUNT(DISTINCT {})", b(k)),
         Calc::Ratio(n, d) => format!("SUM({}) * 1.0 / NULLIF(SUM({}), 0)", b(n), b(d)),
@@ -801,8 +818,12 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
                 let expr = cols
                     .iter()
                     .map(|x| col(&first.table, x))
-                    .collect::<Vec<_>>()
-                    .join(" || ' ' || ");
+                    .collect::<Vec<_>>();
+                let expr = match (dialect, expr.len()) {
+                    (_, 1) => expr.concat(),
+                    (Dialect::Mysql, _) => format!("CONCAT_WS(' ', {})", expr.join(", ")),
+                    _ => expr.join(" || ' ' || "),
+                };
                 let owner = model.table(&first.table);
                 let names_row =
                     owner.is_some_and(|t| t.name_columns == *cols && first.table != c.base.name);
@@ -827,7 +848,7 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
                     {
                         dq.clone()
                     }
-                    _ => grain_sql(*g, &dq, pg),
+                    _ => grain_sql(*g, &dq, dialect),
                 };
                 let alias = if expr == dq {
                     dc.column.clone()

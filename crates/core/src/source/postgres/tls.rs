@@ -35,12 +35,13 @@ pub enum TlsMode {
 
 impl TlsMode {
     fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "disable" => Self::Disable,
-            "allow" | "prefer" => Self::Prefer,
-            "require" => Self::Require,
+        // libpq's names, and MariaDB's and MySQL's (`ssl-mode=VERIFY_IDENTITY`).
+        Some(match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "disable" | "disabled" => Self::Disable,
+            "allow" | "prefer" | "preferred" => Self::Prefer,
+            "require" | "required" => Self::Require,
             "verify-ca" => Self::VerifyCa,
-            "verify-full" => Self::VerifyFull,
+            "verify-full" | "verify-identity" => Self::VerifyFull,
             _ => return None,
         })
     }
@@ -65,11 +66,13 @@ pub fn split_options(url: &str) -> Result<(String, TlsMode, Option<PathBuf>), St
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
-            Some(("sslmode", value)) => {
+            Some(("sslmode" | "ssl-mode" | "ssl_mode", value)) => {
                 mode = TlsMode::parse(value)
                     .ok_or_else(|| format!("sslmode={value} is not one of disable, prefer, require, verify-ca, verify-full"))?;
             }
-            Some(("sslrootcert", value)) => root = Some(PathBuf::from(percent_decode(value))),
+            Some(("sslrootcert" | "ssl-ca" | "ssl_ca", value)) => {
+                root = Some(PathBuf::from(percent_decode(value)));
+            }
             _ => kept.push(pair),
         }
     }
