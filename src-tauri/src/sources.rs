@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use plainsight_core::import::{import_file, ColumnType, ImportOptions, ImportSummary};
 use plainsight_core::schema::Schema;
-use plainsight_core::source::postgres;
+use plainsight_core::source::{mysql, postgres, DataSource};
 use plainsight_core::sources::{self, Source, SourceKind};
 use plainsight_core::{datadir, Pipeline};
 use plainsight_ipc::{
@@ -110,6 +110,7 @@ fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
             SourceKind::Workspace => plainsight_ipc::SourceKind::Workspace,
             SourceKind::Sqlite => plainsight_ipc::SourceKind::Sqlite,
             SourceKind::Postgres => plainsight_ipc::SourceKind::Postgres,
+            SourceKind::Mysql => plainsight_ipc::SourceKind::Mysql,
         },
         location: source.location,
         active: source.active,
@@ -315,20 +316,29 @@ fn pg_url(form: &PostgresForm) -> Result<String, AppError> {
     {
         return Err(AppError::IncompleteConnection);
     }
-    Ok(postgres::url(
-        &form.host,
-        form.port,
-        &form.database,
-        &form.user,
-    ))
+    let url = if form.mysql {
+        mysql::url
+    } else {
+        postgres::url
+    };
+    Ok(url(&form.host, form.port, &form.database, &form.user))
+}
+
+/// Opens the server the form names, with the form's password.
+fn connect_server(url: &str, form: &PostgresForm) -> Result<Box<dyn DataSource>, AppError> {
+    let password = form.password.as_deref();
+    Ok(if form.mysql {
+        Box::new(mysql::MySource::connect_with(url, password).map_err(AppError::Source)?)
+    } else {
+        Box::new(postgres::PgSource::connect_with(url, password).map_err(AppError::Source)?)
+    })
 }
 
 /// Connects once and reports what is there, without adding anything.
 pub fn test_postgres(form: &PostgresForm) -> Result<String, AppError> {
     let url = pg_url(form)?;
-    let opened = postgres::PgSource::connect_with(&url, form.password.as_deref())
-        .map_err(AppError::Source)?;
-    let schema = plainsight_core::source::DataSource::schema(&opened).map_err(AppError::Source)?;
+    let opened = connect_server(&url, form)?;
+    let schema = opened.schema().map_err(AppError::Source)?;
     let rows: i64 = schema.tables.iter().map(|t| t.row_count).sum();
     Ok(format!(
         "Connected. {} tables, about {rows} rows.",
@@ -341,21 +351,24 @@ pub fn test_postgres(form: &PostgresForm) -> Result<String, AppError> {
 pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView, AppError> {
     let url = pg_url(form)?;
     let name = format!("{} on {}", form.database.trim(), form.host.trim());
+    let kind = if form.mysql {
+        SourceKind::Mysql
+    } else {
+        SourceKind::Postgres
+    };
     let source = Source {
         id: 0,
         name,
-        kind: SourceKind::Postgres,
+        kind,
         location: url,
         added_at: now(),
         active: false,
     };
     let pipeline = open_pipeline(&source, form.password.as_deref(), &state.setup())?;
-    let added = state.history().add_source(
-        &source.name,
-        SourceKind::Postgres,
-        &source.location,
-        &source.added_at,
-    )?;
+    let added =
+        state
+            .history()
+            .add_source(&source.name, kind, &source.location, &source.added_at)?;
     let notice = form
         .password
         .clone()
@@ -639,6 +652,7 @@ mod tests {
     #[test]
     fn an_incomplete_postgres_form_is_refused_before_connecting() {
         let form = PostgresForm {
+            mysql: false,
             host: " ".into(),
             port: 5432,
             database: "shop".into(),

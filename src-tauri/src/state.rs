@@ -172,11 +172,11 @@ impl AppState {
             return Some(typed);
         }
         let env = |n: &str| std::env::var(n).ok();
-        let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
+        let name = plainsight_core::secrets::KeyName::database_password(location);
         match plainsight_core::secrets::lookup(&plainsight_core::secrets::Keychain, &name, &env) {
             Ok(found) => found.map(|(s, _)| s.expose().to_string()),
             Err(error) => {
-                tracing::info!(%error, "no keychain for the PostgreSQL password");
+                tracing::info!(%error, "no keychain for the database password");
                 None
             }
         }
@@ -185,7 +185,7 @@ impl AppState {
     /// Keeps a typed PostgreSQL password in the OS keychain; if the keychain cannot be used, in
     /// memory until Plainsight closes (and says so).
     pub fn remember_password(&self, location: &str, password: String) -> Option<String> {
-        let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
+        let name = plainsight_core::secrets::KeyName::database_password(location);
         let saved = plainsight_core::secrets::Keychain.set(
             &name,
             &plainsight_core::secret::Secret::new(password.clone()),
@@ -198,9 +198,9 @@ impl AppState {
 
     pub fn forget_password(&self, location: &str) {
         lock(&self.passwords).remove(location);
-        let name = plainsight_core::secrets::KeyName::Postgres(location.to_string());
+        let name = plainsight_core::secrets::KeyName::database_password(location);
         if let Err(error) = plainsight_core::secrets::Keychain.delete(&name) {
-            tracing::info!(%error, "the PostgreSQL password could not be removed from the keychain");
+            tracing::info!(%error, "the database password could not be removed from the keychain");
         }
     }
 

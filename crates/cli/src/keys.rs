@@ -9,7 +9,7 @@ use crate::args::KeysAction;
 
 fn key_name(name: &str) -> Result<KeyName> {
     KeyName::parse(name).with_context(|| {
-        format!("{name:?} is not a key name; use perplexity, openai, embeddings, daytona, langfuse-public, langfuse-secret or postgres:<connection>")
+        format!("{name:?} is not a key name; use perplexity, openai, embeddings, daytona, langfuse-public, langfuse-secret, postgres:<connection> or mysql:<connection>")
     })
 }
 

@@ -24,6 +24,8 @@ pub enum KeyName {
     LangfuseSecret,
     /// A PostgreSQL connection's password, by the connection's name (its address without password).
     Postgres(String),
+    /// A MariaDB or MySQL connection's password, likewise.
+    Mysql(String),
 }
 
 impl KeyName {
@@ -47,6 +49,7 @@ impl KeyName {
             Self::LangfusePublic => "langfuse-public".into(),
             Self::LangfuseSecret => "langfuse-secret".into(),
             Self::Postgres(name) => format!("postgres:{name}"),
+            Self::Mysql(name) => format!("mysql:{name}"),
         }
     }
 
@@ -54,6 +57,9 @@ impl KeyName {
         let s = s.trim();
         if let Some(name) = s.strip_prefix("postgres:").filter(|n| !n.trim().is_empty()) {
             return Some(Self::Postgres(name.trim().to_string()));
+        }
+        if let Some(name) = s.strip_prefix("mysql:").filter(|n| !n.trim().is_empty()) {
+            return Some(Self::Mysql(name.trim().to_string()));
         }
         Self::FIXED
             .into_iter()
@@ -70,6 +76,7 @@ impl KeyName {
             Self::LangfusePublic => "Langfuse public key".into(),
             Self::LangfuseSecret => "Langfuse secret key".into(),
             Self::Postgres(name) => format!("PostgreSQL password for {name}"),
+            Self::Mysql(name) => format!("MariaDB/MySQL password for {name}"),
         }
     }
 
@@ -82,6 +89,17 @@ impl KeyName {
             Self::LangfusePublic => Some("LANGFUSE_PUBLIC_KEY"),
             Self::LangfuseSecret => Some("LANGFUSE_SECRET_KEY"),
             Self::Postgres(_) => Some("PGPASSWORD"),
+            Self::Mysql(_) => Some("MYSQL_PWD"),
+        }
+    }
+
+    /// The password entry of a database connection, by its stored address (`mysql://…` or
+    /// `postgres://…`, without password).
+    pub fn database_password(location: &str) -> Self {
+        if crate::source::mysql::is_url(location) {
+            Self::Mysql(location.to_string())
+        } else {
+            Self::Postgres(location.to_string())
         }
     }
 }
@@ -227,6 +245,18 @@ mod tests {
             Some(KeyName::Postgres("shop on db.example.com".into()))
         );
         assert_eq!(KeyName::parse("postgres:"), None);
+        assert_eq!(
+            KeyName::parse("mysql:mysql://reader@db/shop"),
+            Some(KeyName::Mysql("mysql://reader@db/shop".into()))
+        );
+        assert_eq!(
+            KeyName::database_password("mysql://reader@db/shop").env_var(),
+            Some("MYSQL_PWD")
+        );
+        assert_eq!(
+            KeyName::database_password("postgres://reader@db/shop"),
+            KeyName::Postgres("postgres://reader@db/shop".into())
+        );
         assert_eq!(KeyName::parse("gemini"), None);
         assert_eq!(KeyName::Perplexity.env_var(), Some("PERPLEXITY_API_KEY"));
         assert_eq!(

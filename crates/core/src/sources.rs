@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::executor::{ExecError, Limits, QueryResult};
 use crate::history::{AppDb, HistoryError};
 use crate::schema::quote_ident;
+use crate::source::mysql::MySource;
 use crate::source::postgres::PgSource;
 use crate::source::{DataSource, SqliteSource};
 
@@ -18,6 +19,7 @@ pub enum SourceKind {
     Workspace,
     Sqlite,
     Postgres,
+    Mysql,
 }
 
 impl SourceKind {
@@ -27,6 +29,7 @@ impl SourceKind {
             Self::Workspace => "workspace",
             Self::Sqlite => "sqlite",
             Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
         }
     }
 
@@ -35,6 +38,7 @@ impl SourceKind {
             "sample" => Self::Sample,
             "workspace" => Self::Workspace,
             "postgres" => Self::Postgres,
+            "mysql" => Self::Mysql,
             _ => Self::Sqlite,
         }
     }
@@ -134,14 +138,18 @@ impl AppDb {
     }
 }
 
-/// Opens a registered source. PostgreSQL sources are stored without their password, so it is
-/// passed here (otherwise `PGPASSWORD` is used).
+/// Opens a registered source. Database servers' addresses are stored without their password,
+/// so it is passed here (otherwise `PGPASSWORD` or `MYSQL_PWD` is used).
 pub fn open_source(
     source: &Source,
     password: Option<&str>,
 ) -> Result<Box<dyn DataSource>, ExecError> {
     match source.kind {
         SourceKind::Postgres => Ok(Box::new(PgSource::connect_with(
+            &source.location,
+            password,
+        )?)),
+        SourceKind::Mysql => Ok(Box::new(MySource::connect_with(
             &source.location,
             password,
         )?)),

@@ -183,6 +183,7 @@ string_enum! {
         Workspace = "workspace",
         Sqlite = "sqlite",
         Postgres = "postgres",
+        Mysql = "mysql",
     }
 }
 
@@ -647,6 +648,9 @@ pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 /// only and never written to disk, and `Debug` never prints it.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostgresForm {
+    /// MariaDB or MySQL instead of PostgreSQL (same fields; port 3306 by custom).
+    #[serde(default)]
+    pub mysql: bool,
     pub host: String,
     pub port: u16,
     pub database: String,
@@ -657,6 +661,7 @@ pub struct PostgresForm {
 impl std::fmt::Debug for PostgresForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresForm")
+            .field("mysql", &self.mysql)
             .field("host", &self.host)
             .field("port", &self.port)
             .field("database", &self.database)
@@ -842,7 +847,7 @@ mod tests {
             SourceKind::ALL,
             SourceKind::as_str,
             SourceKind::parse,
-            &["sample", "workspace", "sqlite", "postgres"],
+            &["sample", "workspace", "sqlite", "postgres", "mysql"],
         );
     }
 
@@ -883,6 +888,7 @@ mod tests {
     #[test]
     fn a_postgres_form_never_prints_its_password() {
         let form = PostgresForm {
+            mysql: false,
             host: "127.0.0.1".into(),
             port: 5432,
             database: "shop".into(),

@@ -1,4 +1,5 @@
-//! "Add a PostgreSQL database": where it is and who to connect as, "Test connection" and "Add".
+//! "Add a database server": PostgreSQL or MariaDB/MySQL, where it is and who to connect as,
+//! "Test connection" and "Add".
 
 use leptos::prelude::*;
 use plainsight_ipc::PostgresForm;
@@ -13,6 +14,8 @@ pub enum PgAction {
 /// What the form holds; the page turns it into a [`PostgresForm`] for each operation.
 #[derive(Debug, Clone, Copy)]
 pub struct PgFields {
+    /// MariaDB/MySQL rather than PostgreSQL.
+    pub mysql: RwSignal<bool>,
     pub host: RwSignal<String>,
     pub port: RwSignal<String>,
     pub database: RwSignal<String>,
@@ -23,6 +26,7 @@ pub struct PgFields {
 impl PgFields {
     pub fn new() -> Self {
         Self {
+            mysql: RwSignal::new(false),
             host: RwSignal::new("127.0.0.1".into()),
             port: RwSignal::new("5432".into()),
             database: RwSignal::new(String::new()),
@@ -34,12 +38,25 @@ impl PgFields {
     /// The form to send, or what is wrong with it in plain words.
     pub fn form(self) -> Result<PostgresForm, String> {
         let port = self.port.get_untracked();
-        let port =
-            port.trim().parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                format!("The port must be a number from 1 to 65535 (PostgreSQL usually uses 5432), not “{}”.", port.trim())
+        let port = port
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                let usual = if self.mysql.get_untracked() {
+                    "MariaDB and MySQL usually use 3306"
+                } else {
+                    "PostgreSQL usually uses 5432"
+                };
+                format!(
+                    "The port must be a number from 1 to 65535 ({usual}), not “{}”.",
+                    port.trim()
+                )
             })?;
         let password = self.password.get_untracked();
         Ok(PostgresForm {
+            mysql: self.mysql.get_untracked(),
             host: self.host.get_untracked().trim().to_string(),
             port,
             database: self.database.get_untracked().trim().to_string(),
@@ -59,9 +76,28 @@ pub fn PostgresConnect(
     let busy = move || running.get().is_some();
     view! {
         <section class="card postgres" aria-labelledby="pg-title">
-            <h2 id="pg-title">"Add a PostgreSQL database"</h2>
+            <h2 id="pg-title">"Add a database server"</h2>
             <p class="muted">"Plainsight only reads from it. A user that may only read (SELECT) is the safest choice."</p>
             <div class="pg-grid">
+                <div class="field">
+                    <label for="pg-engine">"Kind"</label>
+                    <select
+                        id="pg-engine"
+                        class="text-input"
+                        on:change=move |ev| {
+                            let mysql = event_target_value(&ev) == "mysql";
+                            fields.mysql.set(mysql);
+                            // Move the port along with the kind, unless the person changed it.
+                            let port = fields.port.get_untracked();
+                            if port == "5432" || port == "3306" {
+                                fields.port.set(if mysql { "3306" } else { "5432" }.into());
+                            }
+                        }
+                    >
+                        <option value="postgres" selected=move || !fields.mysql.get()>"PostgreSQL"</option>
+                        <option value="mysql" selected=move || fields.mysql.get()>"MariaDB or MySQL"</option>
+                    </select>
+                </div>
                 <Field id="pg-host" label="Server" value=fields.host/>
                 <Field id="pg-port" label="Port" value=fields.port input_type="text" mode="numeric"/>
                 <Field id="pg-database" label="Database" value=fields.database/>

@@ -13,12 +13,13 @@ pub fn kind_label(kind: SourceKind) -> &'static str {
         SourceKind::Workspace => "Files imported into Plainsight",
         SourceKind::Sqlite => "SQLite file, opened read-only",
         SourceKind::Postgres => "PostgreSQL database, read-only",
+        SourceKind::Mysql => "MariaDB/MySQL database, read-only",
     }
 }
 
 /// What removing a source leaves alone.
 pub fn kept_when_removed(kind: SourceKind) -> &'static str {
-    if kind == SourceKind::Postgres {
+    if matches!(kind, SourceKind::Postgres | SourceKind::Mysql) {
         "Nothing in the database is changed."
     } else {
         "The file itself is not deleted."

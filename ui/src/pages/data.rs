@@ -1,6 +1,6 @@
 //! The Data screen: the data sources and which one questions go to, a preview of any table, adding
 //! files (picker, typed path, or dropped on the window) with import progress and a summary, and
-//! adding a PostgreSQL database.
+//! adding a database server (PostgreSQL, MariaDB or MySQL).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

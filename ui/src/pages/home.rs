@@ -341,7 +341,7 @@ fn Welcome(
                 </button>
                 <button id="welcome-data" class="welcome-link" on:click=move |_| session.screen.set(Screen::Data)>
                     <strong>{move || if own().is_some() { "Your data" } else { "Add your data" }}</strong>
-                    <span>"A spreadsheet, a CSV file, a SQLite file or a PostgreSQL database. Plainsight only reads it."</span>
+                    <span>"A spreadsheet, a CSV file, a SQLite file, or a PostgreSQL, MariaDB or MySQL database. Plainsight only reads it."</span>
                 </button>
             </div>
         </div>
