@@ -13,6 +13,10 @@
 //!   through `plainsight import`) scored like `../shared/eval/run-eval`, with a per-question
 //!   report and a confidence calibration table (the real-data sets are ignored by plain
 //!   `cargo test`: they need the files `scripts/lib/eval-data.sh` fetches).
+//! - `in_place`: a generated 1,000,000-row CSV and the same rows as Parquet opened in place
+//!   through the DuckDB worker answer dev-style questions (checked against sums computed from the
+//!   generated rows), and no other file can be read from SQL, with or without the guard
+//!   (ignored by plain `cargo test`: it needs the worker `scripts/test` builds).
 //! - `keychain`: the real Secret Service (gnome-keyring in the D-Bus session scripts/test starts):
 //!   entries stored, read, replaced, deleted; a planted key never written or printed (ignored by
 //!   plain `cargo test`).
@@ -33,6 +37,7 @@ mod cli;
 mod corpus;
 mod crash;
 mod eval;
+mod in_place;
 mod keychain;
 mod llm;
 mod mysql;

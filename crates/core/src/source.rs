@@ -1,6 +1,7 @@
 //! `DataSource`: where a question's SQL runs. One trait at the real I/O seam, with a SQLite
 //! implementation (any file, opened read-only) and a PostgreSQL one ([`postgres`]).
 
+pub mod duckdb;
 pub mod mysql;
 pub mod postgres;
 
@@ -195,13 +196,15 @@ impl DataSource for SqliteSource {
     }
 }
 
-/// Opens `spec`: a `postgres://` or `postgresql://` URL, a `mysql://` or `mariadb://` URL,
-/// otherwise a SQLite file path.
+/// Opens `spec`: a `postgres://` or `postgresql://` URL, a `mysql://` or `mariadb://` URL, a
+/// CSV or Parquet file (answered in place through DuckDB), otherwise a SQLite file path.
 pub fn open(spec: &str) -> Result<Box<dyn DataSource>, ExecError> {
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
         Ok(Box::new(postgres::PgSource::connect(spec)?))
     } else if mysql::is_url(spec) {
         Ok(Box::new(mysql::MySource::connect(spec)?))
+    } else if duckdb::is_in_place_file(spec) {
+        Ok(Box::new(duckdb::DuckSource::open(spec)?))
     } else {
         Ok(Box::new(SqliteSource::new(spec)))
     }

@@ -73,6 +73,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "source::postgres",
             "source::postgres::tls",
             "source::mysql",
+            "source::duckdb",
             "sources",
             "schema::cache",
             "import",
