@@ -111,6 +111,7 @@ fn view(source: Source, schema: Result<Schema, String>) -> SourceView {
             SourceKind::Sqlite => plainsight_ipc::SourceKind::Sqlite,
             SourceKind::Postgres => plainsight_ipc::SourceKind::Postgres,
             SourceKind::Mysql => plainsight_ipc::SourceKind::Mysql,
+            SourceKind::InPlace => plainsight_ipc::SourceKind::InPlace,
         },
         location: source.location,
         active: source.active,
@@ -240,6 +241,21 @@ pub fn add_file(
             sources: activate(state, added.id)?,
             import: None,
         });
+    }
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let columnar = matches!(ext.as_str(), "parquet" | "pq");
+    let large_csv = matches!(ext.as_str(), "csv" | "tsv") && size >= plainsight_ipc::IN_PLACE_BYTES;
+    if (request.in_place || columnar || large_csv)
+        && matches!(ext.as_str(), "csv" | "tsv" | "parquet" | "pq")
+    {
+        if plainsight_core::source::duckdb::available() {
+            return open_in_place(state, &path, size);
+        }
+        if columnar || request.in_place {
+            return Err(AppError::Source(plainsight_core::executor::ExecError::Connect(
+                "opening files in place needs Plainsight's DuckDB worker, which this build does not include; import a CSV copy instead".into(),
+            )));
+        }
     }
     let workspace = datadir::workspace_db_path(&state.data_dir);
     let options = ImportOptions {
@@ -380,6 +396,42 @@ pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView
     list(state)
 }
 
+/// Registers a CSV or Parquet file to be answered where it is (nothing is copied), opening it
+/// first so a file DuckDB cannot read is refused with its reason, and says what that means.
+fn open_in_place(state: &AppState, path: &Path, size: u64) -> Result<AddFileOutcome, AppError> {
+    let name = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("file")
+        .to_string();
+    let source = Source {
+        id: 0,
+        name: name.clone(),
+        kind: SourceKind::InPlace,
+        location: path.display().to_string(),
+        added_at: now(),
+        active: false,
+    };
+    open_pipeline(&source, None, &state.setup())?;
+    let added = state.history().add_source(
+        &source.name,
+        SourceKind::InPlace,
+        &source.location,
+        &source.added_at,
+    )?;
+    let mut sources = activate(state, added.id)?;
+    let notice = format!(
+        "{name} ({} MB) is answered where it is, not copied into Plainsight: it takes no extra disk space and changes to the file show at once, but each question reads the file again, and moving or deleting the file disconnects it. Import a copy instead to keep the data even if the file goes.",
+        size >> 20
+    );
+    state.set_notice(Some(notice.clone()));
+    sources.notice = Some(notice);
+    Ok(AddFileOutcome {
+        sources,
+        import: None,
+    })
+}
+
 /// A cancel flag for an import, shared with the `cancel_import` command.
 pub fn new_cancel_flag() -> Arc<AtomicBool> {
     Arc::new(AtomicBool::new(false))
@@ -426,7 +478,39 @@ mod tests {
             sheet: None,
             replace: false,
             types: Vec::new(),
+            in_place: false,
         }
+    }
+
+    #[test]
+    fn a_file_opened_in_place_is_answered_where_it_is_and_not_copied() {
+        if !plainsight_core::source::duckdb::available() {
+            // scripts/test builds the worker and sets this, so there the test always runs.
+            assert!(
+                std::env::var_os("PLAINSIGHT_TEST_DUCKDB").is_none(),
+                "plainsight-duckdb-worker was not built beside the tests"
+            );
+            return;
+        }
+        let f = fixture();
+        let csv = f.dir.path().join("big orders.csv");
+        std::fs::write(&csv, "region,revenue\nNorth,10.5\nSouth,4\nNorth,1.5\n").unwrap();
+        let mut req = request(&csv);
+        req.in_place = true;
+        let out = add(&f, &req).unwrap();
+        assert!(out.import.is_none(), "nothing imported");
+        let active = out.sources.sources.iter().find(|s| s.active).unwrap();
+        assert_eq!(active.kind, plainsight_ipc::SourceKind::InPlace);
+        assert!(
+            out.sources
+                .notice
+                .as_deref()
+                .is_some_and(|n| n.contains("answered where it is")),
+            "{:?}",
+            out.sources.notice
+        );
+        let schema = f.state.pipeline().schema().clone();
+        assert_eq!(schema.tables[0].name, "big_orders");
     }
 
     fn add(f: &Fixture, req: &AddFileRequest) -> Result<AddFileOutcome, AppError> {

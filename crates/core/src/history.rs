@@ -179,6 +179,23 @@ ALTER TABLE history ADD COLUMN source TEXT NOT NULL DEFAULT '';
 ALTER TABLE history ADD COLUMN saved_name TEXT;
 CREATE INDEX history_saved ON history(saved_name) WHERE saved_name IS NOT NULL;
 ",
+    // MariaDB/MySQL servers and large files answered in place are sources too: the kind's CHECK
+    // is rebuilt (SQLite cannot alter one), every row kept as it was.
+    "
+CREATE TABLE sources_new (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('sample', 'workspace', 'sqlite', 'postgres', 'mysql', 'in_place')),
+    location TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (kind, location)
+);
+INSERT INTO sources_new (id, name, kind, location, added_at, active)
+    SELECT id, name, kind, location, added_at, active FROM sources;
+DROP TABLE sources;
+ALTER TABLE sources_new RENAME TO sources;
+",
 ];
 
 #[derive(Debug, thiserror::Error)]

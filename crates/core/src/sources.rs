@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::executor::{ExecError, Limits, QueryResult};
 use crate::history::{AppDb, HistoryError};
 use crate::schema::quote_ident;
+use crate::source::duckdb::DuckSource;
 use crate::source::mysql::MySource;
 use crate::source::postgres::PgSource;
 use crate::source::{DataSource, SqliteSource};
@@ -20,6 +21,8 @@ pub enum SourceKind {
     Sqlite,
     Postgres,
     Mysql,
+    /// A large CSV or Parquet file answered where it is, through DuckDB.
+    InPlace,
 }
 
 impl SourceKind {
@@ -30,6 +33,7 @@ impl SourceKind {
             Self::Sqlite => "sqlite",
             Self::Postgres => "postgres",
             Self::Mysql => "mysql",
+            Self::InPlace => "in_place",
         }
     }
 
@@ -39,6 +43,7 @@ impl SourceKind {
             "workspace" => Self::Workspace,
             "postgres" => Self::Postgres,
             "mysql" => Self::Mysql,
+            "in_place" => Self::InPlace,
             _ => Self::Sqlite,
         }
     }
@@ -153,6 +158,7 @@ pub fn open_source(
             &source.location,
             password,
         )?)),
+        SourceKind::InPlace => Ok(Box::new(DuckSource::open(&source.location)?)),
         SourceKind::Sample | SourceKind::Workspace | SourceKind::Sqlite => {
             let sqlite = SqliteSource::new(&source.location);
             // Fail now, with the file's own message, rather than at the first question (the

@@ -184,6 +184,7 @@ string_enum! {
         Sqlite = "sqlite",
         Postgres = "postgres",
         Mysql = "mysql",
+        InPlace = "in_place",
     }
 }
 
@@ -523,7 +524,15 @@ pub struct AddFileRequest {
     pub replace: bool,
     /// Column types the person corrected after a previous import of the same file.
     pub types: Vec<ImportedColumnView>,
+    /// Answer from a CSV or Parquet file where it is (through DuckDB) instead of importing a
+    /// copy. Parquet files, and CSV files of [`IN_PLACE_BYTES`] or more, are opened in place
+    /// whatever this says, when the app has its DuckDB worker.
+    #[serde(default)]
+    pub in_place: bool,
 }
+
+/// The size from which a CSV file is opened in place rather than copied into the workspace.
+pub const IN_PLACE_BYTES: u64 = 256 << 20;
 
 /// What adding a file did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -847,7 +856,14 @@ mod tests {
             SourceKind::ALL,
             SourceKind::as_str,
             SourceKind::parse,
-            &["sample", "workspace", "sqlite", "postgres", "mysql"],
+            &[
+                "sample",
+                "workspace",
+                "sqlite",
+                "postgres",
+                "mysql",
+                "in_place",
+            ],
         );
     }
 

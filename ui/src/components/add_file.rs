@@ -13,6 +13,8 @@ pub struct FileFields {
     /// Table name for an import; empty: from the file name.
     pub table: RwSignal<String>,
     pub replace: RwSignal<bool>,
+    /// Answer from a CSV or Parquet file where it is instead of importing a copy.
+    pub in_place: RwSignal<bool>,
 }
 
 impl FileFields {
@@ -21,6 +23,7 @@ impl FileFields {
             path: RwSignal::new(String::new()),
             table: RwSignal::new(String::new()),
             replace: RwSignal::new(false),
+            in_place: RwSignal::new(false),
         }
     }
 
@@ -28,6 +31,7 @@ impl FileFields {
         self.path.set(String::new());
         self.table.set(String::new());
         self.replace.set(false);
+        self.in_place.set(false);
     }
 }
 
@@ -52,6 +56,7 @@ pub fn AddFile(
         path,
         table,
         replace,
+        in_place,
     } = fields;
     let total = move || progress.get().map(|p| p.total).filter(|t| *t > 0);
     let status = move || match progress.get() {
@@ -118,6 +123,18 @@ pub fn AddFile(
                     "Replace existing table"
                 </label>
                 <span class="muted small">"(for CSV files and spreadsheets)"</span>
+                <label class="check">
+                    <input
+                        id="in-place"
+                        type="checkbox"
+                        prop:checked=move || in_place.get()
+                        on:change=move |ev| in_place.set(event_target_checked(&ev))
+                    />
+                    "Open in place"
+                </label>
+                <span class="muted small">
+                    "(large CSV and Parquet files: answered where they are, nothing copied; CSV files over 256 MB and Parquet files always are. Importing keeps a copy that stays even if the file moves.)"
+                </span>
             </div>
             <Show when=move || importing.get()>
                 <div class="import-progress" role="status">

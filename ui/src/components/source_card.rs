@@ -14,6 +14,7 @@ pub fn kind_label(kind: SourceKind) -> &'static str {
         SourceKind::Sqlite => "SQLite file, opened read-only",
         SourceKind::Postgres => "PostgreSQL database, read-only",
         SourceKind::Mysql => "MariaDB/MySQL database, read-only",
+        SourceKind::InPlace => "Large file, answered in place (read-only, not copied)",
     }
 }
 

@@ -307,6 +307,7 @@ impl DataScreen {
                     sheet: None,
                     replace,
                     types: Vec::new(),
+                    in_place: self.file.in_place.get_untracked(),
                 };
                 if !self.add(request).await {
                     break;
@@ -329,6 +330,7 @@ impl DataScreen {
             sheet: None,
             replace: true,
             types,
+            in_place: false,
         };
         spawn_local(async move {
             self.add(request).await;
