@@ -41,7 +41,7 @@ async fn admin(db: &str) -> mysql_async::Conn {
 }
 
 /// The read-only URL of the `shop` database, loaded once from the generated sample.
-fn shop_url() -> &'static str {
+pub(crate) fn shop_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
         runtime().block_on(load_shop());

@@ -418,6 +418,7 @@ async fn scenario(
     a_dropped_file_is_added(client, &files.join("targets.csv")).await?;
     a_long_import_can_be_cancelled(client, &files.join("big.csv")).await?;
     switch_and_remove(client).await?;
+    a_mariadb_database_is_added_and_answers(client).await?;
     sent_so_far(server, 2, "the Data screen's steps")?;
     set_setting(client, "approval_usd", "0").await?;
     the_ai_answers_what_the_planner_cannot(client, server, data).await?;
@@ -1750,6 +1751,140 @@ async fn an_unreachable_server_is_named(client: &Client) -> Outcome {
         test.is_enabled().await.unwrap_or(false),
         "Test connection is enabled again".into(),
     )
+}
+
+/// The server form as MariaDB/MySQL: the test MariaDB server's `shop` database through its
+/// SELECT-only account (`scripts/test` starts the server; `tests/mysql.rs` loads it). Test
+/// connection counts its tables, Add makes it active, a question is answered from it in its
+/// dialect, and the sample data is made active again for the steps after.
+async fn a_mariadb_database_is_added_and_answers(client: &Client) -> Outcome {
+    // Loading blocks on a runtime of its own: not on this async test's thread.
+    let url = std::thread::spawn(crate::mysql::shop_url)
+        .join()
+        .map_err(|_| "loading the sample into MariaDB failed")?;
+    let (creds, rest) = url
+        .trim_start_matches("mysql://")
+        .split_once('@')
+        .ok_or("the shop URL has credentials")?;
+    let (user, password) = creds.split_once(':').ok_or("user:password")?;
+    let (host_port, database) = rest.split_once('/').ok_or("host/db")?;
+    let (host, port) = host_port.split_once(':').ok_or("host:port")?;
+    click(client, "nav-data").await?;
+    find_css(client, "#pg-engine")
+        .await?
+        .select_by_value("mysql")
+        .await
+        .map_err(|e| format!("choosing MariaDB or MySQL: {e}"))?;
+    for (id, value) in [
+        ("pg-host", host),
+        ("pg-port", port),
+        ("pg-database", database),
+        ("pg-user", user),
+        ("pg-password", password),
+    ] {
+        let field = find_css(client, &format!("#{id}")).await?;
+        field
+            .clear()
+            .await
+            .map_err(|e| format!("clearing #{id}: {e}"))?;
+        field
+            .send_keys(value)
+            .await
+            .map_err(|e| format!("typing into #{id}: {e}"))?;
+    }
+    click(client, "pg-test").await?;
+    let note = poll(
+        "the MariaDB connection test",
+        Duration::from_secs(30),
+        || async {
+            if let Some(error) = text_of(client, "data-error").await {
+                return Err(format!("testing the MariaDB connection failed: {error}"));
+            }
+            Ok(text_of(client, "data-note")
+                .await
+                .filter(|n| n.starts_with("Connected.")))
+        },
+    )
+    .await?;
+    check(
+        note.contains("6 tables"),
+        format!("the test counts the five tables and the view: {note:?}"),
+    )?;
+    click(client, "pg-add").await?;
+    let mysql = r#"#sources .source[data-kind="mysql"]"#;
+    poll(
+        "the MariaDB source active",
+        Duration::from_secs(30),
+        || async {
+            if let Some(error) = text_of(client, "data-error").await {
+                return Err(format!("adding the MariaDB database failed: {error}"));
+            }
+            Ok(client
+                .find(Locator::Css(&format!("{mysql}.active")))
+                .await
+                .ok())
+        },
+    )
+    .await?;
+    let card = find_css(client, mysql)
+        .await?
+        .text()
+        .await
+        .unwrap_or_default();
+    check(
+        card.contains("MariaDB/MySQL database, read-only") && !card.contains(password),
+        format!("the card says what it is, without the password: {card:?}"),
+    )?;
+    const ASKED: &str = "revenue by region last month";
+    ask(client, ASKED).await?;
+    let table = poll(
+        "the answer from MariaDB",
+        Duration::from_secs(30),
+        || async {
+            if let Some(error) = text_of(client, "error").await {
+                return Err(format!(
+                    "the app showed an error instead of an answer: {error}"
+                ));
+            }
+            Ok(if answered(client).await == ASKED {
+                text_of(client, "result-table").await
+            } else {
+                None
+            })
+        },
+    )
+    .await?;
+    check(
+        ["North", "South", "East", "West", "Central"]
+            .iter()
+            .all(|r| table.contains(r)),
+        format!("five regions from MariaDB:\n{table}"),
+    )?;
+    let sql = shown_sql(client).await?;
+    check(
+        !sql.contains("strftime"),
+        format!("the SQL is MariaDB's, not SQLite's: {sql:?}"),
+    )?;
+    screenshot(client, "window-mariadb-answer.png").await?;
+    click(client, "nav-data").await?;
+    let sample = r#"#sources .source[data-kind="sample"]"#;
+    find_css(client, &format!("{sample} button.use-source"))
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking Use for questions: {e}"))?;
+    poll(
+        "the sample data active again",
+        Duration::from_secs(20),
+        || async {
+            Ok(client
+                .find(Locator::Css(&format!("{sample}.active")))
+                .await
+                .ok())
+        },
+    )
+    .await
+    .map(drop)
 }
 
 /// WebDriver cannot drag a file in from a file manager, so the test sends the events Tauri sends

@@ -341,7 +341,7 @@ impl MySource {
         let tables: Vec<(String, String)> = conn
             .query(
                 "SELECT CAST(table_name AS CHAR), CAST(table_type AS CHAR) FROM information_schema.tables
-                 WHERE table_schema = DATABASE() ORDER BY table_name",
+                 WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'VIEW') ORDER BY table_name",
             )
             .await?;
         let mut out = Vec::with_capacity(tables.len());
