@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::cli::{bin, sample_db};
 
-const TODAY: &str = "2026-11-26";
+pub(crate) const TODAY: &str = "2026-11-26";
 /// How long one question may take before it counts as failed (run-eval's default).
 const ASK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Confidence at and above which an answer is "confident".
@@ -532,13 +532,13 @@ fn northwind() -> &'static SetRun {
 // Real public datasets (tests/eval/README.md), imported as shipped through `plainsight import`.
 
 /// A dataset small enough to be committed, under `tests/eval/data/`.
-fn committed(path: &str) -> PathBuf {
+pub(crate) fn committed(path: &str) -> PathBuf {
     set_file("data").join(path)
 }
 
 /// A dataset `scripts/lib/eval-data.sh` takes from its package into `target/eval-data/` (or
 /// `$EVAL_DATA_DIR`, relative to the repository root).
-fn fetched(path: &str) -> PathBuf {
+pub(crate) fn fetched(path: &str) -> PathBuf {
     let root = plainsight_tests::repo_root();
     let dir = std::env::var_os("EVAL_DATA_DIR").map_or_else(
         || root.join("target").join("eval-data"),
@@ -738,4 +738,43 @@ fn matching_follows_run_eval() {
         &[row(&[Value::from(5.001), Value::from("5")])]
     ));
     assert_eq!(norm_json(&Value::Bool(true)), Cell::Num(1.0));
+}
+
+/// `../shared/eval/run-eval` (offline) on `db` with the reference SQL run on `reference`: the ids
+/// of the questions it passed, and its summary line.
+pub(crate) fn run_eval(
+    db: &str,
+    questions: &std::path::Path,
+    reference: &std::path::Path,
+) -> (Vec<String>, String) {
+    let data = tempfile::tempdir().expect("data dir");
+    let root = plainsight_tests::repo_root();
+    let out = std::process::Command::new("python3")
+        .env("PLAINSIGHT_DATA_DIR", data.path())
+        .arg(root.join("../shared/eval/run-eval"))
+        .args([
+            "--cli",
+            crate::cli::bin().to_str().expect("utf-8"),
+            "--db",
+            db,
+            "--today",
+            TODAY,
+            "--offline",
+        ])
+        .args([
+            "--ref-db",
+            reference.to_str().expect("utf-8"),
+            "--questions",
+            questions.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run-eval runs");
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let last = report.lines().last().unwrap_or_default().to_string();
+    let passed = report
+        .lines()
+        .filter_map(|l| l.strip_prefix("PASS "))
+        .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+        .collect();
+    (passed, last)
 }

@@ -447,3 +447,178 @@ fn mariadb_connections_are_encrypted_and_passwords_never_shown() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A SQLite database's tables copied into a new MariaDB database `name`, in MariaDB's types (the
+/// declared SQLite type decides: integers, DECIMAL, DOUBLE, DATETIME, VARCHAR or TEXT), with their
+/// primary and foreign keys; views and blobs are left out. Returns the SELECT-only URL.
+fn copy_into_mariadb(sqlite: &std::path::Path, name: &str) -> String {
+    // The shop's loading (re)creates the SELECT-only account: first, so the grant below stays.
+    let shop = shop_url();
+    let src =
+        rusqlite::Connection::open_with_flags(sqlite, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("sqlite");
+    let tables: Vec<String> = src
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("tables");
+    let q = |n: &str| format!("`{}`", n.replace('`', "``"));
+    let mut ddl = vec!["SET foreign_key_checks = 0".to_string()];
+    let mut inserts = Vec::new();
+    for table in &tables {
+        let cols: Vec<(String, String, i64)> = src
+            .prepare(&format!(
+                "SELECT name, upper(type), pk FROM pragma_table_info('{}') ORDER BY cid",
+                table.replace('\'', "''")
+            ))
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .expect("columns");
+        let fks: Vec<(String, String, String)> = src
+            .prepare(&format!("SELECT \"from\", \"table\", coalesce(\"to\", '') FROM pragma_foreign_key_list('{}')", table.replace('\'', "''")))
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+            .expect("foreign keys");
+        let keyed = |c: &str| {
+            cols.iter().any(|(n, _, pk)| n == c && *pk > 0) || fks.iter().any(|(f, _, _)| f == c)
+        };
+        let mut parts: Vec<String> = cols
+            .iter()
+            .map(|(n, ty, _)| {
+                let my = if ty.contains("INT") {
+                    "BIGINT".to_string()
+                } else if ty.starts_with("NUMERIC(") || ty.starts_with("DECIMAL(") {
+                    ty.replace("NUMERIC", "DECIMAL")
+                } else if ty.contains("NUMERIC") || ty.contains("DECIMAL") || ty.contains("MONEY") {
+                    "DECIMAL(18,4)".into()
+                } else if ty.contains("REAL") || ty.contains("FLOA") || ty.contains("DOUB") {
+                    "DOUBLE".into()
+                } else if ty.contains("DATE") || ty.contains("TIME") {
+                    "DATETIME".into()
+                } else if ty.contains("BLOB") || ty == "IMAGE" {
+                    "LONGBLOB".into()
+                } else if keyed(n) {
+                    "VARCHAR(191)".into()
+                } else {
+                    "TEXT".into()
+                };
+                format!("{} {my}", q(n))
+            })
+            .collect();
+        let pk: Vec<String> = {
+            let mut pk: Vec<&(String, String, i64)> = cols.iter().filter(|c| c.2 > 0).collect();
+            pk.sort_by_key(|c| c.2);
+            pk.iter().map(|c| q(&c.0)).collect()
+        };
+        if !pk.is_empty() {
+            parts.push(format!("PRIMARY KEY ({})", pk.join(", ")));
+        }
+        for (from, to_table, to) in &fks {
+            let to = if to.is_empty() { from } else { to };
+            parts.push(format!(
+                "FOREIGN KEY ({}) REFERENCES {} ({})",
+                q(from),
+                q(to_table),
+                q(to)
+            ));
+        }
+        ddl.push(format!("CREATE TABLE {} ({})", q(table), parts.join(", ")));
+        let mut stmt = src
+            .prepare(&format!("SELECT * FROM {}", q(table).replace('`', "\"")))
+            .expect("select");
+        let width = stmt.column_count();
+        let blob: Vec<bool> = cols
+            .iter()
+            .map(|(_, ty, _)| ty.contains("BLOB") || ty == "IMAGE")
+            .collect();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..width)
+                    .map(|i| {
+                        if blob[i] {
+                            "NULL".into()
+                        } else {
+                            literal(r.get_ref(i).expect("cell"))
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "))
+            })
+            .expect("rows")
+            .map(|r| format!("({})", r.expect("row")))
+            .collect();
+        for chunk in rows.chunks(500) {
+            inserts.push(format!(
+                "INSERT INTO {} VALUES {}",
+                q(table),
+                chunk.join(", ")
+            ));
+        }
+    }
+    runtime().block_on(async {
+        let mut root = admin("mysql").await;
+        root.query_drop(format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .expect("drop");
+        root.query_drop(format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create");
+        // The test account's user (created with the shop).
+        root.query_drop(format!(
+            "GRANT SELECT, SHOW VIEW ON {name}.* TO 'plainsight_ro'@'127.0.0.1'"
+        ))
+        .await
+        .expect("grant");
+        let mut db = admin(name).await;
+        // Permissive for loading only: a text that is no date becomes NULL, not an error.
+        db.query_drop("SET SESSION sql_mode = ''")
+            .await
+            .expect("mode");
+        for stmt in ddl.iter().chain(&inserts) {
+            db.query_drop(stmt)
+                .await
+                .unwrap_or_else(|e| panic!("{e}: {}", &stmt[..stmt.len().min(200)]));
+        }
+    });
+    shop.replace("/shop", &format!("/{name}"))
+}
+
+#[test]
+#[ignore = "needs the MariaDB server that scripts/test starts"]
+fn public_databases_answer_on_mariadb_as_on_sqlite() {
+    let root = plainsight_tests::repo_root();
+    let mut lost = Vec::new();
+    for (name, file, questions) in [
+        (
+            "chinook",
+            "../shared/data/chinook.sqlite",
+            "tests/eval/chinook.jsonl",
+        ),
+        (
+            "northwind",
+            "../shared/data/northwind.sqlite",
+            "tests/eval/northwind.jsonl",
+        ),
+    ] {
+        let sqlite = root.join(file);
+        let url = copy_into_mariadb(&sqlite, name);
+        let (on_sqlite, sqlite_score) = crate::eval::run_eval(
+            sqlite.to_str().expect("utf-8"),
+            &root.join(questions),
+            &sqlite,
+        );
+        let (on_mariadb, mariadb_score) =
+            crate::eval::run_eval(&url, &root.join(questions), &sqlite);
+        eprintln!("{name}: SQLite {sqlite_score}; MariaDB {mariadb_score}");
+        lost.extend(
+            on_sqlite
+                .iter()
+                .filter(|id| !on_mariadb.contains(id))
+                .map(|id| format!("{name} {id}")),
+        );
+    }
+    assert!(
+        lost.is_empty(),
+        "answered right from SQLite but not from the same data in MariaDB: {lost:?}"
+    );
+}

