@@ -331,6 +331,24 @@ fn no_other_file_can_be_read_from_a_file_opened_in_place() {
             && !f.secret.with_file_name("other.duckdb").exists(),
         "nothing was written"
     );
+    // A sort larger than the memory limit fails in plain words instead of spilling to disk:
+    // no temporary directory, no file anywhere.
+    let cwd = std::env::current_dir().expect("cwd");
+    let err = source
+        .run_raw(
+            "SELECT a.range * b.range AS x, repeat('z', 200) AS pad FROM range(3000000) a, range(3) b ORDER BY pad, x DESC",
+            &Limits {
+                timeout: Duration::from_secs(60),
+                ..Limits::default()
+            },
+            None,
+        )
+        .expect_err("more than the memory limit");
+    assert!(matches!(err, ExecError::OutOfMemory(_)), "{err:?}");
+    assert!(
+        !cwd.join(".tmp").exists(),
+        "nothing spilled beside the worker"
+    );
     // The time limit holds, and the source answers again afterwards.
     let started = Instant::now();
     let err = source

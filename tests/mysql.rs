@@ -228,6 +228,14 @@ fn adversarial_statements_change_nothing_on_mariadb() {
         "SELECT 1 /*!, SLEEP(60) */",
         "SELECT * FROM orders FOR UPDATE",
         "CREATE TABLE evil (x INT)",
+        // The red team's: text the guard's parser read one way and MariaDB another.
+        "SELECT b\"\\\" , \" , @@datadir, GET_LOCK('x',0) -- \"\nFROM (SELECT 1 AS b) t",
+        "SELECT 1 --\u{a0}, VERSION(), SLEEP(60)\nFROM (SELECT 1 AS `\u{a0}`) t",
+        "SELECT @@datadir",
+        "SELECT @a := 1",
+        "SELECT 1 UNION SELECT 1 INTO @v",
+        "SELECT * FROM mysql.user",
+        "SELECT COUNT(*) FROM seq_1_to_100000000000",
     ] {
         let started = Instant::now();
         let out = run(&["sql", "--db", url, "--timeout-ms", "1000", stmt]);

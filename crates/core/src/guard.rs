@@ -14,6 +14,7 @@ use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, V
 use sqlparser::dialect::{
     Dialect as SqlDialect, DuckDbDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
 };
+use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
 use crate::dialect::Dialect;
@@ -311,23 +312,6 @@ fn is_allowed_in(name: &str, dialect: Dialect) -> bool {
     is_allowed_function(name) || extra.contains(&name.to_ascii_lowercase().as_str())
 }
 
-/// MariaDB and MySQL run the text of `/*! … */` and `/*M! … */` comments as SQL, which every
-/// parser (ours included) skips as a comment: `SELECT 1 /*!, SLEEP(60) */` would be checked as
-/// `SELECT 1`. Such comments are refused, wherever they are.
-fn executable_comment(sql: &str) -> Option<GuardError> {
-    let tokens = Tokenizer::new(&MySqlDialect {}, sql).tokenize().ok()?;
-    tokens.iter().find_map(|t| match t {
-        Token::Whitespace(Whitespace::MultiLineComment(text))
-            if text.starts_with('!') || text.starts_with("M!") =>
-        {
-            Some(GuardError(
-                "The SQL holds a /*! … */ comment, which MariaDB and MySQL would run as code; it is not allowed.".into(),
-            ))
-        }
-        _ => None,
-    })
-}
-
 /// The longest SQL the guard reads. Generated queries are a few hundred characters; a 300 KB
 /// reply of `1+1+…` would build an expression deep enough to overflow the stack while it is
 /// checked or dropped, so length is refused before parsing.
@@ -342,68 +326,114 @@ pub const MAX_OPERATORS: usize = 1_000;
 pub const MAX_SELECTS: usize = 100;
 
 /// Operators (`+`, `||`, `AND`, `=`, …) and SELECT keywords outside string literals, quoted names
-/// and comments.
-fn operator_count(sql: &str) -> (usize, usize) {
-    let b = sql.as_bytes();
+/// and comments, as `dialect`'s own tokenizer reads them (so what it skips as a comment or a
+/// string is exactly what the parser skips: counting with other rules let a chain hide behind
+/// `\'` or `--x` and overflow the parser's stack).
+fn operator_count(tokens: &[Token]) -> (usize, usize) {
     let mut count = 0;
     let mut selects = 0;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
+    for token in tokens {
+        match token {
+            Token::Word(w) if w.quote_style.is_none() => match w.keyword {
+                Keyword::AND | Keyword::OR | Keyword::NOT => count += 1,
+                Keyword::SELECT => selects += 1,
+                _ => {}
+            },
+            Token::EOF
+            | Token::Word(_)
+            | Token::Number(..)
+            | Token::Char(_)
+            | Token::Whitespace(_)
+            | Token::Comma
+            | Token::LParen
+            | Token::RParen
+            | Token::Period
+            | Token::SemiColon
+            | Token::LBracket
+            | Token::RBracket
+            | Token::LBrace
+            | Token::RBrace
+            | Token::Colon
+            | Token::DoubleColon
+            | Token::Placeholder(_)
+            | Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::TripleSingleQuotedString(_)
+            | Token::TripleDoubleQuotedString(_)
+            | Token::DollarQuotedString(_)
+            | Token::SingleQuotedByteStringLiteral(_)
+            | Token::DoubleQuotedByteStringLiteral(_)
+            | Token::TripleSingleQuotedByteStringLiteral(_)
+            | Token::TripleDoubleQuotedByteStringLiteral(_)
+            | Token::SingleQuotedRawStringLiteral(_)
+            | Token::DoubleQuotedRawStringLiteral(_)
+            | Token::TripleSingleQuotedRawStringLiteral(_)
+            | Token::TripleDoubleQuotedRawStringLiteral(_)
+            | Token::NationalStringLiteral(_)
+            | Token::QuoteDelimitedStringLiteral(_)
+            | Token::NationalQuoteDelimitedStringLiteral(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+            | Token::HexStringLiteral(_) => {}
+            // Everything else is some operator.
+            _ => count += 1,
+        }
+    }
+    (count, selects)
+}
+
+/// Where MariaDB/MySQL or DuckDB would read the text otherwise than the parser does, the SQL is
+/// refused before it is parsed (what the guard checked must be what the server runs):
+/// - a backslash anywhere: MariaDB reads it as an escape in every string, the parser not in all
+///   (`b"\" , SLEEP(60) , "`), and DuckDB in none (`X'\' ; COPY … '`);
+/// - `--` followed by anything but a space, tab or line break: MariaDB starts a comment only
+///   then, the parser after any Unicode space (`--\u{a0}, GET_LOCK(…)` ran on MariaDB);
+/// - `/*! … */` and `/*M! … */` comments, which MariaDB runs as code;
+/// - variables (`@x`, `@@datadir`), `:=` assignments and `INTO` anywhere: none is needed to read
+///   data, and each reads or changes session or server state.
+fn ambiguous(tokens: &[Token], sql: &str, dialect: Dialect) -> Option<String> {
+    if !matches!(dialect, Dialect::Mysql | Dialect::Duckdb) {
+        return None;
+    }
+    let server = dialect.name();
+    if sql.contains('\\') {
+        return Some(format!("The SQL holds a backslash (\\), which {server} and Plainsight's checks would read differently; it is not allowed."));
+    }
+    for token in tokens {
+        match token {
+            Token::Whitespace(Whitespace::SingleLineComment { prefix, comment })
+                if prefix == "--"
+                    && !comment.is_empty()
+                    && !comment.starts_with([' ', '\t', '\n', '\r']) =>
+            {
+                return Some(format!("The SQL has a -- comment not followed by a plain space, which {server} would not read as a comment; it is not allowed."));
             }
-            b'[' => {
-                while i < b.len() && b[i] != b']' {
-                    i += 1;
-                }
+            Token::Whitespace(Whitespace::MultiLineComment(text))
+                if text.starts_with('!') || text.starts_with("M!") =>
+            {
+                return Some("The SQL holds a /*! … */ comment, which MariaDB and MySQL would run as code; it is not allowed.".into());
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+            Token::Word(w) if w.quote_style.is_none() && w.value.starts_with('@') => {
+                return Some(format!(
+                    "The SQL uses the variable {}; generated queries cannot read or set variables.",
+                    w.value
+                ));
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
+            Token::AtSign | Token::Assignment => {
+                return Some(
+                    "The SQL reads or sets a variable (@ or :=); generated queries cannot.".into(),
+                );
             }
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&' | b'<' | b'>' | b'=' | b'^' | b'~' => {
-                // `<>`, `||`, `>=` are one operator.
-                count += 1;
-                while b
-                    .get(i + 1)
-                    .is_some_and(|c| matches!(c, b'|' | b'&' | b'<' | b'>' | b'='))
-                {
-                    i += 1;
-                }
-            }
-            c if c.is_ascii_alphabetic() => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                let word = &sql[start..i];
-                if word.eq_ignore_ascii_case("and")
-                    || word.eq_ignore_ascii_case("or")
-                    || word.eq_ignore_ascii_case("not")
-                {
-                    count += 1;
-                } else if word.eq_ignore_ascii_case("select") {
-                    selects += 1;
-                }
-                continue;
+            Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::INTO => {
+                return Some(
+                    "SELECT … INTO writes a file, a table or a variable, which is not allowed."
+                        .into(),
+                );
             }
             _ => {}
         }
-        i += 1;
     }
-    (count, selects)
+    None
 }
 
 /// SQL the guard accepted, and the dialect it was checked for: the only SQL
@@ -473,7 +503,19 @@ pub fn check_for(sql: &str, dialect: Dialect) -> Result<CheckedSql, GuardError> 
             trimmed.len()
         )));
     }
-    let (operators, selects) = operator_count(trimmed);
+    let parser_dialect: &dyn SqlDialect = match dialect {
+        Dialect::Sqlite => &SQLiteDialect {},
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::Mysql => &MySqlDialect {},
+        Dialect::Duckdb => &DuckDbDialect {},
+    };
+    let tokens = Tokenizer::new(parser_dialect, trimmed)
+        .tokenize()
+        .map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
+    if let Some(refusal) = ambiguous(&tokens, trimmed, dialect) {
+        return Err(GuardError(refusal));
+    }
+    let (operators, selects) = operator_count(&tokens);
     if operators > MAX_OPERATORS {
         return Err(GuardError(format!(
             "The SQL chains {operators} operators; Plainsight runs queries with at most {MAX_OPERATORS}, so checking it can never exhaust memory."
@@ -483,17 +525,6 @@ pub fn check_for(sql: &str, dialect: Dialect) -> Result<CheckedSql, GuardError> 
         return Err(GuardError(format!(
             "The SQL holds {selects} SELECTs (queries, subqueries and WITH parts); Plainsight runs queries with at most {MAX_SELECTS}, so the database can always plan them quickly."
         )));
-    }
-    let parser_dialect: &dyn SqlDialect = match dialect {
-        Dialect::Sqlite => &SQLiteDialect {},
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::Mysql => &MySqlDialect {},
-        Dialect::Duckdb => &DuckDbDialect {},
-    };
-    if dialect == Dialect::Mysql {
-        if let Some(refusal) = executable_comment(trimmed) {
-            return Err(refusal);
-        }
     }
     let statements = Parser::parse_sql(parser_dialect, trimmed)
         .map_err(|e| GuardError(format!("The SQL could not be read: {e}.")))?;
@@ -588,7 +619,12 @@ impl Visitor for ReadOnly {
                 last_part(name)
             ));
         }
-        if let TableFactor::TableFunction { .. } | TableFactor::Function { .. } = factor {
+        if let TableFactor::TableFunction { .. }
+        | TableFactor::Function { .. }
+        | TableFactor::JsonTable { .. }
+        | TableFactor::OpenJsonTable { .. }
+        | TableFactor::XmlTable { .. } = factor
+        {
             return ControlFlow::Break("Table functions are not allowed.".into());
         }
         ControlFlow::Continue(())
@@ -611,12 +647,32 @@ impl Visitor for ReadOnly {
                 ));
             }
         }
-        // DuckDB reads a file named as a table (`FROM "/home/ana/other.csv"`).
+        // MariaDB: another database's tables (`other_shop.orders`); DuckDB: a file named as a
+        // table (`FROM secret.csv`, `FROM "/home/ana/other.csv"`) or its catalog
+        // (`pg_settings`, `duckdb_views`). Only the source's own tables, named alone, are read.
+        if matches!(self.dialect, Dialect::Mysql | Dialect::Duckdb) && relation.0.len() > 1 {
+            return ControlFlow::Break(format!(
+                "{relation} names another database or file; only this source's own tables can be read."
+            ));
+        }
         if self.dialect == Dialect::Duckdb
-            && (name.contains(['/', '\\', ':', '*']) || name.contains('.'))
+            && (name.contains(['/', '\\', ':', '*', '?', '[', '.'])
+                || ["pg_", "duckdb_", "sqlite_", "information_schema"]
+                    .iter()
+                    .any(|p| name.starts_with(p)))
         {
             return ControlFlow::Break(format!(
-                "{name} names a file; only the file you opened can be read."
+                "{name} is a file or one of DuckDB's own tables; only the file you opened can be read."
+            ));
+        }
+        // MariaDB's generated number tables (`seq_1_to_1000000000`).
+        if self.dialect == Dialect::Mysql
+            && name
+                .strip_prefix("seq_")
+                .is_some_and(|rest| rest.split("_to_").count() == 2)
+        {
+            return ControlFlow::Break(format!(
+                "{name} is one of MariaDB's generated tables, which generated queries cannot read."
             ));
         }
         if name.starts_with("pragma_") {
@@ -675,6 +731,10 @@ fn last_part(name: &ObjectName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn count(sql: &str) -> (usize, usize) {
+        operator_count(&Tokenizer::new(&SQLiteDialect {}, sql).tokenize().unwrap())
+    }
 
     #[track_caller]
     fn accepted(sql: &str) {
@@ -830,8 +890,8 @@ mod tests {
             ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
             ("SELECT * FROM read_text('/etc/passwd')", "read_text"),
             ("SELECT * FROM glob('/home/*')", "glob"),
-            ("SELECT * FROM \"/etc/passwd\"", "names a file"),
-            ("SELECT * FROM \"other.csv\"", "names a file"),
+            ("SELECT * FROM \"/etc/passwd\"", "is a file"),
+            ("SELECT * FROM \"other.csv\"", "is a file"),
             ("SELECT getenv('HOME')", "getenv"),
             (
                 "SELECT current_setting('enable_external_access')",
@@ -844,6 +904,64 @@ mod tests {
         ] {
             let e = duck(sql).expect_err(sql);
             assert!(e.0.contains(why), "{sql}: {e}");
+        }
+    }
+
+    /// The red team's bypasses (text the parser read one way and the server another) and the
+    /// state readers they found, each refused.
+    #[test]
+    fn text_the_server_would_read_otherwise_is_refused() {
+        let my = |sql: &str| check_for(sql, Dialect::Mysql);
+        let duck = |sql: &str| check_for(sql, Dialect::Duckdb);
+        for sql in [
+            "SELECT b\"\\\" , \" , @@datadir, CURRENT_USER(), GET_LOCK('x',0) -- \"\nFROM (SELECT 1 AS b) t",
+            "SELECT 1 --\u{a0}, VERSION(), GET_LOCK('y',0)\nFROM (SELECT 1 AS `\u{a0}`) t",
+            "SELECT 1 --\u{3000}, SLEEP(60)",
+            "SELECT @@datadir, @@log_error, @@plugin_dir",
+            "SELECT @a := 1",
+            "SELECT 1 UNION SELECT 1 INTO @v",
+            "SELECT region FROM sales INTO OUTFILE '/tmp/x'",
+            "SELECT * FROM other_shop.orders",
+            "SELECT * FROM information_schema.processlist",
+            "SELECT * FROM seq_1_to_1000000000",
+            "SELECT * FROM JSON_TABLE('[1]', '$[*]' COLUMNS (x INT PATH '$')) AS j",
+            "SELECT 'a\\' OR 1=1",
+        ] {
+            assert!(my(sql).is_err(), "MariaDB: {sql:?} must be refused");
+        }
+        for sql in [
+            "SELECT X'\\' ; COPY (SELECT 42 AS x) TO $$/tmp/x.csv$$ -- '",
+            "SELECT * FROM secret.csv",
+            "SELECT * FROM \"/tmp/redteam/secret\".csv",
+            "SELECT name, setting FROM pg_settings",
+            "SELECT * FROM duckdb_views",
+            "SELECT * FROM sqlite_master",
+            "SELECT * FROM information_schema.tables",
+        ] {
+            assert!(duck(sql).is_err(), "DuckDB: {sql:?} must be refused");
+        }
+        // Ordinary comments and strings still pass.
+        assert!(
+            my("SELECT region -- the region\nFROM sales WHERE city = 'Portland\u{a0}ME'").is_ok()
+        );
+        assert!(duck("SELECT region FROM sales -- by region").is_ok());
+    }
+
+    /// Counting follows the dialect's own reading, so a chain cannot hide from the count behind
+    /// text the counter skipped and the parser did not (`'\'` in MariaDB, `--x`, `[…]` lists).
+    #[test]
+    fn operator_chains_are_counted_as_the_parser_reads_them() {
+        let chain = vec!["1"; 2_000].join("+");
+        for (sql, dialect) in [
+            (format!("SELECT [{chain}]"), Dialect::Duckdb),
+            (format!("SELECT 1 --x\n+{chain}"), Dialect::Mysql),
+            (format!("SELECT [{chain}]"), Dialect::Postgres),
+        ] {
+            let err = check_for(&sql, dialect).unwrap_err().0;
+            assert!(
+                err.contains("operators") || err.contains("--"),
+                "{dialect:?}: {err}"
+            );
         }
     }
 
@@ -881,7 +999,7 @@ mod tests {
         ))
         .is_ok());
         assert_eq!(
-            operator_count("SELECT a + b FROM t WHERE x = 'a+b' AND y <> 2 /* + */"),
+            count("SELECT a + b FROM t WHERE x = 'a+b' AND y <> 2 /* + */"),
             (4, 1)
         );
         // A chain of CTEs that PostgreSQL would plan for minutes is refused by its SELECTs,
@@ -901,10 +1019,7 @@ mod tests {
             assert!(err.contains("3001 SELECTs"), "{err}");
             assert!(check_for(&ctes(20), dialect).is_ok());
         }
-        assert_eq!(
-            operator_count("SELECT 'select' AS \"select\" -- select"),
-            (0, 1)
-        );
+        assert_eq!(count("SELECT 'select' AS \"select\" -- select"), (0, 1));
     }
 
     #[test]

@@ -205,8 +205,29 @@ pub fn open(spec: &str) -> Result<Box<dyn DataSource>, ExecError> {
         Ok(Box::new(mysql::MySource::connect(spec)?))
     } else if duckdb::is_in_place_file(spec) {
         Ok(Box::new(duckdb::DuckSource::open(spec)?))
+    } else if spec.contains('@') && spec.contains(':') && !Path::new(spec).exists() {
+        // A mistyped address (`mysql:/reader:pw@host/shop`) is not a file path: say so, without
+        // the password it may hold.
+        Err(ExecError::Connect(format!(
+            "{} is neither a file nor an address Plainsight can open; database servers are written postgres://… or mysql://…",
+            mask_credentials(spec)
+        )))
     } else {
         Ok(Box::new(SqliteSource::new(spec)))
+    }
+}
+
+/// `spec` with whatever follows the last `user:` before the `@` masked: a password in an address
+/// however mistyped.
+fn mask_credentials(spec: &str) -> String {
+    let Some(at) = spec.rfind('@') else {
+        return spec.to_string();
+    };
+    match spec[..at].rfind(':') {
+        Some(colon) if !spec[colon + 1..at].starts_with('/') && colon + 1 < at => {
+            format!("{}•••{}", &spec[..=colon], &spec[at..])
+        }
+        _ => spec.to_string(),
     }
 }
 
@@ -214,6 +235,25 @@ pub fn open(spec: &str) -> Result<Box<dyn DataSource>, ExecError> {
 mod tests {
     use super::*;
     use crate::guard;
+
+    #[test]
+    fn a_mistyped_address_never_shows_its_password() {
+        for typo in [
+            "mysql:/reader:s3cret-pw@127.0.0.1:3306/shop",
+            "postgress://reader:s3cret-pw@db/shop",
+            "reader:s3cret-pw@db/shop",
+        ] {
+            let err = open(typo).err().expect("refused").to_string();
+            assert!(
+                !err.contains("s3cret") && err.contains("neither a file nor an address"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            mask_credentials("mysql://reader@db/shop"),
+            "mysql://reader@db/shop"
+        );
+    }
 
     #[test]
     fn a_source_runs_only_sql_checked_for_its_own_dialect() {

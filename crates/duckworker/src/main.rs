@@ -1,7 +1,8 @@
 //! `plainsight-duckdb-worker FILE MEMORY_MB THREADS`: one large CSV or Parquet file, opened in
 //! place through DuckDB and shown as one table named after the file.
 //!
-//! Locked down before it reads a request: an in-memory database (nothing is written anywhere),
+//! Locked down before it reads a request: an in-memory database with no temporary directory (it
+//! spills nothing; files it could write are limited to 0 bytes, and its address space too),
 //! `allowed_paths` = that one file, `enable_external_access = false` (no other file, no network,
 //! no `ATTACH`, no `COPY … TO`), extensions neither installed nor loaded, a memory limit, and
 //! `lock_configuration = true`, so no statement can change any of it. The host's guard checks
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use duckdb::types::ValueRef;
 use duckdb::Connection;
+use rustix::process::{setrlimit, Resource, Rlimit};
 use serde_json::{json, Value};
 
 fn main() {
@@ -36,7 +38,7 @@ fn main() {
         let _ = writeln!(out, "{v}");
         let _ = out.flush();
     };
-    let opened = open(file, memory_mb, threads);
+    let opened = limit_process(memory_mb).and_then(|()| open(file, memory_mb, threads));
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let Ok(request) = serde_json::from_str::<Value>(&line) else {
@@ -92,6 +94,26 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The process's own walls, beyond DuckDB's settings: its address space (DuckDB's
+/// `memory_limit` covers its buffers, not what one expression builds: `lpad('x', 2e9, 'y')` took
+/// 4 GB against a 1 GB limit) and the size of any file it could write (none: 0 bytes).
+fn limit_process(memory_mb: &str) -> Result<(), String> {
+    let memory: u64 = memory_mb.parse().map_err(|_| "bad memory limit")?;
+    // DuckDB's own limit, plus room for its code, threads' stacks and allocator reserves.
+    let address_space = (memory * 3 + 1024) << 20;
+    for (resource, bytes) in [(Resource::As, address_space), (Resource::Fsize, 0)] {
+        setrlimit(
+            resource,
+            Rlimit {
+                current: Some(bytes),
+                maximum: Some(bytes),
+            },
+        )
+        .map_err(|e| format!("cannot limit the worker's {resource:?}: {e}"))?;
+    }
+    Ok(())
+}
+
 fn open(file: &str, memory_mb: &str, threads: &str) -> Result<(Connection, String), String> {
     let memory: u64 = memory_mb.parse().map_err(|_| "bad memory limit")?;
     let threads: u64 = threads.parse().map_err(|_| "bad thread count")?;
@@ -118,7 +140,9 @@ fn open(file: &str, memory_mb: &str, threads: &str) -> Result<(Connection, Strin
     let table = table_name(file);
     let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
     conn.execute_batch(&format!(
-        "SET autoinstall_known_extensions = false;
+        "SET temp_directory = '';
+         SET max_temp_directory_size = '0B';
+         SET autoinstall_known_extensions = false;
          SET autoload_known_extensions = false;
          SET memory_limit = '{memory}MB';
          SET threads = {threads};
@@ -137,6 +161,8 @@ fn failure(e: &duckdb::Error) -> Failure {
     let message = e.to_string();
     let kind = if message.contains("INTERRUPT") || message.contains("Interrupted") {
         "timed_out"
+    } else if message.contains("Out of Memory") {
+        "out_of_memory"
     } else if message.contains("Permission Error")
         || message.contains("configuration has been locked")
         || message.contains("disabled by configuration")

@@ -58,6 +58,16 @@ impl DuckSource {
         let path: PathBuf = path.into();
         let path = std::fs::canonicalize(&path)
             .map_err(|_| ExecError::Missing(path.display().to_string()))?;
+        // DuckDB reads `*`, `?`, `[` and `{` in a path as a pattern matching other files.
+        if path
+            .to_string_lossy()
+            .contains(['*', '?', '[', ']', '{', '}'])
+        {
+            return Err(ExecError::Connect(format!(
+                "{} cannot be opened in place because its name holds one of * ? [ ] {{ }}; rename it or import it instead",
+                path.display()
+            )));
+        }
         let program = find_program(PROGRAM, PROGRAM_ENV).ok_or_else(|| {
             ExecError::Connect(format!(
                 "opening {} in place needs Plainsight's DuckDB worker ({PROGRAM}), which this build does not include; import the file instead",
@@ -134,6 +144,7 @@ impl DuckSource {
         Err(match kind {
             "timed_out" => ExecError::TimedOut(limit.as_millis()),
             "not_allowed" => ExecError::NotAllowed(message),
+            "out_of_memory" => ExecError::OutOfMemory(MEMORY_MB as i64),
             "result_too_big" => ExecError::ResultTooBig(message.parse().unwrap_or(0)),
             "open" => ExecError::Connect(format!(
                 "{} could not be opened in place: {message}",

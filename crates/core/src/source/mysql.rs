@@ -323,7 +323,11 @@ impl MySource {
         } else if let Some(conn) = guard.as_mut() {
             let ended = self
                 .runtime
-                .block_on(tokio::time::timeout(WIND_DOWN, conn.query_drop("ROLLBACK")));
+                // A named lock (GET_LOCK) outlives the transaction: released too, whatever ran.
+                .block_on(tokio::time::timeout(
+                    WIND_DOWN,
+                    conn.query_drop("ROLLBACK; DO RELEASE_ALL_LOCKS()"),
+                ));
             if !matches!(ended, Ok(Ok(()))) {
                 *guard = None;
             }
