@@ -336,7 +336,7 @@ fn no_other_file_can_be_read_from_a_file_opened_in_place() {
     let cwd = std::env::current_dir().expect("cwd");
     let err = source
         .run_raw(
-            "SELECT a.range * b.range AS x, repeat('z', 200) AS pad FROM range(3000000) a, range(3) b ORDER BY pad, x DESC",
+            "SELECT a.order_id * b.order_id AS x, lpad(CAST(a.order_id AS VARCHAR), 200, 'z') AS pad FROM orders_export a, (SELECT order_id FROM orders_export LIMIT 30) b ORDER BY pad, x DESC",
             &Limits {
                 timeout: Duration::from_secs(60),
                 ..Limits::default()
@@ -353,7 +353,7 @@ fn no_other_file_can_be_read_from_a_file_opened_in_place() {
     let started = Instant::now();
     let err = source
         .run_raw(
-            "SELECT count(*) FROM range(1000000000000) a, range(10) b",
+            "SELECT count(*) FROM orders_export a, orders_export b WHERE a.revenue * b.quantity > 1e9",
             &limits,
             None,
         )

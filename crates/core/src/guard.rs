@@ -335,7 +335,26 @@ fn operator_count(tokens: &[Token]) -> (usize, usize) {
     for token in tokens {
         match token {
             Token::Word(w) if w.quote_style.is_none() => match w.keyword {
-                Keyword::AND | Keyword::OR | Keyword::NOT => count += 1,
+                // Keyword operators too: a chain of 2,000 `DIV` overflowed a 2 MB stack.
+                Keyword::AND
+                | Keyword::OR
+                | Keyword::NOT
+                | Keyword::DIV
+                | Keyword::MOD
+                | Keyword::XOR
+                | Keyword::IS
+                | Keyword::LIKE
+                | Keyword::ILIKE
+                | Keyword::IN
+                | Keyword::BETWEEN
+                | Keyword::REGEXP
+                | Keyword::RLIKE
+                | Keyword::SIMILAR
+                | Keyword::COLLATE
+                | Keyword::GLOB
+                | Keyword::MATCH
+                | Keyword::ESCAPE
+                | Keyword::OVERLAPS => count += 1,
                 Keyword::SELECT => selects += 1,
                 _ => {}
             },
@@ -354,7 +373,6 @@ fn operator_count(tokens: &[Token]) -> (usize, usize) {
             | Token::LBrace
             | Token::RBrace
             | Token::Colon
-            | Token::DoubleColon
             | Token::Placeholder(_)
             | Token::SingleQuotedString(_)
             | Token::DoubleQuotedString(_)
@@ -399,6 +417,18 @@ fn ambiguous(tokens: &[Token], sql: &str, dialect: Dialect) -> Option<String> {
     if sql.contains('\\') {
         return Some(format!("The SQL holds a backslash (\\), which {server} and Plainsight's checks would read differently; it is not allowed."));
     }
+    // A carriage return ends a `--` comment for DuckDB, not for the parser; Unicode spaces
+    // (U+00A0, U+2028, …) separate words for the parser, not always for the servers; DuckDB
+    // has no backtick names.
+    if sql.contains('\r') {
+        return Some(format!("The SQL holds a carriage return outside a line break, which {server} and Plainsight's checks would read differently; it is not allowed."));
+    }
+    if let Some(c) = sql.chars().find(|c| c.is_whitespace() && !c.is_ascii()) {
+        return Some(format!("The SQL holds the Unicode space U+{:04X}, which {server} and Plainsight's checks would read differently; it is not allowed.", u32::from(c)));
+    }
+    if dialect == Dialect::Duckdb && sql.contains('`') {
+        return Some("The SQL holds a backtick (`), which DuckDB and Plainsight's checks would read differently; it is not allowed.".into());
+    }
     for token in tokens {
         match token {
             Token::Whitespace(Whitespace::SingleLineComment { prefix, comment })
@@ -413,7 +443,8 @@ fn ambiguous(tokens: &[Token], sql: &str, dialect: Dialect) -> Option<String> {
             {
                 return Some("The SQL holds a /*! … */ comment, which MariaDB and MySQL would run as code; it is not allowed.".into());
             }
-            Token::Word(w) if w.quote_style.is_none() && w.value.starts_with('@') => {
+            // `DISTINCT@@datadir` is one word to the parser, two to MariaDB.
+            Token::Word(w) if w.quote_style.is_none() && w.value.contains('@') => {
                 return Some(format!(
                     "The SQL uses the variable {}; generated queries cannot read or set variables.",
                     w.value
@@ -494,6 +525,15 @@ pub fn check(sql: &str) -> Result<CheckedSql, GuardError> {
 /// marked as checked for `dialect`.
 pub fn check_for(sql: &str, dialect: Dialect) -> Result<CheckedSql, GuardError> {
     let trimmed = sql.trim().trim_end_matches(';').trim();
+    // Line breaks as the servers and the parser all read them (a reply's CRLF included).
+    let unified;
+    let trimmed = if trimmed.contains("\r\n") && matches!(dialect, Dialect::Mysql | Dialect::Duckdb)
+    {
+        unified = trimmed.replace("\r\n", "\n");
+        unified.as_str()
+    } else {
+        trimmed
+    };
     if trimmed.is_empty() {
         return Err(GuardError("There is no SQL to run.".into()));
     }
@@ -940,11 +980,33 @@ mod tests {
         ] {
             assert!(duck(sql).is_err(), "DuckDB: {sql:?} must be refused");
         }
-        // Ordinary comments and strings still pass.
-        assert!(
-            my("SELECT region -- the region\nFROM sales WHERE city = 'Portland\u{a0}ME'").is_ok()
-        );
+        // The second round's: `@` inside a word, a carriage return ending a DuckDB comment,
+        // Unicode spaces DuckDB keeps in names, backticks DuckDB reads as an operator.
+        for sql in [
+            "SELECT DISTINCT@@datadir",
+            "SELECT COUNT(*) FROM orders WHERE@@autocommit",
+            "SELECT 42 INTO@v",
+            "SELECT BINARY@@hostname",
+        ] {
+            assert!(my(sql).is_err(), "MariaDB: {sql:?} must be refused");
+        }
+        for sql in [
+            "SELECT 1 AS a -- x\r, (SELECT count(*) FROM duckdb_settings()) AS s",
+            "SELECT \u{2028}$$ , (SELECT count(*) FROM duckdb_settings()) AS n, x$$ AS z FROM (SELECT 1 AS a) t",
+            "WITH x AS (SELECT 1 `) SELECT 1 AS a; COPY (SELECT 1) TO 'f'; WITH y AS (SELECT 1 `) SELECT 1",
+        ] {
+            assert!(duck(sql).is_err(), "DuckDB: {sql:?} must be refused");
+        }
+        // Ordinary comments pass, and a reply's CRLF line breaks read as line breaks; a Unicode
+        // space is refused even inside a value (the price of reading exactly as the servers do).
+        assert!(my("SELECT region -- the region\r\nFROM sales").is_ok());
         assert!(duck("SELECT region FROM sales -- by region").is_ok());
+        assert!(
+            my("SELECT region FROM sales WHERE city = 'Portland\u{a0}ME'")
+                .unwrap_err()
+                .0
+                .contains("U+00A0")
+        );
     }
 
     /// Counting follows the dialect's own reading, so a chain cannot hide from the count behind
@@ -952,6 +1014,9 @@ mod tests {
     #[test]
     fn operator_chains_are_counted_as_the_parser_reads_them() {
         let chain = vec!["1"; 2_000].join("+");
+        let divs = format!("SELECT 1{}", " DIV 1".repeat(2_000));
+        let err = check_for(&divs, Dialect::Mysql).unwrap_err().0;
+        assert!(err.contains("operators"), "{err}");
         for (sql, dialect) in [
             (format!("SELECT [{chain}]"), Dialect::Duckdb),
             (format!("SELECT 1 --x\n+{chain}"), Dialect::Mysql),

@@ -58,7 +58,7 @@ fn main() {
                 table,
                 request["max_values"].as_u64().unwrap_or(50) as usize,
             ),
-            Some("run") => run(conn, &request),
+            Some("run") => run(conn, table, &request),
             _ => Err(("sql", "unknown request".to_string())),
         };
         reply(match answer {
@@ -191,13 +191,20 @@ fn with_timeout<T>(conn: &Connection, timeout: Duration, f: impl FnOnce() -> T) 
     out
 }
 
-fn run(conn: &Connection, request: &Value) -> Result<Value, Failure> {
+fn run(conn: &Connection, table: &str, request: &Value) -> Result<Value, Failure> {
     let sql = request["sql"]
         .as_str()
         .ok_or(("sql", "no SQL".to_string()))?;
     let max_rows = request["max_rows"].as_u64().unwrap_or(10_000) as usize;
     let max_bytes = request["max_bytes"].as_u64().unwrap_or(32 << 20) as usize;
     let timeout = Duration::from_millis(request["timeout_ms"].as_u64().unwrap_or(30_000));
+    let functions: Option<Vec<String>> = request["functions"].as_array().map(|names| {
+        names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_ascii_lowercase))
+            .collect()
+    });
+    only_one_select(conn, sql, table, functions.as_deref())?;
     with_timeout(conn, timeout, || {
         let mut stmt = conn.prepare(sql).map_err(|e| failure(&e))?;
         let mut rows = stmt.query([]).map_err(|e| failure(&e))?;
@@ -228,6 +235,110 @@ fn run(conn: &Connection, request: &Value) -> Result<Value, Failure> {
             .unwrap_or_default();
         Ok(json!({ "columns": columns, "rows": out, "truncated": truncated }))
     })
+}
+
+/// DuckDB's own parser must read `sql` as exactly one SELECT, over the file's table (or the
+/// query's own WITH parts) only, calling only `functions` (when given) besides operators: the
+/// host's guard parses with another parser, and what the two read differently (a carriage return
+/// ending a `--` comment, Unicode spaces, backticks) must not reach DuckDB. Checked before
+/// `prepare`, which would run every statement but the last.
+fn only_one_select(
+    conn: &Connection,
+    sql: &str,
+    table: &str,
+    functions: Option<&[String]>,
+) -> Result<(), Failure> {
+    let refused = |why: String| Err(("not_allowed", why));
+    let tree: String = conn
+        .query_row(
+            "SELECT json_serialize_sql(CAST(? AS VARCHAR))",
+            [sql],
+            |r| r.get(0),
+        )
+        .map_err(|e| failure(&e))?;
+    let tree: Value = serde_json::from_str(&tree).map_err(|e| ("sql", e.to_string()))?;
+    if tree["error"].as_bool() != Some(false) {
+        let message = tree["error_message"]
+            .as_str()
+            .unwrap_or("it could not be read");
+        return if message.contains("Only SELECT") {
+            refused("only a read-only SELECT can run".into())
+        } else {
+            Err(("sql", message.to_string()))
+        };
+    }
+    let count = tree["statements"].as_array().map_or(0, Vec::len);
+    if count != 1 {
+        return refused(format!(
+            "DuckDB reads {count} statements in it; one can run"
+        ));
+    }
+    let mut ctes = vec![table.to_ascii_lowercase()];
+    collect_ctes(&tree, &mut ctes);
+    let mut problem = None;
+    visit(&tree, &mut |node| {
+        if problem.is_some() {
+            return;
+        }
+        let kind = node["type"].as_str().unwrap_or_default();
+        let class = node["class"].as_str().unwrap_or_default();
+        if kind == "TABLE_FUNCTION" {
+            problem = Some("table functions cannot run".to_string());
+        } else if kind == "BASE_TABLE" {
+            let name = node["table_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let qualified = ["schema_name", "catalog_name"]
+                .iter()
+                .any(|k| node[*k].as_str().is_some_and(|s| !s.is_empty()));
+            if qualified || !ctes.contains(&name) {
+                problem = Some(format!("{name} is not the opened file's table"));
+            }
+        } else if matches!(class, "FUNCTION" | "WINDOW" | "AGGREGATE")
+            && node["is_operator"].as_bool() != Some(true)
+        {
+            let name = node["function_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if functions.is_some_and(|allowed| !allowed.contains(&name)) {
+                problem = Some(format!("the function {name}() is not allowed"));
+            }
+        }
+    });
+    match problem {
+        Some(why) => refused(why),
+        None => Ok(()),
+    }
+}
+
+/// The names of every WITH part in the tree (`cte_map.map[].key`).
+fn collect_ctes(node: &Value, out: &mut Vec<String>) {
+    visit(node, &mut |n| {
+        if let Some(map) = n["cte_map"]["map"].as_array() {
+            out.extend(
+                map.iter()
+                    .filter_map(|e| e["key"].as_str().map(str::to_ascii_lowercase)),
+            );
+        }
+    });
+}
+
+/// Calls `f` on every object in the tree, depth first (an explicit stack: no recursion on
+/// whatever depth the query has).
+fn visit(root: &Value, f: &mut dyn FnMut(&Value)) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                f(node);
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
 }
 
 fn to_json(v: ValueRef<'_>) -> Value {

@@ -12,7 +12,17 @@ use crate::dialect::Dialect;
 /// Quotes an identifier for the dialect: PostgreSQL and DuckDB fold unquoted names to lower
 /// case, so any upper-case letter needs quotes there; MariaDB and MySQL quote with backticks.
 fn quote_for(dialect: Dialect, name: &str) -> String {
-    let plain = crate::schema::quote_ident(name);
+    let mut plain = crate::schema::quote_ident(name);
+    // Beyond SQLite's keywords, the other servers' (`current_user`, `localtime`, `true`): a
+    // column of that name, unquoted, would read as the keyword.
+    if dialect != Dialect::Sqlite
+        && !plain.starts_with('"')
+        && sqlparser::keywords::ALL_KEYWORDS
+            .binary_search(&name.to_ascii_uppercase().as_str())
+            .is_ok()
+    {
+        plain = format!("\"{}\"", name.replace('"', "\"\""));
+    }
     match dialect {
         Dialect::Mysql if plain.starts_with('"') => format!("`{}`", name.replace('`', "``")),
         Dialect::Postgres

@@ -170,6 +170,13 @@ impl DuckSource {
                 "max_rows": limits.max_rows,
                 "max_bytes": limits.max_bytes,
                 "timeout_ms": limits.timeout.as_millis() as u64,
+                // The worker checks again with DuckDB's own parser: one SELECT, over its file's
+                // table, calling only these.
+                "functions": crate::guard::ALLOWED_FUNCTIONS
+                    .iter()
+                    .chain(crate::guard::ALLOWED_DUCKDB_FUNCTIONS)
+                    .chain(&["count_star"])
+                    .collect::<Vec<_>>(),
             }),
             limits.timeout,
             cancel,

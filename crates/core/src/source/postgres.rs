@@ -63,12 +63,23 @@ const WIND_DOWN: Duration = Duration::from_secs(2);
 /// The URL with any password replaced, for messages and logs: in the user info and in a
 /// `password=` (or `sslpassword=`) query parameter.
 pub fn redact(url: &str) -> String {
+    // Nothing after a `#` (past the user info, where a password may hold one) belongs in an
+    // address: never shown.
+    let host = url.rfind('@').map_or(0, |at| at + 1);
+    let url = match url[host..].find('#') {
+        Some(hash) => format!("{}#•••", &url[..host + hash]),
+        None => url.to_string(),
+    };
     let url = match url.split_once('?') {
         Some((base, query)) => {
             let query: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => {
+                    Some((k, _))
+                        if ["pass", "pwd", "secret", "token"]
+                            .iter()
+                            .any(|w| k.to_ascii_lowercase().contains(w)) =>
+                    {
                         format!("{k}=•••")
                     }
                     _ => pair.to_string(),
@@ -586,6 +597,18 @@ mod tests {
         assert_eq!(
             redact("postgres://127.0.0.1/shop?sslpassword=x"),
             "postgres://127.0.0.1/shop?sslpassword=•••"
+        );
+        assert_eq!(
+            redact("mysql://reader@127.0.0.1/shop?pass=s3cret&pwd=s3cret"),
+            "mysql://reader@127.0.0.1/shop?pass=•••&pwd=•••"
+        );
+        assert_eq!(
+            redact("mysql://reader@127.0.0.1/shop#s3cret"),
+            "mysql://reader@127.0.0.1/shop#•••"
+        );
+        assert_eq!(
+            redact("mysql://reader:s3#cret@127.0.0.1/shop"),
+            "mysql://reader:•••@127.0.0.1/shop"
         );
         let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop")
             .err()
