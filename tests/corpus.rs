@@ -1337,3 +1337,89 @@ fn sql_corpus_on_postgres_as_the_select_only_role() {
     );
     assert_eq!(end, baseline, "the PostgreSQL checksum changed");
 }
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB, as the SELECT-only account
+// ---------------------------------------------------------------------------------------------
+
+/// The same corpus through `plainsight sql --db mysql://plainsight_ro@…/shop`: every case ends in
+/// time without a signal, writes no file, changes nothing in `shop` (every table's CHECKSUM, the
+/// sequence, the table list), and the control reads answer.
+#[test]
+#[ignore = "needs the MariaDB server that scripts/test starts"]
+fn sql_corpus_on_mariadb_as_the_select_only_account() {
+    let url = crate::mysql::shop_url();
+    let cases = load("sql.jsonl", "sql");
+    cli();
+    let baseline = crate::mysql::checksum();
+    let state = Mutex::new((baseline.clone(), Vec::<String>::new(), 0usize));
+    let limit = Duration::from_millis(SQL_TIMEOUT_MS);
+    let mut outcomes = parallel(&cases, slot, |slot, _, case| {
+        let m = watch(
+            sql_command(slot.data.path(), slot.data.path(), url, &case.code),
+            None,
+            limit,
+            64 << 20,
+        );
+        let answered = m.status.is_some_and(|s| s.success());
+        let mut problems = process_problems(&m, limit);
+        problems.extend(control_problem(case, &m));
+        let mut wrote = false;
+        let canary = canary_check();
+        if !canary.is_empty() {
+            wrote = true;
+            problems.push(format!("WRITE: files appeared in {CANARY}: {canary:?}"));
+        }
+        let mut s = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.1.push(case.id.clone());
+        s.2 += 1;
+        if s.2.is_multiple_of(20) {
+            let now = crate::mysql::checksum();
+            if now != s.0 {
+                wrote = true;
+                problems.push(format!(
+                    "WRITE: the MariaDB checksum changed during one of {:?}",
+                    s.1
+                ));
+                s.0 = now;
+            }
+            s.1.clear();
+        }
+        Outcome {
+            id: case.id.clone(),
+            class: case.class.clone(),
+            m,
+            answered,
+            wrote,
+            problems,
+        }
+    });
+    let last = state
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let end = crate::mysql::checksum();
+    if end != last.0 {
+        if let Some(o) = outcomes.iter_mut().find(|o| last.1.contains(&o.id)) {
+            o.wrote = true;
+            o.problems.push(format!(
+                "WRITE: the MariaDB checksum changed during one of {:?}",
+                last.1
+            ));
+        }
+    }
+    let notes = [
+        format!("`plainsight sql --db mysql://plainsight_ro@…/shop --timeout-ms {SQL_TIMEOUT_MS}`, {THREADS} at a time; checksum every 20 cases and at the end"),
+        format!("checksum unchanged from start to end: {}", end == baseline),
+    ];
+    report(
+        "corpus-sql-mariadb.txt",
+        &summarize(
+            "SQL corpus on MariaDB (SELECT-only account)",
+            &outcomes,
+            &notes,
+        ),
+    );
+    assert_eq!(end, baseline, "the MariaDB checksum changed");
+}

@@ -142,7 +142,7 @@ async fn load_shop() {
 
 /// A fingerprint of every row and object the adversarial statements could touch:
 /// `CHECKSUM TABLE` of every table, the sequence's next value, and the tables that exist.
-fn checksum() -> String {
+pub(crate) fn checksum() -> String {
     runtime().block_on(async {
         let mut c = admin("shop").await;
         let sums: Vec<(String, Option<i64>)> = c

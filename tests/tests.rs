@@ -6,7 +6,8 @@
 //! - `corpus`: the adversarial corpus in `tests/corpus/` (SQL and Python cases, and a selection
 //!   through `ask` with a loopback AI provider) run through the CLI four at a time: each ends in
 //!   time, stays under 1 GB, exits without a signal, writes nothing and sends no row to the AI;
-//!   the SQL cases also run on PostgreSQL as the SELECT-only role (ignored by plain `cargo test`).
+//!   the SQL cases also run on PostgreSQL as the SELECT-only role and on MariaDB as the SELECT-only
+//!   account (ignored by plain `cargo test`).
 //! - `crash`: the CLI killed with SIGKILL at seeded random points during imports and history,
 //!   cache and budget writes; both databases stay intact and keep every committed record.
 //! - `eval`: question sets (the dev set, Chinook, Northwind, and real public datasets imported
