@@ -320,6 +320,12 @@ fn no_other_file_can_be_read_from_a_file_opened_in_place() {
         "SET allowed_paths = ['/etc/passwd']".to_string(),
         "SET lock_configuration = false".to_string(),
         "SELECT * FROM read_csv('http://127.0.0.1:9/x.csv')".to_string(),
+        // Red-team rounds 2 and 3, behind the guard: a catalog view behind a decoy WITH name
+        // elsewhere in the query, a function called as an operator, stacked statements.
+        "SELECT name, setting FROM (WITH pg_settings AS (SELECT 1 AS x) SELECT 1 AS y) q, 'pg_settings'".to_string(),
+        "SELECT OPERATOR(current_setting.+) 'allowed_paths'".to_string(),
+        format!("SELECT 1 AS a; COPY (SELECT 1 AS x) TO '{csv}' (HEADER false)"),
+        "CREATE MACRO sum(x) AS x * 2".to_string(),
     ] {
         let got = source.run_raw(&sql, &limits, None);
         assert!(got.is_err(), "{sql} ran: {got:?}");
@@ -349,6 +355,11 @@ fn no_other_file_can_be_read_from_a_file_opened_in_place() {
         !cwd.join(".tmp").exists(),
         "nothing spilled beside the worker"
     );
+    // ±infinity timestamps come back as words, not a crash.
+    let inf = source
+        .run_raw("SELECT CAST('infinity' AS TIMESTAMP_S) AS c", &limits, None)
+        .expect("infinity reads");
+    assert_eq!(inf.rows, [vec![Value::from("infinity")]]);
     // The time limit holds, and the source answers again afterwards.
     let started = Instant::now();
     let err = source

@@ -57,16 +57,6 @@ pub(crate) fn shop_url() -> &'static str {
     })
 }
 
-fn literal(v: rusqlite::types::ValueRef<'_>) -> String {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null | ValueRef::Blob(_) => "NULL".into(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => format!("{f:?}"),
-        ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t).replace('\'', "''")),
-    }
-}
-
 async fn load_shop() {
     let mut root = admin("mysql").await;
     for stmt in [
@@ -93,36 +83,8 @@ async fn load_shop() {
     )
     .await
     .expect("tables");
-    let sqlite = rusqlite::Connection::open_with_flags(
-        sample_db(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("sample");
-    for table in ["regions", "customers", "products", "orders", "order_items"] {
-        let mut stmt = sqlite
-            .prepare(&format!("SELECT * FROM {table}"))
-            .expect("select");
-        let width = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        let mut batch: Vec<String> = Vec::new();
-        loop {
-            let row = rows.next().expect("row");
-            if let Some(r) = row {
-                let values: Vec<String> = (0..width)
-                    .map(|i| literal(r.get_ref(i).expect("cell")))
-                    .collect();
-                batch.push(format!("({})", values.join(", ")));
-            }
-            if batch.len() >= 1000 || (row.is_none() && !batch.is_empty()) {
-                shop.query_drop(format!("INSERT INTO {table} VALUES {}", batch.join(", ")))
-                    .await
-                    .expect("insert");
-                batch.clear();
-            }
-            if row.is_none() {
-                break;
-            }
-        }
+    for insert in crate::postgres::sample_inserts() {
+        shop.query_drop(insert).await.expect("insert");
     }
     shop.query_drop(format!(
         "CREATE VIEW sales AS
@@ -546,7 +508,7 @@ fn copy_into_mariadb(sqlite: &std::path::Path, name: &str) -> String {
                         if blob[i] {
                             "NULL".into()
                         } else {
-                            literal(r.get_ref(i).expect("cell"))
+                            crate::postgres::literal(r.get_ref(i).expect("cell"))
                         }
                     })
                     .collect::<Vec<_>>()

@@ -54,7 +54,7 @@ pub(crate) async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_p
     Ok(client)
 }
 
-fn literal(v: rusqlite::types::ValueRef<'_>) -> String {
+pub(crate) fn literal(v: rusqlite::types::ValueRef<'_>) -> String {
     use rusqlite::types::ValueRef;
     match v {
         ValueRef::Null => "NULL".into(),
@@ -63,6 +63,38 @@ fn literal(v: rusqlite::types::ValueRef<'_>) -> String {
         ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t).replace('\'', "''")),
         ValueRef::Blob(_) => "NULL".into(),
     }
+}
+
+/// The generated sample's five tables as `INSERT … VALUES` statements of 1,000 rows each, in the
+/// literal syntax PostgreSQL and MariaDB share.
+pub(crate) fn sample_inserts() -> Vec<String> {
+    let sqlite = rusqlite::Connection::open_with_flags(
+        sample_db(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("sample");
+    let mut out = Vec::new();
+    for table in ["regions", "customers", "products", "orders", "order_items"] {
+        let mut stmt = sqlite
+            .prepare(&format!("SELECT * FROM {table}"))
+            .expect("select");
+        let width = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..width)
+                    .map(|i| literal(r.get_ref(i).expect("cell")))
+                    .collect::<Vec<_>>()
+                    .join(", "))
+            })
+            .expect("rows")
+            .map(|r| format!("({})", r.expect("row")))
+            .collect();
+        out.extend(
+            rows.chunks(1000)
+                .map(|chunk| format!("INSERT INTO {table} VALUES {}", chunk.join(", "))),
+        );
+    }
+    out
 }
 
 async fn load_shop() -> Result<(), tokio_postgres::Error> {
@@ -88,35 +120,8 @@ async fn load_shop() -> Result<(), tokio_postgres::Error> {
          CREATE SEQUENCE invoice_numbers;",
     )
     .await?;
-    let sqlite = rusqlite::Connection::open_with_flags(
-        sample_db(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("sample");
-    for table in ["regions", "customers", "products", "orders", "order_items"] {
-        let mut stmt = sqlite
-            .prepare(&format!("SELECT * FROM {table}"))
-            .expect("select");
-        let width = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        let mut batch: Vec<String> = Vec::new();
-        loop {
-            let row = rows.next().expect("row");
-            if let Some(r) = row {
-                let values: Vec<String> = (0..width)
-                    .map(|i| literal(r.get_ref(i).expect("cell")))
-                    .collect();
-                batch.push(format!("({})", values.join(", ")));
-            }
-            if batch.len() >= 1000 || (row.is_none() && !batch.is_empty()) {
-                shop.batch_execute(&format!("INSERT INTO {table} VALUES {}", batch.join(", ")))
-                    .await?;
-                batch.clear();
-            }
-            if row.is_none() {
-                break;
-            }
-        }
+    for insert in sample_inserts() {
+        shop.batch_execute(&insert).await?;
     }
     shop.batch_execute(&format!(
         "CREATE VIEW sales AS

@@ -229,16 +229,8 @@ pub fn add_file(
             added_at: now(),
             active: false,
         };
-        // Open it before registering it: a damaged or locked file is refused with its reason.
-        open_pipeline(&source, None, &state.setup())?;
-        let added = state.history().add_source(
-            &source.name,
-            SourceKind::Sqlite,
-            &source.location,
-            &source.added_at,
-        )?;
         return Ok(AddFileOutcome {
-            sources: activate(state, added.id)?,
+            sources: register(state, &source)?,
             import: None,
         });
     }
@@ -396,6 +388,19 @@ pub fn add_postgres(state: &AppState, form: &PostgresForm) -> Result<SourcesView
     list(state)
 }
 
+/// Opens a file source before registering it (a damaged or locked file is refused with its
+/// reason), then registers it and makes it active.
+fn register(state: &AppState, source: &Source) -> Result<SourcesView, AppError> {
+    open_pipeline(source, None, &state.setup())?;
+    let added = state.history().add_source(
+        &source.name,
+        source.kind,
+        &source.location,
+        &source.added_at,
+    )?;
+    activate(state, added.id)
+}
+
 /// Registers a CSV or Parquet file to be answered where it is (nothing is copied), opening it
 /// first so a file DuckDB cannot read is refused with its reason, and says what that means.
 fn open_in_place(state: &AppState, path: &Path, size: u64) -> Result<AddFileOutcome, AppError> {
@@ -412,14 +417,7 @@ fn open_in_place(state: &AppState, path: &Path, size: u64) -> Result<AddFileOutc
         added_at: now(),
         active: false,
     };
-    open_pipeline(&source, None, &state.setup())?;
-    let added = state.history().add_source(
-        &source.name,
-        SourceKind::InPlace,
-        &source.location,
-        &source.added_at,
-    )?;
-    let mut sources = activate(state, added.id)?;
+    let mut sources = register(state, &source)?;
     let notice = format!(
         "{name} ({} MB) is answered where it is, not copied into Plainsight: it takes no extra disk space and changes to the file show at once, but each question reads the file again, and moving or deleting the file disconnects it. Import a copy instead to keep the data even if the file goes.",
         size >> 20

@@ -429,6 +429,32 @@ fn ambiguous(tokens: &[Token], sql: &str, dialect: Dialect) -> Option<String> {
     if dialect == Dialect::Duckdb && sql.contains('`') {
         return Some("The SQL holds a backtick (`), which DuckDB and Plainsight's checks would read differently; it is not allowed.".into());
     }
+    // MariaDB ends a number at its first letter (`1.0FROM` is `1.0 FROM`); the parser reads a
+    // word that starts with a digit, and a number glued to a word, as one name.
+    if dialect == Dialect::Mysql {
+        for pair in tokens.windows(2) {
+            let glued = match pair {
+                [Token::Number(..), Token::Word(_)] => true,
+                [Token::Word(w), _] => {
+                    w.quote_style.is_none()
+                        && w.value
+                            .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+                }
+                _ => false,
+            };
+            if glued {
+                return Some("The SQL glues a number to a word (as in 1.0FROM), which MariaDB and Plainsight's checks would read differently; put a space between them.".into());
+            }
+        }
+        if let Some(Token::Word(w)) = tokens.last() {
+            if w.quote_style.is_none()
+                && w.value
+                    .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            {
+                return Some("The SQL glues a number to a word (as in 1.0FROM), which MariaDB and Plainsight's checks would read differently; put a space between them.".into());
+            }
+        }
+    }
     for token in tokens {
         match token {
             Token::Whitespace(Whitespace::SingleLineComment { prefix, comment })
@@ -696,7 +722,8 @@ impl Visitor for ReadOnly {
             ));
         }
         if self.dialect == Dialect::Duckdb
-            && (name.contains(['/', '\\', ':', '*', '?', '[', '.'])
+            && (relation.to_string().contains('\'')
+                || name.contains(['/', '\\', ':', '*', '?', '[', '.'])
                 || ["pg_", "duckdb_", "sqlite_", "information_schema"]
                     .iter()
                     .any(|p| name.starts_with(p)))
@@ -987,6 +1014,11 @@ mod tests {
             "SELECT COUNT(*) FROM orders WHERE@@autocommit",
             "SELECT 42 INTO@v",
             "SELECT BINARY@@hostname",
+            // The third round's: a number glued to FROM hides the FROM clause from the parser.
+            "SELECT VARIABLE_VALUE, 1.0FROM orders, information_schema.GLOBAL_VARIABLES",
+            "SELECT Name, 1.FROM orders, chinook.Artist",
+            "SELECT ID, .5FROM orders, information_schema.PROCESSLIST",
+            "SELECT 1e5FROM orders",
         ] {
             assert!(my(sql).is_err(), "MariaDB: {sql:?} must be refused");
         }
@@ -994,6 +1026,7 @@ mod tests {
             "SELECT 1 AS a -- x\r, (SELECT count(*) FROM duckdb_settings()) AS s",
             "SELECT \u{2028}$$ , (SELECT count(*) FROM duckdb_settings()) AS n, x$$ AS z FROM (SELECT 1 AS a) t",
             "WITH x AS (SELECT 1 `) SELECT 1 AS a; COPY (SELECT 1) TO 'f'; WITH y AS (SELECT 1 `) SELECT 1",
+            "SELECT name, setting FROM (WITH pg_settings AS (SELECT 1 AS x) SELECT 1 AS y) q, 'pg_settings'",
         ] {
             assert!(duck(sql).is_err(), "DuckDB: {sql:?} must be refused");
         }

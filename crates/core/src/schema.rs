@@ -137,6 +137,20 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// What a text column's sample of values says it holds: months ("2026-10") or ISO dates stored
+/// as text, else text. For the database servers' and DuckDB's readers.
+pub fn text_kind(sample: &[String]) -> ColumnKind {
+    let all =
+        |f: &dyn Fn(&[u8]) -> bool| !sample.is_empty() && sample.iter().all(|v| f(v.as_bytes()));
+    if all(&|v| v.len() == 7 && v[4] == b'-') {
+        ColumnKind::Month
+    } else if all(&|v| v.len() >= 10 && v[4] == b'-' && v[7] == b'-') {
+        ColumnKind::Date
+    } else {
+        ColumnKind::Text
+    }
+}
+
 /// Reads the schema through a trusted (our own) connection.
 pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     let mut stmt = conn.prepare(

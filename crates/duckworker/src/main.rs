@@ -273,72 +273,73 @@ fn only_one_select(
             "DuckDB reads {count} statements in it; one can run"
         ));
     }
-    let mut ctes = vec![table.to_ascii_lowercase()];
-    collect_ctes(&tree, &mut ctes);
     let mut problem = None;
-    visit(&tree, &mut |node| {
-        if problem.is_some() {
-            return;
-        }
-        let kind = node["type"].as_str().unwrap_or_default();
-        let class = node["class"].as_str().unwrap_or_default();
-        if kind == "TABLE_FUNCTION" {
-            problem = Some("table functions cannot run".to_string());
-        } else if kind == "BASE_TABLE" {
-            let name = node["table_name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let qualified = ["schema_name", "catalog_name"]
-                .iter()
-                .any(|k| node[*k].as_str().is_some_and(|s| !s.is_empty()));
-            if qualified || !ctes.contains(&name) {
-                problem = Some(format!("{name} is not the opened file's table"));
+    // Each node with the names in scope there: the file's table, and the WITH parts of every
+    // query around it (a WITH name in an unrelated subquery does not make a catalog view a CTE).
+    let mut stack: Vec<(&Value, std::rc::Rc<Vec<String>>)> =
+        vec![(&tree, std::rc::Rc::new(vec![table.to_ascii_lowercase()]))];
+    while let Some((node, scope)) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                let scope = match map.get("cte_map").and_then(|c| c["map"].as_array()) {
+                    Some(ctes) if !ctes.is_empty() => {
+                        let mut names = (*scope).clone();
+                        names.extend(
+                            ctes.iter()
+                                .filter_map(|e| e["key"].as_str().map(str::to_ascii_lowercase)),
+                        );
+                        std::rc::Rc::new(names)
+                    }
+                    _ => scope,
+                };
+                if problem.is_none() {
+                    problem = node_problem(node, &scope, functions);
+                }
+                stack.extend(map.values().map(|v| (v, scope.clone())));
             }
-        } else if matches!(class, "FUNCTION" | "WINDOW" | "AGGREGATE")
-            && node["is_operator"].as_bool() != Some(true)
-        {
-            let name = node["function_name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            if functions.is_some_and(|allowed| !allowed.contains(&name)) {
-                problem = Some(format!("the function {name}() is not allowed"));
-            }
+            Value::Array(items) => stack.extend(items.iter().map(|v| (v, scope.clone()))),
+            _ => {}
         }
-    });
+    }
     match problem {
         Some(why) => refused(why),
         None => Ok(()),
     }
 }
 
-/// The names of every WITH part in the tree (`cte_map.map[].key`).
-fn collect_ctes(node: &Value, out: &mut Vec<String>) {
-    visit(node, &mut |n| {
-        if let Some(map) = n["cte_map"]["map"].as_array() {
-            out.extend(
-                map.iter()
-                    .filter_map(|e| e["key"].as_str().map(str::to_ascii_lowercase)),
-            );
-        }
-    });
-}
-
-/// Calls `f` on every object in the tree, depth first (an explicit stack: no recursion on
-/// whatever depth the query has).
-fn visit(root: &Value, f: &mut dyn FnMut(&Value)) {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node {
-            Value::Object(map) => {
-                f(node);
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
+/// What is wrong with one node of the parsed query, if anything: a table function, a table that
+/// is neither the file's nor a WITH part in `scope`, or a function off the list. Operators are
+/// functions too (`+`, `~~`); one named with letters (`OPERATOR(md5.+)` calls `md5`) is checked
+/// like any function.
+fn node_problem(node: &Value, scope: &[String], functions: Option<&[String]>) -> Option<String> {
+    let kind = node["type"].as_str().unwrap_or_default();
+    let class = node["class"].as_str().unwrap_or_default();
+    if kind == "TABLE_FUNCTION" {
+        return Some("table functions cannot run".to_string());
+    }
+    if kind == "BASE_TABLE" {
+        let name = node["table_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let qualified = ["schema_name", "catalog_name"]
+            .iter()
+            .any(|k| node[*k].as_str().is_some_and(|s| !s.is_empty()));
+        return (qualified || !scope.contains(&name))
+            .then(|| format!("{name} is not the opened file's table"));
+    }
+    if matches!(class, "FUNCTION" | "WINDOW" | "AGGREGATE") {
+        let name = node["function_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let operator = node["is_operator"].as_bool() == Some(true)
+            && !name.contains(|c: char| c.is_ascii_alphabetic());
+        if !operator && functions.is_some_and(|allowed| !allowed.contains(&name)) {
+            return Some(format!("the function {name}() is not allowed"));
         }
     }
+    None
 }
 
 fn to_json(v: ValueRef<'_>) -> Value {
@@ -373,11 +374,15 @@ fn to_json(v: ValueRef<'_>) -> Value {
             match owned {
                 duckdb::types::Value::Date32(days) => Value::from(date(days)),
                 duckdb::types::Value::Timestamp(unit, n) => {
+                    // ±infinity is stored as the type's extreme value: checked, never overflowed.
                     let micros = match unit {
-                        duckdb::types::TimeUnit::Second => n * 1_000_000,
-                        duckdb::types::TimeUnit::Millisecond => n * 1_000,
-                        duckdb::types::TimeUnit::Microsecond => n,
-                        duckdb::types::TimeUnit::Nanosecond => n / 1_000,
+                        duckdb::types::TimeUnit::Second => n.checked_mul(1_000_000),
+                        duckdb::types::TimeUnit::Millisecond => n.checked_mul(1_000),
+                        duckdb::types::TimeUnit::Microsecond => Some(n),
+                        duckdb::types::TimeUnit::Nanosecond => Some(n / 1_000),
+                    };
+                    let Some(micros) = micros.filter(|m| m.abs() < i64::MAX / 2) else {
+                        return Value::from(if n < 0 { "-infinity" } else { "infinity" });
                     };
                     let (days, rest) = (
                         micros.div_euclid(86_400_000_000),

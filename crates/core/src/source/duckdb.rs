@@ -175,7 +175,14 @@ impl DuckSource {
                 "functions": crate::guard::ALLOWED_FUNCTIONS
                     .iter()
                     .chain(crate::guard::ALLOWED_DUCKDB_FUNCTIONS)
-                    .chain(&["count_star"])
+                    // DuckDB's names for count(*) and LIKE … ESCAPE, which the guard allows.
+                    .chain(&[
+                        "count_star",
+                        "like_escape",
+                        "not_like_escape",
+                        "ilike_escape",
+                        "not_ilike_escape",
+                    ])
                     .collect::<Vec<_>>(),
             }),
             limits.timeout,
@@ -239,10 +246,9 @@ impl DataSource for DuckSource {
                             })
                             .unwrap_or_default();
                         let mut kind = kind_of(ty);
-                        let all = |f: &dyn Fn(&[u8]) -> bool| {
-                            !values.is_empty() && values.iter().all(|v| f(v.as_bytes()))
-                        };
-                        if kind == ColumnKind::Text && all(&|v| v.len() == 7 && v[4] == b'-') {
+                        if kind == ColumnKind::Text
+                            && crate::schema::text_kind(&values) == ColumnKind::Month
+                        {
                             kind = ColumnKind::Month;
                         }
                         let (values, index) = if kind != ColumnKind::Text {

@@ -421,14 +421,7 @@ async fn read_column(
                 "SELECT CAST({cq} AS CHAR) FROM {tq} WHERE {cq} IS NOT NULL LIMIT 50"
             ))
             .await?;
-        let all = |f: &dyn Fn(&[u8]) -> bool| {
-            !sample.is_empty() && sample.iter().all(|v| f(v.as_bytes()))
-        };
-        if all(&|v| v.len() == 7 && v[4] == b'-') {
-            kind = ColumnKind::Month;
-        } else if all(&|v| v.len() >= 10 && v[4] == b'-' && v[7] == b'-') {
-            kind = ColumnKind::Date;
-        }
+        kind = crate::schema::text_kind(&sample);
     }
     let values = if kind == ColumnKind::Text && !primary_key {
         let vals: Vec<String> = conn

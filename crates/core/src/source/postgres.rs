@@ -60,46 +60,78 @@ pub struct PgSource {
 /// is left to the server and the person is told.
 const WIND_DOWN: Duration = Duration::from_secs(2);
 
-/// The URL with any password replaced, for messages and logs: in the user info and in a
-/// `password=` (or `sslpassword=`) query parameter.
+/// The URL with any password replaced, for messages and logs. A password may sit anywhere a
+/// person mistypes it, so only what is known to be harmless is shown as typed: the scheme, the
+/// user name (up to `:`, `/` or `;`), the host and port, the first path segment (the database),
+/// and the values of the TLS and connection options. Everything else — the rest of the user info,
+/// further path segments, other parameters' values, parameters without a value, a `#…` part or
+/// anything after a space — is shown as `•••`.
 pub fn redact(url: &str) -> String {
-    // Nothing after a `#` (past the user info, where a password may hold one) belongs in an
-    // address: never shown.
-    let host = url.rfind('@').map_or(0, |at| at + 1);
-    let url = match url[host..].find('#') {
-        Some(hash) => format!("{}#•••", &url[..host + hash]),
-        None => url.to_string(),
+    const SHOWN: [&str; 10] = [
+        "sslmode",
+        "ssl-mode",
+        "ssl_mode",
+        "sslrootcert",
+        "ssl-ca",
+        "ssl_ca",
+        "application_name",
+        "connect_timeout",
+        "options",
+        "target_session_attrs",
+    ];
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i + 3], &url[i + 3..]),
+        None => ("", url),
     };
-    let url = match url.split_once('?') {
-        Some((base, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((k, _))
-                        if ["pass", "pwd", "secret", "token"]
-                            .iter()
-                            .any(|w| k.to_ascii_lowercase().contains(w)) =>
-                    {
-                        format!("{k}=•••")
-                    }
-                    _ => pair.to_string(),
-                })
-                .collect();
-            format!("{base}?{}", query.join("&"))
+    let (user, rest) = match rest.rfind('@') {
+        Some(at) => {
+            let info = &rest[..at];
+            let name_end = info.find([':', '/', ';', ' ']).unwrap_or(info.len());
+            let shown = if name_end < info.len() {
+                format!("{}:•••@", &info[..name_end])
+            } else {
+                format!("{info}@")
+            };
+            (shown, &rest[at + 1..])
         }
-        None => url.to_string(),
+        None => (String::new(), rest),
     };
-    let url = url.as_str();
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:•••@{}", &url[..scheme + 3], &url[at + 1..]),
-                None => url.to_string(),
+    let mut tail = String::new();
+    let rest = match rest.find([' ', '\t', '#']) {
+        Some(i) => {
+            tail = if rest[i..].starts_with('#') {
+                "#•••"
+            } else {
+                " •••"
             }
+            .to_string();
+            &rest[..i]
         }
-        _ => url.to_string(),
-    }
+        None => rest,
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = match path.split_once('/') {
+        Some((host, db)) => match db.split_once('/') {
+            Some((db, _)) => format!("{host}/{db}/•••"),
+            None => format!("{host}/{db}"),
+        },
+        None => path.to_string(),
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if SHOWN.contains(&k.to_ascii_lowercase().as_str()) => format!("{k}={v}"),
+            Some((k, _)) if !k.contains(':') && k.len() <= 40 => format!("{k}=•••"),
+            _ => "•••".to_string(),
+        })
+        .collect();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
+    format!("{scheme}{user}{path}{query}{tail}")
 }
 
 /// A `postgres://` URL for a connection form, without any password (that is passed separately,
@@ -393,14 +425,7 @@ impl PgSource {
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
-            let all = |f: &dyn Fn(&[u8]) -> bool| {
-                !sample.is_empty() && sample.iter().all(|v| f(v.as_bytes()))
-            };
-            if all(&|v| v.len() == 7 && v[4] == b'-') {
-                kind = ColumnKind::Month;
-            } else if all(&|v| v.len() >= 10 && v[4] == b'-' && v[7] == b'-') {
-                kind = ColumnKind::Date;
-            }
+            kind = crate::schema::text_kind(&sample);
         }
         let values = if kind == ColumnKind::Text && !primary_key {
             let vals: Vec<String> = c
@@ -609,6 +634,26 @@ mod tests {
         assert_eq!(
             redact("mysql://reader:s3#cret@127.0.0.1/shop"),
             "mysql://reader:•••@127.0.0.1/shop"
+        );
+        // Wherever a password is mistyped into an address, it is not shown.
+        for typo in [
+            "mysql://reader@127.0.0.1/shop?s3cret",
+            "mysql://reader@127.0.0.1/shop/s3cret",
+            "mysql://reader@127.0.0.1/shop s3cret",
+            "mysql://reader@127.0.0.1/shop?pw=s3cret",
+            "mysql://reader@127.0.0.1/shop?password:s3cret",
+            "mysql://reader/s3cret@127.0.0.1/shop",
+            "mysql://reader;s3cret@127.0.0.1/shop",
+        ] {
+            let shown = redact(typo);
+            assert!(
+                !shown.contains("s3cret") && shown.contains("127.0.0.1"),
+                "{shown}"
+            );
+        }
+        assert_eq!(
+            redact("postgres://r@db:5433/shop?sslmode=verify-full&sslrootcert=/ca.crt"),
+            "postgres://r@db:5433/shop?sslmode=verify-full&sslrootcert=/ca.crt"
         );
         let err = PgSource::connect("postgres://shop:s3cret@127.0.0.1:1/shop")
             .err()
