@@ -64,11 +64,31 @@ fn the_deb_installs_the_app_its_workers_and_a_desktop_entry() {
         "usr/bin/plainsight-app",
         "usr/bin/plainsight-python-worker",
         "usr/bin/plainsight-query-worker",
+        "usr/bin/plainsight-duckdb-worker",
+        "usr/lib/plainsight/libduckdb.so",
         "usr/share/applications/",
         "usr/share/icons/hicolor/128x128/apps/plainsight-app.png",
     ] {
         assert!(files.contains(path), "{path} in the package:\n{files}");
     }
+    // The DuckDB worker finds the library the package installs beside it, not the build's.
+    let root = tempfile::tempdir().expect("temp dir");
+    let unpacked = Command::new("dpkg-deb")
+        .args(["-x", deb])
+        .arg(root.path())
+        .status()
+        .expect("dpkg-deb runs");
+    assert!(unpacked.success());
+    let ldd = Command::new("ldd")
+        .arg(root.path().join("usr/bin/plainsight-duckdb-worker"))
+        .output()
+        .expect("ldd runs");
+    let linked = String::from_utf8_lossy(&ldd.stdout);
+    let want = root.path().join("usr/bin/../lib/plainsight/libduckdb.so");
+    assert!(
+        linked.contains(&format!("libduckdb.so => {}", want.display())),
+        "{linked}"
+    );
     let desktop_path = files
         .lines()
         .filter_map(|l| l.split_whitespace().last())
