@@ -238,7 +238,7 @@ pub fn add_file(
     let columnar = matches!(ext.as_str(), "parquet" | "pq");
     let large_csv = matches!(ext.as_str(), "csv" | "tsv") && size >= plainsight_ipc::IN_PLACE_BYTES;
     if (request.in_place || columnar || large_csv)
-        && matches!(ext.as_str(), "csv" | "tsv" | "parquet" | "pq")
+        && plainsight_core::source::duckdb::is_in_place_file(&path.to_string_lossy())
     {
         if plainsight_core::source::duckdb::available() {
             return open_in_place(state, &path, size);

@@ -432,27 +432,17 @@ fn ambiguous(tokens: &[Token], sql: &str, dialect: Dialect) -> Option<String> {
     // MariaDB ends a number at its first letter (`1.0FROM` is `1.0 FROM`); the parser reads a
     // word that starts with a digit, and a number glued to a word, as one name.
     if dialect == Dialect::Mysql {
-        for pair in tokens.windows(2) {
-            let glued = match pair {
-                [Token::Number(..), Token::Word(_)] => true,
-                [Token::Word(w), _] => {
-                    w.quote_style.is_none()
-                        && w.value
-                            .starts_with(|c: char| c.is_ascii_digit() || c == '.')
-                }
-                _ => false,
-            };
-            if glued {
-                return Some("The SQL glues a number to a word (as in 1.0FROM), which MariaDB and Plainsight's checks would read differently; put a space between them.".into());
-            }
-        }
-        if let Some(Token::Word(w)) = tokens.last() {
-            if w.quote_style.is_none()
-                && w.value
-                    .starts_with(|c: char| c.is_ascii_digit() || c == '.')
-            {
-                return Some("The SQL glues a number to a word (as in 1.0FROM), which MariaDB and Plainsight's checks would read differently; put a space between them.".into());
-            }
+        let starts_with_number = |t: &Token| {
+            matches!(t, Token::Word(w) if w.quote_style.is_none()
+                && w.value.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
+        };
+        let glued = tokens.iter().enumerate().any(|(i, t)| {
+            starts_with_number(t)
+                || matches!(t, Token::Number(..))
+                    && matches!(tokens.get(i + 1), Some(Token::Word(_)))
+        });
+        if glued {
+            return Some("The SQL glues a number to a word (as in 1.0FROM), which MariaDB and Plainsight's checks would read differently; put a space between them.".into());
         }
     }
     for token in tokens {
